@@ -1,0 +1,39 @@
+package io.spillway.tier;
+
+import io.spillway.key.BlockKey;
+import io.spillway.protocol.ErrorCode;
+import java.nio.ByteBuffer;
+
+/**
+ * One storage tier. Blocks are immutable per key: a put of a key already present returns {@link ErrorCode#OK}
+ * without replacing it. A block is visible to {@link #get} only once completely stored with its checksum; a read
+ * never sees a partial block or a block of another namespace.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface BlockTier extends AutoCloseable {
+    TierKind kind();
+
+    /**
+     * Stores a copy of {@code src}'s remaining bytes (position and limit are not changed).
+     *
+     * @param crc32c the CRC32C of those bytes, already verified by the caller
+     * @return {@code OK}, {@code BACK_PRESSURE} when the tier cannot take the bytes now, {@code BLOCK_TOO_LARGE}
+     *     when it can never hold them, or {@code INTERNAL}
+     */
+    ErrorCode put(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c);
+
+    /** A pinned handle on the block, or {@code null} on a miss (absent, of another namespace, or corrupt). */
+    BlockHandle get(BlockKey namespace, BlockKey key);
+
+    /** Whether the tier holds the key (under any namespace), without counting a hit or a miss. */
+    boolean contains(BlockKey key);
+
+    /** Removes the block; returns whether it was present. Open handles stay valid. */
+    boolean remove(BlockKey key);
+
+    TierCounters counters();
+
+    @Override
+    void close();
+}
