@@ -1,0 +1,93 @@
+package io.spillway.perf;
+
+import io.spillway.perf.harness.WritePattern;
+import io.spillway.perf.report.Durations;
+import io.spillway.perf.report.Sizes;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The workload options every bench command shares: sizes, parallelism, phase lengths. */
+public final class WorkloadOptions {
+    @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "2m",
+        description = "Bytes per block, e.g. 2m, 64k (default: ${DEFAULT-VALUE}).")
+    String blockSize;
+
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "4",
+        description = "Connections to the target (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "Worker threads, one request in flight each (default: = --connections).")
+    Integer threads;
+
+    @Option(names = "--blocks", paramLabel = "N", defaultValue = "256",
+        description = "Working set read by gets, in blocks (default: ${DEFAULT-VALUE}).")
+    long blocks;
+
+    @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
+        description = "Measured time per phase, e.g. 10s, 500ms (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "3s",
+        description = "Unmeasured time before each phase (default: ${DEFAULT-VALUE}).")
+    String warmup;
+
+    @Option(names = "--writes", paramLabel = "fresh|overwrite", defaultValue = "fresh",
+        description = "Puts write new keys (fresh: every put stores a block) or rewrite the working set"
+            + " (default: ${DEFAULT-VALUE}).")
+    String writes;
+
+    @Option(names = "--cpu-capacity", paramLabel = "SIZE", defaultValue = "4g",
+        description = "Memory of a target the bench starts: Spillway CPU tier, Redis maxmemory (default:"
+            + " ${DEFAULT-VALUE}).")
+    String cpuCapacity;
+
+    @Option(names = "--nvme-capacity", paramLabel = "SIZE", defaultValue = "8g",
+        description = "NVMe tier of a Spillway node the bench starts (default: ${DEFAULT-VALUE}).")
+    String nvmeCapacity;
+
+    @Option(names = "--server-arg", paramLabel = "ARG",
+        description = "Extra argument for a Spillway node the bench starts, e.g. --server-arg=--set"
+            + " --server-arg=k=v (repeatable).")
+    java.util.List<String> serverArgs = new java.util.ArrayList<>();
+
+    @Option(names = "--server-jvm-opt", paramLabel = "OPT",
+        description = "JVM option for a Spillway node the bench starts, e.g. -Xmx2g (repeatable).")
+    java.util.List<String> serverJvmOptions = new java.util.ArrayList<>();
+
+    @Option(names = "--no-progress", description = "No live progress line on stderr.")
+    boolean noProgress;
+
+    public int blockBytes() {
+        return Sizes.parseIntSize(blockSize);
+    }
+
+    public int threads() {
+        int t = threads == null ? connections : threads;
+        if (t <= 0 || connections <= 0) {
+            throw new IllegalArgumentException("--threads and --connections must be > 0, got threads=" + t
+                + " connections=" + connections);
+        }
+        return t;
+    }
+
+    public Duration duration() {
+        return Durations.parse(duration);
+    }
+
+    public Duration warmup() {
+        return Durations.parse(warmup);
+    }
+
+    public WritePattern writePattern() {
+        try {
+            return WritePattern.valueOf(writes.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--writes must be fresh or overwrite, got '" + writes + "'");
+        }
+    }
+
+    public long cpuCapacityBytes() {
+        return Sizes.parse(cpuCapacity);
+    }
+}

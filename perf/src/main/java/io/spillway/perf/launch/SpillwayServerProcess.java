@@ -1,0 +1,87 @@
+package io.spillway.perf.launch;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A Spillway node in a child JVM ({@code io.spillway.server.ServerMain}) on free loopback ports, with its data
+ * under the run directory, so the bench JVM only runs clients (as it does against Redis). Ready when
+ * {@code GET /ready} on its HTTP port answers 200.
+ */
+public final class SpillwayServerProcess implements AutoCloseable {
+    public static final String MAIN_CLASS = "io.spillway.server.ServerMain";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final ChildProcess process;
+    private final int dataPort;
+    private final int controlPort;
+    private final int httpPort;
+
+    private SpillwayServerProcess(ChildProcess process, int dataPort, int controlPort, int httpPort) {
+        this.process = process;
+        this.dataPort = dataPort;
+        this.controlPort = controlPort;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Starts a node with the given tier capacities (sizes as the server parses them, e.g. {@code 4g}); extra
+     * server arguments (e.g. {@code --set k=v}) and JVM options are passed through.
+     */
+    public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
+                                              List<String> extraArgs, List<String> jvmOptions)
+        throws IOException, InterruptedException {
+        int[] ports = FreePorts.pick(3);
+        List<String> args = new ArrayList<>(List.of(
+            "--bind", "127.0.0.1",
+            "--data-port", Integer.toString(ports[0]),
+            "--control-port", Integer.toString(ports[1]),
+            "--http-port", Integer.toString(ports[2]),
+            "--data-dir", runDir.resolve("spillway-data").toString(),
+            "--cpu-capacity", cpuCapacity,
+            "--nvme-capacity", nvmeCapacity));
+        args.addAll(extraArgs);
+        List<String> cmd = JavaCommand.of(MAIN_CLASS, jvmOptions, args, runDir);
+        ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve("spillway-server.log"));
+        SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2]);
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[2] + "/ready"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+            child.awaitReady(START_TIMEOUT,
+                () -> http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    public int dataPort() {
+        return dataPort;
+    }
+
+    public int controlPort() {
+        return controlPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public ChildProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
