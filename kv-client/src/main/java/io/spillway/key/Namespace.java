@@ -120,6 +120,7 @@ public final class Namespace {
             requireText("modelId", modelId);
             requireText("dtype", dtype);
             requireText("layout", layout);
+            Utf8.requireWellFormed("loraAdapter", loraAdapter);
             requirePositive("blockSizeTokens", blockSizeTokens);
             requirePositive("layers", layers);
             requirePositive("kvHeads", kvHeads);
@@ -135,6 +136,7 @@ public final class Namespace {
             if (value == null || value.isBlank()) {
                 throw new IllegalArgumentException(name + " must be set, got '" + value + "'");
             }
+            Utf8.requireWellFormed(name, value);
         }
 
         private static void requirePositive(String name, int value) {

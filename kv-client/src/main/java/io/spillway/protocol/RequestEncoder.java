@@ -1,0 +1,65 @@
+package io.spillway.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.spillway.key.BlockKey;
+
+/**
+ * Writes request frames (docs/protocol.md, "Ops"). A PUT_BATCH is written in pieces so that block bytes can follow
+ * as their own (wrapped, not copied) buffers: {@link #writePutBatchStart}, then per block
+ * {@link #writePutBlockHeader} followed by the block's bytes.
+ */
+public final class RequestEncoder {
+    private RequestEncoder() {
+    }
+
+    /** Header, namespace id and count of a PUT_BATCH whose blocks total {@code totalBlockBytes}. */
+    public static void writePutBatchStart(ByteBuf out, int requestId, BlockKey namespace, int count,
+                                          long totalBlockBytes) {
+        requireCount(count);
+        FrameHeader.writeRequest(out, OpCode.PUT_BATCH, requestId,
+            BodyLayout.putBatchRequestBodyLength(count, totalBlockBytes));
+        BodyLayout.writeKey(out, namespace);
+        out.writeIntLE(count);
+    }
+
+    /** The 24 bytes before a block's bytes: key, length, CRC32C. */
+    public static void writePutBlockHeader(ByteBuf out, BlockKey key, int length, int crc32c) {
+        BodyLayout.writeKey(out, key);
+        out.writeIntLE(length);
+        out.writeIntLE(crc32c);
+    }
+
+    public static void writeGetBatch(ByteBuf out, int requestId, BlockKey namespace, BlockKey[] keys) {
+        writeKeys(out, OpCode.GET_BATCH, requestId, namespace, keys);
+    }
+
+    /** {@code keys} in chain order. */
+    public static void writeLookupPrefix(ByteBuf out, int requestId, BlockKey namespace, BlockKey[] keys) {
+        writeKeys(out, OpCode.LOOKUP_PREFIX, requestId, namespace, keys);
+    }
+
+    public static void writePing(ByteBuf out, int requestId) {
+        FrameHeader.writeRequest(out, OpCode.PING, requestId, 0);
+    }
+
+    /** Bytes {@link #writeGetBatch} and {@link #writeLookupPrefix} write, header included. */
+    public static int keysFrameLength(int count) {
+        return FrameHeader.LENGTH + (int) BodyLayout.keysRequestBodyLength(count);
+    }
+
+    private static void writeKeys(ByteBuf out, OpCode op, int requestId, BlockKey namespace, BlockKey[] keys) {
+        requireCount(keys.length);
+        FrameHeader.writeRequest(out, op, requestId, BodyLayout.keysRequestBodyLength(keys.length));
+        BodyLayout.writeKey(out, namespace);
+        out.writeIntLE(keys.length);
+        for (BlockKey key : keys) {
+            BodyLayout.writeKey(out, key);
+        }
+    }
+
+    private static void requireCount(int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("a batch needs at least one block, got " + count);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.spillway.server;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server on the control port: {@link ControlService} plus the standard {@code grpc.health.v1} service
+ * (SERVING while the node is ready, NOT_SERVING while draining). Calls run on a small bounded pool of their own,
+ * because a prefix lookup may read the NVMe tier's index.
+ */
+final class ControlPlane implements AutoCloseable {
+    private final Server server;
+    private final HealthStatusManager health;
+    private final ExecutorService executor;
+
+    private ControlPlane(Server server, HealthStatusManager health, ExecutorService executor) {
+        this.server = server;
+        this.health = health;
+        this.executor = executor;
+    }
+
+    static ControlPlane start(String bind, int port, ControlService service) throws IOException {
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus("", ServingStatus.NOT_SERVING);
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+            .addService(service).addService(health.getHealthService()).executor(executor).build().start();
+        return new ControlPlane(server, health, executor);
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    void serving(boolean serving) {
+        health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        executor.shutdownNow();
+    }
+}

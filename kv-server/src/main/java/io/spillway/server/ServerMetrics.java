@@ -1,0 +1,137 @@
+package io.spillway.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spillway.protocol.ErrorCode;
+import io.spillway.tier.TierCounters;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's figures as Micrometer meters, scraped as Prometheus text from {@code /metrics}: per tier (bytes,
+ * blocks, capacity, hits, misses, evictions, demotions, promotions, back-pressured, corrupt, ...), connections,
+ * request latency per op (with a percentile histogram) and errors by code.
+ */
+public final class ServerMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final Counter connections;
+    private final Counter[] errors = new Counter[ErrorCode.values().length];
+    private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(256);
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+
+    public ServerMetrics() {
+        Gauge.builder("spillway.connections.active", activeConnections, AtomicInteger::get)
+            .description("open data-plane connections").register(registry);
+        connections = Counter.builder("spillway.connections").description("data-plane connections accepted")
+            .register(registry);
+        for (ErrorCode code : ErrorCode.values()) {
+            if (code != ErrorCode.OK && code != ErrorCode.NOT_FOUND) {
+                errors[code.ordinal()] = Counter.builder("spillway.errors")
+                    .description("request-level and per-block errors answered, by code")
+                    .tag("code", code.name()).register(registry);
+            }
+        }
+        FunctionCounter.builder("spillway.block.bytes", bytesIn, LongAdder::sum).tag("direction", "in")
+            .description("block bytes received in puts and sent in gets").register(registry);
+        FunctionCounter.builder("spillway.block.bytes", bytesOut, LongAdder::sum).tag("direction", "out")
+            .description("block bytes received in puts and sent in gets").register(registry);
+    }
+
+    /** Registers the gauges and counters of every tier in {@code chain}. */
+    public void bindTiers(TierChain chain) {
+        for (TierChain.Stage s : chain.stages()) {
+            String tier = s.tier().kind().name().toLowerCase(Locale.ROOT);
+            TierCounters c = s.tier().counters();
+            Gauge.builder("spillway.tier.bytes", c, x -> x.bytes.get()).tag("tier", tier)
+                .description("bytes held by the tier").baseUnit("bytes").register(registry);
+            Gauge.builder("spillway.tier.blocks", c, x -> x.blocks.get()).tag("tier", tier)
+                .description("blocks held by the tier").register(registry);
+            long cap = s.capacityBytes();
+            Gauge.builder("spillway.tier.capacity", () -> cap).tag("tier", tier)
+                .description("capacity of the tier").baseUnit("bytes").register(registry);
+            counter("spillway.tier.hits", tier, c, x -> x.hits.sum());
+            counter("spillway.tier.misses", tier, c, x -> x.misses.sum());
+            counter("spillway.tier.puts", tier, c, x -> x.puts.sum());
+            counter("spillway.tier.evictions", tier, c, x -> x.evictions.sum());
+            counter("spillway.tier.demotions", tier, c, x -> x.demotions.sum());
+            counter("spillway.tier.promotions", tier, c, x -> x.promotions.sum());
+            counter("spillway.tier.back.pressured", tier, c, x -> x.backPressured.sum());
+            counter("spillway.tier.corrupt", tier, c, x -> x.corrupt.sum());
+            counter("spillway.tier.dropped", tier, c, x -> x.dropped.sum());
+        }
+    }
+
+    public void bindNamespaces(NamespaceRegistry namespaces) {
+        Gauge.builder("spillway.namespaces", namespaces, NamespaceRegistry::size)
+            .description("registered namespaces").register(registry);
+    }
+
+    private void counter(String name, String tier, TierCounters c, ToDoubleFunction<TierCounters> f) {
+        FunctionCounter.builder(name, c, f).tag("tier", tier).register(registry);
+    }
+
+    public void connectionOpened() {
+        connections.increment();
+        activeConnections.incrementAndGet();
+    }
+
+    public void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    public int activeConnections() {
+        return activeConnections.get();
+    }
+
+    /** Counts one error answered (request-level or per block); {@code OK} and {@code NOT_FOUND} are not errors. */
+    public void error(ErrorCode code) {
+        Counter c = errors[code.ordinal()];
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    public double errorCount(ErrorCode code) {
+        Counter c = errors[code.ordinal()];
+        return c == null ? 0 : c.count();
+    }
+
+    /** Records one request of op {@code op} (wire code) named {@code name}, which took {@code nanos}. */
+    public void request(int op, String name, long nanos) {
+        Timer t = timers.get(op & 0xFF);
+        if (t == null) {
+            t = Timer.builder("spillway.request").tag("op", name).description("data-plane request latency")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+            timers.set(op & 0xFF, t);
+        }
+        t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public void bytesIn(long n) {
+        bytesIn.add(n);
+    }
+
+    public void bytesOut(long n) {
+        bytesOut.add(n);
+    }
+
+    /** Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}
