@@ -110,11 +110,9 @@ public final class LoadHarness {
             joinAll(workers, Math.max(1, (next - now) / 1_000_000));
             now = System.nanoTime();
             if (measureStart < 0 && now >= warmupEnd) {
-                // end of warm-up: drop what warm-up recorded, start counting
+                // end of warm-up: workers record nothing until now, so counters and latencies start together
                 clock.measuring = true;
                 measureStart = now;
-                gets.latency.sampleInterval(false);
-                puts.latency.sampleInterval(false);
                 lastTick = now;
                 lastGetBytes = 0;
                 lastPutBytes = 0;

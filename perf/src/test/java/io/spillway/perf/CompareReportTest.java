@@ -1,0 +1,92 @@
+package io.spillway.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spillway.perf.harness.LatencySummary;
+import io.spillway.perf.harness.OpResult;
+import io.spillway.perf.harness.PhaseResult;
+import io.spillway.perf.harness.PhaseSpec;
+import io.spillway.perf.harness.WritePattern;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompareReportTest {
+    private static final int BLOCK = 2 << 20;
+    private static final OpResult NONE = new OpResult(0, 0, 0, 0, 0, 0, 1, LatencySummary.EMPTY);
+
+    private static PhaseSpec spec(String name, double readRatio, int batch) {
+        return new PhaseSpec(name, BLOCK, batch, 4, readRatio, 256, WritePattern.FRESH, Duration.ofSeconds(1),
+            Duration.ofSeconds(10));
+    }
+
+    /** A phase that moved {@code gbps} GB/s in 10 s. */
+    private static PhaseResult phase(String target, PhaseSpec spec, double gbps) {
+        long bytes = (long) (gbps * 1e9 * 10);
+        OpResult moved = new OpResult(bytes / BLOCK / spec.batch(), bytes / BLOCK, bytes, 0, 0, 0, 10,
+            new LatencySummary(10, 500, 900, 990, 1000, 510));
+        return spec.readRatio() > 0 ? new PhaseResult(target, spec, 10, moved, NONE, 0, null)
+            : new PhaseResult(target, spec, 10, NONE, moved, 0, null);
+    }
+
+    private static CompareReport report() {
+        List<PhaseSpec> specs = List.of(spec(CompareReport.PUT, 0, 1), spec(CompareReport.GET, 1, 1),
+            spec(CompareReport.BATCH_GET, 1, 32));
+        Map<String, Map<String, PhaseResult>> results = new LinkedHashMap<>();
+        double[][] gbps = {{4.0, 6.0, 8.0}, {2.0, 3.0, 4.0}, {5.0, 8.0, 10.0}};
+        String[] targets = {"spillway", "redis", "tcp"};
+        for (int t = 0; t < 3; t++) {
+            Map<String, PhaseResult> byPhase = new LinkedHashMap<>();
+            for (int p = 0; p < 3; p++) {
+                byPhase.put(specs.get(p).name(), phase(targets[t], specs.get(p), gbps[t][p]));
+            }
+            results.put(targets[t], byPhase);
+        }
+        return new CompareReport(specs, 4, results, Map.of());
+    }
+
+    @Test
+    void ratiosAreSpillwayOverRedisPerPhase() {
+        CompareReport r = report();
+        assertEquals(2.0, r.ratio("spillway", "redis", CompareReport.PUT), 1e-3);
+        assertEquals(2.0, r.ratio("spillway", "redis", CompareReport.GET), 1e-3);
+        assertEquals(2.0, r.ratio("spillway", "redis", CompareReport.BATCH_GET), 1e-3);
+        assertEquals(0.75, r.ratio("spillway", "tcp", CompareReport.GET), 1e-3);
+        assertTrue(Double.isNaN(r.ratio("spillway", "memcached", CompareReport.GET)));
+    }
+
+    @Test
+    void jsonCarriesTheRatiosEveryPhaseAndTheCeiling(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("compare.json");
+        report().writeJson(file);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"ratio_get\":2.0"), json);
+        assertTrue(json.contains("\"ratio_put\":2.0"), json);
+        assertTrue(json.contains("\"ratio_batch_get\":2.0"), json);
+        assertTrue(json.contains("\"tcp_ceiling\":{\"put_gbps\":5.0,\"get_gbps\":8.0,\"batch_get_gbps\":10.0}"), json);
+        for (String t : List.of("spillway", "redis", "tcp")) {
+            assertTrue(json.contains("\"" + t + "\":{\"put\":{"), t + " in " + json);
+        }
+        assertTrue(json.contains("\"batch_get\":{\"target\":\"spillway\",\"phase\":\"batch-get\",\"batch\":32"), json);
+        assertTrue(json.contains("\"p999_us\":990.0"), json);
+        assertTrue(json.contains("\"clean\":true}"), json);
+    }
+
+    @Test
+    void tablePrintsEveryTargetAndTheRatioRows() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        report().print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("spillway / redis            2.00x      2.00x      2.00x"), out);
+        assertTrue(out.contains("redis     batch-get  get"), out);
+    }
+}
