@@ -77,9 +77,7 @@ class NvmeTierCorruptionTest {
 
             byte[] fresh = random(99, SIZE);
             assertEquals(ErrorCode.OK, tier.put(NS, key(0), ByteBuffer.wrap(fresh), crc(fresh)));
-            if (missed > 0 && !tier.contains(key(0))) {
-                throw new AssertionError("re-put after corruption must store");
-            }
+            assertTrue(tier.contains(key(0)), "the tier still takes puts after dropping corrupt blocks");
         }
     }
 
