@@ -218,6 +218,11 @@ public final class CpuTier implements BlockTier {
         return pool.activeAllocations();
     }
 
+    /** Whether the index (not the demotion queue) holds the key. */
+    boolean isIndexed(BlockKey key) {
+        return indexMap.containsKey(key);
+    }
+
     /** Runs the index's pending maintenance (eviction) now. */
     void cleanUp() {
         index.cleanUp();
