@@ -204,7 +204,10 @@ public final class CpuTier implements BlockTier {
         return demotionAgent;
     }
 
-    /** Direct memory the tier's allocator holds from the system: chunks in use and cached, at most a few above the cap. */
+    /**
+     * Direct memory the tier's allocator holds from the system: whole chunks, so it can exceed
+     * {@link #allocatedBytes()} by size-class rounding and partly used or cached chunks. For metrics.
+     */
     public long pooledBytes() {
         return pool.pooledBytes();
     }
