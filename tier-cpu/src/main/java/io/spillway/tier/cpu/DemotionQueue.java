@@ -54,7 +54,7 @@ final class DemotionQueue {
         return pending.get(block.key) == block;
     }
 
-    /** Stops this exact block from being pending; returns whether this call did (the caller then owns its reference). */
+    /** Stops this exact block from being pending; true when this call did (the caller then owns its reference). */
     boolean remove(Block block) {
         if (pending.remove(block.key, block)) {
             size.decrementAndGet();
