@@ -226,6 +226,8 @@ public final class ServerContext {
         public Builder cpuCapacityBytes(long v) { return set(CPU_CAPACITY, String.valueOf(v)); }
         public Builder nvmeCapacityBytes(long v) { return set(NVME_CAPACITY, String.valueOf(v)); }
         public Builder drainTimeoutMillis(long v) { return set(DRAIN_TIMEOUT_MILLIS, String.valueOf(v)); }
+        public Builder ioThreads(int v) { return set(IO_THREADS, String.valueOf(v)); }
+        public Builder tierThreads(int v) { return set(TIER_THREADS, String.valueOf(v)); }
         /** How the tiers are opened; tests inject in-memory tiers here. */
         public Builder tierFactory(TierFactory v) { tierFactory = v; return this; }
 

@@ -1,0 +1,142 @@
+package io.spillway.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.spillway.key.BlockKey;
+import io.spillway.protocol.BodyLayout;
+import io.spillway.protocol.ErrorCode;
+import io.spillway.protocol.FrameHeader;
+import io.spillway.protocol.OpCode;
+import io.spillway.protocol.ResponseEncoder;
+import io.spillway.tier.BlockHandle;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Answers one GET_BATCH. The CPU tier is read on the event loop; keys it misses are read from NVMe on the tier
+ * executor (a disk read never stalls other connections), then the response is written from the event loop as one
+ * composite buffer: headers in a small pooled buffer, each block as a wrapped view of the tier's memory, never
+ * copied. The pinned handles are closed when the write completes (or fails).
+ *
+ * <p>Hits that would take the body past {@code maxFrameBytes} are answered {@code NOT_FOUND}: a miss is always safe.
+ */
+final class GetBatchResponder {
+    private static final Logger LOG = Logger.getLogger(GetBatchResponder.class.getName());
+
+    private final NodeServices node;
+    private final int requestId;
+    private final BlockKey namespace;
+    private final BlockKey[] keys;
+    private final long startNanos;
+    private final BlockHandle[] handles;
+    private boolean[] failed;
+
+    GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos) {
+        this.node = node;
+        this.requestId = requestId;
+        this.namespace = namespace;
+        this.keys = keys;
+        this.startNanos = startNanos;
+        this.handles = new BlockHandle[keys.length];
+    }
+
+    /** Reads the CPU tier; {@code true} when some key still needs a slower tier ({@link #readSlow()}). */
+    boolean readFast() {
+        boolean slow = false;
+        for (int i = 0; i < keys.length; i++) {
+            try {
+                handles[i] = node.tiers().getFast(namespace, keys[i]);
+            } catch (RuntimeException e) {
+                fail(i, e);
+            }
+            slow |= handles[i] == null && !failed(i);
+        }
+        return slow && node.tiers().hasSlowTier();
+    }
+
+    /** Reads the misses from the slower tiers (may block on disk: tier executor only). */
+    void readSlow() {
+        for (int i = 0; i < keys.length; i++) {
+            if (handles[i] == null && !failed(i)) {
+                try {
+                    handles[i] = node.tiers().getSlow(namespace, keys[i]);
+                } catch (RuntimeException e) {
+                    fail(i, e);
+                }
+            }
+        }
+    }
+
+    /** Writes the response; the handles are closed once it is written. Event loop only. */
+    void respond(Responder responder) {
+        ByteBufAllocator alloc = responder.ctx().alloc();
+        int n = keys.length;
+        long room = node.limits().maxFrameBytes() - BodyLayout.getBatchResponseBodyLength(n, 0);
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            if (handles[i] != null) {
+                if (total + handles[i].length() > room) {
+                    handles[i].close();
+                    handles[i] = null;
+                } else {
+                    total += handles[i].length();
+                }
+            }
+        }
+        ByteBuf meta = alloc.directBuffer(FrameHeader.LENGTH + BodyLayout.COUNT_LENGTH
+            + BodyLayout.ENTRY_HEADER_LENGTH * n);
+        CompositeByteBuf out = alloc.compositeDirectBuffer(2 * n + 2);
+        ResponseEncoder.writeGetBatchStart(meta, requestId, n, total);
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+            BlockHandle h = handles[i];
+            if (h == null) {
+                ErrorCode status = failed(i) ? ErrorCode.INTERNAL : ErrorCode.NOT_FOUND;
+                ResponseEncoder.writeGetMiss(meta, status);
+                if (status != ErrorCode.NOT_FOUND) {
+                    node.metrics().error(status);
+                }
+                continue;
+            }
+            ResponseEncoder.writeGetEntryHeader(meta, h.tier(), h.length(), h.crc32c());
+            out.addComponent(true, meta.retainedSlice(from, meta.writerIndex() - from));
+            from = meta.writerIndex();
+            if (h.length() > 0) {
+                out.addComponent(true, Unpooled.wrappedBuffer(h.data()));
+            }
+        }
+        if (meta.writerIndex() > from) {
+            out.addComponent(true, meta.retainedSlice(from, meta.writerIndex() - from));
+        }
+        meta.release();
+        long bytes = total;
+        responder.complete(OpCode.GET_BATCH.code(), startNanos, out, () -> {
+            closeHandles();
+            node.metrics().bytesOut(bytes);
+        });
+    }
+
+    /** Unpins everything read so far (the response will not be written). */
+    void closeHandles() {
+        for (int i = 0; i < handles.length; i++) {
+            if (handles[i] != null) {
+                handles[i].close();
+                handles[i] = null;
+            }
+        }
+    }
+
+    private boolean failed(int i) {
+        return failed != null && failed[i];
+    }
+
+    private void fail(int i, RuntimeException e) {
+        LOG.log(Level.WARNING, "tier get of " + keys[i] + " failed", e);
+        if (failed == null) {
+            failed = new boolean[keys.length];
+        }
+        failed[i] = true;
+    }
+}

@@ -1,0 +1,235 @@
+package io.spillway.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.spillway.key.BlockKey;
+import io.spillway.protocol.ErrorCode;
+import io.spillway.protocol.OpCode;
+import io.spillway.protocol.RequestDecoder;
+import io.spillway.protocol.RequestListener;
+import io.spillway.protocol.ResponseEncoder;
+import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Last handler of a connection: feeds kv-client's streaming {@link RequestDecoder} and turns its callbacks into
+ * work — PUT_BATCH blocks to the {@link PutBatchAssembler}, GET_BATCH to a {@link GetBatchResponder},
+ * LOOKUP_PREFIX to a {@link LookupResponder}, PING answered at once. Broken frames are answered and the
+ * connection closed; unknown ops and unknown namespaces are answered and the connection keeps serving.
+ * Work that can block on NVMe goes to the tier executor, at most {@code maxInFlightPerConnection} requests per
+ * connection (reading pauses beyond that). Event-loop confined.
+ */
+final class RequestHandler extends ChannelInboundHandlerAdapter implements RequestListener {
+    private static final Logger LOG = Logger.getLogger(RequestHandler.class.getName());
+
+    private final NodeServices node;
+    private final ReadGate gate;
+    private final RequestDecoder decoder;
+    private final PutBatchAssembler put;
+    private Responder responder;
+    private ChannelHandlerContext ctx;
+    private boolean open;
+    private long startNanos;
+    private BlockKey namespace;
+    private BlockKey[] keys;
+    private int offloaded;
+
+    RequestHandler(NodeServices node, ReadGate gate) {
+        this.node = node;
+        this.gate = gate;
+        this.decoder = new RequestDecoder(node.limits(), this);
+        this.put = new PutBatchAssembler(node.tiers(), node.metrics());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.responder = new Responder(ctx, node.metrics(), node.inFlight());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            decoder.decode(in);
+        } finally {
+            in.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        put.discard();
+        if (open) {
+            open = false;
+            node.inFlight().end();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            LOG.log(Level.WARNING, "closing " + ctx.channel() + " after an unexpected error", cause);
+        }
+        ctx.close();
+    }
+
+    /** Starts a request; when the node is draining, answers SHUTTING_DOWN and returns false. */
+    private boolean begin(int opCode, int requestId) {
+        if (!node.inFlight().begin()) {
+            responder.reject(opCode, requestId, ErrorCode.SHUTTING_DOWN, "node " + node.context().nodeId()
+                + " is shutting down; request " + Integer.toUnsignedString(requestId) + " was not executed");
+            return false;
+        }
+        open = true;
+        startNanos = System.nanoTime();
+        return true;
+    }
+
+    private boolean admit(int opCode, int requestId, BlockKey ns) {
+        if (!begin(opCode, requestId)) {
+            return false;
+        }
+        if (!node.namespaces().isRegistered(ns)) {
+            open = false;
+            responder.fail(opCode, requestId, startNanos, ErrorCode.UNKNOWN_NAMESPACE,
+                "namespace " + ns + " is not registered on node " + node.context().nodeId());
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public boolean onPutStart(int requestId, BlockKey ns, int count) {
+        if (!admit(OpCode.PUT_BATCH.code(), requestId, ns)) {
+            return false;
+        }
+        put.start(requestId, ns, count);
+        return true;
+    }
+
+    @Override
+    public void onPutBlock(int index, BlockKey key, int length, int crc32c) {
+        put.block(ctx.alloc(), key, length, crc32c);
+    }
+
+    @Override
+    public void onPutBytes(ByteBuf buffer, int index, int length) {
+        put.bytes(buffer, index, length);
+    }
+
+    @Override
+    public void onPutBlockEnd(int index, ErrorCode verdict) {
+        put.end(index, verdict);
+    }
+
+    @Override
+    public boolean onKeysStart(OpCode op, int requestId, BlockKey ns, int count) {
+        if (!admit(op.code(), requestId, ns)) {
+            return false;
+        }
+        namespace = ns;
+        keys = new BlockKey[count];
+        return true;
+    }
+
+    @Override
+    public void onKey(int index, BlockKey key) {
+        keys[index] = key;
+    }
+
+    @Override
+    public void onRequestEnd(OpCode op, int requestId) {
+        open = false;
+        BlockKey[] k = keys;
+        keys = null;
+        switch (op) {
+            case PUT_BATCH -> responder.complete(op.code(), startNanos, put.response(ctx.alloc()), null);
+            case GET_BATCH -> get(requestId, k);
+            case LOOKUP_PREFIX -> lookup(requestId, k);
+            default -> throw new IllegalStateException("no body to end for " + op);
+        }
+    }
+
+    private void get(int requestId, BlockKey[] k) {
+        GetBatchResponder get = new GetBatchResponder(node, requestId, namespace, k, startNanos);
+        if (get.readFast()) {
+            offload(OpCode.GET_BATCH, requestId, get::readSlow, () -> get.respond(responder), get::closeHandles);
+        } else {
+            get.respond(responder);
+        }
+    }
+
+    private void lookup(int requestId, BlockKey[] k) {
+        LookupResponder lookup = new LookupResponder(node, requestId, k, startNanos);
+        if (node.tiers().hasSlowTier()) {
+            offload(OpCode.LOOKUP_PREFIX, requestId, lookup::lookup, () -> lookup.respond(responder), () -> { });
+        } else {
+            lookup.lookup();
+            lookup.respond(responder);
+        }
+    }
+
+    /**
+     * Runs {@code slow} on the tier executor, then {@code respond} on this connection's event loop. A full executor
+     * answers BACK_PRESSURE; a closed event loop runs {@code abandon} and ends the request.
+     */
+    private void offload(OpCode op, int requestId, Runnable slow, Runnable respond, Runnable abandon) {
+        long started = startNanos;
+        if (++offloaded >= node.context().maxInFlightPerConnection()) {
+            gate.pause(ReadGate.TOO_MANY_IN_FLIGHT);
+        }
+        Runnable back = () -> {
+            if (--offloaded < node.context().maxInFlightPerConnection()) {
+                gate.resume(ReadGate.TOO_MANY_IN_FLIGHT);
+            }
+            respond.run();
+        };
+        try {
+            node.tierExecutor().execute(() -> {
+                slow.run();
+                try {
+                    ctx.executor().execute(back);
+                } catch (RejectedExecutionException e) {
+                    abandon.run();
+                    node.inFlight().end();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            offloaded--;
+            abandon.run();
+            responder.fail(op.code(), requestId, started, ErrorCode.BACK_PRESSURE,
+                "tier executor full (" + node.context().tierQueueDepth() + " queued); retry later");
+        }
+    }
+
+    @Override
+    public void onPing(int requestId) {
+        if (begin(OpCode.PING.code(), requestId)) {
+            open = false;
+            ByteBuf out = ctx.alloc().directBuffer(16);
+            ResponseEncoder.writePong(out, requestId);
+            responder.complete(OpCode.PING.code(), startNanos, out, null);
+        }
+    }
+
+    @Override
+    public void onUnknownOp(int opCode, int requestId) {
+        responder.reject(opCode, requestId, ErrorCode.UNKNOWN_OP,
+            String.format("unknown op 0x%02x; its body was skipped", opCode));
+    }
+
+    @Override
+    public void onProtocolError(int requestId, int opCode, ErrorCode code, String message) {
+        put.discard();
+        if (open) {
+            open = false;
+            node.inFlight().end();
+        }
+        responder.failAndClose(opCode, requestId, code, message);
+    }
+}

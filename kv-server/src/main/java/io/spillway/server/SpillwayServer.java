@@ -1,0 +1,162 @@
+package io.spillway.server;
+
+import io.spillway.protocol.ProtocolLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One Spillway node: the tier chain, the binary data plane, the gRPC control plane and the HTTP metrics/probe
+ * endpoint. Used by {@link ServerMain}, tests, the bench and the demo.
+ *
+ * <pre>{@code
+ * try (SpillwayServer server = SpillwayServer.start(ServerContext.builder().dataPort(0).build())) {
+ *     int port = server.dataPort();
+ * }
+ * }</pre>
+ */
+public final class SpillwayServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SpillwayServer.class.getName());
+
+    private enum State { STARTING, SERVING, DRAINING, CLOSED }
+
+    private final ServerContext context;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final InFlight inFlight = new InFlight();
+    private volatile State state = State.STARTING;
+    private NamespaceRegistry namespaces;
+    private TierChain tiers;
+    private ThreadPoolExecutor tierExecutor;
+    private DataPlane dataPlane;
+    private ControlPlane controlPlane;
+    private HttpEndpoint http;
+
+    private SpillwayServer(ServerContext context) {
+        this.context = context;
+    }
+
+    /** Opens the tiers and binds the three ports; returns once the node serves. Fails fast, releasing what it opened. */
+    public static SpillwayServer start(ServerContext context) {
+        SpillwayServer s = new SpillwayServer(context);
+        try {
+            s.open();
+        } catch (Exception e) {
+            s.close();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot start node " + context.nodeId() + ": " + io.getMessage(), io);
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+        return s;
+    }
+
+    private void open() throws IOException, InterruptedException {
+        Files.createDirectories(context.dataDir());
+        http = HttpEndpoint.start(context.bind(), context.httpPort(), metrics, this::ready);
+        namespaces = NamespaceRegistry.open(context.dataDir());
+        tiers = context.tierFactory().open(context);
+        metrics.bindTiers(tiers);
+        metrics.bindNamespaces(namespaces);
+        tierExecutor = new ThreadPoolExecutor(context.tierThreads(), context.tierThreads(), 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(context.tierQueueDepth()), new NamedThreads("spillway-tier"));
+        ProtocolLimits limits = new ProtocolLimits(context.maxBlockBytes(), context.maxBlocksPerRequest(),
+            context.maxFrameBytes());
+        NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight);
+        dataPlane = DataPlane.start(node);
+        controlPlane = ControlPlane.start(context.bind(), context.controlPort(),
+            new ControlService(context.nodeId(), namespaces, tiers, this::ready, metrics::activeConnections));
+        state = State.SERVING;
+        controlPlane.serving(true);
+        LOG.info(() -> "node " + context.nodeId() + " serving: data " + dataPort() + " (" + (dataPlane.epoll()
+            ? "epoll" : "nio") + "), control " + controlPort() + ", http " + httpPort());
+    }
+
+    public int dataPort() {
+        return dataPlane.port();
+    }
+
+    public int controlPort() {
+        return controlPlane.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    /** True while the node serves requests (the {@code /ready} probe). */
+    public boolean ready() {
+        return state == State.SERVING;
+    }
+
+    public NamespaceRegistry namespaces() {
+        return namespaces;
+    }
+
+    public TierChain tiers() {
+        return tiers;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Graceful shutdown: marks the node not ready, stops accepting, answers new requests {@code SHUTTING_DOWN},
+     * waits up to {@code drainTimeoutMillis} for requests in flight, then closes connections and the tiers (the
+     * NVMe tier flushes). Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.DRAINING;
+        if (controlPlane != null) {
+            controlPlane.serving(false);
+        }
+        if (dataPlane != null) {
+            dataPlane.stopAccepting();
+        }
+        inFlight.drain();
+        try {
+            if (!inFlight.awaitIdle(context.drainTimeoutMillis())) {
+                LOG.warning(() -> inFlight.running() + " requests still running after "
+                    + context.drainTimeoutMillis() + " ms; closing their connections");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (dataPlane != null) {
+            dataPlane.close();
+        }
+        if (tierExecutor != null) {
+            tierExecutor.shutdown();
+            try {
+                tierExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (controlPlane != null) {
+            controlPlane.close();
+        }
+        if (tiers != null) {
+            tiers.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        state = State.CLOSED;
+    }
+}

@@ -1,0 +1,294 @@
+package io.spillway.tier.cpu;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.spillway.key.BlockKey;
+import io.spillway.protocol.ErrorCode;
+import io.spillway.tier.BlockHandle;
+import io.spillway.tier.BlockTier;
+import io.spillway.tier.TierCounters;
+import io.spillway.tier.TierKind;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The CPU tier: blocks in pooled off-heap memory under a hard byte cap, evicted in W-TinyLFU order (Caffeine, byte
+ * weigher) and demoted to the next tier by a background {@link Agent}.
+ *
+ * <p>Memory: every block's bytes are reserved against {@link #capacityBytes()} before they are allocated and given
+ * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion and
+ * evicted blocks still pinned by a reader, and never exceeds the cap. The index holds at most the cap less the
+ * demotion headroom; when the headroom is used up, or {@link #pendingDemotions()} reaches its bound, puts answer
+ * {@link ErrorCode#BACK_PRESSURE}.
+ *
+ * <p>Gauges: {@code counters().bytes} and {@code blocks} cover readable blocks (index and demotion queue).
+ *
+ * <pre>{@code
+ * try (CpuTier tier = CpuTier.open(CpuTierContext.builder().capacityBytes(64L << 30).nextTier(nvme).build())) {
+ *     tier.put(ns, key, bytes, crc);
+ *     try (BlockHandle h = tier.get(ns, key)) { send(h.data()); }
+ * }
+ * }</pre>
+ */
+public final class CpuTier implements BlockTier {
+    private final CpuTierContext ctx;
+    private final TierCounters counters = new TierCounters();
+    private final OffHeapPool pool;
+    private final DemotionQueue demotionQueue = new DemotionQueue();
+    private final Cache<BlockKey, Block> index;
+    private final ConcurrentMap<BlockKey, Block> indexMap;
+    private final DemotionAgent demotionAgent;
+    private final AgentRunner runner;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile boolean terminated;
+
+    private CpuTier(CpuTierContext ctx) {
+        this.ctx = ctx;
+        this.pool = new OffHeapPool(ctx.capacityBytes(), ctx.arenas(), ctx.chunkBytes());
+        this.index = Caffeine.newBuilder()
+            .maximumWeight(ctx.maxIndexBytes())
+            .weigher((BlockKey k, Block b) -> Math.max(1, b.length))
+            .executor(Runnable::run)
+            .evictionListener(this::onEviction)
+            .build();
+        this.indexMap = index.asMap();
+        this.demotionAgent = ctx.nextTier() == null ? null : new DemotionAgent(demotionQueue, ctx.nextTier(),
+            counters, this::release, ctx.errorHandler(), ctx.demotionBatchBlocks());
+        this.runner = demotionAgent != null && ctx.threadingMode() == ThreadingMode.DEDICATED
+            ? AgentRunner.start(demotionAgent, ctx.idleStrategy(), ctx.errorHandler()) : null;
+    }
+
+    /** Opens a tier with these settings; with {@link ThreadingMode#DEDICATED} and a next tier, starts its thread. */
+    public static CpuTier open(CpuTierContext ctx) {
+        return new CpuTier(ctx);
+    }
+
+    @Override
+    public TierKind kind() {
+        return TierKind.CPU;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Copies the bytes once into off-heap memory. Answers {@code SHUTTING_DOWN} once closing.
+     */
+    @Override
+    public ErrorCode put(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
+        return store(namespace, key, src, crc32c, counters.puts);
+    }
+
+    /**
+     * A put of a block copied up from a slower tier: the same as {@link #put} but counted as a promotion.
+     */
+    public ErrorCode promote(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
+        return store(namespace, key, src, crc32c, counters.promotions);
+    }
+
+    private ErrorCode store(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c, LongAdder counter) {
+        if (closed) {
+            return ErrorCode.SHUTTING_DOWN;
+        }
+        int length = src.remaining();
+        if (length > ctx.maxBlockBytes()) {
+            return ErrorCode.BLOCK_TOO_LARGE;
+        }
+        if (contains(key)) {
+            return ErrorCode.OK; // blocks are immutable per key: keep the one stored
+        }
+        if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
+            return backPressure();
+        }
+        Block block = copyIn(namespace, key, src, crc32c);
+        if (block == null) {
+            return backPressure();
+        }
+        counters.bytes.addAndGet(length);
+        counters.blocks.incrementAndGet();
+        if (indexMap.putIfAbsent(key, block) != null) {
+            release(block); // lost a race with a put of the same key
+            return ErrorCode.OK;
+        }
+        counter.increment();
+        if (closed && indexMap.remove(key, block)) {
+            release(block); // close() may have swept the index before this insert
+        }
+        return ErrorCode.OK;
+    }
+
+    private Block copyIn(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
+        Block block = pool.copyIn(namespace, key, src, crc32c);
+        if (block == null) {
+            index.cleanUp(); // eviction may lag behind concurrent puts; without a next tier it frees memory
+            block = pool.copyIn(namespace, key, src, crc32c);
+        }
+        return block;
+    }
+
+    private ErrorCode backPressure() {
+        counters.backPressured.increment();
+        return ErrorCode.BACK_PRESSURE;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Finds blocks in the index and blocks waiting for demotion. The handle's data is a read-only view of the
+     * off-heap bytes, not a copy.
+     */
+    @Override
+    public BlockHandle get(BlockKey namespace, BlockKey key) {
+        Block block = closed ? null : index.getIfPresent(key);
+        if (block == null && !closed) {
+            block = demotionQueue.get(key);
+        }
+        if (block == null || !block.namespace.equals(namespace) || !block.tryPin()) {
+            counters.misses.increment();
+            return null;
+        }
+        counters.hits.increment();
+        return new PinnedBlockHandle(block);
+    }
+
+    @Override
+    public boolean contains(BlockKey key) {
+        return indexMap.containsKey(key) || demotionQueue.contains(key);
+    }
+
+    @Override
+    public boolean remove(BlockKey key) {
+        boolean found = false;
+        Block block = indexMap.remove(key);
+        if (block != null) {
+            release(block);
+            found = true;
+        }
+        Block pending = demotionQueue.remove(key);
+        if (pending != null) {
+            release(pending);
+            found = true;
+        }
+        return found;
+    }
+
+    @Override
+    public TierCounters counters() {
+        return counters;
+    }
+
+    /** The hard cap on off-heap bytes. */
+    public long capacityBytes() {
+        return pool.capacityBytes();
+    }
+
+    /** Off-heap bytes held now: indexed, waiting for demotion, or pinned after eviction or removal. */
+    public long allocatedBytes() {
+        return pool.allocatedBytes();
+    }
+
+    /** Evicted blocks waiting to be handed to the next tier. */
+    public int pendingDemotions() {
+        return demotionQueue.size();
+    }
+
+    /**
+     * The demotion agent, for an owner that runs it ({@link ThreadingMode#INVOKER}); {@code null} without a next
+     * tier. Calling it while a dedicated thread runs it is not allowed.
+     */
+    public Agent demotionAgent() {
+        return demotionAgent;
+    }
+
+    /**
+     * Direct memory the tier's allocator holds from the system: whole chunks, so it can exceed
+     * {@link #allocatedBytes()} by size-class rounding and partly used or cached chunks. For metrics.
+     */
+    public long pooledBytes() {
+        return pool.pooledBytes();
+    }
+
+    public CpuTierContext context() {
+        return ctx;
+    }
+
+    /** Buffers allocated and not yet released, as the allocator's arenas count them (for leak checks). */
+    long activeAllocations() {
+        return pool.activeAllocations();
+    }
+
+    /** Whether the index (not the demotion queue) holds the key. */
+    boolean isIndexed(BlockKey key) {
+        return indexMap.containsKey(key);
+    }
+
+    /** Runs the index's pending maintenance (eviction) now. */
+    void cleanUp() {
+        index.cleanUp();
+    }
+
+    private void onEviction(BlockKey key, Block block, RemovalCause cause) {
+        if (block == null) {
+            return;
+        }
+        counters.evictions.increment();
+        if (demotionAgent == null || !demotionQueue.offer(block)) {
+            release(block); // no next tier, or a copy of this key is already waiting
+        } else if (terminated && demotionQueue.remove(block)) {
+            release(block); // evicted by a put racing close() after the queue was drained
+        }
+    }
+
+    /** Ends a block's residency: it leaves the gauges and its memory is freed once no reader pins it. */
+    private void release(Block block) {
+        counters.bytes.addAndGet(-block.length);
+        counters.blocks.decrementAndGet();
+        block.unpin();
+    }
+
+    /**
+     * Stops the demotion agent, demotes every block first when {@code flushOnClose} is set (within
+     * {@code closeTimeoutMillis}), then frees every block no reader pins; pinned blocks are freed when their handles
+     * close. Puts then answer {@code SHUTTING_DOWN} and gets miss. Does not close the next tier. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMillis());
+        if (runner != null) {
+            runner.close(ctx.closeTimeoutMillis());
+        }
+        if (ctx.flushOnClose() && demotionAgent != null) {
+            flush(deadline);
+        }
+        terminated = true;
+        for (BlockKey key : indexMap.keySet()) {
+            Block block = indexMap.remove(key);
+            if (block != null) {
+                release(block);
+            }
+        }
+        demotionQueue.drain(this::release);
+    }
+
+    private void flush(long deadline) {
+        for (BlockKey key : indexMap.keySet()) {
+            Block block = indexMap.remove(key);
+            if (block != null && !demotionQueue.offer(block)) {
+                release(block);
+            }
+        }
+        IdleStrategy idle = ctx.idleStrategy();
+        idle.reset();
+        while (demotionQueue.size() > 0 && System.nanoTime() - deadline < 0) {
+            idle.idle(demotionAgent.doWork());
+        }
+    }
+}

@@ -1,0 +1,453 @@
+package io.spillway.tier.cpu;
+
+import io.spillway.tier.BlockTier;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.function.Consumer;
+
+/**
+ * The CPU tier's settings. Every setting has a property name ({@code spillway.cpu.*}) and a default; setters reject
+ * bad values at once and {@link Builder#build()} rejects bad combinations, each with a message naming the values.
+ *
+ * <pre>{@code
+ * CpuTier tier = CpuTier.open(CpuTierContext.fromProperties(System.getProperties()).nextTier(nvme).build());
+ * }</pre>
+ */
+public final class CpuTierContext {
+    /** Hard cap on off-heap bytes, blocks in demotion and pinned blocks included. Sizes accept k, m, g, t. */
+    public static final String CAPACITY_BYTES_PROP = "spillway.cpu.capacityBytes";
+    public static final long CAPACITY_BYTES_DEFAULT = 1L << 30;
+    /** Largest block the tier takes; larger puts answer BLOCK_TOO_LARGE. */
+    public static final String MAX_BLOCK_BYTES_PROP = "spillway.cpu.maxBlockBytes";
+    public static final int MAX_BLOCK_BYTES_DEFAULT = 8 << 20;
+    /** Share of the cap kept out of the index for blocks waiting for demotion (at least maxBlockBytes). */
+    public static final String DEMOTION_HEADROOM_FRACTION_PROP = "spillway.cpu.demotionHeadroomFraction";
+    public static final double DEMOTION_HEADROOM_FRACTION_DEFAULT = 0.1;
+    /** Blocks waiting for demotion beyond which puts answer BACK_PRESSURE. */
+    public static final String DEMOTION_QUEUE_BLOCKS_PROP = "spillway.cpu.demotionQueueBlocks";
+    public static final int DEMOTION_QUEUE_BLOCKS_DEFAULT = 256;
+    /** Blocks the demotion agent hands down per duty cycle at most. */
+    public static final String DEMOTION_BATCH_BLOCKS_PROP = "spillway.cpu.demotionBatchBlocks";
+    public static final int DEMOTION_BATCH_BLOCKS_DEFAULT = 16;
+    /** {@code DEDICATED} (own thread) or {@code INVOKER} (owner calls the agent). */
+    public static final String THREADING_MODE_PROP = "spillway.cpu.threadingMode";
+    public static final ThreadingMode THREADING_MODE_DEFAULT = ThreadingMode.DEDICATED;
+    /** Idle strategy of the dedicated demotion thread: {@code backoff}, {@code sleeping} or {@code yielding}. */
+    public static final String IDLE_STRATEGY_PROP = "spillway.cpu.idleStrategy";
+    public static final String IDLE_STRATEGY_DEFAULT = "backoff";
+    /** Longest park of the idle strategy, in microseconds. */
+    public static final String IDLE_MAX_PARK_MICROS_PROP = "spillway.cpu.idleMaxParkMicros";
+    public static final long IDLE_MAX_PARK_MICROS_DEFAULT = 1000;
+    /** Direct arenas of the tier's own pooled allocator. */
+    public static final String ARENAS_PROP = "spillway.cpu.arenas";
+    public static final int ARENAS_DEFAULT = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Pool chunk size, a power of two from 8 KiB to 128 MiB; larger blocks are allocated unpooled. */
+    public static final String CHUNK_BYTES_PROP = "spillway.cpu.chunkBytes";
+    public static final int CHUNK_BYTES_DEFAULT = 4 << 20;
+    /** Whether close() first demotes every block to the next tier. */
+    public static final String FLUSH_ON_CLOSE_PROP = "spillway.cpu.flushOnClose";
+    public static final boolean FLUSH_ON_CLOSE_DEFAULT = false;
+    /** How long close() may spend flushing and stopping the agent, in milliseconds. */
+    public static final String CLOSE_TIMEOUT_MILLIS_PROP = "spillway.cpu.closeTimeoutMillis";
+    public static final long CLOSE_TIMEOUT_MILLIS_DEFAULT = 5000;
+
+    private static final int MIN_CHUNK_BYTES = OffHeapPool.PAGE_SIZE;
+    private static final int MAX_CHUNK_BYTES = OffHeapPool.PAGE_SIZE << 14;
+
+    private final long capacityBytes;
+    private final int maxBlockBytes;
+    private final double demotionHeadroomFraction;
+    private final int demotionQueueBlocks;
+    private final int demotionBatchBlocks;
+    private final ThreadingMode threadingMode;
+    private final IdleStrategy idleStrategy;
+    private final int arenas;
+    private final int chunkBytes;
+    private final boolean flushOnClose;
+    private final long closeTimeoutMillis;
+    private final BlockTier nextTier;
+    private final Consumer<Throwable> errorHandler;
+
+    private CpuTierContext(Builder b) {
+        capacityBytes = b.capacityBytes;
+        maxBlockBytes = b.maxBlockBytes;
+        demotionHeadroomFraction = b.demotionHeadroomFraction;
+        demotionQueueBlocks = b.demotionQueueBlocks;
+        demotionBatchBlocks = b.demotionBatchBlocks;
+        threadingMode = b.threadingMode;
+        idleStrategy = b.idleStrategy != null ? b.idleStrategy
+            : IdleStrategy.fromName(b.idleStrategyName, b.idleMaxParkMicros);
+        arenas = b.arenas;
+        chunkBytes = b.chunkBytes;
+        flushOnClose = b.flushOnClose;
+        closeTimeoutMillis = b.closeTimeoutMillis;
+        nextTier = b.nextTier;
+        errorHandler = b.errorHandler;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder holding the defaults overridden by every {@code spillway.cpu.*} property present in {@code props}.
+     *
+     * @throws IllegalArgumentException naming the property and its bad value
+     */
+    public static Builder fromProperties(Properties props) {
+        Builder b = new Builder();
+        String v;
+        if ((v = props.getProperty(CAPACITY_BYTES_PROP)) != null) {
+            b.capacityBytes(parseSize(CAPACITY_BYTES_PROP, v));
+        }
+        if ((v = props.getProperty(MAX_BLOCK_BYTES_PROP)) != null) {
+            b.maxBlockBytes(toInt(MAX_BLOCK_BYTES_PROP, parseSize(MAX_BLOCK_BYTES_PROP, v)));
+        }
+        if ((v = props.getProperty(DEMOTION_HEADROOM_FRACTION_PROP)) != null) {
+            b.demotionHeadroomFraction(parseDouble(DEMOTION_HEADROOM_FRACTION_PROP, v));
+        }
+        if ((v = props.getProperty(DEMOTION_QUEUE_BLOCKS_PROP)) != null) {
+            b.demotionQueueBlocks(toInt(DEMOTION_QUEUE_BLOCKS_PROP, parseLong(DEMOTION_QUEUE_BLOCKS_PROP, v)));
+        }
+        if ((v = props.getProperty(DEMOTION_BATCH_BLOCKS_PROP)) != null) {
+            b.demotionBatchBlocks(toInt(DEMOTION_BATCH_BLOCKS_PROP, parseLong(DEMOTION_BATCH_BLOCKS_PROP, v)));
+        }
+        if ((v = props.getProperty(THREADING_MODE_PROP)) != null) {
+            b.threadingMode(parseThreadingMode(v));
+        }
+        if ((v = props.getProperty(IDLE_MAX_PARK_MICROS_PROP)) != null) {
+            b.idleMaxParkMicros(parseLong(IDLE_MAX_PARK_MICROS_PROP, v));
+        }
+        if ((v = props.getProperty(IDLE_STRATEGY_PROP)) != null) {
+            b.idleStrategy(v.trim());
+        }
+        if ((v = props.getProperty(ARENAS_PROP)) != null) {
+            b.arenas(toInt(ARENAS_PROP, parseLong(ARENAS_PROP, v)));
+        }
+        if ((v = props.getProperty(CHUNK_BYTES_PROP)) != null) {
+            b.chunkBytes(toInt(CHUNK_BYTES_PROP, parseSize(CHUNK_BYTES_PROP, v)));
+        }
+        if ((v = props.getProperty(FLUSH_ON_CLOSE_PROP)) != null) {
+            b.flushOnClose(parseBoolean(FLUSH_ON_CLOSE_PROP, v));
+        }
+        if ((v = props.getProperty(CLOSE_TIMEOUT_MILLIS_PROP)) != null) {
+            b.closeTimeoutMillis(parseLong(CLOSE_TIMEOUT_MILLIS_PROP, v));
+        }
+        return b;
+    }
+
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    public int maxBlockBytes() {
+        return maxBlockBytes;
+    }
+
+    public double demotionHeadroomFraction() {
+        return demotionHeadroomFraction;
+    }
+
+    /** Bytes of the cap kept out of the index: the larger of capacity × fraction and maxBlockBytes. */
+    public long demotionHeadroomBytes() {
+        return headroomBytes(capacityBytes, demotionHeadroomFraction, maxBlockBytes);
+    }
+
+    /** The index's maximum weight in bytes: the cap less the demotion headroom. */
+    public long maxIndexBytes() {
+        return capacityBytes - demotionHeadroomBytes();
+    }
+
+    public int demotionQueueBlocks() {
+        return demotionQueueBlocks;
+    }
+
+    public int demotionBatchBlocks() {
+        return demotionBatchBlocks;
+    }
+
+    public ThreadingMode threadingMode() {
+        return threadingMode;
+    }
+
+    public IdleStrategy idleStrategy() {
+        return idleStrategy;
+    }
+
+    public int arenas() {
+        return arenas;
+    }
+
+    public int chunkBytes() {
+        return chunkBytes;
+    }
+
+    public boolean flushOnClose() {
+        return flushOnClose;
+    }
+
+    public long closeTimeoutMillis() {
+        return closeTimeoutMillis;
+    }
+
+    /** The tier evicted blocks are demoted to, or {@code null}: evicted blocks are then dropped. */
+    public BlockTier nextTier() {
+        return nextTier;
+    }
+
+    public Consumer<Throwable> errorHandler() {
+        return errorHandler;
+    }
+
+    @Override
+    public String toString() {
+        return "CpuTierContext{capacityBytes=" + capacityBytes + ", maxBlockBytes=" + maxBlockBytes
+            + ", demotionHeadroomBytes=" + demotionHeadroomBytes() + ", demotionQueueBlocks=" + demotionQueueBlocks
+            + ", demotionBatchBlocks=" + demotionBatchBlocks + ", threadingMode=" + threadingMode
+            + ", idleStrategy=" + idleStrategy + ", arenas=" + arenas + ", chunkBytes=" + chunkBytes
+            + ", flushOnClose=" + flushOnClose + ", closeTimeoutMillis=" + closeTimeoutMillis
+            + ", nextTier=" + (nextTier == null ? "none" : nextTier.kind()) + "}";
+    }
+
+    private static long headroomBytes(long capacityBytes, double fraction, int maxBlockBytes) {
+        return Math.max((long) Math.ceil(capacityBytes * fraction), maxBlockBytes);
+    }
+
+    /** Collects settings; each setter validates its value at once. */
+    public static final class Builder {
+        private long capacityBytes = CAPACITY_BYTES_DEFAULT;
+        private int maxBlockBytes = MAX_BLOCK_BYTES_DEFAULT;
+        private double demotionHeadroomFraction = DEMOTION_HEADROOM_FRACTION_DEFAULT;
+        private int demotionQueueBlocks = DEMOTION_QUEUE_BLOCKS_DEFAULT;
+        private int demotionBatchBlocks = DEMOTION_BATCH_BLOCKS_DEFAULT;
+        private ThreadingMode threadingMode = THREADING_MODE_DEFAULT;
+        private String idleStrategyName = IDLE_STRATEGY_DEFAULT;
+        private long idleMaxParkMicros = IDLE_MAX_PARK_MICROS_DEFAULT;
+        private IdleStrategy idleStrategy;
+        private int arenas = ARENAS_DEFAULT;
+        private int chunkBytes = CHUNK_BYTES_DEFAULT;
+        private boolean flushOnClose = FLUSH_ON_CLOSE_DEFAULT;
+        private long closeTimeoutMillis = CLOSE_TIMEOUT_MILLIS_DEFAULT;
+        private BlockTier nextTier;
+        private Consumer<Throwable> errorHandler = CpuTierContext::logError;
+
+        private Builder() {
+        }
+
+        /** Hard cap on off-heap bytes ({@value #CAPACITY_BYTES_PROP}); must be > 0. */
+        public Builder capacityBytes(long v) {
+            requirePositive("capacityBytes", CAPACITY_BYTES_PROP, v);
+            capacityBytes = v;
+            return this;
+        }
+
+        /** Largest block accepted ({@value #MAX_BLOCK_BYTES_PROP}); must be > 0 and below the capacity. */
+        public Builder maxBlockBytes(int v) {
+            requirePositive("maxBlockBytes", MAX_BLOCK_BYTES_PROP, v);
+            maxBlockBytes = v;
+            return this;
+        }
+
+        /** Share of the cap kept for blocks in demotion ({@value #DEMOTION_HEADROOM_FRACTION_PROP}), in [0, 1). */
+        public Builder demotionHeadroomFraction(double v) {
+            if (!(v >= 0 && v < 1)) {
+                throw new IllegalArgumentException("demotionHeadroomFraction (" + DEMOTION_HEADROOM_FRACTION_PROP
+                    + ") must be in [0, 1), got " + v);
+            }
+            demotionHeadroomFraction = v;
+            return this;
+        }
+
+        /** Pending demotions at which puts answer BACK_PRESSURE ({@value #DEMOTION_QUEUE_BLOCKS_PROP}); > 0. */
+        public Builder demotionQueueBlocks(int v) {
+            requirePositive("demotionQueueBlocks", DEMOTION_QUEUE_BLOCKS_PROP, v);
+            demotionQueueBlocks = v;
+            return this;
+        }
+
+        /** Blocks demoted per duty cycle at most ({@value #DEMOTION_BATCH_BLOCKS_PROP}); > 0. */
+        public Builder demotionBatchBlocks(int v) {
+            requirePositive("demotionBatchBlocks", DEMOTION_BATCH_BLOCKS_PROP, v);
+            demotionBatchBlocks = v;
+            return this;
+        }
+
+        /** Who runs the demotion agent ({@value #THREADING_MODE_PROP}). */
+        public Builder threadingMode(ThreadingMode v) {
+            threadingMode = requireNonNull("threadingMode", THREADING_MODE_PROP, v);
+            return this;
+        }
+
+        /** Idle strategy by name ({@value #IDLE_STRATEGY_PROP}): backoff, sleeping or yielding. */
+        public Builder idleStrategy(String name) {
+            try {
+                IdleStrategy.fromName(requireNonNull("idleStrategy", IDLE_STRATEGY_PROP, name), idleMaxParkMicros);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(IDLE_STRATEGY_PROP + ": " + e.getMessage(), e);
+            }
+            idleStrategyName = name;
+            idleStrategy = null;
+            return this;
+        }
+
+        /** Idle strategy instance, for tests or custom strategies; overrides the name. */
+        public Builder idleStrategy(IdleStrategy v) {
+            idleStrategy = requireNonNull("idleStrategy", IDLE_STRATEGY_PROP, v);
+            return this;
+        }
+
+        /** Longest park of the named idle strategy ({@value #IDLE_MAX_PARK_MICROS_PROP}); >= 1. */
+        public Builder idleMaxParkMicros(long v) {
+            requirePositive("idleMaxParkMicros", IDLE_MAX_PARK_MICROS_PROP, v);
+            idleMaxParkMicros = v;
+            return this;
+        }
+
+        /** Direct arenas of the tier's allocator ({@value #ARENAS_PROP}); > 0. */
+        public Builder arenas(int v) {
+            requirePositive("arenas", ARENAS_PROP, v);
+            arenas = v;
+            return this;
+        }
+
+        /** Pool chunk size ({@value #CHUNK_BYTES_PROP}): a power of two from 8 KiB to 128 MiB. */
+        public Builder chunkBytes(int v) {
+            if (v < MIN_CHUNK_BYTES || v > MAX_CHUNK_BYTES || Integer.bitCount(v) != 1) {
+                throw new IllegalArgumentException("chunkBytes (" + CHUNK_BYTES_PROP + ") must be a power of two in ["
+                    + MIN_CHUNK_BYTES + ", " + MAX_CHUNK_BYTES + "], got " + v);
+            }
+            chunkBytes = v;
+            return this;
+        }
+
+        /** Whether close() demotes every block first ({@value #FLUSH_ON_CLOSE_PROP}). */
+        public Builder flushOnClose(boolean v) {
+            flushOnClose = v;
+            return this;
+        }
+
+        /** Time close() may spend flushing and stopping the agent ({@value #CLOSE_TIMEOUT_MILLIS_PROP}); >= 0. */
+        public Builder closeTimeoutMillis(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException(
+                    "closeTimeoutMillis (" + CLOSE_TIMEOUT_MILLIS_PROP + ") must be >= 0, got " + v);
+            }
+            closeTimeoutMillis = v;
+            return this;
+        }
+
+        /** Where evicted blocks go; {@code null} (the default) drops them. The tier does not close it. */
+        public Builder nextTier(BlockTier v) {
+            nextTier = v;
+            return this;
+        }
+
+        /** Receives errors of the demotion agent and the next tier; the default logs them. */
+        public Builder errorHandler(Consumer<Throwable> v) {
+            errorHandler = requireNonNull("errorHandler", "-", v);
+            return this;
+        }
+
+        /**
+         * Checks the combination of settings.
+         *
+         * @throws IllegalArgumentException naming the values that do not fit together
+         */
+        public CpuTierContext build() {
+            if (maxBlockBytes >= capacityBytes) {
+                throw new IllegalArgumentException("maxBlockBytes (" + MAX_BLOCK_BYTES_PROP + ") = " + maxBlockBytes
+                    + " must be < capacityBytes (" + CAPACITY_BYTES_PROP + ") = " + capacityBytes);
+            }
+            long headroom = headroomBytes(capacityBytes, demotionHeadroomFraction, maxBlockBytes);
+            if (headroom >= capacityBytes) {
+                throw new IllegalArgumentException("demotion headroom " + headroom + " bytes (capacityBytes "
+                    + capacityBytes + " x demotionHeadroomFraction " + demotionHeadroomFraction
+                    + ", at least maxBlockBytes " + maxBlockBytes + ") leaves no room for the index");
+            }
+            return new CpuTierContext(this);
+        }
+    }
+
+    private static void logError(Throwable t) {
+        System.getLogger(CpuTier.class.getName()).log(System.Logger.Level.WARNING, "cpu tier error", t);
+    }
+
+    private static void requirePositive(String name, String prop, long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " (" + prop + ") must be > 0, got " + v);
+        }
+    }
+
+    private static <T> T requireNonNull(String name, String prop, T v) {
+        if (v == null) {
+            throw new IllegalArgumentException(name + " (" + prop + ") must not be null");
+        }
+        return v;
+    }
+
+    /** A byte size: digits with an optional binary suffix k, m, g or t (case-insensitive). */
+    static long parseSize(String prop, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        int shift = 0;
+        if (!v.isEmpty()) {
+            switch (v.charAt(v.length() - 1)) {
+                case 'k': shift = 10; break;
+                case 'm': shift = 20; break;
+                case 'g': shift = 30; break;
+                case 't': shift = 40; break;
+                default: break;
+            }
+        }
+        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException("overflow");
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                prop + " must be a size in bytes (optional suffix k, m, g, t), got '" + value + "'", e);
+        }
+    }
+
+    private static long parseLong(String prop, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(prop + " must be an integer, got '" + value + "'", e);
+        }
+    }
+
+    private static double parseDouble(String prop, String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(prop + " must be a number, got '" + value + "'", e);
+        }
+    }
+
+    private static boolean parseBoolean(String prop, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("true") || v.equals("false")) {
+            return v.equals("true");
+        }
+        throw new IllegalArgumentException(prop + " must be true or false, got '" + value + "'");
+    }
+
+    private static ThreadingMode parseThreadingMode(String value) {
+        try {
+            return ThreadingMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                THREADING_MODE_PROP + " must be DEDICATED or INVOKER, got '" + value + "'", e);
+        }
+    }
+
+    private static int toInt(String prop, long v) {
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException(prop + " must fit in an int, got " + v);
+        }
+        return (int) v;
+    }
+}

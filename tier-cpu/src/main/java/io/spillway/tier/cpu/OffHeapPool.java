@@ -1,0 +1,96 @@
+package io.spillway.tier.cpu;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PoolArenaMetric;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.spillway.key.BlockKey;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The tier's off-heap memory: a dedicated pooled direct allocator (no thread caches, so freed memory goes straight
+ * back to its arena) behind a hard byte cap. Bytes are reserved before a buffer is allocated and given back only
+ * when the buffer is really released, so {@link #allocatedBytes()} never exceeds {@link #capacityBytes()}.
+ */
+final class OffHeapPool {
+    static final int PAGE_SIZE = 8192;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0).asReadOnlyBuffer();
+
+    private final PooledByteBufAllocator allocator;
+    private final long capacityBytes;
+    private final AtomicLong allocatedBytes = new AtomicLong();
+
+    OffHeapPool(long capacityBytes, int arenas, int chunkBytes) {
+        int maxOrder = Integer.numberOfTrailingZeros(chunkBytes / PAGE_SIZE);
+        this.allocator = new PooledByteBufAllocator(true, 0, arenas, PAGE_SIZE, maxOrder, 0, 0, false, 0);
+        this.capacityBytes = capacityBytes;
+    }
+
+    /**
+     * Copies {@code src}'s remaining bytes (without moving its position) into a new block holding one reference.
+     *
+     * @return the block, or {@code null} when the bytes do not fit under the cap now
+     * @throws OutOfMemoryError when the JVM's direct memory limit is lower than the cap
+     */
+    Block copyIn(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
+        int length = src.remaining();
+        if (length == 0) {
+            return new Block(namespace, key, crc32c, null, EMPTY, this);
+        }
+        if (!tryReserve(length)) {
+            return null;
+        }
+        ByteBuf buf = null;
+        try {
+            buf = allocator.directBuffer(length, length);
+            buf.writeBytes(src.duplicate());
+            return new Block(namespace, key, crc32c, buf, buf.nioBuffer(0, length).asReadOnlyBuffer(), this);
+        } catch (Throwable t) {
+            if (buf != null) {
+                buf.release();
+            }
+            allocatedBytes.addAndGet(-length);
+            throw t;
+        }
+    }
+
+    private boolean tryReserve(int length) {
+        long current;
+        do {
+            current = allocatedBytes.get();
+            if (current + length > capacityBytes) {
+                return false;
+            }
+        } while (!allocatedBytes.compareAndSet(current, current + length));
+        return true;
+    }
+
+    void free(ByteBuf buf, int length) {
+        if (buf != null) {
+            buf.release();
+            allocatedBytes.addAndGet(-length);
+        }
+    }
+
+    long capacityBytes() {
+        return capacityBytes;
+    }
+
+    long allocatedBytes() {
+        return allocatedBytes.get();
+    }
+
+    /** Direct memory the pool's arenas hold from the operating system (chunks, used or cached). */
+    long pooledBytes() {
+        return allocator.metric().usedDirectMemory();
+    }
+
+    /** Buffers allocated and not yet released, counted by the arenas themselves. */
+    long activeAllocations() {
+        long active = 0;
+        for (PoolArenaMetric arena : allocator.metric().directArenas()) {
+            active += arena.numActiveAllocations();
+        }
+        return active;
+    }
+}
