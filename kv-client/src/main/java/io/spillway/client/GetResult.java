@@ -4,8 +4,11 @@ import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierKind;
 
 /**
- * Per-block outcome of a batch get, in request order: status ({@code OK} or {@code NOT_FOUND}), the tier a hit
- * came from ({@code null} on a miss) and its length in bytes (0 on a miss).
+ * Per-block outcome of a batch get, in request order: status, the tier a hit came from ({@code null} otherwise)
+ * and its length in bytes. Statuses: {@code OK}; {@code NOT_FOUND} or {@code INTERNAL} (length 0);
+ * {@code BUFFER_TOO_SMALL} (the destination had fewer bytes remaining than the block: length is the block's, its
+ * bytes were skipped); {@code CHECKSUM_MISMATCH} (the bytes failed their CRC32C: the destination's bytes past its
+ * position are undefined). Only on {@code OK} are the destination's position and limit changed.
  */
 public record GetResult(ErrorCode[] statuses, TierKind[] tiers, int[] lengths) {
     public boolean hit(int i) {

@@ -1,11 +1,130 @@
 package io.spillway.client;
 
-/** The Netty implementation of {@link KvClient}. (Placeholder until the client lands.) */
-final class NettyKvClient {
-    private NettyKvClient() {
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.spillway.key.BlockKey;
+import io.spillway.key.Namespace;
+import io.spillway.protocol.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Netty implementation of {@link KvClient}: a {@link ConnectionPool} on the data plane (epoll when available)
+ * and a {@link ControlPlane} for namespaces. Futures complete on a Netty event loop: do not block in their
+ * callbacks. Outcome choices: a block whose CRC32C fails is {@code CHECKSUM_MISMATCH} in the {@link GetResult}
+ * (the request succeeds); a block that does not fit its destination is {@code BUFFER_TOO_SMALL} with its length.
+ */
+final class NettyKvClient implements KvClient {
+    private final ClientContext context;
+    private final EventLoopGroup group;
+    private final ConnectionPool pool;
+    private final ControlPlane control;
+
+    private NettyKvClient(ClientContext context) {
+        this.context = context;
+        boolean epoll = context.useEpoll() && Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), io);
+        Bootstrap bootstrap = new Bootstrap().group(group)
+            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis());
+        this.pool = new ConnectionPool(bootstrap, context);
+        this.control = new ControlPlane(context);
     }
 
     static KvClient connect(ClientContext context) {
-        throw new UnsupportedOperationException("client not written yet");
+        NettyKvClient client = new NettyKvClient(context);
+        try {
+            client.pool.open();
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        return client;
+    }
+
+    @Override
+    public CompletableFuture<BlockKey> registerNamespace(Namespace namespace) {
+        return control.registerNamespace(namespace);
+    }
+
+    @Override
+    public CompletableFuture<PutResult> put(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks) {
+        checkBatch(keys, blocks, "blocks");
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i].remaining() > context.limits().maxBlockBytes()) {
+                return CompletableFuture.failedFuture(new KvClientException(ErrorCode.BLOCK_TOO_LARGE, "block " + i
+                    + " has " + blocks[i].remaining() + " bytes, over maxBlockBytes="
+                    + context.limits().maxBlockBytes()));
+            }
+        }
+        PutRequest request = new PutRequest(namespace, keys, blocks);
+        long body = io.spillway.protocol.BodyLayout.putBatchRequestBodyLength(keys.length, request.totalBytes());
+        if (body > context.limits().maxFrameBytes()) {
+            return CompletableFuture.failedFuture(new KvClientException(ErrorCode.FRAME_TOO_LARGE, "batch body of "
+                + body + " bytes over maxFrameBytes=" + context.limits().maxFrameBytes() + ": split it"));
+        }
+        return submit(request);
+    }
+
+    @Override
+    public CompletableFuture<GetResult> get(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
+        checkBatch(keys, destinations, "destinations");
+        for (int i = 0; i < destinations.length; i++) {
+            if (destinations[i].isReadOnly()) {
+                throw new IllegalArgumentException("destinations[" + i + "] is read-only");
+            }
+        }
+        return submit(new GetRequest(namespace, keys, destinations));
+    }
+
+    @Override
+    public CompletableFuture<PrefixLookup> lookupPrefix(BlockKey namespace, BlockKey[] keys) {
+        checkBatch(keys, null, null);
+        return submit(new LookupRequest(namespace, keys));
+    }
+
+    @Override
+    public CompletableFuture<Void> ping() {
+        return submit(new PingRequest());
+    }
+
+    private <T> CompletableFuture<T> submit(PendingRequest<T> request) {
+        return pool.acquire().thenCompose(connection -> {
+            connection.send(request);
+            return request.future;
+        });
+    }
+
+    private void checkBatch(BlockKey[] keys, Object[] buffers, String what) {
+        int max = context.limits().maxBlocksPerRequest();
+        if (keys.length == 0 || keys.length > max) {
+            throw new IllegalArgumentException("a batch holds 1 to " + max + " keys, got " + keys.length);
+        }
+        if (buffers != null && buffers.length != keys.length) {
+            throw new IllegalArgumentException(keys.length + " keys but " + buffers.length + " " + what);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        control.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "NettyKvClient{" + context + "}";
     }
 }
