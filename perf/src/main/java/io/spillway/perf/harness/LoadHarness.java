@@ -1,6 +1,6 @@
 package io.spillway.perf.harness;
 
-import io.spillway.perf.target.BenchTarget;
+import io.spillway.perf.adapter.BenchTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;

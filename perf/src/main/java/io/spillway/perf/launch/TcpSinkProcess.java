@@ -1,6 +1,6 @@
 package io.spillway.perf.launch;
 
-import io.spillway.perf.target.TcpSinkServer;
+import io.spillway.perf.adapter.TcpSinkServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;

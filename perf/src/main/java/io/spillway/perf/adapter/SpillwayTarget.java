@@ -1,0 +1,100 @@
+package io.spillway.perf.adapter;
+
+import io.spillway.client.ClientContext;
+import io.spillway.client.GetResult;
+import io.spillway.client.KvClient;
+import io.spillway.client.PutResult;
+import io.spillway.key.BlockKey;
+import io.spillway.key.Namespace;
+import io.spillway.perf.harness.Batch;
+import io.spillway.protocol.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Spillway through its real client ({@link KvClient}): one client with {@code connections} connections shared by
+ * all workers; a batch is one PUT_BATCH or GET_BATCH request; gets scatter into the worker's reusable direct
+ * buffers. Block {@code id} is key {@code (RUN_SALT, id)} in a bench namespace.
+ */
+public final class SpillwayTarget implements BenchTarget {
+    private static final long KEY_HI = 0x5350_494C_4C57_4159L; // "SPILLWAY"
+
+    private final String host;
+    private final int dataPort;
+    private final int controlPort;
+    private final int connections;
+    private KvClient client;
+    private BlockKey namespace;
+    private BlockKey[][] keysPerWorker;
+
+    public SpillwayTarget(String host, int dataPort, int controlPort, int connections) {
+        this.host = host;
+        this.dataPort = dataPort;
+        this.controlPort = controlPort;
+        this.connections = connections;
+    }
+
+    /** The namespace the bench writes in: a Llama-3-8B-like shape (2 MiB per 16-token block). */
+    public static Namespace benchNamespace() {
+        return Namespace.builder().tenant("bench").modelId("spillway-bench").dtype("bfloat16").blockSizeTokens(16)
+            .layers(32).kvHeads(8).headDim(128).build();
+    }
+
+    @Override
+    public String name() {
+        return "spillway";
+    }
+
+    @Override
+    public void open(int workers) throws Exception {
+        client = KvClient.connect(ClientContext.builder().server(host, dataPort).controlPort(controlPort)
+            .connections(connections).build());
+        namespace = client.registerNamespace(benchNamespace()).get();
+        keysPerWorker = new BlockKey[workers][];
+    }
+
+    @Override
+    public int put(int worker, Batch batch) throws Exception {
+        PutResult r = join(client.put(namespace, keys(worker, batch), batch.sources));
+        return r.count(ErrorCode.OK);
+    }
+
+    @Override
+    public int get(int worker, Batch batch) throws Exception {
+        GetResult r = join(client.get(namespace, keys(worker, batch), batch.results));
+        for (int i = 0; i < batch.size(); i++) {
+            if (!r.hit(i)) {
+                batch.results[i] = null;
+            }
+        }
+        return r.hits();
+    }
+
+    private BlockKey[] keys(int worker, Batch batch) {
+        BlockKey[] keys = keysPerWorker[worker];
+        if (keys == null || keys.length != batch.size()) {
+            keys = new BlockKey[batch.size()];
+            keysPerWorker[worker] = keys;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            keys[i] = new BlockKey(KEY_HI, batch.ids[i]);
+        }
+        return keys;
+    }
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception ex ? ex : e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+}

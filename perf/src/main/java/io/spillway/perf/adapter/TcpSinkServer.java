@@ -1,0 +1,149 @@
+package io.spillway.perf.adapter;
+
+import io.spillway.perf.harness.BlockPattern;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The far end of the TCP ceiling ({@link TcpWire}): drains put bytes into a scratch buffer, answers gets by
+ * streaming a stamped block per id. One thread per connection, blocking I/O, no copies beyond the socket's.
+ * Runs in-process ({@link #start}) or as a child process ({@link #main}: prints {@code LISTENING <port>}).
+ */
+public final class TcpSinkServer implements AutoCloseable {
+    private static final int SCRATCH_BYTES = 1 << 20;
+
+    private final ServerSocketChannel server;
+    private final List<SocketChannel> connections = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private TcpSinkServer(ServerSocketChannel server) {
+        this.server = server;
+    }
+
+    /** Listens on {@code host:port} ({@code 0}: any free port) and serves in background threads. */
+    public static TcpSinkServer start(String host, int port) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        ch.bind(new InetSocketAddress(host, port), 64);
+        TcpSinkServer s = new TcpSinkServer(ch);
+        Thread acceptor = new Thread(s::acceptLoop, "tcp-sink-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return s;
+    }
+
+    public int port() {
+        try {
+            return ((InetSocketAddress) server.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("sink server has no address", e);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                SocketChannel c = server.accept();
+                c.socket().setTcpNoDelay(true);
+                connections.add(c);
+                Thread t = new Thread(() -> serve(c), "tcp-sink-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed) {
+                    System.err.println("tcp sink: accept failed: " + e);
+                }
+                return;
+            }
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        ByteBuffer header = TcpWire.headerBuffer();
+        ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
+        ByteBuffer reply = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer block = null;
+        try (c) {
+            while (!closed) {
+                header.clear().limit(TcpWire.HEADER_BYTES);
+                TcpWire.readFully(c, header);
+                int op = header.getInt(0);
+                int count = header.getInt(4);
+                int blockBytes = header.getInt(8);
+                if (count < 0 || count > TcpWire.MAX_BATCH || blockBytes < 0) {
+                    throw new IOException("bad request: op=" + op + " count=" + count + " blockBytes=" + blockBytes);
+                }
+                header.limit(TcpWire.HEADER_BYTES + 8 * count);
+                TcpWire.readFully(c, header);
+                if (op == TcpWire.OP_PUT) {
+                    long left = (long) count * blockBytes;
+                    while (left > 0) {
+                        scratch.clear().limit((int) Math.min(scratch.capacity(), left));
+                        TcpWire.readFully(c, scratch);
+                        left -= scratch.limit();
+                    }
+                    reply.clear();
+                    reply.putInt(0, count);
+                    TcpWire.writeFully(c, reply);
+                } else if (op == TcpWire.OP_GET) {
+                    if (block == null || block.capacity() != blockBytes) {
+                        block = ByteBuffer.allocateDirect(blockBytes);
+                        BlockPattern.fillTemplate(block);
+                    }
+                    for (int i = 0; i < count; i++) {
+                        BlockPattern.stamp(block, header.getLong(TcpWire.HEADER_BYTES + 8 * i), blockBytes);
+                        TcpWire.writeFully(c, block);
+                    }
+                } else {
+                    throw new IOException("unknown op " + op);
+                }
+            }
+        } catch (IOException e) {
+            // client went away (normal at the end of a phase) or sent garbage: drop the connection
+        } finally {
+            connections.remove(c);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        for (SocketChannel c : connections) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    /** {@code TcpSinkServer [--bind ADDR] [--port N]}: serves until killed. */
+    public static void main(String[] args) throws Exception {
+        String host = "127.0.0.1";
+        int port = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--bind" -> host = args[++i];
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --bind, --port)");
+            }
+        }
+        TcpSinkServer s = start(host, port);
+        System.out.println("LISTENING " + s.port());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}
