@@ -1,5 +1,6 @@
 package io.spillway.perf.launch;
 
+import io.spillway.perf.report.Sizes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.util.List;
 public final class SpillwayServerProcess implements AutoCloseable {
     public static final String MAIN_CLASS = "io.spillway.server.ServerMain";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final long NETWORK_HEADROOM_BYTES = 2L << 30;
 
     private final ChildProcess process;
     private final int dataPort;
@@ -48,7 +50,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
             "--cpu-capacity", cpuCapacity,
             "--nvme-capacity", nvmeCapacity));
         args.addAll(extraArgs);
-        List<String> cmd = JavaCommand.of(MAIN_CLASS, jvmOptions, args, runDir);
+        List<String> cmd = JavaCommand.of(MAIN_CLASS, withDirectMemory(jvmOptions, cpuCapacity), args, runDir);
         ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve("spillway-server.log"));
         SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2]);
         try {
@@ -62,6 +64,21 @@ public final class SpillwayServerProcess implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * The CPU tier lives in Netty's pooled direct memory, which the JVM caps at -Xmx unless told otherwise: give the
+     * node its tier plus room for network buffers, unless the caller set a limit.
+     */
+    static List<String> withDirectMemory(List<String> jvmOptions, String cpuCapacity) {
+        for (String o : jvmOptions) {
+            if (o.startsWith("-XX:MaxDirectMemorySize")) {
+                return jvmOptions;
+            }
+        }
+        List<String> out = new ArrayList<>(jvmOptions);
+        out.add("-XX:MaxDirectMemorySize=" + (Sizes.parse(cpuCapacity) + NETWORK_HEADROOM_BYTES));
+        return out;
     }
 
     public int dataPort() {
