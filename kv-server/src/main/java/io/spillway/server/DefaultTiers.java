@@ -1,11 +1,29 @@
 package io.spillway.server;
 
-/** Opens the production tiers: NVMe first (it is the CPU tier's next tier), then CPU in front of it. */
+import io.spillway.tier.cpu.CpuTier;
+import io.spillway.tier.cpu.CpuTierContext;
+import io.spillway.tier.nvme.NvmeTier;
+import io.spillway.tier.nvme.NvmeTierContext;
+
+/**
+ * Opens the production tiers from the context's {@code spillway.nvme.*} and {@code spillway.cpu.*} settings:
+ * NVMe first (it is the CPU tier's next tier: evictions demote into it), then CPU in front of it, with NVMe hits
+ * promoted through {@link CpuTier#promote} so they count as promotions, not puts.
+ */
 final class DefaultTiers {
     private DefaultTiers() {
     }
 
     static TierChain open(ServerContext ctx) {
-        throw new UnsupportedOperationException("tier-cpu and tier-nvme are not merged yet: inject a TierFactory");
+        NvmeTier nvme = NvmeTier.open(NvmeTierContext.fromProperties(ctx.nvmeProperties()));
+        CpuTier cpu;
+        try {
+            cpu = CpuTier.open(CpuTierContext.fromProperties(ctx.cpuProperties()).nextTier(nvme).build());
+        } catch (RuntimeException e) {
+            nvme.close();
+            throw e;
+        }
+        return new TierChain(new TierChain.Stage(cpu, cpu.capacityBytes()),
+            new TierChain.Stage(nvme, nvme.capacityBytes()), cpu::promote, ctx.promoteOnHit());
     }
 }

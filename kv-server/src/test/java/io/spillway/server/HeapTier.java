@@ -27,6 +27,9 @@ final class HeapTier implements BlockTier {
     private final TierCounters counters = new TierCounters();
     final AtomicInteger openHandles = new AtomicInteger();
     volatile boolean closed;
+    /** When set, {@link #get} signals {@code getEntered} and waits for this latch: a slow disk on demand. */
+    volatile java.util.concurrent.CountDownLatch getGate;
+    final java.util.concurrent.CountDownLatch getEntered = new java.util.concurrent.CountDownLatch(1);
 
     HeapTier(TierKind kind, long capacity) {
         this.kind = kind;
@@ -63,6 +66,15 @@ final class HeapTier implements BlockTier {
 
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
+        java.util.concurrent.CountDownLatch gate = getGate;
+        if (gate != null) {
+            getEntered.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Entry e = blocks.get(key);
         if (e == null || !e.namespace.equals(namespace)) {
             counters.misses.increment();

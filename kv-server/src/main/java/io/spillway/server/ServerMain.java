@@ -1,0 +1,115 @@
+package io.spillway.server;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/spillway server}: runs one node until SIGTERM/SIGINT, then shuts it down gracefully. Settings load as
+ * defaults &lt; {@code --config} file &lt; environment &lt; flags; prints one line with the ports once ready.
+ */
+@Command(name = "spillway server", mixinStandardHelpOptions = true, version = "spillway " + ControlService.VERSION,
+    sortOptions = false, description = "Runs one Spillway node: data plane, gRPC control plane, metrics/health.")
+public final class ServerMain implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "Java properties file with spillway.* settings")
+    Path config;
+
+    @Option(names = "--data-port", paramLabel = "PORT", description = "data-plane port (default 7600; 0 = any)")
+    Integer dataPort;
+
+    @Option(names = "--control-port", paramLabel = "PORT", description = "gRPC control port (default 7601)")
+    Integer controlPort;
+
+    @Option(names = "--http-port", paramLabel = "PORT", description = "metrics/health HTTP port (default 7602)")
+    Integer httpPort;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+    String bind;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "data directory (default ./data)")
+    Path dataDir;
+
+    @Option(names = "--cpu-capacity", paramLabel = "SIZE", description = "CPU tier size, like 512m or 4g")
+    String cpuCapacity;
+
+    @Option(names = "--nvme-capacity", paramLabel = "SIZE", description = "NVMe tier size, like 64g or 1t")
+    String nvmeCapacity;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any spillway.* setting (repeatable)")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--print-config", description = "print the effective settings and exit")
+    boolean printConfig;
+
+    private final Map<String, String> environment;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    ServerMain(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv()));
+    }
+
+    static int run(String[] args, Map<String, String> env) {
+        return new CommandLine(new ServerMain(env)).execute(args);
+    }
+
+    /** The node's context from the file, the environment and these flags, in that order of precedence. */
+    ServerContext context() {
+        PropertySources sources = new PropertySources();
+        if (config != null) {
+            sources.file(config);
+        }
+        sources.environment(environment);
+        sources.overrides(settings, "--set");
+        Map<String, String> flags = new LinkedHashMap<>();
+        putIf(flags, ServerContext.DATA_PORT, dataPort);
+        putIf(flags, ServerContext.CONTROL_PORT, controlPort);
+        putIf(flags, ServerContext.HTTP_PORT, httpPort);
+        putIf(flags, ServerContext.BIND, bind);
+        putIf(flags, ServerContext.DATA_DIR, dataDir);
+        putIf(flags, ServerContext.CPU_CAPACITY, cpuCapacity);
+        putIf(flags, ServerContext.NVME_CAPACITY, nvmeCapacity);
+        sources.overrides(flags, "command line");
+        return ServerContext.builder().load(sources).build();
+    }
+
+    private static void putIf(Map<String, String> flags, String key, Object value) {
+        if (value != null) {
+            flags.put(key, value.toString());
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerContext ctx;
+        try {
+            ctx = context();
+        } catch (IllegalArgumentException e) {
+            System.err.println("spillway server: " + e.getMessage());
+            return 2;
+        }
+        if (printConfig) {
+            ctx.settings().forEach((k, v) -> System.out.println(k + "=" + v));
+            return 0;
+        }
+        SpillwayServer server = SpillwayServer.start(ctx);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "spillway-shutdown"));
+        System.out.println("spillway node " + ctx.nodeId() + " ready: data=" + ctx.bind() + ":" + server.dataPort()
+            + " control=" + server.controlPort() + " http=" + server.httpPort() + " dataDir=" + ctx.dataDir()
+            + " cpu=" + Sizes.format(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.format(ctx.nvmeCapacityBytes()));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
