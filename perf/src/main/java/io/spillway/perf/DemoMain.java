@@ -81,16 +81,26 @@ public final class DemoMain implements Callable<Integer> {
                 double putSeconds = (System.nanoTime() - t0) / 1e9;
                 long total = (long) blocks * blockBytes;
                 System.out.printf(Locale.ROOT, "put  %d blocks (%s) in %.2f s: %.2f GB/s (%d back-pressure retries)%n",
-                    blocks, Sizes.format(total), putSeconds, total / putSeconds / 1e9, retries);
+                    blocks, Sizes.human(total), putSeconds, total / putSeconds / 1e9, retries);
 
-                ReadOutcome first = readAll(client, ns, keys, blockBytes, keys.length);
-                System.out.printf(Locale.ROOT, "get  %d blocks in %.2f s: %.2f GB/s, %d verified, %d bad, %d missing;"
-                        + " served from %s%n", blocks, first.seconds, total / first.seconds / 1e9, first.verified,
-                    first.bad, first.missing, first.byTier);
-                int again = Math.min(keys.length, 16);
-                ReadOutcome second = readAll(client, ns, keys, blockBytes, again);
-                System.out.printf(Locale.ROOT, "get  first %d blocks again: served from %s (NVMe hits were promoted"
-                    + " to CPU on the first read when promotion is on)%n", again, second.byTier);
+                // newest first: the blocks still in the CPU tier answer from memory, older ones from NVMe (and are
+                // promoted back up); then the blocks read last, now hot, again
+                int[] newestFirst = new int[keys.length];
+                for (int i = 0; i < keys.length; i++) {
+                    newestFirst[i] = keys.length - 1 - i;
+                }
+                ReadOutcome first = readAll(client, ns, keys, blockBytes, newestFirst);
+                System.out.printf(Locale.ROOT, "get  %d blocks, newest first, in %.2f s: %.2f GB/s, %d verified, %d bad,"
+                        + " %d missing; served from %s%n", blocks, first.seconds, total / first.seconds / 1e9,
+                    first.verified, first.bad, first.missing, first.byTier);
+                int hot = Math.min(keys.length, batch);
+                int[] hotSet = new int[hot];
+                for (int i = 0; i < hot; i++) {
+                    hotSet[i] = i;
+                }
+                ReadOutcome second = readAll(client, ns, keys, blockBytes, hotSet);
+                System.out.printf(Locale.ROOT, "get  the %d blocks read last, again: served from %s%n", hot,
+                    second.byTier);
 
                 new TierTable(System.out).print(server.tiers());
                 boolean ok = first.bad == 0 && first.missing == 0 && second.bad == 0 && second.missing == 0;
@@ -152,7 +162,8 @@ public final class DemoMain implements Callable<Integer> {
         return retries;
     }
 
-    private ReadOutcome readAll(KvClient client, BlockKey ns, BlockKey[] keys, int blockBytes, int count)
+    /** Reads blocks {@code order[0..]} in batches, verifying each and counting the tier that served it. */
+    private ReadOutcome readAll(KvClient client, BlockKey ns, BlockKey[] keys, int blockBytes, int[] order)
         throws Exception {
         ByteBuffer[] dest = new ByteBuffer[batch];
         for (int i = 0; i < batch; i++) {
@@ -160,12 +171,12 @@ public final class DemoMain implements Callable<Integer> {
         }
         ReadOutcome out = new ReadOutcome();
         long t0 = System.nanoTime();
-        for (int from = 0; from < count; from += batch) {
-            int n = Math.min(batch, count - from);
+        for (int from = 0; from < order.length; from += batch) {
+            int n = Math.min(batch, order.length - from);
             BlockKey[] k = new BlockKey[n];
             ByteBuffer[] d = new ByteBuffer[n];
             for (int j = 0; j < n; j++) {
-                k[j] = keys[from + j];
+                k[j] = keys[order[from + j]];
                 d[j] = dest[j].clear();
             }
             GetResult r = client.get(ns, k, d).get();
@@ -175,7 +186,7 @@ public final class DemoMain implements Callable<Integer> {
                     continue;
                 }
                 out.byTier.merge(r.tiers()[j], 1, Integer::sum);
-                if (BlockPattern.check(d[j], from + j, blockBytes) == null) {
+                if (BlockPattern.check(d[j], order[from + j], blockBytes) == null) {
                     out.verified++;
                 } else {
                     out.bad++;

@@ -15,13 +15,13 @@ final class TierTable {
     }
 
     void print(TierChain tiers) {
-        out.printf(Locale.ROOT, "%-5s %9s %7s %9s %6s %6s %6s %9s %9s %10s %9s %7s%n", "tier", "capacity", "blocks",
+        out.printf(Locale.ROOT, "%-5s %10s %7s %10s %6s %6s %6s %9s %9s %10s %9s %7s%n", "tier", "capacity", "blocks",
             "bytes", "hits", "misses", "puts", "evictions", "demotions", "promotions", "backpress", "dropped");
         for (TierChain.Stage stage : tiers.stages()) {
             TierCounters c = stage.tier().counters();
-            out.printf(Locale.ROOT, "%-5s %9s %7d %9s %6d %6d %6d %9d %9d %10d %9d %7d%n",
-                stage.tier().kind().name().toLowerCase(Locale.ROOT), Sizes.format(stage.capacityBytes()),
-                c.blocks.get(), Sizes.format(c.bytes.get()), c.hits.sum(), c.misses.sum(), c.puts.sum(),
+            out.printf(Locale.ROOT, "%-5s %10s %7d %10s %6d %6d %6d %9d %9d %10d %9d %7d%n",
+                stage.tier().kind().name().toLowerCase(Locale.ROOT), Sizes.human(stage.capacityBytes()),
+                c.blocks.get(), Sizes.human(c.bytes.get()), c.hits.sum(), c.misses.sum(), c.puts.sum(),
                 c.evictions.sum(), c.demotions.sum(), c.promotions.sum(), c.backPressured.sum(), c.dropped.sum());
         }
     }

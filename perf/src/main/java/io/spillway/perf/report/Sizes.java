@@ -68,4 +68,19 @@ public final class Sizes {
         }
         return Long.toString(bytes);
     }
+
+    /** For people: {@code 384.0 MiB}, {@code 2.0 GiB}, {@code 512 B}. */
+    public static String human(long bytes) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
 }

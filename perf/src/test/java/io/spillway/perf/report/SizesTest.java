@@ -47,4 +47,12 @@ class SizesTest {
         assertEquals("1000", Sizes.format(1000));
         assertEquals(5L << 30, Sizes.parse(Sizes.format(5L << 30)));
     }
+
+    @Test
+    void humanFormIsForPeople() {
+        assertEquals("512 B", Sizes.human(512));
+        assertEquals("64.0 KiB", Sizes.human(64L << 10));
+        assertEquals("384.0 MiB", Sizes.human(384L << 20));
+        assertEquals("1.5 GiB", Sizes.human(3L << 29));
+    }
 }
