@@ -18,12 +18,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/spillway bench compare}: Spillway, Redis and raw loopback TCP, one after the other in one run, each
- * started as its own child process and driven by the same harness with the same workload: PUT, GET and a
- * 32-block batch GET. Prints a table and the ratios; {@code --json} writes them for machines.
+ * started as its own child process and driven by the same harness with the same workload: GET, a 32-block
+ * batch GET, and PUT. Prints a table and the ratios; {@code --json} writes them for machines.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Spillway vs Redis vs raw loopback TCP, same workload, one run.",
-        "Phases: put, get, batch-get (Spillway batch get vs Redis pipelined GETs of the same blocks)."})
+        "Phases: get, batch-get (Spillway batch get vs Redis pipelined GETs of the same blocks), put."})
 public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--targets", paramLabel = "LIST", split = ",", defaultValue = "spillway,redis,tcp",
@@ -87,19 +87,23 @@ public final class CompareCommand implements Callable<Integer> {
         return byPhase;
     }
 
-    /** PUT (fresh or overwriting writes), then the working set is loaded, then GET and batch GET. */
+    /**
+     * The working set is loaded, then GET and batch GET read it from memory, then PUT writes (fresh keys by
+     * default). Reads come first so that no target is still evicting or demoting what the PUT phase wrote while
+     * it is being read: every read phase meets the same state, the working set resident in memory.
+     */
     List<PhaseSpec> phases() {
         int blockBytes = workload.blockBytes();
         int threads = workload.threads();
         WritePattern writes = workload.writePattern();
         long blocks = Math.max(workload.blocks, batch);
         List<PhaseSpec> list = new ArrayList<>();
-        list.add(new PhaseSpec(CompareReport.PUT, blockBytes, 1, threads, 0.0, blocks, writes, workload.warmup(),
-            workload.duration()));
         list.add(new PhaseSpec(CompareReport.GET, blockBytes, 1, threads, 1.0, blocks, writes, workload.warmup(),
             workload.duration()));
         list.add(new PhaseSpec(CompareReport.BATCH_GET, blockBytes, batch, threads, 1.0, blocks, writes,
             workload.warmup(), workload.duration()));
+        list.add(new PhaseSpec(CompareReport.PUT, blockBytes, 1, threads, 0.0, blocks, writes, workload.warmup(),
+            workload.duration()));
         return list;
     }
 

@@ -37,6 +37,11 @@ final class CompareReport {
         this.failures = failures;
     }
 
+    private PhaseSpec spec(String name) {
+        return specs.stream().filter(p -> p.name().equals(name)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no phase " + name));
+    }
+
     /** GB/s of the phase's main op (put for PUT, get for the others), or NaN when the target did not run. */
     double gbps(String target, String phase) {
         Map<String, PhaseResult> byPhase = results.get(target);
@@ -56,7 +61,7 @@ final class CompareReport {
         PhaseSpec first = specs.get(0);
         out.printf(Locale.ROOT, "%nworkload: %s blocks, %d connections, %d threads, batch-get %d blocks, working set %d"
                 + " blocks, %s writes, %.0fs warmup + %.0fs per phase%n", io.spillway.perf.report.Sizes.format(
-                first.blockBytes()), connections, first.threads(), specs.get(2).batch(), first.blocks(),
+                first.blockBytes()), connections, first.threads(), spec(BATCH_GET).batch(), first.blocks(),
             first.writes().name().toLowerCase(Locale.ROOT), first.warmup().toMillis() / 1e3,
             first.duration().toMillis() / 1e3);
         ResultTable table = new ResultTable(out);
@@ -104,7 +109,7 @@ final class CompareReport {
         w.endObject();
         w.name("workload");
         ResultJson.workload(w, specs.get(0), connections);
-        w.field("batch_get_blocks", specs.get(2).batch());
+        w.field("batch_get_blocks", spec(BATCH_GET).batch());
         w.name("machine").beginObject()
             .field("cores", Runtime.getRuntime().availableProcessors())
             .field("java", System.getProperty("java.version"))

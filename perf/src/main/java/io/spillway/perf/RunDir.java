@@ -10,9 +10,13 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The scratch directory of one bench run (under {@code java.io.tmpdir}, which bin/spillway points into the
- * repository's target/): servers' data and logs. Removed when the run ends cleanly; kept, with its logs, when not.
+ * repository's target/): servers' data and logs. Removed when the run ends cleanly; when not, its logs are kept and
+ * data directories (names ending in {@value #DATA_SUFFIX}) are still removed.
  */
 public final class RunDir implements AutoCloseable {
+    /** Directories whose name ends so hold server data, removed even when the run directory is kept. */
+    public static final String DATA_SUFFIX = "data";
+
     private final Path path;
     private boolean keep;
 
@@ -42,6 +46,14 @@ public final class RunDir implements AutoCloseable {
     @Override
     public void close() {
         if (keep) {
+            // keep the logs, not gigabytes of blocks
+            try (var children = Files.walk(path, 2)) {
+                children.filter(p -> !p.equals(path) && Files.isDirectory(p)
+                        && p.getFileName().toString().endsWith(DATA_SUFFIX))
+                    .toList().forEach(RunDir::deleteTree);
+            } catch (IOException e) {
+                System.err.println("could not clean data under " + path + ": " + e);
+            }
             System.err.println("run directory kept (logs): " + path);
             return;
         }

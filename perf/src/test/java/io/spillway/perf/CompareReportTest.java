@@ -39,10 +39,11 @@ class CompareReportTest {
     }
 
     private static CompareReport report() {
-        List<PhaseSpec> specs = List.of(spec(CompareReport.PUT, 0, 1), spec(CompareReport.GET, 1, 1),
-            spec(CompareReport.BATCH_GET, 1, 32));
+        List<PhaseSpec> specs = List.of(spec(CompareReport.GET, 1, 1), spec(CompareReport.BATCH_GET, 1, 32),
+            spec(CompareReport.PUT, 0, 1));
         Map<String, Map<String, PhaseResult>> results = new LinkedHashMap<>();
-        double[][] gbps = {{4.0, 6.0, 8.0}, {2.0, 3.0, 4.0}, {5.0, 8.0, 10.0}};
+        // per target, per phase in run order: get, batch-get, put
+        double[][] gbps = {{6.0, 8.0, 4.0}, {3.0, 4.0, 2.0}, {8.0, 10.0, 5.0}};
         String[] targets = {"spillway", "redis", "tcp"};
         for (int t = 0; t < 3; t++) {
             Map<String, PhaseResult> byPhase = new LinkedHashMap<>();
@@ -74,9 +75,11 @@ class CompareReportTest {
         assertTrue(json.contains("\"ratio_batch_get\":2.0"), json);
         assertTrue(json.contains("\"tcp_ceiling\":{\"put_gbps\":5.0,\"get_gbps\":8.0,\"batch_get_gbps\":10.0}"), json);
         for (String t : List.of("spillway", "redis", "tcp")) {
-            assertTrue(json.contains("\"" + t + "\":{\"put\":{"), t + " in " + json);
+            assertTrue(json.contains("\"" + t + "\":{\"get\":{"), t + " in " + json);
+            assertTrue(json.contains("\"put\":{\"target\":\"" + t + "\""), t + " put in " + json);
         }
         assertTrue(json.contains("\"batch_get\":{\"target\":\"spillway\",\"phase\":\"batch-get\",\"batch\":32"), json);
+        assertTrue(json.contains("\"batch_get_blocks\":32"), json);
         assertTrue(json.contains("\"p999_us\":990.0"), json);
         assertTrue(json.contains("\"clean\":true}"), json);
     }

@@ -20,6 +20,8 @@ public final class LoadHarness {
     private static final int MAX_CONSECUTIVE_ERRORS = 5;
     /** Fresh put ids start here, far from the working set {@code [0, blocks)}. */
     private static final long FRESH_ID_BASE = 1L << 40;
+    /** How long a preload keeps retrying blocks a target refuses. */
+    private static final long PRELOAD_RETRY_NANOS = 60_000_000_000L;
 
     private final BenchTarget target;
     private final ProgressLine progress;
@@ -52,11 +54,7 @@ public final class LoadHarness {
                     }
                     use.stampSources();
                     try {
-                        int stored = target.put(worker, use);
-                        if (stored != n) {
-                            failure.compareAndSet(null, new IllegalStateException("preload: " + target.name()
-                                + " stored " + stored + " of " + n + " blocks (tier full or back-pressured?)"));
-                        }
+                        putUntilStored(worker, use);
                     } catch (Exception e) {
                         failure.compareAndSet(null, e);
                     }
@@ -74,6 +72,28 @@ public final class LoadHarness {
                 + failure.get(), failure.get());
         }
         return (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
+     * Puts the batch again until every block is stored: a target may refuse blocks for a while (Spillway answers
+     * BACK_PRESSURE while demotion catches up); blocks already stored are kept, as keys are immutable.
+     */
+    private void putUntilStored(int worker, Batch batch) throws Exception {
+        long deadline = System.nanoTime() + PRELOAD_RETRY_NANOS;
+        long backoffMillis = 1;
+        while (true) {
+            int stored = target.put(worker, batch);
+            if (stored == batch.size()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("preload: " + target.name() + " still stores only " + stored + " of "
+                    + batch.size() + " blocks after " + PRELOAD_RETRY_NANOS / 1_000_000_000L
+                    + " s of retries (tier full or back-pressured; is the working set larger than the target?)");
+            }
+            Thread.sleep(backoffMillis);
+            backoffMillis = Math.min(100, backoffMillis * 2);
+        }
     }
 
     /** Runs one phase: warm-up, then the measured duration. */
@@ -125,7 +145,7 @@ public final class LoadHarness {
                 double secs = (now - lastTick) / 1e9;
                 progress.tick(target.name(), spec.name(), measuring,
                     (now - (measuring ? measureStart : startNanos)) / 1e9,
-                    (measuring ? spec.duration() : spec.warmup()).toMillis() / 1e3,
+                    (measuring ? spec.duration() : spec.warmup()).toMillis() / 1e3, secs,
                     (getBytes - lastGetBytes) / secs / 1e9, (putBytes - lastPutBytes) / secs / 1e9,
                     gets.latency.sampleInterval(measuring), puts.latency.sampleInterval(measuring), errors.sum());
                 lastGetBytes = getBytes;

@@ -24,17 +24,19 @@ public class ProgressLine {
         show(String.format(Locale.ROOT, "%-8s preload %d/%d blocks  %.1fs", target, done, total, elapsedNanos / 1e9));
     }
 
-    public void tick(String target, String phase, boolean measuring, double elapsed, double length, double getGbps,
-                     double putGbps, Histogram getNanos, Histogram putNanos, long errors) {
+    /** One second's figures; {@code intervalSeconds} is how long the histograms' interval really was. */
+    public void tick(String target, String phase, boolean measuring, double elapsed, double length,
+                     double intervalSeconds, double getGbps, double putGbps, Histogram getNanos, Histogram putNanos,
+                     long errors) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s %-9s %s %4.0f/%.0fs", target, phase,
             measuring ? "run   " : "warmup", elapsed, length));
         if (getNanos.getTotalCount() > 0) {
             line.append(String.format(Locale.ROOT, "  GET %6.2f GB/s %6d req/s p99 %s", getGbps,
-                getNanos.getTotalCount(), micros(getNanos.getValueAtPercentile(99))));
+                Math.round(getNanos.getTotalCount() / intervalSeconds), micros(getNanos.getValueAtPercentile(99))));
         }
         if (putNanos.getTotalCount() > 0) {
             line.append(String.format(Locale.ROOT, "  PUT %6.2f GB/s %6d req/s p99 %s", putGbps,
-                putNanos.getTotalCount(), micros(putNanos.getValueAtPercentile(99))));
+                Math.round(putNanos.getTotalCount() / intervalSeconds), micros(putNanos.getValueAtPercentile(99))));
         }
         if (errors > 0) {
             line.append("  errors ").append(errors);
