@@ -18,10 +18,14 @@ public final class RunDir implements AutoCloseable {
     public static final String DATA_SUFFIX = "data";
 
     private final Path path;
-    private boolean keep;
+    private final Thread onExit;
+    private volatile boolean keep;
 
     private RunDir(Path path) {
         this.path = path;
+        // interrupted runs (Ctrl-C, kill) never reach close(): still remove the data, keep the logs
+        this.onExit = new Thread(this::removeData, "run-dir-cleanup");
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     public static RunDir create(String prefix) {
@@ -45,19 +49,31 @@ public final class RunDir implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
         if (keep) {
-            // keep the logs, not gigabytes of blocks
-            try (var children = Files.walk(path, 2)) {
-                children.filter(p -> !p.equals(path) && Files.isDirectory(p)
-                        && p.getFileName().toString().endsWith(DATA_SUFFIX))
-                    .toList().forEach(RunDir::deleteTree);
-            } catch (IOException e) {
-                System.err.println("could not clean data under " + path + ": " + e);
-            }
+            removeData();
             System.err.println("run directory kept (logs): " + path);
             return;
         }
         deleteTree(path);
+    }
+
+    /** Removes server data (directories named {@code *data}) but not the logs: gigabytes of blocks help no one. */
+    private void removeData() {
+        if (!Files.isDirectory(path)) {
+            return;
+        }
+        try (var children = Files.walk(path, 2)) {
+            children.filter(p -> !p.equals(path) && Files.isDirectory(p)
+                    && p.getFileName().toString().endsWith(DATA_SUFFIX))
+                .toList().forEach(RunDir::deleteTree);
+        } catch (IOException e) {
+            System.err.println("could not clean data under " + path + ": " + e);
+        }
     }
 
     static void deleteTree(Path root) {
