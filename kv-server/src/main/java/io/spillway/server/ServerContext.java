@@ -133,6 +133,11 @@ public final class ServerContext {
         v.size(CPU_CAPACITY, 1, Long.MAX_VALUE);
         v.size(NVME_CAPACITY, 1, Long.MAX_VALUE);
         this.tierFactory = b.tierFactory;
+        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        if (cpuCapacityBytes() > direct) {
+            throw new IllegalArgumentException(CPU_CAPACITY + "=" + cpuCapacityBytes() + " exceeds the JVM's direct "
+                + "memory limit " + direct + " (the CPU tier is off-heap): raise -XX:MaxDirectMemorySize or lower it");
+        }
         if (maxBlockBytes > maxFrameBytes) {
             throw new IllegalArgumentException(MAX_BLOCK_BYTES + "=" + maxBlockBytes + " must not exceed "
                 + MAX_FRAME_BYTES + "=" + maxFrameBytes);
@@ -266,12 +271,17 @@ public final class ServerContext {
         }
     }
 
+    /**
+     * A quarter of physical memory, at most 64 GiB, and at most three quarters of the JVM's direct memory limit
+     * (the rest is left to the data plane's buffers and the NVMe tier's read buffers).
+     */
     static long defaultCpuCapacity() {
         long physical = 8L << 30;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             physical = os.getTotalMemorySize();
         }
-        return Math.min(CPU_DEFAULT_CAP, Math.max(64L << 20, (long) (physical * CPU_DEFAULT_SHARE)));
+        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory() / 4 * 3;
+        return Math.max(64L << 20, Math.min(Math.min(CPU_DEFAULT_CAP, direct), (long) (physical * CPU_DEFAULT_SHARE)));
     }
 
     static long defaultNvmeCapacity(Path dataDir) {
