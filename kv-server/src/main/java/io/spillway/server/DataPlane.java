@@ -70,7 +70,7 @@ final class DataPlane implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ReadGate gate = new ReadGate(ch);
+                        ReadGate gate = new ReadGate(ch, node.metrics());
                         ch.pipeline().addLast("connection", new ConnectionHandler(node.metrics(), connections, gate));
                         ch.pipeline().addLast("requests", new RequestHandler(node, gate));
                     }

@@ -12,16 +12,19 @@ final class ReadGate {
     static final int TOO_MANY_IN_FLIGHT = 2;
 
     private final Channel channel;
+    private final ServerMetrics metrics;
     private int reasons;
     private long pauses;
 
-    ReadGate(Channel channel) {
+    ReadGate(Channel channel, ServerMetrics metrics) {
         this.channel = channel;
+        this.metrics = metrics;
     }
 
     void pause(int reason) {
         if (reasons == 0) {
             pauses++;
+            metrics.readPaused();
             channel.config().setAutoRead(false);
         }
         reasons |= reason;

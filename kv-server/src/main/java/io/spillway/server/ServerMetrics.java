@@ -26,6 +26,7 @@ public final class ServerMetrics {
     private final Counter connections;
     private final Counter[] errors = new Counter[ErrorCode.values().length];
     private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(256);
+    private final Counter readPauses;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
 
@@ -33,6 +34,9 @@ public final class ServerMetrics {
         Gauge.builder("spillway.connections.active", activeConnections, AtomicInteger::get)
             .description("open data-plane connections").register(registry);
         connections = Counter.builder("spillway.connections").description("data-plane connections accepted")
+            .register(registry);
+        readPauses = Counter.builder("spillway.read.pauses")
+            .description("times a connection stopped being read (slow reader or too many requests waiting on tiers)")
             .register(registry);
         for (ErrorCode code : ErrorCode.values()) {
             if (code != ErrorCode.OK && code != ErrorCode.NOT_FOUND) {
@@ -83,6 +87,15 @@ public final class ServerMetrics {
     public void connectionOpened() {
         connections.increment();
         activeConnections.incrementAndGet();
+    }
+
+    /** A connection stopped being read: back pressure made visible. */
+    public void readPaused() {
+        readPauses.increment();
+    }
+
+    public double readPauses() {
+        return readPauses.count();
     }
 
     public void connectionClosed() {
