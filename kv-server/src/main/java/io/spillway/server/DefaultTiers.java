@@ -8,13 +8,18 @@ import io.spillway.tier.nvme.NvmeTierContext;
 /**
  * Opens the production tiers from the context's {@code spillway.nvme.*} and {@code spillway.cpu.*} settings:
  * NVMe first (it is the CPU tier's next tier: evictions demote into it), then CPU in front of it, with NVMe hits
- * promoted through {@link CpuTier#promote} so they count as promotions, not puts.
+ * promoted through {@link CpuTier#promote} so they count as promotions, not puts. With
+ * {@code spillway.server.nvmeEnabled=false} the node is memory-only: the CPU tier drops what it evicts.
  */
 final class DefaultTiers {
     private DefaultTiers() {
     }
 
     static TierChain open(ServerContext ctx) {
+        if (!ctx.nvmeEnabled()) {
+            CpuTier cpu = CpuTier.open(CpuTierContext.fromProperties(ctx.cpuProperties()).build());
+            return new TierChain(new TierChain.Stage(cpu, cpu.capacityBytes()), null, cpu::promote, false);
+        }
         NvmeTier nvme = NvmeTier.open(NvmeTierContext.fromProperties(ctx.nvmeProperties()));
         CpuTier cpu;
         try {

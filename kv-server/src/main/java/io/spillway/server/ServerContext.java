@@ -33,6 +33,7 @@ public final class ServerContext {
     public static final String MAX_BLOCKS_PER_REQUEST = "spillway.server.maxBlocksPerRequest";
     public static final String MAX_FRAME_BYTES = "spillway.server.maxFrameBytes";
     public static final String PROMOTE_ON_HIT = "spillway.server.promoteOnHit";
+    public static final String NVME_ENABLED = "spillway.server.nvmeEnabled";
     public static final String TRANSPORT = "spillway.server.transport";
     public static final String IO_THREADS = "spillway.server.ioThreads";
     public static final String TIER_THREADS = "spillway.server.tierThreads";
@@ -70,6 +71,7 @@ public final class ServerContext {
         d.put(MAX_BLOCKS_PER_REQUEST, "1024");
         d.put(MAX_FRAME_BYTES, "1g");
         d.put(PROMOTE_ON_HIT, "true");
+        d.put(NVME_ENABLED, "true");
         d.put(TRANSPORT, "auto");
         d.put(IO_THREADS, String.valueOf(CORES));
         d.put(TIER_THREADS, String.valueOf(Math.max(2, CORES)));
@@ -95,6 +97,7 @@ public final class ServerContext {
     private final int maxBlocksPerRequest;
     private final long maxFrameBytes;
     private final boolean promoteOnHit;
+    private final boolean nvmeEnabled;
     private final Transport transport;
     private final int ioThreads;
     private final int tierThreads;
@@ -120,6 +123,7 @@ public final class ServerContext {
         this.maxBlocksPerRequest = (int) v.integer(MAX_BLOCKS_PER_REQUEST, 1, 1 << 20);
         this.maxFrameBytes = v.size(MAX_FRAME_BYTES, 1, 0xFFFF_FFFFL);
         this.promoteOnHit = v.bool(PROMOTE_ON_HIT);
+        this.nvmeEnabled = v.bool(NVME_ENABLED);
         this.transport = v.choice(TRANSPORT, Transport.class);
         this.ioThreads = (int) v.integer(IO_THREADS, 1, 1024);
         this.tierThreads = (int) v.integer(TIER_THREADS, 1, 1024);
@@ -168,6 +172,8 @@ public final class ServerContext {
     public int maxBlocksPerRequest() { return maxBlocksPerRequest; }
     public long maxFrameBytes() { return maxFrameBytes; }
     public boolean promoteOnHit() { return promoteOnHit; }
+    /** Whether the node has an NVMe tier; without one, blocks evicted from the CPU tier are dropped. */
+    public boolean nvmeEnabled() { return nvmeEnabled; }
     public Transport transport() { return transport; }
     public int ioThreads() { return ioThreads; }
     public int tierThreads() { return tierThreads; }
@@ -228,6 +234,7 @@ public final class ServerContext {
         public Builder maxBlockBytes(long v) { return set(MAX_BLOCK_BYTES, String.valueOf(v)); }
         public Builder maxBlocksPerRequest(int v) { return set(MAX_BLOCKS_PER_REQUEST, String.valueOf(v)); }
         public Builder promoteOnHit(boolean v) { return set(PROMOTE_ON_HIT, String.valueOf(v)); }
+        public Builder nvmeEnabled(boolean v) { return set(NVME_ENABLED, String.valueOf(v)); }
         public Builder cpuCapacityBytes(long v) { return set(CPU_CAPACITY, String.valueOf(v)); }
         public Builder nvmeCapacityBytes(long v) { return set(NVME_CAPACITY, String.valueOf(v)); }
         public Builder drainTimeoutMillis(long v) { return set(DRAIN_TIMEOUT_MILLIS, String.valueOf(v)); }

@@ -45,8 +45,10 @@ public final class TargetLauncher {
     public static Started start(String kind, WorkloadOptions w, Path runDir) throws Exception {
         switch (checkKind(kind)) {
             case "spillway" -> {
+                java.util.List<String> args = new java.util.ArrayList<>(w.serverArgs);
+                args.addAll(java.util.List.of("--set", "spillway.server.nvmeEnabled=" + w.withNvme()));
                 SpillwayServerProcess s = SpillwayServerProcess.start(runDir, Sizes.format(w.cpuCapacityBytes()),
-                    w.nvmeCapacity, w.serverArgs, w.serverJvmOptions);
+                    w.nvmeCapacity, args, w.serverJvmOptions);
                 return new Started(new SpillwayTarget("127.0.0.1", s.dataPort(), s.controlPort(), w.connections), s);
             }
             case "redis" -> {

@@ -46,6 +46,12 @@ public final class WorkloadOptions {
         description = "NVMe tier of a Spillway node the bench starts (default: ${DEFAULT-VALUE}).")
     String nvmeCapacity;
 
+    @Option(names = "--tiers", paramLabel = "memory|nvme", defaultValue = "memory",
+        description = "Tiers of a Spillway node the bench starts: memory (CPU tier only, evicting at --cpu-capacity like"
+            + " Redis with maxmemory: the like-for-like baseline) or nvme (CPU tier demoting into NVMe)"
+            + " (default: ${DEFAULT-VALUE}).")
+    String tiers;
+
     @Option(names = "--server-arg", paramLabel = "ARG",
         description = "Extra argument for a Spillway node the bench starts, e.g. --server-arg=--set"
             + " --server-arg=k=v (repeatable).")
@@ -85,6 +91,15 @@ public final class WorkloadOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--writes must be fresh or overwrite, got '" + writes + "'");
         }
+    }
+
+    /** Whether a Spillway node the bench starts has an NVMe tier behind its CPU tier. */
+    public boolean withNvme() {
+        String t = tiers.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!t.equals("memory") && !t.equals("nvme")) {
+            throw new IllegalArgumentException("--tiers must be memory or nvme, got '" + tiers + "'");
+        }
+        return t.equals("nvme");
     }
 
     public long cpuCapacityBytes() {
