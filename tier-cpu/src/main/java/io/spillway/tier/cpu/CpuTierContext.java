@@ -1,7 +1,7 @@
 package io.spillway.tier.cpu;
 
+import io.spillway.config.PropertyReader;
 import io.spillway.tier.BlockTier;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.function.Consumer;
 
@@ -96,43 +96,19 @@ public final class CpuTierContext {
      */
     public static Builder fromProperties(Properties props) {
         Builder b = new Builder();
-        String v;
-        if ((v = props.getProperty(CAPACITY_BYTES_PROP)) != null) {
-            b.capacityBytes(parseSize(CAPACITY_BYTES_PROP, v));
-        }
-        if ((v = props.getProperty(MAX_BLOCK_BYTES_PROP)) != null) {
-            b.maxBlockBytes(toInt(MAX_BLOCK_BYTES_PROP, parseSize(MAX_BLOCK_BYTES_PROP, v)));
-        }
-        if ((v = props.getProperty(DEMOTION_HEADROOM_FRACTION_PROP)) != null) {
-            b.demotionHeadroomFraction(parseDouble(DEMOTION_HEADROOM_FRACTION_PROP, v));
-        }
-        if ((v = props.getProperty(DEMOTION_QUEUE_BLOCKS_PROP)) != null) {
-            b.demotionQueueBlocks(toInt(DEMOTION_QUEUE_BLOCKS_PROP, parseLong(DEMOTION_QUEUE_BLOCKS_PROP, v)));
-        }
-        if ((v = props.getProperty(DEMOTION_BATCH_BLOCKS_PROP)) != null) {
-            b.demotionBatchBlocks(toInt(DEMOTION_BATCH_BLOCKS_PROP, parseLong(DEMOTION_BATCH_BLOCKS_PROP, v)));
-        }
-        if ((v = props.getProperty(THREADING_MODE_PROP)) != null) {
-            b.threadingMode(parseThreadingMode(v));
-        }
-        if ((v = props.getProperty(IDLE_MAX_PARK_MICROS_PROP)) != null) {
-            b.idleMaxParkMicros(parseLong(IDLE_MAX_PARK_MICROS_PROP, v));
-        }
-        if ((v = props.getProperty(IDLE_STRATEGY_PROP)) != null) {
-            b.idleStrategy(v.trim());
-        }
-        if ((v = props.getProperty(ARENAS_PROP)) != null) {
-            b.arenas(toInt(ARENAS_PROP, parseLong(ARENAS_PROP, v)));
-        }
-        if ((v = props.getProperty(CHUNK_BYTES_PROP)) != null) {
-            b.chunkBytes(toInt(CHUNK_BYTES_PROP, parseSize(CHUNK_BYTES_PROP, v)));
-        }
-        if ((v = props.getProperty(FLUSH_ON_CLOSE_PROP)) != null) {
-            b.flushOnClose(parseBoolean(FLUSH_ON_CLOSE_PROP, v));
-        }
-        if ((v = props.getProperty(CLOSE_TIMEOUT_MILLIS_PROP)) != null) {
-            b.closeTimeoutMillis(parseLong(CLOSE_TIMEOUT_MILLIS_PROP, v));
-        }
+        PropertyReader r = PropertyReader.of(props);
+        r.size(CAPACITY_BYTES_PROP).ifPresent(b::capacityBytes);
+        r.intSize(MAX_BLOCK_BYTES_PROP).ifPresent(b::maxBlockBytes);
+        r.doubleValue(DEMOTION_HEADROOM_FRACTION_PROP).ifPresent(b::demotionHeadroomFraction);
+        r.intValue(DEMOTION_QUEUE_BLOCKS_PROP).ifPresent(b::demotionQueueBlocks);
+        r.intValue(DEMOTION_BATCH_BLOCKS_PROP).ifPresent(b::demotionBatchBlocks);
+        r.enumValue(THREADING_MODE_PROP, ThreadingMode.class).ifPresent(b::threadingMode);
+        r.longValue(IDLE_MAX_PARK_MICROS_PROP).ifPresent(b::idleMaxParkMicros);
+        r.string(IDLE_STRATEGY_PROP).ifPresent(name -> b.idleStrategy(name));
+        r.intValue(ARENAS_PROP).ifPresent(b::arenas);
+        r.intSize(CHUNK_BYTES_PROP).ifPresent(b::chunkBytes);
+        r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
+        r.longValue(CLOSE_TIMEOUT_MILLIS_PROP).ifPresent(b::closeTimeoutMillis);
         return b;
     }
 
@@ -383,71 +359,5 @@ public final class CpuTierContext {
             throw new IllegalArgumentException(name + " (" + prop + ") must not be null");
         }
         return v;
-    }
-
-    /** A byte size: digits with an optional binary suffix k, m, g or t (case-insensitive). */
-    static long parseSize(String prop, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        int shift = 0;
-        if (!v.isEmpty()) {
-            switch (v.charAt(v.length() - 1)) {
-                case 'k': shift = 10; break;
-                case 'm': shift = 20; break;
-                case 'g': shift = 30; break;
-                case 't': shift = 40; break;
-                default: break;
-            }
-        }
-        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
-        try {
-            long n = Long.parseLong(digits);
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException("overflow");
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                prop + " must be a size in bytes (optional suffix k, m, g, t), got '" + value + "'", e);
-        }
-    }
-
-    private static long parseLong(String prop, String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(prop + " must be an integer, got '" + value + "'", e);
-        }
-    }
-
-    private static double parseDouble(String prop, String value) {
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(prop + " must be a number, got '" + value + "'", e);
-        }
-    }
-
-    private static boolean parseBoolean(String prop, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("true") || v.equals("false")) {
-            return v.equals("true");
-        }
-        throw new IllegalArgumentException(prop + " must be true or false, got '" + value + "'");
-    }
-
-    private static ThreadingMode parseThreadingMode(String value) {
-        try {
-            return ThreadingMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                THREADING_MODE_PROP + " must be DEDICATED or INVOKER, got '" + value + "'", e);
-        }
-    }
-
-    private static int toInt(String prop, long v) {
-        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
-            throw new IllegalArgumentException(prop + " must fit in an int, got " + v);
-        }
-        return (int) v;
     }
 }

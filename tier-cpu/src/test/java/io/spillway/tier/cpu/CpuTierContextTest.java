@@ -80,16 +80,20 @@ class CpuTierContextTest {
 
     @Test
     void badPropertyValueIsRejectedNamingPropertyAndValue() {
-        assertMessage("spillway.cpu.capacityBytes must be a size in bytes (optional suffix k, m, g, t), got 'lots'",
+        assertMessage("spillway.cpu.capacityBytes must be a byte count such as 1048576, 64k, 16m or 2t, got 'lots'",
             () -> CpuTierContext.fromProperties(props("spillway.cpu.capacityBytes", "lots")));
         assertMessage("spillway.cpu.flushOnClose must be true or false, got 'yes'",
             () -> CpuTierContext.fromProperties(props("spillway.cpu.flushOnClose", "yes")));
-        assertMessage("spillway.cpu.threadingMode must be DEDICATED or INVOKER, got 'shared'",
+        assertMessage("spillway.cpu.threadingMode must be one of [DEDICATED, INVOKER], got 'shared'",
             () -> CpuTierContext.fromProperties(props("spillway.cpu.threadingMode", "shared")));
         assertMessage("spillway.cpu.idleStrategy: idle strategy must be one of backoff, sleeping, yielding, "
             + "got 'spin'", () -> CpuTierContext.fromProperties(props("spillway.cpu.idleStrategy", "spin")));
-        assertMessage("spillway.cpu.maxBlockBytes must fit in an int, got 4294967296",
+        assertMessage("spillway.cpu.maxBlockBytes must be at most 2147483647 B, got '4g'",
             () -> CpuTierContext.fromProperties(props("spillway.cpu.maxBlockBytes", "4g")));
+        assertMessage("spillway.cpu.demotionQueueBlocks must be an integer, got 'many'",
+            () -> CpuTierContext.fromProperties(props("spillway.cpu.demotionQueueBlocks", "many")));
+        assertMessage("spillway.cpu.demotionHeadroomFraction must be a number, got 'tenth'",
+            () -> CpuTierContext.fromProperties(props("spillway.cpu.demotionHeadroomFraction", "tenth")));
     }
 
     @Test
