@@ -1,9 +1,9 @@
 package io.spillway.tier.nvme;
 
+import io.spillway.config.PropertyReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Properties;
 
 /**
@@ -169,34 +169,14 @@ public final class NvmeTierContext {
 
         /** Applies the {@code spillway.nvme.*} properties present in {@code p}; malformed values are rejected here. */
         public Builder properties(Properties p) {
-            String dir = p.getProperty(DIRECTORY_PROP);
-            if (dir != null) {
-                directory(Path.of(dir.trim()));
-            }
-            String v;
-            if ((v = p.getProperty(CAPACITY_BYTES_PROP)) != null) {
-                capacityBytes(parseSize(CAPACITY_BYTES_PROP, v));
-            }
-            if ((v = p.getProperty(MAX_BLOCK_BYTES_PROP)) != null) {
-                long size = parseSize(MAX_BLOCK_BYTES_PROP, v);
-                if (size > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException(MAX_BLOCK_BYTES_PROP + " must be at most "
-                        + MAX_BLOCK_BYTES_LIMIT + ", got '" + v + "'");
-                }
-                maxBlockBytes((int) size);
-            }
-            if ((v = p.getProperty(COMPRESSION_PROP)) != null) {
-                compression(parseCompression(v));
-            }
-            if ((v = p.getProperty(BLOB_FILES_PROP)) != null) {
-                blobFiles(parseBoolean(BLOB_FILES_PROP, v));
-            }
-            if ((v = p.getProperty(WRITE_AHEAD_LOG_PROP)) != null) {
-                writeAheadLog(parseBoolean(WRITE_AHEAD_LOG_PROP, v));
-            }
-            if ((v = p.getProperty(BUFFER_POOL_BYTES_PROP)) != null) {
-                bufferPoolBytes(parseSize(BUFFER_POOL_BYTES_PROP, v));
-            }
+            PropertyReader r = PropertyReader.of(p);
+            r.path(DIRECTORY_PROP).ifPresent(this::directory);
+            r.size(CAPACITY_BYTES_PROP).ifPresent(this::capacityBytes);
+            r.intSize(MAX_BLOCK_BYTES_PROP).ifPresent(this::maxBlockBytes);
+            r.enumValue(COMPRESSION_PROP, Compression.class).ifPresent(this::compression);
+            r.bool(BLOB_FILES_PROP).ifPresent(this::blobFiles);
+            r.bool(WRITE_AHEAD_LOG_PROP).ifPresent(this::writeAheadLog);
+            r.size(BUFFER_POOL_BYTES_PROP).ifPresent(this::bufferPoolBytes);
             return this;
         }
 
@@ -225,48 +205,6 @@ public final class NvmeTierContext {
                 throw new IllegalArgumentException(BUFFER_POOL_BYTES_PROP + " must be >= 0, got " + bufferPoolBytes);
             }
             return new NvmeTierContext(this);
-        }
-
-        static long parseSize(String name, String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            int shift = 0;
-            if (!v.isEmpty()) {
-                switch (v.charAt(v.length() - 1)) {
-                    case 'k' -> shift = 10;
-                    case 'm' -> shift = 20;
-                    case 'g' -> shift = 30;
-                    case 't' -> shift = 40;
-                    default -> shift = 0;
-                }
-            }
-            String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
-            try {
-                long n = Long.parseLong(digits);
-                if (n < 0 || n > Long.MAX_VALUE >> shift) {
-                    throw new NumberFormatException();
-                }
-                return n << shift;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a byte count such as 1048576, 64k, 16m or 2t, got '"
-                    + value + "'");
-            }
-        }
-
-        private static Compression parseCompression(String value) {
-            try {
-                return Compression.valueOf(value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(COMPRESSION_PROP + " must be one of "
-                    + Arrays.toString(Compression.values()) + ", got '" + value + "'");
-            }
-        }
-
-        private static boolean parseBoolean(String name, String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.equals("true") || v.equals("false")) {
-                return Boolean.parseBoolean(v);
-            }
-            throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
         }
     }
 }

@@ -77,11 +77,16 @@ class NvmeTierContextTest {
     }
 
     @Test
-    void sizeSuffixesAreBinary() {
-        assertEquals(64L << 10, NvmeTierContext.Builder.parseSize("x", "64k"));
-        assertEquals(16L << 20, NvmeTierContext.Builder.parseSize("x", " 16M "));
-        assertEquals(2L << 40, NvmeTierContext.Builder.parseSize("x", "2t"));
-        assertEquals(12345, NvmeTierContext.Builder.parseSize("x", "12345"));
+    void sizePropertiesTakeBinarySuffixes() {
+        Properties p = new Properties();
+        p.setProperty("spillway.nvme.directory", dir.toString());
+        p.setProperty("spillway.nvme.capacityBytes", " 2T ");
+        p.setProperty("spillway.nvme.maxBlockBytes", "64k");
+        p.setProperty("spillway.nvme.bufferPoolBytes", "16MiB");
+        NvmeTierContext ctx = NvmeTierContext.fromProperties(p);
+        assertEquals(2L << 40, ctx.capacityBytes());
+        assertEquals(64 << 10, ctx.maxBlockBytes());
+        assertEquals(16L << 20, ctx.bufferPoolBytes());
     }
 
     private NvmeTierContext.Builder builder() {
