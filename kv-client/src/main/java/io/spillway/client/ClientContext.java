@@ -1,5 +1,6 @@
 package io.spillway.client;
 
+import io.spillway.config.PropertyReader;
 import io.spillway.protocol.ProtocolLimits;
 import java.time.Duration;
 
@@ -58,36 +59,29 @@ public final class ClientContext {
         return new Builder();
     }
 
-    /** A builder filled from {@code spillway.client.*} system properties, defaults where unset. */
+    /**
+     * A builder filled from {@code spillway.client.*} system properties, defaults where unset.
+     *
+     * @throws IllegalArgumentException naming the property and its malformed value
+     */
     public static Builder fromSystemProperties() {
+        PropertyReader r = PropertyReader.systemProperties();
         Builder b = new Builder();
-        b.host = System.getProperty(HOST_PROP, DEFAULT_HOST);
-        b.dataPort = intProp(DATA_PORT_PROP, DEFAULT_DATA_PORT);
-        b.controlPort = intProp(CONTROL_PORT_PROP, DEFAULT_CONTROL_PORT);
-        b.connections = intProp(CONNECTIONS_PROP, DEFAULT_CONNECTIONS);
-        b.requestTimeout = Duration.ofMillis(intProp(REQUEST_TIMEOUT_MS_PROP, (int) DEFAULT_REQUEST_TIMEOUT.toMillis()));
-        b.connectTimeout = Duration.ofMillis(intProp(CONNECT_TIMEOUT_MS_PROP, (int) DEFAULT_CONNECT_TIMEOUT.toMillis()));
-        b.maxInFlightPerConnection = intProp(MAX_IN_FLIGHT_PROP, DEFAULT_MAX_IN_FLIGHT);
-        String epoll = System.getProperty(USE_EPOLL_PROP, "true").trim();
-        if (!epoll.equals("true") && !epoll.equals("false")) {
-            throw new IllegalArgumentException(USE_EPOLL_PROP + " must be true or false, got '" + epoll + "'");
-        }
-        b.useEpoll = Boolean.parseBoolean(epoll);
-        b.eventLoopThreads = intProp(EVENT_LOOP_THREADS_PROP, DEFAULT_EVENT_LOOP_THREADS);
+        b.host = r.string(HOST_PROP).orElse(DEFAULT_HOST);
+        b.dataPort = r.intValue(DATA_PORT_PROP).orElse(DEFAULT_DATA_PORT);
+        b.controlPort = r.intValue(CONTROL_PORT_PROP).orElse(DEFAULT_CONTROL_PORT);
+        b.connections = r.intValue(CONNECTIONS_PROP).orElse(DEFAULT_CONNECTIONS);
+        b.requestTimeout = millis(r, REQUEST_TIMEOUT_MS_PROP, DEFAULT_REQUEST_TIMEOUT);
+        b.connectTimeout = millis(r, CONNECT_TIMEOUT_MS_PROP, DEFAULT_CONNECT_TIMEOUT);
+        b.maxInFlightPerConnection = r.intValue(MAX_IN_FLIGHT_PROP).orElse(DEFAULT_MAX_IN_FLIGHT);
+        b.useEpoll = r.bool(USE_EPOLL_PROP).orElse(true);
+        b.eventLoopThreads = r.intValue(EVENT_LOOP_THREADS_PROP).orElse(DEFAULT_EVENT_LOOP_THREADS);
         b.limits = ProtocolLimits.fromSystemProperties(PREFIX);
         return b;
     }
 
-    private static int intProp(String name, int defaultValue) {
-        String v = System.getProperty(name);
-        if (v == null || v.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'", e);
-        }
+    private static Duration millis(PropertyReader r, String name, Duration defaultValue) {
+        return Duration.ofMillis(r.intValue(name).orElse((int) defaultValue.toMillis()));
     }
 
     public String host() { return host; }

@@ -59,6 +59,9 @@ class ClientContextTest {
         System.setProperty(ClientContext.CONNECTIONS_PROP, "4");
         System.setProperty(ClientContext.USE_EPOLL_PROP, "yes");
         assertMessage(() -> ClientContext.fromSystemProperties(), "spillway.client.useEpoll", "'yes'");
+        System.setProperty(ClientContext.USE_EPOLL_PROP, "true");
+        System.setProperty(ClientContext.REQUEST_TIMEOUT_MS_PROP, " ");
+        assertMessage(() -> ClientContext.fromSystemProperties(), "spillway.client.requestTimeoutMs must not be empty");
     }
 
     private static void assertMessage(Runnable r, String... parts) {
