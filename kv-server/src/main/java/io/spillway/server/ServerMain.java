@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import io.spillway.config.Sizes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,7 +108,7 @@ public final class ServerMain implements Callable<Integer> {
         }, "spillway-shutdown"));
         System.out.println("spillway node " + ctx.nodeId() + " ready: data=" + ctx.bind() + ":" + server.dataPort()
             + " control=" + server.controlPort() + " http=" + server.httpPort() + " dataDir=" + ctx.dataDir()
-            + " cpu=" + Sizes.format(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.format(ctx.nvmeCapacityBytes()));
+            + " cpu=" + Sizes.exact(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.exact(ctx.nvmeCapacityBytes()));
         System.out.flush();
         stopped.await();
         return 0;

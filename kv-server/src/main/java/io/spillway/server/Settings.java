@@ -1,27 +1,26 @@
 package io.spillway.server;
 
-import java.nio.file.InvalidPathException;
+import io.spillway.config.PropertyReader;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
-/** Typed, validated reads of property strings; every error names the property, the value and where it came from. */
+/**
+ * The node's settings read through kv-client's {@link PropertyReader}: every value is required (the defaults are
+ * already merged in), and every error names the property, the value and where it came from.
+ */
 final class Settings {
     private final Map<String, String> values;
-    private final Map<String, String> origins;
+    private final PropertyReader reader;
 
     Settings(Map<String, String> values, Map<String, String> origins) {
         this.values = values;
-        this.origins = origins;
+        this.reader = PropertyReader.of(values, key -> origins.getOrDefault(key, "default or builder"));
     }
 
     String text(String key) {
-        String v = values.get(key);
-        if (v == null || v.isBlank()) {
-            throw bad(key, "must not be empty");
-        }
-        return v.trim();
+        return reader.string(key).orElseThrow(() -> missing(key));
     }
 
     int port(String key) {
@@ -29,56 +28,28 @@ final class Settings {
     }
 
     long integer(String key, long min, long max) {
-        String v = text(key);
-        long n;
-        try {
-            n = Long.parseLong(v.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw bad(key, "must be an integer");
-        }
-        if (n < min || n > max) {
-            throw bad(key, "must be in [" + min + ", " + max + "]");
-        }
-        return n;
+        return reader.longValue(key, min, max).orElseThrow(() -> missing(key));
     }
 
     long size(String key, long min, long max) {
-        long n;
-        try {
-            n = Sizes.parse(key, text(key));
-        } catch (IllegalArgumentException e) {
-            throw bad(key, "must be a size like 4096, 512m or 4g");
-        }
-        if (n < min || n > max) {
-            throw bad(key, "must be in [" + Sizes.format(min) + ", " + Sizes.format(max) + "] (" + n + " bytes)");
-        }
-        return n;
+        return reader.size(key, min, max).orElseThrow(() -> missing(key));
     }
 
+    /** {@code true} or {@code false}; the node also takes {@code yes/no}, {@code on/off} and {@code 1/0}. */
     boolean bool(String key) {
-        String v = text(key).toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true", "yes", "on", "1" -> true;
-            case "false", "no", "off", "0" -> false;
-            default -> throw bad(key, "must be true or false");
+        return switch (text(key).toLowerCase(Locale.ROOT)) {
+            case "yes", "on", "1" -> true;
+            case "no", "off", "0" -> false;
+            default -> reader.bool(key).orElseThrow(() -> missing(key));
         };
     }
 
     <E extends Enum<E>> E choice(String key, Class<E> type) {
-        String v = text(key).toUpperCase(Locale.ROOT);
-        try {
-            return Enum.valueOf(type, v);
-        } catch (IllegalArgumentException e) {
-            throw bad(key, "must be one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
-        }
+        return reader.enumValue(key, type).orElseThrow(() -> missing(key));
     }
 
     Path path(String key) {
-        try {
-            return Path.of(text(key));
-        } catch (InvalidPathException e) {
-            throw bad(key, "is not a valid path: " + e.getReason());
-        }
+        return reader.path(key).orElseThrow(() -> missing(key));
     }
 
     /** The settings under {@code prefix}, with any {@code ...Bytes} value turned into plain bytes. */
@@ -92,8 +63,7 @@ final class Settings {
         return p;
     }
 
-    private IllegalArgumentException bad(String key, String why) {
-        return new IllegalArgumentException(key + " " + why + ", got '" + values.get(key) + "' (from "
-            + origins.getOrDefault(key, "default or builder") + ")");
+    private static IllegalArgumentException missing(String key) {
+        return new IllegalArgumentException(key + " must be set");
     }
 }

@@ -123,14 +123,29 @@ class ServerContextTest {
 
     @Test
     void sizesReadTheWayOperatorsWriteThem() {
-        assertEquals(4096, Sizes.parse("x", "4096"));
-        assertEquals(512L << 10, Sizes.parse("x", "512k"));
-        assertEquals(512L << 20, Sizes.parse("x", "512m"));
-        assertEquals(4L << 30, Sizes.parse("x", "4G"));
-        assertEquals(16L << 20, Sizes.parse("x", "16MiB"));
-        assertEquals(1L << 40, Sizes.parse("x", "1t"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("x", "-1m"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("x", "9999999999t"));
-        assertEquals("512 MiB", Sizes.format(512L << 20));
+        ServerContext ctx = ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES, "16MiB")
+            .set(ServerContext.WRITE_HIGH_WATER_MARK, "8_388_608").set(ServerContext.WRITE_LOW_WATER_MARK, "512k")
+            .set(ServerContext.CPU_CAPACITY, "64M").set(ServerContext.NVME_CAPACITY, "1t").build();
+        assertEquals(16 << 20, ctx.maxBlockBytes());
+        assertEquals(8 << 20, ctx.writeHighWaterMark());
+        assertEquals(512 << 10, ctx.writeLowWaterMark());
+        assertEquals(64L << 20, ctx.cpuCapacityBytes());
+        assertEquals(1L << 40, ctx.nvmeCapacityBytes());
+
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES, "-1m").build());
+        assertEquals("spillway.server.maxFrameBytes must not be negative, got '-1m' (from default or builder)",
+            negative.getMessage());
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES, "8g").build());
+        assertEquals("spillway.server.maxFrameBytes must be at most 4294967295 B, got '8g' (from default or builder)",
+            tooLarge.getMessage());
+    }
+
+    @Test
+    void booleansAlsoTakeYesNoOnOffOneZero() {
+        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "off").build().promoteOnHit());
+        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "Yes").build().promoteOnHit());
+        assertFalse(ServerContext.builder().set(ServerContext.NVME_ENABLED, "0").build().nvmeEnabled());
     }
 }
