@@ -23,6 +23,20 @@ public interface BlockTier extends AutoCloseable {
      */
     ErrorCode put(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c);
 
+    /**
+     * Reserves room for a block of {@code length} bytes to be written in place and committed later (see
+     * {@link BlockWriter}); lets a caller receive bytes straight into the tier's memory instead of assembling them
+     * first. Refusals come back as a shared writer whose {@link BlockWriter#status()} says why, without allocation.
+     *
+     * <p>The default buffers the bytes in a direct buffer and calls {@link #put} at commit, so every tier supports
+     * it; tiers that can hand out their own memory override it.
+     *
+     * @throws IllegalArgumentException when {@code length} is negative
+     */
+    default BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
+        return new BufferedBlockWriter(this, namespace, key, length);
+    }
+
     /** A pinned handle on the block, or {@code null} on a miss (absent, of another namespace, or corrupt). */
     BlockHandle get(BlockKey namespace, BlockKey key);
 
