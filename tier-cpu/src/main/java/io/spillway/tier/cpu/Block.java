@@ -44,6 +44,11 @@ final class Block {
         this.pool = pool;
     }
 
+    /** A block owning all {@code buf}'s capacity, which is reserved in pool and already holds the bytes. */
+    Block(BlockKey namespace, BlockKey key, int crc32c, ByteBuf buf, OffHeapPool pool) {
+        this(namespace, key, crc32c, buf, buf.nioBuffer(0, buf.capacity()).asReadOnlyBuffer(), pool);
+    }
+
     /** Takes one more reference unless the block is already freed; returns whether it did. */
     boolean tryPin() {
         int r;

@@ -3,10 +3,12 @@ package io.spillway.tier.cpu;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.netty.buffer.ByteBuf;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
+import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
@@ -20,8 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * weigher) and demoted to the next tier by a background {@link Agent}.
  *
  * <p>Memory: every block's bytes are reserved against {@link #capacityBytes()} before they are allocated and given
- * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion and
- * evicted blocks still pinned by a reader, and never exceeds the cap. The index holds at most the cap less the
+ * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion,
+ * evicted blocks still pinned by a reader and reservations not yet committed or aborted ({@link #reserve}), and
+ * never exceeds the cap. The index holds at most the cap less the
  * demotion headroom; when the headroom is used up, or {@link #pendingDemotions()} reaches its bound, puts answer
  * {@link ErrorCode#BACK_PRESSURE}.
  *
@@ -90,44 +93,79 @@ public final class CpuTier implements BlockTier {
         return store(namespace, key, src, crc32c, counters.promotions);
     }
 
-    private ErrorCode store(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c, LongAdder counter) {
-        if (closed) {
-            return ErrorCode.SHUTTING_DOWN;
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Decides at once what {@link #put} would: {@code SHUTTING_DOWN} once closing, {@code BLOCK_TOO_LARGE} over
+     * {@code maxBlockBytes}, the present writer for a key already held, {@code BACK_PRESSURE} when the demotion queue
+     * is at its bound or the bytes do not fit under the cap. A reservation allocates the block's off-heap memory
+     * now and counts against {@link #capacityBytes()} (in {@link #allocatedBytes()}) until it is aborted, or until
+     * the committed block is freed; the target is that memory itself, so the bytes are written once. A commit
+     * counts a put. Writers still open when the tier closes free their memory when they commit or abort.
+     */
+    @Override
+    public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
+        return reserve(namespace, key, length, counters.puts);
+    }
+
+    private BlockWriter reserve(BlockKey namespace, BlockKey key, int length, LongAdder counter) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length " + length + " < 0");
         }
-        int length = src.remaining();
+        if (closed) {
+            return BlockWriter.refused(ErrorCode.SHUTTING_DOWN);
+        }
         if (length > ctx.maxBlockBytes()) {
-            return ErrorCode.BLOCK_TOO_LARGE;
+            return BlockWriter.refused(ErrorCode.BLOCK_TOO_LARGE);
         }
         if (contains(key)) {
-            return ErrorCode.OK; // blocks are immutable per key: keep the one stored
+            return BlockWriter.present(); // blocks are immutable per key: keep the one stored
         }
         if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
-            return backPressure();
+            return BlockWriter.refused(backPressure());
         }
-        Block block = copyIn(namespace, key, src, crc32c);
-        if (block == null) {
-            return backPressure();
+        if (length == 0) {
+            return new InPlaceBlockWriter(this, pool, namespace, key, null, counter);
         }
-        counters.bytes.addAndGet(length);
+        ByteBuf buf = pool.allocate(length);
+        if (buf == null) {
+            index.cleanUp(); // eviction may lag behind concurrent puts; without a next tier it frees memory
+            buf = pool.allocate(length);
+        }
+        return buf == null ? BlockWriter.refused(backPressure())
+            : new InPlaceBlockWriter(this, pool, namespace, key, buf, counter);
+    }
+
+    private ErrorCode store(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c, LongAdder counter) {
+        BlockWriter writer = reserve(namespace, key, src.remaining(), counter);
+        ByteBuffer target = writer.target();
+        if (target != null) {
+            target.put(src.duplicate());
+        }
+        return writer.commit(crc32c);
+    }
+
+    /**
+     * Makes a block written in place visible, taking over its reference; {@code counter} counts the put. A block
+     * of a key stored meanwhile is freed and the answer is {@code OK}; once closing, it is freed and the answer is
+     * {@code SHUTTING_DOWN}.
+     */
+    ErrorCode insert(Block block, LongAdder counter) {
+        if (closed) {
+            block.unpin();
+            return ErrorCode.SHUTTING_DOWN;
+        }
+        counters.bytes.addAndGet(block.length);
         counters.blocks.incrementAndGet();
-        if (indexMap.putIfAbsent(key, block) != null) {
+        if (indexMap.putIfAbsent(block.key, block) != null) {
             release(block); // lost a race with a put of the same key
             return ErrorCode.OK;
         }
         counter.increment();
-        if (closed && indexMap.remove(key, block)) {
+        if (closed && indexMap.remove(block.key, block)) {
             release(block); // close() may have swept the index before this insert
         }
         return ErrorCode.OK;
-    }
-
-    private Block copyIn(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
-        Block block = pool.copyIn(namespace, key, src, crc32c);
-        if (block == null) {
-            index.cleanUp(); // eviction may lag behind concurrent puts; without a next tier it frees memory
-            block = pool.copyIn(namespace, key, src, crc32c);
-        }
-        return block;
     }
 
     private ErrorCode backPressure() {
@@ -186,7 +224,10 @@ public final class CpuTier implements BlockTier {
         return pool.capacityBytes();
     }
 
-    /** Off-heap bytes held now: indexed, waiting for demotion, or pinned after eviction or removal. */
+    /**
+     * Off-heap bytes held now: indexed, waiting for demotion, pinned after eviction or removal, or reserved by a
+     * writer not yet committed or aborted.
+     */
     public long allocatedBytes() {
         return pool.allocatedBytes();
     }
@@ -253,7 +294,9 @@ public final class CpuTier implements BlockTier {
     /**
      * Stops the demotion agent, demotes every block first when {@code flushOnClose} is set (within
      * {@code closeTimeoutMillis}), then frees every block no reader pins; pinned blocks are freed when their handles
-     * close. Puts then answer {@code SHUTTING_DOWN} and gets miss. Does not close the next tier. Idempotent.
+     * close, and blocks still being written when their writers commit (answering {@code SHUTTING_DOWN}) or abort.
+     * Puts and reservations then answer {@code SHUTTING_DOWN} and gets miss. Does not close the next tier.
+     * Idempotent.
      */
     @Override
     public void close() {

@@ -27,6 +27,25 @@ final class OffHeapPool {
     }
 
     /**
+     * Reserves {@code length} bytes (more than 0) under the cap and allocates a buffer of exactly that capacity;
+     * the bytes stay reserved until the buffer is given back through {@link #free}.
+     *
+     * @return the buffer (writer index 0), or {@code null} when the bytes do not fit under the cap now
+     * @throws OutOfMemoryError when the JVM's direct memory limit is lower than the cap
+     */
+    ByteBuf allocate(int length) {
+        if (!tryReserve(length)) {
+            return null;
+        }
+        try {
+            return allocator.directBuffer(length, length);
+        } catch (Throwable t) {
+            allocatedBytes.addAndGet(-length);
+            throw t;
+        }
+    }
+
+    /**
      * Copies {@code src}'s remaining bytes (without moving its position) into a new block holding one reference.
      *
      * @return the block, or {@code null} when the bytes do not fit under the cap now
@@ -35,23 +54,19 @@ final class OffHeapPool {
     Block copyIn(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
         int length = src.remaining();
         if (length == 0) {
-            return new Block(namespace, key, crc32c, null, EMPTY, this);
+            return emptyBlock(namespace, key, crc32c);
         }
-        if (!tryReserve(length)) {
+        ByteBuf buf = allocate(length);
+        if (buf == null) {
             return null;
         }
-        ByteBuf buf = null;
-        try {
-            buf = allocator.directBuffer(length, length);
-            buf.writeBytes(src.duplicate());
-            return new Block(namespace, key, crc32c, buf, buf.nioBuffer(0, length).asReadOnlyBuffer(), this);
-        } catch (Throwable t) {
-            if (buf != null) {
-                buf.release();
-            }
-            allocatedBytes.addAndGet(-length);
-            throw t;
-        }
+        buf.writeBytes(src.duplicate());
+        return new Block(namespace, key, crc32c, buf, this);
+    }
+
+    /** A zero-length block: it holds no memory. */
+    Block emptyBlock(BlockKey namespace, BlockKey key, int crc32c) {
+        return new Block(namespace, key, crc32c, null, EMPTY, this);
     }
 
     private boolean tryReserve(int length) {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
+import io.spillway.tier.BlockWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Several threads put, get (holding a few handles open) and remove random blocks of random sizes while a demoter
+ * Several threads put (by copy, or written in place and committed or aborted), get (holding a few handles open)
+ * and remove random blocks of random sizes while a demoter
  * thread hands evicted blocks to a next tier that refuses now and then; a watcher checks the cap all along.
  */
 class CapInvariantTest {
@@ -40,7 +42,7 @@ class CapInvariantTest {
     }
 
     @Test
-    void allocatedBytesNeverExceedTheCapUnderConcurrentPutGetRemove() throws Exception {
+    void allocatedBytesNeverExceedTheCapUnderConcurrentPutReserveGetRemove() throws Exception {
         HeapTier next = new HeapTier();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(8)
@@ -104,13 +106,18 @@ class CapInvariantTest {
 
     private static void work(CpuTier tier, SplittableRandom random) {
         ArrayDeque<BlockHandle> open = new ArrayDeque<>();
+        ArrayDeque<Reservation> writing = new ArrayDeque<>();
         for (int op = 0; op < OPS; op++) {
             BlockKey k = key(random.nextInt(KEYS));
             int choice = random.nextInt(10);
-            if (choice < 5) {
+            if (choice < 3) {
                 ByteBuffer src = bytes(k, lengthOf(k));
                 ErrorCode code = tier.put(NS, k, src, crc(src));
                 assertTrue(code == ErrorCode.OK || code == ErrorCode.BACK_PRESSURE, "put answered " + code);
+            } else if (choice < 5) {
+                BlockWriter w = tier.reserve(NS, k, lengthOf(k));
+                assertTrue(w.status() == ErrorCode.OK || w.status() == ErrorCode.BACK_PRESSURE, "reserve " + w);
+                writing.add(new Reservation(w, bytes(k, lengthOf(k))));
             } else if (choice < 9) {
                 BlockHandle h = tier.get(NS, k);
                 if (h != null) {
@@ -119,6 +126,9 @@ class CapInvariantTest {
             } else {
                 tier.remove(k);
             }
+            if (writing.size() > 2 || (!writing.isEmpty() && random.nextBoolean())) {
+                writing.poll().finish(random.nextInt(3) > 0);
+            }
             if (open.size() > 3 || (!open.isEmpty() && random.nextBoolean())) {
                 try (BlockHandle h = open.poll()) {
                     assertArrayEquals(expected(h.key(), lengthOf(h.key())), toArray(h.data()), "bytes of " + h.key());
@@ -126,6 +136,25 @@ class CapInvariantTest {
             }
         }
         open.forEach(BlockHandle::close);
+        writing.forEach(r -> r.finish(false));
+    }
+
+    /** A block reserved and being written: written in full and committed, or aborted half-way. */
+    private record Reservation(BlockWriter writer, ByteBuffer src) {
+        void finish(boolean commit) {
+            ByteBuffer target = writer.target();
+            if (target == null) {
+                assertEquals(writer.status(), writer.commit(0), "a writer without memory answers its status");
+                return;
+            }
+            if (!commit) {
+                target.put(src.duplicate().limit(src.remaining() / 2));
+                writer.abort();
+                return;
+            }
+            target.put(src.duplicate());
+            assertEquals(ErrorCode.OK, writer.commit(crc(src)));
+        }
     }
 
     /** Quiescent now: the gauges must equal what the tier answers for, key by key. */
