@@ -2,19 +2,22 @@ package io.spillway.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.ResponseEncoder;
+import io.spillway.tier.BlockWriter;
+import java.nio.ByteBuffer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Assembles the blocks of one connection's PUT_BATCH as they stream in and stores each into the tier chain the
- * moment it is complete and its CRC32C verified; a block that fails verification or is too large is never stored.
- * At most one block's bytes are held (one pooled direct buffer); a connection that drops mid-block releases it and
- * nothing partial becomes visible. The CPU tier's put does not wait on NVMe (it demotes asynchronously and answers
- * {@code BACK_PRESSURE} when behind), so stores run on the event loop. Event-loop confined.
+ * Stores the blocks of one connection's PUT_BATCH as they stream in, writing each block's bytes once, from the
+ * read buffer straight into the CPU tier's memory: a block is reserved in the tier when its header arrives, each
+ * slice is copied into the reservation, and the block is committed (made visible) on the decoder's {@code OK}
+ * verdict or aborted on {@code CHECKSUM_MISMATCH}. A refused reservation ({@code BACK_PRESSURE}, ...) becomes the
+ * block's status and its bytes are read off the wire and dropped. A connection that drops mid-block aborts the
+ * reservation, so nothing partial becomes visible. The CPU tier does not wait on NVMe (it demotes asynchronously
+ * and answers {@code BACK_PRESSURE} when behind), so all of this runs on the event loop. Event-loop confined.
  */
 final class PutBatchAssembler {
     private static final Logger LOG = Logger.getLogger(PutBatchAssembler.class.getName());
@@ -26,8 +29,10 @@ final class PutBatchAssembler {
     private ErrorCode[] statuses;
     private int count;
     private BlockKey key;
+    private int length;
     private int crc32c;
-    private ByteBuf block;
+    private BlockWriter writer;
+    private ByteBuffer target;
 
     PutBatchAssembler(TierChain tiers, ServerMetrics metrics) {
         this.tiers = tiers;
@@ -41,22 +46,31 @@ final class PutBatchAssembler {
         this.statuses = new ErrorCode[count];
     }
 
-    void block(ByteBufAllocator alloc, BlockKey key, int length, int crc32c) {
+    /** A block's header: reserve its room in the tier (a refusal is kept as the writer's status). */
+    void block(BlockKey key, int length, int crc32c) {
         this.key = key;
+        this.length = length;
         this.crc32c = crc32c;
-        this.block = length == 0 ? Unpooled.EMPTY_BUFFER : alloc.directBuffer(length, length);
-    }
-
-    void bytes(ByteBuf src, int index, int length) {
-        block.writeBytes(src, index, length);
-    }
-
-    /** The block at {@code index} is complete; store it when the decoder's verdict is {@code OK}. */
-    void end(int index, ErrorCode verdict) {
-        ErrorCode status = verdict;
-        if (verdict == ErrorCode.OK) {
-            status = store();
+        try {
+            writer = tiers.reserve(namespace, key, length);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "tier reserve of " + key + " (" + length + " bytes) failed", e);
+            writer = BlockWriter.refused(ErrorCode.INTERNAL);
         }
+        target = writer.target();
+    }
+
+    /** The next slice of the current block: copied into the tier's memory, or dropped when refused. */
+    void bytes(ByteBuf src, int index, int length) {
+        if (target != null) {
+            target.limit(target.position() + length);
+            src.getBytes(index, target);
+        }
+    }
+
+    /** The block at {@code index} is complete; commit it when the decoder's verdict is {@code OK}. */
+    void end(int index, ErrorCode verdict) {
+        ErrorCode status = verdict == ErrorCode.OK ? commit() : verdict;
         discard();
         statuses[index] = status;
         if (status != ErrorCode.OK) {
@@ -64,16 +78,19 @@ final class PutBatchAssembler {
         }
     }
 
-    private ErrorCode store() {
-        int length = block.readableBytes();
+    private ErrorCode commit() {
+        BlockWriter w = writer;
+        writer = null;
+        target = null;
         try {
-            ErrorCode code = tiers.put(namespace, key, block.nioBuffer(), crc32c);
+            ErrorCode code = w.commit(crc32c);
             if (code == ErrorCode.OK) {
                 metrics.bytesIn(length);
             }
             return code;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "tier put of " + key + " (" + length + " bytes) failed", e);
+            w.abort();
+            LOG.log(Level.WARNING, "tier commit of " + key + " (" + length + " bytes) failed", e);
             return ErrorCode.INTERNAL;
         }
     }
@@ -86,11 +103,12 @@ final class PutBatchAssembler {
         return out;
     }
 
-    /** Releases a partial block (connection closed mid-put). */
+    /** Aborts the block being written, if any (bad checksum, or the connection closed mid-put). */
     void discard() {
-        if (block != null) {
-            block.release();
-            block = null;
+        if (writer != null) {
+            writer.abort();
+            writer = null;
+            target = null;
         }
     }
 }

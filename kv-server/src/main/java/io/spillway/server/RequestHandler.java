@@ -114,7 +114,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     @Override
     public void onPutBlock(int index, BlockKey key, int length, int crc32c) {
-        put.block(ctx.alloc(), key, length, crc32c);
+        put.block(key, length, crc32c);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
+import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -66,6 +67,14 @@ public final class TierChain implements AutoCloseable {
     /** Stores into the CPU tier; {@code BACK_PRESSURE} when it cannot take the bytes now. */
     public ErrorCode put(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
         return cpu.tier().put(namespace, key, src, crc32c);
+    }
+
+    /**
+     * Reserves a block in the CPU tier, to be written in place and committed (see {@link BlockWriter}); a refusal
+     * ({@code BACK_PRESSURE} when it cannot take the bytes now) is the writer's status.
+     */
+    public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
+        return cpu.tier().reserve(namespace, key, length);
     }
 
     /** The CPU tier only: never blocks on disk. */
