@@ -60,7 +60,7 @@ final class CompareReport {
     void print(PrintStream out) {
         PhaseSpec first = specs.get(0);
         out.printf(Locale.ROOT, "%nworkload: %s blocks, %d connections, %d threads, batch-get %d blocks, working set %d"
-                + " blocks, %s writes, %.0fs warmup + %.0fs per phase%n", io.spillway.perf.report.Sizes.format(
+                + " blocks, %s writes, %.0fs warmup + %.0fs per phase%n", io.spillway.config.Sizes.format(
                 first.blockBytes()), connections, first.threads(), spec(BATCH_GET).batch(), first.blocks(),
             first.writes().name().toLowerCase(Locale.ROOT), first.warmup().toMillis() / 1e3,
             first.duration().toMillis() / 1e3);

@@ -4,11 +4,11 @@ import io.spillway.client.ClientContext;
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
+import io.spillway.config.Sizes;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.perf.harness.BlockPattern;
-import io.spillway.perf.report.Sizes;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
@@ -56,7 +56,7 @@ public final class DemoMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int blockBytes = Sizes.parseIntSize(blockSize);
+        int blockBytes = Sizes.parseInt("--block-size", blockSize, 1, Integer.MAX_VALUE - 64);
         Namespace namespace = Namespace.builder().tenant("demo").modelId("meta-llama/Llama-3.1-8B-Instruct")
             .dtype("bfloat16").blockSizeTokens(16).layers(32).kvHeads(8).headDim(128).build();
         BlockKey[] keys = BlockKeys.chain(namespace, syntheticPrompt(blocks * namespace.blockSizeTokens()));
@@ -66,8 +66,8 @@ public final class DemoMain implements Callable<Integer> {
                 runDir.keep();
             }
             ServerContext context = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0)
-                .httpPort(0).dataDir(runDir.path().resolve("data")).cpuCapacityBytes(Sizes.parse(cpuCapacity))
-                .nvmeCapacityBytes(Sizes.parse(nvmeCapacity)).build();
+                .httpPort(0).dataDir(runDir.path().resolve("data")).cpuCapacityBytes(Sizes.parse("--cpu-capacity", cpuCapacity))
+                .nvmeCapacityBytes(Sizes.parse("--nvme-capacity", nvmeCapacity)).build();
             System.out.printf(Locale.ROOT, "node: CPU tier %s -> NVMe tier %s under %s%n", cpuCapacity, nvmeCapacity,
                 runDir.path().resolve("data"));
             try (SpillwayServer server = SpillwayServer.start(context);

@@ -1,5 +1,6 @@
 package io.spillway.perf;
 
+import io.spillway.config.Sizes;
 import io.spillway.perf.launch.RedisServerProcess;
 import io.spillway.perf.launch.SpillwayServerProcess;
 import io.spillway.perf.launch.TcpSinkProcess;
@@ -7,7 +8,6 @@ import io.spillway.perf.adapter.BenchTarget;
 import io.spillway.perf.adapter.RedisTarget;
 import io.spillway.perf.adapter.SpillwayTarget;
 import io.spillway.perf.adapter.TcpTarget;
-import io.spillway.perf.report.Sizes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

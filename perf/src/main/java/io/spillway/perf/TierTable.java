@@ -1,6 +1,6 @@
 package io.spillway.perf;
 
-import io.spillway.perf.report.Sizes;
+import io.spillway.config.Sizes;
 import io.spillway.server.TierChain;
 import io.spillway.tier.TierCounters;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package io.spillway.perf;
 
+import io.spillway.config.Sizes;
 import io.spillway.perf.harness.WritePattern;
 import io.spillway.perf.report.Durations;
-import io.spillway.perf.report.Sizes;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -65,7 +65,7 @@ public final class WorkloadOptions {
     boolean noProgress;
 
     public int blockBytes() {
-        return Sizes.parseIntSize(blockSize);
+        return Sizes.parseInt("--block-size", blockSize, 1, Integer.MAX_VALUE - 64);
     }
 
     public int threads() {
@@ -103,6 +103,6 @@ public final class WorkloadOptions {
     }
 
     public long cpuCapacityBytes() {
-        return Sizes.parse(cpuCapacity);
+        return Sizes.parse("--cpu-capacity", cpuCapacity);
     }
 }

@@ -1,6 +1,6 @@
 package io.spillway.perf.launch;
 
-import io.spillway.perf.report.Sizes;
+import io.spillway.config.Sizes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -77,7 +77,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
             }
         }
         List<String> out = new ArrayList<>(jvmOptions);
-        out.add("-XX:MaxDirectMemorySize=" + (Sizes.parse(cpuCapacity) + NETWORK_HEADROOM_BYTES));
+        out.add("-XX:MaxDirectMemorySize=" + (Sizes.parse("--cpu-capacity", cpuCapacity) + NETWORK_HEADROOM_BYTES));
         return out;
     }
 
