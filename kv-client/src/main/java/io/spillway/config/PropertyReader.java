@@ -42,7 +42,7 @@ public final class PropertyReader {
         return new PropertyReader(properties::getProperty, name -> null);
     }
 
-    /** Reads {@code values}; errors end with {@code (from <origin>)}, {@code origins} naming where a value came from. */
+    /** Reads {@code values}; errors end with {@code (from <origin>)}, {@code origins} naming each value's source. */
     public static PropertyReader of(Map<String, String> values, UnaryOperator<String> origins) {
         Objects.requireNonNull(values, "values");
         return new PropertyReader(values::get, Objects.requireNonNull(origins, "origins"));

@@ -66,7 +66,8 @@ public final class DemoMain implements Callable<Integer> {
                 runDir.keep();
             }
             ServerContext context = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0)
-                .httpPort(0).dataDir(runDir.path().resolve("data")).cpuCapacityBytes(Sizes.parse("--cpu-capacity", cpuCapacity))
+                .httpPort(0).dataDir(runDir.path().resolve("data"))
+                .cpuCapacityBytes(Sizes.parse("--cpu-capacity", cpuCapacity))
                 .nvmeCapacityBytes(Sizes.parse("--nvme-capacity", nvmeCapacity)).build();
             System.out.printf(Locale.ROOT, "node: CPU tier %s -> NVMe tier %s under %s%n", cpuCapacity, nvmeCapacity,
                 runDir.path().resolve("data"));
