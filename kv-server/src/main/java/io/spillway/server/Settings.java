@@ -2,7 +2,6 @@ package io.spillway.server;
 
 import io.spillway.config.PropertyReader;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -35,13 +34,9 @@ final class Settings {
         return reader.size(key, min, max).orElseThrow(() -> missing(key));
     }
 
-    /** {@code true} or {@code false}; the node also takes {@code yes/no}, {@code on/off} and {@code 1/0}. */
+    /** {@code true} or {@code false} (any case), as everywhere else in Spillway's settings. */
     boolean bool(String key) {
-        return switch (text(key).toLowerCase(Locale.ROOT)) {
-            case "yes", "on", "1" -> true;
-            case "no", "off", "0" -> false;
-            default -> reader.bool(key).orElseThrow(() -> missing(key));
-        };
+        return reader.bool(key).orElseThrow(() -> missing(key));
     }
 
     <E extends Enum<E>> E choice(String key, Class<E> type) {

@@ -143,9 +143,12 @@ class ServerContextTest {
     }
 
     @Test
-    void booleansAlsoTakeYesNoOnOffOneZero() {
-        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "off").build().promoteOnHit());
-        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "Yes").build().promoteOnHit());
-        assertFalse(ServerContext.builder().set(ServerContext.NVME_ENABLED, "0").build().nvmeEnabled());
+    void booleansAreTrueOrFalseLikeTheTiersAndTheClient() {
+        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "False").build().promoteOnHit());
+        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "TRUE").build().promoteOnHit());
+        IllegalArgumentException yes = assertThrows(IllegalArgumentException.class,
+            () -> ServerContext.builder().set(ServerContext.NVME_ENABLED, "yes").build());
+        assertTrue(yes.getMessage().startsWith("spillway.server.nvmeEnabled "), yes.getMessage());
+        assertTrue(yes.getMessage().contains("'yes'"), yes.getMessage());
     }
 }
