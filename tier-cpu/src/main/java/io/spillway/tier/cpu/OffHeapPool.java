@@ -45,25 +45,6 @@ final class OffHeapPool {
         }
     }
 
-    /**
-     * Copies {@code src}'s remaining bytes (without moving its position) into a new block holding one reference.
-     *
-     * @return the block, or {@code null} when the bytes do not fit under the cap now
-     * @throws OutOfMemoryError when the JVM's direct memory limit is lower than the cap
-     */
-    Block copyIn(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
-        int length = src.remaining();
-        if (length == 0) {
-            return emptyBlock(namespace, key, crc32c);
-        }
-        ByteBuf buf = allocate(length);
-        if (buf == null) {
-            return null;
-        }
-        buf.writeBytes(src.duplicate());
-        return new Block(namespace, key, crc32c, buf, this);
-    }
-
     /** A zero-length block: it holds no memory. */
     Block emptyBlock(BlockKey namespace, BlockKey key, int crc32c) {
         return new Block(namespace, key, crc32c, null, EMPTY, this);
