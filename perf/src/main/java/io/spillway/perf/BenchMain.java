@@ -7,6 +7,7 @@ import io.spillway.perf.harness.ProgressLine;
 import io.spillway.perf.report.JsonWriter;
 import io.spillway.perf.report.ResultJson;
 import io.spillway.perf.report.ResultTable;
+import io.spillway.perf.sim.SimCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +20,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code bin/spillway bench}: drives one target (Spillway, Redis or raw loopback TCP) with a read/write mix and
  * prints GB/s, blocks/s, requests/s and latency percentiles. Subcommands: {@code compare} (all three targets in one
- * run) and {@code jmh} (microbenchmarks).
+ * run), {@code jmh} (microbenchmarks) and {@code sim} (the CPU tier's eviction-policy simulator).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {CompareCommand.class, JmhCommand.class},
+    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {
