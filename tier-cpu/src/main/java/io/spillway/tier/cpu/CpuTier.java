@@ -1,8 +1,5 @@
 package io.spillway.tier.cpu;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.netty.buffer.ByteBuf;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
@@ -12,14 +9,14 @@ import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The CPU tier: blocks in pooled off-heap memory under a hard byte cap, evicted in W-TinyLFU order (Caffeine, byte
- * weigher) and demoted to the next tier by a background {@link Agent}.
+ * The CPU tier: blocks in pooled off-heap memory under a hard byte cap, evicted in the context's
+ * {@link EvictionPolicy} order (byte-weighted LRU by default, W-TinyLFU as a setting) and demoted to the next tier by
+ * a background {@link Agent}.
  *
  * <p>Memory: every block's bytes are reserved against {@link #capacityBytes()} before they are allocated and given
  * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion,
@@ -42,8 +39,7 @@ public final class CpuTier implements BlockTier {
     private final TierCounters counters = new TierCounters();
     private final OffHeapPool pool;
     private final DemotionQueue demotionQueue = new DemotionQueue();
-    private final Cache<BlockKey, Block> index;
-    private final ConcurrentMap<BlockKey, Block> indexMap;
+    private final BlockIndex index;
     private final DemotionAgent demotionAgent;
     private final AgentRunner runner;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -53,13 +49,7 @@ public final class CpuTier implements BlockTier {
     private CpuTier(CpuTierContext ctx) {
         this.ctx = ctx;
         this.pool = new OffHeapPool(ctx.capacityBytes(), ctx.arenas(), ctx.chunkBytes());
-        this.index = Caffeine.newBuilder()
-            .maximumWeight(ctx.maxIndexBytes())
-            .weigher((BlockKey k, Block b) -> Math.max(1, b.length))
-            .executor(Runnable::run)
-            .evictionListener(this::onEviction)
-            .build();
-        this.indexMap = index.asMap();
+        this.index = BlockIndex.create(ctx.evictionPolicy(), ctx.maxIndexBytes(), this::onEviction);
         this.demotionAgent = ctx.nextTier() == null ? null : new DemotionAgent(demotionQueue, ctx.nextTier(),
             counters, this::release, ctx.errorHandler(), ctx.demotionBatchBlocks());
         this.runner = demotionAgent != null && ctx.threadingMode() == ThreadingMode.DEDICATED
@@ -101,7 +91,8 @@ public final class CpuTier implements BlockTier {
      * is at its bound or the bytes do not fit under the cap. A reservation allocates the block's off-heap memory
      * now and counts against {@link #capacityBytes()} (in {@link #allocatedBytes()}) until it is aborted, or until
      * the committed block is freed; the target is that memory itself, so the bytes are written once. A commit
-     * counts a put. Writers still open when the tier closes free their memory when they commit or abort.
+     * counts a put. Writers still open when the tier closes free their memory when they commit or abort. Under
+     * {@link EvictionPolicy#LRU} a put of an indexed key makes that block most recently used.
      */
     @Override
     public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
@@ -118,7 +109,7 @@ public final class CpuTier implements BlockTier {
         if (length > ctx.maxBlockBytes()) {
             return BlockWriter.refused(ErrorCode.BLOCK_TOO_LARGE);
         }
-        if (contains(key)) {
+        if (index.touchIfPresent(key) || demotionQueue.contains(key)) {
             return BlockWriter.present(); // blocks are immutable per key: keep the one stored
         }
         if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
@@ -157,12 +148,12 @@ public final class CpuTier implements BlockTier {
         }
         counters.bytes.addAndGet(block.length);
         counters.blocks.incrementAndGet();
-        if (indexMap.putIfAbsent(block.key, block) != null) {
+        if (!index.putIfAbsent(block)) {
             release(block); // lost a race with a put of the same key
             return ErrorCode.OK;
         }
         counter.increment();
-        if (closed && indexMap.remove(block.key, block)) {
+        if (closed && index.remove(block.key, block)) {
             release(block); // close() may have swept the index before this insert
         }
         return ErrorCode.OK;
@@ -181,7 +172,7 @@ public final class CpuTier implements BlockTier {
      */
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
-        Block block = closed ? null : index.getIfPresent(key);
+        Block block = closed ? null : index.getAndTouch(key);
         if (block == null && !closed) {
             block = demotionQueue.get(key);
         }
@@ -195,13 +186,13 @@ public final class CpuTier implements BlockTier {
 
     @Override
     public boolean contains(BlockKey key) {
-        return indexMap.containsKey(key) || demotionQueue.contains(key);
+        return index.contains(key) || demotionQueue.contains(key);
     }
 
     @Override
     public boolean remove(BlockKey key) {
         boolean found = false;
-        Block block = indexMap.remove(key);
+        Block block = index.remove(key);
         if (block != null) {
             release(block);
             found = true;
@@ -264,7 +255,12 @@ public final class CpuTier implements BlockTier {
 
     /** Whether the index (not the demotion queue) holds the key. */
     boolean isIndexed(BlockKey key) {
-        return indexMap.containsKey(key);
+        return index.contains(key);
+    }
+
+    /** The index's weight in bytes (an empty block weighs 1); at most {@code context().maxIndexBytes()}. */
+    long indexedWeight() {
+        return index.weight();
     }
 
     /** Runs the index's pending maintenance (eviction) now. */
@@ -272,10 +268,8 @@ public final class CpuTier implements BlockTier {
         index.cleanUp();
     }
 
-    private void onEviction(BlockKey key, Block block, RemovalCause cause) {
-        if (block == null) {
-            return;
-        }
+    /** The index's eviction listener: runs inside the index operation that evicts, so it never calls the index. */
+    private void onEviction(Block block) {
         counters.evictions.increment();
         if (demotionAgent == null || !demotionQueue.offer(block)) {
             release(block); // no next tier, or a copy of this key is already waiting
@@ -312,8 +306,8 @@ public final class CpuTier implements BlockTier {
             flush(deadline);
         }
         terminated = true;
-        for (BlockKey key : indexMap.keySet()) {
-            Block block = indexMap.remove(key);
+        for (BlockKey key : index.keys()) {
+            Block block = index.remove(key);
             if (block != null) {
                 release(block);
             }
@@ -322,8 +316,8 @@ public final class CpuTier implements BlockTier {
     }
 
     private void flush(long deadline) {
-        for (BlockKey key : indexMap.keySet()) {
-            Block block = indexMap.remove(key);
+        for (BlockKey key : index.keys()) {
+            Block block = index.remove(key);
             if (block != null && !demotionQueue.offer(block)) {
                 release(block);
             }

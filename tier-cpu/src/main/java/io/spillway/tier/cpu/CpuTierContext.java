@@ -23,6 +23,9 @@ public final class CpuTierContext {
     /** Share of the cap kept out of the index for blocks waiting for demotion (at least maxBlockBytes). */
     public static final String DEMOTION_HEADROOM_FRACTION_PROP = "spillway.cpu.demotionHeadroomFraction";
     public static final double DEMOTION_HEADROOM_FRACTION_DEFAULT = 0.1;
+    /** Order of eviction from the index: {@code lru} or {@code w-tinylfu} ({@link EvictionPolicy}). */
+    public static final String EVICTION_POLICY_PROP = "spillway.cpu.evictionPolicy";
+    public static final EvictionPolicy EVICTION_POLICY_DEFAULT = EvictionPolicy.W_TINYLFU;
     /** Blocks waiting for demotion beyond which puts answer BACK_PRESSURE. */
     public static final String DEMOTION_QUEUE_BLOCKS_PROP = "spillway.cpu.demotionQueueBlocks";
     public static final int DEMOTION_QUEUE_BLOCKS_DEFAULT = 256;
@@ -57,6 +60,7 @@ public final class CpuTierContext {
     private final long capacityBytes;
     private final int maxBlockBytes;
     private final double demotionHeadroomFraction;
+    private final EvictionPolicy evictionPolicy;
     private final int demotionQueueBlocks;
     private final int demotionBatchBlocks;
     private final ThreadingMode threadingMode;
@@ -72,6 +76,7 @@ public final class CpuTierContext {
         capacityBytes = b.capacityBytes;
         maxBlockBytes = b.maxBlockBytes;
         demotionHeadroomFraction = b.demotionHeadroomFraction;
+        evictionPolicy = b.evictionPolicy;
         demotionQueueBlocks = b.demotionQueueBlocks;
         demotionBatchBlocks = b.demotionBatchBlocks;
         threadingMode = b.threadingMode;
@@ -100,6 +105,7 @@ public final class CpuTierContext {
         r.size(CAPACITY_BYTES_PROP).ifPresent(b::capacityBytes);
         r.intSize(MAX_BLOCK_BYTES_PROP).ifPresent(b::maxBlockBytes);
         r.doubleValue(DEMOTION_HEADROOM_FRACTION_PROP).ifPresent(b::demotionHeadroomFraction);
+        r.string(EVICTION_POLICY_PROP).ifPresent(v -> b.evictionPolicy(evictionPolicy(v)));
         r.intValue(DEMOTION_QUEUE_BLOCKS_PROP).ifPresent(b::demotionQueueBlocks);
         r.intValue(DEMOTION_BATCH_BLOCKS_PROP).ifPresent(b::demotionBatchBlocks);
         r.enumValue(THREADING_MODE_PROP, ThreadingMode.class).ifPresent(b::threadingMode);
@@ -110,6 +116,15 @@ public final class CpuTierContext {
         r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
         r.longValue(CLOSE_TIMEOUT_MILLIS_PROP).ifPresent(b::closeTimeoutMillis);
         return b;
+    }
+
+    /** The policy a property value names, or an exception naming the property and the value. */
+    private static EvictionPolicy evictionPolicy(String value) {
+        try {
+            return EvictionPolicy.fromName(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(EVICTION_POLICY_PROP + " " + e.getMessage(), e);
+        }
     }
 
     public long capacityBytes() {
@@ -132,6 +147,11 @@ public final class CpuTierContext {
     /** The index's maximum weight in bytes: the cap less the demotion headroom. */
     public long maxIndexBytes() {
         return capacityBytes - demotionHeadroomBytes();
+    }
+
+    /** The order in which the index evicts blocks. */
+    public EvictionPolicy evictionPolicy() {
+        return evictionPolicy;
     }
 
     public int demotionQueueBlocks() {
@@ -178,7 +198,8 @@ public final class CpuTierContext {
     @Override
     public String toString() {
         return "CpuTierContext{capacityBytes=" + capacityBytes + ", maxBlockBytes=" + maxBlockBytes
-            + ", demotionHeadroomBytes=" + demotionHeadroomBytes() + ", demotionQueueBlocks=" + demotionQueueBlocks
+            + ", demotionHeadroomBytes=" + demotionHeadroomBytes() + ", evictionPolicy="
+            + evictionPolicy.propertyValue() + ", demotionQueueBlocks=" + demotionQueueBlocks
             + ", demotionBatchBlocks=" + demotionBatchBlocks + ", threadingMode=" + threadingMode
             + ", idleStrategy=" + idleStrategy + ", arenas=" + arenas + ", chunkBytes=" + chunkBytes
             + ", flushOnClose=" + flushOnClose + ", closeTimeoutMillis=" + closeTimeoutMillis
@@ -194,6 +215,7 @@ public final class CpuTierContext {
         private long capacityBytes = CAPACITY_BYTES_DEFAULT;
         private int maxBlockBytes = MAX_BLOCK_BYTES_DEFAULT;
         private double demotionHeadroomFraction = DEMOTION_HEADROOM_FRACTION_DEFAULT;
+        private EvictionPolicy evictionPolicy = EVICTION_POLICY_DEFAULT;
         private int demotionQueueBlocks = DEMOTION_QUEUE_BLOCKS_DEFAULT;
         private int demotionBatchBlocks = DEMOTION_BATCH_BLOCKS_DEFAULT;
         private ThreadingMode threadingMode = THREADING_MODE_DEFAULT;
@@ -231,6 +253,12 @@ public final class CpuTierContext {
                     + ") must be in [0, 1), got " + v);
             }
             demotionHeadroomFraction = v;
+            return this;
+        }
+
+        /** Order of eviction from the index ({@value #EVICTION_POLICY_PROP}); {@code W_TINYLFU} by default. */
+        public Builder evictionPolicy(EvictionPolicy v) {
+            evictionPolicy = requireNonNull("evictionPolicy", EVICTION_POLICY_PROP, v);
             return this;
         }
 
