@@ -16,15 +16,26 @@ import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Index 48 blocks of 16 KiB, headroom 16 blocks: 64 blocks fill the 1 MiB cap. */
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class BackPressureTest {
+    @RegisterExtension
+    final TierInvariants tiers;
     private final HeapTier next = new HeapTier();
+
+    BackPressureTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+    }
 
     @Test
     void refusingNextTierBackPressuresPutsOnceTheHeadroomIsUsed() {
         next.refuseAll();
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             int refused = putRange(tier, 0, 100);
 
             assertEquals(36, refused, "48 indexed + 16 pending fill the cap; the other 36 are refused");
@@ -41,7 +52,7 @@ class BackPressureTest {
     @Test
     void fullDemotionQueueBackPressuresBeforeMemoryRunsOut() {
         next.refuseAll();
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(4).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(4))) {
             int refused = putRange(tier, 0, 60);
 
             assertEquals(8, refused);
@@ -53,7 +64,7 @@ class BackPressureTest {
     @Test
     void putsRecoverOnceTheNextTierDrainsTheQueue() {
         next.refuseAll();
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             putRange(tier, 0, 100);
             BlockKey waiting = pendingKey(tier);
             try (BlockHandle h = tier.get(NS, waiting)) {
@@ -73,7 +84,7 @@ class BackPressureTest {
     @Test
     void slowNextTierThrottlesPutsWithoutLosingBlocks() {
         next.credits.set(0);
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(8).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(8))) {
             int refused = 0;
             for (int i = 0; i < 200; i++) {
                 ByteBuffer src = bytes(key(i), BLOCK);

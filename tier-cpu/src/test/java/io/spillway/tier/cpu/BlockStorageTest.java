@@ -20,17 +20,21 @@ import io.spillway.tier.BlockHandle;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class BlockStorageTest {
-    private final CpuTier tier = CpuTier.open(TestBlocks.smallTier().build());
+    @RegisterExtension
+    final TierInvariants tiers;
+    private final CpuTier tier;
 
-    @AfterEach
-    void closeTier() {
-        tier.close();
-        assertEquals(0, tier.allocatedBytes());
-        assertEquals(0, tier.activeAllocations());
+    BlockStorageTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+        tier = tiers.open(TestBlocks.smallTier());
     }
 
     @Test

@@ -24,29 +24,41 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Several threads put (by copy, or written in place and committed or aborted), get (holding a few handles open)
  * and remove random blocks of random sizes while a demoter
  * thread hands evicted blocks to a next tier that refuses now and then; a watcher checks the cap all along.
  */
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class CapInvariantTest {
     private static final int WORKERS = 4;
     private static final int OPS = 4000;
     private static final int KEYS = 300;
     private static final int MAX_BLOCK = 64 << 10;
 
+    @RegisterExtension
+    final TierInvariants tiers;
+
     /** Each key always has the same length, so any reader can check the bytes it sees. */
     private static int lengthOf(BlockKey key) {
         return (int) (key.lo() * 7919 % (MAX_BLOCK + 1));
+    }
+
+    CapInvariantTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
     }
 
     @Test
     void allocatedBytesNeverExceedTheCapUnderConcurrentPutReserveGetRemove() throws Exception {
         HeapTier next = new HeapTier();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(8)
-            .errorHandler(failures::add).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).demotionQueueBlocks(8)
+            .errorHandler(failures::add));
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong maxSeen = new AtomicLong();
 

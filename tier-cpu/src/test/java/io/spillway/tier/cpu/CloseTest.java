@@ -15,14 +15,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class CloseTest {
+    @RegisterExtension
+    final TierInvariants tiers;
     private final HeapTier next = new HeapTier();
+
+    CloseTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+    }
 
     @Test
     void closeReleasesIndexedAndPendingBlocks() {
         next.refuseAll();
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next));
         putRange(tier, 60);
         assertTrue(tier.pendingDemotions() > 0);
 
@@ -38,7 +49,7 @@ class CloseTest {
 
     @Test
     void closedTierRefusesPutsAndMissesGets() {
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier());
         putRange(tier, 1);
         tier.close();
 
@@ -51,7 +62,7 @@ class CloseTest {
 
     @Test
     void closingTwiceIsHarmless() {
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next));
         putRange(tier, 10);
         tier.close();
         tier.close();
@@ -60,7 +71,7 @@ class CloseTest {
 
     @Test
     void flushOnCloseDemotesEveryBlockFirst() {
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).flushOnClose(true).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).flushOnClose(true));
         putRange(tier, 60);
 
         tier.close();
@@ -77,8 +88,8 @@ class CloseTest {
     @Test
     void flushOnCloseGivesUpAfterTheTimeoutWhenTheNextTierRefuses() {
         next.refuseAll();
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).flushOnClose(true)
-            .closeTimeoutMillis(50).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).flushOnClose(true)
+            .closeTimeoutMillis(50));
         putRange(tier, 10);
 
         tier.close();
@@ -90,8 +101,8 @@ class CloseTest {
 
     @Test
     void closeStopsTheDedicatedDemotionThread() {
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next)
-            .threadingMode(ThreadingMode.DEDICATED).build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next)
+            .threadingMode(ThreadingMode.DEDICATED));
         assertTrue(demotionThreadAlive());
 
         tier.close();

@@ -25,17 +25,29 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The index holds 48 blocks of 16 KiB (768 KiB); putting 60 evicts exactly 12. */
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class DemotionTest {
     private static final int PUT = 60;
     private static final int INDEXED = 48;
 
+    @RegisterExtension
+    final TierInvariants tiers;
+
     private final HeapTier next = new HeapTier();
+
+    DemotionTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+    }
 
     @Test
     void evictedBlocksReachTheNextTierWithIdenticalBytes() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             putAll(tier);
             List<BlockKey> evicted = notIndexed(tier);
             assertEquals(PUT - INDEXED, evicted.size());
@@ -65,7 +77,7 @@ class DemotionTest {
 
     @Test
     void blockWaitingForDemotionIsStillReadable() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             putAll(tier);
             BlockKey pending = notIndexedButPending(tier).get(0);
 
@@ -83,7 +95,7 @@ class DemotionTest {
     @Test
     void nextTierFailureDropsTheBlockAndCountsIt() {
         next.mode = HeapTier.Mode.FAIL;
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             putAll(tier);
             demoteAll(tier);
 
@@ -98,7 +110,7 @@ class DemotionTest {
     void nextTierExceptionDropsTheBlockAndReachesTheErrorHandler() {
         next.mode = HeapTier.Mode.THROW;
         List<Throwable> errors = new CopyOnWriteArrayList<>();
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).errorHandler(errors::add).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).errorHandler(errors::add))) {
             putAll(tier);
             demoteAll(tier);
 
@@ -111,7 +123,7 @@ class DemotionTest {
 
     @Test
     void withoutNextTierEvictedBlocksAreFreedAtOnce() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier())) {
             putAll(tier);
 
             assertNull(tier.demotionAgent());
@@ -125,7 +137,7 @@ class DemotionTest {
 
     @Test
     void removedPendingBlockIsNotDemoted() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             putAll(tier);
             BlockKey pending = notIndexedButPending(tier).get(0);
 
@@ -140,7 +152,7 @@ class DemotionTest {
 
     @Test
     void agentDemotesAtMostOneBatchPerCycle() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).demotionBatchBlocks(5).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).demotionBatchBlocks(5))) {
             putAll(tier);
 
             assertEquals(5, tier.demotionAgent().doWork());
@@ -151,8 +163,8 @@ class DemotionTest {
     @Test
     void dedicatedThreadDemotesWithoutHelp() throws InterruptedException {
         next.accepted = new CountDownLatch(PUT - INDEXED);
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next)
-            .threadingMode(ThreadingMode.DEDICATED).idleStrategy(IdleStrategy.sleeping(100_000)).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next)
+            .threadingMode(ThreadingMode.DEDICATED).idleStrategy(IdleStrategy.sleeping(100_000)))) {
             putAll(tier);
 
             assertTrue(next.accepted.await(10, TimeUnit.SECONDS), "demoted by the agent thread");

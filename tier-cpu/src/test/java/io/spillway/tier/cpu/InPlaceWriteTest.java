@@ -20,18 +20,22 @@ import io.spillway.tier.BlockWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link CpuTier#reserve}: blocks written in place into the tier's memory, then committed or aborted. */
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class InPlaceWriteTest {
-    private final CpuTier tier = CpuTier.open(TestBlocks.smallTier().build());
+    @RegisterExtension
+    final TierInvariants tiers;
+    private final CpuTier tier;
 
-    @AfterEach
-    void noLeak() {
-        tier.close();
-        assertEquals(0, tier.allocatedBytes());
-        assertEquals(0, tier.activeAllocations());
+    InPlaceWriteTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+        tier = tiers.open(TestBlocks.smallTier());
     }
 
     @Test

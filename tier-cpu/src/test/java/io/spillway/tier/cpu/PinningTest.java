@@ -18,11 +18,18 @@ import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(EvictionPolicy.class)
 class PinningTest {
+    @RegisterExtension
+    final TierInvariants tiers;
     @Test
     void pinnedBlockSurvivesRemovalAndIsFreedOnClose() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier())) {
             put(tier, key(0));
             BlockHandle h = tier.get(NS, key(0));
 
@@ -42,9 +49,13 @@ class PinningTest {
         }
     }
 
+    PinningTest(EvictionPolicy policy) {
+        tiers = new TierInvariants(policy);
+    }
+
     @Test
     void pinnedBlockSurvivesEvictionWithoutNextTier() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier())) {
             put(tier, key(0));
             BlockHandle h = tier.get(NS, key(0));
 
@@ -64,7 +75,7 @@ class PinningTest {
     @Test
     void pinnedBlockSurvivesDemotion() {
         HeapTier next = new HeapTier();
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().nextTier(next).build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next))) {
             for (int i = 0; i < 60; i++) {
                 put(tier, key(i));
             }
@@ -85,7 +96,7 @@ class PinningTest {
 
     @Test
     void pinnedBlocksHoldTheCapAndBackPressurePutsUntilReleased() {
-        try (CpuTier tier = CpuTier.open(TestBlocks.smallTier().build())) {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier())) {
             BlockHandle[] handles = new BlockHandle[64];
             for (int i = 0; i < 64; i++) {
                 put(tier, key(i));
@@ -107,7 +118,7 @@ class PinningTest {
 
     @Test
     void handleOutlivesTheTierAndFreesItsMemoryWhenClosed() {
-        CpuTier tier = CpuTier.open(TestBlocks.smallTier().build());
+        CpuTier tier = tiers.open(TestBlocks.smallTier());
         put(tier, key(0));
         put(tier, key(1));
         BlockHandle h = tier.get(NS, key(0));
