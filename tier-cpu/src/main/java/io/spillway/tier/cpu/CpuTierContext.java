@@ -25,7 +25,7 @@ public final class CpuTierContext {
     public static final double DEMOTION_HEADROOM_FRACTION_DEFAULT = 0.1;
     /** Order of eviction from the index: {@code lru} or {@code w-tinylfu} ({@link EvictionPolicy}). */
     public static final String EVICTION_POLICY_PROP = "spillway.cpu.evictionPolicy";
-    public static final EvictionPolicy EVICTION_POLICY_DEFAULT = EvictionPolicy.W_TINYLFU;
+    public static final EvictionPolicy EVICTION_POLICY_DEFAULT = EvictionPolicy.LRU;
     /** Blocks waiting for demotion beyond which puts answer BACK_PRESSURE. */
     public static final String DEMOTION_QUEUE_BLOCKS_PROP = "spillway.cpu.demotionQueueBlocks";
     public static final int DEMOTION_QUEUE_BLOCKS_DEFAULT = 256;
@@ -256,7 +256,7 @@ public final class CpuTierContext {
             return this;
         }
 
-        /** Order of eviction from the index ({@value #EVICTION_POLICY_PROP}); {@code W_TINYLFU} by default. */
+        /** Order of eviction from the index ({@value #EVICTION_POLICY_PROP}); {@code LRU} by default. */
         public Builder evictionPolicy(EvictionPolicy v) {
             evictionPolicy = requireNonNull("evictionPolicy", EVICTION_POLICY_PROP, v);
             return this;

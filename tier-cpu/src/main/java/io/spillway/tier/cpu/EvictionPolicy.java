@@ -9,7 +9,7 @@ import java.util.Arrays;
  * default.
  */
 public enum EvictionPolicy {
-    /** Least recently used first (a put or a hit makes a block most recent), weighed in bytes. */
+    /** Least recently used first (a put or a hit makes a block most recent), weighed in bytes. The default. */
     LRU("lru"),
     /**
      * Caffeine's W-TinyLFU, weighed in bytes: a frequency sketch decides whether a block leaving the admission

@@ -18,6 +18,7 @@ class CpuTierContextTest {
         assertEquals(1L << 30, ctx.capacityBytes());
         assertEquals(8 << 20, ctx.maxBlockBytes());
         assertEquals(0.1, ctx.demotionHeadroomFraction());
+        assertEquals(EvictionPolicy.LRU, ctx.evictionPolicy());
         assertEquals((long) Math.ceil((1L << 30) * 0.1), ctx.demotionHeadroomBytes());
         assertEquals((1L << 30) - ctx.demotionHeadroomBytes(), ctx.maxIndexBytes());
         assertEquals(256, ctx.demotionQueueBlocks());
@@ -45,6 +46,7 @@ class CpuTierContextTest {
         p.setProperty("spillway.cpu.capacityBytes", "64m");
         p.setProperty("spillway.cpu.maxBlockBytes", "2M");
         p.setProperty("spillway.cpu.demotionHeadroomFraction", "0.2");
+        p.setProperty("spillway.cpu.evictionPolicy", "w-tinylfu");
         p.setProperty("spillway.cpu.demotionQueueBlocks", "32");
         p.setProperty("spillway.cpu.demotionBatchBlocks", "4");
         p.setProperty("spillway.cpu.threadingMode", "invoker");
@@ -60,6 +62,7 @@ class CpuTierContextTest {
         assertEquals(64L << 20, ctx.capacityBytes());
         assertEquals(2 << 20, ctx.maxBlockBytes());
         assertEquals(0.2, ctx.demotionHeadroomFraction());
+        assertEquals(EvictionPolicy.W_TINYLFU, ctx.evictionPolicy());
         assertEquals(32, ctx.demotionQueueBlocks());
         assertEquals(4, ctx.demotionBatchBlocks());
         assertEquals(ThreadingMode.INVOKER, ctx.threadingMode());
@@ -97,6 +100,25 @@ class CpuTierContextTest {
     }
 
     @Test
+    void evictionPolicyIsReadByPropertyValueOrConstantNameInAnyCase() {
+        assertEquals(EvictionPolicy.LRU, policyOf("lru"));
+        assertEquals(EvictionPolicy.LRU, policyOf(" LRU "));
+        assertEquals(EvictionPolicy.W_TINYLFU, policyOf("W-TinyLFU"));
+        assertEquals(EvictionPolicy.W_TINYLFU, policyOf("w_tinylfu"));
+        assertEquals("w-tinylfu", EvictionPolicy.W_TINYLFU.propertyValue());
+    }
+
+    @Test
+    void unknownEvictionPolicyIsRejectedNamingPropertyValueAndChoices() {
+        assertMessage("spillway.cpu.evictionPolicy must be one of [lru, w-tinylfu], got 'lfu'",
+            () -> CpuTierContext.fromProperties(props("spillway.cpu.evictionPolicy", "lfu")));
+        assertMessage("spillway.cpu.evictionPolicy must not be empty, got ' '",
+            () -> CpuTierContext.fromProperties(props("spillway.cpu.evictionPolicy", " ")));
+        assertMessage("evictionPolicy (spillway.cpu.evictionPolicy) must not be null",
+            () -> CpuTierContext.builder().evictionPolicy(null));
+    }
+
+    @Test
     void maxBlockNotBelowCapacityIsRejectedNamingBoth() {
         assertMessage("maxBlockBytes (spillway.cpu.maxBlockBytes) = 1048576 must be < capacityBytes "
             + "(spillway.cpu.capacityBytes) = 1048576",
@@ -116,6 +138,10 @@ class CpuTierContextTest {
         assertMessage("chunkBytes (spillway.cpu.chunkBytes) must be a power of two in [8192, 134217728], got 12288",
             () -> CpuTierContext.builder().chunkBytes(12288));
         assertThrows(IllegalArgumentException.class, () -> CpuTierContext.builder().chunkBytes(256 << 20));
+    }
+
+    private static EvictionPolicy policyOf(String value) {
+        return CpuTierContext.fromProperties(props("spillway.cpu.evictionPolicy", value)).build().evictionPolicy();
     }
 
     private static Properties props(String name, String value) {
