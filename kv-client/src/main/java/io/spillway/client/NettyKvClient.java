@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.protocol.BulkReads;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,7 @@ final class NettyKvClient implements KvClient {
         Bootstrap bootstrap = new Bootstrap().group(group)
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, BulkReads.allocator())
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis());
         this.pool = new ConnectionPool(bootstrap, context);
         this.control = new ControlPlane(context);

@@ -18,6 +18,7 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.spillway.protocol.BulkReads;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -65,6 +66,7 @@ final class DataPlane implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, BulkReads.allocator())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                     new WriteBufferWaterMark(ctx.writeLowWaterMark(), ctx.writeHighWaterMark()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
