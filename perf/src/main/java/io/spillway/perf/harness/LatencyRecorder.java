@@ -14,8 +14,13 @@ public final class LatencyRecorder {
     private static final long HIGHEST_NANOS = TimeUnit.HOURS.toNanos(1);
 
     private final Recorder recorder = new Recorder(HIGHEST_NANOS, 3);
-    private final Histogram total = new Histogram(HIGHEST_NANOS, 3);
+    private final Histogram total = newHistogram();
     private Histogram interval;
+
+    /** An empty histogram with the same range and precision as a recorder's total, to merge totals into. */
+    public static Histogram newHistogram() {
+        return new Histogram(HIGHEST_NANOS, 3);
+    }
 
     public void record(long nanos) {
         recorder.recordValue(Math.max(1, Math.min(nanos, HIGHEST_NANOS)));

@@ -98,6 +98,14 @@ public final class LoadHarness {
 
     /** Runs one phase: warm-up, then the measured duration. */
     public PhaseResult run(PhaseSpec spec) throws InterruptedException {
+        return runSlice(spec).result();
+    }
+
+    /**
+     * Runs one phase (or one slice of an interleaved phase) like {@link #run}, and returns the measured latency
+     * histograms beside the result, so that slices can be merged into exact percentiles ({@link PhaseMerger}).
+     */
+    public PhaseSlice runSlice(PhaseSpec spec) throws InterruptedException {
         OpStats gets = new OpStats();
         OpStats puts = new OpStats();
         LongAdder errors = new LongAdder();
@@ -163,8 +171,9 @@ public final class LoadHarness {
         gets.latency.sampleInterval(measureStart >= 0);
         puts.latency.sampleInterval(measureStart >= 0);
         double seconds = measureStart >= 0 ? (stopNanos - measureStart) / 1e9 : 0;
-        return new PhaseResult(target.name(), spec, seconds, gets.result(seconds), puts.result(seconds),
-            errors.sum(), firstError.get());
+        PhaseResult result = new PhaseResult(target.name(), spec, seconds, gets.result(seconds),
+            puts.result(seconds), errors.sum(), firstError.get());
+        return new PhaseSlice(result, gets.latency.total(), puts.latency.total());
     }
 
     private void work(int worker, PhaseSpec spec, PhaseClock clock, OpStats gets, OpStats puts, LongAdder errors,

@@ -32,6 +32,11 @@ public record PhaseSpec(String name, int blockBytes, int batch, int threads, dou
         }
     }
 
+    /** The same phase with another warm-up and measured duration (e.g. one slice of an interleaved phase). */
+    public PhaseSpec timed(Duration newWarmup, Duration newDuration) {
+        return new PhaseSpec(name, blockBytes, batch, threads, readRatio, blocks, writes, newWarmup, newDuration);
+    }
+
     public PhaseSpec named(String newName) {
         return new PhaseSpec(newName, blockBytes, batch, threads, readRatio, blocks, writes, warmup, duration);
     }
