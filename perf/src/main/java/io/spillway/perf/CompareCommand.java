@@ -1,6 +1,5 @@
 package io.spillway.perf;
 
-import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.OpResult;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
@@ -17,17 +16,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bin/spillway bench compare}: Spillway, Redis and raw loopback TCP, one after the other in one run, each
- * started as its own child process and driven by the same harness with the same workload: GET, a 32-block
- * batch GET, and PUT. Prints a table and the ratios; {@code --json} writes them for machines.
+ * {@code bin/spillway bench compare}: Spillway, Redis and raw loopback TCP in one run, each started as its own
+ * child process and driven by the same harness with the same workload: GET, a 32-block batch GET, and PUT. All
+ * targets are started and preloaded first; then every phase runs in {@code --rounds} rounds that interleave the
+ * targets ({@link InterleavedRun}), so that the machine's drift lands on both sides of a ratio. Prints a table,
+ * the ratios of the merged totals and their spread across rounds; {@code --json} writes them for machines.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Spillway vs Redis vs raw loopback TCP, same workload, one run.",
+    description = {"Spillway vs Redis vs raw loopback TCP, same workload, one run, interleaved in rounds.",
         "Phases: get, batch-get (Spillway batch get vs Redis pipelined GETs of the same blocks), put."})
 public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--targets", paramLabel = "LIST", split = ",", defaultValue = "spillway,redis,tcp",
-        description = "Targets to run, in order (default: ${DEFAULT-VALUE}).")
+        description = "Targets to run, in the order of the first round (default: ${DEFAULT-VALUE}).")
     List<String> targets;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
@@ -40,51 +41,36 @@ public final class CompareCommand implements Callable<Integer> {
     @Mixin
     WorkloadOptions workload;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+        description = {"Rounds per phase: every target runs --duration/N per round, the order alternating between"
+            + " rounds (ABC, CBA, ...), so the machine's drift hits every target alike (default: ${DEFAULT-VALUE})."})
+    int rounds;
+
+    /** How targets are started; tests swap in targets of their own. */
+    StartedTargets.Launcher launcher = TargetLauncher::start;
+
     @Override
     public Integer call() throws Exception {
         List<PhaseSpec> phases = phases();
+        InterleavedRun.check(phases, rounds);
+        List<String> kinds = targets.stream().map(TargetLauncher::checkKind).distinct().toList();
         ProgressLine progress = new ProgressLine(System.err, !workload.noProgress);
-        Map<String, Map<String, PhaseResult>> results = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
-        try (RunDir runDir = RunDir.create("spillway-compare-")) {
-            for (String t : targets) {
-                String kind = TargetLauncher.checkKind(t);
-                System.err.println("== " + kind + ": starting");
-                try {
-                    results.put(kind, runTarget(kind, phases, runDir.path().resolve(kind), progress));
-                } catch (Exception e) {
-                    runDir.keep();
-                    failures.put(kind, e.toString());
-                    System.err.println("== " + kind + ": FAILED: " + e);
-                }
-            }
+        InterleavedRun.Result run;
+        PhaseSpec first = phases.get(0);
+        boolean reads = phases.stream().anyMatch(p -> p.readRatio() > 0);
+        try (RunDir runDir = RunDir.create("spillway-compare-");
+             StartedTargets started = StartedTargets.start(kinds, launcher, workload, runDir, first.blocks(),
+                 first.blockBytes(), reads ? Math.min(batch, 32) : 0, progress, failures)) {
+            run = new InterleavedRun(started.harnesses(), rounds).run(phases);
         }
-        CompareReport report = new CompareReport(phases, workload.connections, results, failures);
+        CompareReport report = new CompareReport(phases, workload.connections, run.merged(), failures, run.slices());
         report.print(System.out);
         if (json != null) {
             report.writeJson(json);
             System.out.println("wrote " + json);
         }
         return failures.isEmpty() && report.allClean() ? 0 : 1;
-    }
-
-    private Map<String, PhaseResult> runTarget(String kind, List<PhaseSpec> phases, Path dir, ProgressLine progress)
-        throws Exception {
-        java.nio.file.Files.createDirectories(dir);
-        Map<String, PhaseResult> byPhase = new LinkedHashMap<>();
-        try (TargetLauncher.Started started = TargetLauncher.start(kind, workload, dir)) {
-            started.target().open(workload.threads());
-            LoadHarness harness = new LoadHarness(started.target(), progress);
-            boolean loaded = false;
-            for (PhaseSpec spec : phases) {
-                if (spec.readRatio() > 0 && !loaded) {
-                    harness.preload(spec.blocks(), spec.blockBytes(), Math.min(batch, 32), spec.threads());
-                    loaded = true;
-                }
-                byPhase.put(spec.name(), harness.run(spec));
-            }
-        }
-        return byPhase;
     }
 
     /**

@@ -10,13 +10,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The outcome of {@code bench compare}: every target's phases, and the ratios that matter: Spillway over Redis
- * ({@code ratio_put}, {@code ratio_get}, {@code ratio_batch_get}) and Spillway as a fraction of the TCP ceiling.
+ * ({@code ratio_put}, {@code ratio_get}, {@code ratio_batch_get}: of the merged totals) with the same ratio in each
+ * round ({@code rounds}), and Spillway as a fraction of the TCP ceiling.
  */
 final class CompareReport {
     static final String PUT = "put";
@@ -28,13 +30,25 @@ final class CompareReport {
     private final int connections;
     private final Map<String, Map<String, PhaseResult>> results;
     private final Map<String, String> failures;
+    private final Map<String, Map<String, List<PhaseResult>>> rounds;
 
     CompareReport(List<PhaseSpec> specs, int connections, Map<String, Map<String, PhaseResult>> results,
                   Map<String, String> failures) {
+        this(specs, connections, results, failures, Map.of());
+    }
+
+    /**
+     * @param results  per target and phase, the merged result
+     * @param failures targets that could not run, and why
+     * @param rounds   per target and phase, the result of each round's slice, in round order
+     */
+    CompareReport(List<PhaseSpec> specs, int connections, Map<String, Map<String, PhaseResult>> results,
+                  Map<String, String> failures, Map<String, Map<String, List<PhaseResult>>> rounds) {
         this.specs = specs;
         this.connections = connections;
         this.results = results;
         this.failures = failures;
+        this.rounds = rounds;
     }
 
     private PhaseSpec spec(String name) {
@@ -53,6 +67,23 @@ final class CompareReport {
         return ResultJson.ratio(gbps(a, phase), gbps(b, phase));
     }
 
+    /** {@code a / b} in GB/s of each round's slices of the phase; empty when either target has no rounds. */
+    List<Double> roundRatios(String a, String b, String phase) {
+        List<PhaseResult> as = rounds.getOrDefault(a, Map.of()).getOrDefault(phase, List.of());
+        List<PhaseResult> bs = rounds.getOrDefault(b, Map.of()).getOrDefault(phase, List.of());
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(as.size(), bs.size()); i++) {
+            out.add(ResultJson.ratio(CompareCommand.mainOp(as.get(i)).gigabytesPerSecond(),
+                CompareCommand.mainOp(bs.get(i)).gigabytesPerSecond()));
+        }
+        return out;
+    }
+
+    /** Rounds per phase (0 when the results carry no per-round slices). */
+    int roundCount() {
+        return rounds.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).max().orElse(0);
+    }
+
     boolean allClean() {
         return results.values().stream().flatMap(m -> m.values().stream()).allMatch(PhaseResult::clean);
     }
@@ -60,10 +91,10 @@ final class CompareReport {
     void print(PrintStream out) {
         PhaseSpec first = specs.get(0);
         out.printf(Locale.ROOT, "%nworkload: %s blocks, %d connections, %d threads, batch-get %d blocks, working set %d"
-                + " blocks, %s writes, %.0fs warmup + %.0fs per phase%n", io.spillway.config.Sizes.format(
+                + " blocks, %s writes, %.1fs warmup + %.1fs per phase%s%n", io.spillway.config.Sizes.format(
                 first.blockBytes()), connections, first.threads(), spec(BATCH_GET).batch(), first.blocks(),
             first.writes().name().toLowerCase(Locale.ROOT), first.warmup().toMillis() / 1e3,
-            first.duration().toMillis() / 1e3);
+            first.duration().toMillis() / 1e3, roundCount() > 0 ? " in " + roundCount() + " interleaved rounds" : "");
         ResultTable table = new ResultTable(out);
         table.header();
         for (Map<String, PhaseResult> byPhase : results.values()) {
@@ -75,6 +106,21 @@ final class CompareReport {
         printRatioRow(out, "spillway / redis", "spillway", "redis");
         printRatioRow(out, "spillway / tcp ceiling", "spillway", "tcp");
         printRatioRow(out, "redis / tcp ceiling", "redis", "tcp");
+        for (String p : PHASES) {
+            printRoundSpread(out, p);
+        }
+    }
+
+    /** {@code ratio_get per round: 1.21x-1.35x over 5 rounds}: how far the rounds' spillway/redis ratios spread. */
+    private void printRoundSpread(PrintStream out, String phase) {
+        List<Double> r = roundRatios("spillway", "redis", phase).stream().filter(v -> !Double.isNaN(v)).toList();
+        if (r.isEmpty()) {
+            return;
+        }
+        double min = r.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double max = r.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        out.printf(Locale.ROOT, "%-22s %s-%s over %d rounds%n", "ratio_" + key(phase) + " per round:", fmt(min),
+            fmt(max), r.size());
     }
 
     private void printRatioRow(PrintStream out, String label, String a, String b) {
@@ -93,6 +139,13 @@ final class CompareReport {
             .field("ratio_get", ratio("spillway", "redis", GET))
             .field("ratio_put", ratio("spillway", "redis", PUT))
             .field("ratio_batch_get", ratio("spillway", "redis", BATCH_GET));
+        w.name("rounds").beginObject();
+        for (String p : PHASES) {
+            w.name(key(p)).beginArray();
+            roundRatios("spillway", "redis", p).forEach(w::value);
+            w.endArray();
+        }
+        w.endObject();
         w.name("tcp_ceiling").beginObject();
         for (String p : PHASES) {
             w.field(key(p) + "_gbps", gbps("tcp", p));

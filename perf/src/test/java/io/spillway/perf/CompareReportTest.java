@@ -38,9 +38,16 @@ class CompareReportTest {
             : new PhaseResult(target, spec, 10, NONE, moved, 0, null);
     }
 
-    private static CompareReport report() {
-        List<PhaseSpec> specs = List.of(spec(CompareReport.GET, 1, 1), spec(CompareReport.BATCH_GET, 1, 32),
+    private static List<PhaseSpec> specs() {
+        return List.of(spec(CompareReport.GET, 1, 1), spec(CompareReport.BATCH_GET, 1, 32),
             spec(CompareReport.PUT, 0, 1));
+    }
+
+    private static CompareReport report() {
+        return new CompareReport(specs(), 4, results(specs()), Map.of());
+    }
+
+    private static Map<String, Map<String, PhaseResult>> results(List<PhaseSpec> specs) {
         Map<String, Map<String, PhaseResult>> results = new LinkedHashMap<>();
         // per target, per phase in run order: get, batch-get, put
         double[][] gbps = {{6.0, 8.0, 4.0}, {3.0, 4.0, 2.0}, {8.0, 10.0, 5.0}};
@@ -52,7 +59,7 @@ class CompareReportTest {
             }
             results.put(targets[t], byPhase);
         }
-        return new CompareReport(specs, 4, results, Map.of());
+        return results;
     }
 
     @Test
@@ -91,5 +98,37 @@ class CompareReportTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("spillway / redis            2.00x      2.00x      2.00x"), out);
         assertTrue(out.contains("redis     batch-get  get"), out);
+    }
+
+    @Test
+    void perRoundRatiosGoToJsonAndTheirSpreadToTheTable(@TempDir Path dir) throws Exception {
+        List<PhaseSpec> specs = specs();
+        double[] spillway = {3.0, 2.0, 4.0};
+        double[] redis = {2.0, 2.0, 2.0};
+        Map<String, Map<String, List<PhaseResult>>> rounds = new LinkedHashMap<>();
+        for (String t : List.of("spillway", "redis")) {
+            Map<String, List<PhaseResult>> byPhase = new LinkedHashMap<>();
+            for (PhaseSpec s : specs) {
+                double[] g = t.equals("spillway") ? spillway : redis;
+                byPhase.put(s.name(), List.of(phase(t, s, g[0]), phase(t, s, g[1]), phase(t, s, g[2])));
+            }
+            rounds.put(t, byPhase);
+        }
+        CompareReport r = new CompareReport(specs, 4, results(specs), Map.of(), rounds);
+        assertEquals(List.of(1.5, 1.0, 2.0), r.roundRatios("spillway", "redis", CompareReport.GET));
+        assertEquals(3, r.roundCount());
+
+        Path file = dir.resolve("compare.json");
+        r.writeJson(file);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"ratio_batch_get\":2.0,\"rounds\":{\"put\":[1.5,1.0,2.0],\"get\":[1.5,1.0,2.0],"
+            + "\"batch_get\":[1.5,1.0,2.0]}"), json);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        r.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("ratio_get per round:   1.00x-2.00x over 3 rounds"), out);
+        assertTrue(out.contains("ratio_batch_get per round: 1.00x-2.00x over 3 rounds"), out);
+        assertTrue(out.contains("in 3 interleaved rounds"), out);
     }
 }
