@@ -31,6 +31,8 @@ public final class RequestDecoder {
     private int opCode;
     private int requestId;
     private long bodyRemaining;
+    private BlockKey preambleNamespace;
+    private int preambleCount;
     private int count;
     private int index;
     private int blockRemaining;
@@ -120,18 +122,28 @@ public final class RequestDecoder {
         state = op == OpCode.PUT_BATCH ? PUT_PREAMBLE : KEYS_PREAMBLE;
     }
 
-    private void readPutPreamble(ByteBuf in) {
+    /**
+     * Reads the namespace-and-count preamble every batch op starts with into {@link #preambleNamespace} and
+     * {@link #preambleCount}; false while it is incomplete or when the count is refused (the decoder then failed).
+     */
+    private boolean readPreamble(ByteBuf in) {
         ByteBuf src = gatherer.gather(in, BodyLayout.PREAMBLE_LENGTH);
         if (src == null) {
-            return;
+            return false;
         }
-        BlockKey namespace = BodyLayout.readKey(src);
-        int n = src.readIntLE();
+        preambleNamespace = BodyLayout.readKey(src);
+        preambleCount = src.readIntLE();
         gatherer.reset();
         bodyRemaining -= BodyLayout.PREAMBLE_LENGTH;
-        if (!checkCount(n)) {
+        return checkCount(preambleCount);
+    }
+
+    private void readPutPreamble(ByteBuf in) {
+        if (!readPreamble(in)) {
             return;
         }
+        BlockKey namespace = preambleNamespace;
+        int n = preambleCount;
         long headers = (long) BodyLayout.BLOCK_HEADER_LENGTH * n;
         if (headers > bodyRemaining) {
             fail(ErrorCode.MALFORMED_FRAME, "PUT_BATCH of " + n + " blocks needs at least " + headers
@@ -207,17 +219,11 @@ public final class RequestDecoder {
     }
 
     private void readKeysPreamble(ByteBuf in) {
-        ByteBuf src = gatherer.gather(in, BodyLayout.PREAMBLE_LENGTH);
-        if (src == null) {
+        if (!readPreamble(in)) {
             return;
         }
-        BlockKey namespace = BodyLayout.readKey(src);
-        int n = src.readIntLE();
-        gatherer.reset();
-        bodyRemaining -= BodyLayout.PREAMBLE_LENGTH;
-        if (!checkCount(n)) {
-            return;
-        }
+        BlockKey namespace = preambleNamespace;
+        int n = preambleCount;
         if (bodyRemaining != (long) BodyLayout.KEY_LENGTH * n) {
             fail(ErrorCode.MALFORMED_FRAME, op + " of " + n + " keys needs " + (long) BodyLayout.KEY_LENGTH * n
                 + " bytes after the count, the body has " + bodyRemaining);
