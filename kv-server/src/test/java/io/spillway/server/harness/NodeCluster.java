@@ -1,0 +1,136 @@
+package io.spillway.server.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * N kv-server JVMs on 127.0.0.1, each with its own free ports and its own directory {@code base/node-i}. Closing
+ * SIGKILLs every node that still runs, whatever happened before; a JVM shutdown hook does the same if the test JVM
+ * exits without closing (a crashed or interrupted run leaves no orphans, short of the test JVM itself being
+ * SIGKILLed).
+ *
+ * <pre>{@code
+ * try (NodeCluster cluster = NodeCluster.start(2, Path.of("target/it/my-test"), List.of("--cpu-capacity", "64m"))) {
+ *     cluster.node(0).kill();
+ *     cluster.node(0).restart(Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ */
+public final class NodeCluster implements AutoCloseable {
+    /** Defaults small enough for several nodes on a laptop or a 2-core CI box. */
+    public static final List<String> SMALL_NODE = List.of("--cpu-capacity", "64m", "--nvme-capacity", "256m",
+        "--set", "spillway.server.ioThreads=1", "--set", "spillway.server.tierThreads=2");
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<NodeProcess> nodes;
+    private final Thread reaper;
+
+    private NodeCluster(List<NodeProcess> nodes) {
+        this.nodes = List.copyOf(nodes);
+        this.reaper = new Thread(this::destroyAll, "node-cluster-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
+    }
+
+    /**
+     * Wipes {@code base}, starts {@code n} nodes with {@code args} (ServerMain flags after the ports and data dir)
+     * and waits until every one answers {@code /ready}; on any failure kills those already started.
+     */
+    public static NodeCluster start(int n, Path base, List<String> args) throws InterruptedException {
+        deleteRecursively(base);
+        Set<Integer> taken = new HashSet<>();
+        List<NodeProcess> nodes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            nodes.add(new NodeProcess("node-" + i, base.resolve("node-" + i), freePort(taken), freePort(taken),
+                freePort(taken), args));
+        }
+        NodeCluster cluster = new NodeCluster(nodes);
+        try {
+            nodes.forEach(NodeProcess::start);
+            for (NodeProcess node : nodes) {
+                node.awaitReady(READY_TIMEOUT);
+            }
+            return cluster;
+        } catch (RuntimeException | Error | InterruptedException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    public NodeProcess node(int i) {
+        return nodes.get(i);
+    }
+
+    public List<NodeProcess> nodes() {
+        return nodes;
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** SIGKILLs every node still running and waits for each to be gone; safe to call twice. */
+    @Override
+    public void close() {
+        destroyAll();
+        for (NodeProcess node : nodes) {
+            try {
+                if (node.isAlive()) {
+                    node.kill();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | AssertionError e) {
+                // best effort: the node may never have started
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+    }
+
+    private void destroyAll() {
+        nodes.forEach(NodeProcess::destroyQuietly);
+    }
+
+    /** A port that was free on 127.0.0.1 a moment ago and is not already handed to another node of this cluster. */
+    static int freePort(Set<Integer> taken) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+                int port = s.getLocalPort();
+                if (taken.add(port)) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port on 127.0.0.1", e);
+            }
+        }
+        throw new IllegalStateException("no new free port on 127.0.0.1 after 100 tries");
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir, e);
+        }
+    }
+}
