@@ -38,7 +38,7 @@ final class NettyKvClient implements KvClient {
         Bootstrap bootstrap = new Bootstrap().group(group)
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, BulkReads.allocator())
+            .option(ChannelOption.RECVBUF_ALLOCATOR, BulkReads.allocator())
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis());
         this.pool = new ConnectionPool(bootstrap, context);
         this.control = new ControlPlane(context);

@@ -66,7 +66,7 @@ final class DataPlane implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, BulkReads.allocator())
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, BulkReads.allocator())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                     new WriteBufferWaterMark(ctx.writeLowWaterMark(), ctx.writeHighWaterMark()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
