@@ -22,7 +22,9 @@ public enum ErrorCode {
     TIMEOUT(14, Category.RETRYABLE, "request timed out"),
     CONNECTION_LOST(15, Category.RETRYABLE, "connection closed before the reply"),
     BUFFER_TOO_SMALL(16, Category.CLIENT, "caller's buffer is smaller than the block"),
-    INTERNAL(17, Category.SERVER, "internal server error");
+    INTERNAL(17, Category.SERVER, "internal server error"),
+    NOT_OWNER(18, Category.RETRYABLE,
+        "this node does not own the key's partition: refresh the partition map and send it to the owner");
 
     /** Who is at fault, and whether retrying can help. */
     public enum Category { OK, CLIENT, RETRYABLE, SERVER }

@@ -20,7 +20,19 @@ public final class FrameHeader {
     public static final int MAGIC = 0x5753;
     public static final int VERSION = 1;
     public static final int FLAG_RESPONSE = 0x1;
-    public static final int KNOWN_FLAGS = FLAG_RESPONSE;
+    /**
+     * On a PUT_BATCH or GET_BATCH response: the body ends with the 8-byte topology version (uint64 LE) of the
+     * node's partition map, so a client learns that its map is stale (docs/protocol.md, "Topology trailer").
+     */
+    public static final int FLAG_TOPOLOGY = 0x2;
+    /** Length of the topology trailer. */
+    public static final int TOPOLOGY_TRAILER_LENGTH = 8;
+    public static final int KNOWN_FLAGS = FLAG_RESPONSE | FLAG_TOPOLOGY;
+
+    /** The flags of a response frame: {@link #FLAG_RESPONSE}, plus {@link #FLAG_TOPOLOGY} when versioned. */
+    public static int responseFlags(long topologyVersion) {
+        return topologyVersion >= 0 ? FLAG_RESPONSE | FLAG_TOPOLOGY : FLAG_RESPONSE;
+    }
 
     private ByteBuf buffer;
     private int offset;

@@ -99,6 +99,9 @@ public final class RequestDecoder {
         if (header.isResponse()) {
             return "response flag set on a request";
         }
+        if (header.flags() != 0) {
+            return String.format("flags 0x%04x set on a request (must be 0)", header.flags());
+        }
         if (header.statusCode() != 0) {
             return "status " + header.statusCode() + " set on a request (must be 0)";
         }

@@ -22,6 +22,7 @@ public final class ResponseDecoder {
     private static final int LOOKUP_TIER = 7;
     private static final int SKIP = 8;
     private static final int FAILED = 9;
+    private static final int TRAILER = 10;
     private static final TierKind[] TIERS = TierKind.values();
 
     private final ProtocolLimits limits;
@@ -40,6 +41,7 @@ public final class ResponseDecoder {
     private int index;
     private int entryRemaining;
     private int entryCrc;
+    private boolean trailerPending;
 
     public ResponseDecoder(ProtocolLimits limits, ResponseListener listener) {
         this.limits = limits;
@@ -59,6 +61,7 @@ public final class ResponseDecoder {
                 case LOOKUP_HEAD -> readLookupHead(in);
                 case LOOKUP_TIER -> readLookupTier(in);
                 case SKIP -> skip(in);
+                case TRAILER -> readTrailer(in);
                 default -> in.skipBytes(in.readableBytes());
             }
         }
@@ -131,6 +134,19 @@ public final class ResponseDecoder {
     }
 
     private void startBody() {
+        trailerPending = (header.flags() & FrameHeader.FLAG_TOPOLOGY) != 0;
+        if (trailerPending) {
+            if (op != OpCode.PUT_BATCH && op != OpCode.GET_BATCH) {
+                fail(ErrorCode.MALFORMED_FRAME, "topology flag set on a " + op + " response");
+                return;
+            }
+            if (bodyRemaining < FrameHeader.TOPOLOGY_TRAILER_LENGTH) {
+                fail(ErrorCode.MALFORMED_FRAME, op + " response of " + bodyRemaining
+                    + " bytes has no room for its topology trailer");
+                return;
+            }
+            bodyRemaining -= FrameHeader.TOPOLOGY_TRAILER_LENGTH;
+        }
         switch (op) {
             case PING -> {
                 if (bodyRemaining != 0) {
@@ -193,10 +209,10 @@ public final class ResponseDecoder {
         int at = index++;
         boolean last = index == count;
         if (last) {
-            state = HEADER;
+            state = trailerPending ? TRAILER : HEADER;
         }
         listener.onPutStatus(at, s);
-        if (last) {
+        if (last && !trailerPending) {
             listener.onResponseEnd(op, requestId);
         }
     }
@@ -251,11 +267,28 @@ public final class ResponseDecoder {
             : Crc32c.value(crc) == entryCrc ? ErrorCode.OK : ErrorCode.CHECKSUM_MISMATCH;
         int done = index++;
         boolean last = index == count;
-        state = last ? HEADER : ENTRY_HEADER;
+        state = !last ? ENTRY_HEADER : trailerPending ? TRAILER : HEADER;
         listener.onGetEntryEnd(done, verdict);
-        if (last) {
+        if (last && !trailerPending) {
             listener.onResponseEnd(op, requestId);
         }
+    }
+
+    private void readTrailer(ByteBuf in) {
+        ByteBuf src = gatherer.gather(in, FrameHeader.TOPOLOGY_TRAILER_LENGTH);
+        if (src == null) {
+            return;
+        }
+        long version = src.readLongLE();
+        gatherer.reset();
+        trailerPending = false;
+        state = HEADER;
+        if (version < 0) {
+            fail(ErrorCode.MALFORMED_FRAME, "topology version " + Long.toUnsignedString(version) + " out of range");
+            return;
+        }
+        listener.onTopologyVersion(requestId, version);
+        listener.onResponseEnd(op, requestId);
     }
 
     private void readLookupHead(ByteBuf in) {
@@ -307,6 +340,10 @@ public final class ResponseDecoder {
     }
 
     private void startSkip() {
+        if (trailerPending) {
+            bodyRemaining += FrameHeader.TOPOLOGY_TRAILER_LENGTH;
+            trailerPending = false;
+        }
         state = bodyRemaining == 0 ? HEADER : SKIP;
     }
 

@@ -13,21 +13,54 @@ public final class ResponseEncoder {
     private ResponseEncoder() {
     }
 
-    /** A PUT_BATCH response with {@code statuses[0 .. count)}. */
+    /** A PUT_BATCH response with {@code statuses[0 .. count)}, without a topology trailer. */
     public static void writePutBatch(ByteBuf out, int requestId, ErrorCode[] statuses, int count) {
-        FrameHeader.writeResponse(out, OpCode.PUT_BATCH.code(), ErrorCode.OK, requestId,
-            BodyLayout.putBatchResponseBodyLength(count));
+        writePutBatch(out, requestId, statuses, count, -1);
+    }
+
+    /**
+     * A PUT_BATCH response with {@code statuses[0 .. count)}, ending with the topology trailer when
+     * {@code topologyVersion >= 0}.
+     */
+    public static void writePutBatch(ByteBuf out, int requestId, ErrorCode[] statuses, int count,
+                                     long topologyVersion) {
+        FrameHeader.write(out, OpCode.PUT_BATCH.code(), FrameHeader.responseFlags(topologyVersion), ErrorCode.OK,
+            requestId, BodyLayout.putBatchResponseBodyLength(count) + trailerLength(topologyVersion));
         out.writeIntLE(count);
         for (int i = 0; i < count; i++) {
             out.writeShortLE(statuses[i].code());
+        }
+        if (topologyVersion >= 0) {
+            writeTopologyTrailer(out, topologyVersion);
         }
     }
 
     /** Header and count of a GET_BATCH response whose hit blocks total {@code totalBlockBytes}. */
     public static void writeGetBatchStart(ByteBuf out, int requestId, int count, long totalBlockBytes) {
-        FrameHeader.writeResponse(out, OpCode.GET_BATCH.code(), ErrorCode.OK, requestId,
-            BodyLayout.getBatchResponseBodyLength(count, totalBlockBytes));
+        writeGetBatchStart(out, requestId, count, totalBlockBytes, -1);
+    }
+
+    /**
+     * Header and count of a GET_BATCH response; when {@code topologyVersion >= 0} the header announces a topology
+     * trailer, which the caller writes after the last entry with {@link #writeTopologyTrailer}.
+     */
+    public static void writeGetBatchStart(ByteBuf out, int requestId, int count, long totalBlockBytes,
+                                          long topologyVersion) {
+        FrameHeader.write(out, OpCode.GET_BATCH.code(), FrameHeader.responseFlags(topologyVersion), ErrorCode.OK,
+            requestId, BodyLayout.getBatchResponseBodyLength(count, totalBlockBytes) + trailerLength(topologyVersion));
         out.writeIntLE(count);
+    }
+
+    /** The 8-byte topology trailer that ends a response whose header has {@link FrameHeader#FLAG_TOPOLOGY}. */
+    public static void writeTopologyTrailer(ByteBuf out, long topologyVersion) {
+        if (topologyVersion < 0) {
+            throw new IllegalArgumentException("topology version must be >= 0, got " + topologyVersion);
+        }
+        out.writeLongLE(topologyVersion);
+    }
+
+    private static int trailerLength(long topologyVersion) {
+        return topologyVersion >= 0 ? FrameHeader.TOPOLOGY_TRAILER_LENGTH : 0;
     }
 
     /** The 12 bytes before a hit's bytes. */

@@ -38,6 +38,13 @@ public interface ResponseListener {
 
     void onLookupTier(TierKind tier, int longestRun, int blocksInPrefix);
 
+    /**
+     * The response's topology trailer ({@link FrameHeader#FLAG_TOPOLOGY}): the version of the answering node's
+     * partition map. Called after the last status or entry and before {@link #onResponseEnd}.
+     */
+    default void onTopologyVersion(int requestId, long topologyVersion) {
+    }
+
     /** The last body callback of a delivered response has been made. */
     void onResponseEnd(OpCode op, int requestId);
 
