@@ -40,6 +40,13 @@ interface BlockIndex {
     /** Removes this exact block if it is still indexed; true when it did (the caller takes over its reference). */
     boolean remove(BlockKey key, Block block);
 
+    /**
+     * A snapshot of the indexed blocks, hottest first as far as the policy orders them (LRU: most recently used
+     * first; W-TinyLFU: Caffeine's hottest order). Not an access, and the blocks are not pinned: a caller must
+     * {@link Block#tryPin} before reading one.
+     */
+    List<Block> hottestFirst();
+
     /** A snapshot of the keys, for close and flush to remove one by one. */
     List<BlockKey> keys();
 

@@ -62,6 +62,11 @@ final class CaffeineBlockIndex implements BlockIndex {
     }
 
     @Override
+    public List<Block> hottestFirst() {
+        return List.copyOf(cache.policy().eviction().orElseThrow().hottest(Integer.MAX_VALUE).values());
+    }
+
+    @Override
     public List<BlockKey> keys() {
         return List.copyOf(map.keySet());
     }

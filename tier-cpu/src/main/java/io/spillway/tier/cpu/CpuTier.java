@@ -9,6 +9,8 @@ import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -182,6 +184,23 @@ public final class CpuTier implements BlockTier {
         }
         counters.hits.increment();
         return new PinnedBlockHandle(block);
+    }
+
+    /**
+     * The blocks resident now, hottest first: what a node hands to the next owners when it leaves or when ownership
+     * moves. Reading a resident through {@link ResidentBlock#pin()} is neither an access nor a hit, so a hand-off
+     * does not disturb the eviction order or the counters.
+     */
+    public List<ResidentBlock> residents() {
+        if (closed) {
+            return List.of();
+        }
+        List<Block> blocks = index.hottestFirst();
+        List<ResidentBlock> out = new ArrayList<>(blocks.size());
+        for (Block b : blocks) {
+            out.add(new ResidentBlock(b));
+        }
+        return out;
     }
 
     @Override

@@ -119,6 +119,19 @@ final class LruBlockIndex implements BlockIndex {
         }
     }
 
+    @Override
+    public List<Block> hottestFirst() {
+        List<Block> out;
+        lock.lock();
+        try {
+            out = new ArrayList<>(blocks.values());
+        } finally {
+            lock.unlock();
+        }
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
     /** {@inheritDoc} From least to most recently used. */
     @Override
     public List<BlockKey> keys() {
