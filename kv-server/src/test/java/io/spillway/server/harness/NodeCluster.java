@@ -35,9 +35,22 @@ public final class NodeCluster implements AutoCloseable {
 
     private final List<NodeProcess> nodes;
     private final Thread reaper;
+    private final Path base;
+    private final List<String> args;
+    private final Set<Integer> taken;
+    private final List<String> seeds;
 
     private NodeCluster(List<NodeProcess> nodes) {
-        this.nodes = List.copyOf(nodes);
+        this(nodes, null, List.of(), new HashSet<>(), List.of());
+    }
+
+    private NodeCluster(List<NodeProcess> nodes, Path base, List<String> args, Set<Integer> taken,
+                        List<String> seeds) {
+        this.nodes = new java.util.concurrent.CopyOnWriteArrayList<>(nodes);
+        this.base = base;
+        this.args = List.copyOf(args);
+        this.taken = taken;
+        this.seeds = new java.util.concurrent.CopyOnWriteArrayList<>(seeds);
         this.reaper = new Thread(this::destroyAll, "node-cluster-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
@@ -65,6 +78,69 @@ public final class NodeCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /**
+     * Like {@link #start} but each node is a member of one Ignite cluster (docs/cluster.md): its own discovery and
+     * communication ports, the stable name {@code node-i}, every node's discovery port as seeds, and
+     * {@code clusterArgs} (e.g. {@code --set spillway.cluster.replication=2}) after {@code args}.
+     */
+    public static NodeCluster startClustered(int n, Path base, List<String> args) throws InterruptedException {
+        deleteRecursively(base);
+        Set<Integer> taken = new HashSet<>();
+        List<int[]> ports = new ArrayList<>();
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < n + 2; i++) { // two spare discovery ports so that later nodes are seeds too
+            int discovery = freePort(taken);
+            ports.add(new int[] {discovery, freePort(taken)});
+            seeds.add("127.0.0.1:" + discovery);
+        }
+        List<NodeProcess> nodes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            nodes.add(clusteredNode(i, base, args, taken, seeds, ports.get(i)));
+        }
+        NodeCluster cluster = new NodeCluster(nodes, base, args, taken, seeds);
+        cluster.spare.addAll(ports.subList(n, ports.size()));
+        try {
+            nodes.forEach(NodeProcess::start);
+            for (NodeProcess node : nodes) {
+                node.awaitReady(READY_TIMEOUT);
+            }
+            return cluster;
+        } catch (RuntimeException | Error | InterruptedException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private final List<int[]> spare = new ArrayList<>();
+
+    private static NodeProcess clusteredNode(int i, Path base, List<String> args, Set<Integer> taken,
+                                             List<String> seeds, int[] discoveryAndCommunication) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--set", "spillway.cluster.enabled=true",
+            "--set", "spillway.cluster.nodeName=node-" + i,
+            "--set", "spillway.cluster.discoveryPort=" + discoveryAndCommunication[0],
+            "--set", "spillway.cluster.communicationPort=" + discoveryAndCommunication[1],
+            "--set", "spillway.cluster.seeds=" + String.join(",", seeds)));
+        return new NodeProcess("node-" + i, base.resolve("node-" + i), freePort(taken), freePort(taken),
+            freePort(taken), all);
+    }
+
+    /** Starts one more member (named {@code node-<size>}) with the cluster's arguments and waits until ready. */
+    public NodeProcess addNode() throws InterruptedException {
+        if (base == null || spare.isEmpty()) {
+            throw new IllegalStateException("not a clustered harness, or no spare discovery port left");
+        }
+        NodeProcess node = clusteredNode(nodes.size(), base, args, taken, seeds, spare.remove(0));
+        nodes.add(node);
+        node.start().awaitReady(READY_TIMEOUT);
+        return node;
+    }
+
+    /** Control-plane addresses ({@code host:port}) of the nodes, for a cluster client's seeds. */
+    public List<String> controlAddresses() {
+        return nodes.stream().map(n -> "127.0.0.1:" + n.controlPort()).toList();
     }
 
     public NodeProcess node(int i) {

@@ -24,8 +24,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeProcess {
     /** What {@code bin/spillway} passes every Spillway JVM that a plain kv-server needs. */
-    static final List<String> JVM_FLAGS = List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED");
+    static final List<String> JVM_FLAGS = jvmFlags();
     static final String MAIN = "io.spillway.server.ServerMain";
+    /** Packages Ignite 2.17 reflects into (DEPENDENCIES.md, the same list as {@code bin/spillway}). */
+    private static final List<String> IGNITE_OPENS = List.of("java.base/jdk.internal.access",
+        "java.base/jdk.internal.misc", "java.base/sun.nio.ch", "java.base/sun.util.calendar",
+        "java.base/sun.reflect.generics.reflectiveObjects", "java.base/java.io", "java.base/java.nio",
+        "java.base/java.net", "java.base/java.util", "java.base/java.util.concurrent",
+        "java.base/java.util.concurrent.locks", "java.base/java.util.concurrent.atomic", "java.base/java.lang",
+        "java.base/java.lang.invoke", "java.base/java.math", "java.base/java.lang.reflect", "java.base/java.time",
+        "java.base/java.text", "java.management/com.sun.jmx.mbeanserver", "java.management/sun.management",
+        "jdk.internal.jvmstat/sun.jvmstat.monitor", "jdk.management/com.sun.management.internal",
+        "java.sql/java.sql", "java.desktop/java.awt.font");
     static final String READY_LINE = " ready: data=127.0.0.1:";
 
     private final String name;
@@ -78,7 +88,7 @@ public final class NodeProcess {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
         cmd.add("-Djava.io.tmpdir=" + dir.resolve("tmp"));
-        cmd.add("-Xmx256m");
+        cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
@@ -89,6 +99,17 @@ public final class NodeProcess {
             "--set", "spillway.server.nodeId=" + name));
         cmd.addAll(extraArgs);
         return cmd;
+    }
+
+    private static List<String> jvmFlags() {
+        List<String> flags = new ArrayList<>(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        for (String open : IGNITE_OPENS) {
+            flags.add("--add-opens=" + open + "=ALL-UNNAMED");
+        }
+        if (Runtime.version().feature() >= 22) {
+            flags.add("--enable-native-access=ALL-UNNAMED");
+        }
+        return List.copyOf(flags);
     }
 
     /** The test JVM's runtime classpath (see the class comment for why not just {@code java.class.path}). */
