@@ -49,6 +49,13 @@ public final class ChildProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** SIGKILL: the process gets no chance to clean up; waits until it is gone and returns its exit code. */
+    public int kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+        return process.exitValue();
+    }
+
     /** The last lines of the log, for error messages. */
     public String logTail(int lines) {
         try {

@@ -27,10 +27,19 @@ public final class JavaCommand {
         }
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath());
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;
+    }
+
+    /**
+     * This JVM's classpath; under surefire/failsafe the JVM runs from a manifest-only jar, so the real test
+     * classpath is taken from {@code surefire.test.class.path}.
+     */
+    static String classPath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
     }
 
     /** This JVM's module flags, in the forms {@code --flag=value} and {@code --flag value}. */

@@ -40,6 +40,13 @@ public final class SpillwayServerProcess implements AutoCloseable {
     public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
                                               List<String> extraArgs, List<String> jvmOptions)
         throws IOException, InterruptedException {
+        return start(runDir, cpuCapacity, nvmeCapacity, extraArgs, jvmOptions, "spillway-server.log");
+    }
+
+    /** As {@link #start(Path, String, String, List, List)}, logging to {@code logName} under {@code runDir}. */
+    public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
+                                              List<String> extraArgs, List<String> jvmOptions, String logName)
+        throws IOException, InterruptedException {
         int[] ports = FreePorts.pick(3);
         List<String> args = new ArrayList<>(List.of(
             "--bind", "127.0.0.1",
@@ -51,7 +58,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
             "--nvme-capacity", nvmeCapacity));
         args.addAll(extraArgs);
         List<String> cmd = JavaCommand.of(MAIN_CLASS, withDirectMemory(jvmOptions, cpuCapacity), args, runDir);
-        ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve("spillway-server.log"));
+        ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve(logName));
         SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2]);
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();

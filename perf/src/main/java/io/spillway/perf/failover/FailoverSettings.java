@@ -1,0 +1,31 @@
+package io.spillway.perf.failover;
+
+/**
+ * The shape of a failover run: cluster size and replication, the load (block size, batch, put share, threads), and
+ * the phases (two-node baseline, warm-up, load before and after the SIGKILL).
+ */
+record FailoverSettings(int nodes, int replication, int blockBytes, int batch, double putShare, int threads,
+                        int baselineSeconds, int warmupSeconds, int beforeSeconds, int afterSeconds,
+                        String cpuCapacity, long failureDetectionMillis, long seed) {
+    FailoverSettings {
+        if (nodes < 3) {
+            throw new IllegalArgumentException("a failover run needs at least 3 nodes, got " + nodes);
+        }
+        if (replication < 2 || replication > nodes - 1) {
+            throw new IllegalArgumentException("replication must be in [2, nodes - 1] so no acknowledged block"
+                + " depends on the killed node alone, got " + replication);
+        }
+        if (blockBytes < 8 || batch < 1 || threads < 1 || putShare <= 0 || putShare >= 1) {
+            throw new IllegalArgumentException("bad load: block " + blockBytes + ", batch " + batch + ", threads "
+                + threads + ", put share " + putShare);
+        }
+        if (baselineSeconds < 1 || beforeSeconds < 1 || afterSeconds < 1 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("phases must be at least 1 s");
+        }
+    }
+
+    /** The full run the acceptance asks for: a minute around the kill. */
+    static FailoverSettings standard() {
+        return new FailoverSettings(3, 2, 256 << 10, 4, 0.3, 4, 15, 5, 30, 30, "512m", 3_000, 42);
+    }
+}

@@ -1,0 +1,239 @@
+package io.spillway.perf.failover;
+
+import io.spillway.client.GetResult;
+import io.spillway.client.KvClient;
+import io.spillway.client.PutResult;
+import io.spillway.key.BlockKey;
+import io.spillway.protocol.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Mixed load that checks every byte: each worker puts batches of new blocks (bytes derived from the key, see
+ * {@link BlockBytes}) and reads back random blocks it has had acknowledged. A get of an acknowledged block that
+ * misses or fails counts as a failed get; a hit with bytes that are not the key's counts as a wrong block. Counts go
+ * to a {@link Timeline} per second.
+ */
+final class VerifyingLoad {
+    private final KvClient client;
+    private final BlockKey namespace;
+    private final int blockBytes;
+    private final int batch;
+    private final double putShare;
+    private final List<Worker> workers = new ArrayList<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicLong wrong = new AtomicLong();
+    private final List<String> wrongExamples = new ArrayList<>();
+
+    VerifyingLoad(KvClient client, BlockKey namespace, int blockBytes, int batch, double putShare, int threads,
+                  long seed) {
+        this.client = client;
+        this.namespace = namespace;
+        this.blockBytes = blockBytes;
+        this.batch = batch;
+        this.putShare = putShare;
+        for (int i = 0; i < threads; i++) {
+            workers.add(new Worker(i, seed));
+        }
+    }
+
+    /** Runs the workers until {@link #stop()}, counting into {@code timeline}. */
+    void start(Timeline timeline) {
+        stop.set(false);
+        for (Worker w : workers) {
+            w.timeline = timeline;
+            w.thread = new Thread(w, "load-" + w.id);
+            w.thread.setDaemon(true);
+            w.thread.start();
+        }
+    }
+
+    void stop() throws InterruptedException {
+        stop.set(true);
+        for (Worker w : workers) {
+            if (w.thread != null) {
+                w.thread.join();
+                w.thread = null;
+            }
+        }
+    }
+
+    long wrongBlocks() {
+        return wrong.get();
+    }
+
+    synchronized List<String> wrongExamples() {
+        return List.copyOf(wrongExamples);
+    }
+
+    long ackedBlocks() {
+        long n = 0;
+        for (Worker w : workers) {
+            n += w.acked.cardinality();
+        }
+        return n;
+    }
+
+    /** Reads every acknowledged block once: {@code [hits, misses, failed, wrong]}. */
+    long[] verifyAll() {
+        long[] out = new long[4];
+        ByteBuffer[] dst = buffers();
+        for (Worker w : workers) {
+            List<BlockKey> keys = new ArrayList<>();
+            for (int s = w.acked.nextSetBit(0); s >= 0; s = w.acked.nextSetBit(s + 1)) {
+                keys.add(w.key(s));
+                if (keys.size() == batch) {
+                    check(keys, dst, out);
+                    keys.clear();
+                }
+            }
+            if (!keys.isEmpty()) {
+                check(keys, dst, out);
+            }
+        }
+        return out;
+    }
+
+    private void check(List<BlockKey> keys, ByteBuffer[] dst, long[] out) {
+        BlockKey[] k = keys.toArray(BlockKey[]::new);
+        ByteBuffer[] d = java.util.Arrays.copyOf(dst, k.length);
+        for (ByteBuffer b : d) {
+            b.clear();
+        }
+        try {
+            GetResult r = client.get(namespace, k, d).join();
+            for (int i = 0; i < k.length; i++) {
+                if (r.statuses()[i] == ErrorCode.OK) {
+                    if (BlockBytes.matches(k[i], d[i], blockBytes)) {
+                        out[0]++;
+                    } else {
+                        out[3]++;
+                        recordWrong(k[i], "verification");
+                    }
+                } else if (r.statuses()[i] == ErrorCode.NOT_FOUND) {
+                    out[1]++;
+                } else {
+                    out[2]++;
+                }
+            }
+        } catch (RuntimeException e) {
+            out[2] += k.length;
+        }
+    }
+
+    private ByteBuffer[] buffers() {
+        ByteBuffer[] b = new ByteBuffer[batch];
+        for (int i = 0; i < batch; i++) {
+            b[i] = ByteBuffer.allocateDirect(blockBytes);
+        }
+        return b;
+    }
+
+    private synchronized void recordWrong(BlockKey key, String where) {
+        wrong.incrementAndGet();
+        if (wrongExamples.size() < 10) {
+            wrongExamples.add(key + " (" + where + ")");
+        }
+    }
+
+    private final class Worker implements Runnable {
+        final int id;
+        final SplittableRandom random;
+        final BitSet acked = new BitSet();
+        final long salt;
+        int next;
+        Timeline timeline;
+        Thread thread;
+
+        Worker(int id, long seed) {
+            this.id = id;
+            this.random = new SplittableRandom(seed * 31 + id);
+            this.salt = new SplittableRandom(seed ^ 0x5eedL).nextLong() + id;
+        }
+
+        BlockKey key(int seq) {
+            SplittableRandom r = new SplittableRandom(salt * 1_000_003L + seq);
+            return new BlockKey(r.nextLong(), r.nextLong());
+        }
+
+        @Override
+        public void run() {
+            ByteBuffer[] dst = buffers();
+            ByteBuffer[] src = buffers();
+            while (!stop.get()) {
+                if (acked.isEmpty() || random.nextDouble() < putShare) {
+                    put(src);
+                } else {
+                    get(dst);
+                }
+            }
+        }
+
+        private void put(ByteBuffer[] src) {
+            BlockKey[] keys = new BlockKey[batch];
+            int first = next;
+            next += batch;
+            for (int i = 0; i < batch; i++) {
+                keys[i] = key(first + i);
+                src[i].clear();
+                BlockBytes.fill(keys[i], src[i], blockBytes);
+            }
+            try {
+                PutResult r = client.put(namespace, keys, src).join();
+                long ok = 0;
+                for (int i = 0; i < batch; i++) {
+                    if (r.statuses()[i] == ErrorCode.OK) {
+                        acked.set(first + i);
+                        ok++;
+                    }
+                }
+                long now = System.nanoTime();
+                timeline.add(now, Timeline.PUTS_OK, ok);
+                timeline.add(now, Timeline.PUTS_FAILED, batch - ok);
+                timeline.add(now, Timeline.OPS, ok);
+                timeline.add(now, Timeline.BYTES, ok * blockBytes);
+            } catch (RuntimeException e) {
+                timeline.add(System.nanoTime(), Timeline.PUTS_FAILED, batch);
+            }
+        }
+
+        private void get(ByteBuffer[] dst) {
+            BlockKey[] keys = new BlockKey[batch];
+            for (int i = 0; i < batch; i++) {
+                int seq = random.nextInt(next);
+                seq = acked.nextSetBit(seq);
+                if (seq < 0) {
+                    seq = acked.nextSetBit(0);
+                }
+                keys[i] = key(seq);
+                dst[i].clear();
+            }
+            try {
+                GetResult r = client.get(namespace, keys, dst).join();
+                long ok = 0;
+                for (int i = 0; i < batch; i++) {
+                    if (r.statuses()[i] == ErrorCode.OK) {
+                        if (BlockBytes.matches(keys[i], dst[i], blockBytes)) {
+                            ok++;
+                        } else {
+                            recordWrong(keys[i], "load");
+                            timeline.add(System.nanoTime(), Timeline.WRONG, 1);
+                        }
+                    }
+                }
+                long now = System.nanoTime();
+                timeline.add(now, Timeline.GETS_OK, ok);
+                timeline.add(now, Timeline.GETS_FAILED, batch - ok);
+                timeline.add(now, Timeline.OPS, ok);
+                timeline.add(now, Timeline.BYTES, ok * blockBytes);
+            } catch (RuntimeException e) {
+                timeline.add(System.nanoTime(), Timeline.GETS_FAILED, batch);
+            }
+        }
+    }
+}
