@@ -40,6 +40,7 @@ class StaleMapIT {
             try (ClusterKvClient stale = (ClusterKvClient) KvClient.connectCluster(staleContext)) {
                 stale.registerNamespace(ClusterSupport.NAMESPACE, 1).join();
                 List<BlockKey> before = putAll(stale, 1, 200);
+                aSecondPutOfAKeyNeverReplacesItsValueOnAnyReplica(cluster, stale);
                 assertEquals(v1.topologyVersion(), stale.partitionMap().topologyVersion(), "the client holds v1");
 
                 NodeProcess joined = cluster.addNode();                            // change 1: a join
@@ -67,6 +68,31 @@ class StaleMapIT {
                 System.out.printf("StaleMapIT: %d of %d blocks written before two topology changes still hit;"
                     + " client counters %s%n", hits, before.size(), stale.counters());
                 assertTrue(hits >= before.size() * 95 / 100, hits + " of " + before.size());
+            }
+        }
+    }
+
+    /**
+     * The immutability guarantee (docs/cluster.md): with replication 2 on 2 nodes, a key put with bytes X and then
+     * again with bytes Y is acknowledged both times, and each replica, read directly, answers X.
+     */
+    private static void aSecondPutOfAKeyNeverReplacesItsValueOnAnyReplica(NodeCluster cluster, KvClient client) {
+        io.spillway.key.Namespace twoCopies = io.spillway.key.Namespace.builder().modelId("it/immutable").layers(2)
+            .kvHeads(2).headDim(64).build();
+        BlockKey ns = client.registerNamespace(twoCopies, 2).join();
+        BlockKey k = key(9, 0);
+        ByteBuffer first = bytes(k, BLOCK);
+        ByteBuffer second = bytes(key(9, 1), BLOCK);
+        assertTrue(client.put(ns, new BlockKey[] {k}, new ByteBuffer[] {first}).join().allOk());
+        assertTrue(client.put(ns, new BlockKey[] {k}, new ByteBuffer[] {second}).join().allOk(),
+            "the second put is acknowledged (blocks are immutable per key: nothing to replace)");
+        for (NodeProcess node : cluster.nodes()) {
+            try (KvClient direct = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
+                .controlPort(node.controlPort()).build())) {
+                ByteBuffer dst = ByteBuffer.allocateDirect(BLOCK);
+                GetResult got = direct.get(ns, new BlockKey[] {k}, new ByteBuffer[] {dst}).join();
+                assertEquals(ErrorCode.OK, got.statuses()[0], node.name() + " holds a replica");
+                assertEquals(first, dst, node.name() + " answers the first value");
             }
         }
     }
