@@ -100,12 +100,12 @@ final class IgniteSettings {
 
     /**
      * Ignite reads these once, from system properties: no console banner or ASCII logo, no update notifier, no
-     * JMX beans (several nodes may share a test JVM), no shutdown hook of its own (SpillwayServer leaves in order).
+     * shutdown hook of its own (SpillwayServer leaves in order).
      * Set only where the operator has not set them.
      */
     private static void quiet() {
         for (String p : new String[] {"IGNITE_QUIET", "IGNITE_NO_ASCII", "IGNITE_NO_SHUTDOWN_HOOK",
-            "IGNITE_MBEANS_DISABLED", "IGNITE_PERFORMANCE_SUGGESTIONS_DISABLED"}) {
+            "IGNITE_PERFORMANCE_SUGGESTIONS_DISABLED"}) {
             if (System.getProperty(p) == null) {
                 System.setProperty(p, "true");
             }
