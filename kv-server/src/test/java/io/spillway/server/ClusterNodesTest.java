@@ -248,10 +248,11 @@ class ClusterNodesTest {
         List<PartitionMap> seen = new CopyOnWriteArrayList<>();
         a.cluster().addListener(seen::add);
         List<String> order = new CopyOnWriteArrayList<>();
+        a.namespaces().register(TestNode.NAMESPACE);
         try (SpillwayServer c = node(dir, "node-c", "z3")) {
             await(() -> a.cluster().currentMap().nodes().size() == 3, "node-a sees node-c join");
             await(() -> c.cluster().currentMap().equals(a.cluster().currentMap()), "node-c agrees with node-a");
-            assertTrue(c.namespaces().isRegistered(TestNode.NS) || !a.namespaces().isRegistered(TestNode.NS),
+            assertTrue(c.namespaces().isRegistered(TestNode.NS),
                 "a late joiner admits namespaces registered before it joined");
             c.beforeLeave(() -> {
                 order.add("beforeLeave:" + c.cluster().currentMap().nodes().size());
