@@ -61,6 +61,8 @@ public final class IgniteMembership implements ClusterView {
     private IgniteNamespaceStore namespaces;
     private QueryCursor<?> metadataQuery;
     private long topologyVersion = -1;
+    /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
+    private final Map<String, String> metadata = new java.util.concurrent.ConcurrentHashMap<>();
 
     public IgniteMembership(ClusterContext settings) {
         this.settings = settings;
@@ -87,8 +89,20 @@ public final class IgniteMembership implements ClusterView {
         IgniteCache<String, String> cache = ignite.cache(IgniteSettings.NAMESPACE_CACHE);
         namespaces = new IgniteNamespaceStore(ignite, cache);
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
-        q.setLocalListener(events -> submit(this::publish));
+        q.setLocalListener(events -> {
+            for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
+                if (e.getValue() == null) {
+                    metadata.remove(e.getKey());
+                } else {
+                    metadata.put(e.getKey(), e.getValue());
+                }
+            }
+            submit(this::publish);
+        });
         metadataQuery = cache.query(q);
+        for (Cache.Entry<String, String> e : local(cache)) {
+            metadata.putIfAbsent(e.getKey(), e.getValue());
+        }
         await(() -> {
             long v = ignite.cluster().topologyVersion();
             topology(v, ignite.cluster().topology(v));
@@ -160,7 +174,7 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         Map<BlockKey, Integer> replication = new HashMap<>();
-        long epoch = namespaces.replication(replication);
+        long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication);
         PartitionMap next = AffinityMaps.compute(topologyVersion << 32 | epoch, members, settings.partitions(),
             settings.maxReplication(), settings.replication(), replication);
         if (next.equals(map)) {

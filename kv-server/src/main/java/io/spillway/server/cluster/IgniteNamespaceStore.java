@@ -69,9 +69,9 @@ final class IgniteNamespaceStore implements NamespaceStore {
     }
 
     /** Fills {@code out} with the explicit replication factors and returns the metadata epoch they belong to. */
-    long replication(Map<BlockKey, Integer> out) {
+    static long replication(Iterable<Map.Entry<String, String>> entries, Map<BlockKey, Integer> out) {
         long epoch = 0;
-        for (Cache.Entry<String, String> e : IgniteMembership.local(cache)) {
+        for (Map.Entry<String, String> e : entries) {
             if (e.getKey().equals(EPOCH_KEY)) {
                 continue;
             }
