@@ -1,8 +1,15 @@
 package io.spillway.server;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.spillway.cluster.NodeInfo;
+import io.spillway.cluster.PartitionMap;
+import io.spillway.cluster.PartitionMaps;
+import io.spillway.control.v1.ClusterStatusReply;
+import io.spillway.control.v1.ClusterStatusRequest;
 import io.spillway.control.v1.ControlGrpc;
 import io.spillway.control.v1.HealthReply;
 import io.spillway.control.v1.HealthRequest;
@@ -10,6 +17,9 @@ import io.spillway.control.v1.ListNamespacesReply;
 import io.spillway.control.v1.ListNamespacesRequest;
 import io.spillway.control.v1.LookupPrefixReply;
 import io.spillway.control.v1.LookupPrefixRequest;
+import io.spillway.control.v1.NodeStatus;
+import io.spillway.control.v1.PartitionMapReply;
+import io.spillway.control.v1.PartitionMapRequest;
 import io.spillway.control.v1.RegisterNamespaceReply;
 import io.spillway.control.v1.RegisterNamespaceRequest;
 import io.spillway.control.v1.StatsReply;
@@ -18,12 +28,21 @@ import io.spillway.control.v1.TierPrefix;
 import io.spillway.control.v1.TierStats;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.server.cluster.ClusterContext;
+import io.spillway.server.cluster.ClusterView;
 import io.spillway.tier.TierCounters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
-/** The gRPC control plane (spillway_control.proto): health, stats, namespaces, prefix lookup. Metadata only. */
+/**
+ * The gRPC control plane (spillway_control.proto): health, stats, namespaces, prefix lookup, the partition map and
+ * the cluster's status. Metadata only.
+ */
 final class ControlService extends ControlGrpc.ControlImplBase {
     static final String VERSION = "0.1.0";
 
@@ -32,9 +51,19 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final TierChain tiers;
     private final BooleanSupplier ready;
     private final IntSupplier connections;
+    private final Supplier<ClusterView> cluster;
+    private final ClusterContext clusterSettings;
 
     ControlService(String nodeId, NamespaceRegistry namespaces, TierChain tiers, BooleanSupplier ready,
                    IntSupplier connections) {
+        this(nodeId, namespaces, tiers, ready, connections, () -> null, null);
+    }
+
+    /** {@code cluster} gives the node's view (null until the node knows its ports); settings bound replication. */
+    ControlService(String nodeId, NamespaceRegistry namespaces, TierChain tiers, BooleanSupplier ready,
+                   IntSupplier connections, Supplier<ClusterView> cluster, ClusterContext clusterSettings) {
+        this.cluster = cluster;
+        this.clusterSettings = clusterSettings;
         this.nodeId = nodeId;
         this.namespaces = namespaces;
         this.tiers = tiers;
@@ -50,15 +79,102 @@ final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void stats(StatsRequest request, StreamObserver<StatsReply> out) {
-        StatsReply.Builder b = StatsReply.newBuilder().setNodeId(nodeId).setNamespaces(namespaces.size())
-            .setConnections(connections.getAsInt());
+        reply(out, StatsReply.newBuilder().setNodeId(nodeId).setNamespaces(namespaces.size())
+            .setConnections(connections.getAsInt()).addAllTiers(tierStats()).build());
+    }
+
+    private List<TierStats> tierStats() {
+        List<TierStats> out = new ArrayList<>();
         for (TierChain.Stage s : tiers.stages()) {
             TierCounters c = s.tier().counters();
-            b.addTiers(TierStats.newBuilder().setTier(s.tier().kind().name().toLowerCase(Locale.ROOT))
+            out.add(TierStats.newBuilder().setTier(s.tier().kind().name().toLowerCase(Locale.ROOT))
                 .setBytes(c.bytes.get()).setBlocks(c.blocks.get()).setCapacityBytes(s.capacityBytes())
                 .setHits(c.hits.sum()).setMisses(c.misses.sum()).setEvictions(c.evictions.sum())
                 .setDemotions(c.demotions.sum()).setPromotions(c.promotions.sum())
-                .setBackPressured(c.backPressured.sum()).setCorrupt(c.corrupt.sum()));
+                .setBackPressured(c.backPressured.sum()).setCorrupt(c.corrupt.sum()).build());
+        }
+        return out;
+    }
+
+    @Override
+    public void partitionMap(PartitionMapRequest request, StreamObserver<PartitionMapReply> out) {
+        ClusterView c = cluster.get();
+        if (c == null) {
+            out.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " is still starting")
+                .asRuntimeException());
+            return;
+        }
+        reply(out, PartitionMaps.toProto(c.currentMap()));
+    }
+
+    /**
+     * The map's members with their primary and backup partition counts (backups: the other places of each owner
+     * list), and each member's tier figures: this node's directly, the others' by a Stats call to their control
+     * port (all at once, each with a {@code statusTimeoutMs} deadline); an unreachable member is listed with
+     * {@code reachable=false} and the error.
+     */
+    @Override
+    public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusReply> out) {
+        ClusterView c = cluster.get();
+        if (c == null) {
+            out.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " is still starting")
+                .asRuntimeException());
+            return;
+        }
+        PartitionMap map = c.currentMap();
+        int n = map.nodes().size();
+        int[] primary = new int[n];
+        int[] backup = new int[n];
+        for (int p = 0; p < map.partitions(); p++) {
+            int[] owners = map.ownerIndices(p);
+            for (int i = 0; i < owners.length; i++) {
+                if (i == 0) {
+                    primary[owners[i]]++;
+                } else {
+                    backup[owners[i]]++;
+                }
+            }
+        }
+        String self = c.self() == null ? null : c.self().id();
+        long timeoutMs = clusterSettings == null ? 1000 : clusterSettings.statusTimeoutMs();
+        List<ManagedChannel> channels = new ArrayList<>();
+        List<com.google.common.util.concurrent.ListenableFuture<StatsReply>> calls = new ArrayList<>();
+        for (NodeInfo node : map.nodes()) {
+            if (node.id().equals(self)) {
+                calls.add(null);
+                continue;
+            }
+            ManagedChannel ch = NettyChannelBuilder.forAddress(node.host(), node.controlPort()).usePlaintext().build();
+            channels.add(ch);
+            calls.add(ControlGrpc.newFutureStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .stats(StatsRequest.getDefaultInstance()));
+        }
+        ClusterStatusReply.Builder b = ClusterStatusReply.newBuilder().setTopologyVersion(map.topologyVersion())
+            .setPartitions(map.partitions()).setDefaultReplication(map.defaultReplication());
+        try {
+            for (int i = 0; i < n; i++) {
+                NodeStatus.Builder s = NodeStatus.newBuilder().setNode(PartitionMaps.toProto(map.nodes().get(i)))
+                    .setPrimaryPartitions(primary[i]).setBackupPartitions(backup[i]);
+                if (calls.get(i) == null) {
+                    s.addAllTiers(tierStats()).setReachable(true);
+                } else {
+                    try {
+                        s.addAllTiers(calls.get(i).get(timeoutMs + 500, TimeUnit.MILLISECONDS).getTiersList())
+                            .setReachable(true);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        s.setReachable(false).setError("interrupted");
+                    } catch (Exception e) {
+                        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                            ? e.getCause() : e;
+                        s.setReachable(false).setError(String.valueOf(cause.getMessage() == null ? cause
+                            : cause.getMessage()));
+                    }
+                }
+                b.addNodes(s);
+            }
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
         }
         reply(out, b.build());
     }
@@ -72,9 +188,17 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
+        int replication = request.getReplication();
+        int max = clusterSettings == null ? ClusterContext.MAX_OWNERS : clusterSettings.maxReplication();
+        if (replication > max) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("replication " + replication + " exceeds "
+                + ClusterContext.MAX_REPLICATION + "=" + max + " (each partition has at most " + max + " owners)")
+                .asRuntimeException());
+            return;
+        }
         BlockKey id;
         try {
-            id = namespaces.register(ns);
+            id = namespaces.register(ns, replication);
         } catch (UnsupportedOperationException e) {
             out.onError(Status.UNIMPLEMENTED.withDescription("namespace ids: " + e.getMessage()).asRuntimeException());
             return;

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.BodyLayout;
 import io.spillway.protocol.ErrorCode;
@@ -21,6 +22,8 @@ import java.util.logging.Logger;
  * copied. The pinned handles are closed when the write completes (or fails).
  *
  * <p>Hits that would take the body past {@code maxFrameBytes} are answered {@code NOT_FOUND}: a miss is always safe.
+ * In a cluster, keys this node does not own are answered {@code NOT_OWNER} without reading the tiers, and the
+ * response ends with the topology trailer (the version of the map the keys were checked against).
  */
 final class GetBatchResponder {
     private static final Logger LOG = Logger.getLogger(GetBatchResponder.class.getName());
@@ -31,7 +34,9 @@ final class GetBatchResponder {
     private final BlockKey[] keys;
     private final long startNanos;
     private final BlockHandle[] handles;
+    private final PartitionMap map;
     private boolean[] failed;
+    private boolean[] notOwned;
 
     GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos) {
         this.node = node;
@@ -40,18 +45,33 @@ final class GetBatchResponder {
         this.keys = keys;
         this.startNanos = startNanos;
         this.handles = new BlockHandle[keys.length];
+        this.map = node.ownershipMap();
+        if (map != null) {
+            String self = node.selfId();
+            for (int i = 0; i < keys.length; i++) {
+                if (!map.owns(self, namespace, keys[i])) {
+                    if (notOwned == null) {
+                        notOwned = new boolean[keys.length];
+                    }
+                    notOwned[i] = true;
+                }
+            }
+        }
     }
 
     /** Reads the CPU tier; {@code true} when some key still needs a slower tier ({@link #readSlow()}). */
     boolean readFast() {
         boolean slow = false;
         for (int i = 0; i < keys.length; i++) {
+            if (notOwned(i)) {
+                continue;
+            }
             try {
                 handles[i] = node.tiers().getFast(namespace, keys[i]);
             } catch (RuntimeException e) {
                 fail(i, e);
             }
-            slow |= handles[i] == null && !failed(i);
+            slow |= handles[i] == null && !failed(i) && !notOwned(i);
         }
         return slow && node.tiers().hasSlowTier();
     }
@@ -59,7 +79,7 @@ final class GetBatchResponder {
     /** Reads the misses from the slower tiers (may block on disk: tier executor only). */
     void readSlow() {
         for (int i = 0; i < keys.length; i++) {
-            if (handles[i] == null && !failed(i)) {
+            if (handles[i] == null && !failed(i) && !notOwned(i)) {
                 try {
                     handles[i] = node.tiers().getSlow(namespace, keys[i]);
                 } catch (RuntimeException e) {
@@ -73,7 +93,9 @@ final class GetBatchResponder {
     void respond(Responder responder) {
         ByteBufAllocator alloc = responder.ctx().alloc();
         int n = keys.length;
-        long room = node.limits().maxFrameBytes() - BodyLayout.getBatchResponseBodyLength(n, 0);
+        long version = map == null ? -1 : map.topologyVersion();
+        long room = node.limits().maxFrameBytes() - BodyLayout.getBatchResponseBodyLength(n, 0)
+            - (map == null ? 0 : FrameHeader.TOPOLOGY_TRAILER_LENGTH);
         long total = 0;
         for (int i = 0; i < n; i++) {
             if (handles[i] != null) {
@@ -86,14 +108,15 @@ final class GetBatchResponder {
             }
         }
         ByteBuf meta = alloc.directBuffer(FrameHeader.LENGTH + BodyLayout.COUNT_LENGTH
-            + BodyLayout.ENTRY_HEADER_LENGTH * n);
+            + BodyLayout.ENTRY_HEADER_LENGTH * n + FrameHeader.TOPOLOGY_TRAILER_LENGTH);
         CompositeByteBuf out = alloc.compositeDirectBuffer(2 * n + 2);
-        ResponseEncoder.writeGetBatchStart(meta, requestId, n, total);
+        ResponseEncoder.writeGetBatchStart(meta, requestId, n, total, version);
         int from = 0;
         for (int i = 0; i < n; i++) {
             BlockHandle h = handles[i];
             if (h == null) {
-                ErrorCode status = failed(i) ? ErrorCode.INTERNAL : ErrorCode.NOT_FOUND;
+                ErrorCode status = notOwned(i) ? ErrorCode.NOT_OWNER
+                    : failed(i) ? ErrorCode.INTERNAL : ErrorCode.NOT_FOUND;
                 ResponseEncoder.writeGetMiss(meta, status);
                 if (status != ErrorCode.NOT_FOUND) {
                     node.metrics().error(status);
@@ -106,6 +129,9 @@ final class GetBatchResponder {
             if (h.length() > 0) {
                 out.addComponent(true, Unpooled.wrappedBuffer(h.data()));
             }
+        }
+        if (version >= 0) {
+            ResponseEncoder.writeTopologyTrailer(meta, version);
         }
         if (meta.writerIndex() > from) {
             out.addComponent(true, meta.retainedSlice(from, meta.writerIndex() - from));
@@ -126,6 +152,10 @@ final class GetBatchResponder {
                 handles[i] = null;
             }
         }
+    }
+
+    private boolean notOwned(int i) {
+        return notOwned != null && notOwned[i];
     }
 
     private boolean failed(int i) {

@@ -2,6 +2,7 @@ package io.spillway.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.ResponseEncoder;
@@ -17,7 +18,9 @@ import java.util.logging.Logger;
  * verdict or aborted on {@code CHECKSUM_MISMATCH}. A refused reservation ({@code BACK_PRESSURE}, ...) becomes the
  * block's status and its bytes are read off the wire and dropped. A connection that drops mid-block aborts the
  * reservation, so nothing partial becomes visible. The CPU tier does not wait on NVMe (it demotes asynchronously
- * and answers {@code BACK_PRESSURE} when behind), so all of this runs on the event loop. Event-loop confined.
+ * and answers {@code BACK_PRESSURE} when behind), so all of this runs on the event loop. In a cluster, a block
+ * whose key this node does not own is refused the same way, with {@code NOT_OWNER}, and the response ends with the
+ * map's version (the topology trailer). Event-loop confined.
  */
 final class PutBatchAssembler {
     private static final Logger LOG = Logger.getLogger(PutBatchAssembler.class.getName());
@@ -33,13 +36,18 @@ final class PutBatchAssembler {
     private int crc32c;
     private BlockWriter writer;
     private ByteBuffer target;
+    private PartitionMap map;
+    private String self;
 
     PutBatchAssembler(TierChain tiers, ServerMetrics metrics) {
         this.tiers = tiers;
         this.metrics = metrics;
     }
 
-    void start(int requestId, BlockKey namespace, int count) {
+    /** Starts a request; {@code map} (null when standalone) decides which keys this node {@code self} takes. */
+    void start(int requestId, BlockKey namespace, int count, PartitionMap map, String self) {
+        this.map = map;
+        this.self = self;
         this.requestId = requestId;
         this.namespace = namespace;
         this.count = count;
@@ -51,6 +59,11 @@ final class PutBatchAssembler {
         this.key = key;
         this.length = length;
         this.crc32c = crc32c;
+        if (map != null && !map.owns(self, namespace, key)) {
+            writer = BlockWriter.refused(ErrorCode.NOT_OWNER);
+            target = null;
+            return;
+        }
         try {
             writer = tiers.reserve(namespace, key, length);
         } catch (RuntimeException e) {
@@ -95,11 +108,12 @@ final class PutBatchAssembler {
         }
     }
 
-    /** The PUT_BATCH response: one status per block. */
+    /** The PUT_BATCH response: one status per block, then the map's version in a cluster. */
     ByteBuf response(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.directBuffer(32 + 2 * count);
-        ResponseEncoder.writePutBatch(out, requestId, statuses, count);
+        ByteBuf out = alloc.directBuffer(40 + 2 * count);
+        ResponseEncoder.writePutBatch(out, requestId, statuses, count, map == null ? -1 : map.topologyVersion());
         statuses = null;
+        map = null;
         return out;
     }
 

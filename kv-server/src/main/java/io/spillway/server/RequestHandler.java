@@ -108,7 +108,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
         if (!admit(OpCode.PUT_BATCH.code(), requestId, ns)) {
             return false;
         }
-        put.start(requestId, ns, count);
+        put.start(requestId, ns, count, node.ownershipMap(), node.selfId());
         return true;
     }
 

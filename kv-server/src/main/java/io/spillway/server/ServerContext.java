@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import io.spillway.server.cluster.ClusterContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -109,6 +110,7 @@ public final class ServerContext {
     private final Properties cpuProperties;
     private final Properties nvmeProperties;
     private final TierFactory tierFactory;
+    private final ClusterContext cluster;
 
     private ServerContext(Builder b, Map<String, String> s) {
         Settings v = new Settings(s, b.origins);
@@ -137,6 +139,7 @@ public final class ServerContext {
         v.size(CPU_CAPACITY, 1, Long.MAX_VALUE);
         v.size(NVME_CAPACITY, 1, Long.MAX_VALUE);
         this.tierFactory = b.tierFactory;
+        this.cluster = ClusterContext.from(s, b.origins, dataDir.resolve("ignite"));
         long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
         if (cpuCapacityBytes() > direct) {
             throw new IllegalArgumentException(CPU_CAPACITY + "=" + cpuCapacityBytes() + " exceeds the JVM's direct "
@@ -189,6 +192,8 @@ public final class ServerContext {
     public long cpuCapacityBytes() { return Long.parseLong(cpuProperties.getProperty(CPU_CAPACITY)); }
     public long nvmeCapacityBytes() { return Long.parseLong(nvmeProperties.getProperty(NVME_CAPACITY)); }
     public TierFactory tierFactory() { return tierFactory; }
+    /** The {@code spillway.cluster.*} settings (cluster membership is off by default). */
+    public ClusterContext cluster() { return cluster; }
     /** Every effective setting, sorted by name (for the startup log and {@code --print-config}). */
     public Map<String, String> settings() { return settings; }
 
@@ -240,6 +245,8 @@ public final class ServerContext {
         public Builder drainTimeoutMillis(long v) { return set(DRAIN_TIMEOUT_MILLIS, String.valueOf(v)); }
         public Builder ioThreads(int v) { return set(IO_THREADS, String.valueOf(v)); }
         public Builder tierThreads(int v) { return set(TIER_THREADS, String.valueOf(v)); }
+        /** Any {@code spillway.cluster.*} setting, e.g. {@code cluster("enabled", "true")}. */
+        public Builder cluster(String name, String v) { return set(ClusterContext.PREFIX + name, v); }
         /** How the tiers are opened; tests inject in-memory tiers here. */
         public Builder tierFactory(TierFactory v) { tierFactory = v; return this; }
 
@@ -259,7 +266,8 @@ public final class ServerContext {
                     throw new IllegalArgumentException("unknown setting '" + k + "' (from " + origin(k)
                         + "); known: " + DEFAULTS.keySet());
                 }
-                if (k.startsWith("spillway.server.") || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")) {
+                if (k.startsWith("spillway.server.") || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")
+                    || k.startsWith(ClusterContext.PREFIX)) {
                     s.put(k, e.getValue());
                 }
             }

@@ -1,6 +1,7 @@
 package io.spillway.server;
 
 import io.spillway.config.Sizes;
+import io.spillway.server.cluster.ClusterContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,27 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--nvme-capacity", paramLabel = "SIZE", description = "NVMe tier size, like 64g or 1t")
     String nvmeCapacity;
 
+    @Option(names = "--cluster", description = "join a cluster (spillway.cluster.enabled=true)")
+    Boolean cluster;
+
+    @Option(names = "--node-name", paramLabel = "NAME",
+        description = "stable cluster node name (default host-dataPort)")
+    String nodeName;
+
+    @Option(names = "--zone", paramLabel = "ZONE", description = "failure zone for replica placement (default default)")
+    String zone;
+
+    @Option(names = "--seeds", paramLabel = "ADDRS",
+        description = "static discovery addresses, host:port[..port],... (default 127.0.0.1:47500..47509)")
+    String seeds;
+
+    @Option(names = "--discovery-port", paramLabel = "PORT", description = "cluster discovery port (default 47500)")
+    Integer discoveryPort;
+
+    @Option(names = "--communication-port", paramLabel = "PORT",
+        description = "cluster communication port (default 47100)")
+    Integer communicationPort;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any spillway.* setting (repeatable)")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -78,6 +100,12 @@ public final class ServerMain implements Callable<Integer> {
         putIf(flags, ServerContext.DATA_DIR, dataDir);
         putIf(flags, ServerContext.CPU_CAPACITY, cpuCapacity);
         putIf(flags, ServerContext.NVME_CAPACITY, nvmeCapacity);
+        putIf(flags, ClusterContext.ENABLED, cluster);
+        putIf(flags, ClusterContext.NODE_NAME, nodeName);
+        putIf(flags, ClusterContext.ZONE, zone);
+        putIf(flags, ClusterContext.SEEDS, seeds);
+        putIf(flags, ClusterContext.DISCOVERY_PORT, discoveryPort);
+        putIf(flags, ClusterContext.COMMUNICATION_PORT, communicationPort);
         sources.overrides(flags, "command line");
         return ServerContext.builder().load(sources).build();
     }
@@ -108,7 +136,9 @@ public final class ServerMain implements Callable<Integer> {
         }, "spillway-shutdown"));
         System.out.println("spillway node " + ctx.nodeId() + " ready: data=" + ctx.bind() + ":" + server.dataPort()
             + " control=" + server.controlPort() + " http=" + server.httpPort() + " dataDir=" + ctx.dataDir()
-            + " cpu=" + Sizes.exact(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.exact(ctx.nvmeCapacityBytes()));
+            + " cpu=" + Sizes.exact(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.exact(ctx.nvmeCapacityBytes())
+            + (server.cluster().clustered() ? " cluster=" + server.cluster().self().id() + " map="
+                + server.cluster().currentMap().topologyVersion() : ""));
         System.out.flush();
         stopped.await();
         return 0;

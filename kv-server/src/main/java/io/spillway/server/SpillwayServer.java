@@ -1,17 +1,27 @@
 package io.spillway.server;
 
+import io.spillway.cluster.NodeInfo;
 import io.spillway.protocol.ProtocolLimits;
+import io.spillway.server.cluster.ClusterContext;
+import io.spillway.server.cluster.ClusterView;
+import io.spillway.server.cluster.IgniteMembership;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One Spillway node: the tier chain, the binary data plane, the gRPC control plane and the HTTP metrics/probe
- * endpoint. Used by {@link ServerMain}, tests, the bench and the demo.
+ * One Spillway node: the tier chain, the binary data plane, the gRPC control plane, the HTTP metrics/probe
+ * endpoint and, with {@code spillway.cluster.enabled}, its membership in the cluster ({@link #cluster()}). Used by
+ * {@link ServerMain}, tests, the bench and the demo.
  *
  * <pre>{@code
  * try (SpillwayServer server = SpillwayServer.start(ServerContext.builder().dataPort(0).build())) {
@@ -34,6 +44,9 @@ public final class SpillwayServer implements AutoCloseable {
     private DataPlane dataPlane;
     private ControlPlane controlPlane;
     private HttpEndpoint http;
+    private volatile ClusterView cluster;
+    private IgniteMembership membership;
+    private final List<Runnable> beforeLeave = new CopyOnWriteArrayList<>();
 
     private SpillwayServer(ServerContext context) {
         this.context = context;
@@ -68,10 +81,26 @@ public final class SpillwayServer implements AutoCloseable {
             new ArrayBlockingQueue<>(context.tierQueueDepth()), new NamedThreads("spillway-tier"));
         ProtocolLimits limits = new ProtocolLimits(context.maxBlockBytes(), context.maxBlocksPerRequest(),
             context.maxFrameBytes());
-        NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight);
+        ClusterContext cc = context.cluster();
+        if (cc.enabled()) {
+            membership = new IgniteMembership(cc);
+            cluster = membership;
+        }
+        NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight,
+            this::cluster);
         dataPlane = DataPlane.start(node);
         controlPlane = ControlPlane.start(context.bind(), context.controlPort(),
-            new ControlService(context.nodeId(), namespaces, tiers, this::ready, metrics::activeConnections));
+            new ControlService(context.nodeId(), namespaces, tiers, this::ready, metrics::activeConnections,
+                this::cluster, cc));
+        String host = advertisedHost(cc);
+        NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
+            httpPort());
+        if (membership != null) {
+            membership.join(self);
+            namespaces.replicate(membership.namespaces());
+        } else {
+            cluster = ClusterView.standalone(self, cc.partitions());
+        }
         state = State.SERVING;
         controlPlane.serving(true);
         LOG.info(() -> "node " + context.nodeId() + " serving: data " + dataPort() + " (" + (dataPlane.epoll()
@@ -94,6 +123,34 @@ public final class SpillwayServer implements AutoCloseable {
         return context;
     }
 
+    /**
+     * The node's view of the cluster: the embedded Ignite membership with {@code spillway.cluster.enabled}, else
+     * {@link ClusterView#standalone} (owns every partition, never changes).
+     */
+    public ClusterView cluster() {
+        return cluster;
+    }
+
+    /**
+     * Adds a step to graceful shutdown that runs after the data plane has stopped accepting and the requests in
+     * flight have drained (or timed out), and before this node leaves the cluster and its tiers close: the tiers
+     * and {@link #cluster()} ({@link ClusterView#mapWithout}) are still usable, so blocks can be handed to their
+     * next owners. Steps run in the order added, on the closing thread; a step that throws is logged and the rest
+     * run.
+     */
+    public void beforeLeave(Runnable step) {
+        beforeLeave.add(java.util.Objects.requireNonNull(step, "step"));
+    }
+
+    /** The address peers and clients reach this node at: the setting, else the bind address, else the host's. */
+    private String advertisedHost(ClusterContext cc) throws UnknownHostException {
+        if (cc.advertiseHost().isPresent()) {
+            return cc.advertiseHost().get();
+        }
+        InetAddress bind = InetAddress.getByName(context.bind());
+        return bind.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : context.bind();
+    }
+
     /** True while the node serves requests (the {@code /ready} probe). */
     public boolean ready() {
         return state == State.SERVING;
@@ -113,8 +170,9 @@ public final class SpillwayServer implements AutoCloseable {
 
     /**
      * Graceful shutdown: marks the node not ready, stops accepting, answers new requests {@code SHUTTING_DOWN},
-     * waits up to {@code drainTimeoutMillis} for requests in flight, then closes connections and the tiers (the
-     * NVMe tier flushes). Idempotent.
+     * waits up to {@code drainTimeoutMillis} for requests in flight, closes connections, runs the
+     * {@link #beforeLeave} steps, leaves the cluster, then closes the control plane and the tiers (the NVMe tier
+     * flushes). Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -139,6 +197,18 @@ public final class SpillwayServer implements AutoCloseable {
         }
         if (dataPlane != null) {
             dataPlane.close();
+        }
+        if (state == State.DRAINING && cluster != null) {
+            for (Runnable step : beforeLeave) {
+                try {
+                    step.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "shutdown step before leaving the cluster failed", e);
+                }
+            }
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (tierExecutor != null) {
             tierExecutor.shutdown();

@@ -1,0 +1,249 @@
+package io.spillway.server.cluster;
+
+import io.spillway.config.PropertyReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code spillway.cluster.*} settings of one node: whether it joins a cluster, its stable name and zone, the
+ * partition map's shape and how members find each other. Read through the node's layered settings (defaults &lt;
+ * file &lt; environment &lt; flags, see {@code ServerContext}); every error names the property, the value and where it
+ * came from. The {@code k8s.*} names can also be given in the environment's one-word form
+ * ({@code SPILLWAY_CLUSTER_K8S_MASTER_URL}, read as {@code spillway.cluster.k8sMasterUrl}).
+ */
+public final class ClusterContext {
+    public static final String PREFIX = "spillway.cluster.";
+    public static final String ENABLED = PREFIX + "enabled";
+    public static final String NODE_NAME = PREFIX + "nodeName";
+    public static final String ZONE = PREFIX + "zone";
+    public static final String ADVERTISE_HOST = PREFIX + "advertiseHost";
+    public static final String PARTITIONS = PREFIX + "partitions";
+    public static final String REPLICATION = PREFIX + "replication";
+    public static final String MAX_REPLICATION = PREFIX + "maxReplication";
+    public static final String DISCOVERY = PREFIX + "discovery";
+    public static final String SEEDS = PREFIX + "seeds";
+    public static final String DISCOVERY_PORT = PREFIX + "discoveryPort";
+    public static final String DISCOVERY_PORT_RANGE = PREFIX + "discoveryPortRange";
+    public static final String COMMUNICATION_PORT = PREFIX + "communicationPort";
+    public static final String COMMUNICATION_PORT_RANGE = PREFIX + "communicationPortRange";
+    public static final String FAILURE_DETECTION_TIMEOUT_MS = PREFIX + "failureDetectionTimeoutMs";
+    public static final String STATUS_TIMEOUT_MS = PREFIX + "statusTimeoutMs";
+    public static final String K8S_MASTER_URL = PREFIX + "k8s.masterUrl";
+    public static final String K8S_NAMESPACE = PREFIX + "k8s.namespace";
+    public static final String K8S_SERVICE_NAME = PREFIX + "k8s.serviceName";
+    public static final String K8S_ACCOUNT_TOKEN = PREFIX + "k8s.accountToken";
+    public static final String K8S_INCLUDE_NOT_READY = PREFIX + "k8s.includeNotReadyAddresses";
+
+    /** Largest owner list a map carries (and so the largest replication factor). */
+    public static final int MAX_OWNERS = 16;
+
+    /** How members find each other. */
+    public enum Discovery { STATIC, KUBERNETES }
+
+    /** Cluster settings and their defaults, in documentation order ({@code null}: derived, see the getters). */
+    public static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(ENABLED, "false");
+        d.put(NODE_NAME, null);
+        d.put(ZONE, "default");
+        d.put(ADVERTISE_HOST, null);
+        d.put(PARTITIONS, "1024");
+        d.put(REPLICATION, "1");
+        d.put(MAX_REPLICATION, "3");
+        d.put(DISCOVERY, "static");
+        d.put(SEEDS, "127.0.0.1:47500..47509");
+        d.put(DISCOVERY_PORT, "47500");
+        d.put(DISCOVERY_PORT_RANGE, "10");
+        d.put(COMMUNICATION_PORT, "47100");
+        d.put(COMMUNICATION_PORT_RANGE, "10");
+        d.put(FAILURE_DETECTION_TIMEOUT_MS, "10000");
+        d.put(STATUS_TIMEOUT_MS, "1000");
+        d.put(K8S_MASTER_URL, "https://kubernetes.default.svc.cluster.local:443");
+        d.put(K8S_NAMESPACE, "default");
+        d.put(K8S_SERVICE_NAME, "spillway");
+        d.put(K8S_ACCOUNT_TOKEN, "/var/run/secrets/kubernetes.io/serviceaccount/token");
+        d.put(K8S_INCLUDE_NOT_READY, "false");
+        DEFAULTS = Collections.unmodifiableMap(d);
+    }
+
+    private final boolean enabled;
+    private final String nodeName;
+    private final String zone;
+    private final String advertiseHost;
+    private final int partitions;
+    private final int replication;
+    private final int maxReplication;
+    private final Discovery discovery;
+    private final List<String> seeds;
+    private final int discoveryPort;
+    private final int discoveryPortRange;
+    private final int communicationPort;
+    private final int communicationPortRange;
+    private final long failureDetectionTimeoutMs;
+    private final long statusTimeoutMs;
+    private final String k8sMasterUrl;
+    private final String k8sNamespace;
+    private final String k8sServiceName;
+    private final String k8sAccountToken;
+    private final boolean k8sIncludeNotReadyAddresses;
+    private final Path workDirectory;
+
+    private ClusterContext(PropertyReader r, Path workDirectory) {
+        this.enabled = r.bool(ENABLED).orElseThrow();
+        this.nodeName = r.string(NODE_NAME).orElse(null);
+        this.zone = r.string(ZONE).orElseThrow();
+        this.advertiseHost = r.string(ADVERTISE_HOST).orElse(null);
+        this.partitions = r.intValue(PARTITIONS, 1, 65_000).orElseThrow();
+        this.maxReplication = r.intValue(MAX_REPLICATION, 1, MAX_OWNERS).orElseThrow();
+        this.replication = r.intValue(REPLICATION, 1, MAX_OWNERS).orElseThrow();
+        this.discovery = r.enumValue(DISCOVERY, Discovery.class).orElseThrow();
+        this.seeds = seeds(r.string(SEEDS).orElseThrow());
+        this.discoveryPort = r.intValue(DISCOVERY_PORT, 1, 65535).orElseThrow();
+        this.discoveryPortRange = r.intValue(DISCOVERY_PORT_RANGE, 0, 1000).orElseThrow();
+        this.communicationPort = r.intValue(COMMUNICATION_PORT, 1, 65535).orElseThrow();
+        this.communicationPortRange = r.intValue(COMMUNICATION_PORT_RANGE, 0, 1000).orElseThrow();
+        this.failureDetectionTimeoutMs = r.longValue(FAILURE_DETECTION_TIMEOUT_MS, 200, 600_000).orElseThrow();
+        this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS, 10, 60_000).orElseThrow();
+        this.k8sMasterUrl = r.string(K8S_MASTER_URL).orElseThrow();
+        this.k8sNamespace = r.string(K8S_NAMESPACE).orElseThrow();
+        this.k8sServiceName = r.string(K8S_SERVICE_NAME).orElseThrow();
+        this.k8sAccountToken = r.string(K8S_ACCOUNT_TOKEN).orElseThrow();
+        this.k8sIncludeNotReadyAddresses = r.bool(K8S_INCLUDE_NOT_READY).orElseThrow();
+        this.workDirectory = workDirectory;
+        if (replication > maxReplication) {
+            throw new IllegalArgumentException(REPLICATION + "=" + replication + " exceeds " + MAX_REPLICATION + "="
+                + maxReplication + " (the owner list is only that long)");
+        }
+        if (discovery == Discovery.KUBERNETES && !k8sMasterUrl.toLowerCase(Locale.ROOT).startsWith("https://")) {
+            throw new IllegalArgumentException(K8S_MASTER_URL + "='" + k8sMasterUrl + "' must be an https:// URL "
+                + "(Ignite's Kubernetes IP finder only speaks HTTPS)");
+        }
+        int dEnd = discoveryPort + discoveryPortRange;
+        int cEnd = communicationPort + communicationPortRange;
+        if (dEnd > 65535 || cEnd > 65535) {
+            throw new IllegalArgumentException("port range past 65535: " + DISCOVERY_PORT + "=" + discoveryPort + "+"
+                + discoveryPortRange + ", " + COMMUNICATION_PORT + "=" + communicationPort + "+"
+                + communicationPortRange);
+        }
+        if (discoveryPort <= cEnd && communicationPort <= dEnd) {
+            throw new IllegalArgumentException("discovery ports " + discoveryPort + ".." + dEnd
+                + " overlap communication ports " + communicationPort + ".." + cEnd);
+        }
+    }
+
+    /**
+     * Reads the {@code spillway.cluster.*} entries of {@code values} (other keys are ignored); unknown cluster keys
+     * are rejected. {@code workDirectory} is where Ignite keeps its work files (under the node's data dir).
+     */
+    public static ClusterContext from(Map<String, String> values, Map<String, String> origins, Path workDirectory) {
+        Map<String, String> s = new LinkedHashMap<>();
+        Map<String, String> o = new LinkedHashMap<>();
+        DEFAULTS.forEach((k, v) -> {
+            if (v != null) {
+                s.put(k, v);
+            }
+        });
+        values.forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) {
+                String name = canonical(k);
+                if (name == null) {
+                    throw new IllegalArgumentException("unknown setting '" + k + "' (from "
+                        + origins.getOrDefault(k, "builder") + "); known: " + DEFAULTS.keySet());
+                }
+                s.put(name, v);
+                o.put(name, origins.getOrDefault(k, "builder"));
+            }
+        });
+        return new ClusterContext(PropertyReader.of(s, k -> o.getOrDefault(k, "default")), workDirectory);
+    }
+
+    /** Defaults only (a standalone node), with Ignite's work files under {@code workDirectory}. */
+    public static ClusterContext defaults(Path workDirectory) {
+        return from(Map.of(), Map.of(), workDirectory);
+    }
+
+    /** The documented name of {@code key}, accepting the environment's one-word {@code k8s} form; null if unknown. */
+    static String canonical(String key) {
+        if (DEFAULTS.containsKey(key)) {
+            return key;
+        }
+        for (String known : DEFAULTS.keySet()) {
+            if (key.equals(io.spillway.server.PropertySources.propertyName(
+                io.spillway.server.PropertySources.envName(known)))) {
+                return known;
+            }
+        }
+        return null;
+    }
+
+    private static List<String> seeds(String text) {
+        List<String> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String a = part.trim();
+            if (a.isEmpty()) {
+                continue;
+            }
+            int colon = a.lastIndexOf(':');
+            if (colon <= 0 || colon == a.length() - 1) {
+                throw new IllegalArgumentException(SEEDS + ": '" + a + "' must be host:port or host:port..port");
+            }
+            String ports = a.substring(colon + 1);
+            try {
+                String[] range = ports.split("\\.\\.", -1);
+                int from = Integer.parseInt(range[0]);
+                int to = range.length == 2 ? Integer.parseInt(range[1]) : from;
+                if (range.length > 2 || from < 1 || to > 65535 || to < from) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(SEEDS + ": '" + a + "' has a bad port or port range '" + ports
+                    + "' (like 47500 or 47500..47509)");
+            }
+            out.add(a);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(SEEDS + " must list at least one host:port");
+        }
+        return List.copyOf(out);
+    }
+
+    public boolean enabled() { return enabled; }
+    /** The configured node name, if any ({@link #nodeName(String, int)} derives the default). */
+    public Optional<String> configuredNodeName() { return Optional.ofNullable(nodeName); }
+    public String zone() { return zone; }
+    public Optional<String> advertiseHost() { return Optional.ofNullable(advertiseHost); }
+    public int partitions() { return partitions; }
+    /** Default replication factor of a namespace registered without one. */
+    public int replication() { return replication; }
+    /** Length of each partition's owner list: the largest replication factor a namespace may ask for. */
+    public int maxReplication() { return maxReplication; }
+    public Discovery discovery() { return discovery; }
+    /** Static discovery addresses, {@code host:port} or {@code host:from..to}. */
+    public List<String> seeds() { return seeds; }
+    public int discoveryPort() { return discoveryPort; }
+    public int discoveryPortRange() { return discoveryPortRange; }
+    public int communicationPort() { return communicationPort; }
+    public int communicationPortRange() { return communicationPortRange; }
+    public long failureDetectionTimeoutMs() { return failureDetectionTimeoutMs; }
+    /** Deadline of each member's stats call in {@code ClusterStatus}. */
+    public long statusTimeoutMs() { return statusTimeoutMs; }
+    public String k8sMasterUrl() { return k8sMasterUrl; }
+    public String k8sNamespace() { return k8sNamespace; }
+    public String k8sServiceName() { return k8sServiceName; }
+    public String k8sAccountToken() { return k8sAccountToken; }
+    public boolean k8sIncludeNotReadyAddresses() { return k8sIncludeNotReadyAddresses; }
+    public Path workDirectory() { return workDirectory; }
+
+    /** The node's name: the configured one, else {@code host-dataPort} (stable as long as host and port are). */
+    public String nodeName(String host, int dataPort) {
+        return nodeName != null ? nodeName : host + "-" + dataPort;
+    }
+}

@@ -1,0 +1,249 @@
+package io.spillway.server.cluster;
+
+import io.spillway.cluster.NodeInfo;
+import io.spillway.cluster.PartitionMap;
+import io.spillway.key.BlockKey;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.cache.Cache;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cache.query.ContinuousQuery;
+import org.apache.ignite.cache.query.QueryCursor;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.events.DiscoveryEvent;
+import org.apache.ignite.events.Event;
+import org.apache.ignite.events.EventType;
+import org.apache.ignite.lang.IgnitePredicate;
+
+/**
+ * This node's membership in the cluster, through an embedded Ignite server node (membership, failure detection,
+ * discovery and the small replicated namespace cache only: block bytes never go into Ignite). On every topology
+ * change (join, leave, failure) and every replication change it recomputes the {@link PartitionMap} with
+ * {@link AffinityMaps} from the server members of that topology version, and hands it to the listeners.
+ *
+ * <p>Map version: {@code topologyVersion << 32 | metadataEpoch}. The topology version is Ignite's; the metadata
+ * epoch is a cluster-wide counter bumped (in the same transaction) by every registration that sets or changes a
+ * namespace's replication factor. Both are the same on every member, so the same version means the same map, and
+ * a client that sees a larger version in a response trailer knows to refetch the map, whichever of the two moved.
+ *
+ * <p>Map work runs on one thread ({@code spillway-cluster}), never on Ignite's discovery thread.
+ */
+public final class IgniteMembership implements ClusterView {
+    private static final Logger LOG = Logger.getLogger(IgniteMembership.class.getName());
+
+    private final ClusterContext settings;
+    private final List<Consumer<PartitionMap>> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spillway-cluster");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile PartitionMap map;
+    private volatile NodeInfo self;
+    private volatile List<NodeInfo> members = List.of();
+    private volatile boolean closed;
+    private Ignite ignite;
+    private IgniteNamespaceStore namespaces;
+    private QueryCursor<?> metadataQuery;
+    private long topologyVersion = -1;
+    /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
+    private final Map<String, String> metadata = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public IgniteMembership(ClusterContext settings) {
+        this.settings = settings;
+        this.map = AffinityMaps.empty(settings.partitions(), settings.replication());
+    }
+
+    /**
+     * Starts the embedded Ignite node as {@code self} and computes the first map; returns once this node is a
+     * member. Before this, the map is empty (the node owns nothing, so the data plane answers NOT_OWNER).
+     */
+    public synchronized void join(NodeInfo self) {
+        if (ignite != null || closed) {
+            throw new IllegalStateException("join() once, before close()");
+        }
+        this.self = self;
+        IgnitePredicate<Event> onTopology = evt -> {
+            DiscoveryEvent d = (DiscoveryEvent) evt;
+            long version = d.topologyVersion();
+            Collection<ClusterNode> nodes = List.copyOf(d.topologyNodes());
+            submit(() -> topology(version, nodes));
+            return true;
+        };
+        ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology));
+        IgniteCache<String, String> cache = ignite.cache(IgniteSettings.NAMESPACE_CACHE);
+        namespaces = new IgniteNamespaceStore(ignite, cache);
+        ContinuousQuery<String, String> q = new ContinuousQuery<>();
+        q.setLocalListener(events -> {
+            for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
+                if (e.getValue() == null) {
+                    metadata.remove(e.getKey());
+                } else {
+                    metadata.put(e.getKey(), e.getValue());
+                }
+            }
+            submit(this::publish);
+        });
+        metadataQuery = cache.query(q);
+        for (Cache.Entry<String, String> e : local(cache)) {
+            metadata.putIfAbsent(e.getKey(), e.getValue());
+        }
+        await(() -> {
+            long v = ignite.cluster().topologyVersion();
+            topology(v, ignite.cluster().topology(v));
+        });
+        LOG.info(() -> "node " + self.id() + " joined the cluster: " + map);
+    }
+
+    /** The replicated namespace registry (available once joined). */
+    public NamespaceStore namespaces() {
+        if (namespaces == null) {
+            throw new IllegalStateException("not joined yet");
+        }
+        return namespaces;
+    }
+
+    @Override
+    public NodeInfo self() {
+        return self;
+    }
+
+    @Override
+    public boolean clustered() {
+        return true;
+    }
+
+    @Override
+    public PartitionMap currentMap() {
+        return map;
+    }
+
+    @Override
+    public void addListener(Consumer<PartitionMap> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public PartitionMap mapWithout(String nodeId) {
+        PartitionMap current = map;
+        List<NodeInfo> rest = new ArrayList<>(members);
+        rest.removeIf(n -> n.id().equals(nodeId));
+        return AffinityMaps.compute(current.topologyVersion() + 1, rest, settings.partitions(),
+            settings.maxReplication(), current.defaultReplication(), current.replicationByNamespace());
+    }
+
+    /** Members as Ignite lists them now (server nodes carrying Spillway's attributes). */
+    public List<NodeInfo> members() {
+        return members;
+    }
+
+    private void topology(long version, Collection<ClusterNode> nodes) {
+        if (version <= topologyVersion) {
+            return;
+        }
+        topologyVersion = version;
+        List<NodeInfo> infos = new ArrayList<>();
+        for (ClusterNode n : nodes) {
+            NodeInfo info = IgniteSettings.nodeInfo(n);
+            if (info != null) {
+                infos.add(info);
+            }
+        }
+        members = List.copyOf(infos);
+        publish();
+    }
+
+    /** Recomputes the map from the members and the replicated metadata; tells listeners when it changed. */
+    private void publish() {
+        if (topologyVersion < 0 || closed) {
+            return;
+        }
+        Map<BlockKey, Integer> replication = new HashMap<>();
+        long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication);
+        PartitionMap next = AffinityMaps.compute(topologyVersion << 32 | epoch, members, settings.partitions(),
+            settings.maxReplication(), settings.replication(), replication);
+        if (next.equals(map)) {
+            return;
+        }
+        map = next;
+        LOG.fine(() -> "partition map " + next);
+        for (Consumer<PartitionMap> l : listeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "partition map listener failed", e);
+            }
+        }
+    }
+
+    private void submit(Runnable task) {
+        try {
+            worker.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    if (!closed) {
+                        LOG.log(Level.WARNING, "partition map update failed", e);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void await(Runnable task) {
+        try {
+            worker.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while joining", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot compute the first partition map: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Leaves gracefully: peers see NODE_LEFT, not a failure. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (metadataQuery != null) {
+            metadataQuery.close();
+        }
+        if (ignite != null) {
+            Ignition.stop(ignite.name(), true);
+        }
+        worker.shutdown();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Every entry of the local replica of the namespace cache (REPLICATED: every member holds all of it). */
+    static Iterable<Cache.Entry<String, String>> local(IgniteCache<String, String> cache) {
+        return cache.localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+    }
+
+    static final int[] TOPOLOGY_EVENTS = {EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
+        EventType.EVT_NODE_FAILED};
+}
