@@ -2,7 +2,10 @@ package io.spillway.server;
 
 import io.spillway.cluster.NodeInfo;
 import io.spillway.protocol.ProtocolLimits;
+import io.spillway.cluster.PartitionMap;
 import io.spillway.server.cluster.ClusterContext;
+import io.spillway.server.cluster.ClusterHandoff;
+import io.spillway.tier.cpu.CpuTier;
 import io.spillway.server.cluster.ClusterView;
 import io.spillway.server.cluster.IgniteMembership;
 import java.io.IOException;
@@ -47,6 +50,7 @@ public final class SpillwayServer implements AutoCloseable {
     private volatile ClusterView cluster;
     private IgniteMembership membership;
     private final List<Runnable> beforeLeave = new CopyOnWriteArrayList<>();
+    private ClusterHandoff handoff;
 
     private SpillwayServer(ServerContext context) {
         this.context = context;
@@ -98,6 +102,10 @@ public final class SpillwayServer implements AutoCloseable {
         if (membership != null) {
             membership.join(self);
             namespaces.replicate(membership.namespaces());
+            if (tiers.cpu() instanceof CpuTier cpu) {
+                handoff = new ClusterHandoff(self.id(), cpu::residents, cc.rebalance(), cc.handoffTimeoutMs())
+                    .follow(membership);
+            }
         } else {
             cluster = ClusterView.standalone(self, cc.partitions());
         }
@@ -207,8 +215,20 @@ public final class SpillwayServer implements AutoCloseable {
                 }
             }
         }
+        PartitionMap mapBefore = null;
+        PartitionMap mapAfter = null;
+        if (handoff != null && cluster.currentMap().nodes().size() > 1) {
+            mapBefore = cluster.currentMap();
+            mapAfter = cluster.mapWithout(cluster.self().id());
+        }
         if (cluster != null) {
             cluster.close();
+        }
+        if (handoff != null) {
+            if (mapBefore != null && context.cluster().handoffTimeoutMs() > 0) {
+                handoff.leave(mapBefore, mapAfter); // after leaving: the receivers own the keys once they see it
+            }
+            handoff.close();
         }
         if (tierExecutor != null) {
             tierExecutor.shutdown();

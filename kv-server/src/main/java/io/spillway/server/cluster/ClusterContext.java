@@ -34,6 +34,8 @@ public final class ClusterContext {
     public static final String COMMUNICATION_PORT_RANGE = PREFIX + "communicationPortRange";
     public static final String FAILURE_DETECTION_TIMEOUT_MS = PREFIX + "failureDetectionTimeoutMs";
     public static final String STATUS_TIMEOUT_MS = PREFIX + "statusTimeoutMs";
+    public static final String HANDOFF_TIMEOUT_MS = PREFIX + "handoffTimeoutMs";
+    public static final String REBALANCE = PREFIX + "rebalance";
     public static final String K8S_MASTER_URL = PREFIX + "k8s.masterUrl";
     public static final String K8S_NAMESPACE = PREFIX + "k8s.namespace";
     public static final String K8S_SERVICE_NAME = PREFIX + "k8s.serviceName";
@@ -66,6 +68,8 @@ public final class ClusterContext {
         d.put(COMMUNICATION_PORT_RANGE, "10");
         d.put(FAILURE_DETECTION_TIMEOUT_MS, "10000");
         d.put(STATUS_TIMEOUT_MS, "1000");
+        d.put(HANDOFF_TIMEOUT_MS, "30000");
+        d.put(REBALANCE, "true");
         d.put(K8S_MASTER_URL, "https://kubernetes.default.svc.cluster.local:443");
         d.put(K8S_NAMESPACE, "default");
         d.put(K8S_SERVICE_NAME, "spillway");
@@ -89,6 +93,8 @@ public final class ClusterContext {
     private final int communicationPortRange;
     private final long failureDetectionTimeoutMs;
     private final long statusTimeoutMs;
+    private final long handoffTimeoutMs;
+    private final boolean rebalance;
     private final String k8sMasterUrl;
     private final String k8sNamespace;
     private final String k8sServiceName;
@@ -112,6 +118,8 @@ public final class ClusterContext {
         this.communicationPortRange = r.intValue(COMMUNICATION_PORT_RANGE, 0, 1000).orElseThrow();
         this.failureDetectionTimeoutMs = r.longValue(FAILURE_DETECTION_TIMEOUT_MS, 200, 600_000).orElseThrow();
         this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS, 10, 60_000).orElseThrow();
+        this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS, 0, 3_600_000).orElseThrow();
+        this.rebalance = r.bool(REBALANCE).orElseThrow();
         this.k8sMasterUrl = r.string(K8S_MASTER_URL).orElseThrow();
         this.k8sNamespace = r.string(K8S_NAMESPACE).orElseThrow();
         this.k8sServiceName = r.string(K8S_SERVICE_NAME).orElseThrow();
@@ -235,6 +243,10 @@ public final class ClusterContext {
     public long failureDetectionTimeoutMs() { return failureDetectionTimeoutMs; }
     /** Deadline of each member's stats call in {@code ClusterStatus}. */
     public long statusTimeoutMs() { return statusTimeoutMs; }
+    /** How long a leaving node hands its CPU-tier blocks to their new owners before it gives up (0: never). */
+    public long handoffTimeoutMs() { return handoffTimeoutMs; }
+    /** Whether members push CPU-tier blocks to new owners when a node joins or fails. */
+    public boolean rebalance() { return rebalance; }
     public String k8sMasterUrl() { return k8sMasterUrl; }
     public String k8sNamespace() { return k8sNamespace; }
     public String k8sServiceName() { return k8sServiceName; }
