@@ -12,6 +12,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -76,6 +79,7 @@ public final class FakeClusterNode implements AutoCloseable {
     public volatile Registrar registrar;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
+    private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Server control;
     private volatile boolean closed;
 
@@ -85,6 +89,7 @@ public final class FakeClusterNode implements AutoCloseable {
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    accepted.add(ch);
                     ch.pipeline().addLast(new Handler());
                 }
             }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -137,9 +142,10 @@ public final class FakeClusterNode implements AutoCloseable {
         closed = true;
         control.shutdownNow();
         server.close().syncUninterruptibly();
+        accepted.close().awaitUninterruptibly(); // like a killed process: peers see their connections close
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try {
-            control.awaitTermination(2, TimeUnit.SECONDS);
+            control.awaitTermination(100, TimeUnit.MILLISECONDS); // the listener is closed already
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
