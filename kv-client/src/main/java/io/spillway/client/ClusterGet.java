@@ -49,6 +49,7 @@ final class ClusterGet {
     private NodeInfo refreshHint;
     private long refreshedTo = -1;
     private long topologyVersion = -1;
+    private KvClientException fatal;
 
     ClusterGet(ClusterKvClient client, BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
         this.client = client;
@@ -84,6 +85,10 @@ final class ClusterGet {
         boolean finishNow = false;
         synchronized (this) {
             if (future.isDone()) {
+                return;
+            }
+            if (fatal != null) { // only now: no request of this get is still writing into a destination
+                future.completeExceptionally(fatal);
                 return;
             }
             for (int i = 0; i < keys.length; i++) {
@@ -231,8 +236,8 @@ final class ClusterGet {
             : new KvClientException(ErrorCode.INTERNAL, "get from " + node.id() + " failed", failure);
         boolean last;
         synchronized (this) {
-            if (!k.retryable()) {
-                future.completeExceptionally(k); // request-level and final, e.g. UNKNOWN_NAMESPACE
+            if (!k.retryable() && fatal == null) {
+                fatal = k; // request-level and final, e.g. UNKNOWN_NAMESPACE
             }
             refreshWanted = true;
             for (int i : indices) {

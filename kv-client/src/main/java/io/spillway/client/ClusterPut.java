@@ -42,6 +42,7 @@ final class ClusterPut {
     private boolean refreshWanted;
     private NodeInfo refreshHint;
     private long topologyVersion = -1;
+    private KvClientException fatal;
 
     ClusterPut(ClusterKvClient client, BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks) {
         this.client = client;
@@ -174,16 +175,17 @@ final class ClusterPut {
         members.onFailure(node, failure);
         KvClientException k = failure instanceof KvClientException e ? e
             : new KvClientException(ErrorCode.INTERNAL, "put to " + node.id() + " failed", failure);
-        if (!k.retryable()) {
-            future.completeExceptionally(k); // request-level and final, e.g. UNKNOWN_NAMESPACE
-            roundDone();
-            return;
-        }
         synchronized (this) {
-            wantRefresh(null); // the node may have left: ask the cluster, not the node
-            for (int i : indices) {
-                lastError[i] = k.code();
-                lastErrorNode[i] = node.id();
+            if (!k.retryable()) {
+                if (fatal == null) {
+                    fatal = k; // request-level and final (UNKNOWN_NAMESPACE): reported once no put reads the buffers
+                }
+            } else {
+                wantRefresh(null); // the node may have left: ask the cluster, not the node
+                for (int i : indices) {
+                    lastError[i] = k.code();
+                    lastErrorNode[i] = node.id();
+                }
             }
         }
         roundDone();
@@ -201,6 +203,10 @@ final class ClusterPut {
         NodeInfo hint;
         synchronized (this) {
             if (--outstanding > 0 || future.isDone()) {
+                return;
+            }
+            if (fatal != null) {
+                future.completeExceptionally(fatal);
                 return;
             }
             refresh = refreshWanted;
