@@ -66,6 +66,20 @@ class ClusterReadFallbackTest {
     }
 
     @Test
+    void aHungPrimaryCostsOneRequestTimeoutThenTheBackupAnswers() {
+        BlockKey[] keys = connectAndPut(fast(cluster).requestTimeout(java.time.Duration.ofMillis(300)), 60, 28);
+        int onHung = primariedBy(keys, "node-2").size();
+        cluster.node(2).silent = true;
+        long start = System.nanoTime();
+        ByteBuffer[] dst = destinations(keys.length);
+        GetResult got = client.get(NS, keys, dst).join();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(keys.length, assertHitsAreTheirOwn(keys, dst, got), Arrays.toString(got.statuses()));
+        assertEquals(onHung, client.counters().failovers());
+        assertTrue(millis >= 290 && millis < 2000, millis + " ms");
+    }
+
+    @Test
     void aPrimaryThatMissesIsRepairedFromTheBackup() throws Exception {
         BlockKey[] keys = connectAndPut(fast(cluster), 90, 21);
         List<BlockKey> lost = primariedBy(keys, "node-1");

@@ -76,6 +76,8 @@ public final class FakeClusterNode implements AutoCloseable {
     /** When set, answers every owned put block with the status it returns for the block's key (null = store). */
     public volatile java.util.function.Function<BlockKey, ErrorCode> putFault;
     public volatile PartitionMap map;
+    /** A hung node: reads requests, never answers PUT_BATCH or GET_BATCH (its connections stay open). */
+    public volatile boolean silent;
     public volatile Registrar registrar;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
@@ -217,6 +219,11 @@ public final class FakeClusterNode implements AutoCloseable {
             ctx.flush();
         }
 
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a client that reset its connection
+        }
+
         private boolean known(int requestId, int op, BlockKey ns) {
             if (namespaces.contains(ns)) {
                 namespace = ns;
@@ -283,6 +290,9 @@ public final class FakeClusterNode implements AutoCloseable {
 
         @Override
         public void onRequestEnd(OpCode op, int requestId) {
+            if (silent && op != OpCode.LOOKUP_PREFIX) {
+                return;
+            }
             switch (op) {
                 case PUT_BATCH -> {
                     ByteBuf out = ctx.alloc().buffer();
