@@ -40,6 +40,7 @@ public final class ClusterKvClient implements KvClient {
     private final ClusterMembers members;
     private final Semaphore repairPermits;
     private final ScheduledFuture<?> periodicRefresh;
+    private final java.util.Set<ClusterPut> retrying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ClusterKvClient(ClientContext context) {
         this.context = context;
@@ -185,8 +186,18 @@ public final class ClusterKvClient implements KvClient {
         return members;
     }
 
-    ScheduledExecutorService scheduler() {
-        return scheduler;
+    /** Runs {@code put}'s next round after {@code delayNanos}; a put waiting when the client closes is aborted. */
+    void scheduleRetry(ClusterPut put, long delayNanos) {
+        retrying.add(put);
+        try {
+            scheduler.schedule(() -> {
+                retrying.remove(put);
+                put.nextRound();
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            retrying.remove(put);
+            put.abort();
+        }
     }
 
     boolean readRepairEnabled() {
@@ -221,6 +232,9 @@ public final class ClusterKvClient implements KvClient {
         }
         members.close();
         scheduler.shutdownNow();
+        for (ClusterPut put : retrying) {
+            put.abort(); // waiting for their backoff: the pools are closed, no request reads their buffers now
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 

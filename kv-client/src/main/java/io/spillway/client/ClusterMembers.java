@@ -216,15 +216,28 @@ final class ClusterMembers implements AutoCloseable {
         }
         for (Map.Entry<String, ControlPlane> e : controls.entrySet()) {
             if (!keepControls.contains(e.getKey()) && controls.remove(e.getKey(), e.getValue())) {
-                ControlPlane c = e.getValue();
-                closer.execute(c::close);
+                closeLater(e.getValue());
             }
         }
         return fetched;
     }
 
     private void closeLater(Member m) {
-        closer.execute(m.client::close);
+        closeLater(m.client);
+    }
+
+    private void closeLater(AutoCloseable c) {
+        try {
+            closer.execute(() -> {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing a member that left: nothing to recover
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the client is closing: close() closes every member itself
+        }
     }
 
     /** Ids of the members whose data-plane client is open (tests). */

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One put across the cluster. Each round sends every block to each of its owners (from the newest map, first r of
@@ -230,7 +228,21 @@ final class ClusterPut {
             client.context().retryBackoff().toNanos() << Math.min(round - 1, 20));
         long delay = Math.min(backoff, left);
         CompletableFuture<?> ready = refresh ? members.refresh(hint) : CompletableFuture.completedFuture(null);
-        ready.whenComplete((m, e) -> client.scheduler().schedule(this::sendRound, delay, TimeUnit.NANOSECONDS));
+        ready.whenComplete((m, e) -> client.scheduleRetry(this, delay));
+    }
+
+    void nextRound() {
+        sendRound();
+    }
+
+    /** The client closed while this put waited for its next round. */
+    void abort() {
+        int left;
+        synchronized (this) {
+            left = pending();
+        }
+        future.completeExceptionally(new KvClientException(ErrorCode.CONNECTION_LOST,
+            "cluster client closed while " + left + " of " + keys.length + " blocks waited to be retried"));
     }
 
     private int pending() {

@@ -20,11 +20,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Concurrent puts and gets of distinct per-key bytes while a node is killed and, after "failure detection", dropped
  * from the map: every put succeeds, every key written is read back, and every byte read is its own key's.
  */
+@Timeout(30)
 class ClusterChaosTest {
 
     @Test

@@ -25,8 +25,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Put acknowledgement across replicas, retries, deadlines, and a client whose map goes stale. */
+@Timeout(30)
 class ClusterPutRetryTest {
     private final FakeCluster cluster = new FakeCluster(3, 16, 2);
     private ClusterKvClient client;
@@ -161,6 +163,20 @@ class ClusterPutRetryTest {
             assertTrue(cluster.node(0).blocks.containsKey(k) && cluster.node(2).blocks.containsKey(k));
         }
         assertTrue(client.counters().deadNodeSkips() > 0, client.counters().toString());
+    }
+
+    @Test
+    void closingTheClientCompletesAPutThatIsStillRetrying() throws Exception {
+        connect(fast(cluster).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(50)));
+        cluster.node(0).putFault = k -> ErrorCode.BACK_PRESSURE;
+        BlockKey[] keys = keys(20, 16);
+        CompletableFuture<PutResult> put = client.put(NS, keys, blocksOf(keys));
+        Thread.sleep(120);
+        assertFalse(put.isDone());
+        client.close();
+        client = null;
+        KvClientException e = failure(put);
+        assertEquals(ErrorCode.CONNECTION_LOST, e.code());
     }
 
     @Test

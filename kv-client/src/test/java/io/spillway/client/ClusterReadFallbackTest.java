@@ -20,8 +20,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Reads: primary first, then the backups; read repair; dead nodes skipped; prefix lookups combined exactly. */
+@Timeout(30)
 class ClusterReadFallbackTest {
     private final FakeCluster cluster = new FakeCluster(3, 16, 2);
     private ClusterKvClient client;

@@ -22,8 +22,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** A cluster client with a current map sends every block and key straight to its owners, and only to them. */
+@Timeout(30)
 class ClusterRoutingTest {
     private final FakeCluster cluster = new FakeCluster(3, 16, 1);
     private ClusterKvClient client;
