@@ -210,25 +210,32 @@ final class ClusterPut {
             refresh = refreshWanted;
             hint = refreshHint;
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            synchronized (this) {
-                plan(members.map(), new LinkedHashMap<>());
-                if (pending() == 0) {
-                    complete();
-                } else {
-                    failDeadline();
-                }
-            }
-            return;
+        if (refresh) { // a newer map may name other owners: settle against it
+            members.refresh(hint).whenComplete((m, e) -> settleOrRetry());
+        } else {
+            settleOrRetry();
         }
-        round++;
+    }
+
+    /** Completes when every block is on every owner of the newest map; else the next round after a backoff. */
+    private void settleOrRetry() {
+        long left = deadline - System.nanoTime();
+        synchronized (this) {
+            plan(members.map(), new LinkedHashMap<>());
+            if (pending() == 0) {
+                complete();
+                return;
+            }
+            if (left <= 0) {
+                failDeadline();
+                return;
+            }
+            round++;
+        }
         counters.retries.increment();
         long backoff = Math.min(client.context().retryBackoffMax().toNanos(),
             client.context().retryBackoff().toNanos() << Math.min(round - 1, 20));
-        long delay = Math.min(backoff, left);
-        CompletableFuture<?> ready = refresh ? members.refresh(hint) : CompletableFuture.completedFuture(null);
-        ready.whenComplete((m, e) -> client.scheduleRetry(this, delay));
+        client.scheduleRetry(this, Math.min(backoff, left));
     }
 
     void nextRound() {
