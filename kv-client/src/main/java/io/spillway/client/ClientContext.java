@@ -2,7 +2,10 @@ package io.spillway.client;
 
 import io.spillway.config.PropertyReader;
 import io.spillway.protocol.ProtocolLimits;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Settings of a {@link KvClient}. Every setting has a property name ({@code spillway.client.*}) and a default;
@@ -19,6 +22,19 @@ public final class ClientContext {
     public static final String MAX_IN_FLIGHT_PROP = PREFIX + "maxInFlightPerConnection";
     public static final String USE_EPOLL_PROP = PREFIX + "useEpoll";
     public static final String EVENT_LOOP_THREADS_PROP = PREFIX + "eventLoopThreads";
+    /** Cluster mode: control-plane addresses {@code host:port}, comma-separated, to fetch the partition map from. */
+    public static final String SEEDS_PROP = PREFIX + "seeds";
+    /** Cluster mode: how long a put keeps retrying blocks not yet stored on every owner. */
+    public static final String RETRY_DEADLINE_MS_PROP = PREFIX + "retryDeadlineMs";
+    /** Cluster mode: first pause between retry rounds; doubles each round up to {@link #RETRY_BACKOFF_MAX_MS_PROP}. */
+    public static final String RETRY_BACKOFF_MS_PROP = PREFIX + "retryBackoffMs";
+    public static final String RETRY_BACKOFF_MAX_MS_PROP = PREFIX + "retryBackoffMaxMs";
+    /** Cluster mode: period of the background partition-map refresh; 0 = only on demand. */
+    public static final String MAP_REFRESH_INTERVAL_MS_PROP = PREFIX + "mapRefreshIntervalMs";
+    /** Cluster mode: how long a node that refused a connection is skipped by reads (and failed fast by writes). */
+    public static final String DEAD_NODE_SKIP_MS_PROP = PREFIX + "deadNodeSkipMs";
+    /** Cluster mode: read-repair puts in flight at most; 0 turns read repair off. */
+    public static final String READ_REPAIR_CONCURRENCY_PROP = PREFIX + "readRepairConcurrency";
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_DATA_PORT = 7600;
@@ -29,6 +45,13 @@ public final class ClientContext {
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
     /** 0: one thread per connection, at most the number of processors. */
     public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
+    /** Outlasts failure detection (a few seconds) plus a map refresh. */
+    public static final Duration DEFAULT_RETRY_DEADLINE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(10);
+    public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofMillis(500);
+    public static final Duration DEFAULT_MAP_REFRESH_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_DEAD_NODE_SKIP = Duration.ofSeconds(1);
+    public static final int DEFAULT_READ_REPAIR_CONCURRENCY = 4;
 
     private final String host;
     private final int dataPort;
@@ -40,6 +63,14 @@ public final class ClientContext {
     private final boolean useEpoll;
     private final int eventLoopThreads;
     private final ProtocolLimits limits;
+    private final List<String> seeds;
+    private final Duration retryDeadline;
+    private final Duration retryBackoff;
+    private final Duration retryBackoffMax;
+    private final Duration mapRefreshInterval;
+    private final Duration deadNodeSkip;
+    private final int readRepairConcurrency;
+    private final int requestedEventLoopThreads;
 
     private ClientContext(Builder b) {
         this.host = b.host;
@@ -53,6 +84,46 @@ public final class ClientContext {
         this.eventLoopThreads = b.eventLoopThreads > 0 ? b.eventLoopThreads
             : Math.min(b.connections, Runtime.getRuntime().availableProcessors());
         this.limits = b.limits;
+        this.seeds = List.copyOf(b.seeds);
+        this.retryDeadline = b.retryDeadline;
+        this.retryBackoff = b.retryBackoff;
+        this.retryBackoffMax = b.retryBackoffMax;
+        this.mapRefreshInterval = b.mapRefreshInterval;
+        this.deadNodeSkip = b.deadNodeSkip;
+        this.readRepairConcurrency = b.readRepairConcurrency;
+        this.requestedEventLoopThreads = b.eventLoopThreads;
+    }
+
+    /** These settings aimed at one cluster member's data and control ports (cluster mode). */
+    ClientContext forNode(String nodeHost, int nodeDataPort, int nodeControlPort) {
+        Builder b = toBuilder();
+        b.host = nodeHost;
+        b.dataPort = nodeDataPort;
+        b.controlPort = nodeControlPort;
+        return new ClientContext(b);
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.dataPort = dataPort;
+        b.controlPort = controlPort;
+        b.connections = connections;
+        b.requestTimeout = requestTimeout;
+        b.connectTimeout = connectTimeout;
+        b.maxInFlightPerConnection = maxInFlightPerConnection;
+        b.useEpoll = useEpoll;
+        b.eventLoopThreads = requestedEventLoopThreads;
+        b.limits = limits;
+        b.seeds = seeds;
+        b.retryDeadline = retryDeadline;
+        b.retryBackoff = retryBackoff;
+        b.retryBackoffMax = retryBackoffMax;
+        b.mapRefreshInterval = mapRefreshInterval;
+        b.deadNodeSkip = deadNodeSkip;
+        b.readRepairConcurrency = readRepairConcurrency;
+        return b;
     }
 
     public static Builder builder() {
@@ -77,7 +148,47 @@ public final class ClientContext {
         b.useEpoll = r.bool(USE_EPOLL_PROP).orElse(true);
         b.eventLoopThreads = r.intValue(EVENT_LOOP_THREADS_PROP).orElse(DEFAULT_EVENT_LOOP_THREADS);
         b.limits = ProtocolLimits.fromSystemProperties(PREFIX);
+        b.seeds = r.string(SEEDS_PROP).map(ClientContext::splitSeeds).orElse(List.of());
+        b.retryDeadline = millis(r, RETRY_DEADLINE_MS_PROP, DEFAULT_RETRY_DEADLINE);
+        b.retryBackoff = millis(r, RETRY_BACKOFF_MS_PROP, DEFAULT_RETRY_BACKOFF);
+        b.retryBackoffMax = millis(r, RETRY_BACKOFF_MAX_MS_PROP, DEFAULT_RETRY_BACKOFF_MAX);
+        b.mapRefreshInterval = millis(r, MAP_REFRESH_INTERVAL_MS_PROP, DEFAULT_MAP_REFRESH_INTERVAL);
+        b.deadNodeSkip = millis(r, DEAD_NODE_SKIP_MS_PROP, DEFAULT_DEAD_NODE_SKIP);
+        b.readRepairConcurrency = r.intValue(READ_REPAIR_CONCURRENCY_PROP).orElse(DEFAULT_READ_REPAIR_CONCURRENCY);
         return b;
+    }
+
+    private static List<String> splitSeeds(String value) {
+        List<String> out = new ArrayList<>();
+        for (String s : value.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+
+    /** Splits {@code host:port} (IPv6 as {@code [::1]:port}), or throws naming the property and the value. */
+    static InetSocketAddress parseSeed(String seed) {
+        int colon = seed == null ? -1 : seed.lastIndexOf(':');
+        if (colon <= 0 || colon == seed.length() - 1) {
+            throw new IllegalArgumentException(SEEDS_PROP + " entries must be host:port, got '" + seed + "'");
+        }
+        String h = seed.substring(0, colon);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(seed.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(SEEDS_PROP + " entry '" + seed + "' has a port that is not a number");
+        }
+        if (h.isBlank() || port < 1 || port > 65_535) {
+            throw new IllegalArgumentException(SEEDS_PROP + " entry '" + seed
+                + "' must be host:port with a port in [1, 65535]");
+        }
+        return InetSocketAddress.createUnresolved(h, port);
     }
 
     private static Duration millis(PropertyReader r, String name, Duration defaultValue) {
@@ -96,13 +207,24 @@ public final class ClientContext {
     public int eventLoopThreads() { return eventLoopThreads; }
     /** Limits the response decoder enforces; also bounds a batch's size before it is sent. */
     public ProtocolLimits limits() { return limits; }
+    /** Cluster mode: control-plane addresses {@code host:port} the partition map is fetched from first. */
+    public List<String> seeds() { return seeds; }
+    public Duration retryDeadline() { return retryDeadline; }
+    public Duration retryBackoff() { return retryBackoff; }
+    public Duration retryBackoffMax() { return retryBackoffMax; }
+    /** {@link Duration#ZERO}: no periodic refresh. */
+    public Duration mapRefreshInterval() { return mapRefreshInterval; }
+    public Duration deadNodeSkip() { return deadNodeSkip; }
+    public int readRepairConcurrency() { return readRepairConcurrency; }
 
     @Override
     public String toString() {
         return "ClientContext{" + host + ":" + dataPort + " control " + controlPort + ", connections=" + connections
             + ", requestTimeout=" + requestTimeout + ", connectTimeout=" + connectTimeout + ", maxInFlight="
             + maxInFlightPerConnection + ", useEpoll=" + useEpoll + ", eventLoopThreads=" + eventLoopThreads
-            + ", " + limits + "}";
+            + ", " + limits + (seeds.isEmpty() ? "" : ", seeds=" + seeds + ", retryDeadline=" + retryDeadline
+            + ", retryBackoff=" + retryBackoff + ".." + retryBackoffMax + ", mapRefreshInterval=" + mapRefreshInterval
+            + ", deadNodeSkip=" + deadNodeSkip + ", readRepairConcurrency=" + readRepairConcurrency) + "}";
     }
 
     public static final class Builder {
@@ -116,6 +238,13 @@ public final class ClientContext {
         private boolean useEpoll = true;
         private int eventLoopThreads = DEFAULT_EVENT_LOOP_THREADS;
         private ProtocolLimits limits = ProtocolLimits.DEFAULTS;
+        private List<String> seeds = List.of();
+        private Duration retryDeadline = DEFAULT_RETRY_DEADLINE;
+        private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+        private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
+        private Duration mapRefreshInterval = DEFAULT_MAP_REFRESH_INTERVAL;
+        private Duration deadNodeSkip = DEFAULT_DEAD_NODE_SKIP;
+        private int readRepairConcurrency = DEFAULT_READ_REPAIR_CONCURRENCY;
 
         /** Data-plane address; the control plane is on {@link #controlPort(int)}. */
         public Builder server(String host, int dataPort) { this.host = host; this.dataPort = dataPort; return this; }
@@ -127,6 +256,18 @@ public final class ClientContext {
         public Builder useEpoll(boolean v) { this.useEpoll = v; return this; }
         public Builder eventLoopThreads(int n) { this.eventLoopThreads = n; return this; }
         public Builder limits(ProtocolLimits l) { this.limits = l; return this; }
+        /** Cluster mode: control-plane addresses {@code host:port}. */
+        public Builder seeds(List<String> s) { this.seeds = s == null ? null : List.copyOf(s); return this; }
+        public Builder seeds(String... s) { return seeds(List.of(s)); }
+        public Builder retryDeadline(Duration d) { this.retryDeadline = d; return this; }
+        public Builder retryBackoff(Duration initial, Duration max) {
+            this.retryBackoff = initial;
+            this.retryBackoffMax = max;
+            return this;
+        }
+        public Builder mapRefreshInterval(Duration d) { this.mapRefreshInterval = d; return this; }
+        public Builder deadNodeSkip(Duration d) { this.deadNodeSkip = d; return this; }
+        public Builder readRepairConcurrency(int n) { this.readRepairConcurrency = n; return this; }
 
         public ClientContext build() {
             if (host == null || host.isBlank()) {
@@ -146,6 +287,25 @@ public final class ClientContext {
             if (limits == null) {
                 throw new IllegalArgumentException("limits must be set");
             }
+            if (seeds == null) {
+                throw new IllegalArgumentException(SEEDS_PROP + " must not be null");
+            }
+            for (String s : seeds) {
+                parseSeed(s);
+            }
+            requirePositive(RETRY_DEADLINE_MS_PROP, retryDeadline);
+            requirePositive(RETRY_BACKOFF_MS_PROP, retryBackoff);
+            requirePositive(RETRY_BACKOFF_MAX_MS_PROP, retryBackoffMax);
+            if (retryBackoffMax.compareTo(retryBackoff) < 0) {
+                throw new IllegalArgumentException(RETRY_BACKOFF_MAX_MS_PROP + " (" + retryBackoffMax.toMillis()
+                    + ") must be >= " + RETRY_BACKOFF_MS_PROP + " (" + retryBackoff.toMillis() + ")");
+            }
+            if (mapRefreshInterval == null || mapRefreshInterval.isNegative()) {
+                throw new IllegalArgumentException(MAP_REFRESH_INTERVAL_MS_PROP + " must be >= 0 (0 = off), got "
+                    + mapRefreshInterval);
+            }
+            requirePositive(DEAD_NODE_SKIP_MS_PROP, deadNodeSkip);
+            requireRange(READ_REPAIR_CONCURRENCY_PROP, readRepairConcurrency, 0, 1024);
             return new ClientContext(this);
         }
 

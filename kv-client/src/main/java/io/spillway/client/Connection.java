@@ -204,6 +204,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
     }
 
     @Override
+    public void onTopologyVersion(int requestId, long version) {
+        if (current != null) { // null once the request timed out mid-response
+            current.topologyVersion = version;
+        }
+    }
+
+    @Override
     public void onResponseEnd(OpCode op, int requestId) {
         if (op == OpCode.PING && !start(requestId, op, 0)) {
             return;

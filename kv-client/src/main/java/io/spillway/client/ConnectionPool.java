@@ -18,6 +18,7 @@ final class ConnectionPool {
     private final ClientContext context;
     private final Connection[] slots;
     private final ChannelFuture[] connects;
+    private boolean closed;
 
     ConnectionPool(Bootstrap bootstrap, ClientContext context) {
         this.bootstrap = bootstrap;
@@ -41,6 +42,13 @@ final class ConnectionPool {
         }
     }
 
+    /** Starts connecting every slot without waiting; failures show up in later acquires, which reconnect. */
+    synchronized void startLazily() {
+        for (int i = 0; i < slots.length; i++) {
+            connect(i);
+        }
+    }
+
     CompletableFuture<Connection> acquire() {
         return acquire(true);
     }
@@ -49,6 +57,10 @@ final class ConnectionPool {
         ChannelFuture waitFor = null;
         Throwable lastFailure = null;
         synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new KvClientException(ErrorCode.CONNECTION_LOST,
+                    "client to " + address() + " is closed"));
+            }
             Connection best = null;
             for (int i = 0; i < slots.length; i++) {
                 Connection c = slots[i];
@@ -118,6 +130,7 @@ final class ConnectionPool {
     void close() {
         List<ChannelFuture> closing = new ArrayList<>();
         synchronized (this) {
+            closed = true;
             for (Connection c : slots) {
                 if (c != null) {
                     closing.add(c.close());

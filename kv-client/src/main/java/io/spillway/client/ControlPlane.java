@@ -7,7 +7,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.spillway.control.v1.ControlGrpc;
+import io.spillway.cluster.PartitionMap;
+import io.spillway.cluster.PartitionMaps;
 import io.spillway.control.v1.NamespaceSpec;
+import io.spillway.control.v1.PartitionMapReply;
+import io.spillway.control.v1.PartitionMapRequest;
 import io.spillway.control.v1.RegisterNamespaceReply;
 import io.spillway.control.v1.RegisterNamespaceRequest;
 import io.spillway.key.BlockKey;
@@ -22,10 +26,52 @@ final class ControlPlane implements AutoCloseable {
     private final ControlGrpc.ControlStub stub;
     private final long timeoutMillis;
 
+    private final String address;
+
     ControlPlane(ClientContext context) {
-        this.channel = ManagedChannelBuilder.forAddress(context.host(), context.controlPort()).usePlaintext().build();
+        this(context.host(), context.controlPort(), context.requestTimeout().toMillis());
+    }
+
+    ControlPlane(String host, int port, long timeoutMillis) {
+        this.channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
         this.stub = ControlGrpc.newStub(channel);
-        this.timeoutMillis = context.requestTimeout().toMillis();
+        this.timeoutMillis = timeoutMillis;
+        this.address = host + ":" + port;
+    }
+
+    /** {@code host:port} of the node's control plane. */
+    String address() {
+        return address;
+    }
+
+    /** The node's partition map ({@code PartitionMap} rpc). */
+    CompletableFuture<PartitionMap> partitionMap(long knownVersion) {
+        CompletableFuture<PartitionMap> result = new CompletableFuture<>();
+        stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).partitionMap(
+            PartitionMapRequest.newBuilder().setKnownVersion(Math.max(0, knownVersion)).build(),
+            new StreamObserver<>() {
+                @Override
+                public void onNext(PartitionMapReply reply) {
+                    try {
+                        result.complete(PartitionMaps.fromProto(reply));
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(new KvClientException(ErrorCode.INTERNAL, "node " + address
+                            + " sent an inconsistent partition map: " + e.getMessage(), e));
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    result.completeExceptionally(translate(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    result.completeExceptionally(new KvClientException(ErrorCode.INTERNAL,
+                        "PartitionMap completed without a reply from " + address));
+                }
+            });
+        return result;
     }
 
     static NamespaceSpec toSpec(Namespace ns) {
@@ -37,8 +83,14 @@ final class ControlPlane implements AutoCloseable {
 
     /** Registers {@code namespace}; the node's answer must be the 16-byte id the client computes itself. */
     CompletableFuture<BlockKey> registerNamespace(Namespace namespace) {
+        return registerNamespace(namespace, 0);
+    }
+
+    /** Registers {@code namespace} with {@code replication} copies per block (0: the cluster's default). */
+    CompletableFuture<BlockKey> registerNamespace(Namespace namespace, int replication) {
         CompletableFuture<BlockKey> result = new CompletableFuture<>();
-        RegisterNamespaceRequest request = RegisterNamespaceRequest.newBuilder().setNamespace(toSpec(namespace)).build();
+        RegisterNamespaceRequest request = RegisterNamespaceRequest.newBuilder().setNamespace(toSpec(namespace))
+            .setReplication(replication).build();
         stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).registerNamespace(request,
             new StreamObserver<>() {
                 @Override

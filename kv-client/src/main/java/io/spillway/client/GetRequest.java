@@ -105,6 +105,6 @@ final class GetRequest extends PendingRequest<GetResult> {
 
     @Override
     GetResult result() {
-        return new GetResult(statuses, tiers, lengths);
+        return new GetResult(statuses, tiers, lengths, topologyVersion);
     }
 }

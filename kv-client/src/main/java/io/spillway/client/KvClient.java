@@ -26,8 +26,27 @@ public interface KvClient extends AutoCloseable {
         return NettyKvClient.connect(context);
     }
 
+    /**
+     * Opens a client for a cluster: fetches the partition map from {@link ClientContext#seeds()} and routes every
+     * block to its owners (docs/cluster-client.md).
+     */
+    static ClusterKvClient connectCluster(ClientContext context) {
+        return ClusterKvClient.connect(context);
+    }
+
     /** Registers the namespace with the node (idempotent) and returns its id, {@code namespace.id()}. */
     CompletableFuture<BlockKey> registerNamespace(Namespace namespace);
+
+    /**
+     * Registers the namespace with {@code replication} copies of each block ({@code 0}: the cluster's default,
+     * {@code spillway.cluster.replication}) and returns its id.
+     */
+    default CompletableFuture<BlockKey> registerNamespace(Namespace namespace, int replication) {
+        if (replication == 0) {
+            return registerNamespace(namespace);
+        }
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot set a replication factor");
+    }
 
     /**
      * Stores blocks {@code keys[i] -> blocks[i]} (each buffer's remaining bytes; positions are not moved).

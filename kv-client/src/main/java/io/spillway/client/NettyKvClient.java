@@ -30,18 +30,41 @@ final class NettyKvClient implements KvClient {
     private final ConnectionPool pool;
     private final ControlPlane control;
 
+    private final boolean ownsGroup;
+
     private NettyKvClient(ClientContext context) {
+        this(context, newGroup(context), true, new ControlPlane(context));
+    }
+
+    /**
+     * A client on a shared event-loop group (not closed with the client) and an optional control plane; the
+     * connections open lazily, on the first request ({@link ClusterKvClient} keeps one per member).
+     */
+    NettyKvClient(ClientContext context, EventLoopGroup group, boolean ownsGroup, ControlPlane control) {
         this.context = context;
-        boolean epoll = context.useEpoll() && Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), io);
+        this.group = group;
+        this.ownsGroup = ownsGroup;
+        boolean epoll = epoll(context);
         Bootstrap bootstrap = new Bootstrap().group(group)
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.RECVBUF_ALLOCATOR, BulkReads.allocator())
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis());
         this.pool = new ConnectionPool(bootstrap, context);
-        this.control = new ControlPlane(context);
+        this.control = control;
+        if (!ownsGroup) {
+            pool.startLazily();
+        }
+    }
+
+    private static boolean epoll(ClientContext context) {
+        return context.useEpoll() && Epoll.isAvailable();
+    }
+
+    /** The event-loop group a client with these settings runs on (epoll when available). */
+    static EventLoopGroup newGroup(ClientContext context) {
+        IoHandlerFactory io = epoll(context) ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), io);
     }
 
     static KvClient connect(ClientContext context) {
@@ -57,42 +80,80 @@ final class NettyKvClient implements KvClient {
 
     @Override
     public CompletableFuture<BlockKey> registerNamespace(Namespace namespace) {
+        if (control == null) {
+            throw new UnsupportedOperationException("this client has no control plane");
+        }
         return control.registerNamespace(namespace);
     }
 
     @Override
-    public CompletableFuture<PutResult> put(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks) {
-        checkBatch(keys, blocks, "blocks");
-        for (int i = 0; i < blocks.length; i++) {
-            if (blocks[i].remaining() > context.limits().maxBlockBytes()) {
-                return CompletableFuture.failedFuture(new KvClientException(ErrorCode.BLOCK_TOO_LARGE, "block " + i
-                    + " has " + blocks[i].remaining() + " bytes, over maxBlockBytes="
-                    + context.limits().maxBlockBytes()));
-            }
+    public CompletableFuture<BlockKey> registerNamespace(Namespace namespace, int replication) {
+        if (control == null) {
+            throw new UnsupportedOperationException("this client has no control plane");
         }
-        PutRequest request = new PutRequest(namespace, keys, blocks);
-        long body = io.spillway.protocol.BodyLayout.putBatchRequestBodyLength(keys.length, request.totalBytes());
-        if (body > context.limits().maxFrameBytes()) {
-            return CompletableFuture.failedFuture(new KvClientException(ErrorCode.FRAME_TOO_LARGE, "batch body of "
-                + body + " bytes over maxFrameBytes=" + context.limits().maxFrameBytes() + ": split it"));
-        }
-        return submit(request);
+        return control.registerNamespace(namespace, replication);
     }
 
     @Override
-    public CompletableFuture<GetResult> get(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
-        checkBatch(keys, destinations, "destinations");
+    public CompletableFuture<PutResult> put(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks) {
+        KvClientException bad = checkPut(context, keys, blocks);
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        return submit(new PutRequest(namespace, keys, blocks));
+    }
+
+    /**
+     * Checks a put batch against the limits: throws {@link IllegalArgumentException} for a malformed call, returns
+     * the failure for a batch the server would refuse, null when it is fine.
+     */
+    static KvClientException checkPut(ClientContext context, BlockKey[] keys, ByteBuffer[] blocks) {
+        checkBatch(context, keys, blocks, "blocks");
+        long total = 0;
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i].remaining() > context.limits().maxBlockBytes()) {
+                return new KvClientException(ErrorCode.BLOCK_TOO_LARGE, "block " + i + " has "
+                    + blocks[i].remaining() + " bytes, over maxBlockBytes=" + context.limits().maxBlockBytes());
+            }
+            total += blocks[i].remaining();
+        }
+        long body = io.spillway.protocol.BodyLayout.putBatchRequestBodyLength(keys.length, total);
+        if (body > context.limits().maxFrameBytes()) {
+            return new KvClientException(ErrorCode.FRAME_TOO_LARGE, "batch body of " + body
+                + " bytes over maxFrameBytes=" + context.limits().maxFrameBytes() + ": split it");
+        }
+        return null;
+    }
+
+    /** Checks a get batch; throws {@link IllegalArgumentException} for a malformed call. */
+    static void checkGet(ClientContext context, BlockKey[] keys, ByteBuffer[] destinations) {
+        checkBatch(context, keys, destinations, "destinations");
         for (int i = 0; i < destinations.length; i++) {
             if (destinations[i].isReadOnly()) {
                 throw new IllegalArgumentException("destinations[" + i + "] is read-only");
             }
         }
+    }
+
+    /** A put of blocks whose CRC32Cs are already known (a subset of a checked batch). */
+    CompletableFuture<PutResult> put(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks, int[] crcs) {
+        return submit(new PutRequest(namespace, keys, blocks, crcs));
+    }
+
+    /** A get of a subset of a checked batch. */
+    CompletableFuture<GetResult> getChecked(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
+        return submit(new GetRequest(namespace, keys, destinations));
+    }
+
+    @Override
+    public CompletableFuture<GetResult> get(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
+        checkGet(context, keys, destinations);
         return submit(new GetRequest(namespace, keys, destinations));
     }
 
     @Override
     public CompletableFuture<PrefixLookup> lookupPrefix(BlockKey namespace, BlockKey[] keys) {
-        checkBatch(keys, null, null);
+        checkBatch(context, keys, null, null);
         return submit(new LookupRequest(namespace, keys));
     }
 
@@ -108,7 +169,7 @@ final class NettyKvClient implements KvClient {
         });
     }
 
-    private void checkBatch(BlockKey[] keys, Object[] buffers, String what) {
+    static void checkBatch(ClientContext context, BlockKey[] keys, Object[] buffers, String what) {
         int max = context.limits().maxBlocksPerRequest();
         if (keys.length == 0 || keys.length > max) {
             throw new IllegalArgumentException("a batch holds 1 to " + max + " keys, got " + keys.length);
@@ -121,8 +182,12 @@ final class NettyKvClient implements KvClient {
     @Override
     public void close() {
         pool.close();
-        control.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (control != null) {
+            control.close();
+        }
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     @Override

@@ -17,6 +17,8 @@ abstract class PendingRequest<T> {
     final OpCode op;
     final CompletableFuture<T> future = new CompletableFuture<>();
     int requestId;
+    /** The response's topology trailer, or -1 when it had none. */
+    long topologyVersion = -1;
     ScheduledFuture<?> timeout;
 
     PendingRequest(OpCode op) {

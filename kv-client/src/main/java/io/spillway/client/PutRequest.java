@@ -25,18 +25,30 @@ final class PutRequest extends PendingRequest<PutResult> {
     private final ErrorCode[] statuses;
 
     PutRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks) {
+        this(namespace, keys, blocks, crcsOf(blocks));
+    }
+
+    /** A put whose CRC32Cs ({@code crcs[i]} of {@code blocks[i]}'s remaining bytes) the caller computed. */
+    PutRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks, int[] crcs) {
         super(OpCode.PUT_BATCH);
         this.namespace = namespace;
         this.keys = keys;
         this.blocks = blocks;
-        this.crcs = new int[keys.length];
+        this.crcs = crcs;
         long total = 0;
-        for (int i = 0; i < blocks.length; i++) {
-            crcs[i] = io.spillway.protocol.Crc32c.of(blocks[i]);
-            total += blocks[i].remaining();
+        for (ByteBuffer b : blocks) {
+            total += b.remaining();
         }
         this.totalBytes = total;
         this.statuses = new ErrorCode[keys.length];
+    }
+
+    static int[] crcsOf(ByteBuffer[] blocks) {
+        int[] crcs = new int[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            crcs[i] = io.spillway.protocol.Crc32c.of(blocks[i]);
+        }
+        return crcs;
     }
 
     long totalBytes() {
@@ -79,6 +91,6 @@ final class PutRequest extends PendingRequest<PutResult> {
 
     @Override
     PutResult result() {
-        return new PutResult(statuses);
+        return new PutResult(statuses, topologyVersion);
     }
 }

@@ -61,6 +61,11 @@ public class RecordingResponseListener implements ResponseListener {
     }
 
     @Override
+    public void onTopologyVersion(int requestId, long topologyVersion) {
+        events.add("topology id=" + requestId + " version=" + topologyVersion);
+    }
+
+    @Override
     public void onResponseEnd(OpCode op, int requestId) {
         events.add("end " + op + " id=" + requestId);
     }
