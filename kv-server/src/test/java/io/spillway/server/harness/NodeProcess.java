@@ -24,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeProcess {
     /** What {@code bin/spillway} passes every Spillway JVM that a plain kv-server needs. */
-    static final List<String> JVM_FLAGS = jvmFlags();
     static final String MAIN = "io.spillway.server.ServerMain";
     /** Packages Ignite 2.17 reflects into (DEPENDENCIES.md, the same list as {@code bin/spillway}). */
     private static final List<String> IGNITE_OPENS = List.of("java.base/jdk.internal.access",
@@ -36,6 +35,7 @@ public final class NodeProcess {
         "java.base/java.text", "java.management/com.sun.jmx.mbeanserver", "java.management/sun.management",
         "jdk.internal.jvmstat/sun.jvmstat.monitor", "jdk.management/com.sun.management.internal",
         "java.sql/java.sql", "java.desktop/java.awt.font");
+    static final List<String> JVM_FLAGS = jvmFlags();
     static final String READY_LINE = " ready: data=127.0.0.1:";
 
     private final String name;
