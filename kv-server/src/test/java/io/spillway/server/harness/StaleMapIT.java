@@ -33,7 +33,7 @@ class StaleMapIT {
     void aClientWithAMapTwoChangesOldReadsAndWritesCorrectly() throws Exception {
         try (NodeCluster cluster = NodeCluster.startClustered(2, Path.of("target", "it", "StaleMapIT"),
             ClusterSupport.args(1))) {
-            PartitionMap v1 = ClusterSupport.awaitMap(cluster.node(0), m -> m.nodes().size() == 2, "2 members");
+            ClusterSupport.awaitMap(cluster.node(0), m -> m.nodes().size() == 2, "2 members");
             ClientContext staleContext = ClientContext.builder().seeds(List.of("127.0.0.1:" + cluster.node(0)
                 .controlPort(), "127.0.0.1:" + cluster.node(1).controlPort())).mapRefreshInterval(Duration.ZERO)
                 .requestTimeout(Duration.ofSeconds(5)).build();
@@ -41,7 +41,8 @@ class StaleMapIT {
                 stale.registerNamespace(ClusterSupport.NAMESPACE, 1).join();
                 List<BlockKey> before = putAll(stale, 1, 200);
                 aSecondPutOfAKeyNeverReplacesItsValueOnAnyReplica(cluster, stale);
-                assertEquals(v1.topologyVersion(), stale.partitionMap().topologyVersion(), "the client holds v1");
+                PartitionMap v1 = stale.partitionMap(); // after the registrations, which bump the metadata epoch
+                assertEquals(2, v1.nodes().size());
 
                 NodeProcess joined = cluster.addNode();                            // change 1: a join
                 ClusterSupport.awaitMap(cluster.node(1), m -> m.node(joined.name()) != null, "the join");
