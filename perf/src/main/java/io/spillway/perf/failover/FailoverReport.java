@@ -7,10 +7,26 @@ import java.util.List;
  * times are seconds since the load started.
  */
 record FailoverReport(FailoverSettings settings, double twoNodeBlocksPerSec, double beforeKillBlocksPerSec,
-                      double killAt, double detectedAt, double recoveredAt, double afterRecoveryBlocksPerSec,
+                      double killAt, double detectedAt, double afterRecoveryBlocksPerSec,
                       long getsOkAroundKill, long getsFailedAroundKill, long putsFailedAroundKill,
                       long wrongBlocks, List<String> wrongExamples, long ackedBlocks,
                       long[] verifyAfterKill, long[] verifyAfterRejoin, double rejoinSeconds, double[] perSecond) {
+
+    FailoverReport withBaseline(double twoNodes) {
+        return new FailoverReport(settings, twoNodes, beforeKillBlocksPerSec, killAt, detectedAt,
+            afterRecoveryBlocksPerSec, getsOkAroundKill, getsFailedAroundKill, putsFailedAroundKill, wrongBlocks,
+            wrongExamples, ackedBlocks, verifyAfterKill, verifyAfterRejoin, rejoinSeconds, perSecond);
+    }
+
+    /** The end of the first whole second after detection at >= 90% of the two-node throughput; NaN when none. */
+    double recoveredAt() {
+        for (int sec = (int) Math.ceil(detectedAt); sec < perSecond.length; sec++) {
+            if (perSecond[sec] >= 0.9 * twoNodeBlocksPerSec) {
+                return sec + 1;
+            }
+        }
+        return Double.NaN;
+    }
 
     double getSuccessAroundKill() {
         long all = getsOkAroundKill + getsFailedAroundKill;
@@ -19,7 +35,8 @@ record FailoverReport(FailoverSettings settings, double twoNodeBlocksPerSec, dou
 
     /** Seconds from detection to the first second at >= 90% of two-node throughput; NaN when never. */
     double recoverySeconds() {
-        return Double.isNaN(recoveredAt) ? Double.NaN : Math.max(0, recoveredAt - detectedAt);
+        double at = recoveredAt();
+        return Double.isNaN(at) ? Double.NaN : Math.max(0, at - detectedAt);
     }
 
     double afterRecoveryRatio() {

@@ -24,6 +24,16 @@ record FailoverSettings(int nodes, int replication, int blockBytes, int batch, d
         }
     }
 
+    /**
+     * Blocks in each worker's key space: all workers together write half a node's CPU tier, so that with
+     * replication 2 on the two survivors (and in the two-node baseline) the working set stays in memory and the
+     * baseline and the recovered cluster serve the same state.
+     */
+    int keysPerWorker() {
+        long workingSet = io.spillway.config.Sizes.parse("cpu capacity", cpuCapacity) / 2;
+        return (int) Math.max(batch, workingSet / blockBytes / threads);
+    }
+
     /** The full run the acceptance asks for: a minute around the kill. */
     static FailoverSettings standard() {
         return new FailoverSettings(3, 2, 256 << 10, 4, 0.3, 4, 15, 5, 30, 30, "512m", 3_000, 42);

@@ -25,13 +25,22 @@ final class VerifyingLoad {
     private final int blockBytes;
     private final int batch;
     private final double putShare;
+    private final int keysPerWorker;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong wrong = new AtomicLong();
     private final List<String> wrongExamples = new ArrayList<>();
 
+    /**
+     * @param keysPerWorker each worker's key space: once every key has been put, puts go round again (a put of a
+     *                      key already stored is acknowledged without change), so the working set stays bounded
+     */
     VerifyingLoad(KvClient client, BlockKey namespace, int blockBytes, int batch, double putShare, int threads,
-                  long seed) {
+                  int keysPerWorker, long seed) {
+        if (keysPerWorker < batch) {
+            throw new IllegalArgumentException("keys per worker " + keysPerWorker + " below the batch " + batch);
+        }
+        this.keysPerWorker = keysPerWorker;
         this.client = client;
         this.namespace = namespace;
         this.blockBytes = blockBytes;
@@ -178,8 +187,10 @@ final class VerifyingLoad {
             BlockKey[] keys = new BlockKey[batch];
             int first = next;
             next += batch;
+            int[] seqs = new int[batch];
             for (int i = 0; i < batch; i++) {
-                keys[i] = key(first + i);
+                seqs[i] = (first + i) % keysPerWorker;
+                keys[i] = key(seqs[i]);
                 src[i].clear();
                 BlockBytes.fill(keys[i], src[i], blockBytes);
             }
@@ -188,7 +199,7 @@ final class VerifyingLoad {
                 long ok = 0;
                 for (int i = 0; i < batch; i++) {
                     if (r.statuses()[i] == ErrorCode.OK) {
-                        acked.set(first + i);
+                        acked.set(seqs[i]);
                         ok++;
                     }
                 }
@@ -205,7 +216,7 @@ final class VerifyingLoad {
         private void get(ByteBuffer[] dst) {
             BlockKey[] keys = new BlockKey[batch];
             for (int i = 0; i < batch; i++) {
-                int seq = random.nextInt(next);
+                int seq = random.nextInt(Math.min(next, keysPerWorker));
                 seq = acked.nextSetBit(seq);
                 if (seq < 0) {
                     seq = acked.nextSetBit(0);
