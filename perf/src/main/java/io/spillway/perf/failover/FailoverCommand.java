@@ -35,7 +35,8 @@ public final class FailoverCommand implements Callable<Integer> {
     @Option(names = "--baseline-seconds", defaultValue = "15",
         description = "two-node baseline (default: ${DEFAULT-VALUE})")
     int baselineSeconds;
-    @Option(names = "--warmup-seconds", defaultValue = "5", description = "warm-up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup-seconds", defaultValue = "20",
+        description = "warm-up, not measured: the JIT of four fresh JVMs (default: ${DEFAULT-VALUE})")
     int warmupSeconds;
     @Option(names = "--before-seconds", defaultValue = "30",
         description = "load before the kill (default: ${DEFAULT-VALUE})")

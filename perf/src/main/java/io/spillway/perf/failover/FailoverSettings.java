@@ -33,9 +33,4 @@ record FailoverSettings(int nodes, int replication, int blockBytes, int batch, d
         long workingSet = io.spillway.config.Sizes.parse("cpu capacity", cpuCapacity) / 2;
         return (int) Math.max(batch, workingSet / blockBytes / threads);
     }
-
-    /** The full run the acceptance asks for: a minute around the kill. */
-    static FailoverSettings standard() {
-        return new FailoverSettings(3, 2, 256 << 10, 4, 0.3, 4, 15, 5, 30, 30, "512m", 3_000, 42);
-    }
 }
