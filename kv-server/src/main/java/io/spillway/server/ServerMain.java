@@ -84,6 +84,21 @@ public final class ServerMain implements Callable<Integer> {
         return new CommandLine(new ServerMain(env)).execute(args);
     }
 
+    /**
+     * Spillway's own log records go to stderr through a handler of their own: the embedded Ignite reconfigures
+     * java.util.logging's root when it starts, which otherwise silences a cluster member's INFO and WARNING lines.
+     */
+    private static final java.util.logging.Logger SPILLWAY_LOG = ownHandler("io.spillway");
+
+    private static java.util.logging.Logger ownHandler(String name) {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(name);
+        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
+        handler.setLevel(java.util.logging.Level.ALL);
+        log.addHandler(handler);
+        log.setUseParentHandlers(false);
+        return log;
+    }
+
     /** The node's context from the file, the environment and these flags, in that order of precedence. */
     ServerContext context() {
         PropertySources sources = new PropertySources();

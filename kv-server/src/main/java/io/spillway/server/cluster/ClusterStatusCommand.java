@@ -38,7 +38,7 @@ public final class ClusterStatusCommand implements Callable<Integer> {
         this(System.out, System.err);
     }
 
-    ClusterStatusCommand(PrintStream out, PrintStream err) {
+    public ClusterStatusCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }

@@ -56,6 +56,7 @@ class GracefulLeaveIT {
                     }
                 }
                 assertTrue(servedByLeaving.size() > BLOCKS / 6, "the leaving node served " + servedByLeaving.size());
+                assertClusterStatusListsEveryMemberWithItsBlocks(cluster);
 
                 assertEquals(143, leaving.terminate(ClusterSupport.TIMEOUT), leaving.log());
                 ClusterSupport.awaitMap(cluster.node(0), m -> m.nodes().size() == 2, "the leave seen");
@@ -77,6 +78,28 @@ class GracefulLeaveIT {
                 assertTrue(kept >= 0.95, "kept " + kept + "; leaving node log:\n" + leaving.log());
             }
         }
+    }
+
+    /** {@code bin/spillway cluster status} against the real members: one line per node, up, with CPU blocks. */
+    private static void assertClusterStatusListsEveryMemberWithItsBlocks(NodeCluster cluster) {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        int code = new picocli.CommandLine(new io.spillway.server.cluster.ClusterStatusCommand(
+            new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8), System.err))
+            .execute("--seed", "127.0.0.1:" + cluster.node(2).controlPort());
+        String out = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertEquals(0, code, out);
+        int cpuBlocks = 0;
+        for (NodeProcess node : cluster.nodes()) {
+            String line = out.lines().filter(l -> l.startsWith(node.name() + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError(node.name() + " missing from\n" + out));
+            String[] cols = line.trim().split("\\s+");
+            assertEquals("up", cols[cols.length - 1], line);
+            assertEquals("127.0.0.1:" + node.dataPort(), cols[2], line);
+            assertTrue(Integer.parseInt(cols[3]) > 0, "owns primary partitions: " + line);
+            cpuBlocks += Integer.parseInt(cols[5]);
+        }
+        assertEquals(BLOCKS, cpuBlocks, "every block in some CPU tier, once (replication 1)\n" + out);
     }
 
     private static GetResult get(KvClient client, BlockKey k) {

@@ -52,6 +52,11 @@ public final class FailoverCommand implements Callable<Integer> {
     long failureDetectionMillis;
     @Option(names = "--seed", defaultValue = "42", description = "load seed (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--node-set", paramLabel = "KEY=VALUE",
+        description = "a spillway.* setting for every node (repeatable)")
+    java.util.List<String> nodeSettings = new java.util.ArrayList<>();
+    @Option(names = "--keep", description = "keep the run directory (node logs) even when every point passes")
+    boolean keep;
     @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
     Path json;
 
@@ -59,7 +64,7 @@ public final class FailoverCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         FailoverSettings settings = new FailoverSettings(nodes, replication,
             (int) Sizes.parse("--block-size", blockSize), batch, putShare, threads, baselineSeconds, warmupSeconds,
-            beforeSeconds, afterSeconds, cpuCapacity, failureDetectionMillis, seed);
+            beforeSeconds, afterSeconds, cpuCapacity, failureDetectionMillis, seed, nodeSettings);
         FailoverReport report;
         try (RunDir runDir = RunDir.create("spillway-failover-")) {
             try {
@@ -68,7 +73,7 @@ public final class FailoverCommand implements Callable<Integer> {
                 runDir.keep();
                 throw e;
             }
-            if (!report.passed()) {
+            if (keep || !report.passed()) {
                 runDir.keep();
             }
         }

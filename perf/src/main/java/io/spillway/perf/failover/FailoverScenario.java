@@ -40,9 +40,11 @@ final class FailoverScenario {
     }
 
     private List<String> nodeSettings() {
-        return List.of("spillway.cluster.replication=" + s.replication(),
+        List<String> all = new java.util.ArrayList<>(List.of("spillway.cluster.replication=" + s.replication(),
             "spillway.cluster.failureDetectionTimeoutMs=" + s.failureDetectionMillis(),
-            "spillway.server.ioThreads=1", "spillway.server.maxBlockBytes=" + Math.max(1 << 20, s.blockBytes()));
+            "spillway.server.ioThreads=1", "spillway.server.maxBlockBytes=" + Math.max(1 << 20, s.blockBytes())));
+        all.addAll(s.nodeSettings());
+        return all;
     }
 
     private KvClient connect(LocalCluster cluster) {
@@ -78,6 +80,9 @@ final class FailoverScenario {
                 log.printf("failover: survivors dropped it from the map at %.1f s%n", detectedAt);
                 sleepUntil(t, s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());
                 load.stop();
+                if (client instanceof io.spillway.client.ClusterKvClient cluster3) {
+                    log.printf("failover: client %s%n", cluster3.counters());
+                }
 
                 int kill = (int) killAt;
                 double before = mean(t, s.warmupSeconds(), kill);

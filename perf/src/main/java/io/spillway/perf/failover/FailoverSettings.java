@@ -6,8 +6,9 @@ package io.spillway.perf.failover;
  */
 record FailoverSettings(int nodes, int replication, int blockBytes, int batch, double putShare, int threads,
                         int baselineSeconds, int warmupSeconds, int beforeSeconds, int afterSeconds,
-                        String cpuCapacity, long failureDetectionMillis, long seed) {
+                        String cpuCapacity, long failureDetectionMillis, long seed, java.util.List<String> nodeSettings) {
     FailoverSettings {
+        nodeSettings = java.util.List.copyOf(nodeSettings);
         if (nodes < 3) {
             throw new IllegalArgumentException("a failover run needs at least 3 nodes, got " + nodes);
         }

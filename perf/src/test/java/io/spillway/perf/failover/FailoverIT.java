@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class FailoverIT {
     @Test
     void aKilledNodeCostsNoWrongBytesNoAcknowledgedBlockAndFewFailedGets() throws Exception {
-        FailoverSettings settings = new FailoverSettings(3, 2, 64 << 10, 4, 0.3, 2, 3, 2, 8, 12, "256m", 3_000, 7);
+        FailoverSettings settings = new FailoverSettings(3, 2, 64 << 10, 4, 0.3, 2, 3, 2, 8, 12, "256m", 3_000, 7, java.util.List.of());
         Path dir = Path.of("target", "it", "FailoverIT");
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         FailoverReport r = new FailoverScenario(settings, dir, new PrintStream(text, true, StandardCharsets.UTF_8))
