@@ -87,8 +87,10 @@ public final class ClusterStatusCommand implements Callable<Integer> {
     }
 
     void print(ClusterStatusReply reply, String seed) {
-        out.printf("cluster via %s: topology version %d, %d nodes, %d partitions, default replication %d%n", seed,
-            reply.getTopologyVersion(), reply.getNodesCount(), reply.getPartitions(), reply.getDefaultReplication());
+        long v = reply.getTopologyVersion();
+        out.printf("cluster via %s: map version %d (topology %d, metadata epoch %d), %d nodes, %d partitions,"
+            + " default replication %d%n", seed, v, v >>> 32, v & 0xFFFF_FFFFL, reply.getNodesCount(),
+            reply.getPartitions(), reply.getDefaultReplication());
         out.printf("%-22s %-10s %-21s %7s %7s %10s %10s %10s %10s  %s%n", "node", "zone", "data", "primary",
             "backup", "cpu blks", "cpu MiB", "nvme blks", "nvme MiB", "state");
         for (NodeStatus n : reply.getNodesList()) {

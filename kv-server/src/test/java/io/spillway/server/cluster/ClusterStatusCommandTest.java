@@ -26,7 +26,7 @@ class ClusterStatusCommandTest {
 
     @Test
     void printsEveryNodeWithZonePartitionsAndTierFigures() throws Exception {
-        ClusterStatusReply reply = ClusterStatusReply.newBuilder().setTopologyVersion(7).setPartitions(1024)
+        ClusterStatusReply reply = ClusterStatusReply.newBuilder().setTopologyVersion((7L << 32) | 2).setPartitions(1024)
             .setDefaultReplication(2)
             .addNodes(NodeStatus.newBuilder()
                 .setNode(PartitionMaps.toProto(new NodeInfo("node-a", "zone-1", "127.0.0.1", 7600, 7601, 7602)))
@@ -52,7 +52,8 @@ class ClusterStatusCommandTest {
                 "--timeout-ms", "2000");
             String text = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, code, text);
-            assertTrue(text.contains("topology version 7, 2 nodes, 1024 partitions, default replication 2"), text);
+            assertTrue(text.contains("map version 30064771074 (topology 7, metadata epoch 2), 2 nodes, 1024 partitions,"
+                + " default replication 2"), text);
             List<String> lines = text.lines().toList();
             assertTrue(lines.get(2).matches("node-a\\s+zone-1\\s+127.0.0.1:7600\\s+512\\s+512\\s+10\\s+20.0\\s+3"
                 + "\\s+6.0\\s+up"), lines.get(2));
