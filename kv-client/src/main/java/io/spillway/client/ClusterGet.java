@@ -168,19 +168,8 @@ final class ClusterGet {
             k[j] = keys[indices.get(j)];
             d[j] = destinations[indices.get(j)];
         }
-        CompletableFuture<GetResult> sent;
-        try {
-            sent = members.client(node).getChecked(namespace, k, d);
-        } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
-        }
-        sent.whenComplete((result, e) -> {
-            if (e == null) {
-                onReply(map, node, indices, result);
-            } else {
-                onFailure(node, indices, ClusterMembers.unwrap(e));
-            }
-        });
+        ClusterMembers.send(() -> members.client(node).getChecked(namespace, k, d), result -> onReply(map, node, indices, result),
+            cause -> onFailure(node, indices, cause));
     }
 
     private void onReply(PartitionMap map, NodeInfo node, List<Integer> indices, GetResult result) {

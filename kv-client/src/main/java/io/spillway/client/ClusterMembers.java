@@ -245,6 +245,27 @@ final class ClusterMembers implements AutoCloseable {
         return Set.copyOf(members.keySet());
     }
 
+    /**
+     * Sends one node's share of a cluster request: {@code onReply} with its result, or {@code onFailure} with the
+     * unwrapped cause, also when sending itself throws.
+     */
+    static <T> void send(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> request,
+                         java.util.function.Consumer<T> onReply, java.util.function.Consumer<Throwable> onFailure) {
+        java.util.concurrent.CompletableFuture<T> sent;
+        try {
+            sent = request.get();
+        } catch (RuntimeException e) {
+            sent = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((result, e) -> {
+            if (e == null) {
+                onReply.accept(result);
+            } else {
+                onFailure.accept(unwrap(e));
+            }
+        });
+    }
+
     static Throwable unwrap(Throwable e) {
         while ((e instanceof java.util.concurrent.CompletionException
             || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {

@@ -127,19 +127,8 @@ final class ClusterPut {
             b[j] = blocks[i];
             c[j] = crcs[i];
         }
-        CompletableFuture<PutResult> sent;
-        try {
-            sent = members.client(node).put(namespace, k, b, c);
-        } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
-        }
-        sent.whenComplete((result, e) -> {
-            if (e == null) {
-                onReply(map, node, indices, result);
-            } else {
-                onFailure(node, indices, ClusterMembers.unwrap(e));
-            }
-        });
+        ClusterMembers.send(() -> members.client(node).put(namespace, k, b, c), result -> onReply(map, node, indices, result),
+            cause -> onFailure(node, indices, cause));
     }
 
     private void onReply(PartitionMap map, NodeInfo node, List<Integer> indices, PutResult result) {

@@ -67,10 +67,14 @@ public final class NodeCluster implements AutoCloseable {
             nodes.add(new NodeProcess("node-" + i, base.resolve("node-" + i), freePort(taken), freePort(taken),
                 freePort(taken), args));
         }
-        NodeCluster cluster = new NodeCluster(nodes);
+        return startAll(new NodeCluster(nodes));
+    }
+
+    /** Starts every node of {@code cluster} and waits until each is ready; on any failure kills them all. */
+    private static NodeCluster startAll(NodeCluster cluster) throws InterruptedException {
         try {
-            nodes.forEach(NodeProcess::start);
-            for (NodeProcess node : nodes) {
+            cluster.nodes.forEach(NodeProcess::start);
+            for (NodeProcess node : cluster.nodes) {
                 node.awaitReady(READY_TIMEOUT);
             }
             return cluster;
@@ -101,16 +105,7 @@ public final class NodeCluster implements AutoCloseable {
         }
         NodeCluster cluster = new NodeCluster(nodes, base, args, taken, seeds);
         cluster.spare.addAll(ports.subList(n, ports.size()));
-        try {
-            nodes.forEach(NodeProcess::start);
-            for (NodeProcess node : nodes) {
-                node.awaitReady(READY_TIMEOUT);
-            }
-            return cluster;
-        } catch (RuntimeException | Error | InterruptedException e) {
-            cluster.close();
-            throw e;
-        }
+        return startAll(cluster);
     }
 
     private final List<int[]> spare = new ArrayList<>();
