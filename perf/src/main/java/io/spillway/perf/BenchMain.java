@@ -1,6 +1,6 @@
 package io.spillway.perf;
 
-import io.spillway.perf.failover.FailoverCommand;
+import io.spillway.perf.cluster.FailoverCommand;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;

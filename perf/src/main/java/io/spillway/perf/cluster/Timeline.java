@@ -1,5 +1,6 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Per-second counters of a load run, indexed by whole seconds since the run's start. */
@@ -54,5 +55,24 @@ final class Timeline {
             n += get(s, field);
         }
         return n;
+    }
+
+    /** Mean per second of {@code field} over seconds {@code [from, to)}; 0 for an empty range. */
+    double mean(int from, int to, int field) {
+        return to <= from ? 0 : sum(from, to, field) / (double) (to - from);
+    }
+
+    /** Seconds from the start to {@code nanos}. */
+    double secondsAt(long nanos) {
+        return (nanos - startNanos) / 1e9;
+    }
+
+    /** Sleeps until {@code second} seconds after the start. */
+    void sleepUntil(int second) throws InterruptedException {
+        long until = startNanos + second * 1_000_000_000L;
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
     }
 }

@@ -1,11 +1,22 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.spillway.client.ClientContext;
+import io.spillway.client.KvClient;
+import io.spillway.cluster.PartitionMap;
+import io.spillway.cluster.PartitionMaps;
+import io.spillway.control.v1.ControlGrpc;
+import io.spillway.control.v1.PartitionMapRequest;
 import io.spillway.perf.launch.FreePorts;
 import io.spillway.perf.launch.SpillwayServerProcess;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Spillway nodes as separate JVMs on 127.0.0.1 forming one Ignite cluster: each has a stable name
@@ -99,6 +110,52 @@ final class LocalCluster implements AutoCloseable {
 
     String controlAddress(int i) {
         return "127.0.0.1:" + nodes[i].controlPort();
+    }
+
+    /** Process id of node {@code i} as last started. */
+    long pid(int i) {
+        return nodes[i].process().pid();
+    }
+
+    /** A cluster client seeded with every node's control address. */
+    KvClient connect() {
+        return KvClient.connectCluster(ClientContext.builder().seeds(controlAddresses())
+            .requestTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** The partition map as node {@code i} serves it. */
+    PartitionMap map(int i) {
+        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", nodes[i].controlPort()).usePlaintext()
+            .build();
+        try {
+            return PartitionMaps.fromProto(ControlGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+                .partitionMap(PartitionMapRequest.getDefaultInstance()));
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** Polls node {@code i}'s map every 50 ms until {@code done} holds; fails after 60 s naming {@code what}. */
+    void awaitMap(int i, Predicate<PartitionMap> done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (done.test(map(i))) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the map at " + controlAddress(i) + " never showed " + what
+            + (last == null ? "" : " (last error: " + last + ")"));
+    }
+
+    /** Waits until node 0's map lists all {@link #size()} nodes. */
+    void awaitAllMembers() throws InterruptedException {
+        awaitMap(0, m -> m.nodes().size() == nodes.length, "all " + nodes.length + " members");
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;

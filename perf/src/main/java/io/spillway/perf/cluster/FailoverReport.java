@@ -1,4 +1,4 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
 import java.util.List;
 

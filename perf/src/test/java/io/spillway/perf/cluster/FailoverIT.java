@@ -1,4 +1,4 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

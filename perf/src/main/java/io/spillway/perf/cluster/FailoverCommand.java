@@ -1,4 +1,4 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
 import io.spillway.config.Sizes;
 import io.spillway.perf.RunDir;

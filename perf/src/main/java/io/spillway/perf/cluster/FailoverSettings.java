@@ -1,4 +1,4 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
 /**
  * The shape of a failover run: cluster size and replication, the load (block size, batch, put share, threads), and

@@ -1,22 +1,12 @@
-package io.spillway.perf.failover;
+package io.spillway.perf.cluster;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.spillway.client.ClientContext;
 import io.spillway.client.KvClient;
-import io.spillway.cluster.PartitionMap;
-import io.spillway.cluster.PartitionMaps;
-import io.spillway.control.v1.ControlGrpc;
-import io.spillway.control.v1.PartitionMapRequest;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
  * Issue 3's failover acceptance as one run on real processes: measure what two nodes deliver; start N nodes with
@@ -47,11 +37,6 @@ final class FailoverScenario {
         return all;
     }
 
-    private KvClient connect(LocalCluster cluster) {
-        return KvClient.connectCluster(ClientContext.builder().seeds(cluster.controlAddresses())
-            .requestTimeout(Duration.ofSeconds(5)).build());
-    }
-
     FailoverReport run() throws IOException, InterruptedException {
         FailoverReport withoutBaseline = failover();
         double twoNodes = baseline();
@@ -63,31 +48,31 @@ final class FailoverScenario {
     private FailoverReport failover() throws IOException, InterruptedException {
         try (LocalCluster cluster = LocalCluster.start(runDir.resolve("cluster"), s.nodes(), s.cpuCapacity(),
             nodeSettings())) {
-            awaitMap(cluster.controlAddress(0), m -> m.nodes().size() == s.nodes(), "all members");
-            try (KvClient client = connect(cluster)) {
+            cluster.awaitAllMembers();
+            try (KvClient client = cluster.connect()) {
                 BlockKey ns = client.registerNamespace(NAMESPACE, s.replication()).join();
                 VerifyingLoad load = new VerifyingLoad(client, ns, s.blockBytes(), s.batch(), s.putShare(),
                     s.threads(), s.keysPerWorker(), s.seed());
                 int total = s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds() + 2;
                 Timeline t = new Timeline(System.nanoTime(), total);
                 load.start(t);
-                sleepUntil(t, s.warmupSeconds() + s.beforeSeconds());
-                double killAt = seconds(t, System.nanoTime());
+                t.sleepUntil(s.warmupSeconds() + s.beforeSeconds());
+                double killAt = t.secondsAt(System.nanoTime());
                 log.printf("failover: SIGKILL %s at %.1f s (exit %d)%n", LocalCluster.name(VICTIM), killAt,
                     cluster.kill(VICTIM));
-                awaitMap(cluster.controlAddress(0), m -> m.node(LocalCluster.name(VICTIM)) == null, "the failure");
-                double detectedAt = seconds(t, System.nanoTime());
+                cluster.awaitMap(0, m -> m.node(LocalCluster.name(VICTIM)) == null, "the failure");
+                double detectedAt = t.secondsAt(System.nanoTime());
                 log.printf("failover: survivors dropped it from the map at %.1f s%n", detectedAt);
-                sleepUntil(t, s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());
+                t.sleepUntil(s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());
                 load.stop();
                 if (client instanceof io.spillway.client.ClusterKvClient cluster3) {
                     log.printf("failover: client %s%n", cluster3.counters());
                 }
 
                 int kill = (int) killAt;
-                double before = mean(t, s.warmupSeconds(), kill);
+                double before = t.mean(s.warmupSeconds(), kill, Timeline.OPS);
                 int end = s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds();
-                double afterRecovery = mean(t, Math.min(end - 1, (int) Math.ceil(detectedAt) + 10), end);
+                double afterRecovery = t.mean(Math.min(end - 1, (int) Math.ceil(detectedAt) + 10), end, Timeline.OPS);
                 int from = Math.max(s.warmupSeconds(), kill - 30);
                 int to = Math.min(end, kill + 30);
                 long acked = load.ackedBlocks();
@@ -97,7 +82,7 @@ final class FailoverScenario {
 
                 long restart = System.nanoTime();
                 cluster.startNode(VICTIM);
-                awaitMap(cluster.controlAddress(0), m -> m.node(LocalCluster.name(VICTIM)) != null, "the rejoin");
+                cluster.awaitMap(0, m -> m.node(LocalCluster.name(VICTIM)) != null, "the rejoin");
                 double rejoin = (System.nanoTime() - restart) / 1e9;
                 long[] afterRejoin = load.verifyAll();
                 log.printf("failover: %s rejoined in %.1f s; verified again: %d hits, %d misses, %d failed, %d wrong%n",
@@ -122,67 +107,20 @@ final class FailoverScenario {
     private double baseline() throws IOException, InterruptedException {
         try (LocalCluster two = LocalCluster.start(runDir.resolve("baseline"), s.nodes() - 1, s.cpuCapacity(),
             nodeSettings())) {
-            awaitMap(two.controlAddress(0), m -> m.nodes().size() == s.nodes() - 1, "the baseline members");
-            try (KvClient client = connect(two)) {
+            two.awaitAllMembers();
+            try (KvClient client = two.connect()) {
                 BlockKey ns = client.registerNamespace(NAMESPACE, s.replication()).join();
                 VerifyingLoad load = new VerifyingLoad(client, ns, s.blockBytes(), s.batch(), s.putShare(),
                     s.threads(), s.keysPerWorker(), s.seed() + 1);
                 Timeline t = new Timeline(System.nanoTime(), s.warmupSeconds() + s.baselineSeconds() + 2);
                 load.start(t);
-                sleepUntil(t, s.warmupSeconds() + s.baselineSeconds());
+                t.sleepUntil(s.warmupSeconds() + s.baselineSeconds());
                 load.stop();
                 if (load.wrongBlocks() != 0) {
                     throw new IllegalStateException("wrong bytes in the baseline: " + load.wrongExamples());
                 }
-                return mean(t, s.warmupSeconds(), s.warmupSeconds() + s.baselineSeconds());
+                return t.mean(s.warmupSeconds(), s.warmupSeconds() + s.baselineSeconds(), Timeline.OPS);
             }
         }
-    }
-
-    private static double mean(Timeline t, int from, int to) {
-        return to <= from ? 0 : t.sum(from, to, Timeline.OPS) / (double) (to - from);
-    }
-
-    private static double seconds(Timeline t, long nanos) {
-        return (nanos - t.startNanos()) / 1e9;
-    }
-
-    private static void sleepUntil(Timeline t, int second) throws InterruptedException {
-        long until = t.startNanos() + second * 1_000_000_000L;
-        long left;
-        while ((left = until - System.nanoTime()) > 0) {
-            Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        }
-    }
-
-    /** The partition map as the node at {@code address} serves it. */
-    static PartitionMap map(String address) {
-        int colon = address.lastIndexOf(':');
-        ManagedChannel ch = ManagedChannelBuilder.forAddress(address.substring(0, colon),
-            Integer.parseInt(address.substring(colon + 1))).usePlaintext().build();
-        try {
-            return PartitionMaps.fromProto(ControlGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
-                .partitionMap(PartitionMapRequest.getDefaultInstance()));
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    private static void awaitMap(String address, Predicate<PartitionMap> done, String what)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (done.test(map(address))) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("the map at " + address + " never showed " + what
-            + (last == null ? "" : " (last error: " + last + ")"));
     }
 }
