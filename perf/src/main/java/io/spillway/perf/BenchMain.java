@@ -1,6 +1,7 @@
 package io.spillway.perf;
 
 import io.spillway.perf.cluster.FailoverCommand;
+import io.spillway.perf.cluster.ScaleCommand;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
  * run), {@code jmh} (microbenchmarks) and {@code sim} (the CPU tier's eviction-policy simulator).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, FailoverCommand.class},
+    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, FailoverCommand.class,
+        ScaleCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {
