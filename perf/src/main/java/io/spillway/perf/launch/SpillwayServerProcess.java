@@ -1,6 +1,7 @@
 package io.spillway.perf.launch;
 
 import io.spillway.config.Sizes;
+import io.spillway.server.NodeJvmOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,7 +58,8 @@ public final class SpillwayServerProcess implements AutoCloseable {
             "--cpu-capacity", cpuCapacity,
             "--nvme-capacity", nvmeCapacity));
         args.addAll(extraArgs);
-        List<String> cmd = JavaCommand.of(MAIN_CLASS, withDirectMemory(jvmOptions, cpuCapacity), args, runDir);
+        List<String> cmd = JavaCommand.of(MAIN_CLASS, withNodeDefaults(withDirectMemory(jvmOptions, cpuCapacity)),
+            args, runDir);
         ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve(logName));
         SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2]);
         try {
@@ -71,6 +73,16 @@ public final class SpillwayServerProcess implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /** Adds what {@code bin/spillway server} would add on this machine (the JIT rule), unless the caller chose. */
+    static List<String> withNodeDefaults(List<String> jvmOptions) {
+        if (NodeJvmOptions.choosesJit(jvmOptions)) {
+            return jvmOptions;
+        }
+        List<String> out = new ArrayList<>(NodeJvmOptions.forThisMachine());
+        out.addAll(jvmOptions);
+        return out;
     }
 
     /**
