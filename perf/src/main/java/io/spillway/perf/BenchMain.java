@@ -1,6 +1,7 @@
 package io.spillway.perf;
 
 import io.spillway.perf.cluster.FailoverCommand;
+import io.spillway.perf.cluster.MapModelCommand;
 import io.spillway.perf.cluster.ScaleCommand;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseResult;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, FailoverCommand.class,
-        ScaleCommand.class},
+        ScaleCommand.class, MapModelCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {
