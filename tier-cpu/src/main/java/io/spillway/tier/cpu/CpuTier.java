@@ -42,6 +42,7 @@ public final class CpuTier implements BlockTier {
     private final OffHeapPool pool;
     private final DemotionQueue demotionQueue = new DemotionQueue();
     private final BlockIndex index;
+    private final GroupShares shares;
     private final DemotionAgent demotionAgent;
     private final AgentRunner runner;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -52,6 +53,7 @@ public final class CpuTier implements BlockTier {
         this.ctx = ctx;
         this.pool = new OffHeapPool(ctx.capacityBytes(), ctx.arenas(), ctx.chunkBytes());
         this.index = BlockIndex.create(ctx.evictionPolicy(), ctx.maxIndexBytes(), this::onEviction);
+        this.shares = ctx.groupOf() == null ? null : new GroupShares(ctx.groupOf());
         this.demotionAgent = ctx.nextTier() == null ? null : new DemotionAgent(demotionQueue, ctx.nextTier(),
             counters, this::release, ctx.errorHandler(), ctx.demotionBatchBlocks());
         this.runner = demotionAgent != null && ctx.threadingMode() == ThreadingMode.DEDICATED
@@ -111,8 +113,14 @@ public final class CpuTier implements BlockTier {
         if (length > ctx.maxBlockBytes()) {
             return BlockWriter.refused(ErrorCode.BLOCK_TOO_LARGE);
         }
-        if (index.touchIfPresent(key) || demotionQueue.contains(key)) {
+        if (index.touchIfPresent(key)) {
+            if (shares != null) {
+                shares.touched(namespace, key);
+            }
             return BlockWriter.present(); // blocks are immutable per key: keep the one stored
+        }
+        if (demotionQueue.contains(key)) {
+            return BlockWriter.present();
         }
         if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
             return BlockWriter.refused(backPressure());
@@ -150,12 +158,22 @@ public final class CpuTier implements BlockTier {
         }
         counters.bytes.addAndGet(block.length);
         counters.blocks.incrementAndGet();
+        if (shares != null) {
+            shares.adding(block);
+        }
         if (!index.putIfAbsent(block)) {
+            if (shares != null) {
+                shares.left(block);
+            }
             release(block); // lost a race with a put of the same key
             return ErrorCode.OK;
         }
         counter.increment();
+        if (shares != null) {
+            evictFromIndex(shares.overflow(block.namespace));
+        }
         if (closed && index.remove(block.key, block)) {
+            leftIndex(block);
             release(block); // close() may have swept the index before this insert
         }
         return ErrorCode.OK;
@@ -175,6 +193,9 @@ public final class CpuTier implements BlockTier {
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
         Block block = closed ? null : index.getAndTouch(key);
+        if (block != null && shares != null) {
+            shares.touched(namespace, key);
+        }
         if (block == null && !closed) {
             block = demotionQueue.get(key);
         }
@@ -213,6 +234,7 @@ public final class CpuTier implements BlockTier {
         boolean found = false;
         Block block = index.remove(key);
         if (block != null) {
+            leftIndex(block);
             release(block);
             found = true;
         }
@@ -287,8 +309,45 @@ public final class CpuTier implements BlockTier {
         index.cleanUp();
     }
 
+    /**
+     * Sets the most bytes the blocks of {@code group} (as the context's {@code groupOf} names namespaces' groups) may
+     * take in the index, {@link Long#MAX_VALUE} for no limit; the group's least recently used blocks over a lowered
+     * limit are evicted at once (demoted to the next tier, as any eviction). A put that takes a group over its limit
+     * evicts that group's own least recently used blocks, never another group's.
+     *
+     * @throws IllegalStateException when the tier was opened without {@code groupOf}
+     */
+    public void setGroupLimit(String group, long bytes) {
+        if (shares == null) {
+            throw new IllegalStateException("this CPU tier has no groups: open it with CpuTierContext.groupOf");
+        }
+        evictFromIndex(shares.limit(group, bytes));
+    }
+
+    /** Every group's share of the index now, by name; empty without {@code groupOf}. */
+    public java.util.Map<String, GroupUsage> groupUsage() {
+        return shares == null ? java.util.Map.of() : shares.usage();
+    }
+
+    /** Evicts blocks a group's limit named, each one that is still indexed (another path may have evicted it). */
+    private void evictFromIndex(List<Block> victims) {
+        for (Block v : victims) {
+            if (index.remove(v.key, v)) {
+                onEviction(v);
+            }
+        }
+    }
+
+    /** A block left the index by a remove (not an eviction): it leaves its group's share. */
+    private void leftIndex(Block block) {
+        if (shares != null) {
+            shares.left(block);
+        }
+    }
+
     /** The index's eviction listener: runs inside the index operation that evicts, so it never calls the index. */
     private void onEviction(Block block) {
+        leftIndex(block);
         counters.evictions.increment();
         if (demotionAgent == null || !demotionQueue.offer(block)) {
             release(block); // no next tier, or a copy of this key is already waiting
@@ -328,6 +387,7 @@ public final class CpuTier implements BlockTier {
         for (BlockKey key : index.keys()) {
             Block block = index.remove(key);
             if (block != null) {
+                leftIndex(block);
                 release(block);
             }
         }
@@ -337,6 +397,9 @@ public final class CpuTier implements BlockTier {
     private void flush(long deadline) {
         for (BlockKey key : index.keys()) {
             Block block = index.remove(key);
+            if (block != null) {
+                leftIndex(block);
+            }
             if (block != null && !demotionQueue.offer(block)) {
                 release(block);
             }

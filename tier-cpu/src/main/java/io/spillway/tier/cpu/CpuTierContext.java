@@ -1,9 +1,11 @@
 package io.spillway.tier.cpu;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.key.BlockKey;
 import io.spillway.tier.BlockTier;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The CPU tier's settings. Every setting has a property name ({@code spillway.cpu.*}) and a default; setters reject
@@ -71,6 +73,7 @@ public final class CpuTierContext {
     private final long closeTimeoutMillis;
     private final BlockTier nextTier;
     private final Consumer<Throwable> errorHandler;
+    private final Function<BlockKey, String> groupOf;
 
     private CpuTierContext(Builder b) {
         capacityBytes = b.capacityBytes;
@@ -88,6 +91,7 @@ public final class CpuTierContext {
         closeTimeoutMillis = b.closeTimeoutMillis;
         nextTier = b.nextTier;
         errorHandler = b.errorHandler;
+        groupOf = b.groupOf;
     }
 
     public static Builder builder() {
@@ -195,6 +199,11 @@ public final class CpuTierContext {
         return errorHandler;
     }
 
+    /** A namespace's group for {@link CpuTier#setGroupLimit} (a tenant, to the server), or {@code null}: no groups. */
+    public Function<BlockKey, String> groupOf() {
+        return groupOf;
+    }
+
     @Override
     public String toString() {
         return "CpuTierContext{capacityBytes=" + capacityBytes + ", maxBlockBytes=" + maxBlockBytes
@@ -228,6 +237,7 @@ public final class CpuTierContext {
         private long closeTimeoutMillis = CLOSE_TIMEOUT_MILLIS_DEFAULT;
         private BlockTier nextTier;
         private Consumer<Throwable> errorHandler = CpuTierContext::logError;
+        private Function<BlockKey, String> groupOf;
 
         private Builder() {
         }
@@ -347,6 +357,16 @@ public final class CpuTierContext {
         }
 
         /** Receives errors of the demotion agent and the next tier; the default logs them. */
+        /**
+         * Puts namespaces into groups whose share of the index can be limited ({@link CpuTier#setGroupLimit}): the
+         * function answers a namespace id's group, or null for none. It runs on every put and read of a block, so it
+         * must be cheap; without it the tier has no groups.
+         */
+        public Builder groupOf(Function<BlockKey, String> v) {
+            groupOf = v;
+            return this;
+        }
+
         public Builder errorHandler(Consumer<Throwable> v) {
             errorHandler = requireNonNull("errorHandler", "-", v);
             return this;

@@ -56,6 +56,14 @@ final class TierInvariants implements AfterEachCallback {
         assertTrue(tier.counters().bytes.get() >= 0 && tier.counters().blocks.get() >= 0, "gauges below 0");
         assertTrue(tier.counters().bytes.get() <= tier.allocatedBytes(),
             "held " + tier.counters().bytes.get() + " > allocated " + tier.allocatedBytes());
+        long grouped = 0;
+        for (var e : tier.groupUsage().entrySet()) {
+            GroupUsage u = e.getValue();
+            assertTrue(u.bytes() >= 0 && u.blocks() >= 0, "group " + e.getKey() + " below 0: " + u);
+            assertTrue(u.bytes() <= u.limitBytes(), "group " + e.getKey() + " over its limit: " + u);
+            grouped += u.bytes();
+        }
+        assertTrue(grouped <= tier.indexedWeight(), "groups hold " + grouped + " > indexed " + tier.indexedWeight());
     }
 
     /** After close, once the test has closed its handles and ended its writers: nothing held, nothing allocated. */
@@ -66,5 +74,6 @@ final class TierInvariants implements AfterEachCallback {
         assertEquals(0, tier.counters().blocks.get(), "blocks gauge after close");
         assertEquals(0, tier.allocatedBytes(), "allocated after close");
         assertEquals(0, tier.activeAllocations(), "allocations after close");
+        tier.groupUsage().forEach((g, u) -> assertEquals(0, u.blocks(), "group " + g + " after close: " + u));
     }
 }
