@@ -13,6 +13,11 @@ import io.spillway.control.v1.ClusterStatusRequest;
 import io.spillway.control.v1.ControlGrpc;
 import io.spillway.control.v1.HealthReply;
 import io.spillway.control.v1.HealthRequest;
+import io.spillway.control.v1.ListTenantsReply;
+import io.spillway.control.v1.ListTenantsRequest;
+import io.spillway.control.v1.SetTenantQuotaReply;
+import io.spillway.control.v1.SetTenantQuotaRequest;
+import io.spillway.control.v1.TenantInfo;
 import io.spillway.control.v1.ListNamespacesReply;
 import io.spillway.control.v1.ListNamespacesRequest;
 import io.spillway.control.v1.LookupPrefixReply;
@@ -53,15 +58,21 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final IntSupplier connections;
     private final Supplier<ClusterView> cluster;
     private final ClusterContext clusterSettings;
+    private final TenantQuotas tenants;
 
     ControlService(String nodeId, NamespaceRegistry namespaces, TierChain tiers, BooleanSupplier ready,
                    IntSupplier connections) {
-        this(nodeId, namespaces, tiers, ready, connections, () -> null, null);
+        this(nodeId, namespaces, tiers, ready, connections, () -> null, null, null);
     }
 
-    /** {@code cluster} gives the node's view (null until the node knows its ports); settings bound replication. */
+    /**
+     * {@code cluster} gives the node's view (null until the node knows its ports); settings bound replication;
+     * {@code tenants} (null: no tenant rpcs) holds the quotas.
+     */
     ControlService(String nodeId, NamespaceRegistry namespaces, TierChain tiers, BooleanSupplier ready,
-                   IntSupplier connections, Supplier<ClusterView> cluster, ClusterContext clusterSettings) {
+                   IntSupplier connections, Supplier<ClusterView> cluster, ClusterContext clusterSettings,
+                   TenantQuotas tenants) {
+        this.tenants = tenants;
         this.cluster = cluster;
         this.clusterSettings = clusterSettings;
         this.nodeId = nodeId;
@@ -242,6 +253,46 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         for (int t = 0; t < m.kinds().length; t++) {
             b.addTiers(TierPrefix.newBuilder().setTier(m.kinds()[t].name().toLowerCase(Locale.ROOT))
                 .setLongestRun(m.longestRun()[t]).setBlocksInPrefix(m.blocksInPrefix()[t]));
+        }
+        reply(out, b.build());
+    }
+
+    @Override
+    public void setTenantQuota(SetTenantQuotaRequest request, StreamObserver<SetTenantQuotaReply> out) {
+        if (tenants == null) {
+            out.onError(Status.UNIMPLEMENTED.withDescription("node " + nodeId + " keeps no tenant quotas")
+                .asRuntimeException());
+            return;
+        }
+        long bytes = request.getCpuBytes();
+        if (bytes < 0) { // uint64 above Long.MAX_VALUE
+            out.onError(Status.INVALID_ARGUMENT.withDescription("cpu_bytes " + Long.toUnsignedString(bytes)
+                + " is larger than any CPU tier").asRuntimeException());
+            return;
+        }
+        try {
+            tenants.set(request.getTenant(), bytes);
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (IllegalStateException e) {
+            out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        reply(out, SetTenantQuotaReply.newBuilder().setTenant(request.getTenant()).setCpuBytes(bytes)
+            .setNodeShareBytes(tenants.share(bytes)).build());
+    }
+
+    @Override
+    public void listTenants(ListTenantsRequest request, StreamObserver<ListTenantsReply> out) {
+        ListTenantsReply.Builder b = ListTenantsReply.newBuilder().setNodeId(nodeId);
+        if (tenants != null) {
+            for (TenantQuotas.Tenant t : tenants.tenants()) {
+                b.addTenants(TenantInfo.newBuilder().setTenant(t.name()).setCpuQuotaBytes(t.cpuQuotaBytes())
+                    .setNodeShareBytes(t.nodeShareBytes()).setCpuBytes(t.usage().bytes())
+                    .setCpuBlocks(t.usage().blocks()).setQuotaEvictions(t.usage().evictions())
+                    .setNamespaces(t.namespaces()));
+            }
         }
         reply(out, b.build());
     }

@@ -136,6 +136,15 @@ public final class NamespaceRegistry {
         return ns != null ? ns : fetch(id);
     }
 
+    /** The tenant of a registered namespace, or null for an unknown id; the data plane asks on every block. */
+    public String tenantOf(BlockKey id) {
+        Namespace ns = byId.get(id);
+        if (ns == null) {
+            ns = fetch(id);
+        }
+        return ns == null ? null : ns.tenant();
+    }
+
     /** The namespace's replication factor, {@code 0} when it uses the cluster's default (or is unknown). */
     public int replication(BlockKey id) {
         NamespaceStore s = store;

@@ -9,7 +9,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierCounters;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,7 +22,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The node's figures as Micrometer meters, scraped as Prometheus text from {@code /metrics}: per tier (bytes,
  * blocks, capacity, hits, misses, evictions, demotions, promotions, back-pressured, corrupt, ...), connections,
- * request latency per op (with a percentile histogram) and errors by code.
+ * request latency per op (with a percentile histogram), errors by code, and per tenant its CPU-tier bytes, this
+ * node's share of its quota and the evictions that kept it within the share.
  */
 public final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -29,6 +34,9 @@ public final class ServerMetrics {
     private final Counter readPauses;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private volatile TenantQuotas tenants;
+    private volatile Map<String, TenantQuotas.Tenant> tenantSnapshot = Map.of();
+    private final Set<String> tenantMeters = ConcurrentHashMap.newKeySet();
 
     public ServerMetrics() {
         Gauge.builder("spillway.connections.active", activeConnections, AtomicInteger::get)
@@ -140,7 +148,44 @@ public final class ServerMetrics {
     }
 
     /** Prometheus text exposition of every meter. */
+    /** Per-tenant meters, read from a snapshot taken at each scrape; a tenant's meters appear when it first does. */
+    public void bindTenants(TenantQuotas quotas) {
+        this.tenants = quotas;
+    }
+
+    private void refreshTenants() {
+        TenantQuotas t = tenants;
+        if (t == null) {
+            return;
+        }
+        Map<String, TenantQuotas.Tenant> snapshot = new HashMap<>();
+        for (TenantQuotas.Tenant x : t.tenants()) {
+            snapshot.put(x.name(), x);
+        }
+        tenantSnapshot = snapshot;
+        for (String name : snapshot.keySet()) {
+            if (tenantMeters.add(name)) {
+                Gauge.builder("spillway.tenant.cpu.bytes", () -> tenantFigure(name, x -> x.usage().bytes()))
+                    .tag("tenant", name).baseUnit("bytes").description("the tenant's blocks in this node's CPU tier")
+                    .register(registry);
+                Gauge.builder("spillway.tenant.cpu.share", () -> tenantFigure(name, TenantQuotas.Tenant::nodeShareBytes))
+                    .tag("tenant", name).baseUnit("bytes")
+                    .description("this node's share of the tenant's CPU quota (0: no quota)").register(registry);
+                FunctionCounter.builder("spillway.tenant.quota.evictions", this,
+                        m -> m.tenantFigure(name, x -> x.usage().evictions()))
+                    .tag("tenant", name).description("the tenant's blocks evicted to keep it within its share")
+                    .register(registry);
+            }
+        }
+    }
+
+    private double tenantFigure(String name, ToDoubleFunction<TenantQuotas.Tenant> f) {
+        TenantQuotas.Tenant t = tenantSnapshot.get(name);
+        return t == null ? 0 : f.applyAsDouble(t);
+    }
+
     public String scrape() {
+        refreshTenants();
         return registry.scrape();
     }
 

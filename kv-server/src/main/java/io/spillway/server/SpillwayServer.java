@@ -42,6 +42,7 @@ public final class SpillwayServer implements AutoCloseable {
     private final InFlight inFlight = new InFlight();
     private volatile State state = State.STARTING;
     private NamespaceRegistry namespaces;
+    private TenantQuotas tenants;
     private TierChain tiers;
     private ThreadPoolExecutor tierExecutor;
     private DataPlane dataPlane;
@@ -78,9 +79,13 @@ public final class SpillwayServer implements AutoCloseable {
         Files.createDirectories(context.dataDir());
         http = HttpEndpoint.start(context.bind(), context.httpPort(), metrics, this::ready);
         namespaces = NamespaceRegistry.open(context.dataDir());
-        tiers = context.tierFactory().open(context);
+        tiers = context.tierFactory().open(context, namespaces::tenantOf);
         metrics.bindTiers(tiers);
         metrics.bindNamespaces(namespaces);
+        FileTenantStore tenantFile = FileTenantStore.open(context.dataDir());
+        tenants = new TenantQuotas(namespaces, tiers.cpu() instanceof CpuTier c ? c : null, tenantFile,
+            this::cluster);
+        metrics.bindTenants(tenants);
         tierExecutor = new ThreadPoolExecutor(context.tierThreads(), context.tierThreads(), 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(context.tierQueueDepth()), new NamedThreads("spillway-tier"));
         ProtocolLimits limits = new ProtocolLimits(context.maxBlockBytes(), context.maxBlocksPerRequest(),
@@ -95,19 +100,23 @@ public final class SpillwayServer implements AutoCloseable {
         dataPlane = DataPlane.start(node);
         controlPlane = ControlPlane.start(context.bind(), context.controlPort(),
             new ControlService(context.nodeId(), namespaces, tiers, this::ready, metrics::activeConnections,
-                this::cluster, cc));
+                this::cluster, cc, tenants));
         String host = advertisedHost(cc);
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
         if (membership != null) {
             membership.join(self);
             namespaces.replicate(membership.namespaces());
+            membership.seedTenants(tenantFile.cpuQuotas());
+            tenants.replicate(membership.tenants());
+            membership.addListener(map -> tenants.apply());
             if (tiers.cpu() instanceof CpuTier cpu) {
                 handoff = new ClusterHandoff(self.id(), cpu::residents, cc.rebalance(), cc.handoffTimeoutMs())
                     .follow(membership);
             }
         } else {
             cluster = ClusterView.standalone(self, cc.partitions());
+            tenants.apply();
         }
         state = State.SERVING;
         controlPlane.serving(true);
@@ -162,6 +171,11 @@ public final class SpillwayServer implements AutoCloseable {
     /** True while the node serves requests (the {@code /ready} probe). */
     public boolean ready() {
         return state == State.SERVING;
+    }
+
+    /** Tenant quotas and this node's usage per tenant. */
+    public TenantQuotas tenants() {
+        return tenants;
     }
 
     public NamespaceRegistry namespaces() {

@@ -1,19 +1,13 @@
 package io.spillway.server.cluster;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.ManagedChannelBuilder;
 import io.spillway.control.v1.ClusterStatusReply;
 import io.spillway.control.v1.ClusterStatusRequest;
-import io.spillway.control.v1.ControlGrpc;
 import io.spillway.control.v1.NodeStatus;
 import io.spillway.control.v1.TierStats;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +15,7 @@ import picocli.CommandLine.Option;
  * {@code bin/spillway cluster status}: asks any member (the first seed that answers) for the cluster's membership
  * and prints nodes, zones, partitions owned, and blocks and bytes per tier per node.
  */
-@Command(name = "spillway cluster status", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Nodes, zones, partitions owned, blocks and bytes per tier per node, from any member.")
 public final class ClusterStatusCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "HOST:PORT", split = ",",
@@ -43,47 +37,17 @@ public final class ClusterStatusCommand implements Callable<Integer> {
         this.err = err;
     }
 
-    public static void main(String[] args) {
-        String[] rest = args;
-        if (args.length > 0 && args[0].equals("status")) {
-            rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        } else if (args.length == 0 || !args[0].startsWith("-")) {
-            System.err.println("usage: bin/spillway cluster status [--seed HOST:PORT] [--timeout-ms MS]");
-            System.exit(2);
-        }
-        System.exit(new CommandLine(new ClusterStatusCommand()).execute(rest));
-    }
-
     @Override
     public Integer call() {
-        List<String> failures = new ArrayList<>();
-        for (String seed : seeds) {
-            try {
-                print(fetch(seed), seed);
-                return 0;
-            } catch (StatusRuntimeException | IllegalArgumentException e) {
-                failures.add(seed + ": " + e.getMessage());
-            }
+        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(seeds, timeoutMillis,
+            stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
+        if (!a.answered()) {
+            err.println("spillway cluster status: no seed answered");
+            a.failures().forEach(f -> err.println("  " + f));
+            return 1;
         }
-        err.println("spillway cluster status: no seed answered");
-        failures.forEach(f -> err.println("  " + f));
-        return 1;
-    }
-
-    private ClusterStatusReply fetch(String seed) {
-        int colon = seed.lastIndexOf(':');
-        if (colon <= 0 || colon == seed.length() - 1) {
-            throw new IllegalArgumentException("seed must be HOST:PORT, got '" + seed + "'");
-        }
-        int port = Integer.parseInt(seed.substring(colon + 1));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(seed.substring(0, colon), port).usePlaintext()
-            .build();
-        try {
-            return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
-                .clusterStatus(ClusterStatusRequest.getDefaultInstance());
-        } finally {
-            channel.shutdownNow();
-        }
+        print(a.value(), a.seed());
+        return 0;
     }
 
     void print(ClusterStatusReply reply, String seed) {

@@ -59,6 +59,7 @@ public final class IgniteMembership implements ClusterView {
     private volatile boolean closed;
     private Ignite ignite;
     private IgniteNamespaceStore namespaces;
+    private IgniteTenantStore tenants;
     private QueryCursor<?> metadataQuery;
     private long topologyVersion = -1;
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
@@ -91,8 +92,8 @@ public final class IgniteMembership implements ClusterView {
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
         q.setLocalListener(events -> {
             for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
-                if (e.getValue() == null) {
-                    metadata.remove(e.getKey());
+                if (e.getEventType() == javax.cache.event.EventType.REMOVED || e.getValue() == null) {
+                    metadata.remove(e.getKey()); // a removal's event carries the old value
                 } else {
                     metadata.put(e.getKey(), e.getValue());
                 }
@@ -100,6 +101,7 @@ public final class IgniteMembership implements ClusterView {
             submit(this::publish);
         });
         metadataQuery = cache.query(q);
+        tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit);
         for (Cache.Entry<String, String> e : local(cache)) {
             metadata.putIfAbsent(e.getKey(), e.getValue());
         }
@@ -116,6 +118,20 @@ public final class IgniteMembership implements ClusterView {
             throw new IllegalStateException("not joined yet");
         }
         return namespaces;
+    }
+
+    /** The replicated tenant quotas (available once joined). */
+    public TenantStore tenants() {
+        if (tenants == null) {
+            throw new IllegalStateException("not joined yet");
+        }
+        return tenants;
+    }
+
+    /** Seeds the replicated quotas with {@code known} (a joining node's file); the cluster's entries win. */
+    public void seedTenants(java.util.Map<String, Long> known) {
+        tenants();
+        known.forEach(tenants::seed);
     }
 
     @Override
@@ -227,6 +243,9 @@ public final class IgniteMembership implements ClusterView {
         closed = true;
         if (metadataQuery != null) {
             metadataQuery.close();
+        }
+        if (tenants != null) {
+            tenants.close();
         }
         if (ignite != null) {
             Ignition.stop(ignite.name(), true);

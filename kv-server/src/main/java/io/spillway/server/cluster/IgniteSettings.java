@@ -32,6 +32,7 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
  */
 final class IgniteSettings {
     static final String NAMESPACE_CACHE = "spillway-namespaces";
+    static final String TENANT_CACHE = "spillway-tenants";
     static final String ATTR_NODE = "spillway.node";
     static final String ATTR_HOST = "spillway.host";
     static final String ATTR_DATA_PORT = "spillway.dataPort";
@@ -53,10 +54,8 @@ final class IgniteSettings {
                 .setPersistenceEnabled(false).setInitialSize(16 * MIB).setMaxSize(64 * MIB))
             .setSystemDataRegionConfiguration(new SystemDataRegionConfiguration().setInitialSize(16 * MIB)
                 .setMaxSize(32 * MIB));
-        CacheConfiguration<String, String> namespaces = new CacheConfiguration<String, String>(NAMESPACE_CACHE)
-            .setCacheMode(CacheMode.REPLICATED).setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
-            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
-            .setRebalanceMode(CacheRebalanceMode.SYNC);
+        CacheConfiguration<String, String> namespaces = metadataCache(NAMESPACE_CACHE);
+        CacheConfiguration<String, String> tenants = metadataCache(TENANT_CACHE);
         Logger jul = Logger.getLogger("org.apache.ignite");
         if (jul.getLevel() == null) {
             jul.setLevel(Level.WARNING);
@@ -78,7 +77,7 @@ final class IgniteSettings {
             .setDiscoverySpi(discovery)
             .setCommunicationSpi(communication)
             .setDataStorageConfiguration(storage)
-            .setCacheConfiguration(namespaces)
+            .setCacheConfiguration(namespaces, tenants)
             .setIncludeEventTypes(IgniteMembership.TOPOLOGY_EVENTS)
             .setLocalEventListeners(Map.of(onTopology, IgniteMembership.TOPOLOGY_EVENTS))
             .setPublicThreadPoolSize(2).setSystemThreadPoolSize(2).setStripedPoolSize(2)
@@ -116,6 +115,14 @@ final class IgniteSettings {
     }
 
     /** The member as the map lists it, from its attributes; null for nodes that are not Spillway servers. */
+    /** A small metadata cache on every member: replicated, transactional, written synchronously everywhere. */
+    private static CacheConfiguration<String, String> metadataCache(String name) {
+        return new CacheConfiguration<String, String>(name)
+            .setCacheMode(CacheMode.REPLICATED).setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
+            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+            .setRebalanceMode(CacheRebalanceMode.SYNC);
+    }
+
     static NodeInfo nodeInfo(ClusterNode n) {
         if (n.isClient() || n.attribute(ATTR_NODE) == null) {
             return null;
