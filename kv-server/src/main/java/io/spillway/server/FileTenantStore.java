@@ -1,14 +1,7 @@
 package io.spillway.server;
 
 import io.spillway.server.cluster.TenantStore;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,20 +26,13 @@ final class FileTenantStore implements TenantStore {
 
     static FileTenantStore open(Path dataDir) {
         FileTenantStore s = new FileTenantStore(dataDir.resolve(FILE));
-        if (Files.exists(s.file)) {
-            Properties p = new Properties();
-            try (Reader in = Files.newBufferedReader(s.file, StandardCharsets.UTF_8)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read tenant quotas from " + s.file, e);
-            }
-            for (String tenant : p.stringPropertyNames()) {
-                String v = p.getProperty(tenant);
-                try {
-                    s.quotas.put(tenant, Long.parseLong(v.trim()));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("bad quota '" + v + "' for tenant " + tenant + " in " + s.file);
-                }
+        Properties p = PropertiesFile.load(s.file, "tenant quotas");
+        for (String tenant : p.stringPropertyNames()) {
+            String v = p.getProperty(tenant);
+            try {
+                s.quotas.put(tenant, Long.parseLong(v.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad quota '" + v + "' for tenant " + tenant + " in " + s.file);
             }
         }
         return s;
@@ -84,15 +70,7 @@ final class FileTenantStore implements TenantStore {
     private void persist() {
         Properties p = new Properties();
         quotas.forEach((t, b) -> p.setProperty(t, Long.toString(b)));
-        try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(FILE + ".tmp");
-            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(out, "Spillway tenant quotas: <tenant>=<CPU-tier bytes, cluster-wide>");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot persist tenant quotas to " + file, e);
-        }
+        PropertiesFile.store(file, p, "Spillway tenant quotas: <tenant>=<CPU-tier bytes, cluster-wide>",
+            "tenant quotas");
     }
 }

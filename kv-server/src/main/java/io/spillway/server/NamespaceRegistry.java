@@ -3,14 +3,7 @@ package io.spillway.server;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.server.cluster.NamespaceStore;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -42,21 +35,14 @@ public final class NamespaceRegistry {
     /** Loads the registry persisted under {@code dataDir} (empty when there is none yet). */
     public static NamespaceRegistry open(Path dataDir) {
         NamespaceRegistry r = new NamespaceRegistry(dataDir.resolve(FILE));
-        if (Files.exists(r.file)) {
-            Properties p = new Properties();
-            try (Reader in = Files.newBufferedReader(r.file, StandardCharsets.UTF_8)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read namespaces from " + r.file, e);
-            }
-            for (String name : p.stringPropertyNames()) {
-                if (name.endsWith(".modelId")) {
-                    String hex = name.substring(0, name.length() - ".modelId".length());
-                    r.byId.put(BlockKey.fromHex(hex), NamespaceCodec.read(p, hex));
-                    String factor = p.getProperty(hex + ".replication");
-                    if (factor != null) {
-                        r.replication.put(BlockKey.fromHex(hex), Integer.parseInt(factor));
-                    }
+        Properties p = PropertiesFile.load(r.file, "namespaces");
+        for (String name : p.stringPropertyNames()) {
+            if (name.endsWith(".modelId")) {
+                String hex = name.substring(0, name.length() - ".modelId".length());
+                r.byId.put(BlockKey.fromHex(hex), NamespaceCodec.read(p, hex));
+                String factor = p.getProperty(hex + ".replication");
+                if (factor != null) {
+                    r.replication.put(BlockKey.fromHex(hex), Integer.parseInt(factor));
                 }
             }
         }
@@ -212,15 +198,6 @@ public final class NamespaceRegistry {
         Properties p = new Properties();
         byId.forEach((id, ns) -> NamespaceCodec.write(p, id.toHex(), ns));
         replication.forEach((id, r) -> p.setProperty(id.toHex() + ".replication", String.valueOf(r)));
-        try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(FILE + ".tmp");
-            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(out, "Spillway registered namespaces: <id>.<field>=<value>");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot persist namespaces to " + file, e);
-        }
+        PropertiesFile.store(file, p, "Spillway registered namespaces: <id>.<field>=<value>", "namespaces");
     }
 }

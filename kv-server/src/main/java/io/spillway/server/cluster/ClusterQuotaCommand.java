@@ -4,10 +4,9 @@ import io.spillway.config.Sizes;
 import io.spillway.control.v1.SetTenantQuotaReply;
 import io.spillway.control.v1.SetTenantQuotaRequest;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,12 +23,8 @@ public final class ClusterQuotaCommand implements Callable<Integer> {
         description = "most bytes of the tenant's blocks in all CPU tiers together, e.g. 64g; 0 = no quota")
     String cpu;
 
-    @Option(names = "--seed", paramLabel = "HOST:PORT", split = ",",
-        description = "control-plane address of any member (repeatable; default 127.0.0.1:7601)")
-    List<String> seeds = new ArrayList<>(List.of("127.0.0.1:7601"));
-
-    @Option(names = "--timeout-ms", paramLabel = "MS", description = "deadline per seed (default 5000)")
-    long timeoutMillis = 5_000;
+    @Mixin
+    SeedOptions target = new SeedOptions();
 
     private final PrintStream out;
     private final PrintStream err;
@@ -52,7 +47,7 @@ public final class ClusterQuotaCommand implements Callable<Integer> {
             err.println("spillway cluster quota: " + e.getMessage());
             return 2;
         }
-        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(seeds, timeoutMillis,
+        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(target.seeds, target.timeoutMillis,
             stub -> stub.setTenantQuota(SetTenantQuotaRequest.newBuilder().setTenant(tenant).setCpuBytes(bytes)
                 .build()));
         if (!a.answered()) {

@@ -5,11 +5,9 @@ import io.spillway.control.v1.ClusterStatusRequest;
 import io.spillway.control.v1.NodeStatus;
 import io.spillway.control.v1.TierStats;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bin/spillway cluster status}: asks any member (the first seed that answers) for the cluster's membership
@@ -18,12 +16,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Nodes, zones, partitions owned, blocks and bytes per tier per node, from any member.")
 public final class ClusterStatusCommand implements Callable<Integer> {
-    @Option(names = "--seed", paramLabel = "HOST:PORT", split = ",",
-        description = "control-plane address of any member (repeatable; default 127.0.0.1:7601)")
-    List<String> seeds = new ArrayList<>(List.of("127.0.0.1:7601"));
-
-    @Option(names = "--timeout-ms", paramLabel = "MS", description = "deadline per seed (default 5000)")
-    long timeoutMillis = 5_000;
+    @Mixin
+    SeedOptions target = new SeedOptions();
 
     private final PrintStream out;
     private final PrintStream err;
@@ -39,7 +33,7 @@ public final class ClusterStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(seeds, timeoutMillis,
+        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(target.seeds, target.timeoutMillis,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!a.answered()) {
             err.println("spillway cluster status: no seed answered");

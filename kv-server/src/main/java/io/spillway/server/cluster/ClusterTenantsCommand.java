@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bin/spillway cluster tenants}: every tenant with its quota and its use of the CPU tiers, summed over the
@@ -23,12 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "tenants", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Tenants: cluster-wide CPU quota, per-node share, CPU-tier bytes and blocks, quota evictions.")
 public final class ClusterTenantsCommand implements Callable<Integer> {
-    @Option(names = "--seed", paramLabel = "HOST:PORT", split = ",",
-        description = "control-plane address of any member (repeatable; default 127.0.0.1:7601)")
-    List<String> seeds = new ArrayList<>(List.of("127.0.0.1:7601"));
-
-    @Option(names = "--timeout-ms", paramLabel = "MS", description = "deadline per call (default 5000)")
-    long timeoutMillis = 5_000;
+    @Mixin
+    SeedOptions target = new SeedOptions();
 
     private final PrintStream out;
     private final PrintStream err;
@@ -54,7 +50,7 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(seeds, timeoutMillis,
+        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(target.seeds, target.timeoutMillis,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!status.answered()) {
             err.println("spillway cluster tenants: no seed answered");
@@ -68,7 +64,7 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
             String address = n.getNode().getHost() + ":" + n.getNode().getControlPort();
             ListTenantsReply reply;
             try {
-                reply = ControlCalls.call(address, timeoutMillis,
+                reply = ControlCalls.call(address, target.timeoutMillis,
                     stub -> stub.listTenants(ListTenantsRequest.getDefaultInstance()));
             } catch (StatusRuntimeException | IllegalArgumentException e) {
                 missing.add(n.getNode().getId() + " (" + address + "): " + e.getMessage());

@@ -1,15 +1,11 @@
 package io.spillway.perf.cluster;
 
-import io.spillway.config.Sizes;
-import io.spillway.perf.RunDir;
 import io.spillway.perf.report.JsonWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,18 +16,12 @@ import picocli.CommandLine.Option;
     description = {"N nodes, replication r, verifying mixed load, SIGKILL of one node, restart and rejoin.",
         "Reports wrong bytes, lost blocks, get success around the kill, recovery time against two nodes."})
 public final class FailoverCommand implements Callable<Integer> {
+    @Mixin
+    ClusterLoadOptions load;
     @Option(names = "--nodes", defaultValue = "3", description = "cluster size (default: ${DEFAULT-VALUE})")
     int nodes;
     @Option(names = "--replication", defaultValue = "2", description = "copies per block (default: ${DEFAULT-VALUE})")
     int replication;
-    @Option(names = "--block-size", defaultValue = "256k", description = "block size (default: ${DEFAULT-VALUE})")
-    String blockSize;
-    @Option(names = "--batch", defaultValue = "4", description = "blocks per request (default: ${DEFAULT-VALUE})")
-    int batch;
-    @Option(names = "--put-share", defaultValue = "0.3", description = "share of puts (default: ${DEFAULT-VALUE})")
-    double putShare;
-    @Option(names = "--threads", defaultValue = "4", description = "load threads (default: ${DEFAULT-VALUE})")
-    int threads;
     @Option(names = "--baseline-seconds", defaultValue = "15",
         description = "two-node baseline (default: ${DEFAULT-VALUE})")
     int baselineSeconds;
@@ -44,45 +34,17 @@ public final class FailoverCommand implements Callable<Integer> {
     @Option(names = "--after-seconds", defaultValue = "30",
         description = "load after the kill (default: ${DEFAULT-VALUE})")
     int afterSeconds;
-    @Option(names = "--cpu-capacity", defaultValue = "512m",
-        description = "CPU tier per node (default: ${DEFAULT-VALUE})")
-    String cpuCapacity;
     @Option(names = "--failure-detection-ms", defaultValue = "3000",
         description = "Ignite failure detection timeout (default: ${DEFAULT-VALUE})")
     long failureDetectionMillis;
-    @Option(names = "--seed", defaultValue = "42", description = "load seed (default: ${DEFAULT-VALUE})")
-    long seed;
-    @Option(names = "--node-set", paramLabel = "KEY=VALUE",
-        description = "a spillway.* setting for every node (repeatable)")
-    java.util.List<String> nodeSettings = new java.util.ArrayList<>();
-    @Option(names = "--keep", description = "keep the run directory (node logs) even when every point passes")
-    boolean keep;
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
-    Path json;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        FailoverSettings settings = new FailoverSettings(nodes, replication,
-            (int) Sizes.parse("--block-size", blockSize), batch, putShare, threads, baselineSeconds, warmupSeconds,
-            beforeSeconds, afterSeconds, cpuCapacity, failureDetectionMillis, seed, nodeSettings);
-        FailoverReport report;
-        try (RunDir runDir = RunDir.create("spillway-failover-")) {
-            try {
-                report = new FailoverScenario(settings, runDir.path(), System.err).run();
-            } catch (IOException | RuntimeException e) {
-                runDir.keep();
-                throw e;
-            }
-            if (keep || !report.passed()) {
-                runDir.keep();
-            }
-        }
-        print(report, System.out);
-        if (json != null) {
-            Files.writeString(json, toJson(report), StandardCharsets.UTF_8);
-            System.out.println("wrote " + json);
-        }
-        return report.passed() ? 0 : 1;
+        FailoverSettings settings = new FailoverSettings(nodes, replication, load.blockBytes(), load.batch,
+            load.putShare, load.threads, baselineSeconds, warmupSeconds, beforeSeconds, afterSeconds,
+            load.cpuCapacity, failureDetectionMillis, load.seed, load.nodeSettings);
+        return load.run("spillway-failover-", dir -> new FailoverScenario(settings, dir, System.err).run(),
+            FailoverReport::passed, FailoverCommand::print, FailoverCommand::toJson);
     }
 
     static void print(FailoverReport r, PrintStream out) {

@@ -1,16 +1,12 @@
 package io.spillway.perf.cluster;
 
-import io.spillway.config.Sizes;
-import io.spillway.perf.RunDir;
 import io.spillway.perf.report.JsonWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,20 +18,14 @@ import picocli.CommandLine.Option;
     description = {"Aggregate throughput of 1, 2, 3 ... real nodes under one verifying mixed load, interleaved.",
         "Prints blocks/s and GB/s per size, the ratio to the first size, and the cores client and nodes used."})
 public final class ScaleCommand implements Callable<Integer> {
+    @Mixin
+    ClusterLoadOptions load;
     @Option(names = "--nodes", split = ",", defaultValue = "1,2,3",
         description = "cluster sizes, the first is the baseline (default: ${DEFAULT-VALUE})")
     List<Integer> nodes;
     @Option(names = "--replication", defaultValue = "1",
         description = "copies per block, capped at each size (default: ${DEFAULT-VALUE})")
     int replication;
-    @Option(names = "--block-size", defaultValue = "256k", description = "block size (default: ${DEFAULT-VALUE})")
-    String blockSize;
-    @Option(names = "--batch", defaultValue = "4", description = "blocks per request (default: ${DEFAULT-VALUE})")
-    int batch;
-    @Option(names = "--put-share", defaultValue = "0.3", description = "share of puts (default: ${DEFAULT-VALUE})")
-    double putShare;
-    @Option(names = "--threads", defaultValue = "4", description = "load threads (default: ${DEFAULT-VALUE})")
-    int threads;
     @Option(names = "--warmup-seconds", defaultValue = "10",
         description = "warm-up per cluster, not measured (default: ${DEFAULT-VALUE})")
     int warmupSeconds;
@@ -45,41 +35,13 @@ public final class ScaleCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3",
         description = "measured windows per cluster, interleaved (default: ${DEFAULT-VALUE})")
     int rounds;
-    @Option(names = "--cpu-capacity", defaultValue = "512m",
-        description = "CPU tier per node (default: ${DEFAULT-VALUE})")
-    String cpuCapacity;
-    @Option(names = "--seed", defaultValue = "42", description = "load seed (default: ${DEFAULT-VALUE})")
-    long seed;
-    @Option(names = "--node-set", paramLabel = "KEY=VALUE",
-        description = "a spillway.* setting for every node (repeatable)")
-    List<String> nodeSettings = new java.util.ArrayList<>();
-    @Option(names = "--keep", description = "keep the run directory (node logs)")
-    boolean keep;
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
-    Path json;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        ScaleSettings settings = new ScaleSettings(nodes, replication, (int) Sizes.parse("--block-size", blockSize),
-            batch, putShare, threads, warmupSeconds, seconds, rounds, cpuCapacity, seed, nodeSettings);
-        ScaleReport report;
-        try (RunDir runDir = RunDir.create("spillway-scale-")) {
-            try {
-                report = new ScaleScenario(settings, runDir.path(), System.err).run();
-            } catch (IOException | RuntimeException e) {
-                runDir.keep();
-                throw e;
-            }
-            if (keep || !report.passed()) {
-                runDir.keep();
-            }
-        }
-        print(report, System.out);
-        if (json != null) {
-            Files.writeString(json, toJson(report), StandardCharsets.UTF_8);
-            System.out.println("wrote " + json);
-        }
-        return report.passed() ? 0 : 1;
+        ScaleSettings settings = new ScaleSettings(nodes, replication, load.blockBytes(), load.batch, load.putShare,
+            load.threads, warmupSeconds, seconds, rounds, load.cpuCapacity, load.seed, load.nodeSettings);
+        return load.run("spillway-scale-", dir -> new ScaleScenario(settings, dir, System.err).run(),
+            ScaleReport::passed, ScaleCommand::print, ScaleCommand::toJson);
     }
 
     static void print(ScaleReport r, PrintStream out) {
