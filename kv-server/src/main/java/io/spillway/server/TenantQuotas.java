@@ -61,7 +61,8 @@ public final class TenantQuotas {
     }
 
     /**
-     * Sets a tenant's cluster-wide CPU quota ({@code 0}: none) in the store every member reads.
+     * Sets a tenant's cluster-wide CPU quota ({@code 0}: none) in the store every member reads; the store's change
+     * listener applies it (at once standalone, through the continuous query in a cluster).
      *
      * @throws IllegalStateException when this node's CPU tier cannot enforce quotas
      */
@@ -70,7 +71,6 @@ public final class TenantQuotas {
             throw new IllegalStateException("this node's CPU tier cannot enforce tenant quotas");
         }
         store.setCpuQuota(tenant, cpuBytes);
-        apply();
     }
 
     /** The cluster-wide quota of a tenant, 0 for none. */

@@ -122,16 +122,19 @@ public final class IgniteMembership implements ClusterView {
 
     /** The replicated tenant quotas (available once joined). */
     public TenantStore tenants() {
-        if (tenants == null) {
-            throw new IllegalStateException("not joined yet");
-        }
-        return tenants;
+        return joinedTenants();
     }
 
     /** Seeds the replicated quotas with {@code known} (a joining node's file); the cluster's entries win. */
     public void seedTenants(java.util.Map<String, Long> known) {
-        tenants();
-        known.forEach(tenants::seed);
+        known.forEach(joinedTenants()::seed);
+    }
+
+    private IgniteTenantStore joinedTenants() {
+        if (tenants == null) {
+            throw new IllegalStateException("not joined yet");
+        }
+        return tenants;
     }
 
     @Override

@@ -162,9 +162,7 @@ public final class CpuTier implements BlockTier {
             shares.adding(block);
         }
         if (!index.putIfAbsent(block)) {
-            if (shares != null) {
-                shares.left(block);
-            }
+            leftIndex(block);
             release(block); // lost a race with a put of the same key
             return ErrorCode.OK;
         }
@@ -194,7 +192,7 @@ public final class CpuTier implements BlockTier {
     public BlockHandle get(BlockKey namespace, BlockKey key) {
         Block block = closed ? null : index.getAndTouch(key);
         if (block != null && shares != null) {
-            shares.touched(namespace, key);
+            shares.touched(block.namespace, key); // the group the indexed block counts in, as the index was touched
         }
         if (block == null && !closed) {
             block = demotionQueue.get(key);
@@ -338,7 +336,7 @@ public final class CpuTier implements BlockTier {
         }
     }
 
-    /** A block left the index by a remove (not an eviction): it leaves its group's share. */
+    /** A block left the index (or never entered it): it leaves its group's share. */
     private void leftIndex(Block block) {
         if (shares != null) {
             shares.left(block);
