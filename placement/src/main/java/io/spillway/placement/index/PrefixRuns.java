@@ -1,0 +1,64 @@
+package io.spillway.placement.index;
+
+/**
+ * The result of {@link BlockLocationIndex#longestPrefix}: for every location holding the first key of the chain,
+ * how many leading keys of the chain it holds without a gap. Reused across lookups by one thread (no allocation per
+ * lookup once grown); entries are in no particular order.
+ */
+public final class PrefixRuns {
+    private int[] locations = new int[16];
+    private int[] runs = new int[16];
+    private int size;
+
+    /** The number of locations with a run of at least one key. */
+    public int size() {
+        return size;
+    }
+
+    /** The location id of entry {@code i} (see {@link BlockLocationIndex#locations()}). */
+    public int location(int i) {
+        return locations[i];
+    }
+
+    /** How many leading keys entry {@code i}'s location holds without a gap (at least 1). */
+    public int run(int i) {
+        return runs[i];
+    }
+
+    /** The run of {@code location}, 0 when it holds not even the first key. */
+    public int runOf(int location) {
+        for (int i = 0; i < size; i++) {
+            if (locations[i] == location) {
+                return runs[i];
+            }
+        }
+        return 0;
+    }
+
+    /** The longest run over all locations. */
+    public int longest() {
+        int max = 0;
+        for (int i = 0; i < size; i++) {
+            max = Math.max(max, runs[i]);
+        }
+        return max;
+    }
+
+    void clear() {
+        size = 0;
+    }
+
+    void add(int location, int run) {
+        if (size == locations.length) {
+            locations = java.util.Arrays.copyOf(locations, size * 2);
+            runs = java.util.Arrays.copyOf(runs, size * 2);
+        }
+        locations[size] = location;
+        runs[size] = run;
+        size++;
+    }
+
+    void setRun(int i, int run) {
+        runs[i] = run;
+    }
+}
