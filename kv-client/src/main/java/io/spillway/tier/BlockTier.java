@@ -48,6 +48,17 @@ public interface BlockTier extends AutoCloseable {
 
     TierCounters counters();
 
+    /**
+     * Calls {@code action} with every key the tier holds, as of some moment during the call: a key stored or removed
+     * concurrently may or may not be passed. For snapshots of a node's block set (docs/events.md); may block on disk.
+     *
+     * @throws UnsupportedOperationException when the tier cannot list its keys
+     */
+    default void forEachKey(java.util.function.Consumer<BlockKey> action) {
+        throw new UnsupportedOperationException(kind() + " tier " + getClass().getSimpleName()
+            + " cannot list its keys");
+    }
+
     @Override
     void close();
 }

@@ -167,6 +167,7 @@ public final class CpuTier implements BlockTier {
             return ErrorCode.OK;
         }
         counter.increment();
+        ctx.listener().onChange(TierKind.CPU, block.key);
         if (shares != null) {
             evictFromIndex(shares.overflow(block.namespace));
         }
@@ -225,6 +226,16 @@ public final class CpuTier implements BlockTier {
     @Override
     public boolean contains(BlockKey key) {
         return index.contains(key) || demotionQueue.contains(key);
+    }
+
+    /** {@inheritDoc} The indexed keys, then those waiting for demotion (a key in both is passed twice). */
+    @Override
+    public void forEachKey(java.util.function.Consumer<BlockKey> action) {
+        if (closed) {
+            return;
+        }
+        index.keys().forEach(action);
+        demotionQueue.keys().forEach(action);
     }
 
     @Override
@@ -354,11 +365,15 @@ public final class CpuTier implements BlockTier {
         }
     }
 
-    /** Ends a block's residency: it leaves the gauges and its memory is freed once no reader pins it. */
+    /**
+     * Ends a block's residency: it leaves the gauges, its memory is freed once no reader pins it, and the listener is
+     * told (the key may still be held by another block of the same key, which the listener finds when it looks).
+     */
     private void release(Block block) {
         counters.bytes.addAndGet(-block.length);
         counters.blocks.decrementAndGet();
         block.unpin();
+        ctx.listener().onChange(TierKind.CPU, block.key);
     }
 
     /**

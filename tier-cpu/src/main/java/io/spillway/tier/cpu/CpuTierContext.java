@@ -3,6 +3,7 @@ package io.spillway.tier.cpu;
 import io.spillway.config.PropertyReader;
 import io.spillway.key.BlockKey;
 import io.spillway.tier.BlockTier;
+import io.spillway.tier.TierListener;
 import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -74,6 +75,7 @@ public final class CpuTierContext {
     private final BlockTier nextTier;
     private final Consumer<Throwable> errorHandler;
     private final Function<BlockKey, String> groupOf;
+    private final TierListener listener;
 
     private CpuTierContext(Builder b) {
         capacityBytes = b.capacityBytes;
@@ -92,6 +94,7 @@ public final class CpuTierContext {
         nextTier = b.nextTier;
         errorHandler = b.errorHandler;
         groupOf = b.groupOf;
+        listener = b.listener;
     }
 
     public static Builder builder() {
@@ -204,6 +207,11 @@ public final class CpuTierContext {
         return groupOf;
     }
 
+    /** Told after each change of the keys the tier holds (docs/events.md); {@link TierListener#NONE} by default. */
+    public TierListener listener() {
+        return listener;
+    }
+
     @Override
     public String toString() {
         return "CpuTierContext{capacityBytes=" + capacityBytes + ", maxBlockBytes=" + maxBlockBytes
@@ -238,6 +246,7 @@ public final class CpuTierContext {
         private BlockTier nextTier;
         private Consumer<Throwable> errorHandler = CpuTierContext::logError;
         private Function<BlockKey, String> groupOf;
+        private TierListener listener = TierListener.NONE;
 
         private Builder() {
         }
@@ -356,7 +365,6 @@ public final class CpuTierContext {
             return this;
         }
 
-        /** Receives errors of the demotion agent and the next tier; the default logs them. */
         /**
          * Puts namespaces into groups whose share of the index can be limited ({@link CpuTier#setGroupLimit}): the
          * function answers a namespace id's group, or null for none. It runs on every put and read of a block, so it
@@ -367,8 +375,18 @@ public final class CpuTierContext {
             return this;
         }
 
+        /** Receives errors of the demotion agent and the next tier; the default logs them. */
         public Builder errorHandler(Consumer<Throwable> v) {
             errorHandler = requireNonNull("errorHandler", "-", v);
+            return this;
+        }
+
+        /**
+         * Told after each change of the keys the tier holds: a block indexed, or one that leaves the tier (removed,
+         * or evicted and demoted or dropped). See {@link TierListener} for what a call promises.
+         */
+        public Builder listener(TierListener v) {
+            listener = requireNonNull("listener", "-", v);
             return this;
         }
 

@@ -82,4 +82,9 @@ final class DemotionQueue {
     int size() {
         return size.get();
     }
+
+    /** The keys pending now (weakly consistent with concurrent offers and removes). */
+    java.util.Set<BlockKey> keys() {
+        return pending.keySet();
+    }
 }

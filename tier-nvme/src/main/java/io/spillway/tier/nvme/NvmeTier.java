@@ -127,6 +127,8 @@ public final class NvmeTier implements BlockTier {
                 deleteQuietly(victims);
                 counters.evictions.add(victims.size());
                 publishGauges();
+                changed(key);
+                victims.forEach(this::changed);
             }
             counters.puts.increment();
             return ErrorCode.OK;
@@ -234,6 +236,7 @@ public final class NvmeTier implements BlockTier {
                 }
                 deleteQuietly(List.of(key));
                 publishGauges();
+                changed(key);
                 return true;
             }
         } finally {
@@ -244,6 +247,16 @@ public final class NvmeTier implements BlockTier {
     @Override
     public TierCounters counters() {
         return counters;
+    }
+
+    /** {@inheritDoc} Copies the in-memory index's keys under its lock, then calls {@code action} outside it. */
+    @Override
+    public void forEachKey(java.util.function.Consumer<BlockKey> action) {
+        List<BlockKey> keys;
+        synchronized (indexLock) {
+            keys = index.keysInOrder();
+        }
+        keys.forEach(action);
     }
 
     /** Flushes and closes the database. Open handles stay valid; later calls throw {@link IllegalStateException}. */
@@ -318,6 +331,7 @@ public final class NvmeTier implements BlockTier {
             if (index.remove(key) >= 0) {
                 deleteQuietly(List.of(key));
                 publishGauges();
+                changed(key);
             }
         }
     }
@@ -342,6 +356,11 @@ public final class NvmeTier implements BlockTier {
             // The index no longer holds them, so they are never served; their meta brings them back after a
             // restart, where they are evicted again in turn.
         }
+    }
+
+    /** Tells the listener the tier's holding of {@code key} changed; called after the change, under indexLock. */
+    private void changed(BlockKey key) {
+        ctx.listener().onChange(TierKind.NVME, key);
     }
 
     private void publishGauges() {

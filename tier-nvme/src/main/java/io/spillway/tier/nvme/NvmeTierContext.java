@@ -1,6 +1,7 @@
 package io.spillway.tier.nvme;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.tier.TierListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -57,6 +58,7 @@ public final class NvmeTierContext {
     private final boolean blobFiles;
     private final boolean writeAheadLog;
     private final long bufferPoolBytes;
+    private final TierListener listener;
 
     private NvmeTierContext(Builder b) {
         directory = b.directory;
@@ -66,6 +68,7 @@ public final class NvmeTierContext {
         blobFiles = b.blobFiles;
         writeAheadLog = b.writeAheadLog;
         bufferPoolBytes = b.bufferPoolBytes;
+        listener = b.listener;
     }
 
     public static Builder builder() {
@@ -105,6 +108,11 @@ public final class NvmeTierContext {
         return bufferPoolBytes;
     }
 
+    /** Told after each change of the keys the tier holds (docs/events.md); {@link TierListener#NONE} by default. */
+    public TierListener listener() {
+        return listener;
+    }
+
     @Override
     public String toString() {
         return "NvmeTierContext{directory=" + directory + ", capacityBytes=" + capacityBytes + ", maxBlockBytes="
@@ -121,6 +129,7 @@ public final class NvmeTierContext {
         private boolean blobFiles = BLOB_FILES_DEFAULT;
         private boolean writeAheadLog = WRITE_AHEAD_LOG_DEFAULT;
         private long bufferPoolBytes = BUFFER_POOL_BYTES_DEFAULT;
+        private TierListener listener = TierListener.NONE;
 
         private Builder() {
         }
@@ -164,6 +173,15 @@ public final class NvmeTierContext {
         /** {@value #BUFFER_POOL_BYTES_PROP}, default 64 MiB. */
         public Builder bufferPoolBytes(long v) {
             bufferPoolBytes = v;
+            return this;
+        }
+
+        /**
+         * Told after each change of the keys the tier holds: a block written, evicted, removed or dropped as corrupt.
+         * See {@link TierListener} for what a call promises.
+         */
+        public Builder listener(TierListener v) {
+            listener = v == null ? TierListener.NONE : v;
             return this;
         }
 
