@@ -12,7 +12,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC server on the control port: {@link ControlService} plus the standard {@code grpc.health.v1} service
+ * The gRPC server on the control port: {@link ControlService}, any further services (the event feed's snapshots),
+ * plus the standard {@code grpc.health.v1} service
  * (SERVING while the node is ready, NOT_SERVING while draining). Calls run on a small bounded pool of their own,
  * because a prefix lookup may read the NVMe tier's index.
  */
@@ -27,13 +28,18 @@ final class ControlPlane implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ControlPlane start(String bind, int port, ControlService service) throws IOException {
+    static ControlPlane start(String bind, int port, ControlService service, io.grpc.BindableService... more)
+        throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("", ServingStatus.NOT_SERVING);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
-            .addService(service).addService(health.getHealthService()).executor(executor).build().start();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+            .addService(service).addService(health.getHealthService()).executor(executor);
+        for (io.grpc.BindableService s : more) {
+            builder.addService(s);
+        }
+        Server server = builder.build().start();
         return new ControlPlane(server, health, executor);
     }
 

@@ -1,6 +1,7 @@
 package io.spillway.server;
 
 import io.spillway.server.cluster.ClusterContext;
+import io.spillway.server.events.EventsContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -111,6 +112,7 @@ public final class ServerContext {
     private final Properties nvmeProperties;
     private final TierFactory tierFactory;
     private final ClusterContext cluster;
+    private final EventsContext events;
 
     private ServerContext(Builder b, Map<String, String> s) {
         Settings v = new Settings(s, b.origins);
@@ -140,6 +142,7 @@ public final class ServerContext {
         v.size(NVME_CAPACITY, 1, Long.MAX_VALUE);
         this.tierFactory = b.tierFactory;
         this.cluster = ClusterContext.from(s, b.origins, dataDir.resolve("ignite"));
+        this.events = EventsContext.from(s, b.origins, bind, dataDir);
         long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
         if (cpuCapacityBytes() > direct) {
             throw new IllegalArgumentException(CPU_CAPACITY + "=" + cpuCapacityBytes() + " exceeds the JVM's direct "
@@ -194,6 +197,8 @@ public final class ServerContext {
     public TierFactory tierFactory() { return tierFactory; }
     /** The {@code spillway.cluster.*} settings (cluster membership is off by default). */
     public ClusterContext cluster() { return cluster; }
+    /** The {@code spillway.events.*} settings: the block-location feed (on by default, docs/events.md). */
+    public EventsContext events() { return events; }
     /** Every effective setting, sorted by name (for the startup log and {@code --print-config}). */
     public Map<String, String> settings() { return settings; }
 
@@ -247,6 +252,8 @@ public final class ServerContext {
         public Builder tierThreads(int v) { return set(TIER_THREADS, String.valueOf(v)); }
         /** Any {@code spillway.cluster.*} setting, e.g. {@code cluster("enabled", "true")}. */
         public Builder cluster(String name, String v) { return set(ClusterContext.PREFIX + name, v); }
+        /** Any {@code spillway.events.*} setting, e.g. {@code events("enabled", "false")}. */
+        public Builder events(String name, String v) { return set(EventsContext.PREFIX + name, v); }
         /** How the tiers are opened; tests inject in-memory tiers here. */
         public Builder tierFactory(TierFactory v) { tierFactory = v; return this; }
 
@@ -267,7 +274,7 @@ public final class ServerContext {
                         + "); known: " + DEFAULTS.keySet());
                 }
                 if (k.startsWith("spillway.server.") || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")
-                    || k.startsWith(ClusterContext.PREFIX)) {
+                    || k.startsWith(ClusterContext.PREFIX) || k.startsWith(EventsContext.PREFIX)) {
                     s.put(k, e.getValue());
                 }
             }

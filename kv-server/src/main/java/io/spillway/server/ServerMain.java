@@ -42,6 +42,10 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--nvme-capacity", paramLabel = "SIZE", description = "NVMe tier size, like 64g or 1t")
     String nvmeCapacity;
 
+    @Option(names = "--events-port", paramLabel = "PORT",
+        description = "UDP port event-feed subscribers send to (default 7603; 0 picks one)")
+    Integer eventsPort;
+
     @Option(names = "--cluster", description = "join a cluster (spillway.cluster.enabled=true)")
     Boolean cluster;
 
@@ -115,6 +119,7 @@ public final class ServerMain implements Callable<Integer> {
         putIf(flags, ServerContext.DATA_DIR, dataDir);
         putIf(flags, ServerContext.CPU_CAPACITY, cpuCapacity);
         putIf(flags, ServerContext.NVME_CAPACITY, nvmeCapacity);
+        putIf(flags, io.spillway.server.events.EventsContext.PORT, eventsPort);
         putIf(flags, ClusterContext.ENABLED, cluster);
         putIf(flags, ClusterContext.NODE_NAME, nodeName);
         putIf(flags, ClusterContext.ZONE, zone);
@@ -150,7 +155,8 @@ public final class ServerMain implements Callable<Integer> {
             stopped.countDown();
         }, "spillway-shutdown"));
         System.out.println("spillway node " + ctx.nodeId() + " ready: data=" + ctx.bind() + ":" + server.dataPort()
-            + " control=" + server.controlPort() + " http=" + server.httpPort() + " dataDir=" + ctx.dataDir()
+            + " control=" + server.controlPort() + " http=" + server.httpPort()
+            + (server.feed() != null ? " events=" + server.feed().localAddresses() : "") + " dataDir=" + ctx.dataDir()
             + " cpu=" + Sizes.exact(ctx.cpuCapacityBytes()) + " nvme=" + Sizes.exact(ctx.nvmeCapacityBytes())
             + (server.cluster().clustered() ? " cluster=" + server.cluster().self().id() + " map="
                 + server.cluster().currentMap().topologyVersion() : ""));

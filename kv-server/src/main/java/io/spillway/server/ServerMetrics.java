@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.server.events.EventFeed;
+import io.spillway.server.events.EventPublisher;
 import io.spillway.tier.TierCounters;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The node's figures as Micrometer meters, scraped as Prometheus text from {@code /metrics}: per tier (bytes,
@@ -34,6 +37,7 @@ public final class ServerMetrics {
     private final Counter readPauses;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder requests = new LongAdder();
     private volatile TenantQuotas tenants;
     private volatile Map<String, TenantQuotas.Tenant> tenantSnapshot = Map.of();
     private final Set<String> tenantMeters = ConcurrentHashMap.newKeySet();
@@ -137,6 +141,34 @@ public final class ServerMetrics {
             timers.set(op & 0xFF, t);
         }
         t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        requests.increment();
+    }
+
+    /** Data-plane requests answered since start (every op), for the feed's ops-per-second figure. */
+    public long requests() {
+        return requests.sum();
+    }
+
+    /** Registers the block-location feed's counters (docs/events.md). */
+    public void bindFeed(EventFeed feed) {
+        feedCounter(feed, "spillway.events.messages", EventPublisher::messages,
+            "event-feed messages built (blocks, heartbeats, joins)");
+        feedCounter(feed, "spillway.events.keys", EventPublisher::keysPublished, "block keys published");
+        feedCounter(feed, "spillway.events.coalesced", EventPublisher::coalesced,
+            "changes merged into a key already waiting to be published");
+        feedCounter(feed, "spillway.events.back.pressured", EventPublisher::backPressured,
+            "offers Aeron refused for back pressure (the message waited, changes coalesced)");
+        feedCounter(feed, "spillway.events.gaps", EventPublisher::gaps,
+            "sequence numbers skipped because change marks were lost: subscribers reload snapshots");
+        FunctionCounter.builder("spillway.events.marks.dropped", feed, f -> f.marks().droppedTotal())
+            .description("change marks dropped because the mark ring was full").register(registry);
+        Gauge.builder("spillway.events.pending.keys", feed, f -> f.publisher() == null ? 0
+            : f.publisher().pendingKeys()).description("keys waiting to be published").register(registry);
+    }
+
+    private void feedCounter(EventFeed feed, String name, ToLongFunction<EventPublisher> value, String description) {
+        FunctionCounter.builder(name, feed, f -> f.publisher() == null ? 0 : value.applyAsLong(f.publisher()))
+            .description(description).register(registry);
     }
 
     public void bytesIn(long n) {

@@ -8,6 +8,9 @@ import io.spillway.server.cluster.ClusterHandoff;
 import io.spillway.tier.cpu.CpuTier;
 import io.spillway.server.cluster.ClusterView;
 import io.spillway.server.cluster.IgniteMembership;
+import io.spillway.server.events.EventFeed;
+import io.spillway.server.events.SnapshotService;
+import io.spillway.tier.TierListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -52,6 +55,7 @@ public final class SpillwayServer implements AutoCloseable {
     private IgniteMembership membership;
     private final List<Runnable> beforeLeave = new CopyOnWriteArrayList<>();
     private ClusterHandoff handoff;
+    private EventFeed feed;
 
     private SpillwayServer(ServerContext context) {
         this.context = context;
@@ -79,7 +83,9 @@ public final class SpillwayServer implements AutoCloseable {
         Files.createDirectories(context.dataDir());
         http = HttpEndpoint.start(context.bind(), context.httpPort(), metrics, this::ready);
         namespaces = NamespaceRegistry.open(context.dataDir());
-        tiers = context.tierFactory().open(context, namespaces::tenantOf);
+        feed = context.events().enabled() ? EventFeed.create(context.events()) : null;
+        tiers = context.tierFactory().open(context, namespaces::tenantOf,
+            feed == null ? TierListener.NONE : feed.listener());
         metrics.bindTiers(tiers);
         metrics.bindNamespaces(namespaces);
         FileTenantStore tenantFile = FileTenantStore.open(context.dataDir());
@@ -98,10 +104,13 @@ public final class SpillwayServer implements AutoCloseable {
         NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight,
             this::cluster);
         dataPlane = DataPlane.start(node);
-        controlPlane = ControlPlane.start(context.bind(), context.controlPort(),
-            new ControlService(context.nodeId(), namespaces, tiers, this::ready, metrics::activeConnections,
-                this::cluster, cc, tenants));
+        ControlService control = new ControlService(context.nodeId(), namespaces, tiers, this::ready,
+            metrics::activeConnections, this::cluster, cc, tenants);
         String host = advertisedHost(cc);
+        String feedNodeId = cc.enabled() ? cc.nodeName(host, dataPort()) : context.nodeId();
+        controlPlane = feed == null ? ControlPlane.start(context.bind(), context.controlPort(), control)
+            : ControlPlane.start(context.bind(), context.controlPort(), control, new SnapshotService(feedNodeId,
+                feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
         if (membership != null) {
@@ -117,6 +126,11 @@ public final class SpillwayServer implements AutoCloseable {
         } else {
             cluster = ClusterView.standalone(self, cc.partitions());
             tenants.apply();
+        }
+        if (feed != null) {
+            metrics.bindFeed(feed);
+            new NodeFeed(tiers, metrics, inFlight, tierExecutor, feedNodeId, host, controlPort(),
+                (int) context.events().heartbeatIntervalMs()).start(feed, null);
         }
         state = State.SERVING;
         controlPlane.serving(true);
@@ -190,6 +204,11 @@ public final class SpillwayServer implements AutoCloseable {
         return metrics;
     }
 
+    /** The node's block-location feed, or {@code null} with {@code spillway.events.enabled=false}. */
+    public EventFeed feed() {
+        return feed;
+    }
+
     /**
      * Graceful shutdown: marks the node not ready, stops accepting, answers new requests {@code SHUTTING_DOWN},
      * waits up to {@code drainTimeoutMillis} for requests in flight, closes connections, runs the
@@ -219,6 +238,9 @@ public final class SpillwayServer implements AutoCloseable {
         }
         if (dataPlane != null) {
             dataPlane.close();
+        }
+        if (feed != null) {
+            feed.close(); // publishes the node's departure: routers stop sending work for its blocks
         }
         if (state == State.DRAINING && cluster != null) {
             for (Runnable step : beforeLeave) {

@@ -1,6 +1,7 @@
 package io.spillway.server;
 
 import io.spillway.key.BlockKey;
+import io.spillway.tier.TierListener;
 import java.util.function.Function;
 
 /**
@@ -12,12 +13,17 @@ public interface TierFactory {
     TierFactory DEFAULT = new TierFactory() {
         @Override
         public TierChain open(ServerContext context) {
-            return DefaultTiers.open(context, null);
+            return DefaultTiers.open(context, null, TierListener.NONE);
         }
 
         @Override
         public TierChain open(ServerContext context, Function<BlockKey, String> tenantOf) {
-            return DefaultTiers.open(context, tenantOf);
+            return DefaultTiers.open(context, tenantOf, TierListener.NONE);
+        }
+
+        @Override
+        public TierChain open(ServerContext context, Function<BlockKey, String> tenantOf, TierListener listener) {
+            return DefaultTiers.open(context, tenantOf, listener);
         }
     };
 
@@ -29,5 +35,14 @@ public interface TierFactory {
      */
     default TierChain open(ServerContext context, Function<BlockKey, String> tenantOf) {
         return open(context);
+    }
+
+    /**
+     * Opens the chain with each namespace's tenant known and a listener the tiers tell of every change of the keys
+     * they hold (the node's event feed, docs/events.md); factories whose tiers cannot report ignore it, and their
+     * node's feed then publishes only heartbeats.
+     */
+    default TierChain open(ServerContext context, Function<BlockKey, String> tenantOf, TierListener listener) {
+        return open(context, tenantOf);
     }
 }

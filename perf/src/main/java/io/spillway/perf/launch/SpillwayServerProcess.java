@@ -26,12 +26,14 @@ public final class SpillwayServerProcess implements AutoCloseable {
     private final int dataPort;
     private final int controlPort;
     private final int httpPort;
+    private final int eventsPort;
 
-    private SpillwayServerProcess(ChildProcess process, int dataPort, int controlPort, int httpPort) {
+    private SpillwayServerProcess(ChildProcess process, int dataPort, int controlPort, int httpPort, int eventsPort) {
         this.process = process;
         this.dataPort = dataPort;
         this.controlPort = controlPort;
         this.httpPort = httpPort;
+        this.eventsPort = eventsPort;
     }
 
     /**
@@ -48,12 +50,13 @@ public final class SpillwayServerProcess implements AutoCloseable {
     public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
                                               List<String> extraArgs, List<String> jvmOptions, String logName)
         throws IOException, InterruptedException {
-        int[] ports = FreePorts.pick(3);
+        int[] ports = FreePorts.pick(4);
         List<String> args = new ArrayList<>(List.of(
             "--bind", "127.0.0.1",
             "--data-port", Integer.toString(ports[0]),
             "--control-port", Integer.toString(ports[1]),
             "--http-port", Integer.toString(ports[2]),
+            "--events-port", Integer.toString(ports[3]),
             "--data-dir", runDir.resolve("spillway-data").toString(),
             "--cpu-capacity", cpuCapacity,
             "--nvme-capacity", nvmeCapacity));
@@ -61,7 +64,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
         List<String> cmd = JavaCommand.of(MAIN_CLASS, withNodeDefaults(withDirectMemory(jvmOptions, cpuCapacity)),
             args, runDir);
         ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve(logName));
-        SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2]);
+        SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2], ports[3]);
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
             HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[2] + "/ready"))
@@ -110,6 +113,11 @@ public final class SpillwayServerProcess implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The UDP port event-feed subscribers send to (docs/events.md). */
+    public int eventsPort() {
+        return eventsPort;
     }
 
     public ChildProcess process() {
