@@ -1,0 +1,369 @@
+package io.spillway.event.feed;
+
+import io.aeron.FragmentAssembler;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import io.spillway.event.EventMessage;
+import io.spillway.event.EventType;
+import io.spillway.event.NodeLoad;
+import io.spillway.event.aeron.FeedMedia;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Follows the block-location feeds of any number of nodes and keeps a {@link FeedSink} equal to their block sets
+ * (docs/events.md). Per publisher session: wait for its first heartbeat (who the node is, where its control plane
+ * answers), load a snapshot, then apply messages in sequence; a sequence gap, a malformed message, or too many
+ * messages held back during a load sends the session back to a snapshot. A node's new session (a restart) replaces
+ * the old one; a session that ends ({@code NODE_LEFT}), falls silent for the session timeout, or whose Aeron image
+ * goes away, has its node forgotten — the sink may then miss blocks, never hold stale ones.
+ *
+ * <p>An Agrona {@link Agent}: run it on an {@code AgentRunner}, or call {@link #doWork} by hand in tests.
+ */
+public final class FeedSubscriber implements Agent, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(FeedSubscriber.class.getName());
+    private static final int FRAGMENT_LIMIT = 64;
+
+    private final FeedSubscriberContext ctx;
+    private final FeedSink sink;
+    private final NanoClock clock;
+    private final FeedMedia media;
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private final List<FragmentAssembler> assemblers = new ArrayList<>();
+    private final SnapshotLoader loader;
+    private final Map<Long, Session> sessions = new HashMap<>();
+    /** Each node's current session. */
+    private final Map<String, Session> nodes = new HashMap<>();
+    private final Queue<SnapshotLoader.Result> loaded = new ConcurrentLinkedQueue<>();
+    private final Queue<Integer> lostImages = new ConcurrentLinkedQueue<>();
+    private final EventMessage message = new EventMessage();
+    private final UnsafeBuffer heldView = new UnsafeBuffer(new byte[0]);
+    private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong invalid = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong snapshots = new AtomicLong();
+    private final AtomicLong snapshotFailures = new AtomicLong();
+    private final AtomicLong snapshotKeys = new AtomicLong();
+    private final AtomicLong keysApplied = new AtomicLong();
+    private final AtomicLong sessionsEnded = new AtomicLong();
+    private volatile int liveSessions;
+
+    /** Starts the media driver (or connects to the external one) and subscribes to every channel. */
+    public FeedSubscriber(FeedSubscriberContext ctx, FeedSink sink, NanoClock clock) {
+        this.ctx = ctx;
+        this.sink = sink;
+        this.clock = clock;
+        this.media = ctx.embedded() != null ? FeedMedia.embedded(ctx.embedded())
+            : FeedMedia.external(ctx.externalDirectory());
+        this.loader = new SnapshotLoader(sink, ctx.snapshotThreads(), ctx.snapshotTimeout());
+        try {
+            for (String channel : ctx.channels()) {
+                subscriptions.add(media.aeron().addSubscription(channel, ctx.streamId(), image -> { },
+                    this::imageLost));
+                assemblers.add(new FragmentAssembler(this::onFragment));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int doWork() {
+        int work = 0;
+        SnapshotLoader.Result r;
+        while ((r = loaded.poll()) != null) {
+            onLoaded(r);
+            work++;
+        }
+        Integer image;
+        while ((image = lostImages.poll()) != null) {
+            onImageLost(image);
+            work++;
+        }
+        for (int i = 0; i < subscriptions.size(); i++) {
+            work += subscriptions.get(i).poll(assemblers.get(i), FRAGMENT_LIMIT);
+        }
+        work += housekeeping();
+        return work;
+    }
+
+    private void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+        messages.incrementAndGet();
+        message.wrap(buffer, offset, length);
+        String why = message.validate();
+        if (why != null) {
+            invalid.incrementAndGet();
+            Session s = length >= EventMessage.HEADER_LENGTH ? sessions.get(message.sessionId()) : null;
+            LOG.warning(() -> "malformed feed message" + (s == null ? "" : " in " + s) + ": " + why);
+            if (s != null && s.phase == Session.Phase.LIVE) {
+                gap(s); // a message of this session could not be applied: reload rather than drift
+            }
+            return;
+        }
+        Session s = sessions.computeIfAbsent(message.sessionId(), Session::new);
+        s.lastHeardNanos = clock.nanoTime();
+        s.aeronSessionId = header.sessionId();
+        switch (s.phase) {
+            case ENDED:
+                return;
+            case LIVE:
+                live(s, message);
+                return;
+            default:
+                hold(s, buffer, offset, length);
+                if (s.phase == Session.Phase.WAITING_FOR_STATUS && isStatus(message)) {
+                    learn(s, message);
+                    requestSnapshot(s);
+                }
+        }
+    }
+
+    private static boolean isStatus(EventMessage m) {
+        return m.type() == EventType.HEARTBEAT || m.type() == EventType.NODE_JOINED;
+    }
+
+    /** A session's node, and the node's previous session replaced. */
+    private void learn(Session s, EventMessage m) {
+        NodeLoad load = m.status().toLoad();
+        s.nodeId = load.nodeId();
+        s.controlHost = load.controlHost();
+        s.controlPort = load.controlPort();
+        Session previous = nodes.put(s.nodeId, s);
+        if (previous != null && previous != s) {
+            end(previous, false);
+            sink.reset(s.nodeId); // a restart emptied its CPU tier: forget it now, the new snapshot brings it back
+            LOG.info(() -> "node " + s.nodeId + " restarted: " + previous + " replaced by session "
+                + Long.toHexString(s.id));
+        }
+    }
+
+    private void live(Session s, EventMessage m) {
+        long seq = m.sequence();
+        if (seq <= s.lastSequence) {
+            return; // already reflected (held back during a load, or covered by the snapshot)
+        }
+        if (seq != s.lastSequence + 1) {
+            gaps.incrementAndGet();
+            LOG.fine(() -> s + ": gap before " + seq);
+            gap(s);
+            hold(s, m.buffer(), m.offset(), m.length());
+            return;
+        }
+        apply(s, m);
+    }
+
+    private void gap(Session s) {
+        s.clearHeld();
+        requestSnapshot(s);
+    }
+
+    private void apply(Session s, EventMessage m) {
+        s.lastSequence = m.sequence();
+        switch (m.type()) {
+            case BLOCKS:
+                keysApplied.addAndGet(m.forEachGroup((op, tier, to, buf, at, count) -> {
+                    switch (op) {
+                        case STORED -> sink.stored(s.nodeId, tier, buf, at, count);
+                        case REMOVED -> sink.removed(s.nodeId, tier, buf, at, count);
+                        case MOVED -> sink.moved(s.nodeId, tier, to, buf, at, count);
+                        default -> throw new IllegalStateException("validated op " + op);
+                    }
+                }));
+                break;
+            case HEARTBEAT:
+            case NODE_JOINED:
+                sink.load(m.status().toLoad());
+                break;
+            case CLEARED:
+                if (m.clearedTier() == null) {
+                    sink.reset(s.nodeId);
+                } else {
+                    sink.cleared(s.nodeId, m.clearedTier());
+                }
+                break;
+            case NODE_LEFT:
+                end(s, true);
+                break;
+            default:
+                throw new IllegalStateException("validated type " + m.type());
+        }
+    }
+
+    private void hold(Session s, DirectBuffer buffer, int offset, int length) {
+        if (s.heldBytes + length > ctx.maxBufferedBytes()) {
+            s.clearHeld(); // too much to hold: the sequence will show a gap and send the session to a new snapshot
+            s.heldOverflowed = true;
+            return;
+        }
+        byte[] copy = new byte[length];
+        buffer.getBytes(offset, copy);
+        s.held.add(copy);
+        s.heldBytes += length;
+    }
+
+    private void requestSnapshot(Session s) {
+        s.phase = Session.Phase.LOADING;
+        s.retryAtNanos = 0;
+        updateLive();
+        loader.load(s.id, s.nodeId, s.controlHost, s.controlPort, loaded::add);
+    }
+
+    private void onLoaded(SnapshotLoader.Result r) {
+        Session s = sessions.get(r.sessionId());
+        if (s == null || s.phase != Session.Phase.LOADING) {
+            return;
+        }
+        if (s.lostWhileLoading) {
+            end(s, true);
+            return;
+        }
+        if (!r.ok()) {
+            snapshotFailures.incrementAndGet();
+            LOG.log(Level.FINE, () -> r.error());
+            if (r.foundSession() != 0 && r.foundSession() != s.id) {
+                end(s, false); // the node has a newer session; its own messages will bring it in
+                return;
+            }
+            s.retryAtNanos = clock.nanoTime() + ctx.snapshotRetry().toNanos();
+            return;
+        }
+        snapshots.incrementAndGet();
+        snapshotKeys.addAndGet(r.keys());
+        s.lastSequence = r.sequence();
+        s.phase = Session.Phase.LIVE;
+        s.heldOverflowed = false;
+        replayHeld(s);
+        updateLive();
+    }
+
+    /** Applies the messages held back during the load, in order, from just after the snapshot's sequence. */
+    private void replayHeld(Session s) {
+        while (s.phase == Session.Phase.LIVE && !s.held.isEmpty()) {
+            byte[] bytes = s.held.poll();
+            s.heldBytes -= bytes.length;
+            heldView.wrap(bytes);
+            message.wrap(heldView, 0, bytes.length);
+            live(s, message);
+        }
+    }
+
+    private void imageLost(Image image) {
+        lostImages.add(image.sessionId()); // called on the client conductor's thread: hand it to the agent
+    }
+
+    private void onImageLost(int aeronSessionId) {
+        for (Session s : List.copyOf(sessions.values())) {
+            if (s.aeronSessionId == aeronSessionId && s.phase != Session.Phase.ENDED) {
+                LOG.info(() -> "feed image of " + s + " went away: forgetting the node until it is heard again");
+                lose(s);
+            }
+        }
+    }
+
+    private int housekeeping() {
+        long now = clock.nanoTime();
+        long timeout = ctx.sessionTimeout().toNanos();
+        int work = 0;
+        for (Iterator<Session> it = sessions.values().iterator(); it.hasNext(); ) {
+            Session s = it.next();
+            if (s.phase == Session.Phase.ENDED) {
+                if (now - s.lastHeardNanos > 2 * timeout) {
+                    it.remove(); // long silent: stray late messages can no longer revive it
+                }
+                continue;
+            }
+            if (s.phase == Session.Phase.LOADING && s.retryAtNanos != 0 && now - s.retryAtNanos >= 0) {
+                requestSnapshot(s);
+                work++;
+            } else if (now - s.lastHeardNanos > timeout) {
+                LOG.info(() -> s + " silent for " + ctx.sessionTimeout().toMillis() + " ms: forgetting the node");
+                lose(s);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    /** The session is gone without a goodbye; while its snapshot loads, the node is forgotten after the load. */
+    private void lose(Session s) {
+        if (s.phase == Session.Phase.LOADING && s.retryAtNanos == 0) {
+            s.lostWhileLoading = true;
+            return;
+        }
+        end(s, true);
+    }
+
+    private void end(Session s, boolean forgetNode) {
+        s.phase = Session.Phase.ENDED;
+        s.clearHeld();
+        sessionsEnded.incrementAndGet();
+        if (s.nodeId != null && nodes.get(s.nodeId) == s) {
+            nodes.remove(s.nodeId);
+            if (forgetNode) {
+                sink.reset(s.nodeId);
+            }
+        }
+        updateLive();
+    }
+
+    private void updateLive() {
+        int n = 0;
+        for (Session s : nodes.values()) {
+            if (s.phase == Session.Phase.LIVE) {
+                n++;
+            }
+        }
+        liveSessions = n;
+    }
+
+    /** Nodes whose session is live (snapshot loaded, applying in sequence). */
+    public int liveSessions() {
+        return liveSessions;
+    }
+
+    public long messages() { return messages.get(); }
+    public long invalidMessages() { return invalid.get(); }
+    public long gaps() { return gaps.get(); }
+    public long snapshots() { return snapshots.get(); }
+    public long snapshotFailures() { return snapshotFailures.get(); }
+    public long snapshotKeys() { return snapshotKeys.get(); }
+    public long keysApplied() { return keysApplied.get(); }
+    public long sessionsEnded() { return sessionsEnded.get(); }
+
+    /** The subscriptions' local addresses (the ephemeral ports of MDC subscriptions), for logs and tests. */
+    public List<String> localAddresses() {
+        List<String> out = new ArrayList<>();
+        for (Subscription s : subscriptions) {
+            out.addAll(s.localSocketAddresses());
+        }
+        return out;
+    }
+
+    @Override
+    public String roleName() {
+        return "spillway-feed-subscriber";
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+        for (Subscription s : subscriptions) {
+            s.close();
+        }
+        media.close();
+    }
+}
