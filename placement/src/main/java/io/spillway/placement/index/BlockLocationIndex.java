@@ -422,6 +422,16 @@ public final class BlockLocationIndex {
         }
     }
 
+    /** What is wrong with the table's structure, or null (a full scan, for tests). */
+    String checkInvariants() {
+        long stamp = lock.readLock();
+        try {
+            return keys.checkInvariants();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
     /** Table slots now (for tests and diagnostics). */
     int capacity() {
         long stamp = lock.readLock();

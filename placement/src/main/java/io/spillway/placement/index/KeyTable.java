@@ -713,6 +713,58 @@ final class KeyTable {
         }
     }
 
+    /**
+     * Checks the whole table, for tests: every entry found by its own probe, its ids distinct and issued (so inline
+     * lanes have no gap), pool blocks above four ids, the key count and every id's count exact, and no entry holding an id
+     * that is neither live nor awaiting its purge (one the sweep missed, and so might be issued again).
+     *
+     * @return null when sound, else what is wrong
+     */
+    String checkInvariants() {
+        int[] counted = new int[keysAt.length];
+        long keys = 0;
+        for (int s = 0; s < capacity; s++) {
+            long word = slots[s * SLOT + 2];
+            if (word == 0) {
+                continue;
+            }
+            keys++;
+            long hi = slots[s * SLOT];
+            long lo = slots[s * SLOT + 1];
+            if (find(slots, hi, lo) != s) {
+                return "key " + hi + "/" + lo + " at slot " + s + " is not where its probe finds it";
+            }
+            int n = idCount(word, pool.ints);
+            if (!Lanes.isInline(word) && n <= Lanes.INLINE) {
+                return "slot " + s + ": a pool block of " + n + " ids, which fit inline";
+            }
+            for (int i = 0; i < n; i++) {
+                int id = idAt(word, pool.ints, i);
+                if (id < 1 || id > ids.issued()) {
+                    return "slot " + s + " holds id " + id + ", never issued";
+                }
+                for (int k = 0; k < i; k++) {
+                    if (idAt(word, pool.ints, k) == id) {
+                        return "slot " + s + " holds id " + id + " twice";
+                    }
+                }
+                if (!LocationTable.isLive(ids.live, id) && !sweepingIds.containsInt(id) && !waitingIds.containsInt(id)) {
+                    return "slot " + s + " holds id " + id + ", neither live nor awaiting its purge";
+                }
+                counted[id]++;
+            }
+        }
+        if (keys != size) {
+            return "size " + size + " but " + keys + " keys in the table";
+        }
+        for (int id = 1; id < keysAt.length; id++) {
+            if (counted[id] != keysAt[id]) {
+                return "id " + id + " counts " + keysAt[id] + " keys but " + counted[id] + " hold it";
+            }
+        }
+        return null;
+    }
+
     /** Keys at a live id (0 for a retired one), bounded for an optimistic read. */
     long readKeysAt(int id) {
         int[] counts = keysAt;

@@ -6,6 +6,7 @@ import static io.spillway.placement.index.IndexFixtures.packed;
 import static io.spillway.placement.index.IndexFixtures.pod;
 import static io.spillway.placement.index.IndexFixtures.randomKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.key.BlockKey;
