@@ -675,7 +675,9 @@ final class KeyTable {
         long word = t[s * SLOT + 2];
         for (int i = 0, n = idCount(word, a); i < n; i++) {
             int id = idAt(word, a, i);
-            if (LocationTable.isLive(live, id) && out.indexOf(id) < 0) {
+            // the range check only matters on a torn read, whose pool ints can be anything
+            if (id > 0 && id <= BlockLocationIndex.MAX_LOCATION_ID && LocationTable.isLive(live, id)
+                && out.indexOf(id) < 0) {
                 out.add(id, 1);
             }
         }

@@ -10,10 +10,10 @@ public final class PrefixRuns {
     private int[] runs = new int[16];
     private int size;
     /**
-     * Entry of each location, for the index's lookups: open addressing over {@code entry << 16 | location} (never 0,
-     * as a location id is at least 1), at most half full.
+     * Entry + 1 of each location id, 0 for none, for the index's lookups: one load per id. Grown to the highest id
+     * seen (location ids are dense from 1, so this stays small; at most 65,536 ints).
      */
-    private int[] entries = new int[32];
+    private int[] entryById = new int[64];
 
     /** The number of locations with a run of at least one key. */
     public int size() {
@@ -50,55 +50,31 @@ public final class PrefixRuns {
     }
 
     void clear() {
-        if (size > 0) {
-            java.util.Arrays.fill(entries, 0);
-            size = 0;
+        for (int i = 0; i < size; i++) {
+            entryById[locations[i]] = 0;
         }
+        size = 0;
     }
 
+    /** Adds an entry for a location id (1..65535) that has none. */
     void add(int location, int run) {
         if (size == locations.length) {
             locations = java.util.Arrays.copyOf(locations, size * 2);
             runs = java.util.Arrays.copyOf(runs, size * 2);
         }
+        if (location >= entryById.length) {
+            entryById = java.util.Arrays.copyOf(entryById, Math.min(BlockLocationIndex.MAX_LOCATION_ID + 1,
+                Math.max(location + 1, entryById.length * 2)));
+        }
         locations[size] = location;
         runs[size] = run;
         size++;
-        if (size * 2 > entries.length) {
-            entries = new int[entries.length * 2];
-            for (int i = 0; i < size; i++) {
-                putEntry(locations[i], i);
-            }
-        } else {
-            putEntry(location, size - 1);
-        }
+        entryById[location] = size;
     }
 
-    /** The entry of {@code location}, or -1 when it has none. */
+    /** The entry of {@code location}, or -1 when it has none (any int is safe to ask about). */
     int indexOf(int location) {
-        int m = entries.length - 1;
-        for (int s = slot(location, m); ; s = (s + 1) & m) {
-            int e = entries[s];
-            if (e == 0) {
-                return -1;
-            }
-            if ((e & 0xFFFF) == location) {
-                return e >>> 16;
-            }
-        }
-    }
-
-    private void putEntry(int location, int i) {
-        int m = entries.length - 1;
-        int s = slot(location, m);
-        while (entries[s] != 0) {
-            s = (s + 1) & m;
-        }
-        entries[s] = i << 16 | location;
-    }
-
-    private static int slot(int location, int mask) {
-        return (location * 0x9E3779B9 >>> 16) & mask;
+        return location >= 0 && location < entryById.length ? entryById[location] - 1 : -1;
     }
 
     void setRun(int i, int run) {

@@ -26,14 +26,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * locationsOf), size() and sizeOf() of every location must match the model.
  */
 class IndexModelTest {
-    private static final int OPS = 60_000;
-    private static final int CHECK_EVERY = 300;
+    private static final int OPS = 30_000;
+    private static final int CHECK_EVERY = 400;
 
     @ParameterizedTest(name = "seed {0}, {1} keys, {2} locations")
     @CsvSource({
         "1, 3000, 6",    // mostly inline entries, the table grows from its initial size
         "2, 400, 40",    // many keys past four locations: the overflow pool grows and shrinks
-        "3, 10000, 12",  // a larger table: a purge takes several writes
+        "3, 6000, 12",   // a larger table (16,384 slots): a purge takes several writes
         "4, 60, 70",     // a few keys at very many locations
     })
     void matchesAMapOfSets(long seed, int keySpace, int locationCount) {
@@ -131,6 +131,7 @@ class IndexModelTest {
 
     private static void check(BlockLocationIndex index, Map<BlockKey, Set<Location>> model, Location[] places,
                               boolean purgeFirst) {
+        assertNull(index.checkInvariants());
         if (purgeFirst) {
             finishPurge(index, index.location(places[0]));
             assertEquals(model.size(), index.size(), "size() once purged");
