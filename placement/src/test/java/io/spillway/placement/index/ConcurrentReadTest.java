@@ -73,10 +73,11 @@ class ConcurrentReadTest {
             }
         }, "writer");
 
+        AtomicLong seeds = new AtomicLong(100);
         Runnable reader = () -> {
             PrefixRuns runs = new PrefixRuns();
             int[] out = new int[3]; // often too short: exercises the bound
-            SplittableRandom random = new SplittableRandom(Thread.currentThread().getId());
+            SplittableRandom random = new SplittableRandom(seeds.incrementAndGet());
             try {
                 while (System.nanoTime() < deadline && failure.get() == null) {
                     index.longestPrefix(chain, runs);

@@ -121,12 +121,12 @@ class PrefixLookupTest {
         index.longestPrefix(chain, runs);
         long best = Long.MAX_VALUE;
         for (int round = 0; round < 20; round++) {
-            long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 100; i++) {
                 index.longestPrefix(chain, runs);
                 index.locationsOf(chain[i].hi(), chain[i].lo(), out);
             }
-            long after = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            long after = threads.getCurrentThreadAllocatedBytes();
             best = Math.min(best, after - before);
         }
         assertEquals(20, runs.size());
