@@ -9,6 +9,11 @@ public final class PrefixRuns {
     private int[] locations = new int[16];
     private int[] runs = new int[16];
     private int size;
+    /**
+     * Entry + 1 of each location id, 0 for none, for the index's lookups: one load per id. Grown to the highest id
+     * seen (location ids are dense from 1, so this stays small; at most 65,536 ints).
+     */
+    private int[] entryById = new int[64];
 
     /** The number of locations with a run of at least one key. */
     public int size() {
@@ -45,17 +50,31 @@ public final class PrefixRuns {
     }
 
     void clear() {
+        for (int i = 0; i < size; i++) {
+            entryById[locations[i]] = 0;
+        }
         size = 0;
     }
 
+    /** Adds an entry for a location id (1..65535) that has none. */
     void add(int location, int run) {
         if (size == locations.length) {
             locations = java.util.Arrays.copyOf(locations, size * 2);
             runs = java.util.Arrays.copyOf(runs, size * 2);
         }
+        if (location >= entryById.length) {
+            entryById = java.util.Arrays.copyOf(entryById, Math.min(BlockLocationIndex.MAX_LOCATION_ID + 1,
+                Math.max(location + 1, entryById.length * 2)));
+        }
         locations[size] = location;
         runs[size] = run;
         size++;
+        entryById[location] = size;
+    }
+
+    /** The entry of {@code location}, or -1 when it has none (any int is safe to ask about). */
+    int indexOf(int location) {
+        return location >= 0 && location < entryById.length ? entryById[location] - 1 : -1;
     }
 
     void setRun(int i, int run) {

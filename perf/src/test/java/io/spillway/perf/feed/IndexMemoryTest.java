@@ -1,0 +1,58 @@
+package io.spillway.perf.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spillway.perf.launch.JavaCommand;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The index's own count of its arrays is what it really costs the heap, give or take 20%. Measured in a JVM of its
+ * own with 1 MiB G1 regions: in this one (a quarter of the machine's memory, so 4 MiB regions) the 12.6 MB table
+ * of 200,000 keys would take four whole regions, a rounding of the collector rather than of the index.
+ */
+class IndexMemoryTest {
+    private static final List<String> JVM = List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:G1HeapRegionSize=1m");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void memoryBytesMatchesTheHeapTheIndexTakes() throws IOException, InterruptedException {
+        IndexMemory.Result result = runChild(200_000, 2);
+        assertEquals(200_000, result.keysHeld(), result.toString());
+        double ratio = (double) result.memoryBytes() / result.heapGrowth();
+        assertTrue(ratio > 0.8 && ratio < 1.2, "memoryBytes / heap growth = " + ratio + ": " + result);
+        assertTrue(result.bytesPerKey() < 70, result.toString());
+    }
+
+    @Test
+    void aResultSurvivesItsLine() {
+        IndexMemory.Result result = new IndexMemory.Result(10, 2, 3000, 100, 3200, 10, 1.5e6);
+        assertEquals(result, IndexMemory.Result.fromLine(result.toLine()));
+    }
+
+    private IndexMemory.Result runChild(long keys, int locationsPerKey) throws IOException, InterruptedException {
+        List<String> cmd = JavaCommand.of(IndexMemory.class.getName(), JVM,
+            List.of(Long.toString(keys), Integer.toString(locationsPerKey)), tmp);
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child still running: " + output);
+        assertEquals(0, child.exitValue(), output);
+        IndexMemory.Result result = null;
+        for (String line : output.split("\n")) {
+            IndexMemory.Result parsed = IndexMemory.Result.fromLine(line);
+            result = parsed != null ? parsed : result;
+        }
+        assertNotNull(result, output);
+        System.out.println(output.strip());
+        return result;
+    }
+}
