@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, FailoverCommand.class,
-        ScaleCommand.class, MapModelCommand.class},
+        ScaleCommand.class, MapModelCommand.class, io.spillway.perf.feed.FeedCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {

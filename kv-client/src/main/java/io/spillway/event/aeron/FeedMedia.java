@@ -113,6 +113,14 @@ public final class FeedMedia implements AutoCloseable {
         return driver != null;
     }
 
+    /**
+     * A media-driver system counter (NAKs sent, retransmits sent, loss gap fills, ...) of the driver this client is
+     * attached to: evidence that loss happened and was repaired.
+     */
+    public long systemCounter(io.aeron.driver.status.SystemCounterDescriptor counter) {
+        return aeron.countersReader().getCounterValue(counter.id());
+    }
+
     public String directory() {
         return aeron.context().aeronDirectoryName();
     }

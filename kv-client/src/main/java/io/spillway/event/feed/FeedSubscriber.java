@@ -330,6 +330,11 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         liveSessions = n;
     }
 
+    /** The media this subscriber receives through (its driver's counters: NAKs sent, loss repaired). */
+    public FeedMedia media() {
+        return media;
+    }
+
     /** Nodes whose session is live (snapshot loaded, applying in sequence). */
     public int liveSessions() {
         return liveSessions;

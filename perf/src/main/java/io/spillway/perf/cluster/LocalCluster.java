@@ -23,25 +23,30 @@ import java.util.function.Predicate;
  * ({@code node-i}), its own data directory and discovery/communication ports, and every node's discovery port as
  * seeds. A node can be SIGKILLed and started again with the same name and data directory.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
     private final Path runDir;
     private final String cpuCapacity;
+    private final String nvmeCapacity;
     private final List<String> settings;
     private final int[] discoveryPorts;
     private final int[] communicationPorts;
+    private final int[] eventsPorts;
     private final SpillwayServerProcess[] nodes;
     private final int[] starts;
 
-    private LocalCluster(Path runDir, int n, String cpuCapacity, List<String> settings) {
+    private LocalCluster(Path runDir, int n, String cpuCapacity, String nvmeCapacity, List<String> settings) {
         this.runDir = runDir;
         this.cpuCapacity = cpuCapacity;
+        this.nvmeCapacity = nvmeCapacity;
         this.settings = List.copyOf(settings);
-        int[] ports = FreePorts.pick(2 * n);
+        int[] ports = FreePorts.pick(3 * n);
         this.discoveryPorts = new int[n];
         this.communicationPorts = new int[n];
+        this.eventsPorts = new int[n];
         for (int i = 0; i < n; i++) {
-            discoveryPorts[i] = ports[2 * i];
-            communicationPorts[i] = ports[2 * i + 1];
+            discoveryPorts[i] = ports[3 * i];
+            communicationPorts[i] = ports[3 * i + 1];
+            eventsPorts[i] = ports[3 * i + 2];
         }
         this.nodes = new SpillwayServerProcess[n];
         this.starts = new int[n];
@@ -50,7 +55,13 @@ final class LocalCluster implements AutoCloseable {
     /** Starts {@code n} nodes (in parallel JVMs) and waits until each is ready; {@code settings} are --set pairs. */
     static LocalCluster start(Path runDir, int n, String cpuCapacity, List<String> settings)
         throws IOException, InterruptedException {
-        LocalCluster cluster = new LocalCluster(runDir, n, cpuCapacity, settings);
+        return start(runDir, n, cpuCapacity, "1g", settings);
+    }
+
+    /** As {@link #start(Path, int, String, List)} with NVMe tiers of {@code nvmeCapacity}. */
+    public static LocalCluster start(Path runDir, int n, String cpuCapacity, String nvmeCapacity,
+                                     List<String> settings) throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(runDir, n, cpuCapacity, nvmeCapacity, settings);
         try {
             for (int i = 0; i < n; i++) {
                 cluster.startNode(i);
@@ -62,16 +73,16 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    int size() {
+    public int size() {
         return nodes.length;
     }
 
-    static String name(int i) {
+    public static String name(int i) {
         return "node-" + i;
     }
 
     /** Starts node {@code i} (again), same name and data directory; waits until ready. */
-    void startNode(int i) throws IOException, InterruptedException {
+    public void startNode(int i) throws IOException, InterruptedException {
         List<String> seeds = new ArrayList<>();
         for (int p : discoveryPorts) {
             seeds.add("127.0.0.1:" + p);
@@ -88,12 +99,17 @@ final class LocalCluster implements AutoCloseable {
             args.add(s);
         }
         starts[i]++;
-        nodes[i] = SpillwayServerProcess.start(runDir.resolve(name(i)), cpuCapacity, "1g", args,
-            List.of("-Xmx512m", "-XX:+UseSerialGC"), name(i) + "-" + starts[i] + ".log");
+        nodes[i] = SpillwayServerProcess.start(runDir.resolve(name(i)), cpuCapacity, nvmeCapacity, args,
+            List.of("-Xmx512m", "-XX:+UseSerialGC"), name(i) + "-" + starts[i] + ".log", eventsPorts[i]);
+    }
+
+    /** SIGTERM: node {@code i} leaves gracefully (hand-off, the feed's goodbye); waits until it is gone. */
+    public void stop(int i) {
+        nodes[i].close();
     }
 
     /** SIGKILLs node {@code i}; returns the exit code. */
-    int kill(int i) throws InterruptedException {
+    public int kill(int i) throws InterruptedException {
         return nodes[i].process().kill();
     }
 
@@ -108,6 +124,16 @@ final class LocalCluster implements AutoCloseable {
         return out;
     }
 
+    /** Node {@code i}'s event-feed address, the same across restarts (docs/events.md). */
+    public String eventsAddress(int i) {
+        return "127.0.0.1:" + eventsPorts[i];
+    }
+
+    /** Node {@code i} as last started. */
+    public SpillwayServerProcess node(int i) {
+        return nodes[i];
+    }
+
     String controlAddress(int i) {
         return "127.0.0.1:" + nodes[i].controlPort();
     }
@@ -118,7 +144,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** A cluster client seeded with every node's control address. */
-    KvClient connect() {
+    public KvClient connect() {
         return KvClient.connectCluster(ClientContext.builder().seeds(controlAddresses())
             .requestTimeout(Duration.ofSeconds(5)).build());
     }
@@ -136,7 +162,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** Polls node {@code i}'s map every 50 ms until {@code done} holds; fails after 60 s naming {@code what}. */
-    void awaitMap(int i, Predicate<PartitionMap> done, String what) throws InterruptedException {
+    public void awaitMap(int i, Predicate<PartitionMap> done, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         RuntimeException last = null;
         while (System.nanoTime() < deadline) {
@@ -154,7 +180,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** Waits until node 0's map lists all {@link #size()} nodes. */
-    void awaitAllMembers() throws InterruptedException {
+    public void awaitAllMembers() throws InterruptedException {
         awaitMap(0, m -> m.nodes().size() == nodes.length, "all " + nodes.length + " members");
     }
 

@@ -50,7 +50,21 @@ public final class SpillwayServerProcess implements AutoCloseable {
     public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
                                               List<String> extraArgs, List<String> jvmOptions, String logName)
         throws IOException, InterruptedException {
+        return start(runDir, cpuCapacity, nvmeCapacity, extraArgs, jvmOptions, logName, 0);
+    }
+
+    /**
+     * As {@link #start(Path, String, String, List, List, String)} with the event feed on {@code eventsPort}, so a
+     * node started again keeps the address its feed's subscribers send to (0 picks a free port).
+     */
+    public static SpillwayServerProcess start(Path runDir, String cpuCapacity, String nvmeCapacity,
+                                              List<String> extraArgs, List<String> jvmOptions, String logName,
+                                              int eventsPort)
+        throws IOException, InterruptedException {
         int[] ports = FreePorts.pick(4);
+        if (eventsPort > 0) {
+            ports[3] = eventsPort;
+        }
         List<String> args = new ArrayList<>(List.of(
             "--bind", "127.0.0.1",
             "--data-port", Integer.toString(ports[0]),

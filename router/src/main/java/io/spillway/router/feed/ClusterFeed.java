@@ -1,0 +1,78 @@
+package io.spillway.router.feed;
+
+import io.spillway.event.feed.FeedSubscriber;
+import io.spillway.event.feed.FeedSubscriberContext;
+import io.spillway.placement.index.BlockLocationIndex;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * A router's view of the Spillway cluster's block locations: a {@link FeedSubscriber} on its own thread applying
+ * every node's feed to a {@link BlockLocationIndex} through an {@link IndexFeedSink}. Router replicas each run one;
+ * none needs another's state (each loads snapshots and follows the same feeds).
+ *
+ * <pre>{@code
+ * BlockLocationIndex index = new BlockLocationIndex(10_000_000);
+ * try (ClusterFeed feed = ClusterFeed.start(FeedSubscriberContext.builder().node("10.0.0.5:7603")
+ *         .media(FeedMedia.Settings.defaults("/dev/shm/router-feed")).build(), index)) {
+ *     index.longestPrefix(keys, runs);
+ * }
+ * }</pre>
+ */
+public final class ClusterFeed implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ClusterFeed.class.getName());
+    /** Longest sleep of the subscriber's thread when idle: bounds the lag it adds. */
+    public static final long IDLE_MAX_PARK_MICROS = 100;
+
+    private final IndexFeedSink sink;
+    private final FeedSubscriber subscriber;
+    private final AgentRunner runner;
+
+    private ClusterFeed(IndexFeedSink sink, FeedSubscriber subscriber, AgentRunner runner) {
+        this.sink = sink;
+        this.subscriber = subscriber;
+        this.runner = runner;
+    }
+
+    /** Subscribes and starts applying to {@code index} on a thread named {@code spillway-feed}. */
+    public static ClusterFeed start(FeedSubscriberContext ctx, BlockLocationIndex index) {
+        return start(ctx, new IndexFeedSink(index));
+    }
+
+    /** As {@link #start(FeedSubscriberContext, BlockLocationIndex)}, through a given sink (tests wrap it to time). */
+    public static ClusterFeed start(FeedSubscriberContext ctx, IndexFeedSink sink) {
+        FeedSubscriber subscriber = new FeedSubscriber(ctx, sink, new SystemNanoClock());
+        AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000,
+            TimeUnit.MICROSECONDS.toNanos(IDLE_MAX_PARK_MICROS)),
+            t -> LOG.log(Level.WARNING, "feed subscriber error", t), null, subscriber);
+        AgentRunner.startOnThread(runner, r -> {
+            Thread t = new Thread(r, "spillway-feed");
+            t.setDaemon(true);
+            return t;
+        });
+        return new ClusterFeed(sink, subscriber, runner);
+    }
+
+    public BlockLocationIndex index() {
+        return sink.index();
+    }
+
+    public IndexFeedSink sink() {
+        return sink;
+    }
+
+    public FeedSubscriber subscriber() {
+        return subscriber;
+    }
+
+    /** Stops the thread, then closes the subscriber (its snapshot loaders, subscriptions and media driver). */
+    @Override
+    public void close() {
+        runner.close();
+        subscriber.close();
+    }
+}
