@@ -9,6 +9,11 @@ public final class PrefixRuns {
     private int[] locations = new int[16];
     private int[] runs = new int[16];
     private int size;
+    /**
+     * Entry of each location, for the index's lookups: open addressing over {@code entry << 16 | location} (never 0,
+     * as a location id is at least 1), at most half full.
+     */
+    private int[] entries = new int[32];
 
     /** The number of locations with a run of at least one key. */
     public int size() {
@@ -45,7 +50,10 @@ public final class PrefixRuns {
     }
 
     void clear() {
-        size = 0;
+        if (size > 0) {
+            java.util.Arrays.fill(entries, 0);
+            size = 0;
+        }
     }
 
     void add(int location, int run) {
@@ -56,6 +64,41 @@ public final class PrefixRuns {
         locations[size] = location;
         runs[size] = run;
         size++;
+        if (size * 2 > entries.length) {
+            entries = new int[entries.length * 2];
+            for (int i = 0; i < size; i++) {
+                putEntry(locations[i], i);
+            }
+        } else {
+            putEntry(location, size - 1);
+        }
+    }
+
+    /** The entry of {@code location}, or -1 when it has none. */
+    int indexOf(int location) {
+        int m = entries.length - 1;
+        for (int s = slot(location, m); ; s = (s + 1) & m) {
+            int e = entries[s];
+            if (e == 0) {
+                return -1;
+            }
+            if ((e & 0xFFFF) == location) {
+                return e >>> 16;
+            }
+        }
+    }
+
+    private void putEntry(int location, int i) {
+        int m = entries.length - 1;
+        int s = slot(location, m);
+        while (entries[s] != 0) {
+            s = (s + 1) & m;
+        }
+        entries[s] = i << 16 | location;
+    }
+
+    private static int slot(int location, int mask) {
+        return (location * 0x9E3779B9 >>> 16) & mask;
     }
 
     void setRun(int i, int run) {
