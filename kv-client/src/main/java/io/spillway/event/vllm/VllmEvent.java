@@ -23,7 +23,7 @@ public sealed interface VllmEvent {
      * @param parentBlockHash the engine hash of the block before the first, or {@code null}
      * @param tokenIds        the blocks' token ids, {@code blockSize} per block (may be empty)
      * @param blockSize       tokens per block, &gt; 0
-     * @param loraId          deprecated adapter id (vLLM &lt; 0.12 and later, kept for compatibility)
+     * @param loraId          the adapter's int id (deprecated by {@code lora_name}, still sent)
      * @param medium          where the blocks are ({@code "GPU"}, {@code "CPU"}, ...); {@code null} means the GPU
      * @param loraName        the adapter's name, part of vLLM's block hash (vLLM PR #27577)
      * @param extraKeys       one entry per block, {@code null} entries for blocks without extras (vLLM PR #33304)

@@ -16,7 +16,8 @@ import org.msgpack.core.MessagePack;
  * <ul>
  *   <li>{@link EventFormat#ARRAY}: positional, tag first (vLLM before PR #42892). Every field that has no default in
  *       vLLM is written, so a {@code BlockStored} has at least 8 elements (tag, block_hashes, parent_block_hash,
- *       token_ids, block_size, lora_id, medium, lora_name), as vLLM 0.12+ sent it and as llm-d's indexer expects;
+ *       token_ids, block_size, lora_id, medium, lora_name), as vLLM sent it from PR #27577 until PR #42892 and as
+ *       llm-d's positional decoder expects;
  *       the defaulted trailing fields follow only when set.</li>
  *   <li>{@link EventFormat#MAP}: field names, the tag under {@code "type"} first (vLLM PR #42892 on); fields left
  *       at their default omitted, as msgspec's {@code omit_defaults} does.</li>
@@ -27,7 +28,7 @@ import org.msgpack.core.MessagePack;
 public final class VllmEventEncoder {
     /** How each event is written. */
     public enum EventFormat {
-        /** Positional arrays with the tag first (vLLM before PR #42892; every llm-d version decodes it). */
+        /** Positional arrays with the tag first (vLLM before PR #42892; llm-d's positional decoder reads it). */
         ARRAY,
         /** Maps with the tag under {@code "type"} (vLLM PR #42892 on; llm-d since PR #661). */
         MAP

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class VllmEventDecoderTest {
     private final VllmEventDecoder decoder = new VllmEventDecoder();
 
-    /** vLLM 0.12-0.23: positional events, 8 elements for BlockStored, batch [ts, events, dp_rank]. */
+    /** Between vLLM PRs #27577 and #42892: positional events, 8 elements for BlockStored, batch [ts, events, dp_rank]. */
     @Test
     void positionalEventsOfAVllmBeforeTheMapEncoding() {
         byte[] payload = VllmPayloads.create()
@@ -47,7 +47,7 @@ class VllmEventDecoderTest {
         assertEquals(new VllmEvent.AllBlocksCleared(), batch.events().get(2));
     }
 
-    /** vLLM 0.9: five fields, no medium, batch of two elements, Python's signed hash(). */
+    /** The first schema (vLLM PR #16750): no medium, a batch of two elements, Python's signed hash(). */
     @Test
     void theFirstPositionalSchemaWithoutMediumOrRank() {
         byte[] payload = VllmPayloads.create()

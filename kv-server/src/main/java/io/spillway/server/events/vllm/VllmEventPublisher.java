@@ -190,7 +190,8 @@ public final class VllmEventPublisher implements AutoCloseable {
             return 0;
         }
         int n = encoder.eventCount();
-        byte[] payload = encoder.finishBatch(clock.millis() / 1000.0, null);
+        // Rank 0 as vLLM writes it (its publisher always sets one); some llm-d versions decode it as a plain int.
+        byte[] payload = encoder.finishBatch(clock.millis() / 1000.0, 0);
         long seq = nextSeq++;
         boolean sent = pub.send(topicBytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && pub.send(VllmWire.seqBytes(seq), ZMQ.SNDMORE | ZMQ.DONTWAIT)
@@ -444,8 +445,10 @@ public final class VllmEventPublisher implements AutoCloseable {
         }
 
         /**
-         * How events are written (default {@link VllmEventEncoder.EventFormat#ARRAY}: every llm-d version decodes it,
-         * while only llm-d with map support (PR #661) and vLLM-typed decoders of vLLM 0.24+ read {@code MAP}).
+         * How events are written. The default, {@link VllmEventEncoder.EventFormat#ARRAY}, is the layout vLLM sent
+         * from its PR #27577 until #42892, which llm-d's positional decoder (an 8-field struct) and its later
+         * length-guarded decoder both read; {@code MAP} is what vLLM sends since #42892, read by llm-d since its
+         * PR #661 and by decoders typed on vLLM's current structs.
          */
         public Builder eventFormat(VllmEventEncoder.EventFormat format) {
             this.eventFormat = Objects.requireNonNull(format, "eventFormat");

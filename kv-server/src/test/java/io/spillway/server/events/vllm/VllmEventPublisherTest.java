@@ -64,6 +64,7 @@ class VllmEventPublisherTest {
         assertEquals(publisher.topic(), topic.toString());
         VllmEventBatch batch = decoder.decode(frames.get(2));
         assertEquals(1.5, batch.ts());
+        assertEquals(0, batch.dataParallelRank());
         EngineBlockHash a = EngineBlockHash.ofBytes(A.toBytes());
         EngineBlockHash b = EngineBlockHash.ofBytes(B.toBytes());
         assertEquals(List.of(
