@@ -101,17 +101,19 @@ public final class VllmEventEncoder {
 
     /**
      * Adds a location-only {@code BlockStored}: {@code count} blocks whose hashes are the 16-byte block keys
-     * {@code (his[i], los[i])} (big-endian {@code hi} then {@code lo}, the key's wire form), no parent, no token ids.
+     * {@code (his[i], los[i])}, {@code i} from {@code offset} (big-endian {@code hi} then {@code lo}, the key's wire
+     * form), no parent, no token ids.
      */
-    public VllmEventEncoder blockStoredKeys(long[] his, long[] los, int count, int blockSize, String medium) {
-        checkKeys(his, los, count);
+    public VllmEventEncoder blockStoredKeys(long[] his, long[] los, int offset, int count, int blockSize,
+                                            String medium) {
+        checkKeys(his, los, offset, count);
         if (blockSize <= 0) {
             throw new IllegalArgumentException("blockSize must be > 0, got " + blockSize);
         }
         try {
             beginEvent(VllmWire.BLOCK_STORED, STORED_REQUIRED_FIELDS);
             field("block_hashes");
-            writeKeys(his, los, count);
+            writeKeys(his, los, offset, count);
             field("parent_block_hash");
             events.packNil();
             field("token_ids");
@@ -132,12 +134,12 @@ public final class VllmEventEncoder {
     }
 
     /** Adds a {@code BlockRemoved} of {@code count} 16-byte block keys, as {@link #blockStoredKeys} writes them. */
-    public VllmEventEncoder blockRemovedKeys(long[] his, long[] los, int count, String medium) {
-        checkKeys(his, los, count);
+    public VllmEventEncoder blockRemovedKeys(long[] his, long[] los, int offset, int count, String medium) {
+        checkKeys(his, los, offset, count);
         try {
             beginEvent(VllmWire.BLOCK_REMOVED, 2);
             field("block_hashes");
-            writeKeys(his, los, count);
+            writeKeys(his, los, offset, count);
             field("medium");
             writeString(medium);
         } catch (IOException e) {
@@ -267,9 +269,9 @@ public final class VllmEventEncoder {
         }
     }
 
-    private void writeKeys(long[] his, long[] los, int count) throws IOException {
+    private void writeKeys(long[] his, long[] los, int offset, int count) throws IOException {
         events.packArrayHeader(count);
-        for (int i = 0; i < count; i++) {
+        for (int i = offset; i < offset + count; i++) {
             putLong(his[i], 0);
             putLong(los[i], 8);
             events.packBinaryHeader(16);
@@ -330,12 +332,13 @@ public final class VllmEventEncoder {
         }
     }
 
-    private static void checkKeys(long[] his, long[] los, int count) {
+    private static void checkKeys(long[] his, long[] los, int offset, int count) {
         Objects.requireNonNull(his, "his");
         Objects.requireNonNull(los, "los");
-        if (count < 0 || count > his.length || count > los.length) {
-            throw new IllegalArgumentException("count must be in [0, " + Math.min(his.length, los.length)
-                + "], got " + count);
+        int length = Math.min(his.length, los.length);
+        if (offset < 0 || count < 0 || (long) offset + count > length) {
+            throw new IllegalArgumentException("keys [" + offset + ", " + offset + " + " + count
+                + ") do not fit in arrays of " + length);
         }
     }
 }

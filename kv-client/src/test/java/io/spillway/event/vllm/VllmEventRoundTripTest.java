@@ -43,8 +43,8 @@ class VllmEventRoundTripTest {
         BlockKey a = BlockKey.fromHex("000102030405060708090a0b0c0d0e0f");
         BlockKey b = BlockKey.fromHex("f0e0d0c0b0a090807060504030201000");
         VllmEventEncoder encoder = new VllmEventEncoder(format);
-        encoder.blockStoredKeys(new long[] {a.hi(), b.hi(), 99}, new long[] {a.lo(), b.lo(), 99}, 2, 16, "CPU");
-        encoder.blockRemovedKeys(new long[] {b.hi()}, new long[] {b.lo()}, 1, "DISK");
+        encoder.blockStoredKeys(new long[] {7, a.hi(), b.hi(), 99}, new long[] {7, a.lo(), b.lo(), 99}, 1, 2, 16, "CPU");
+        encoder.blockRemovedKeys(new long[] {b.hi()}, new long[] {b.lo()}, 0, 1, "DISK");
         assertEquals(2, encoder.eventCount());
 
         VllmEventBatch decoded = decoder.decode(encoder.finishBatch(3.0, null));
@@ -77,6 +77,6 @@ class VllmEventRoundTripTest {
             List.of(EngineBlockHash.ofLong(1)), null, new int[0], 1, null, null, null,
             List.of(List.of(new VllmExtraKey.Other("boolean"))), null, null, null)));
         assertThrows(IllegalArgumentException.class,
-            () -> encoder.blockStoredKeys(new long[1], new long[1], 2, 16, "CPU"));
+            () -> encoder.blockStoredKeys(new long[2], new long[2], 1, 2, 16, "CPU"));
     }
 }

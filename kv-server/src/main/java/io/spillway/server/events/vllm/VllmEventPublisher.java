@@ -12,7 +12,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -157,7 +156,7 @@ public final class VllmEventPublisher implements AutoCloseable {
         }
         for (int from = 0; from < count; from += maxBlocksPerEvent) {
             int n = Math.min(maxBlocksPerEvent, count - from);
-            encoder.blockStoredKeys(slice(his, from, n), slice(los, from, n), n, blockSizeTokens, medium);
+            encoder.blockStoredKeys(his, los, from, n, blockSizeTokens, medium);
             added();
         }
     }
@@ -168,7 +167,7 @@ public final class VllmEventPublisher implements AutoCloseable {
         checkKeys(his, los, count);
         for (int from = 0; from < count; from += maxBlocksPerEvent) {
             int n = Math.min(maxBlocksPerEvent, count - from);
-            encoder.blockRemovedKeys(slice(his, from, n), slice(los, from, n), n, medium);
+            encoder.blockRemovedKeys(his, los, from, n, medium);
             added();
         }
     }
@@ -340,10 +339,6 @@ public final class VllmEventPublisher implements AutoCloseable {
             frames.add(socket.recv(0));
         }
         return frames;
-    }
-
-    private static long[] slice(long[] values, int from, int n) {
-        return from == 0 ? values : Arrays.copyOfRange(values, from, from + n);
     }
 
     private static void checkKeys(long[] his, long[] los, int count) {

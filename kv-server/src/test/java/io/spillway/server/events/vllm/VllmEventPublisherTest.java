@@ -80,22 +80,7 @@ class VllmEventPublisherTest {
             publisher.blocksStored(TierKind.NVME, new long[] {i}, new long[] {i}, 1, 16);
             publisher.flush();
         }
-        ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
-        dealer.setReceiveTimeOut(50);
-        dealer.connect(publisher.replayEndpoint());
-        dealer.sendMore(new byte[0]);
-        dealer.send(VllmWire.seqBytes(1));
-
-        List<List<byte[]>> answers = new ArrayList<>();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while ((answers.isEmpty() || VllmWire.readSeq(last(answers).get(1)) != VllmWire.END_OF_REPLAY)
-            && System.nanoTime() < deadline) {
-            publisher.doWork();
-            List<byte[]> frames = receive(dealer);
-            if (frames != null) {
-                answers.add(frames);
-            }
-        }
+        List<List<byte[]>> answers = replay(1);
 
         // The ring holds seqs 2..4: seq 1 is gone, which the requester sees as the first seq being too new.
         assertEquals(4, answers.size());
@@ -111,6 +96,8 @@ class VllmEventPublisherTest {
         assertEquals(1, publisher.replayRequests());
         assertEquals(3, publisher.replayedBatches());
 
+        ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
+        dealer.connect(publisher.replayEndpoint());
         dealer.send(VllmWire.seqBytes(0));
         long until = System.nanoTime() + 5_000_000_000L;
         while (publisher.badReplayRequests() == 0 && System.nanoTime() < until) {
@@ -121,19 +108,34 @@ class VllmEventPublisherTest {
 
     @Test
     void longCallsSplitIntoEventsAndFullBatchesGoAtOnce() {
-        publisher = ephemeral().replayEndpoint(null).maxEventsPerBatch(2).maxBlocksPerEvent(2).build();
+        publisher = ephemeral().maxEventsPerBatch(2).maxBlocksPerEvent(2).build();
 
-        publisher.blocksStored(TierKind.CPU, new long[5], new long[5], 5, 16);
+        publisher.blocksStored(TierKind.CPU, new long[] {0, 1, 2, 3, 4}, new long[] {10, 11, 12, 13, 14}, 5, 16);
 
         assertEquals(1, publisher.batches(), "two events filled the first batch");
         assertEquals(1, publisher.flush());
         assertEquals(2, publisher.batches());
         assertEquals(3, publisher.events());
         assertEquals(2, publisher.nextSeq());
-        assertEquals(null, publisher.replayEndpoint());
+        List<List<byte[]>> answers = replay(0);
+        assertEquals(3, answers.size(), "two batches and the end marker");
+        List<VllmEvent> events = new ArrayList<>(decoder.decode(answers.get(0).get(2)).events());
+        events.addAll(decoder.decode(answers.get(1).get(2)).events());
+        assertEquals(List.of(List.of(key(0, 10), key(1, 11)), List.of(key(2, 12), key(3, 13)), List.of(key(4, 14))),
+            events.stream().map(e -> ((VllmEvent.BlockStored) e).blockHashes()).toList());
         publisher.allBlocksCleared(TierKind.NVME);
-        assertEquals(1, publisher.doWork());
+        assertEquals(1, publisher.flush());
         assertEquals(0, publisher.dropped());
+    }
+
+    @Test
+    void replayCanBeTurnedOff() {
+        publisher = ephemeral().replayEndpoint(null).build();
+
+        publisher.allBlocksCleared(TierKind.CPU);
+
+        assertEquals(null, publisher.replayEndpoint());
+        assertEquals(1, publisher.doWork());
     }
 
     @Test
@@ -154,6 +156,31 @@ class VllmEventPublisherTest {
     private VllmEventPublisher.Builder ephemeral() {
         return VllmEventPublisher.builder().context(context).publishEndpoint("tcp://127.0.0.1:0")
             .replayEndpoint("tcp://127.0.0.1:0");
+    }
+
+    /** Asks the replay socket for every batch from {@code from} and collects the answers up to the end marker. */
+    private List<List<byte[]>> replay(long from) {
+        ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
+        dealer.setReceiveTimeOut(50);
+        dealer.connect(publisher.replayEndpoint());
+        dealer.sendMore(new byte[0]);
+        dealer.send(VllmWire.seqBytes(from));
+        List<List<byte[]>> answers = new ArrayList<>();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((answers.isEmpty() || VllmWire.readSeq(last(answers).get(1)) != VllmWire.END_OF_REPLAY)
+            && System.nanoTime() < deadline) {
+            publisher.doWork();
+            List<byte[]> frames = receive(dealer);
+            if (frames != null) {
+                answers.add(frames);
+            }
+        }
+        context.destroySocket(dealer);
+        return answers;
+    }
+
+    private static EngineBlockHash key(long hi, long lo) {
+        return EngineBlockHash.ofBytes(new BlockKey(hi, lo).toBytes());
     }
 
     /** PUB drops until the subscription arrives: publish probes until one gets through. */
