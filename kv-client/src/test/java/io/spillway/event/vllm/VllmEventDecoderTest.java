@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class VllmEventDecoderTest {
     private final VllmEventDecoder decoder = new VllmEventDecoder();
 
-    /** Between vLLM PRs #27577 and #42892: positional events, 8 elements for BlockStored, batch [ts, events, dp_rank]. */
+    /** Between vLLM PRs #27577 and #42892: positional events, 8 for BlockStored, batch [ts, events, dp_rank]. */
     @Test
     void positionalEventsOfAVllmBeforeTheMapEncoding() {
         byte[] payload = VllmPayloads.create()

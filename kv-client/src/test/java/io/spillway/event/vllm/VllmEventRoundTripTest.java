@@ -43,7 +43,9 @@ class VllmEventRoundTripTest {
         BlockKey a = BlockKey.fromHex("000102030405060708090a0b0c0d0e0f");
         BlockKey b = BlockKey.fromHex("f0e0d0c0b0a090807060504030201000");
         VllmEventEncoder encoder = new VllmEventEncoder(format);
-        encoder.blockStoredKeys(new long[] {7, a.hi(), b.hi(), 99}, new long[] {7, a.lo(), b.lo(), 99}, 1, 2, 16, "CPU");
+        long[] his = {7, a.hi(), b.hi(), 99};
+        long[] los = {7, a.lo(), b.lo(), 99};
+        encoder.blockStoredKeys(his, los, 1, 2, 16, "CPU");
         encoder.blockRemovedKeys(new long[] {b.hi()}, new long[] {b.lo()}, 0, 1, "DISK");
         assertEquals(2, encoder.eventCount());
 

@@ -145,8 +145,8 @@ public final class VllmEventPublisher implements AutoCloseable {
     }
 
     /**
-     * Announces that {@code tier} now holds the {@code count} blocks {@code (his[i], los[i])} of {@code blockSizeTokens}
-     * tokens each (several events when {@code count} exceeds {@code maxBlocksPerEvent}).
+     * Announces that {@code tier} now holds the {@code count} blocks {@code (his[i], los[i])} of
+     * {@code blockSizeTokens} tokens each (several events when {@code count} exceeds {@code maxBlocksPerEvent}).
      */
     public void blocksStored(TierKind tier, long[] his, long[] los, int count, int blockSizeTokens) {
         String medium = medium(tier);
