@@ -1,0 +1,38 @@
+package io.spillway.router.vllm;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import org.zeromq.ZMQ;
+
+/**
+ * The state of one publisher's stream: its SUB socket, the last sequence number applied, and, while a gap is being
+ * filled, the replay DEALER socket and the live messages held back until the replay ends. Owned by the subscriber's
+ * thread.
+ */
+final class EndpointStream {
+    /** One received message: the topic, the publisher's sequence number, the msgpack payload. */
+    record Message(String topic, long seq, byte[] payload) {
+    }
+
+    final VllmPodEndpoint endpoint;
+    final ZMQ.Socket sub;
+    /** Pods whose events came through this stream: the ones a gap here may have left stale. */
+    final Set<String> pods = new HashSet<>();
+    final ArrayDeque<Message> held = new ArrayDeque<>();
+
+    long lastSeq = -1;
+    /** The topic of the last live message: replayed batches come without one. */
+    String topic;
+    ZMQ.Socket replay;
+    long replayDeadlineNanos;
+
+    EndpointStream(VllmPodEndpoint endpoint, ZMQ.Socket sub) {
+        this.endpoint = endpoint;
+        this.sub = sub;
+    }
+
+    boolean replaying() {
+        return replay != null;
+    }
+}

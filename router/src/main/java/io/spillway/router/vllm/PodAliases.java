@@ -1,0 +1,179 @@
+package io.spillway.router.vllm;
+
+import java.util.Arrays;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * One pod's engine-hash aliases: from an engine block hash's 64-bit alias to the Spillway block key it was stored
+ * under and the media (a bit per {@link io.spillway.placement.index.Medium}) the pod holds it in. Bounded: it holds
+ * at most {@code capacity} aliases, and when full the least recently used one (stored, or used as a parent) is
+ * handed back by {@link #lru()} for the caller to retract and {@link #remove}. Slots live in primitive arrays that
+ * grow by doubling up to the capacity, linked in recency order; no object per alias. Not thread-safe.
+ */
+final class PodAliases {
+    private static final int INITIAL_SLOTS = 1_024;
+    private static final int NONE = -1;
+
+    private final int capacity;
+    private final Long2LongHashMap slotOf = new Long2LongHashMap(NONE);
+    private long[] aliases;
+    private long[] his;
+    private long[] los;
+    private byte[] media;
+    private int[] prev;
+    private int[] next;
+    private int head = NONE;
+    private int tail = NONE;
+    private int freeList = NONE;
+    private int used;
+
+    PodAliases(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("alias capacity must be > 0, got " + capacity);
+        }
+        this.capacity = capacity;
+        allocate(Math.min(capacity, INITIAL_SLOTS));
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    int size() {
+        return slotOf.size();
+    }
+
+    boolean isFull() {
+        return slotOf.size() >= capacity;
+    }
+
+    /** The slot of {@code alias}, or -1. */
+    int find(long alias) {
+        return (int) slotOf.get(alias);
+    }
+
+    long hi(int slot) {
+        return his[slot];
+    }
+
+    long lo(int slot) {
+        return los[slot];
+    }
+
+    int media(int slot) {
+        return media[slot];
+    }
+
+    void setMedia(int slot, int mediaBits) {
+        media[slot] = (byte) mediaBits;
+    }
+
+    /** Points {@code slot} at another key with the given media. */
+    void set(int slot, long hi, long lo, int mediaBits) {
+        his[slot] = hi;
+        los[slot] = lo;
+        media[slot] = (byte) mediaBits;
+    }
+
+    /** Marks {@code slot} the most recently used. */
+    void touch(int slot) {
+        if (slot != head) {
+            unlink(slot);
+            linkFirst(slot);
+        }
+    }
+
+    /** Adds an alias not present yet, as the most recently used; the table must not be {@link #isFull()}. */
+    int insert(long alias, long hi, long lo, int mediaBits) {
+        if (isFull()) {
+            throw new IllegalStateException("alias table full at " + capacity);
+        }
+        int slot = freeList != NONE ? popFree() : nextUnused();
+        aliases[slot] = alias;
+        set(slot, hi, lo, mediaBits);
+        slotOf.put(alias, slot);
+        linkFirst(slot);
+        return slot;
+    }
+
+    /** The least recently used slot, or -1 when empty. */
+    int lru() {
+        return tail;
+    }
+
+    void remove(int slot) {
+        slotOf.remove(aliases[slot]);
+        unlink(slot);
+        next[slot] = freeList;
+        freeList = slot;
+    }
+
+    void clear() {
+        slotOf.clear();
+        head = NONE;
+        tail = NONE;
+        freeList = NONE;
+        used = 0;
+    }
+
+    /** Calls {@code visitor} with every slot (for retracting them all). */
+    void forEach(SlotVisitor visitor) {
+        for (int s = head; s != NONE; s = next[s]) {
+            visitor.visit(s);
+        }
+    }
+
+    @FunctionalInterface
+    interface SlotVisitor {
+        void visit(int slot);
+    }
+
+    private int popFree() {
+        int slot = freeList;
+        freeList = next[slot];
+        return slot;
+    }
+
+    private int nextUnused() {
+        if (used == aliases.length) {
+            allocate(Math.min(capacity, aliases.length * 2));
+        }
+        return used++;
+    }
+
+    private void allocate(int slots) {
+        aliases = aliases == null ? new long[slots] : Arrays.copyOf(aliases, slots);
+        his = his == null ? new long[slots] : Arrays.copyOf(his, slots);
+        los = los == null ? new long[slots] : Arrays.copyOf(los, slots);
+        media = media == null ? new byte[slots] : Arrays.copyOf(media, slots);
+        prev = prev == null ? new int[slots] : Arrays.copyOf(prev, slots);
+        next = next == null ? new int[slots] : Arrays.copyOf(next, slots);
+    }
+
+    private void linkFirst(int slot) {
+        prev[slot] = NONE;
+        next[slot] = head;
+        if (head != NONE) {
+            prev[head] = slot;
+        }
+        head = slot;
+        if (tail == NONE) {
+            tail = slot;
+        }
+    }
+
+    private void unlink(int slot) {
+        int p = prev[slot];
+        int n = next[slot];
+        if (p != NONE) {
+            next[p] = n;
+        } else {
+            head = n;
+        }
+        if (n != NONE) {
+            prev[n] = p;
+        } else {
+            tail = p;
+        }
+    }
+}
