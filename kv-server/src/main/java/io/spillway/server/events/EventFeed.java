@@ -4,6 +4,8 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.spillway.event.NodeLoad;
 import io.spillway.event.aeron.FeedMedia;
+import io.spillway.server.events.vllm.VllmEventPublisher;
+import io.spillway.server.events.vllm.VllmTap;
 import io.spillway.tier.TierListener;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ public final class EventFeed implements AutoCloseable {
     private EventPublisher publisher;
     private AgentRunner runner;
     private String nodeId;
+    private FeedTap tap;
 
     private EventFeed(EventsContext ctx) {
         this.ctx = ctx;
@@ -68,6 +71,11 @@ public final class EventFeed implements AutoCloseable {
      */
     public synchronized void start(String nodeId, HoldingView tiers, IntFunction<NodeLoad> load, FeedTap tap) {
         this.nodeId = nodeId;
+        if (tap == null && ctx.vllmEnabled()) {
+            tap = new VllmTap(VllmEventPublisher.builder().publishEndpoint(ctx.vllmEndpoint())
+                .replayEndpoint(ctx.vllmReplayEndpoint()).model(ctx.vllmModel()).build(), ctx.vllmBlockSize());
+        }
+        this.tap = tap;
         media = ctx.embeddedDriver()
             ? FeedMedia.embedded(new FeedMedia.Settings(ctx.aeronDir(), ctx.idleMaxParkMicros(), ctx.lossRate(), 0,
                 ctx.lossSeed()))
@@ -90,7 +98,7 @@ public final class EventFeed implements AutoCloseable {
                 new SystemEpochNanoClock(), new SystemNanoClock());
             runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000,
                 TimeUnit.MICROSECONDS.toNanos(ctx.idleMaxParkMicros())),
-                t -> LOG.log(Level.WARNING, "event publisher error", t), null, new Leaving(publisher, nodeId));
+                t -> LOG.log(Level.WARNING, "event publisher error", t), null, new Leaving(publisher, nodeId, tap));
             AgentRunner.startOnThread(runner, r -> {
                 Thread t = new Thread(r, "spillway-events");
                 t.setDaemon(true);
@@ -125,7 +133,10 @@ public final class EventFeed implements AutoCloseable {
         if (runner != null) {
             runner.close();
             runner = null;
+        } else if (tap != null) {
+            tap.close(); // never handed to a thread: close it here
         }
+        tap = null;
         for (Publication p : publications) {
             p.close();
         }
@@ -140,10 +151,12 @@ public final class EventFeed implements AutoCloseable {
     private static final class Leaving implements org.agrona.concurrent.Agent {
         private final EventPublisher publisher;
         private final String nodeId;
+        private final FeedTap tap;
 
-        Leaving(EventPublisher publisher, String nodeId) {
+        Leaving(EventPublisher publisher, String nodeId, FeedTap tap) {
             this.publisher = publisher;
             this.nodeId = nodeId;
+            this.tap = tap;
         }
 
         @Override
@@ -159,6 +172,9 @@ public final class EventFeed implements AutoCloseable {
         @Override
         public void onClose() {
             publisher.leave(nodeId, LEAVE_TIMEOUT_MILLIS);
+            if (tap != null) {
+                tap.close();
+            }
         }
 
         @Override

@@ -159,7 +159,7 @@ public final class EventPublisher implements Agent {
                 break;
             }
         }
-        return work;
+        return tap == null ? work : work + tap.doWork();
     }
 
     /** Builds one BLOCKS message from up to {@link #maxKeys} waiting keys, as the tiers hold them now. */

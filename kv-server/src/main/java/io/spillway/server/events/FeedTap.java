@@ -13,4 +13,13 @@ public interface FeedTap {
 
     /** Every block of {@code tier} is gone (the node is leaving). */
     void cleared(TierKind tier);
+
+    /** A duty cycle of the tap's own (its sockets), on the publisher's thread; returns the work done. */
+    default int doWork() {
+        return 0;
+    }
+
+    /** The feed is stopping: release what the tap holds, on the publisher's thread. */
+    default void close() {
+    }
 }
