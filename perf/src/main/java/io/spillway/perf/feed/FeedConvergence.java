@@ -61,7 +61,7 @@ public final class FeedConvergence {
     private final Path dir;
     private final PrintStream log;
     private final List<String> timeline = new ArrayList<>();
-    private final long start = System.nanoTime();
+    private long start = System.nanoTime();
 
     public FeedConvergence(Settings settings, Path dir, PrintStream log) {
         this.s = settings;
@@ -72,7 +72,7 @@ public final class FeedConvergence {
     public Report run() throws Exception {
         List<String> nodeSettings = List.of("spillway.cluster.replication=" + s.replication(),
             "spillway.events.lossRate=" + s.sendLoss(), "spillway.events.lossSeed=" + s.seed(),
-            "spillway.cluster.failureDetectionTimeoutMs=3000");
+            "spillway.cluster.failureDetectionTimeoutMs=3000", "spillway.server.maxBlockBytes=256k");
         try (LocalCluster cluster = LocalCluster.start(dir.resolve("cluster"), s.nodes(), s.cpuCapacity(),
             s.nvmeCapacity(), nodeSettings)) {
             cluster.awaitAllMembers();
@@ -88,6 +88,8 @@ public final class FeedConvergence {
             }
             try (KvClient client = cluster.connect()) {
                 BlockKey ns = client.registerNamespace(NAMESPACE, s.replication()).get(30, TimeUnit.SECONDS);
+                start = System.nanoTime(); // the timeline counts from the start of the load
+                note("load starts");
                 List<Thread> workers = new ArrayList<>();
                 for (int t = 0; t < 2; t++) {
                     long seed = s.seed() * 31 + t;

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * the tiers themselves, not the feed or the snapshot under test.
  */
 public final class FeedTruth {
+    /** Lookups in flight per node, below the client's 2 connections x 64. */
+    private static final int IN_FLIGHT = 96;
     private FeedTruth() {
     }
 
@@ -55,8 +57,11 @@ public final class FeedTruth {
             try (KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
                 .requestTimeout(Duration.ofSeconds(10)).connections(2).build())) {
                 List<CompletableFuture<PrefixLookup>> lookups = new ArrayList<>(keys.size());
-                for (BlockKey k : keys) {
-                    lookups.add(client.lookupPrefix(namespace, new BlockKey[] {k}));
+                for (int i = 0; i < keys.size(); i++) {
+                    if (i >= IN_FLIGHT) {
+                        lookups.get(i - IN_FLIGHT).get(30, TimeUnit.SECONDS); // a window the connections can take
+                    }
+                    lookups.add(client.lookupPrefix(namespace, new BlockKey[] {keys.get(i)}));
                 }
                 for (int i = 0; i < keys.size(); i++) {
                     PrefixLookup r = lookups.get(i).get(30, TimeUnit.SECONDS);
