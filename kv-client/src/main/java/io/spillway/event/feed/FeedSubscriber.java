@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,6 +37,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class FeedSubscriber implements Agent, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FeedSubscriber.class.getName());
     private static final int FRAGMENT_LIMIT = 64;
+    /** Timeouts and retries are looked at this often, not on every duty cycle of a busy subscriber. */
+    private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000;
 
     private final FeedSubscriberContext ctx;
     private final FeedSink sink;
@@ -44,7 +47,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final List<FragmentAssembler> assemblers = new ArrayList<>();
     private final SnapshotLoader loader;
-    private final Map<Long, Session> sessions = new HashMap<>();
+    private final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
     /** Each node's current session. */
     private final Map<String, Session> nodes = new HashMap<>();
     private final Queue<SnapshotLoader.Result> loaded = new ConcurrentLinkedQueue<>();
@@ -60,6 +63,9 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private final AtomicLong keysApplied = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
     private volatile int liveSessions;
+    /** The clock at the start of this duty cycle. */
+    private long now;
+    private long lastHousekeeping;
 
     /** Starts the media driver (or connects to the external one) and subscribes to every channel. */
     public FeedSubscriber(FeedSubscriberContext ctx, FeedSink sink, NanoClock clock) {
@@ -83,6 +89,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
 
     @Override
     public int doWork() {
+        now = clock.nanoTime();
         int work = 0;
         SnapshotLoader.Result r;
         while ((r = loaded.poll()) != null) {
@@ -97,7 +104,10 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         for (int i = 0; i < subscriptions.size(); i++) {
             work += subscriptions.get(i).poll(assemblers.get(i), FRAGMENT_LIMIT);
         }
-        work += housekeeping();
+        if (now - lastHousekeeping >= HOUSEKEEPING_INTERVAL_NANOS) {
+            lastHousekeeping = now;
+            work += housekeeping();
+        }
         return work;
     }
 
@@ -114,8 +124,12 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
             }
             return;
         }
-        Session s = sessions.computeIfAbsent(message.sessionId(), Session::new);
-        s.lastHeardNanos = clock.nanoTime();
+        Session s = sessions.get(message.sessionId());
+        if (s == null) {
+            s = new Session(message.sessionId());
+            sessions.put(s.id, s);
+        }
+        s.lastHeardNanos = now;
         s.aeronSessionId = header.sessionId();
         switch (s.phase) {
             case ENDED:
@@ -238,7 +252,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
                 end(s, false); // the node has a newer session; its own messages will bring it in
                 return;
             }
-            s.retryAtNanos = clock.nanoTime() + ctx.snapshotRetry().toNanos();
+            s.retryAtNanos = now + ctx.snapshotRetry().toNanos();
             return;
         }
         snapshots.incrementAndGet();
@@ -275,7 +289,6 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     }
 
     private int housekeeping() {
-        long now = clock.nanoTime();
         long timeout = ctx.sessionTimeout().toNanos();
         int work = 0;
         for (Iterator<Session> it = sessions.values().iterator(); it.hasNext(); ) {

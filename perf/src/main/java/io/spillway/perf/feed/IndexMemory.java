@@ -88,6 +88,31 @@ public final class IndexMemory {
         return result;
     }
 
+    /**
+     * {@link #measure} in a JVM of its own, started with {@code jvmOptions} (the collector's settings; see
+     * {@link #main}); {@code dir} is its working directory.
+     */
+    public static Result measureInChild(long keys, int locationsPerKey, java.util.List<String> jvmOptions,
+                                        java.nio.file.Path dir) throws java.io.IOException, InterruptedException {
+        java.util.List<String> cmd = io.spillway.perf.launch.JavaCommand.of(IndexMemory.class.getName(), jvmOptions,
+            java.util.List.of(Long.toString(keys), Integer.toString(locationsPerKey)), dir);
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!child.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || child.exitValue() != 0) {
+            child.destroyForcibly();
+            throw new IllegalStateException("the IndexMemory child failed: " + output);
+        }
+        Result result = null;
+        for (String line : output.split("\n")) {
+            Result parsed = Result.fromLine(line);
+            result = parsed != null ? parsed : result;
+        }
+        if (result == null) {
+            throw new IllegalStateException("no result line from the IndexMemory child: " + output);
+        }
+        return result;
+    }
+
     /** Heap in use after full collections, repeated until two readings agree (or {@value #GC_ROUNDS} rounds). */
     static long settledHeapUsed() {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

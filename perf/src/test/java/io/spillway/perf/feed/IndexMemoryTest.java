@@ -1,15 +1,11 @@
 package io.spillway.perf.feed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spillway.perf.launch.JavaCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,19 +36,8 @@ class IndexMemoryTest {
     }
 
     private IndexMemory.Result runChild(long keys, int locationsPerKey) throws IOException, InterruptedException {
-        List<String> cmd = JavaCommand.of(IndexMemory.class.getName(), JVM,
-            List.of(Long.toString(keys), Integer.toString(locationsPerKey)), tmp);
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child still running: " + output);
-        assertEquals(0, child.exitValue(), output);
-        IndexMemory.Result result = null;
-        for (String line : output.split("\n")) {
-            IndexMemory.Result parsed = IndexMemory.Result.fromLine(line);
-            result = parsed != null ? parsed : result;
-        }
-        assertNotNull(result, output);
-        System.out.println(output.strip());
+        IndexMemory.Result result = IndexMemory.measureInChild(keys, locationsPerKey, JVM, tmp);
+        System.out.println(result);
         return result;
     }
 }

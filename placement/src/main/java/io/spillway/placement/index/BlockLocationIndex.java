@@ -152,9 +152,11 @@ public final class BlockLocationIndex {
         try {
             int added = 0;
             if (LocationTable.isLive(ids.live, location)) {
+                int mask = touchAll(buffer, offset, count);
                 for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
-                    if (keys.add(buffer.getLong(at, ByteOrder.BIG_ENDIAN), buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN),
-                        location)) {
+                    long hi = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
+                    long lo = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
+                    if (keys.add(hi, lo, keys.mask() == mask ? homes[i] : keys.home(hi, lo), location)) {
                         added++;
                     }
                 }
@@ -166,6 +168,32 @@ public final class BlockLocationIndex {
         }
     }
 
+
+    /** The batch's keys' home slots, computed once by {@link #touchAll} (writers only: under the write lock). */
+    private int[] homes = new int[256];
+
+    /** Sink of the touches' values, so the compiler keeps the reads. */
+    @SuppressWarnings("unused")
+    private long touched;
+
+    /**
+     * Computes the home slot of each of the {@code count} packed keys from {@code at} into {@link #homes} and starts
+     * the memory reads of their slots (see {@link KeyTable#touch}); returns the mask the homes were computed under.
+     */
+    private int touchAll(DirectBuffer buffer, int at, int count) {
+        if (homes.length < count) {
+            homes = new int[Math.max(count, 2 * homes.length)];
+        }
+        long sum = 0;
+        for (int k = 0; k < count; k++, at += BlockKey.BYTES) {
+            int home = keys.home(buffer.getLong(at, ByteOrder.BIG_ENDIAN), buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN));
+            homes[k] = home;
+            sum += keys.touch(home);
+        }
+        touched += sum;
+        return keys.mask();
+    }
+
     /** {@link #remove} for {@code count} packed keys, as {@link #addAll(int, DirectBuffer, int, int)} reads them. */
     public int removeAll(int location, DirectBuffer buffer, int offset, int count) {
         checkId(location);
@@ -174,9 +202,10 @@ public final class BlockLocationIndex {
         try {
             int removed = 0;
             if (LocationTable.isLive(ids.live, location)) {
+                touchAll(buffer, offset, count); // removals never resize: the homes stay valid
                 for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
                     if (keys.remove(buffer.getLong(at, ByteOrder.BIG_ENDIAN),
-                        buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN), location)) {
+                        buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN), homes[i], location)) {
                         removed++;
                     }
                 }
@@ -204,6 +233,7 @@ public final class BlockLocationIndex {
             boolean fromLive = LocationTable.isLive(ids.live, from);
             boolean toLive = LocationTable.isLive(ids.live, to);
             int moved = 0;
+            touchAll(buffer, offset, count); // the homes are not reused: an add may grow the table
             for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
                 long hi = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
                 long lo = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);

@@ -121,10 +121,37 @@ final class KeyTable {
 
     // ---------------------------------------------------------------------------------------------------- writes
 
+    /** The key's home slot in the table as it is now (changes when the table grows: see {@link #mask()}). */
+    int home(long hi, long lo) {
+        return (int) hash(hi, lo) & mask;
+    }
+
+    /** The slot mask; a {@link #home} computed under another mask must be computed again. */
+    int mask() {
+        return mask;
+    }
+
+    /**
+     * Reads a home slot and the one after it without using them, so that their cache lines are on their way before
+     * they are needed: the table is far larger than the caches, and a batch that reads all its keys' lines first, one
+     * independent read after another, waits for them together instead of one key at a time. Returns a value the
+     * caller must consume (or the compiler drops the reads).
+     */
+    long touch(int home) {
+        int b = home * SLOT;
+        long[] t = slots;
+        return t[b + 2] + t[Math.min(b + SLOT + 2, t.length - 1)];
+    }
+
     /** The slot holding the key, or {@code ~slot} of the empty slot where it would go. */
     private int probe(long hi, long lo) {
+        return probe(hi, lo, (int) hash(hi, lo) & mask);
+    }
+
+    /** {@link #probe(long, long)} from the key's {@link #home}, computed under the current {@link #mask()}. */
+    private int probe(long hi, long lo, int home) {
         long[] t = slots;
-        int s = (int) hash(hi, lo) & mask;
+        int s = home;
         while (true) {
             int b = s * SLOT;
             if (t[b + 2] == 0) {
@@ -139,7 +166,12 @@ final class KeyTable {
 
     /** Adds a live id to the key, inserting the key (and evicting one when full) if absent; true when new there. */
     boolean add(long hi, long lo, int id) {
-        int s = probe(hi, lo);
+        return add(hi, lo, home(hi, lo), id);
+    }
+
+    /** {@link #add(long, long, int)} with the key's {@link #home} already computed under the current mask. */
+    boolean add(long hi, long lo, int home, int id) {
+        int s = probe(hi, lo, home);
         if (s >= 0) {
             int b = s * SLOT;
             long word = slots[b + 2];
@@ -181,7 +213,12 @@ final class KeyTable {
 
     /** Removes an id from the key; a key left with no live id goes. True when the key was at the id. */
     boolean remove(long hi, long lo, int id) {
-        int s = probe(hi, lo);
+        return remove(hi, lo, home(hi, lo), id);
+    }
+
+    /** {@link #remove(long, long, int)} with the key's {@link #home} already computed under the current mask. */
+    boolean remove(long hi, long lo, int home, int id) {
+        int s = probe(hi, lo, home);
         if (s < 0) {
             return false;
         }
