@@ -63,6 +63,17 @@ public final class FeedMedia implements AutoCloseable {
         this.aeron = aeron;
     }
 
+    /**
+     * How every thread of the feed waits when it has nothing to do: a few spins, then sleeps doubling from 10 us up
+     * to {@code maxParkMicros}, which bounds the latency each thread adds. No {@code Thread.yield()}: on small and
+     * virtual machines a yielding thread is a system call a loop, and the feed's four threads (publisher, two media
+     * drivers, subscriber) would take the CPU the node and the router need.
+     */
+    public static org.agrona.concurrent.IdleStrategy idleStrategy(long maxParkMicros) {
+        return new BackoffIdleStrategy(20, 0, TimeUnit.MICROSECONDS.toNanos(Math.min(10, maxParkMicros)),
+            TimeUnit.MICROSECONDS.toNanos(maxParkMicros));
+    }
+
     /** Starts a media driver in this process and connects a client to it. */
     public static FeedMedia embedded(Settings s) {
         long seed = s.lossSeed() == -1 ? System.nanoTime() : s.lossSeed();
@@ -71,8 +82,7 @@ public final class FeedMedia implements AutoCloseable {
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, TimeUnit.MICROSECONDS.toNanos(
-                s.idleMaxParkMicros())))
+            .sharedIdleStrategy(idleStrategy(s.idleMaxParkMicros()))
             .errorHandler(t -> LOG.log(Level.WARNING, "event-feed media driver error", t));
         if (s.sendLossRate() > 0) {
             LossGenerator data = new RandomLossGenerator(s.sendLossRate(), seed);

@@ -62,6 +62,8 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private final AtomicLong snapshotKeys = new AtomicLong();
     private final AtomicLong keysApplied = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
+    private final LagHistogram lag = new LagHistogram();
+    private final org.agrona.concurrent.EpochNanoClock epochClock = new org.agrona.concurrent.SystemEpochNanoClock();
     private volatile int liveSessions;
     /** The clock at the start of this duty cycle. */
     private long now;
@@ -189,6 +191,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         s.lastSequence = m.sequence();
         switch (m.type()) {
             case BLOCKS:
+                lag.record(epochClock.nanoTime() - m.timestampNanos());
                 keysApplied.addAndGet(m.forEachGroup((op, tier, to, buf, at, count) -> {
                     switch (op) {
                         case STORED -> sink.stored(s.nodeId, tier, buf, at, count);
@@ -341,6 +344,14 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
             }
         }
         liveSessions = n;
+    }
+
+    /**
+     * How long applied BLOCKS messages took from being built by their node to being applied here (the node's and
+     * this host's wall clocks: meaningful on one host, or with synchronised clocks).
+     */
+    public LagHistogram messageLag() {
+        return lag;
     }
 
     /** The media this subscriber receives through (its driver's counters: NAKs sent, loss repaired). */

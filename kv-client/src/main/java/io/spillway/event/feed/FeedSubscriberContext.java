@@ -23,6 +23,7 @@ public final class FeedSubscriberContext {
     public static final Duration DEFAULT_SNAPSHOT_RETRY = Duration.ofMillis(250);
     public static final long DEFAULT_MAX_BUFFERED_BYTES = 64L << 20;
     public static final int DEFAULT_SNAPSHOT_THREADS = 4;
+    public static final long DEFAULT_IDLE_MAX_PARK_MICROS = 100;
 
     private final List<String> channels;
     private final int streamId;
@@ -33,6 +34,7 @@ public final class FeedSubscriberContext {
     private final Duration snapshotRetry;
     private final long maxBufferedBytes;
     private final int snapshotThreads;
+    private final long idleMaxParkMicros;
 
     private FeedSubscriberContext(Builder b) {
         channels = List.copyOf(b.channels);
@@ -44,6 +46,7 @@ public final class FeedSubscriberContext {
         snapshotRetry = b.snapshotRetry;
         maxBufferedBytes = b.maxBufferedBytes;
         snapshotThreads = b.snapshotThreads;
+        idleMaxParkMicros = b.idleMaxParkMicros;
     }
 
     public static Builder builder() {
@@ -71,6 +74,8 @@ public final class FeedSubscriberContext {
     /** Bytes of messages one session may hold back while its snapshot loads; past it they are dropped (a gap). */
     public long maxBufferedBytes() { return maxBufferedBytes; }
     public int snapshotThreads() { return snapshotThreads; }
+    /** Longest sleep of the subscriber's thread when idle (the lag it adds at most, plus the timer's slack). */
+    public long idleMaxParkMicros() { return idleMaxParkMicros; }
 
     public static final class Builder {
         private final List<String> channels = new ArrayList<>();
@@ -82,6 +87,7 @@ public final class FeedSubscriberContext {
         private Duration snapshotRetry = DEFAULT_SNAPSHOT_RETRY;
         private long maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
         private int snapshotThreads = DEFAULT_SNAPSHOT_THREADS;
+        private long idleMaxParkMicros = DEFAULT_IDLE_MAX_PARK_MICROS;
         private String localHost = "127.0.0.1";
 
         private Builder() {
@@ -169,6 +175,14 @@ public final class FeedSubscriberContext {
                 throw new IllegalArgumentException("snapshotThreads must be in [1, 256], got " + v);
             }
             snapshotThreads = v;
+            return this;
+        }
+
+        public Builder idleMaxParkMicros(long v) {
+            if (v < 1 || v > 1_000_000) {
+                throw new IllegalArgumentException("idleMaxParkMicros must be in [1, 1000000], got " + v);
+            }
+            idleMaxParkMicros = v;
             return this;
         }
 

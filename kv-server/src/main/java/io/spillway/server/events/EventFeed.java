@@ -10,12 +10,10 @@ import io.spillway.tier.TierListener;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -96,8 +94,7 @@ public final class EventFeed implements AutoCloseable {
             publisher = new EventPublisher(session == 0 ? 1 : session, marks, ctx.pendingKeys(),
                 new Outbox(publications, maxMessage), maxMessage, tiers, load, tap, ctx.heartbeatIntervalMs(),
                 new SystemEpochNanoClock(), new SystemNanoClock());
-            runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000,
-                TimeUnit.MICROSECONDS.toNanos(ctx.idleMaxParkMicros())),
+            runner = new AgentRunner(FeedMedia.idleStrategy(ctx.idleMaxParkMicros()),
                 t -> LOG.log(Level.WARNING, "event publisher error", t), null, new Leaving(publisher, nodeId, tap));
             AgentRunner.startOnThread(runner, r -> {
                 Thread t = new Thread(r, "spillway-events");

@@ -63,7 +63,7 @@ final class CatchupBench {
                 ctx.node(s.feed().localAddresses().get(0));
             }
             long expected = (long) nodes * blocksPerNode;
-            BlockLocationIndex index = new BlockLocationIndex(2 * expected);
+            BlockLocationIndex index = new BlockLocationIndex(2 * expected, expected);
             long start = System.nanoTime();
             try (ClusterFeed feed = ClusterFeed.start(ctx.build(), index)) {
                 long deadline = start + TimeUnit.SECONDS.toNanos(60);

@@ -65,13 +65,16 @@ public final class FeedCommand implements Callable<Integer> {
                 }
                 j.endArray();
             }
-            if (only.contains("lag")) {
+            if (only.contains("lag") || only.contains("lag-ipc")) {
+                boolean ipc = only.contains("lag-ipc");
                 System.err.println("bench feed: lag at " + rate + " keys/s ...");
-                LagBench.Result r = LagBench.run(dir.path().resolve("lag"), rate, warmupSeconds, seconds);
-                lines.add(String.format(Locale.ROOT, "lag at %,.0f keys/s (%,d keys timed): p50 %.0f us, p90 %.0f us, "
-                        + "p99 %.0f us, p99.9 %.0f us, max %.0f us", r.keysPerSecond(), r.keys(), r.p50Micros(),
-                    r.p90Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros()));
-                j.name("lag").beginObject().field("keys_per_second", r.keysPerSecond()).field("keys", r.keys())
+                LagBench.Result r = LagBench.run(dir.path().resolve("lag"), rate, warmupSeconds, seconds, ipc);
+                lines.add(String.format(Locale.ROOT, "lag%s at %,.0f keys/s (%,d keys timed): p50 %.0f us, p90 %.0f us, "
+                        + "p99 %.0f us, p99.9 %.0f us, max %.0f us; messages built->applied p50 <= %d us, p99 <= %d us",
+                    ipc ? " (IPC)" : " (UDP)", r.keysPerSecond(), r.keys(), r.p50Micros(), r.p90Micros(), r.p99Micros(),
+                    r.p999Micros(), r.maxMicros(), r.messageP50Micros(), r.messageP99Micros()));
+                j.name("lag").beginObject().field("transport", ipc ? "IPC" : "UDP")
+                    .field("keys_per_second", r.keysPerSecond()).field("keys", r.keys())
                     .field("p50_us", r.p50Micros()).field("p90_us", r.p90Micros()).field("p99_us", r.p99Micros())
                     .field("p999_us", r.p999Micros()).field("max_us", r.maxMicros()).endObject();
             }

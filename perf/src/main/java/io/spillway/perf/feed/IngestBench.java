@@ -71,7 +71,7 @@ final class IngestBench {
             } else {
                 ctx.node(node.localAddresses().get(0));
             }
-            BlockLocationIndex idx = new BlockLocationIndex(WINDOW_KEYS + WINDOW_KEYS / 4); // 25% headroom
+            BlockLocationIndex idx = new BlockLocationIndex(WINDOW_KEYS + WINDOW_KEYS / 4, WINDOW_KEYS); // 25% headroom
             FeedSink sink = index ? new IndexFeedSink(idx) : new CountingSink();
             FeedSubscriber subscriber = new FeedSubscriber(ctx.build(), sink, new SystemNanoClock());
             AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null,

@@ -48,10 +48,24 @@ public final class BlockLocationIndex {
      * @throws IllegalArgumentException naming the value when it is out of range
      */
     public BlockLocationIndex(long maxKeys) {
+        this(maxKeys, 0);
+    }
+
+    /**
+     * An index whose table starts large enough for {@code expectedKeys} keys: it never grows below that, so a router
+     * that knows its working set pays for the memory at start instead of a pause at each doubling (a resize rehashes
+     * the whole table under the write lock: about 0.1 s at a million keys, lag every subscriber sees).
+     *
+     * @throws IllegalArgumentException naming the value when either is out of range
+     */
+    public BlockLocationIndex(long maxKeys, long expectedKeys) {
         if (maxKeys < 1 || maxKeys > KeyTable.maxKeysLimit()) {
             throw new IllegalArgumentException("maxKeys must be 1.." + KeyTable.maxKeysLimit() + ", got " + maxKeys);
         }
-        keys = new KeyTable(ids, maxKeys);
+        if (expectedKeys < 0) {
+            throw new IllegalArgumentException("expectedKeys must be >= 0, got " + expectedKeys);
+        }
+        keys = new KeyTable(ids, maxKeys, expectedKeys);
     }
 
     /** The id table: {@link Location} to its current id and back. */

@@ -53,10 +53,15 @@ final class KeyTable {
     private long passes;
 
     KeyTable(LocationTable ids, long maxKeys) {
+        this(ids, maxKeys, 0);
+    }
+
+    /** A table that starts large enough for {@code initialKeys} keys (at most {@code maxKeys}) without growing. */
+    KeyTable(LocationTable ids, long maxKeys, long initialKeys) {
         this.ids = ids;
         this.maxKeys = maxKeys;
         this.maxCapacity = capacityFor(maxKeys);
-        allocate(Math.min(MIN_CAPACITY, maxCapacity));
+        allocate(Math.max(Math.min(MIN_CAPACITY, maxCapacity), capacityFor(Math.min(initialKeys, maxKeys))));
     }
 
     /** The most keys a table can hold at 70% load of {@link #MAX_CAPACITY}. */

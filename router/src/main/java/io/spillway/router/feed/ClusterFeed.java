@@ -1,14 +1,13 @@
 package io.spillway.router.feed;
 
+import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSink;
 import io.spillway.event.feed.FeedSubscriber;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
@@ -26,8 +25,6 @@ import org.agrona.concurrent.SystemNanoClock;
  */
 public final class ClusterFeed implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterFeed.class.getName());
-    /** Longest sleep of the subscriber's thread when idle: bounds the lag it adds. */
-    public static final long IDLE_MAX_PARK_MICROS = 100;
 
     private final BlockLocationIndex index;
     private final FeedSink sink;
@@ -52,8 +49,7 @@ public final class ClusterFeed implements AutoCloseable {
      */
     public static ClusterFeed start(FeedSubscriberContext ctx, BlockLocationIndex index, FeedSink sink) {
         FeedSubscriber subscriber = new FeedSubscriber(ctx, sink, new SystemNanoClock());
-        AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000,
-            TimeUnit.MICROSECONDS.toNanos(IDLE_MAX_PARK_MICROS)),
+        AgentRunner runner = new AgentRunner(FeedMedia.idleStrategy(ctx.idleMaxParkMicros()),
             t -> LOG.log(Level.WARNING, "feed subscriber error", t), null, subscriber);
         AgentRunner.startOnThread(runner, r -> {
             Thread t = new Thread(r, "spillway-feed");
