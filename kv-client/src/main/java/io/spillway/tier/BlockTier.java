@@ -49,12 +49,13 @@ public interface BlockTier extends AutoCloseable {
     TierCounters counters();
 
     /**
-     * Calls {@code action} with every key the tier holds, as of some moment during the call: a key stored or removed
-     * concurrently may or may not be passed. For snapshots of a node's block set (docs/events.md); may block on disk.
+     * The keys the tier holds, as of some moment during the call: a key stored or removed concurrently may or may not
+     * be in it. A copy of references only (the keys are immutable), so it is quick to take and the caller reads it at
+     * leisure. For snapshots of a node's block set (docs/events.md).
      *
      * @throws UnsupportedOperationException when the tier cannot list its keys
      */
-    default void forEachKey(java.util.function.Consumer<BlockKey> action) {
+    default java.util.List<BlockKey> keys() {
         throw new UnsupportedOperationException(kind() + " tier " + getClass().getSimpleName()
             + " cannot list its keys");
     }

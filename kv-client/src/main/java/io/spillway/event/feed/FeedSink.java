@@ -32,7 +32,10 @@ public interface FeedSink {
     /** Every block of the node's {@code tier} is gone. */
     void cleared(String nodeId, TierKind tier);
 
-    /** A heartbeat's figures; by default ignored. */
+    /**
+     * A heartbeat's figures, as each arrives (on the subscriber's thread, also while a snapshot of that node loads on
+     * another); by default ignored.
+     */
     default void load(NodeLoad load) {
     }
 }

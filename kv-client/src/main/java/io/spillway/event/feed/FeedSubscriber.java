@@ -133,6 +133,9 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         }
         s.lastHeardNanos = now;
         s.aeronSessionId = header.sessionId();
+        if (s.phase != Session.Phase.ENDED && isStatus(message)) {
+            sink.load(message.status().toLoad()); // a figure of now, whatever the phase: not held back
+        }
         switch (s.phase) {
             case ENDED:
                 return;
@@ -203,8 +206,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
                 break;
             case HEARTBEAT:
             case NODE_JOINED:
-                sink.load(m.status().toLoad());
-                break;
+                break; // handed to the sink on arrival
             case CLEARED:
                 if (m.clearedTier() == null) {
                     sink.reset(s.nodeId);

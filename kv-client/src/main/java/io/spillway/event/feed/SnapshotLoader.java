@@ -39,6 +39,9 @@ final class SnapshotLoader implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+        // gRPC's client takes a second or so to load and link its classes the first time: do it now, while the
+        // subscriptions connect and wait for the nodes' first heartbeats, not when the first snapshot is due
+        executor.execute(() -> ManagedChannelBuilder.forAddress("127.0.0.1", 1).usePlaintext().build().shutdownNow());
     }
 
     void load(long sessionId, String nodeId, String host, int port, Consumer<Result> done) {

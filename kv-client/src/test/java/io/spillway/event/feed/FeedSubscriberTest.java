@@ -25,7 +25,7 @@ class FeedSubscriberTest {
     Path dir;
 
     private final CachedNanoClock clock = new CachedNanoClock();
-    private final ModelSink sink = new ModelSink();
+    private final FeedModel sink = new FeedModel();
     private FeedSubscriber subscriber;
     private ScriptedNode node;
 
@@ -88,7 +88,7 @@ class FeedSubscriberTest {
         awaitConverged();
         assertEquals(1, subscriber.snapshots());
         assertEquals(0, subscriber.gaps());
-        assertEquals("node-a", sink.lastLoad == null ? "node-a" : sink.lastLoad.nodeId());
+        assertEquals(node.controlPort(), sink.loads().get("node-a").controlPort(), "the heartbeat reached the sink");
     }
 
     @Test

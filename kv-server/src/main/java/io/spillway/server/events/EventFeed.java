@@ -110,6 +110,11 @@ public final class EventFeed implements AutoCloseable {
             + " stream " + ctx.streamId() + ", session " + Long.toHexString(publisher.sessionId()));
     }
 
+    /** What sees every published batch (the vLLM-format feed), or {@code null}. */
+    public FeedTap tap() {
+        return tap;
+    }
+
     /** The publisher agent, once started. */
     public EventPublisher publisher() {
         return publisher;

@@ -1,6 +1,5 @@
 package io.spillway.server.events;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -16,12 +15,16 @@ import java.util.function.Supplier;
 /**
  * Serves {@code Feed.BlockSnapshot} (docs/events.md): the node's block set per tier, streamed in chunks of packed
  * 16-byte keys, tagged with the feed's session and the sequence number it reflects. The sequence is read before the
- * tiers are listed, so every change the snapshot may miss is published after it. Chunks are sent as the client's
- * flow-control window allows; the keys are listed up front (16 bytes a key), so a slow client holds no tier lock.
+ * tiers are listed, so every change the snapshot may miss is published after it. The listing is a copy of each tier's
+ * key references (quick, and no tier lock is held afterwards); the chunks are written from it one at a time as the
+ * client's flow-control window allows, so writing a chunk overlaps sending and applying the one before.
  */
 public final class SnapshotService extends FeedGrpc.FeedImplBase {
-    /** Keys per chunk: 64 KiB of keys. */
-    static final int KEYS_PER_CHUNK = 4096;
+    /**
+     * Keys per chunk: 1 MiB of keys, a quarter of gRPC's default inbound message limit. Large chunks keep a
+     * million-key snapshot to a few dozen messages, each a round of gRPC flow control and a batch for the index.
+     */
+    static final int KEYS_PER_CHUNK = 65_536;
 
     private final String nodeId;
     private final Supplier<EventPublisher> publisher;
@@ -44,61 +47,86 @@ public final class SnapshotService extends FeedGrpc.FeedImplBase {
         }
         long session = p.sessionId();
         long sequence = p.lastSequence(); // before listing: see the class comment
-        List<BlockSnapshotChunk> chunks;
+        List<List<BlockKey>> listed = new ArrayList<>(tiers.size());
         try {
-            chunks = list(session, sequence);
+            for (BlockTier tier : tiers) {
+                listed.add(tier.keys());
+            }
         } catch (RuntimeException e) {
             responses.onError(Status.INTERNAL.withDescription("cannot list the blocks of node " + nodeId + ": " + e)
                 .asRuntimeException());
             return;
         }
-        new Pump(chunks, (ServerCallStreamObserver<BlockSnapshotChunk>) responses).start();
+        new Pump(new Chunks(nodeId, session, sequence, tiers, listed),
+            (ServerCallStreamObserver<BlockSnapshotChunk>) responses).start();
     }
 
-    private List<BlockSnapshotChunk> list(long session, long sequence) {
-        List<BlockSnapshotChunk> chunks = new ArrayList<>();
-        byte[] packed = new byte[KEYS_PER_CHUNK * BlockKey.BYTES];
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(packed);
-        for (BlockTier tier : tiers) {
-            int code = tier.kind().ordinal();
-            tier.forEachKey(key -> {
-                key.write(out, out.position());
-                out.position(out.position() + BlockKey.BYTES);
-                if (!out.hasRemaining()) {
-                    chunks.add(chunk(chunks.isEmpty(), session, sequence, code, packed, out.position()));
-                    out.clear();
-                }
-            });
-            if (out.position() > 0) {
-                chunks.add(chunk(chunks.isEmpty(), session, sequence, code, packed, out.position()));
-                out.clear();
-            }
-        }
-        if (chunks.isEmpty()) {
-            chunks.add(chunk(true, session, sequence, 0, packed, 0));
-        }
-        int last = chunks.size() - 1;
-        chunks.set(last, chunks.get(last).toBuilder().setLast(true).build());
-        return chunks;
-    }
-
-    private BlockSnapshotChunk chunk(boolean first, long session, long sequence, int tier, byte[] packed, int bytes) {
-        BlockSnapshotChunk.Builder b = BlockSnapshotChunk.newBuilder().setTier(tier)
-            .setKeys(ByteString.copyFrom(packed, 0, bytes));
-        if (first) {
-            b.setSessionId(session).setSequence(sequence).setNodeId(nodeId);
-        }
-        return b.build();
-    }
-
-    /** Sends the chunks while the call is ready, resuming from the call's on-ready callback. */
-    private static final class Pump implements Runnable {
-        private final List<BlockSnapshotChunk> chunks;
-        private final ServerCallStreamObserver<BlockSnapshotChunk> call;
+    /** Writes the listed keys into chunks, in tier order, one chunk per call. */
+    static final class Chunks {
+        private final String nodeId;
+        private final long session;
+        private final long sequence;
+        private final List<BlockTier> tiers;
+        private final List<List<BlockKey>> listed;
+        private final byte[] packed = new byte[KEYS_PER_CHUNK * BlockKey.BYTES];
+        private final java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(packed);
+        private int tier;
         private int next;
+        private boolean first = true;
+        private boolean last;
+
+        Chunks(String nodeId, long session, long sequence, List<BlockTier> tiers, List<List<BlockKey>> listed) {
+            this.nodeId = nodeId;
+            this.session = session;
+            this.sequence = sequence;
+            this.tiers = tiers;
+            this.listed = listed;
+        }
+
+        boolean hasNext() {
+            return !last;
+        }
+
+        /** The next chunk: up to {@link #KEYS_PER_CHUNK} keys of one tier; the last one says so. */
+        BlockSnapshotChunk next() {
+            while (tier < listed.size() && next == listed.get(tier).size()) {
+                tier++;
+                next = 0;
+            }
+            int code = tier < tiers.size() ? tiers.get(tier).kind().ordinal() : 0;
+            out.clear();
+            if (tier < listed.size()) {
+                List<BlockKey> keys = listed.get(tier);
+                int end = Math.min(keys.size(), next + KEYS_PER_CHUNK);
+                for (; next < end; next++) {
+                    keys.get(next).write(out, out.position());
+                    out.position(out.position() + BlockKey.BYTES);
+                }
+            }
+            int t = tier;
+            int n = next;
+            while (t < listed.size() && n == listed.get(t).size()) {
+                t++;
+                n = 0;
+            }
+            last = t == listed.size();
+            BlockSnapshotChunk.Builder b = BlockSnapshotChunk.newBuilder().setTier(code)
+                .setKeys(com.google.protobuf.ByteString.copyFrom(packed, 0, out.position())).setLast(last);
+            if (first) {
+                b.setSessionId(session).setSequence(sequence).setNodeId(nodeId);
+                first = false;
+            }
+            return b.build();
+        }
+    }
+
+    /** Sends chunks while the call is ready, resuming from the call's on-ready callback. */
+    private static final class Pump implements Runnable {
+        private final Chunks chunks;
+        private final ServerCallStreamObserver<BlockSnapshotChunk> call;
         private boolean done;
 
-        Pump(List<BlockSnapshotChunk> chunks, ServerCallStreamObserver<BlockSnapshotChunk> call) {
+        Pump(Chunks chunks, ServerCallStreamObserver<BlockSnapshotChunk> call) {
             this.chunks = chunks;
             this.call = call;
         }
@@ -115,10 +143,10 @@ public final class SnapshotService extends FeedGrpc.FeedImplBase {
 
         @Override
         public synchronized void run() {
-            while (!done && next < chunks.size() && call.isReady()) {
-                call.onNext(chunks.get(next++));
+            while (!done && chunks.hasNext() && call.isReady()) {
+                call.onNext(chunks.next());
             }
-            if (!done && next == chunks.size()) {
+            if (!done && !chunks.hasNext()) {
                 done = true;
                 call.onCompleted();
             }

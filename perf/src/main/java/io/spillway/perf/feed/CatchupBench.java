@@ -1,86 +1,154 @@
 package io.spillway.perf.feed;
 
+import io.spillway.client.ClientContext;
+import io.spillway.client.KvClient;
+import io.spillway.client.PutResult;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.key.BlockKey;
+import io.spillway.key.Namespace;
+import io.spillway.perf.launch.SpillwayServerProcess;
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.protocol.ErrorCode;
 import io.spillway.router.feed.ClusterFeed;
-import io.spillway.server.ServerContext;
-import io.spillway.server.SpillwayServer;
-import io.spillway.server.TierChain;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32C;
 
 /**
- * An empty subscriber catching up with nodes that already hold many blocks: {@code nodes} real nodes in this JVM
- * (CPU tier only), each filled with {@code blocksPerNode} small blocks straight into its tier chain, then a fresh
- * {@link ClusterFeed} is started and timed until its index holds every block and every node's session is live
- * (media driver start, first heartbeats, and the snapshots loaded in parallel, included).
+ * An empty subscriber catching up with nodes that already hold many blocks: {@code nodes} real node processes (CPU
+ * tier only), each filled with {@code blocksPerNode} small blocks through the data plane, then a subscriber with an
+ * empty index ({@link ClusterFeed}) started in this JVM and timed until its index holds every block and every node's
+ * session is live: media driver start, first heartbeats, and the snapshots streamed and loaded in parallel. Timed
+ * twice: this JVM's first catch-up (gRPC's and the index's code loaded and compiled during it), and a second one with
+ * a new subscriber and a new empty index, as a router that restarts its feed, or a fresh one in a warmed image, sees.
  */
 final class CatchupBench {
-    record Result(int nodes, long blocksPerNode, double seconds, long indexKeys, long snapshotKeys) {
+    /**
+     * @param seconds     a new subscriber with an empty index, the JVM's second catch-up
+     * @param coldSeconds the JVM's first catch-up
+     */
+    record Result(int nodes, long blocksPerNode, double seconds, double coldSeconds, long indexKeys) {
+    }
+
+    private record Round(double seconds, long indexKeys) {
     }
 
     private static final int BLOCK_BYTES = 16;
-    private static final BlockKey NS = new BlockKey(0xCA7CL, 0);
+    private static final int BATCH = 1024;
+    private static final Namespace NAMESPACE = Namespace.builder().modelId("bench/catchup").layers(1).kvHeads(1)
+        .headDim(8).build();
 
     private CatchupBench() {
     }
 
     static Result run(Path dir, int nodes, int blocksPerNode) throws Exception {
-        List<SpillwayServer> servers = new ArrayList<>();
+        List<SpillwayServerProcess> servers = new ArrayList<>();
         try {
             for (int n = 0; n < nodes; n++) {
-                servers.add(SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0)
-                    .controlPort(0).httpPort(0).events("port", "0").nodeId("catchup-" + n)
-                    .dataDir(dir.resolve("node-" + n)).nvmeEnabled(false)
-                    .cpuCapacityBytes(Math.max(64L << 20, 128L * blocksPerNode)).ioThreads(1).tierThreads(1)
-                    .build()));
+                servers.add(SpillwayServerProcess.start(dir.resolve("node-" + n),
+                    Long.toString(Math.max(64L << 20, 256L * blocksPerNode)), "1g",
+                    List.of("--set", "spillway.server.nodeId=catchup-" + n, "--set", "spillway.server.nvmeEnabled=false"),
+                    List.of("-Xmx1g"), "node.log", 0));
             }
-            ByteBuffer block = ByteBuffer.allocateDirect(BLOCK_BYTES);
-            CRC32C c = new CRC32C();
-            c.update(block.duplicate());
-            int crc = (int) c.getValue();
             for (int n = 0; n < nodes; n++) {
-                TierChain tiers = servers.get(n).tiers();
-                for (int i = 0; i < blocksPerNode; i++) {
-                    tiers.put(NS, new BlockKey(n, i), block, crc);
-                }
+                fill(servers.get(n), n, blocksPerNode);
             }
-            for (SpillwayServer s : servers) { // the nodes' own publishers are done with the fill
-                while (s.feed().publisher().pendingKeys() > 0) {
-                    Thread.sleep(10);
-                }
-            }
-            System.gc();
-            FeedSubscriberContext.Builder ctx = FeedSubscriberContext.builder()
-                .media(FeedMedia.Settings.defaults(dir.resolve("subscriber-aeron").toString()));
-            for (SpillwayServer s : servers) {
-                ctx.node(s.feed().localAddresses().get(0));
+            for (SpillwayServerProcess s : servers) {
+                awaitFeedIdle(s);
             }
             long expected = (long) nodes * blocksPerNode;
-            BlockLocationIndex index = new BlockLocationIndex(2 * expected, expected);
-            long start = System.nanoTime();
-            try (ClusterFeed feed = ClusterFeed.start(ctx.build(), index)) {
-                long deadline = start + TimeUnit.SECONDS.toNanos(60);
-                while (index.size() < expected || feed.subscriber().liveSessions() < nodes) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("caught up " + index.size() + " of " + expected
-                            + " keys in 60 s");
-                    }
-                    Thread.onSpinWait();
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                return new Result(nodes, blocksPerNode, seconds, index.size(), feed.subscriber().snapshotKeys());
-            }
+            Round cold = catchUp(servers, dir.resolve("subscriber-cold"), expected);
+            Round warm = catchUp(servers, dir.resolve("subscriber-warm"), expected);
+            return new Result(nodes, blocksPerNode, warm.seconds, cold.seconds, warm.indexKeys);
         } finally {
-            for (SpillwayServer s : servers) {
+            for (SpillwayServerProcess s : servers) {
                 s.close();
             }
+        }
+    }
+
+    /** Puts {@code blocks} small blocks into the node, batches of {@value #BATCH}, a few in flight. */
+    private static void fill(SpillwayServerProcess node, int n, int blocks) throws Exception {
+        try (KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
+            .controlPort(node.controlPort()).connections(2).requestTimeout(Duration.ofSeconds(30)).build())) {
+            BlockKey ns = client.registerNamespace(NAMESPACE).get(30, TimeUnit.SECONDS);
+            ByteBuffer[] bytes = new ByteBuffer[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                bytes[i] = ByteBuffer.allocateDirect(BLOCK_BYTES);
+            }
+            List<CompletableFuture<PutResult>> inFlight = new ArrayList<>();
+            for (int from = 0; from < blocks; from += BATCH) {
+                int count = Math.min(BATCH, blocks - from);
+                BlockKey[] keys = new BlockKey[count];
+                for (int i = 0; i < count; i++) {
+                    keys[i] = new BlockKey(0xCA7C_0000L + n, from + i);
+                }
+                inFlight.add(client.put(ns, keys, count == BATCH ? bytes : java.util.Arrays.copyOf(bytes, count)));
+                if (inFlight.size() == 8) {
+                    check(inFlight.remove(0).get(60, TimeUnit.SECONDS));
+                }
+            }
+            for (CompletableFuture<PutResult> f : inFlight) {
+                check(f.get(60, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    private static void check(PutResult r) {
+        for (ErrorCode c : r.statuses()) {
+            if (c != ErrorCode.OK) {
+                throw new IllegalStateException("a fill put answered " + c);
+            }
+        }
+    }
+
+    /** Waits until the node reports no keys waiting in its feed for half a second (its metrics endpoint). */
+    private static void awaitFeedIdle(SpillwayServerProcess node) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics"))
+            .GET().build();
+        long quietSince = System.nanoTime();
+        long deadline = quietSince + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(500)) {
+            String text = http.send(metrics, HttpResponse.BodyHandlers.ofString()).body();
+            if (!text.contains("spillway_events_pending_keys 0.0")) {
+                quietSince = System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the node's feed never went idle");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** A new subscriber with an empty index, timed until it holds every block and every session is live. */
+    private static Round catchUp(List<SpillwayServerProcess> servers, Path dir, long expected) throws Exception {
+        System.gc();
+        FeedSubscriberContext.Builder ctx = FeedSubscriberContext.builder()
+            .media(FeedMedia.Settings.defaults(dir.resolve("aeron").toString()));
+        for (SpillwayServerProcess s : servers) {
+            ctx.node("127.0.0.1:" + s.eventsPort());
+        }
+        BlockLocationIndex index = new BlockLocationIndex(expected + expected / 4, expected); // 25% headroom
+        long start = System.nanoTime();
+        try (ClusterFeed feed = ClusterFeed.start(ctx.build(), index)) {
+            long deadline = start + TimeUnit.SECONDS.toNanos(60);
+            while (index.size() < expected || feed.subscriber().liveSessions() < servers.size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("caught up " + index.size() + " of " + expected + " keys in 60 s");
+                }
+                Thread.sleep(1);
+            }
+            return new Round((System.nanoTime() - start) / 1e9, index.size());
         }
     }
 }

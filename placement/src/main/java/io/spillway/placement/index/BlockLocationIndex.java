@@ -166,12 +166,16 @@ public final class BlockLocationIndex {
         try {
             int added = 0;
             if (LocationTable.isLive(ids.live, location)) {
-                int mask = touchAll(buffer, offset, count);
-                for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
-                    long hi = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
-                    long lo = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
-                    if (keys.add(hi, lo, keys.mask() == mask ? homes[i] : keys.home(hi, lo), location)) {
-                        added++;
+                for (int from = 0; from < count; from += TOUCH_WINDOW) {
+                    int n = Math.min(TOUCH_WINDOW, count - from);
+                    int base = offset + from * BlockKey.BYTES;
+                    int mask = touch(buffer, base, n);
+                    for (int i = 0, at = base; i < n; i++, at += BlockKey.BYTES) {
+                        long hi = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
+                        long lo = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
+                        if (keys.add(hi, lo, keys.mask() == mask ? homes[i] : keys.home(hi, lo), location)) {
+                            added++;
+                        }
                     }
                 }
             }
@@ -183,21 +187,25 @@ public final class BlockLocationIndex {
     }
 
 
-    /** The batch's keys' home slots, computed once by {@link #touchAll} (writers only: under the write lock). */
-    private int[] homes = new int[256];
+    /**
+     * Keys a batch call touches ahead of writing them (see {@link KeyTable#touch}): enough reads to overlap, few
+     * enough that their cache lines are still there when the writes come (two lines a key).
+     */
+    private static final int TOUCH_WINDOW = 256;
+
+    /** The window's keys' home slots, computed once by {@link #touch} (writers only: under the write lock). */
+    private final int[] homes = new int[TOUCH_WINDOW];
 
     /** Sink of the touches' values, so the compiler keeps the reads. */
     @SuppressWarnings("unused")
     private long touched;
 
     /**
-     * Computes the home slot of each of the {@code count} packed keys from {@code at} into {@link #homes} and starts
+     * Computes the home slot of each of the {@code count} (at most {@link #TOUCH_WINDOW}) packed keys from {@code at}
+     * into {@link #homes} and starts
      * the memory reads of their slots (see {@link KeyTable#touch}); returns the mask the homes were computed under.
      */
-    private int touchAll(DirectBuffer buffer, int at, int count) {
-        if (homes.length < count) {
-            homes = new int[Math.max(count, 2 * homes.length)];
-        }
+    private int touch(DirectBuffer buffer, int at, int count) {
         long sum = 0;
         for (int k = 0; k < count; k++, at += BlockKey.BYTES) {
             int home = keys.home(buffer.getLong(at, ByteOrder.BIG_ENDIAN), buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN));
@@ -216,11 +224,15 @@ public final class BlockLocationIndex {
         try {
             int removed = 0;
             if (LocationTable.isLive(ids.live, location)) {
-                touchAll(buffer, offset, count); // removals never resize: the homes stay valid
-                for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
-                    if (keys.remove(buffer.getLong(at, ByteOrder.BIG_ENDIAN),
-                        buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN), homes[i], location)) {
-                        removed++;
+                for (int from = 0; from < count; from += TOUCH_WINDOW) {
+                    int n = Math.min(TOUCH_WINDOW, count - from);
+                    int base = offset + from * BlockKey.BYTES;
+                    touch(buffer, base, n); // removals never resize: the homes stay valid
+                    for (int i = 0, at = base; i < n; i++, at += BlockKey.BYTES) {
+                        if (keys.remove(buffer.getLong(at, ByteOrder.BIG_ENDIAN),
+                            buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN), homes[i], location)) {
+                            removed++;
+                        }
                     }
                 }
             }
@@ -247,8 +259,10 @@ public final class BlockLocationIndex {
             boolean fromLive = LocationTable.isLive(ids.live, from);
             boolean toLive = LocationTable.isLive(ids.live, to);
             int moved = 0;
-            touchAll(buffer, offset, count); // the homes are not reused: an add may grow the table
             for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
+                if (i % TOUCH_WINDOW == 0) {
+                    touch(buffer, at, Math.min(TOUCH_WINDOW, count - i)); // homes not reused: an add may grow the table
+                }
                 long hi = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
                 long lo = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
                 if (from == to) {

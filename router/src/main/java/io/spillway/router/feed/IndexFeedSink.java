@@ -29,7 +29,7 @@ public final class IndexFeedSink implements FeedSink {
         return index;
     }
 
-    /** The last heartbeat of each node heard, by node id. */
+    /** The last heartbeat heard of each node, by node id (kept after a node leaves: look at its age). */
     public Map<String, NodeLoad> loads() {
         return loads;
     }
@@ -46,7 +46,6 @@ public final class IndexFeedSink implements FeedSink {
             fresh[t.ordinal()] = index.clear(location(nodeId, t));
         }
         ids.put(nodeId, fresh);
-        loads.remove(nodeId);
     }
 
     @Override

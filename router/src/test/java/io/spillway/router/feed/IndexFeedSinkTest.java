@@ -62,7 +62,6 @@ class IndexFeedSinkTest {
         sink.load(new NodeLoad("n1", "h", 1, 100, 0, 0, 0, 0, 0, List.of()));
         sink.reset("n1");
         assertEquals(Set.of(at(1, "n2", TierKind.CPU)), content());
-        assertFalse(sink.loads().containsKey("n1"));
         sink.stored("n1", TierKind.CPU, packed(key(5)), 0, 1);
         assertTrue(content().contains(at(5, "n1", TierKind.CPU)));
     }

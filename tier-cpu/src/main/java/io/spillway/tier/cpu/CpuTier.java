@@ -228,14 +228,15 @@ public final class CpuTier implements BlockTier {
         return index.contains(key) || demotionQueue.contains(key);
     }
 
-    /** {@inheritDoc} The indexed keys, then those waiting for demotion (a key in both is passed twice). */
+    /** {@inheritDoc} The indexed keys, then those waiting for demotion (a key in both is listed twice). */
     @Override
-    public void forEachKey(java.util.function.Consumer<BlockKey> action) {
+    public List<BlockKey> keys() {
         if (closed) {
-            return;
+            return List.of();
         }
-        index.keys().forEach(action);
-        demotionQueue.keys().forEach(action);
+        List<BlockKey> keys = new ArrayList<>(index.keys());
+        keys.addAll(demotionQueue.keys());
+        return keys;
     }
 
     @Override

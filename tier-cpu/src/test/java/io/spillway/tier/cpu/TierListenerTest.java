@@ -92,14 +92,14 @@ class TierListenerTest {
     }
 
     @Test
-    void forEachKeyListsIndexedAndPendingKeys() {
+    void keysListsIndexedAndPendingKeys() {
         try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).listener(listener))) {
             for (int i = 0; i < 60; i++) {
                 put(tier, key(i));
             }
             assertTrue(tier.pendingDemotions() > 0, "some blocks wait for demotion");
             Set<BlockKey> listed = new HashSet<>();
-            tier.forEachKey(listed::add);
+            listed.addAll(tier.keys());
             assertEquals(held(tier), listed);
         }
     }

@@ -249,14 +249,12 @@ public final class NvmeTier implements BlockTier {
         return counters;
     }
 
-    /** {@inheritDoc} Copies the in-memory index's keys under its lock, then calls {@code action} outside it. */
+    /** {@inheritDoc} A copy of the in-memory index's keys, taken under its lock. */
     @Override
-    public void forEachKey(java.util.function.Consumer<BlockKey> action) {
-        List<BlockKey> keys;
+    public List<BlockKey> keys() {
         synchronized (indexLock) {
-            keys = index.keysInOrder();
+            return index.keysInOrder();
         }
-        keys.forEach(action);
     }
 
     /** Flushes and closes the database. Open handles stay valid; later calls throw {@link IllegalStateException}. */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every change of whether the tier holds a key — a write, an eviction, a removal, a corrupt block dropped — is
- * followed by a listener call for that key (docs/events.md), and {@link NvmeTier#forEachKey} lists what it holds.
+ * followed by a listener call for that key (docs/events.md), and {@link NvmeTier#keys} lists what it holds.
  */
 class NvmeTierListenerTest {
     private static final int KEYS = 80;
@@ -62,7 +62,7 @@ class NvmeTierListenerTest {
                     }
                 }
                 Set<BlockKey> listed = new HashSet<>();
-                tier.forEachKey(listed::add);
+                listed.addAll(tier.keys());
                 assertEquals(after, listed);
             }
             assertTrue(tier.counters().evictions.sum() > 0, "the run evicted");

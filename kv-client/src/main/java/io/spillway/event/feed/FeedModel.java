@@ -11,16 +11,35 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.agrona.DirectBuffer;
 
-/** A sink that keeps each node's block set per tier in plain collections, for comparing with the truth. */
-final class ModelSink implements FeedSink {
-    final Map<String, Map<TierKind, Set<BlockKey>>> nodes = new TreeMap<>();
-    int resets;
-    NodeLoad lastLoad;
+/**
+ * A {@link FeedSink} that keeps each node's block set per tier in plain collections: for tools that watch a feed and
+ * for tests that compare it with the truth (the router keeps the feed in its primitive-keyed index instead).
+ * Thread-safe.
+ */
+public final class FeedModel implements FeedSink {
+    private final Map<String, Map<TierKind, Set<BlockKey>>> nodes = new TreeMap<>();
+    private final Map<String, NodeLoad> loads = new TreeMap<>();
+    private int resets;
 
     @Override
     public synchronized void reset(String nodeId) {
         resets++;
         nodes.remove(nodeId);
+    }
+
+    /** How many times a node was reset (a session ended or a snapshot loaded). */
+    public synchronized int resets() {
+        return resets;
+    }
+
+    /** Each node's last heartbeat. */
+    public synchronized Map<String, NodeLoad> loads() {
+        return Map.copyOf(loads);
+    }
+
+    /** The nodes known now, in order. */
+    public synchronized Set<String> nodes() {
+        return Set.copyOf(nodes.keySet());
     }
 
     @Override
@@ -55,16 +74,16 @@ final class ModelSink implements FeedSink {
 
     @Override
     public synchronized void load(NodeLoad load) {
-        lastLoad = load;
+        loads.put(load.nodeId(), load);
     }
 
     /** The node's keys of one tier, a copy (empty when unknown). */
-    synchronized Set<BlockKey> keys(String nodeId, TierKind tier) {
+    public synchronized Set<BlockKey> keys(String nodeId, TierKind tier) {
         Map<TierKind, Set<BlockKey>> n = nodes.get(nodeId);
         return n == null ? Set.of() : Set.copyOf(n.getOrDefault(tier, Set.of()));
     }
 
-    synchronized boolean knows(String nodeId) {
+    public synchronized boolean knows(String nodeId) {
         return nodes.containsKey(nodeId);
     }
 

@@ -1,0 +1,158 @@
+package io.spillway.server.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spillway.client.ClientContext;
+import io.spillway.client.KvClient;
+import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.feed.FeedModel;
+import io.spillway.event.feed.FeedSubscriber;
+import io.spillway.event.feed.FeedSubscriberContext;
+import io.spillway.event.vllm.EngineBlockHash;
+import io.spillway.event.vllm.VllmEvent;
+import io.spillway.event.vllm.VllmEventBatch;
+import io.spillway.event.vllm.VllmEventDecoder;
+import io.spillway.key.BlockKey;
+import io.spillway.key.Namespace;
+import io.spillway.server.ServerContext;
+import io.spillway.server.SpillwayServer;
+import io.spillway.server.TierChain;
+import io.spillway.server.events.vllm.VllmTap;
+import io.spillway.tier.TierKind;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A real node with its default tiers publishes its feed; a real subscriber that joins late follows it through puts
+ * that overflow the CPU tier (demotions) and the NVMe tier (evictions), and its view ends equal to what the tiers hold.
+ * The same node's vLLM-format feed carries the stored keys with the tier as medium.
+ */
+class NodeFeedEndToEndTest {
+    private static final Namespace NAMESPACE = Namespace.builder().modelId("test/feed").layers(2).kvHeads(2)
+        .headDim(64).build();
+    private static final int BLOCK = 32 << 10;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aLateSubscriberEndsWithTheNodesBlockSetAndVllmSeesTheTiers() throws Exception {
+        ServerContext ctx = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+            .dataDir(dir.resolve("node")).nodeId("feed-node").cpuCapacityBytes(1 << 20).nvmeCapacityBytes(3 << 20)
+            .maxBlockBytes(64 << 10).ioThreads(1).tierThreads(1).events("port", "0")
+            .events("vllm.enabled", "true").events("vllm.endpoint", "tcp://127.0.0.1:*")
+            .events("vllm.replayEndpoint", "tcp://127.0.0.1:*").build();
+        List<BlockKey> keys = new ArrayList<>();
+        try (SpillwayServer server = SpillwayServer.start(ctx);
+             KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", server.dataPort())
+                 .controlPort(server.controlPort()).build());
+             ZContext zmq = new ZContext()) {
+            ZMQ.Socket vllm = zmq.createSocket(SocketType.SUB);
+            vllm.subscribe(new byte[0]);
+            vllm.connect(((VllmTap) server.feed().tap()).publisher().publishEndpoint());
+            BlockKey ns = client.registerNamespace(NAMESPACE).get(10, TimeUnit.SECONDS);
+            Thread.sleep(200); // let the SUB socket connect before the first stores
+
+            put(client, ns, keys, 0, 40); // before the subscriber: it must learn these from the snapshot
+            FeedModel model = new FeedModel();
+            FeedSubscriber subscriber = new FeedSubscriber(FeedSubscriberContext.builder()
+                .node(server.feed().localAddresses().get(0))
+                .media(FeedMedia.Settings.defaults(dir.resolve("subscriber").toString())).build(), model,
+                new SystemNanoClock());
+            try {
+                await(subscriber, () -> subscriber.liveSessions() == 1);
+                put(client, ns, keys, 40, 200); // overflows CPU (1 MiB) into NVMe (3 MiB), which evicts
+                await(subscriber, () -> model.keys("feed-node", TierKind.CPU).equals(held(server, keys, 0))
+                    && model.keys("feed-node", TierKind.NVME).equals(held(server, keys, 1)));
+                assertTrue(server.tiers().stages().get(1).tier().counters().evictions.sum() > 0, "NVMe evicted");
+                assertTrue(!model.keys("feed-node", TierKind.NVME).isEmpty(), "demoted blocks are in NVMe");
+                assertEquals(1, subscriber.snapshots());
+                assertEquals(server.controlPort(), model.loads().get("feed-node").controlPort());
+            } finally {
+                subscriber.close();
+            }
+
+            Set<String> vllmStored = new HashSet<>();
+            VllmEventDecoder decoder = new VllmEventDecoder();
+            byte[] first = keys.get(0).toBytes();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!vllmStored.contains("CPU:" + keys.get(0)) && System.nanoTime() < deadline) {
+                List<byte[]> frames = new ArrayList<>();
+                byte[] f = vllm.recv(ZMQ.DONTWAIT);
+                if (f == null) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                frames.add(f);
+                while (vllm.hasReceiveMore()) {
+                    frames.add(vllm.recv());
+                }
+                assertEquals(3, frames.size(), "topic, seq, payload");
+                VllmEventBatch batch = decoder.decode(frames.get(2));
+                for (VllmEvent e : batch.events()) {
+                    if (e instanceof VllmEvent.BlockStored s) {
+                        for (EngineBlockHash h : s.blockHashes()) {
+                            vllmStored.add(s.medium() + ":" + BlockKey.fromBytes(h.bytes()));
+                        }
+                    }
+                }
+            }
+            assertTrue(vllmStored.contains("CPU:" + BlockKey.fromBytes(first)), "the first key stored in the CPU "
+                + "tier reached the vLLM-format feed: " + vllmStored.size() + " stored events seen");
+        }
+    }
+
+    private static void put(KvClient client, BlockKey ns, List<BlockKey> keys, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            BlockKey k = new BlockKey(0xFEEDL, i);
+            keys.add(k);
+            ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
+            b.putLong(0, i).clear();
+            for (int attempt = 0; attempt < 1000; attempt++) {
+                var r = client.put(ns, new BlockKey[] {k}, new ByteBuffer[] {b}).get(10, TimeUnit.SECONDS);
+                if (r.statuses()[0] == io.spillway.protocol.ErrorCode.OK) {
+                    break;
+                }
+                Thread.sleep(2); // BACK_PRESSURE while demotion catches up
+            }
+        }
+    }
+
+    private static Set<BlockKey> held(SpillwayServer server, List<BlockKey> keys, int stage) {
+        TierChain.Stage s = server.tiers().stages().get(stage);
+        Set<BlockKey> out = new HashSet<>();
+        for (BlockKey k : keys) {
+            if (s.tier().contains(k)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    private static void await(FeedSubscriber subscriber, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out");
+            }
+            for (int i = 0; i < 100; i++) {
+                subscriber.doWork();
+            }
+            Thread.sleep(1);
+        }
+    }
+}
