@@ -162,11 +162,16 @@ public final class EventPublisher implements Agent {
         return tap == null ? work : work + tap.doWork();
     }
 
-    /** Builds one BLOCKS message from up to {@link #maxKeys} waiting keys, as the tiers hold them now. */
+    /**
+     * Builds one BLOCKS message from waiting keys, as the tiers hold them now: as many keys as fit {@link #maxKeys}
+     * entries (a key changed in both tiers and held by both, or by neither, is an entry in each tier's group).
+     */
     private void blocks() {
         java.util.Arrays.fill(counts, 0);
-        int n = Math.min(maxKeys, pending.size());
-        for (int i = 0; i < n; i++) {
+        int n = 0;
+        int entries = 0;
+        while (pending.size() > 0 && entries + 2 <= maxKeys) { // a key changed in both tiers may take two entries
+            n++;
             long hi = pending.headHi();
             long lo = pending.headLo();
             int bits = pending.pollHead();
@@ -176,13 +181,16 @@ public final class EventPublisher implements Agent {
             boolean nvme = nvmeChanged && tiers.holds(TierKind.NVME, hi, lo);
             if (cpuChanged && nvmeChanged && cpu != nvme) {
                 add(cpu ? 5 : 4, hi, lo); // one tier lost it, the other gained it
+                entries++;
                 continue;
             }
             if (cpuChanged) {
                 add(cpu ? 0 : 2, hi, lo);
+                entries++;
             }
             if (nvmeChanged) {
                 add(nvme ? 1 : 3, hi, lo);
+                entries++;
             }
         }
         encoder.wrap(outbox.buffer, 0, outbox.buffer.capacity())

@@ -89,7 +89,7 @@ public final class EventsContext {
         port = r.intValue(PORT, 0, 65535).orElseThrow();
         String c = r.string(CHANNEL).orElse(null);
         channel = c != null ? c : "aeron:udp?control=" + bind + ":" + port
-            + "|control-mode=dynamic|mtu=8k|term-length=8m";
+            + "|control-mode=dynamic|term-length=8m"; // Aeron's default MTU: real networks take it unfragmented
         ipc = r.bool(IPC).orElseThrow();
         streamId = r.intValue(STREAM_ID, Integer.MIN_VALUE, Integer.MAX_VALUE).orElseThrow();
         embeddedDriver = r.bool(EMBEDDED_DRIVER).orElseThrow();

@@ -169,6 +169,21 @@ class EventPublisherTest {
     }
 
     @Test
+    void keysChangedAndHeldInBothTiersTakeTwoEntriesAndStillFitTheirMessages() {
+        ChangeMarks marks = new ChangeMarks(1 << 20);
+        EventPublisher p = publisher(marks, 1 << 16, "aeron:ipc");
+        drain(p);
+        for (int i = 0; i < 500; i++) { // a promotion: the NVMe tier keeps its copy, the CPU tier gains one
+            change(marks, TierKind.NVME, i, true);
+            change(marks, TierKind.CPU, i, true);
+        }
+        drain(p);
+        assertEquals(truth, recorder.held);
+        assertTrue(recorder.invalid.isEmpty());
+        assertEquals(500, p.keysPublished());
+    }
+
+    @Test
     void leavingPublishesClearedThenNodeLeft() {
         EventPublisher p = publisher(new ChangeMarks(1 << 20), 1024, "aeron:ipc");
         drain(p);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         "'converge' checks exactness on a real cluster with restarts and loss."})
 public final class FeedCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "PHASES",
-        description = "phases to run, of ingest,lag,memory,catchup (default: all)")
+        description = "phases to run, of ingest,lag,lag-ipc,memory,catchup (default: ingest,lag,memory,catchup)")
     List<String> only = List.of("ingest", "lag", "memory", "catchup");
     @Option(names = "--seconds", defaultValue = "5", description = "measured seconds per phase (default: ${DEFAULT-VALUE})")
     int seconds;
