@@ -159,14 +159,20 @@ public final class EventMessage {
     }
 
     private String validateName(int at, int end, String what) {
+        return nameEnd(buffer, at, end) < 0 ? badName(what) : null;
+    }
+
+    /** Where a name ({@code u16} length, then 1..{@link #MAX_NAME_BYTES} bytes) at {@code at} ends, or -1 when bad. */
+    static int nameEnd(DirectBuffer buffer, int at, int end) {
         if (end - at < 2) {
-            return "truncated " + what;
+            return -1;
         }
         int n = buffer.getShort(at, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        if (n == 0 || n > MAX_NAME_BYTES) {
-            return what + " of " + n + " bytes (must be 1.." + MAX_NAME_BYTES + ")";
-        }
-        return n <= end - at - 2 ? null : "truncated " + what;
+        return n == 0 || n > MAX_NAME_BYTES || n > end - at - 2 ? -1 : at + 2 + n;
+    }
+
+    static String badName(String what) {
+        return what + " missing, empty, over " + MAX_NAME_BYTES + " bytes, or past the message end";
     }
 
     static boolean validTier(int code) {

@@ -75,14 +75,10 @@ public final class NodeStatus {
         int at = offset + (int) tiersEnd;
         int end = offset + length;
         for (String what : new String[] {"node id", "control host"}) {
-            if (end - at < 2) {
-                return "truncated " + what;
+            at = EventMessage.nameEnd(buffer, at, end);
+            if (at < 0) {
+                return EventMessage.badName(what);
             }
-            int n = buffer.getShort(at, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            if (n == 0 || n > EventMessage.MAX_NAME_BYTES || n > end - at - 2) {
-                return what + " of " + n + " bytes does not fit (1.." + EventMessage.MAX_NAME_BYTES + ")";
-            }
-            at += 2 + n;
         }
         return null;
     }

@@ -152,25 +152,8 @@ public final class ClusterContext {
      * are rejected. {@code workDirectory} is where Ignite keeps its work files (under the node's data dir).
      */
     public static ClusterContext from(Map<String, String> values, Map<String, String> origins, Path workDirectory) {
-        Map<String, String> s = new LinkedHashMap<>();
-        Map<String, String> o = new LinkedHashMap<>();
-        DEFAULTS.forEach((k, v) -> {
-            if (v != null) {
-                s.put(k, v);
-            }
-        });
-        values.forEach((k, v) -> {
-            if (k.startsWith(PREFIX)) {
-                String name = canonical(k);
-                if (name == null) {
-                    throw new IllegalArgumentException("unknown setting '" + k + "' (from "
-                        + origins.getOrDefault(k, "builder") + "); known: " + DEFAULTS.keySet());
-                }
-                s.put(name, v);
-                o.put(name, origins.getOrDefault(k, "builder"));
-            }
-        });
-        return new ClusterContext(PropertyReader.of(s, k -> o.getOrDefault(k, "default")), workDirectory);
+        return new ClusterContext(io.spillway.server.SettingsSection.read(PREFIX, DEFAULTS, values, origins,
+            ClusterContext::canonical), workDirectory);
     }
 
     /** Defaults only (a standalone node), with Ignite's work files under {@code workDirectory}. */

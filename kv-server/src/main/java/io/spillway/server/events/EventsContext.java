@@ -1,6 +1,7 @@
 package io.spillway.server.events;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.server.SettingsSection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,24 +136,8 @@ public final class EventsContext {
      */
     public static EventsContext from(Map<String, String> values, Map<String, String> origins, String bind,
                                      Path dataDir) {
-        Map<String, String> s = new LinkedHashMap<>();
-        Map<String, String> o = new LinkedHashMap<>();
-        DEFAULTS.forEach((k, v) -> {
-            if (v != null) {
-                s.put(k, v);
-            }
-        });
-        values.forEach((k, v) -> {
-            if (k.startsWith(PREFIX)) {
-                if (!DEFAULTS.containsKey(k)) {
-                    throw new IllegalArgumentException("unknown setting '" + k + "' (from "
-                        + origins.getOrDefault(k, "builder") + "); known: " + DEFAULTS.keySet());
-                }
-                s.put(k, v);
-                o.put(k, origins.getOrDefault(k, "builder"));
-            }
-        });
-        return new EventsContext(PropertyReader.of(s, k -> o.getOrDefault(k, "default")), bind, dataDir);
+        return new EventsContext(SettingsSection.read(PREFIX, DEFAULTS, values, origins,
+            k -> DEFAULTS.containsKey(k) ? k : null), bind, dataDir);
     }
 
     /** Whether the node publishes its block locations at all. */

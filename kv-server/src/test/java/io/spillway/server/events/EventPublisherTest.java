@@ -78,12 +78,16 @@ class EventPublisherTest {
         marks.onChange(tier, key(i));
     }
 
-    /** Runs the agent and reads until neither has anything left for 20 rounds in a row. */
+    /**
+     * Runs the agent and reads until neither has done anything for 100 ms: under back pressure an offer succeeds
+     * only once the media driver's thread has moved the publication's limit, which it does on its own time.
+     */
     private void drain(EventPublisher p) {
-        int quiet = 0;
-        while (quiet < 20) {
-            int work = p.doWork() + recorder.poll();
-            quiet = work == 0 ? quiet + 1 : 0;
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 100_000_000L) {
+            if (p.doWork() + recorder.poll() > 0) {
+                quietSince = System.nanoTime();
+            }
         }
     }
 
