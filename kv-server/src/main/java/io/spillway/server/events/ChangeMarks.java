@@ -19,12 +19,19 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  */
 public final class ChangeMarks implements TierListener {
     private static final int MARK_LENGTH = 16;
+    /** A mark's record in the ring: the ring's 8-byte record header and the key, on the ring's 8-byte alignment. */
+    static final int MARK_RECORD_BYTES = org.agrona.BitUtil.align(
+        org.agrona.concurrent.ringbuffer.RecordDescriptor.HEADER_LENGTH + MARK_LENGTH,
+        org.agrona.concurrent.ringbuffer.RecordDescriptor.ALIGNMENT);
 
     private final ManyToOneRingBuffer ring;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong droppedSeen = new AtomicLong();
+    /** The publisher's thread while it sleeps waiting for marks, else null: the first mark wakes it. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> sleeper =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
-    /** A ring of {@code bytes} (rounded down to a power of two); each mark takes 32 bytes of it. */
+    /** A ring of {@code bytes} (rounded down to a power of two); each mark takes {@link #MARK_RECORD_BYTES} (24) of it. */
     public ChangeMarks(int bytes) {
         int capacity = Integer.highestOneBit(bytes);
         ByteBuffer memory = ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH);
@@ -41,6 +48,25 @@ public final class ChangeMarks implements TierListener {
         ring.buffer().putLong(index, key.hi(), ByteOrder.LITTLE_ENDIAN);
         ring.buffer().putLong(index + 8, key.lo(), ByteOrder.LITTLE_ENDIAN);
         ring.commit(index);
+        if (sleeper.get() != null) { // a plain read on the data path; a wake-up only while the publisher sleeps
+            Thread t = sleeper.getAndSet(null);
+            if (t != null) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * Sleeps the calling thread (the publisher's) for up to {@code nanos}, or until a mark is written: arm, look
+     * again, park. A mark committed after the look finds the thread armed and wakes it, so none waits out the sleep.
+     */
+    void sleepUntilMarked(long nanos) {
+        Thread self = Thread.currentThread();
+        sleeper.set(self);
+        if (ring.size() == 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, nanos);
+        }
+        sleeper.compareAndSet(self, null);
     }
 
     /** Moves up to {@code limit} marks into {@code pending}, stopping early when it is full; returns how many. */
@@ -67,7 +93,7 @@ public final class ChangeMarks implements TierListener {
 
     /** Marks waiting in the ring. */
     public int waiting() {
-        return ring.size() / 32;
+        return ring.size() / MARK_RECORD_BYTES;
     }
 
     RingBuffer ring() {

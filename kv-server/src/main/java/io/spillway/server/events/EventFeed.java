@@ -29,6 +29,8 @@ import org.agrona.concurrent.SystemNanoClock;
  */
 public final class EventFeed implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventFeed.class.getName());
+    /** The publisher's longest sleep while keys wait (it sleeps until the next mark or heartbeat otherwise). */
+    private static final long PUBLISHER_BUSY_MAX_PARK_MICROS = 100;
     /** How long closing waits for the session's last messages to be taken. */
     private static final long LEAVE_TIMEOUT_MILLIS = 1_000;
 
@@ -94,7 +96,7 @@ public final class EventFeed implements AutoCloseable {
             publisher = new EventPublisher(session == 0 ? 1 : session, marks, ctx.pendingKeys(),
                 new Outbox(publications, maxMessage), maxMessage, tiers, load, tap, ctx.heartbeatIntervalMs(),
                 new SystemEpochNanoClock(), new SystemNanoClock());
-            runner = new AgentRunner(FeedMedia.idleStrategy(ctx.idleMaxParkMicros()),
+            runner = new AgentRunner(new PublisherIdle(publisher, marks, PUBLISHER_BUSY_MAX_PARK_MICROS),
                 t -> LOG.log(Level.WARNING, "event publisher error", t), null, new Leaving(publisher, nodeId, tap));
             AgentRunner.startOnThread(runner, r -> {
                 Thread t = new Thread(r, "spillway-events");

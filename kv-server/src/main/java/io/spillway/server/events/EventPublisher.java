@@ -130,6 +130,19 @@ public final class EventPublisher implements Agent {
         nextHeartbeat = nanoClock.nanoTime();
     }
 
+    /**
+     * Whether the agent may sleep until the next change mark or heartbeat: nothing waits to be published, and no
+     * message waits for a publication to take it (that needs a retry soon, not a mark).
+     */
+    boolean canSleep() {
+        return pending.size() == 0 && !outbox.busy() && joined;
+    }
+
+    /** How long until the next heartbeat is due, at least 0. */
+    long nanosToHeartbeat() {
+        return Math.max(0, nextHeartbeat - nanoClock.nanoTime());
+    }
+
     @Override
     public int doWork() {
         int work = 0;

@@ -130,7 +130,7 @@ class EventPublisherTest {
 
     @Test
     void marksLostToAFullRingBecomeAGap() {
-        ChangeMarks marks = new ChangeMarks(64 << 10); // 2048 marks
+        ChangeMarks marks = new ChangeMarks(64 << 10); // 2730 marks of 24 bytes
         EventPublisher p = publisher(marks, 1024, "aeron:ipc");
         drain(p);
         for (int i = 0; i < 5_000; i++) {
