@@ -233,10 +233,10 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
 
     private void closeStream(EndpointStream s) {
         if (s.replay != null) {
-            context.destroySocket(s.replay);
+            s.replay.close();
             s.replay = null;
         }
-        context.destroySocket(s.sub);
+        s.sub.close();
     }
 
     private void rebuildPoller() {
@@ -323,7 +323,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         boolean sent = dealer.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && dealer.send(VllmWire.seqBytes(from), ZMQ.DONTWAIT);
         if (!sent) {
-            context.destroySocket(dealer);
+            dealer.close();
             return false;
         }
         s.replay = dealer;
@@ -359,7 +359,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
 
     /** Closes the replay socket and releases the held live messages; a gap still open among them is unrecoverable. */
     private void endReplay(EndpointStream s) {
-        context.destroySocket(s.replay);
+        s.replay.close();
         s.replay = null;
         for (EndpointStream.Message m; (m = s.held.poll()) != null; ) {
             sequence(s, m, false);

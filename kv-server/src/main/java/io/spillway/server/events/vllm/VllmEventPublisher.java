@@ -100,10 +100,10 @@ public final class VllmEventPublisher implements AutoCloseable {
                 context.close();
             } else {
                 if (p != null) {
-                    context.destroySocket(p);
+                    p.close();
                 }
                 if (r != null) {
-                    context.destroySocket(r);
+                    r.close();
                 }
             }
             throw new IllegalArgumentException("cannot bind the vLLM event publisher to " + b.publishEndpoint
@@ -257,9 +257,9 @@ public final class VllmEventPublisher implements AutoCloseable {
         if (ownsContext) {
             context.close();
         } else {
-            context.destroySocket(pub);
+            pub.close();
             if (replay != null) {
-                context.destroySocket(replay);
+                replay.close();
             }
         }
     }

@@ -175,7 +175,7 @@ class VllmEventPublisherTest {
                 answers.add(frames);
             }
         }
-        context.destroySocket(dealer);
+        dealer.close();
         return answers;
     }
 
