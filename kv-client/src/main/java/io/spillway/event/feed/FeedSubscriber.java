@@ -225,7 +225,6 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private void hold(Session s, DirectBuffer buffer, int offset, int length) {
         if (s.heldBytes + length > ctx.maxBufferedBytes()) {
             s.clearHeld(); // too much to hold: the sequence will show a gap and send the session to a new snapshot
-            s.heldOverflowed = true;
             return;
         }
         byte[] copy = new byte[length];
@@ -264,7 +263,6 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         snapshotKeys.addAndGet(r.keys());
         s.lastSequence = r.sequence();
         s.phase = Session.Phase.LIVE;
-        s.heldOverflowed = false;
         replayHeld(s);
         updateLive();
     }

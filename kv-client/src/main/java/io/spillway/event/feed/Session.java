@@ -29,7 +29,6 @@ final class Session {
     boolean lostWhileLoading;
     final ArrayDeque<byte[]> held = new ArrayDeque<>();
     long heldBytes;
-    boolean heldOverflowed;
 
     Session(long id) {
         this.id = id;

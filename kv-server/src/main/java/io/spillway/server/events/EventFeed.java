@@ -41,7 +41,6 @@ public final class EventFeed implements AutoCloseable {
     private ExclusivePublication network;
     private EventPublisher publisher;
     private AgentRunner runner;
-    private String nodeId;
     private FeedTap tap;
 
     private EventFeed(EventsContext ctx) {
@@ -70,7 +69,6 @@ public final class EventFeed implements AutoCloseable {
      * @param tap  sees every published batch (the vLLM-format feed), or {@code null}
      */
     public synchronized void start(String nodeId, HoldingView tiers, IntFunction<NodeLoad> load, FeedTap tap) {
-        this.nodeId = nodeId;
         if (tap == null && ctx.vllmEnabled()) {
             tap = new VllmTap(VllmEventPublisher.builder().publishEndpoint(ctx.vllmEndpoint())
                 .replayEndpoint(ctx.vllmReplayEndpoint()).model(ctx.vllmModel()).build(), ctx.vllmBlockSize());
