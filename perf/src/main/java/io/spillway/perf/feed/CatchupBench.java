@@ -138,9 +138,9 @@ final class CatchupBench {
         for (SpillwayServerProcess s : servers) {
             ctx.node("127.0.0.1:" + s.eventsPort());
         }
-        BlockLocationIndex index = new BlockLocationIndex(expected + expected / 4, expected); // 25% headroom
         long start = System.nanoTime();
-        try (ClusterFeed feed = ClusterFeed.start(ctx.build(), index)) {
+        try (BlockLocationIndex index = ClusterFeed.index(expected + expected / 4, expected); // 25% headroom
+             ClusterFeed feed = ClusterFeed.start(ctx.build(), index)) {
             long deadline = start + TimeUnit.SECONDS.toNanos(60);
             while (index.size() < expected || feed.subscriber().liveSessions() < servers.size()) {
                 if (System.nanoTime() > deadline) {

@@ -111,6 +111,7 @@ public final class FeedConvergence {
                 });
                 at(0.55, () -> note("subscriber a restarts with an empty index"));
                 a.close();
+                a.index().close();
                 a = follow(cluster, "a", 3);
                 at(0.65, () -> {
                     note("SIGTERM " + LocalCluster.name(2 % n));
@@ -151,8 +152,10 @@ public final class FeedConvergence {
             } finally {
                 stop.set(true);
                 a.close();
+                a.index().close();
                 if (b != null) {
                     b.close();
+                    b.index().close();
                 }
             }
         }
@@ -165,7 +168,7 @@ public final class FeedConvergence {
         for (int i = 0; i < cluster.size(); i++) {
             ctx.node(cluster.eventsAddress(i));
         }
-        return ClusterFeed.start(ctx.build(), new BlockLocationIndex(4L * s.keys() * s.nodes()));
+        return ClusterFeed.start(ctx.build(), ClusterFeed.index(4L * s.keys() * s.nodes(), 0));
     }
 
     private static Follower follower(String name, FeedTruth.Diff diff, ClusterFeed f) {

@@ -6,6 +6,7 @@ import io.spillway.event.feed.FeedSink;
 import io.spillway.event.feed.FeedSubscriber;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.router.feed.ClusterFeed;
 import io.spillway.router.feed.IndexFeedSink;
 import io.spillway.tier.TierKind;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * Events into the index, keys per second: a {@link SyntheticNode} publishes as fast as the transport takes (half the
  * keys stored, half removed, so the index holds a steady million), a real {@link FeedSubscriber} applies them to a
- * {@link BlockLocationIndex}. The baseline in the same run is the same subscriber with a sink that only counts: the
+ * {@link BlockLocationIndex} made as a router makes it ({@link ClusterFeed#index}: 16 shards, one helper thread). The baseline in the same run is the same subscriber with a sink that only counts: the
  * feed's transport and decoding without the index.
  */
 final class IngestBench {
@@ -71,7 +72,7 @@ final class IngestBench {
             } else {
                 ctx.node(node.localAddresses().get(0));
             }
-            BlockLocationIndex idx = new BlockLocationIndex(WINDOW_KEYS + WINDOW_KEYS / 4, WINDOW_KEYS); // 25% headroom
+            BlockLocationIndex idx = ClusterFeed.index(WINDOW_KEYS + WINDOW_KEYS / 4, WINDOW_KEYS); // 25% headroom
             FeedSink sink = index ? new IndexFeedSink(idx) : new CountingSink();
             FeedSubscriber subscriber = new FeedSubscriber(ctx.build(), sink, new SystemNanoClock());
             AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null,
@@ -98,6 +99,7 @@ final class IngestBench {
                 node.close();
                 runner.close();
                 subscriber.close();
+                idx.close();
             }
         }
     }

@@ -52,7 +52,7 @@ final class LagBench {
             .dataDir(dir.resolve("node")).nvmeEnabled(false)
             .cpuCapacityBytes(Math.max(64L << 20, 4L * total * BLOCK_BYTES)).ioThreads(1).tierThreads(1).build();
         try (SpillwayServer server = SpillwayServer.start(ctx)) {
-            BlockLocationIndex index = new BlockLocationIndex(2L * total, total);
+            BlockLocationIndex index = ClusterFeed.index(2L * total, total);
             TimingSink timing = new TimingSink(new IndexFeedSink(index), stamped);
             FeedSubscriberContext.Builder b = FeedSubscriberContext.builder().idleMaxParkMicros(PARK_MICROS);
             if (ipc) {
@@ -61,7 +61,7 @@ final class LagBench {
                 b.node(server.feed().localAddresses().get(0))
                     .media(FeedMedia.Settings.defaults(dir.resolve("subscriber-aeron").toString()));
             }
-            try (ClusterFeed feed = ClusterFeed.start(b.build(), index, timing)) {
+            try (index; ClusterFeed feed = ClusterFeed.start(b.build(), index, timing)) {
                 awaitLive(feed);
                 TierChain tiers = server.tiers();
                 ByteBuffer block = ByteBuffer.allocateDirect(BLOCK_BYTES);

@@ -1,6 +1,7 @@
 package io.spillway.placement.index;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import org.agrona.collections.IntArrayList;
 
 /**
@@ -19,8 +20,9 @@ import org.agrona.collections.IntArrayList;
  * entry from the unswept part to the swept part moves the sweep's cursor back to it, so no entry escapes a pass. A
  * resize purges every entry it copies and so releases every waiting id.
  *
- * <p><b>Threads.</b> Every method that changes state runs under the index's write lock. The {@code read*} methods
- * may run inside an optimistic read that a concurrent write invalidates: they read each array once into a local,
+ * <p><b>Threads.</b> A table is one shard of the index. Every method that changes state runs under the shard's write
+ * lock; an id whose purge completes here is handed to {@code released}, which the index counts down across shards.
+ * The {@code read*} methods may run inside an optimistic read that a concurrent write invalidates: they read each array once into a local,
  * bound every index by that array's length and every probe by its capacity, so a torn read ends without an
  * exception and is thrown away by the caller's validation.
  */
@@ -30,6 +32,7 @@ final class KeyTable {
     private static final int SLOT = 3;
 
     private final LocationTable ids;
+    private final IntConsumer released;
     final long maxKeys;
     private final int maxCapacity;
 
@@ -52,13 +55,13 @@ final class KeyTable {
     private int cursor;
     private long passes;
 
-    KeyTable(LocationTable ids, long maxKeys) {
-        this(ids, maxKeys, 0);
-    }
-
-    /** A table that starts large enough for {@code initialKeys} keys (at most {@code maxKeys}) without growing. */
-    KeyTable(LocationTable ids, long maxKeys, long initialKeys) {
+    /**
+     * A table that starts large enough for {@code initialKeys} keys (at most {@code maxKeys}) without growing; each id
+     * whose purge completes in it goes to {@code released}.
+     */
+    KeyTable(LocationTable ids, long maxKeys, long initialKeys, IntConsumer released) {
         this.ids = ids;
+        this.released = released;
         this.maxKeys = maxKeys;
         this.maxCapacity = capacityFor(maxKeys);
         allocate(Math.max(Math.min(MIN_CAPACITY, maxCapacity), capacityFor(Math.min(initialKeys, maxKeys))));
@@ -131,20 +134,25 @@ final class KeyTable {
         return (int) hash(hi, lo) & mask;
     }
 
+    /** {@link #home} from the key's {@link #hash}. */
+    int homeOf(long hash) {
+        return (int) hash & mask;
+    }
+
     /** The slot mask; a {@link #home} computed under another mask must be computed again. */
     int mask() {
         return mask;
     }
 
     /**
-     * Reads a home slot and the one after it without using them, so that their cache lines are on their way before
-     * they are needed: the table is far larger than the caches, and a batch that reads all its keys' lines first, one
-     * independent read after another, waits for them together instead of one key at a time. Returns a value the
-     * caller must consume (or the compiler drops the reads).
+     * Reads a key's home slot in {@code t} and the one after it without using them, so that their cache lines are on
+     * their way before they are needed: the table is far larger than the caches, and a batch that reads all its
+     * keys' lines first, one independent read after another, waits for them together instead of one key at a time.
+     * The slot comes from {@code t}'s own length, so a table a concurrent writer is replacing is read in bounds (the
+     * read is only a hint). Returns a value the caller must consume (or the compiler drops the reads).
      */
-    long touch(int home) {
-        int b = home * SLOT;
-        long[] t = slots;
+    static long touch(long[] t, long hash) {
+        int b = ((int) hash & (t.length / SLOT - 1)) * SLOT;
         return t[b + 2] + t[Math.min(b + SLOT + 2, t.length - 1)];
     }
 
@@ -176,6 +184,9 @@ final class KeyTable {
 
     /** {@link #add(long, long, int)} with the key's {@link #home} already computed under the current mask. */
     boolean add(long hi, long lo, int home, int id) {
+        if (id >= keysAt.length) {
+            ensureIdCapacity(id);
+        }
         int s = probe(hi, lo, home);
         if (s >= 0) {
             int b = s * SLOT;
@@ -381,9 +392,8 @@ final class KeyTable {
 
     // ---------------------------------------------------------------------------------------------------- purge
 
-    /** Retires a live id: readers stop seeing it now; its entries are purged by the sweep. */
+    /** Queues the purge of an id the index has just retired (readers already skip it). */
     void retire(int id) {
-        ids.retire(id);
         retired++;
         if (sweeping) {
             waitingIds.addInt(id);
@@ -447,9 +457,10 @@ final class KeyTable {
     private void releaseAll(IntArrayList list) {
         for (int i = 0, n = list.size(); i < n; i++) {
             int id = list.getInt(i);
-            assert keysAt[id] == 0 : "location id " + id + " released while " + keysAt[id] + " keys hold it";
-            ids.release(id);
+            assert id >= keysAt.length || keysAt[id] == 0
+                : "location id " + id + " released while " + keysAt[id] + " keys hold it";
             retired--;
+            released.accept(id);
         }
         list.clear();
     }
@@ -616,8 +627,13 @@ final class KeyTable {
 
     /** The slot holding the key in {@code t}, or -1; at most one probe per slot, for reads of a torn table. */
     static int find(long[] t, long hi, long lo) {
+        return find(t, hi, lo, hash(hi, lo));
+    }
+
+    /** {@link #find(long[], long, long)} with the key's {@link #hash} already computed. */
+    static int find(long[] t, long hi, long lo, long hash) {
         int m = t.length / SLOT - 1;
-        int s = (int) hash(hi, lo) & m;
+        int s = (int) hash & m;
         for (int n = 0; n <= m; n++) {
             int b = s * SLOT;
             if (t[b + 2] == 0) {
@@ -648,6 +664,12 @@ final class KeyTable {
         }
         int n = pool[(int) p];
         return Math.max(0, Math.min(n, pool.length - (int) p - LocationPool.HEADER));
+    }
+
+    /** The location word at slot {@code s} of {@code t} (bounded for a torn read: 0 past the end). */
+    static long wordAt(long[] t, int s) {
+        int b = s * SLOT + 2;
+        return b < t.length ? t[b] : 0;
     }
 
     static int idAt(long word, int[] pool, int i) {
@@ -694,51 +716,6 @@ final class KeyTable {
             }
         }
         return found;
-    }
-
-    /**
-     * The runs of {@link BlockLocationIndex#longestPrefix}: the live ids of the first key start at 1, and each
-     * later key extends the runs still unbroken that it holds; stops at the first key that extends none.
-     */
-    void readPrefix(io.spillway.key.BlockKey[] keys, long[] his, long[] los, int count, PrefixRuns out) {
-        out.clear();
-        if (count == 0) {
-            return;
-        }
-        long[] t = slots;
-        long[] r = refs;
-        int[] a = pool.ints;
-        long[] live = ids.live;
-        int s = keys != null ? find(t, keys[0].hi(), keys[0].lo()) : find(t, his[0], los[0]);
-        if (s < 0) {
-            return;
-        }
-        markRead(r, s);
-        long word = t[s * SLOT + 2];
-        for (int i = 0, n = idCount(word, a); i < n; i++) {
-            int id = idAt(word, a, i);
-            // the range check only matters on a torn read, whose pool ints can be anything
-            if (id > 0 && id <= BlockLocationIndex.MAX_LOCATION_ID && LocationTable.isLive(live, id)
-                && out.indexOf(id) < 0) {
-                out.add(id, 1);
-            }
-        }
-        for (int k = 1, unbroken = out.size(); k < count && unbroken > 0; k++) {
-            s = keys != null ? find(t, keys[k].hi(), keys[k].lo()) : find(t, his[k], los[k]);
-            if (s < 0) {
-                return;
-            }
-            markRead(r, s);
-            word = t[s * SLOT + 2];
-            unbroken = 0;
-            for (int i = 0, n = idCount(word, a); i < n; i++) {
-                int at = out.indexOf(idAt(word, a, i));
-                if (at >= 0 && out.run(at) == k) {
-                    out.setRun(at, k + 1);
-                    unbroken++;
-                }
-            }
-        }
     }
 
     /** Every (key, live id) pair, under the read lock. */

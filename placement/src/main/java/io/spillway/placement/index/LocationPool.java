@@ -8,7 +8,7 @@ import java.util.Arrays;
  * power-of-two capacity of at least {@value #MIN_CAPACITY}; freed blocks go to a free list per capacity, linked
  * through their count word. Offset 0 is never a block, so an encoded offset is never 0.
  *
- * <p>Written under the index's write lock only. Readers on an optimistic read see whatever {@link #ints} is; they
+ * <p>Written under its shard's write lock only. Readers on an optimistic read see whatever {@link #ints} is; they
  * bound every access by its length (see {@link KeyTable}), so a torn read cannot index out of bounds.
  */
 final class LocationPool {

@@ -4,15 +4,16 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
-import org.agrona.collections.IntArrayQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Interns {@link Location}s as 16-bit ids for {@link BlockLocationIndex}: each location has one current id; a
  * {@link BlockLocationIndex#clear} retires it and issues a fresh one. Thread-safe.
  *
  * <p>Ids are issued fresh (1, 2, ...) until all {@value BlockLocationIndex#MAX_LOCATION_ID} have been, then from a
- * first-in first-out queue of released ones, so a retired id comes back as late as possible. Changes happen under
- * the index's write lock; the public reads here take no lock.
+ * first-in first-out queue of released ones, so a retired id comes back as late as possible. Ids are issued and
+ * retired under the index's id lock; a release comes from whichever shard finished the id's purge last; the public
+ * reads here take no lock.
  */
 public final class LocationTable {
     private static final VarHandle BY_ID = MethodHandles.arrayElementVarHandle(Location[].class);
@@ -20,7 +21,8 @@ public final class LocationTable {
     private static final int MAX = BlockLocationIndex.MAX_LOCATION_ID;
 
     private final ConcurrentHashMap<Location, Integer> current = new ConcurrentHashMap<>();
-    private final IntArrayQueue released = new IntArrayQueue(0);
+    /** Released ids (rare: one per clear, so boxing costs nothing that matters). */
+    private final ConcurrentLinkedQueue<Integer> released = new ConcurrentLinkedQueue<>();
     /** Live bit per id. The index reads it plainly inside its own lock or validated optimistic reads. */
     final long[] live = new long[(MAX + 1) >>> 6];
     private volatile Location[] byId = new Location[16];
@@ -77,10 +79,11 @@ public final class LocationTable {
         if (issued < MAX) {
             id = issued + 1;
         } else {
-            id = released.pollInt();
-            if (id == 0) {
+            Integer next = released.poll();
+            if (next == null) {
                 return 0;
             }
+            id = next;
         }
         Location[] locations = byId;
         if (id >= locations.length) {
@@ -103,7 +106,7 @@ public final class LocationTable {
 
     /** A retired id no entry holds any more: it may be issued again. */
     void release(int id) {
-        released.addInt(id);
+        released.add(id);
     }
 
     private void setLive(int id, boolean on) {

@@ -14,6 +14,8 @@ public final class PrefixRuns {
      * seen (location ids are dense from 1, so this stays small; at most 65,536 ints).
      */
     private int[] entryById = new int[64];
+    /** The index's lock stamps per shard during a lookup (scratch, so a lookup allocates nothing). */
+    private long[] stamps = new long[1];
 
     /** The number of locations with a run of at least one key. */
     public int size() {
@@ -75,6 +77,13 @@ public final class PrefixRuns {
     /** The entry of {@code location}, or -1 when it has none (any int is safe to ask about). */
     int indexOf(int location) {
         return location >= 0 && location < entryById.length ? entryById[location] - 1 : -1;
+    }
+
+    long[] stamps(int shards) {
+        if (stamps.length < shards) {
+            stamps = new long[shards];
+        }
+        return stamps;
     }
 
     void setRun(int i, int run) {

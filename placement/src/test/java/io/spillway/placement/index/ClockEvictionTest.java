@@ -42,6 +42,31 @@ class ClockEvictionTest {
     }
 
     @Test
+    void aShardedIndexEvictsWithinEachShardAndNeverPassesItsShare() {
+        int shards = 8;
+        long maxKeys = 8_000;
+        try (BlockLocationIndex index = new BlockLocationIndex(maxKeys, 0, shards, 1)) {
+            int a = index.location(pod(1));
+            SplittableRandom random = new SplittableRandom(11);
+            long[] his = new long[500];
+            long[] los = new long[500];
+            for (int round = 0; round < 100; round++) {
+                for (int i = 0; i < his.length; i++) {
+                    his[i] = random.nextLong();
+                    los[i] = random.nextLong();
+                }
+                assertEquals(his.length, index.addAll(a, his, los, his.length), "every key was new");
+                assertTrue(index.size() <= maxKeys, "size " + index.size() + " over the bound " + maxKeys);
+                assertTrue(index.contains(his[his.length - 1], los[los.length - 1], a), "the last key written is held");
+            }
+            long inserted = 100L * his.length;
+            assertEquals(inserted - index.size(), index.evictions(), "every key not held was evicted");
+            assertTrue(index.size() > maxKeys * 95 / 100, "each shard fills to its share: " + index.size());
+            assertEquals(null, index.checkInvariants());
+        }
+    }
+
+    @Test
     void exactUpToTheBound() {
         BlockKey[] keys = randomKeys(new SplittableRandom(5), 5000);
         BlockLocationIndex index = new BlockLocationIndex(keys.length);

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Readers run while one writer grows the table, batches, moves, clears, and churns the overflow pool under a chain
@@ -22,9 +23,16 @@ class ConcurrentReadTest {
     private static final long RUN_NANOS = 1_200_000_000L;
     private static final int CHAIN = 64;
 
-    @Test
-    void readersSeeTheUntouchedLocationWholeThroughResizesAndClears() throws InterruptedException {
-        BlockLocationIndex index = new BlockLocationIndex(2_000_000);
+    @ParameterizedTest(name = "{0} shard(s), {1} helper(s)")
+    @CsvSource({"1, 0", "8, 1"})
+    void readersSeeTheUntouchedLocationWholeThroughResizesAndClears(int shards, int helpers)
+        throws InterruptedException {
+        try (BlockLocationIndex index = new BlockLocationIndex(2_000_000, 0, shards, helpers)) {
+            readersSeeTheChainWhole(index);
+        }
+    }
+
+    private static void readersSeeTheChainWhole(BlockLocationIndex index) throws InterruptedException {
         BlockKey[] chain = randomKeys(new SplittableRandom(1), CHAIN);
         int stable = index.location(Location.node("stable", Medium.CPU));
         for (BlockKey key : chain) {

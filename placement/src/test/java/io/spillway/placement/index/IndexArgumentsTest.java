@@ -23,6 +23,21 @@ class IndexArgumentsTest {
     }
 
     @Test
+    void shardsAndHelpersOutOfRange() {
+        rejects(() -> new BlockLocationIndex(1000, 0, 0, 0), "0");
+        rejects(() -> new BlockLocationIndex(1000, 0, 3, 0), "3");
+        rejects(() -> new BlockLocationIndex(1000, 0, 128, 0), "128");
+        rejects(() -> new BlockLocationIndex(4, 0, 8, 0), "8");
+        rejects(() -> new BlockLocationIndex(1000, 0, 1, 1), "1 shard");
+        rejects(() -> new BlockLocationIndex(1000, 0, 4, -1), "-1");
+        rejects(() -> new BlockLocationIndex(1000, 0, 4, 17), "17");
+        try (BlockLocationIndex sharded = new BlockLocationIndex(1000, 0, 8, 1)) {
+            assertEquals(8, sharded.shards());
+            assertEquals(1000, sharded.maxKeys());
+        }
+    }
+
+    @Test
     void locationIdsOutOfRangeOrNeverIssued() {
         rejects(() -> index.add(1, 1, 0), "0");
         rejects(() -> index.add(1, 1, 65_536), "65536");

@@ -29,14 +29,16 @@ class IndexModelTest {
     private static final int OPS = 30_000;
     private static final int CHECK_EVERY = 400;
 
-    @ParameterizedTest(name = "seed {0}, {1} keys, {2} locations")
+    @ParameterizedTest(name = "seed {0}, {1} keys, {2} locations, {3} shard(s), {4} helper(s), batches < {5}")
     @CsvSource({
-        "1, 3000, 6",    // mostly inline entries, the table grows from its initial size
-        "2, 400, 40",    // many keys past four locations: the overflow pool grows and shrinks
-        "3, 6000, 12",   // a larger table (16,384 slots): a purge takes several writes
-        "4, 60, 70",     // a few keys at very many locations
+        "1, 3000, 6, 1, 0, 40",    // mostly inline entries, the table grows from its initial size
+        "2, 400, 40, 1, 0, 40",    // many keys past four locations: the overflow pool grows and shrinks
+        "3, 6000, 12, 1, 0, 40",   // a larger table (16,384 slots): a purge takes several writes
+        "4, 60, 70, 1, 0, 40",     // a few keys at very many locations
+        "5, 6000, 12, 8, 1, 600",  // sharded, large batches shared with a helper thread
+        "6, 400, 40, 4, 2, 300",   // sharded, the pool in every shard, two helpers
     })
-    void matchesAMapOfSets(long seed, int keySpace, int locationCount) {
+    void matchesAMapOfSets(long seed, int keySpace, int locationCount, int shards, int helpers, int maxBatch) {
         SplittableRandom random = new SplittableRandom(seed);
         BlockKey[] keySet = randomKeys(random, keySpace);
         keySet[0] = new BlockKey(0, 0); // a zero key is a key like any other
@@ -44,7 +46,15 @@ class IndexModelTest {
         for (int i = 0; i < locationCount; i++) {
             places[i] = i % 3 == 2 ? Location.node("node-" + i, Medium.CPU) : pod(i);
         }
-        BlockLocationIndex index = new BlockLocationIndex(1_000_000);
+        try (BlockLocationIndex index = new BlockLocationIndex(1_000_000, 0, shards, helpers)) {
+            run(random, keySet, places, index, maxBatch);
+        }
+    }
+
+    private static void run(SplittableRandom random, BlockKey[] keySet, Location[] places, BlockLocationIndex index,
+                            int maxBatch) {
+        int keySpace = keySet.length;
+        int locationCount = places.length;
         Map<BlockKey, Set<Location>> model = new HashMap<>();
         int[] out = new int[128];
 
@@ -60,7 +70,7 @@ class IndexModelTest {
                 boolean removed = index.remove(key.hi(), key.lo(), id);
                 assertEquals(modelRemove(model, key, place), removed, "remove " + key);
             } else if (dice < 63) {
-                List<BlockKey> batch = batch(random, keySet);
+                List<BlockKey> batch = batch(random, keySet, maxBatch);
                 int expected = 0;
                 for (BlockKey k : batch) {
                     expected += model.computeIfAbsent(k, x -> new HashSet<>()).add(place) ? 1 : 0;
@@ -68,14 +78,14 @@ class IndexModelTest {
                 int offset = 16 * random.nextInt(3);
                 assertEquals(expected, index.addAll(id, shifted(batch, offset), offset, batch.size()), "addAll");
             } else if (dice < 69) {
-                List<BlockKey> batch = batch(random, keySet);
+                List<BlockKey> batch = batch(random, keySet, maxBatch);
                 int expected = 0;
                 for (BlockKey k : batch) {
                     expected += modelRemove(model, k, place) ? 1 : 0;
                 }
                 assertEquals(expected, index.removeAll(id, packed(batch), 0, batch.size()), "removeAll");
             } else if (dice < 73) {
-                List<BlockKey> batch = batch(random, keySet);
+                List<BlockKey> batch = batch(random, keySet, maxBatch);
                 long[] his = new long[batch.size() + 1];
                 long[] los = new long[batch.size() + 1];
                 int expected = 0;
@@ -92,7 +102,7 @@ class IndexModelTest {
             } else if (dice < 78) {
                 Location to = places[random.nextInt(locationCount)];
                 int toId = index.location(to);
-                List<BlockKey> batch = batch(random, keySet);
+                List<BlockKey> batch = batch(random, keySet, maxBatch);
                 int expected = 0;
                 for (BlockKey k : batch) {
                     Set<Location> at = model.computeIfAbsent(k, x -> new HashSet<>());
@@ -169,8 +179,8 @@ class IndexModelTest {
         return true;
     }
 
-    private static List<BlockKey> batch(SplittableRandom random, BlockKey[] keySet) {
-        int n = random.nextInt(40);
+    private static List<BlockKey> batch(SplittableRandom random, BlockKey[] keySet, int maxBatch) {
+        int n = random.nextInt(maxBatch);
         List<BlockKey> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             batch.add(keySet[random.nextInt(keySet.length)]);

@@ -16,7 +16,7 @@ import org.agrona.concurrent.SystemNanoClock;
  * none needs another's state (each loads snapshots and follows the same feeds).
  *
  * <pre>{@code
- * BlockLocationIndex index = new BlockLocationIndex(10_000_000);
+ * BlockLocationIndex index = ClusterFeed.index(10_000_000, 2_000_000);
  * try (ClusterFeed feed = ClusterFeed.start(FeedSubscriberContext.builder().node("10.0.0.5:7603")
  *         .media(FeedMedia.Settings.defaults("/dev/shm/router-feed")).build(), index)) {
  *     index.longestPrefix(keys, runs);
@@ -36,6 +36,20 @@ public final class ClusterFeed implements AutoCloseable {
         this.sink = sink;
         this.subscriber = subscriber;
         this.runner = runner;
+    }
+
+    /** Keys a shard of {@link #index} is sized for at least: fewer, larger shards below it. */
+    static final long KEYS_PER_SHARD = 1 << 16;
+
+    /**
+     * An index for a router's feed: sharded by its bound (a shard per {@value #KEYS_PER_SHARD} keys, a power of two
+     * up to 16) with one helper thread, so that the feed's large batches and the snapshot loaders write on two cores
+     * at once (one thread alone is held to the memory latency of one random read per key); small bounds get one
+     * shard and no helper. Close it after the feed.
+     */
+    public static BlockLocationIndex index(long maxKeys, long expectedKeys) {
+        int shards = (int) Math.min(16, Long.highestOneBit(Math.max(1, maxKeys / KEYS_PER_SHARD)));
+        return new BlockLocationIndex(maxKeys, expectedKeys, shards, shards > 1 ? 1 : 0);
     }
 
     /** Subscribes and starts applying to {@code index} on a thread named {@code spillway-feed}. */
