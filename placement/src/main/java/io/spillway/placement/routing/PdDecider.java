@@ -1,0 +1,121 @@
+package io.spillway.placement.routing;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides a request: scores the ready pods that can decode with the decode profile and picks one; when a prefill
+ * profile is configured and the tokens that pod would still have to prefill reach the threshold, also scores the
+ * ready pods that can prefill with the prefill profile and picks one of them (llm-d's prefill/decode split: the
+ * front sends the request to the decode pod with {@code x-prefiller-host-port} naming the prefill pod). Pure: the
+ * index is read through the {@link PrefixMatch} given; one per thread (its profiles keep scratch).
+ */
+public final class PdDecider {
+    private final Profile decode;
+    private final Profile prefill;
+    private final int thresholdTokens;
+    private final MaxScorePicker picker;
+    private final TransferCostModel model;
+    private final List<DecisionListener> listeners = new ArrayList<>();
+    private int[] subset = new int[16];
+    private int[] order = new int[16];
+    private double[] totals = new double[16];
+
+    /**
+     * @param prefill         null for no split
+     * @param thresholdTokens uncached prompt tokens from which a request is split (ignored without {@code prefill})
+     */
+    public PdDecider(Profile decode, Profile prefill, int thresholdTokens, MaxScorePicker picker,
+                     TransferCostModel model) {
+        if (decode == null || picker == null || model == null) {
+            throw new IllegalArgumentException("a decider needs a decode profile, a picker and a cost model");
+        }
+        if (thresholdTokens < 0) {
+            throw new IllegalArgumentException("the P/D threshold must be >= 0 tokens, got " + thresholdTokens);
+        }
+        this.decode = decode;
+        this.prefill = prefill;
+        this.thresholdTokens = thresholdTokens;
+        this.picker = picker;
+        this.model = model;
+        for (Profile p : prefill == null ? List.of(decode) : List.of(decode, prefill)) {
+            for (Profile.Weighted w : p.scorers()) {
+                if (w.scorer() instanceof DecisionListener l && !listeners.contains(l)) {
+                    listeners.add(l);
+                }
+            }
+        }
+    }
+
+    /** Decides {@code request} over {@code pods}, whose prefix {@code match} was computed for them in that order. */
+    public Decision decide(RoutingRequest request, List<Pod> pods, PrefixMatch match) {
+        grow(pods.size());
+        int n = select(pods, true);
+        if (n == 0) {
+            return new Decision(null, null, List.of(), 0, request.promptTokens(), true, List.of());
+        }
+        ScoringContext ctx = new ScoringContext(request, pods, match, model, subset, n);
+        decode.score(ctx, totals);
+        int chosen = picker.pick(totals, n);
+        int orderCount = picker.order(totals, n, chosen, order);
+        List<Pod> fallbacks = new ArrayList<>(orderCount);
+        for (int i = 0; i < orderCount; i++) {
+            fallbacks.add(ctx.pod(order[i]));
+        }
+        boolean cold = true;
+        for (int j = 0; j < n && cold; j++) {
+            cold = ctx.hitTokens(j) <= 0;
+        }
+        double hit = ctx.hitTokens(chosen);
+        double uncached = request.promptTokens() - hit;
+        List<Decision.PodScores> scores = scores(decode, ctx, totals);
+        Pod served = ctx.pod(chosen);
+        Pod prefillPod = null;
+        if (prefill != null && uncached >= thresholdTokens) {
+            int m = select(pods, false);
+            if (m > 0) {
+                ScoringContext pctx = new ScoringContext(request, pods, match, model, subset, m);
+                prefill.score(pctx, totals);
+                prefillPod = pctx.pod(picker.pick(totals, m));
+            }
+        }
+        for (DecisionListener l : listeners) {
+            l.picked(served, cold);
+        }
+        return new Decision(served, prefillPod, fallbacks, hit, uncached, cold, scores);
+    }
+
+    /** Ready pods that can decode (or prefill) into {@link #subset}; returns how many. */
+    private int select(List<Pod> pods, boolean decoding) {
+        int n = 0;
+        for (int i = 0; i < pods.size(); i++) {
+            Pod p = pods.get(i);
+            if (p.ready() && (decoding ? p.role().decodes() : p.role().prefills())) {
+                subset[n++] = i;
+            }
+        }
+        return n;
+    }
+
+    private static List<Decision.PodScores> scores(Profile profile, ScoringContext ctx, double[] totals) {
+        List<Decision.PodScores> out = new ArrayList<>(ctx.count());
+        for (int j = 0; j < ctx.count(); j++) {
+            Map<String, Double> by = new LinkedHashMap<>();
+            for (int s = 0; s < profile.scorers().size(); s++) {
+                by.put(profile.scorers().get(s).scorer().type(), profile.lastScore(s, j));
+            }
+            out.add(new Decision.PodScores(ctx.pod(j).id(), by, totals[j]));
+        }
+        return out;
+    }
+
+    private void grow(int pods) {
+        if (subset.length < pods) {
+            subset = new int[pods];
+            order = new int[pods];
+            totals = new double[pods];
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.spillway.placement.routing;
+
+/**
+ * The share of the prompt a pod need not prefill: its GPU hits at full worth, its own offload and the cluster's
+ * tiers valued through the {@link TransferCostModel} (a cluster hit is worth the prefill it saves less its load).
+ */
+public final class PrefixScorer implements Scorer {
+    public static final String TYPE = "prefix-cache-scorer";
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public void score(ScoringContext ctx, double[] out) {
+        int prompt = ctx.request().promptTokens();
+        for (int j = 0; j < ctx.count(); j++) {
+            out[j] = prompt == 0 ? 0 : ctx.hitTokens(j) / prompt;
+        }
+    }
+}
