@@ -1,7 +1,7 @@
 package io.spillway.placement.routing;
 
 /** Free KV-cache memory scores higher: {@code 1 - vllm:kv_cache_usage_perc}. */
-public final class KvUtilizationScorer implements Scorer {
+public final class KvUtilizationScorer extends PodScorer {
     public static final String TYPE = "kv-cache-utilization-scorer";
 
     @Override
@@ -10,9 +10,7 @@ public final class KvUtilizationScorer implements Scorer {
     }
 
     @Override
-    public void score(ScoringContext ctx, double[] out) {
-        for (int j = 0; j < ctx.count(); j++) {
-            out[j] = 1 - ctx.pod(j).kvUtilization();
-        }
+    double scoreOf(Pod pod) {
+        return 1 - pod.kvUtilization();
     }
 }

@@ -5,7 +5,7 @@ package io.spillway.placement.routing;
  * than the other candidates: {@code 1 - min(load, threshold) / threshold}, so a pod at the threshold or above
  * scores 0 however loaded the rest are.
  */
-public final class LoadAwareScorer implements Scorer {
+public final class LoadAwareScorer extends PodScorer {
     public static final String TYPE = "load-aware-scorer";
     public static final int DEFAULT_THRESHOLD = 128;
 
@@ -28,9 +28,7 @@ public final class LoadAwareScorer implements Scorer {
     }
 
     @Override
-    public void score(ScoringContext ctx, double[] out) {
-        for (int j = 0; j < ctx.count(); j++) {
-            out[j] = 1 - (double) Math.min(ctx.pod(j).load(), threshold) / threshold;
-        }
+    double scoreOf(Pod pod) {
+        return 1 - (double) Math.min(pod.load(), threshold) / threshold;
     }
 }
