@@ -27,6 +27,8 @@ public final class LocationTable {
     final long[] live = new long[(MAX + 1) >>> 6];
     private volatile Location[] byId = new Location[16];
     private volatile int issued;
+    /** Ids issued so far, counting re-issues: a reader that caches what ids mean checks it (see {@link #issues}). */
+    private volatile long issues;
 
     LocationTable() {
     }
@@ -35,6 +37,14 @@ public final class LocationTable {
     public Location location(int id) {
         Location[] locations = byId;
         return id < 1 || id >= locations.length ? null : (Location) BY_ID.getAcquire(locations, id);
+    }
+
+    /**
+     * How many times an id has been issued: unchanged means every id still stands for the location it stood for
+     * (an id is only ever re-bound by an issue), so a cache of id meanings stays valid while this does.
+     */
+    public long issues() {
+        return issues;
     }
 
     /** The current id of {@code location}, or 0 when it was never interned. */
@@ -96,6 +106,7 @@ public final class LocationTable {
         if (id > issued) {
             issued = id;
         }
+        issues++; // under the index's id lock: one writer
         return id;
     }
 

@@ -12,12 +12,37 @@ import java.util.List;
  * @param hitTokens    prompt tokens the serving pod need not prefill
  * @param uncachedTokens prompt tokens left to prefill on the serving pod
  * @param cold         no candidate held any of the prompt's prefix
- * @param scores       per serving candidate and scorer, for the debug view
+ * @param table        per serving candidate and scorer, for the debug view ({@link #scores} reads it)
  */
 public record Decision(Pod pod, Pod prefill, List<Pod> fallbacks, double hitTokens, double uncachedTokens,
-                       boolean cold, List<PodScores> scores) {
+                       boolean cold, ScoreTable table) {
     /** One candidate's scores: per scorer type, and the weighted total. */
     public record PodScores(String pod, java.util.Map<String, Double> byScorer, double total) {
+    }
+
+    /**
+     * The scores behind a decision, kept as arrays (a decision is made far more often than looked at).
+     *
+     * @param pods    candidate ids
+     * @param types   scorer types
+     * @param byScorer {@code byScorer[s][j]}: scorer s's score of candidate j
+     * @param totals  weighted totals
+     */
+    public record ScoreTable(String[] pods, String[] types, double[][] byScorer, double[] totals) {
+        static final ScoreTable EMPTY = new ScoreTable(new String[0], new String[0], new double[0][], new double[0]);
+    }
+
+    /** Per serving candidate, its scores by scorer type and its total, in candidate order. */
+    public List<PodScores> scores() {
+        List<PodScores> out = new java.util.ArrayList<>(table.pods().length);
+        for (int j = 0; j < table.pods().length; j++) {
+            java.util.Map<String, Double> by = new java.util.LinkedHashMap<>();
+            for (int s = 0; s < table.types().length; s++) {
+                by.put(table.types()[s], table.byScorer()[s][j]);
+            }
+            out.add(new PodScores(table.pods()[j], by, table.totals()[j]));
+        }
+        return out;
     }
 
     public boolean routed() {

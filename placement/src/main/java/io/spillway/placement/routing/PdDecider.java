@@ -1,9 +1,7 @@
 package io.spillway.placement.routing;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Decides a request: scores the ready pods that can decode with the decode profile and picks one; when a prefill
@@ -54,7 +52,7 @@ public final class PdDecider {
         grow(pods.size());
         int n = select(pods, true);
         if (n == 0) {
-            return new Decision(null, null, List.of(), 0, request.promptTokens(), true, List.of());
+            return new Decision(null, null, List.of(), 0, request.promptTokens(), true, Decision.ScoreTable.EMPTY);
         }
         ScoringContext ctx = new ScoringContext(request, pods, match, model, subset, n);
         decode.score(ctx, totals);
@@ -70,7 +68,7 @@ public final class PdDecider {
         }
         double hit = ctx.hitTokens(chosen);
         double uncached = request.promptTokens() - hit;
-        List<Decision.PodScores> scores = scores(decode, ctx, totals);
+        Decision.ScoreTable scores = table(decode, ctx, totals);
         Pod served = ctx.pod(chosen);
         Pod prefillPod = null;
         if (prefill != null && uncached >= thresholdTokens) {
@@ -99,16 +97,20 @@ public final class PdDecider {
         return n;
     }
 
-    private static List<Decision.PodScores> scores(Profile profile, ScoringContext ctx, double[] totals) {
-        List<Decision.PodScores> out = new ArrayList<>(ctx.count());
-        for (int j = 0; j < ctx.count(); j++) {
-            Map<String, Double> by = new LinkedHashMap<>();
-            for (int s = 0; s < profile.scorers().size(); s++) {
-                by.put(profile.scorers().get(s).scorer().type(), profile.lastScore(s, j));
-            }
-            out.add(new Decision.PodScores(ctx.pod(j).id(), by, totals[j]));
+    private static Decision.ScoreTable table(Profile profile, ScoringContext ctx, double[] totals) {
+        int n = ctx.count();
+        int scorers = profile.scorers().size();
+        String[] pods = new String[n];
+        for (int j = 0; j < n; j++) {
+            pods[j] = ctx.pod(j).id();
         }
-        return out;
+        String[] types = new String[scorers];
+        double[][] by = new double[scorers][];
+        for (int s = 0; s < scorers; s++) {
+            types[s] = profile.scorers().get(s).scorer().type();
+            by[s] = profile.lastScores(s, n);
+        }
+        return new Decision.ScoreTable(pods, types, by, java.util.Arrays.copyOf(totals, n));
     }
 
     private void grow(int pods) {

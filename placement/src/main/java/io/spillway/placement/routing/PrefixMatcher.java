@@ -24,75 +24,104 @@ public final class PrefixMatcher {
     private final BlockLocationIndex index;
     private final Map<String, Integer> podIndex = new HashMap<>();
     private String[] podIds = new String[0];
-    /** Per location id: the candidate pod index ({@code 2 i} GPU, {@code 2 i + 1} own offload), or a code above. */
+    /**
+     * Per location id: the candidate pod index ({@code 2 i} GPU, {@code 2 i + 1} own offload), or a code above;
+     * valid while the location table's {@link LocationTable#issues} count stays what it was when filled (an id is
+     * re-bound only by an issue; one during a match may leave that match with a stale meaning, never the next).
+     */
     private int[] meaning = new int[64];
-    /** The location each {@link #meaning} was decoded from (an id is issued again after a purge: decode again). */
-    private Location[] decoded = new Location[64];
     private int[] ids = new int[8];
-    private boolean[] gpuHas = new boolean[0];
-    private boolean[] podHas = new boolean[0];
+    /** Per pod, the last key (+1) seen in its GPU, and in any of its media. */
+    private int[] gpuSeen = new int[0];
+    private int[] podSeen = new int[0];
+    /** Pods whose run is still unbroken, first {@code count} of each. */
+    private int[] gpuAlive = new int[0];
+    private int[] podAlive = new int[0];
+    /** The location table's issue count the {@link #meaning} cache was filled under. */
+    private long cachedIssues = -1;
 
     public PrefixMatcher(BlockLocationIndex index) {
         this.index = index;
         Arrays.fill(meaning, UNKNOWN);
     }
 
-    /** Matches {@code request} for {@code candidates} (in that order) into {@code out}. */
+    /**
+     * Matches {@code request} for {@code candidates} (in that order) into {@code out}. A key costs a lookup and a
+     * look at each of its ids and at each run still unbroken: runs that broke are dropped from the walk.
+     */
     public PrefixMatch match(RoutingRequest request, List<Pod> candidates, PrefixMatch out) {
         usePods(candidates);
         int n = candidates.size();
         out.reset(request.blocks(), n);
-        if (gpuHas.length < n) {
-            gpuHas = new boolean[n];
-            podHas = new boolean[n];
+        if (gpuSeen.length < n) {
+            gpuSeen = new int[n];
+            podSeen = new int[n];
+            gpuAlive = new int[n];
+            podAlive = new int[n];
+        }
+        Arrays.fill(gpuSeen, 0, n, 0);
+        Arrays.fill(podSeen, 0, n, 0);
+        int gpuCount = n;
+        int podCount = n;
+        for (int i = 0; i < n; i++) {
+            gpuAlive[i] = i;
+            podAlive[i] = i;
         }
         LocationTable table = index.locations();
-        boolean clusterGoing = true;
+        long issues = table.issues();
+        if (issues != cachedIssues) {
+            Arrays.fill(meaning, UNKNOWN); // an id may stand for another location now
+            cachedIssues = issues;
+        }
+        long[] his = request.his();
+        long[] los = request.los();
         for (int k = 0; k < request.blocks(); k++) {
-            int found = index.locationsOf(request.his()[k], request.los()[k], ids);
+            int found = index.locationsOf(his[k], los[k], ids);
             if (found > ids.length) {
                 ids = new int[Integer.highestOneBit(found) << 1];
-                found = index.locationsOf(request.his()[k], request.los()[k], ids);
-                found = Math.min(found, ids.length);
+                found = Math.min(index.locationsOf(his[k], los[k], ids), ids.length);
             }
-            Arrays.fill(gpuHas, 0, n, false);
-            Arrays.fill(podHas, 0, n, false);
+            int mark = k + 1;
             int bestTier = 0; // 0 none, 1 NVMe, 2 CPU
             for (int j = 0; j < found; j++) {
                 int m = meaningOf(ids[j], table);
                 if (m >= 0) {
                     int pod = m >> 1;
-                    podHas[pod] = true;
-                    gpuHas[pod] |= (m & 1) == 0;
+                    podSeen[pod] = mark;
+                    if ((m & 1) == 0) {
+                        gpuSeen[pod] = mark;
+                    }
                 } else if (m == NODE_CPU) {
                     bestTier = 2;
-                } else if (m == NODE_NVME) {
-                    bestTier = Math.max(bestTier, 1);
+                } else if (m == NODE_NVME && bestTier == 0) {
+                    bestTier = 1;
                 }
             }
-            boolean extended = false;
-            for (int i = 0; i < n; i++) {
-                if (out.gpuRun[i] == k && gpuHas[i]) {
-                    out.gpuRun[i]++;
-                    extended = true;
-                }
-                if (out.podRun[i] == k && podHas[i]) {
-                    out.podRun[i]++;
-                    extended = true;
-                }
+            gpuCount = extend(gpuAlive, gpuCount, gpuSeen, mark, out.gpuRun);
+            podCount = extend(podAlive, podCount, podSeen, mark, out.podRun);
+            boolean clusterGoing = out.clusterRun == k && bestTier > 0;
+            if (clusterGoing) {
+                out.clusterRun = mark;
+                out.cpuPrefix[mark] = out.cpuPrefix[k] + (bestTier == 2 ? 1 : 0);
             }
-            if (clusterGoing && bestTier > 0) {
-                out.clusterRun = k + 1;
-                out.cpuPrefix[k + 1] = out.cpuPrefix[k] + (bestTier == 2 ? 1 : 0);
-                extended = true;
-            } else {
-                clusterGoing = false;
-            }
-            if (!extended) {
+            if (gpuCount == 0 && podCount == 0 && !clusterGoing) {
                 break;
             }
         }
         return out;
+    }
+
+    /** Keeps the runs in {@code alive} that key {@code mark - 1} extends (and extends them); returns how many. */
+    private static int extend(int[] alive, int count, int[] seen, int mark, int[] runs) {
+        int kept = 0;
+        for (int a = 0; a < count; a++) {
+            int pod = alive[a];
+            if (seen[pod] == mark) {
+                runs[pod] = mark;
+                alive[kept++] = pod;
+            }
+        }
+        return kept;
     }
 
     /** Keeps the id cache while the candidates are the same pods in the same order (their loads may differ). */
@@ -111,22 +140,20 @@ public final class PrefixMatcher {
             podIndex.put(podIds[i], i);
         }
         Arrays.fill(meaning, UNKNOWN);
-        Arrays.fill(decoded, null);
     }
 
     private int meaningOf(int id, LocationTable table) {
         if (id >= meaning.length) {
             int old = meaning.length;
             meaning = Arrays.copyOf(meaning, Math.max(id + 1, old * 2));
-            decoded = Arrays.copyOf(decoded, meaning.length);
             Arrays.fill(meaning, old, meaning.length, UNKNOWN);
         }
-        Location location = table.location(id);
-        if (meaning[id] == UNKNOWN || decoded[id] != location) {
-            meaning[id] = decode(location);
-            decoded[id] = location;
+        int m = meaning[id];
+        if (m == UNKNOWN) {
+            m = decode(table.location(id));
+            meaning[id] = m;
         }
-        return meaning[id];
+        return m;
     }
 
     private int decode(Location location) {

@@ -63,4 +63,9 @@ public final class Profile {
     public double lastScore(int s, int j) {
         return last[s][j];
     }
+
+    /** A copy of scorer {@code s}'s scores of the first {@code n} candidates in the last pass. */
+    double[] lastScores(int s, int n) {
+        return java.util.Arrays.copyOf(last[s], n);
+    }
 }

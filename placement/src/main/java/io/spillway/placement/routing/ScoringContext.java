@@ -14,6 +14,8 @@ public final class ScoringContext {
     private final TransferCostModel model;
     private final int[] subset;
     private final int count;
+    /** Each candidate's {@link #hitTokens}, computed on first use (NaN until then). */
+    private final double[] hits;
 
     public ScoringContext(RoutingRequest request, List<Pod> pods, PrefixMatch match, TransferCostModel model,
                           int[] subset, int count) {
@@ -23,6 +25,8 @@ public final class ScoringContext {
         this.model = model;
         this.subset = subset;
         this.count = count;
+        this.hits = new double[count];
+        java.util.Arrays.fill(hits, Double.NaN);
     }
 
     public RoutingRequest request() {
@@ -53,6 +57,11 @@ public final class ScoringContext {
 
     /** Prompt tokens candidate {@code j} need not prefill (see {@link PrefixMatch#hitTokens}). */
     public double hitTokens(int j) {
-        return match.hitTokens(subset[j], request, model);
+        double h = hits[j];
+        if (Double.isNaN(h)) {
+            h = match.hitTokens(subset[j], request, model);
+            hits[j] = h;
+        }
+        return h;
     }
 }

@@ -1,0 +1,110 @@
+package io.spillway.perf.jmh;
+
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.Location;
+import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.Decision;
+import io.spillway.placement.routing.PdDecider;
+import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.PodRole;
+import io.spillway.placement.routing.PrefixMatch;
+import io.spillway.placement.routing.PrefixMatcher;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.TransferCostModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One routing decision, tokenization excluded (the prompt's block keys are given): the prefix match over the
+ * index and the scoring, picking and P/D decision of the {@code spillway-pd} preset over 64 ready pods. The prompt
+ * is 8k or 128k tokens (512 or 8,192 blocks of 16); pod p holds the first (p + 1) / 64 of it in its GPU, and three
+ * cluster nodes hold all of it in their CPU and NVMe tiers (so the match walks the whole chain: the worst case),
+ * inside an index of a million other keys.
+ */
+@State(Scope.Thread)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class RoutingBenchmark {
+    @Param({"8192", "131072"})
+    int promptTokens;
+
+    BlockLocationIndex index;
+    List<Pod> pods;
+    RoutingRequest request;
+    PrefixMatcher matcher;
+    final PrefixMatch match = new PrefixMatch();
+    PdDecider decider;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        SplittableRandom random = new SplittableRandom(11);
+        int blocks = promptTokens / 16;
+        index = new BlockLocationIndex(1_000_000L + blocks);
+        pods = new ArrayList<>();
+        int[] gpus = new int[64];
+        for (int p = 0; p < gpus.length; p++) {
+            String id = "10.0.1." + p + ":8000";
+            pods.add(new Pod(id, id, p % 4 == 0 ? PodRole.PREFILL : PodRole.BOTH, true, p % 7, p % 5, p / 64.0, 0));
+            gpus[p] = index.location(Location.pod(id, Medium.GPU));
+        }
+        int[] nodes = {index.location(Location.node("n1", Medium.CPU)), index.location(Location.node("n2",
+            Medium.CPU)), index.location(Location.node("n3", Medium.NVME))};
+        for (int i = 0; i < 1_000_000; i++) {
+            index.add(random.nextLong(), random.nextLong(), gpus[i & 63]);
+        }
+        long[] his = new long[blocks];
+        long[] los = new long[blocks];
+        for (int k = 0; k < blocks; k++) {
+            his[k] = random.nextLong();
+            los[k] = random.nextLong();
+        }
+        for (int p = 0; p < gpus.length; p++) {
+            index.addAll(gpus[p], his, los, blocks * (p + 1) / 64);
+        }
+        for (int k = 0; k < blocks; k++) {
+            index.add(his[k], los[k], nodes[k % nodes.length]);
+        }
+        request = new RoutingRequest(promptTokens, 16, his, los, blocks);
+        matcher = new PrefixMatcher(index);
+        RoutingConfig config = RoutingConfig.preset("spillway-pd");
+        decider = config.decider(TransferCostModel.defaults(), config.sharedScorers(), 0);
+        Decision d = decide();
+        if (!d.routed() || match.clusterBlocks() != blocks || match.gpuBlocks(63) != blocks) {
+            throw new IllegalStateException("not set up: " + d + ", cluster run " + match.clusterBlocks());
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode({Mode.Throughput})
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public Decision decisionsPerSecond() {
+        return decide();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Decision decisionTime() {
+        return decide();
+    }
+
+    private Decision decide() {
+        return decider.decide(request, pods, matcher.match(request, pods, match));
+    }
+}
