@@ -1,0 +1,134 @@
+package io.spillway.router.discovery;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.spillway.placement.routing.PodRole;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Pods from a Kubernetes informer (fabric8) on a namespace and label selector: a pod is routable when its Ready
+ * condition is True, it has an IP, and it is not being deleted; its role comes from a label ({@code llm-d.ai/role}
+ * by default: prefill, decode or both; absent means both). The informer's list-then-watch keeps the set current;
+ * pods whose role label is bad are left out and logged.
+ */
+public final class KubernetesPods implements PodDiscovery {
+    private static final Logger LOG = Logger.getLogger(KubernetesPods.class.getName());
+    public static final String DEFAULT_ROLE_LABEL = "llm-d.ai/role";
+
+    private final int port;
+    private final String roleLabel;
+    private final Map<String, PodEndpoint> pods = new ConcurrentSkipListMap<>();
+    private final List<Consumer<List<PodEndpoint>>> listeners = new CopyOnWriteArrayList<>();
+    private final SharedIndexInformer<Pod> informer;
+
+    /**
+     * Starts the informer and waits for its first list.
+     *
+     * @param selector label selector, e.g. {@code app=vllm} ({@code k=v} pairs, comma-separated)
+     * @param port     the port requests go to on each pod
+     */
+    public KubernetesPods(KubernetesClient client, String namespace, Map<String, String> selector, int port,
+                          String roleLabel) {
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("pod port must be 1..65535, got " + port);
+        }
+        this.port = port;
+        this.roleLabel = roleLabel;
+        this.informer = client.pods().inNamespace(namespace).withLabels(selector).inform(new Handler());
+    }
+
+    /** Parses a selector {@code k=v,k2=v2}. */
+    public static Map<String, String> selector(String text) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            int eq = p.indexOf('=');
+            if (eq <= 0 || eq == p.length() - 1) {
+                throw new IllegalArgumentException("label selector '" + text + "': expected k=v[,k=v...]");
+            }
+            out.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        return out;
+    }
+
+    @Override
+    public List<PodEndpoint> pods() {
+        return List.copyOf(pods.values());
+    }
+
+    @Override
+    public void onChange(Consumer<List<PodEndpoint>> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        informer.close();
+    }
+
+    private void update(Pod pod, boolean deleted) {
+        String name = pod.getMetadata().getName();
+        if (deleted) {
+            pods.remove(name);
+        } else {
+            PodEndpoint endpoint = endpoint(pod);
+            if (endpoint == null) {
+                pods.remove(name);
+            } else {
+                pods.put(name, endpoint);
+            }
+        }
+        List<PodEndpoint> now = pods();
+        for (Consumer<List<PodEndpoint>> l : listeners) {
+            l.accept(now);
+        }
+    }
+
+    private PodEndpoint endpoint(Pod pod) {
+        String name = pod.getMetadata().getName();
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        PodRole role;
+        try {
+            role = PodRole.parse(labels == null ? null : labels.get(roleLabel));
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "pod " + name + " left out: " + e.getMessage());
+            return null;
+        }
+        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+        boolean ready = ip != null && !ip.isEmpty() && pod.getMetadata().getDeletionTimestamp() == null
+            && isReady(pod);
+        return new PodEndpoint(name, ip == null ? "" : ip, port, role, ready);
+    }
+
+    private static boolean isReady(Pod pod) {
+        List<PodCondition> conditions = pod.getStatus().getConditions();
+        return conditions != null && conditions.stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private final class Handler implements ResourceEventHandler<Pod> {
+        @Override
+        public void onAdd(Pod pod) {
+            update(pod, false);
+        }
+
+        @Override
+        public void onUpdate(Pod before, Pod after) {
+            update(after, false);
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean finalStateUnknown) {
+            update(pod, true);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.spillway.router.discovery;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Where the router learns which pods exist: a static list, or a Kubernetes informer. */
+public interface PodDiscovery extends AutoCloseable {
+    /** Every known pod, ready or not, by name order. */
+    List<PodEndpoint> pods();
+
+    /** The pods that may take requests now. */
+    default List<PodEndpoint> routable() {
+        return pods().stream().filter(PodEndpoint::ready).toList();
+    }
+
+    /** Calls {@code listener} with the whole list after each change (not for the state at registration). */
+    void onChange(Consumer<List<PodEndpoint>> listener);
+
+    @Override
+    void close();
+}
