@@ -1,0 +1,18 @@
+package io.spillway.router.tokenize;
+
+/** Turns a prompt into the model's token ids, from which its block keys are hashed. */
+public interface PromptTokenizer extends AutoCloseable {
+    /** What this tokenizer is, for logs and metrics ({@code tokenizer.json:<path>}, {@code engine:<url>}, ...). */
+    String describe();
+
+    /**
+     * The token ids of {@code prompt}.
+     *
+     * @throws TokenizeException when the prompt cannot be tokenized (the engine down, a bad answer)
+     */
+    int[] encode(String prompt);
+
+    @Override
+    default void close() {
+    }
+}
