@@ -1,0 +1,99 @@
+package io.spillway.router.schedule;
+
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.routing.Decision;
+import io.spillway.placement.routing.PdDecider;
+import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.PrefixMatch;
+import io.spillway.placement.routing.PrefixMatcher;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.Scorer;
+import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.tokenize.PromptKeys;
+import io.spillway.router.tokenize.TokenizeException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One request's way from body to decision, shared by the fronts: read the OpenAI body, key its prompt, narrow the
+ * pods to a subset hint if one came, shed when every candidate's queue is at the limit, decide. A prompt that
+ * cannot be tokenized is routed without prefix knowledge (load only) and says so. Thread-safe: each thread keeps its
+ * own matcher and decider.
+ */
+public final class RequestScheduler {
+    private static final RoutingRequest NO_KEYS = new RoutingRequest(0, 1, new long[0], new long[0], 0);
+
+    private final BlockLocationIndex index;
+    private final Supplier<List<Pod>> pods;
+    private final PromptKeys keys;
+    private final int shedAtWaiting;
+    private final ThreadLocal<PrefixMatcher> matchers;
+    private final ThreadLocal<PrefixMatch> matches = ThreadLocal.withInitial(PrefixMatch::new);
+    private final ThreadLocal<PdDecider> deciders;
+
+    /**
+     * @param pods          the pods now (discovery joined with loads and in-flight counts)
+     * @param shedAtWaiting a request is shed (429) when every candidate has at least this many waiting; 0 never sheds
+     */
+    public RequestScheduler(BlockLocationIndex index, Supplier<List<Pod>> pods, PromptKeys keys, RoutingConfig config,
+                            TransferCostModel model, int shedAtWaiting) {
+        if (shedAtWaiting < 0) {
+            throw new IllegalArgumentException("shedAtWaiting must be >= 0, got " + shedAtWaiting);
+        }
+        this.index = index;
+        this.pods = pods;
+        this.keys = keys;
+        this.shedAtWaiting = shedAtWaiting;
+        this.matchers = ThreadLocal.withInitial(() -> new PrefixMatcher(index));
+        Map<String, Scorer> shared = config.sharedScorers();
+        AtomicInteger threads = new AtomicInteger();
+        this.deciders = ThreadLocal.withInitial(() -> config.decider(model, shared, threads.getAndIncrement()));
+    }
+
+    /**
+     * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
+     */
+    public Outcome schedule(byte[] body, Set<String> subset) {
+        CompletionPrompt prompt;
+        try {
+            prompt = CompletionPrompt.parse(body);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0);
+        }
+        long t0 = System.nanoTime();
+        RoutingRequest request;
+        String note = null;
+        try {
+            request = keys.of(prompt.prompt()).request();
+        } catch (TokenizeException e) {
+            request = NO_KEYS;
+            note = "routed on load only: " + e.getMessage();
+        }
+        long t1 = System.nanoTime();
+        List<Pod> candidates = pods.get();
+        if (subset != null) {
+            candidates = candidates.stream().filter(p -> subset.contains(p.address())).toList();
+        }
+        if (candidates.stream().noneMatch(p -> p.ready() && p.role().decodes())) {
+            return new Outcome(Outcome.Kind.NO_POD, null, subset == null ? "no ready pod"
+                : "no ready pod in the subset " + subset, t1 - t0, 0);
+        }
+        if (shedAtWaiting > 0 && candidates.stream().filter(p -> p.ready() && p.role().decodes())
+            .allMatch(p -> p.waiting() >= shedAtWaiting)) {
+            return new Outcome(Outcome.Kind.SHED, null, "every pod has " + shedAtWaiting + " or more requests waiting",
+                t1 - t0, 0);
+        }
+        PrefixMatch match = matchers.get().match(request, candidates, matches.get());
+        Decision decision = deciders.get().decide(request, candidates, match);
+        long t2 = System.nanoTime();
+        return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1);
+    }
+
+    public BlockLocationIndex index() {
+        return index;
+    }
+}

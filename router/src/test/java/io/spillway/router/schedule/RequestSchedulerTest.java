@@ -1,0 +1,101 @@
+package io.spillway.router.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spillway.key.Namespace;
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.Location;
+import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.PodRole;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.PromptKeys;
+import io.spillway.router.tokenize.PromptTokenizer;
+import io.spillway.router.tokenize.TokenizeException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** From an OpenAI body to an outcome: the pod holding the prefix wins, subsets narrow, 503, 429, 400. */
+class RequestSchedulerTest {
+    private static final Namespace NS = Namespace.builder().modelId("m").layers(2).kvHeads(2).headDim(64)
+        .blockSizeTokens(4).build();
+    private static final String PROMPT = "You are a helpful assistant who answers questions about KV caches.";
+
+    private final BlockLocationIndex index = new BlockLocationIndex(10_000);
+    private final AtomicReference<List<Pod>> pods = new AtomicReference<>(List.of(
+        Pod.idle("10.0.0.1:8000", PodRole.BOTH), Pod.idle("10.0.0.2:8000", PodRole.BOTH),
+        Pod.idle("10.0.0.3:8000", PodRole.BOTH)));
+
+    private RequestScheduler scheduler(PromptTokenizer tokenizer, int shedAt) {
+        return new RequestScheduler(index, pods::get, new PromptKeys(tokenizer, NS),
+            RoutingConfig.preset("llm-d-default"), TransferCostModel.defaults(), shedAt);
+    }
+
+    private static byte[] body(String json) {
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void thePodHoldingThePromptsPrefixGetsIt() {
+        RoutingRequest keyed = new PromptKeys(new CharacterTokenizer(1), NS).of(PROMPT).request();
+        int gpu = index.location(Location.pod("10.0.0.2:8000", Medium.GPU));
+        index.addAll(gpu, keyed.his(), keyed.los(), keyed.blocks());
+        RequestScheduler s = scheduler(new CharacterTokenizer(1), 0);
+        Outcome o = s.schedule(body("{\"model\": \"m\", \"prompt\": \"" + PROMPT + " What is a block?\"}"), null);
+        assertEquals(Outcome.Kind.ROUTED, o.kind());
+        assertEquals("10.0.0.2:8000", o.decision().pod().address());
+        assertEquals(keyed.blocks() * 4, o.decision().hitTokens(), 1e-9);
+        assertTrue(o.tokenizeNanos() > 0 && o.decideNanos() > 0);
+        Outcome chat = s.schedule(body("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), null);
+        assertEquals(Outcome.Kind.ROUTED, chat.kind());
+        Outcome narrowed = s.schedule(body("{\"prompt\": \"" + PROMPT + "\"}"), Set.of("10.0.0.3:8000"));
+        assertEquals("10.0.0.3:8000", narrowed.decision().pod().address(), "the subset hint narrows the pods");
+    }
+
+    @Test
+    void noReadyPodSaturationAndBadBodiesAreAnsweredByTheFront() {
+        RequestScheduler s = scheduler(new CharacterTokenizer(4), 10);
+        assertEquals(Outcome.Kind.NO_POD, s.schedule(body("{\"prompt\": \"x\"}"), Set.of("10.9.9.9:1")).kind());
+        pods.set(List.of(new Pod("a:1", "a:1", PodRole.BOTH, true, 12, 4, 0.9, 0),
+            new Pod("b:1", "b:1", PodRole.BOTH, true, 10, 4, 0.9, 0)));
+        Outcome shed = s.schedule(body("{\"prompt\": \"x\"}"), null);
+        assertEquals(Outcome.Kind.SHED, shed.kind());
+        assertTrue(shed.reason().contains("10"), shed.reason());
+        pods.set(List.of(new Pod("a:1", "a:1", PodRole.BOTH, true, 12, 4, 0.9, 0),
+            new Pod("b:1", "b:1", PodRole.BOTH, true, 9, 4, 0.9, 0)));
+        assertEquals("b:1", s.schedule(body("{\"prompt\": \"x\"}"), null).decision().pod().address());
+        pods.set(List.of(new Pod("a:1", "a:1", PodRole.BOTH, false, 0, 0, 0, 0)));
+        assertEquals(Outcome.Kind.NO_POD, s.schedule(body("{\"prompt\": \"x\"}"), null).kind());
+        for (String bad : List.of("not json", "[1, 2]", "{\"model\": \"m\"}", "{\"prompt\": 7}")) {
+            Outcome o = s.schedule(body(bad), null);
+            assertEquals(Outcome.Kind.BAD_REQUEST, o.kind(), bad);
+            assertNull(o.decision());
+        }
+    }
+
+    @Test
+    void aPromptThatCannotBeTokenizedIsRoutedOnLoadAndSaysSo() {
+        PromptTokenizer broken = new PromptTokenizer() {
+            @Override
+            public String describe() {
+                return "broken";
+            }
+
+            @Override
+            public int[] encode(String prompt) {
+                throw new TokenizeException("engine down");
+            }
+        };
+        Outcome o = scheduler(broken, 0).schedule(body("{\"prompt\": \"x\"}"), null);
+        assertEquals(Outcome.Kind.ROUTED, o.kind());
+        assertTrue(o.reason().contains("engine down"), o.reason());
+    }
+}
