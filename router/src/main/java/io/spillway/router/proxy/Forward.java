@@ -1,0 +1,189 @@
+package io.spillway.router.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.spillway.placement.routing.Decision;
+import io.spillway.placement.routing.Pod;
+import io.spillway.router.extproc.EndpointPicker;
+import io.spillway.router.load.InFlight;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request's forwarding: tries the decision's pods in order until one starts answering, then relays that
+ * answer to the client as it comes. Runs on the client connection's event loop (the upstream connection shares it).
+ */
+final class Forward {
+    private final ChannelHandlerContext client;
+    private final FullHttpRequest request;
+    private final byte[] body;
+    private final Decision decision;
+    private final InFlight inFlight;
+    private final Duration connectTimeout;
+    private final boolean keepAlive;
+    private final List<String> failures = new ArrayList<>();
+    private int next;
+
+    Forward(ChannelHandlerContext client, FullHttpRequest request, byte[] body, Decision decision, InFlight inFlight,
+            Duration connectTimeout) {
+        this.client = client;
+        this.request = request.retainedDuplicate();
+        this.body = body;
+        this.decision = decision;
+        this.inFlight = inFlight;
+        this.connectTimeout = connectTimeout;
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void start() {
+        tryNext();
+    }
+
+    private void tryNext() {
+        List<Pod> pods = decision.fallbacks();
+        if (next >= pods.size()) {
+            ProxyHandler.error(client, request, HttpResponseStatus.BAD_GATEWAY, "no pod answered: "
+                + String.join("; ", failures));
+            request.release();
+            return;
+        }
+        Pod pod = pods.get(next++);
+        String[] hostPort = split(pod.address());
+        inFlight.started(pod.address());
+        Upstream upstream = new Upstream(pod);
+        new Bootstrap().group(client.channel().eventLoop()).channel(NioSocketChannel.class)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+            .handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new HttpClientCodec(), upstream);
+                }
+            }).connect(hostPort[0], Integer.parseInt(hostPort[1])).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    upstream.failed("connect: " + f.cause().getMessage());
+                    return;
+                }
+                f.channel().writeAndFlush(upstreamRequest(pod));
+            });
+    }
+
+    private DefaultFullHttpRequest upstreamRequest(Pod pod) {
+        DefaultFullHttpRequest out = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
+            request.uri(), Unpooled.wrappedBuffer(body));
+        out.headers().set(request.headers());
+        out.headers().set(HttpHeaderNames.HOST, pod.address());
+        out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (decision.split()) {
+            out.headers().set(EndpointPicker.PREFILLER, decision.prefill().address());
+        }
+        return out;
+    }
+
+    private static String[] split(String address) {
+        int colon = address.lastIndexOf(':');
+        return new String[] {address.substring(0, colon), address.substring(colon + 1)};
+    }
+
+    /** The upstream connection to one pod: relays its answer once it starts; a failure before that moves on. */
+    private final class Upstream extends SimpleChannelInboundHandler<HttpObject> {
+        private final Pod pod;
+        private boolean started;
+        private boolean finished;
+
+        Upstream(Pod pod) {
+            super(false);
+            this.pod = pod;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse response && !started) {
+                started = true;
+                DefaultHttpResponse head = new DefaultHttpResponse(response.protocolVersion(), response.status(),
+                    response.headers().copy());
+                head.headers().remove(HttpHeaderNames.CONNECTION);
+                if (!HttpUtil.isContentLengthSet(head)) {
+                    HttpUtil.setTransferEncodingChunked(head, true);
+                }
+                if (!keepAlive) {
+                    head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                }
+                client.write(head);
+            }
+            if (msg instanceof HttpContent content) {
+                boolean last = content instanceof LastHttpContent;
+                var written = client.writeAndFlush(content); // the client's write releases it
+                if (last) {
+                    if (!keepAlive) {
+                        written.addListener(ChannelFutureListener.CLOSE);
+                    }
+                    done(ctx);
+                }
+            }
+        }
+
+        private void done(ChannelHandlerContext ctx) {
+            if (!finished) {
+                finished = true;
+                inFlight.finished(pod.address());
+                request.release();
+                ctx.close();
+            }
+        }
+
+        void failed(String why) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            inFlight.finished(pod.address());
+            failures.add(pod.address() + " (" + why + ")");
+            tryNext();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!started) {
+                failed("closed before answering");
+            } else if (!finished) {
+                finished = true; // cut mid-answer: the client's answer cannot be completed
+                inFlight.finished(pod.address());
+                request.release();
+                client.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!started) {
+                ctx.close();
+                failed(cause.toString());
+            } else {
+                ctx.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.spillway.router.proxy;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.spillway.router.load.InFlight;
+import io.spillway.router.schedule.Outcome;
+import io.spillway.router.schedule.RequestScheduler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/** One client connection: schedules each request off the event loop, then forwards it ({@link Forward}). */
+final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final Set<String> PATHS = Set.of("/v1/completions", "/v1/chat/completions");
+
+    private final RequestScheduler scheduler;
+    private final InFlight inFlight;
+    private final ExecutorService scheduling;
+    private final Duration connectTimeout;
+
+    ProxyHandler(RequestScheduler scheduler, InFlight inFlight, ExecutorService scheduling, Duration connectTimeout) {
+        this.scheduler = scheduler;
+        this.inFlight = inFlight;
+        this.scheduling = scheduling;
+        this.connectTimeout = connectTimeout;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String path = request.uri().split("\\?", 2)[0];
+        if (!PATHS.contains(path)) {
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "no route for " + path + ": this proxy serves "
+                + PATHS);
+            return;
+        }
+        if (!HttpMethod.POST.equals(request.method())) {
+            error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, path + " takes POST, got " + request.method());
+            return;
+        }
+        byte[] body = ByteBufUtil.getBytes(request.content());
+        FullHttpRequest held = request.retainedDuplicate();
+        try {
+            scheduling.execute(() -> {
+                Outcome outcome = scheduler.schedule(body, null);
+                ctx.executor().execute(() -> dispatch(ctx, held, body, outcome));
+            });
+        } catch (RejectedExecutionException e) {
+            held.release();
+            error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router is shutting down");
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request, byte[] body, Outcome outcome) {
+        try {
+            switch (outcome.kind()) {
+                case ROUTED -> new Forward(ctx, request, body, outcome.decision(), inFlight, connectTimeout).start();
+                case NO_POD -> error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, outcome.reason());
+                case SHED -> error(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, outcome.reason());
+                case BAD_REQUEST -> error(ctx, request, HttpResponseStatus.BAD_REQUEST, outcome.reason());
+                default -> throw new IllegalStateException("outcome " + outcome.kind());
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    /** An OpenAI-style error body: {@code {"error": {"message", "type", "code"}}}. */
+    static void error(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String message) {
+        String json = "{\"error\": {\"message\": " + quote(message) + ", \"type\": \"" + type(status)
+            + "\", \"code\": " + status.code() + "}}";
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        var future = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static String type(HttpResponseStatus status) {
+        return switch (status.code()) {
+            case 400, 404, 405, 413 -> "invalid_request_error";
+            case 429 -> "rate_limit_error";
+            default -> "server_error";
+        };
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

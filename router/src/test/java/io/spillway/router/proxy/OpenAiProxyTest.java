@@ -1,0 +1,177 @@
+package io.spillway.router.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.spillway.key.Namespace;
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.Location;
+import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.PodRole;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.load.InFlight;
+import io.spillway.router.schedule.RequestScheduler;
+import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.PromptKeys;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy end to end, against upstream HTTP servers started here: the pod chosen gets the request, a stream
+ * arrives chunk by chunk (the upstream holds its second event until the client has the first), a pod that refuses
+ * the connection is replaced by the next, and when none answers the client gets a 502 naming them.
+ */
+class OpenAiProxyTest {
+    private static final Namespace NS = Namespace.builder().modelId("m").layers(2).kvHeads(2).headDim(64)
+        .blockSizeTokens(4).build();
+    private static final String PROMPT = "Explain how a KV-cache tier saves prefill time for long prompts.";
+
+    private final BlockLocationIndex index = new BlockLocationIndex(10_000);
+    private final List<HttpServer> upstreams = new ArrayList<>();
+    private final Map<String, String> seen = new ConcurrentHashMap<>();
+    private final CountDownLatch firstEventRead = new CountDownLatch(1);
+    private OpenAiProxy proxy;
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstreams.forEach(s -> s.stop(0));
+    }
+
+    /** An upstream that records what it got and streams two SSE events, the second after the client read the first. */
+    private String upstream(String name) throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            seen.put(name, exchange.getRequestURI().getPath() + " " + body + " prefiller="
+                + exchange.getRequestHeaders().getFirst("x-prefiller-host-port"));
+            exchange.getResponseHeaders().set("content-type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(("data: {\"pod\": \"" + name + "\", \"n\": 1}\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                boolean read;
+                try {
+                    read = firstEventRead.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    read = false;
+                }
+                // a proxy that held the first event back until the end would see "late" here
+                out.write((read ? "data: [DONE]\n\n" : "data: late\n\n").getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        s.start();
+        upstreams.add(s);
+        return "127.0.0.1:" + s.getAddress().getPort();
+    }
+
+    private static String deadAddress() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return "127.0.0.1:" + socket.getLocalPort(); // closed on return: connecting is refused
+        }
+    }
+
+    private void startProxy(List<Pod> pods) throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(index, () -> pods,
+            new PromptKeys(new CharacterTokenizer(1), NS), RoutingConfig.preset("llm-d-default"),
+            TransferCostModel.defaults(), 0);
+        proxy = new OpenAiProxy(scheduler, new InFlight(), "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(2));
+    }
+
+    private void holds(String pod) {
+        RoutingRequest keyed = new PromptKeys(new CharacterTokenizer(1), NS).of(PROMPT).request();
+        index.addAll(index.location(Location.pod(pod, Medium.GPU)), keyed.his(), keyed.los(), keyed.blocks());
+    }
+
+    private HttpResponse<InputStream> post(String path, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+            + path)).POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
+            .build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    @Test
+    void theChosenPodStreamsToTheClientEventByEvent() throws Exception {
+        String a = upstream("a");
+        String b = upstream("b");
+        holds(b);
+        startProxy(List.of(Pod.idle(a, PodRole.BOTH), Pod.idle(b, PodRole.BOTH)));
+        String body = "{\"model\": \"m\", \"stream\": true, \"prompt\": \"" + PROMPT + "\"}";
+        HttpResponse<InputStream> response = post("/v1/completions", body);
+        assertEquals(200, response.statusCode());
+        assertEquals("text/event-stream", response.headers().firstValue("content-type").orElse(""));
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(),
+            StandardCharsets.UTF_8))) {
+            assertEquals("data: {\"pod\": \"b\", \"n\": 1}", reader.readLine(), "the first event, before the second"
+                + " was even written");
+            firstEventRead.countDown();
+            assertEquals("", reader.readLine());
+            assertEquals("data: [DONE]", reader.readLine());
+        }
+        assertEquals("/v1/completions " + body + " prefiller=null", seen.get("b"));
+        assertTrue(!seen.containsKey("a"));
+    }
+
+    @Test
+    void aPodThatRefusesIsReplacedByTheNextAndNoneAnsweringIsA502() throws Exception {
+        firstEventRead.countDown();
+        String dead = deadAddress();
+        String live = upstream("live");
+        holds(dead); // the best pod by prefix is the dead one
+        startProxy(List.of(Pod.idle(dead, PodRole.BOTH), Pod.idle(live, PodRole.BOTH)));
+        HttpResponse<InputStream> ok = post("/v1/chat/completions",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}]}");
+        assertEquals(200, ok.statusCode());
+        assertTrue(new String(ok.body().readAllBytes(), StandardCharsets.UTF_8).contains("\"pod\": \"live\""));
+        proxy.close();
+
+        String dead2 = deadAddress();
+        startProxy(List.of(Pod.idle(dead, PodRole.BOTH), Pod.idle(dead2, PodRole.BOTH)));
+        HttpResponse<InputStream> bad = post("/v1/completions", "{\"prompt\": \"hi\"}");
+        assertEquals(502, bad.statusCode());
+        String error = new String(bad.body().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(error.contains(dead) && error.contains(dead2) && error.contains("\"code\": 502"), error);
+    }
+
+    @Test
+    void theRoutersOwnAnswersAreOpenAiErrors() throws Exception {
+        AtomicReference<List<Pod>> none = new AtomicReference<>(List.of(new Pod("a:1", "a:1", PodRole.BOTH, false,
+            0, 0, 0, 0)));
+        startProxy(none.get());
+        HttpResponse<InputStream> r = post("/v1/completions", "{\"prompt\": \"hi\"}");
+        assertEquals(503, r.statusCode());
+        assertTrue(new String(r.body().readAllBytes(), StandardCharsets.UTF_8).contains("no ready pod"));
+        assertEquals(400, post("/v1/completions", "{oops").statusCode());
+        assertEquals(404, post("/v1/embeddings", "{}").statusCode());
+        HttpResponse<String> get = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + proxy.port() + "/v1/completions")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode());
+        assertTrue(get.body().contains("invalid_request_error"), get.body());
+    }
+}
