@@ -25,6 +25,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /** One client connection: schedules each request off the event loop, then forwards it ({@link Forward}). */
 final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     static final Set<String> PATHS = Set.of("/v1/completions", "/v1/chat/completions");
 
     private final RequestScheduler scheduler;
@@ -80,8 +82,13 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** An OpenAI-style error body: {@code {"error": {"message", "type", "code"}}}. */
     static void error(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String message) {
-        String json = "{\"error\": {\"message\": " + quote(message) + ", \"type\": \"" + type(status)
-            + "\", \"code\": " + status.code() + "}}";
+        String json;
+        try {
+            json = JSON.writeValueAsString(java.util.Map.of("error", new java.util.LinkedHashMap<>(java.util.Map.of(
+                "message", message, "type", type(status), "code", status.code()))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an error body that cannot be written: " + e.getMessage(), e);
+        }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
             Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
@@ -102,25 +109,6 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case 429 -> "rate_limit_error";
             default -> "server_error";
         };
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 
     @Override

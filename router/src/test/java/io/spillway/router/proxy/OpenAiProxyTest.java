@@ -155,7 +155,7 @@ class OpenAiProxyTest {
         HttpResponse<InputStream> bad = post("/v1/completions", "{\"prompt\": \"hi\"}");
         assertEquals(502, bad.statusCode());
         String error = new String(bad.body().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(error.contains(dead) && error.contains(dead2) && error.contains("\"code\": 502"), error);
+        assertTrue(error.contains(dead) && error.contains(dead2) && error.contains("\"code\":502"), error);
     }
 
     @Test
