@@ -12,10 +12,18 @@ import java.util.List;
  * @param hitTokens    prompt tokens the serving pod need not prefill
  * @param uncachedTokens prompt tokens left to prefill on the serving pod
  * @param cold         no candidate held any of the prompt's prefix
+ * @param hits         the serving pod's leading blocks by where they are (for the router's metrics)
  * @param table        per serving candidate and scorer, for the debug view ({@link #scores} reads it)
  */
 public record Decision(Pod pod, Pod prefill, List<Pod> fallbacks, double hitTokens, double uncachedTokens,
-                       boolean cold, ScoreTable table) {
+                       boolean cold, Hits hits, ScoreTable table) {
+    /**
+     * The serving pod's leading blocks: in its GPU, then in its own offload, then in the cluster beyond those.
+     */
+    public record Hits(int gpuBlocks, int offloadBlocks, int clusterBlocks) {
+        static final Hits NONE = new Hits(0, 0, 0);
+    }
+
     /** One candidate's scores: per scorer type, and the weighted total. */
     public record PodScores(String pod, java.util.Map<String, Double> byScorer, double total) {
     }

@@ -52,7 +52,8 @@ public final class PdDecider {
         grow(pods.size());
         int n = select(pods, true);
         if (n == 0) {
-            return new Decision(null, null, List.of(), 0, request.promptTokens(), true, Decision.ScoreTable.EMPTY);
+            return new Decision(null, null, List.of(), 0, request.promptTokens(), true, Decision.Hits.NONE,
+                Decision.ScoreTable.EMPTY);
         }
         ScoringContext ctx = new ScoringContext(request, pods, match, model, subset, n);
         decode.score(ctx, totals);
@@ -82,7 +83,11 @@ public final class PdDecider {
         for (DecisionListener l : listeners) {
             l.picked(served, cold);
         }
-        return new Decision(served, prefillPod, fallbacks, hit, uncached, cold, scores);
+        int i = ctx.podIndex(chosen);
+        int gpu = match.gpuBlocks(i);
+        int own = Math.max(gpu, match.podBlocks(i));
+        Decision.Hits hits = new Decision.Hits(gpu, own - gpu, Math.max(0, match.clusterBlocks() - own));
+        return new Decision(served, prefillPod, fallbacks, hit, uncached, cold, hits, scores);
     }
 
     /** Ready pods that can decode (or prefill) into {@link #subset}; returns how many. */

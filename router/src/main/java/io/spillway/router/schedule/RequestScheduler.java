@@ -34,6 +34,8 @@ public final class RequestScheduler {
     private final ThreadLocal<PrefixMatcher> matchers;
     private final ThreadLocal<PrefixMatch> matches = ThreadLocal.withInitial(PrefixMatch::new);
     private final ThreadLocal<PdDecider> deciders;
+    private final java.util.List<java.util.function.Consumer<Outcome>> observers =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param pods          the pods now (discovery joined with loads and in-flight counts)
@@ -54,10 +56,23 @@ public final class RequestScheduler {
         this.deciders = ThreadLocal.withInitial(() -> config.decider(model, shared, threads.getAndIncrement()));
     }
 
+    /** Calls {@code observer} with every outcome (metrics, the decision log), on the scheduling thread. */
+    public void observe(java.util.function.Consumer<Outcome> observer) {
+        observers.add(observer);
+    }
+
     /**
      * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
      */
     public Outcome schedule(byte[] body, Set<String> subset) {
+        Outcome outcome = decide(body, subset);
+        for (java.util.function.Consumer<Outcome> o : observers) {
+            o.accept(outcome);
+        }
+        return outcome;
+    }
+
+    private Outcome decide(byte[] body, Set<String> subset) {
         CompletionPrompt prompt;
         try {
             prompt = CompletionPrompt.parse(body);

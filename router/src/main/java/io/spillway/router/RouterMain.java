@@ -1,0 +1,99 @@
+package io.spillway.router;
+
+import io.spillway.key.Namespace;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.router.discovery.KubernetesPods;
+import io.spillway.router.service.Router;
+import io.spillway.router.service.RouterContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bin/spillway router}: starts a router and runs until SIGTERM or SIGINT. */
+@Command(name = "router", mixinStandardHelpOptions = true,
+    description = "Spillway's cache-aware router: OpenAI-compatible proxy and Envoy ext_proc endpoint picker")
+public final class RouterMain implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "the model id, as the engines and clients key it")
+    String model;
+    @Option(names = "--block-size", defaultValue = "16", description = "tokens per block (default: ${DEFAULT-VALUE})")
+    int blockSize;
+    @Option(names = "--layers", defaultValue = "32", description = "the model's layers, part of its key namespace")
+    int layers;
+    @Option(names = "--kv-heads", defaultValue = "8", description = "the model's KV heads, part of its key namespace")
+    int kvHeads;
+    @Option(names = "--head-dim", defaultValue = "128", description = "the model's head dimension")
+    int headDim;
+    @Option(names = "--pods", split = ",", description = "static pods, host:port[=prefill|decode|both]")
+    List<String> pods = new ArrayList<>();
+    @Option(names = "--k8s-namespace", description = "discover pods in this Kubernetes namespace")
+    String k8sNamespace;
+    @Option(names = "--k8s-selector", description = "their label selector, k=v[,k=v]")
+    String k8sSelector;
+    @Option(names = "--pod-port", defaultValue = "8000", description = "the pods' serving port (Kubernetes)")
+    int podPort;
+    @Option(names = "--config", description = "a routing configuration file (EndpointPickerConfig-style YAML)")
+    Path config;
+    @Option(names = "--preset", defaultValue = "llm-d-default",
+        description = "a routing preset when no --config: llm-d-default or spillway-pd (default: ${DEFAULT-VALUE})")
+    String preset;
+    @Option(names = "--tokenizer", defaultValue = "approximate",
+        description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path")
+    String tokenizer;
+    @Option(names = "--feed-node", description = "a Spillway node's block-location feed, host:eventsPort (repeat)")
+    List<String> feedNodes = new ArrayList<>();
+    @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (repeat)")
+    List<String> vllmEvents = new ArrayList<>();
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to bind (default: ${DEFAULT-VALUE})")
+    String host;
+    @Option(names = "--proxy-port", defaultValue = "8080", description = "OpenAI proxy port, -1 for none")
+    int proxyPort;
+    @Option(names = "--ext-proc-port", defaultValue = "9002", description = "Envoy ext_proc port, -1 for none")
+    int extProcPort;
+    @Option(names = "--http-port", defaultValue = "9090", description = "metrics, health, /debug/decisions")
+    int httpPort;
+    @Option(names = "--max-keys", defaultValue = "10000000", description = "the index's bound")
+    long maxKeys;
+    @Option(names = "--scrape-ms", defaultValue = "50", description = "pods' /metrics interval")
+    long scrapeMs;
+    @Option(names = "--shed-at-waiting", defaultValue = "0", description = "429 when every pod has this many waiting")
+    int shedAtWaiting;
+
+    @Override
+    public Integer call() throws Exception {
+        RouterContext.Builder b = RouterContext.builder().host(host).proxyPort(proxyPort).extProcPort(extProcPort)
+            .httpPort(httpPort).tokenizer(tokenizer).podPort(podPort).maxKeys(maxKeys)
+            .scrapeInterval(Duration.ofMillis(scrapeMs)).shedAtWaiting(shedAtWaiting)
+            .routing(config != null ? RoutingConfig.parse(Files.readString(config)) : RoutingConfig.preset(preset))
+            .namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize).layers(layers).kvHeads(kvHeads)
+                .headDim(headDim).build());
+        pods.forEach(b::staticPod);
+        feedNodes.forEach(b::feedNode);
+        vllmEvents.forEach(b::vllmEvents);
+        if (k8sNamespace != null) {
+            b.kubernetes(k8sNamespace, KubernetesPods.selector(k8sSelector == null ? "" : k8sSelector));
+        }
+        RouterContext ctx = b.build();
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Router router = new Router(ctx)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "spillway-router-stop"));
+            System.out.printf("router: proxy %d, ext_proc %d, http %d (metrics, /debug/decisions)%n",
+                router.proxyPort(), router.extProcPort(), router.httpPort());
+            stop.await();
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RouterMain()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("router: " + e.getMessage());
+            return 2;
+        }).execute(args));
+    }
+}

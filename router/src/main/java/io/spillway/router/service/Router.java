@@ -1,0 +1,162 @@
+package io.spillway.router.service;
+
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.feed.FeedSubscriberContext;
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.router.discovery.KubernetesPods;
+import io.spillway.router.discovery.PodDiscovery;
+import io.spillway.router.discovery.PodEndpoint;
+import io.spillway.router.discovery.StaticPods;
+import io.spillway.router.extproc.EndpointPicker;
+import io.spillway.router.extproc.ExtProcServer;
+import io.spillway.router.feed.ClusterFeed;
+import io.spillway.router.load.InFlight;
+import io.spillway.router.load.LoadScraper;
+import io.spillway.router.load.PodViews;
+import io.spillway.router.proxy.OpenAiProxy;
+import io.spillway.router.schedule.RequestScheduler;
+import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.EngineTokenizer;
+import io.spillway.router.tokenize.HuggingFaceTokenizer;
+import io.spillway.router.tokenize.PromptKeys;
+import io.spillway.router.tokenize.PromptTokenizer;
+import io.spillway.router.vllm.VllmEventSubscriber;
+import io.spillway.router.vllm.VllmPodEndpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.concurrent.AgentRunner;
+
+/**
+ * A running router: the block-location index fed by the Spillway nodes' feed and the pods' vLLM KV events, pod
+ * discovery, load scraping, the tokenizer, the scheduler, and its fronts (proxy, ext_proc) and HTTP endpoint.
+ * Replicas share nothing: each follows the feeds itself (active-active). Closing stops everything.
+ */
+public final class Router implements AutoCloseable {
+    private final List<AutoCloseable> parts = new ArrayList<>();
+    private final RouterMetrics metrics = new RouterMetrics();
+    private final DecisionLog log;
+    private final OpenAiProxy proxy;
+    private final ExtProcServer extProc;
+    private final RouterHttp http;
+    private final PodDiscovery discovery;
+
+    public Router(RouterContext ctx) throws Exception {
+        boolean started = false;
+        try {
+            log = new DecisionLog(ctx.decisionLog());
+            BlockLocationIndex index = ClusterFeed.index(ctx.maxKeys(), 0);
+            parts.add(index);
+            if (!ctx.feedNodes().isEmpty()) {
+                Path media = Files.createTempDirectory("spillway-router-feed");
+                FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
+                    .media(FeedMedia.Settings.defaults(media.toString()));
+                ctx.feedNodes().forEach(feed::node);
+                parts.add(ClusterFeed.start(feed.build(), index));
+            }
+            if (!ctx.vllmEvents().isEmpty()) {
+                VllmEventSubscriber.Builder events = VllmEventSubscriber.builder().index(index)
+                    .namespace(ctx.namespace().modelId(), ctx.namespace());
+                for (String spec : ctx.vllmEvents()) {
+                    events.pod(vllmEndpoint(spec));
+                }
+                VllmEventSubscriber subscriber = events.build();
+                AgentRunner runner = VllmEventSubscriber.startOnThread(subscriber, Throwable::printStackTrace);
+                parts.add(runner);
+            }
+            discovery = ctx.staticPods().isEmpty()
+                ? new KubernetesPods(new KubernetesClientBuilder().build(), ctx.k8sNamespace(), ctx.k8sSelector(),
+                    ctx.podPort(), KubernetesPods.DEFAULT_ROLE_LABEL)
+                : StaticPods.parse(ctx.staticPods());
+            parts.add(discovery);
+            LoadScraper loads = new LoadScraper(() -> discovery.pods().stream().map(PodEndpoint::address).toList(),
+                ctx.scrapeInterval(), Duration.ofSeconds(1));
+            parts.add(loads);
+            InFlight inFlight = new InFlight();
+            PromptTokenizer tokenizer = tokenizer(ctx, discovery);
+            parts.add(tokenizer);
+            RequestScheduler scheduler = new RequestScheduler(index,
+                () -> PodViews.of(discovery.pods(), loads, inFlight), new PromptKeys(tokenizer, ctx.namespace()),
+                ctx.routing(), ctx.costModel(), ctx.shedAtWaiting());
+            scheduler.observe(metrics::record);
+            scheduler.observe(o -> log.record(o, System.currentTimeMillis()));
+            extProc = ctx.extProcPort() < 0 ? null
+                : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes()), ctx.host(), ctx.extProcPort());
+            if (extProc != null) {
+                parts.add(extProc);
+            }
+            proxy = ctx.proxyPort() < 0 ? null : new OpenAiProxy(scheduler, inFlight, ctx.host(), ctx.proxyPort(),
+                ctx.maxBodyBytes(), Duration.ofSeconds(2));
+            if (proxy != null) {
+                parts.add(proxy);
+            }
+            http = new RouterHttp(ctx.host(), ctx.httpPort(), metrics, log, this::status);
+            parts.add(http);
+            started = true;
+        } finally {
+            if (!started) {
+                close();
+            }
+        }
+    }
+
+    private static PromptTokenizer tokenizer(RouterContext ctx, PodDiscovery discovery) {
+        return switch (ctx.tokenizer()) {
+            case "approximate" -> new CharacterTokenizer(4);
+            case "engine" -> new EngineTokenizer(() -> discovery.routable().stream().map(PodEndpoint::address)
+                .findFirst().orElse(null), ctx.namespace().modelId(), Duration.ofSeconds(2));
+            default -> new HuggingFaceTokenizer(Path.of(ctx.tokenizer()));
+        };
+    }
+
+    /** {@code host:eventsPort[:replayPort]}: a vLLM publisher whose topics name their pods. */
+    static VllmPodEndpoint vllmEndpoint(String spec) {
+        String[] p = spec.split(":");
+        if (p.length < 2 || p.length > 3) {
+            throw new IllegalArgumentException("vLLM events '" + spec + "' must be host:eventsPort[:replayPort]");
+        }
+        try {
+            return p.length == 2
+                ? new VllmPodEndpoint(p[0] + ":" + p[1], "tcp://" + p[0] + ":" + p[1], null, null)
+                : VllmPodEndpoint.of(p[0], Integer.parseInt(p[1]), Integer.parseInt(p[2]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("vLLM events '" + spec + "': a port is not a number", e);
+        }
+    }
+
+    private Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("pods", discovery.pods().stream().map(p -> p.address() + (p.ready() ? "" : " (not ready)") + " "
+            + p.role().name().toLowerCase(java.util.Locale.ROOT)).toList());
+        return s;
+    }
+
+    public int proxyPort() {
+        return proxy == null ? -1 : proxy.port();
+    }
+
+    public int extProcPort() {
+        return extProc == null ? -1 : extProc.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                // closing the rest matters more
+            }
+        }
+        parts.clear();
+    }
+}

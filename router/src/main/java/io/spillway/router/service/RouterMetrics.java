@@ -1,0 +1,77 @@
+package io.spillway.router.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spillway.placement.routing.Decision;
+import io.spillway.router.schedule.Outcome;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router's own figures as Prometheus text: decisions by outcome, split decisions, cold ones, the serving pod's
+ * hit blocks by tier (its GPU, its own offload, the Spillway cluster), tokenizing time and decision time (prefix
+ * match, scorers and pick) apart.
+ */
+public final class RouterMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<Outcome.Kind, Counter> outcomes = new EnumMap<>(Outcome.Kind.class);
+    private final Counter split;
+    private final Counter cold;
+    private final Counter gpuBlocks;
+    private final Counter offloadBlocks;
+    private final Counter clusterBlocks;
+    private final Timer tokenize;
+    private final Timer decide;
+
+    public RouterMetrics() {
+        for (Outcome.Kind kind : Outcome.Kind.values()) {
+            outcomes.put(kind, Counter.builder("spillway.router.decisions").description("requests by outcome")
+                .tag("outcome", kind.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+        split = Counter.builder("spillway.router.decisions.split").description("requests given a prefill pod")
+            .register(registry);
+        cold = Counter.builder("spillway.router.decisions.cold").description("requests no pod had a prefix of")
+            .register(registry);
+        gpuBlocks = hits("gpu");
+        offloadBlocks = hits("pod-offload");
+        clusterBlocks = hits("cluster");
+        tokenize = Timer.builder("spillway.router.tokenize").description("tokenizing and keying a prompt")
+            .publishPercentileHistogram().register(registry);
+        decide = Timer.builder("spillway.router.decide")
+            .description("prefix match, scoring and picking, tokenizing excluded").publishPercentileHistogram()
+            .register(registry);
+    }
+
+    private Counter hits(String tier) {
+        return Counter.builder("spillway.router.hit.blocks").description("the serving pod's leading blocks, by where")
+            .tag("tier", tier).register(registry);
+    }
+
+    public void record(Outcome outcome) {
+        outcomes.get(outcome.kind()).increment();
+        if (outcome.tokenizeNanos() > 0) {
+            tokenize.record(outcome.tokenizeNanos(), TimeUnit.NANOSECONDS);
+        }
+        Decision d = outcome.decision();
+        if (d == null) {
+            return;
+        }
+        decide.record(outcome.decideNanos(), TimeUnit.NANOSECONDS);
+        if (d.split()) {
+            split.increment();
+        }
+        if (d.cold()) {
+            cold.increment();
+        }
+        gpuBlocks.increment(d.hits().gpuBlocks());
+        offloadBlocks.increment(d.hits().offloadBlocks());
+        clusterBlocks.increment(d.hits().clusterBlocks());
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}
