@@ -1,5 +1,6 @@
 package io.spillway.perf.jmh;
 
+import io.spillway.key.Namespace;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
@@ -12,6 +13,8 @@ import io.spillway.placement.routing.PrefixMatcher;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.PromptKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -50,6 +53,8 @@ public class RoutingBenchmark {
     PrefixMatcher matcher;
     final PrefixMatch match = new PrefixMatch();
     PdDecider decider;
+    PromptKeys keys;
+    String text;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -84,6 +89,13 @@ public class RoutingBenchmark {
         matcher = new PrefixMatcher(index);
         RoutingConfig config = RoutingConfig.preset("spillway-pd");
         decider = config.decider(TransferCostModel.defaults(), config.sharedScorers(), 0);
+        keys = new PromptKeys(new CharacterTokenizer(4), Namespace.builder().modelId("bench").layers(32)
+            .kvHeads(8).headDim(128).build());
+        StringBuilder words = new StringBuilder();
+        while (words.length() < 4 * promptTokens) {
+            words.append("lorem ipsum dolor sit amet ").append(random.nextInt(1000)).append(' ');
+        }
+        text = words.substring(0, 4 * promptTokens);
         Decision d = decide();
         if (!d.routed() || match.clusterBlocks() != blocks || match.gpuBlocks(63) != blocks) {
             throw new IllegalStateException("not set up: " + d + ", cluster run " + match.clusterBlocks());
@@ -102,6 +114,17 @@ public class RoutingBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Decision decisionTime() {
         return decide();
+    }
+
+    /**
+     * Beside the decision, what it excludes: turning the prompt's text into its block keys with the approximate
+     * tokenizer (a token per 4 characters) and the key hash of docs/block-keys.md (SHA-256 a block).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public RoutingRequest tokenizeAndKey() {
+        return keys.of(text).request();
     }
 
     private Decision decide() {
