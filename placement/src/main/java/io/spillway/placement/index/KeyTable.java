@@ -129,17 +129,12 @@ final class KeyTable {
 
     // ---------------------------------------------------------------------------------------------------- writes
 
-    /** The key's home slot in the table as it is now (changes when the table grows: see {@link #mask()}). */
-    int home(long hi, long lo) {
-        return (int) hash(hi, lo) & mask;
-    }
-
-    /** {@link #home} from the key's {@link #hash}. */
+    /** The key's home slot in the table as it is now, from its {@link #hash} (changes when the table grows). */
     int homeOf(long hash) {
         return (int) hash & mask;
     }
 
-    /** The slot mask; a {@link #home} computed under another mask must be computed again. */
+    /** The slot mask; a {@link #homeOf} computed under another mask must be computed again. */
     int mask() {
         return mask;
     }
@@ -161,7 +156,7 @@ final class KeyTable {
         return probe(hi, lo, (int) hash(hi, lo) & mask);
     }
 
-    /** {@link #probe(long, long)} from the key's {@link #home}, computed under the current {@link #mask()}. */
+    /** {@link #probe(long, long)} from the key's {@link #homeOf}, computed under the current {@link #mask()}. */
     private int probe(long hi, long lo, int home) {
         long[] t = slots;
         int s = home;
@@ -177,12 +172,10 @@ final class KeyTable {
         }
     }
 
-    /** Adds a live id to the key, inserting the key (and evicting one when full) if absent; true when new there. */
-    boolean add(long hi, long lo, int id) {
-        return add(hi, lo, home(hi, lo), id);
-    }
-
-    /** {@link #add(long, long, int)} with the key's {@link #home} already computed under the current mask. */
+    /**
+     * Adds a live id to the key, inserting the key (and evicting one when full) if absent; true when new there.
+     * {@code home} is the key's {@link #homeOf} under the current mask.
+     */
     boolean add(long hi, long lo, int home, int id) {
         if (id >= keysAt.length) {
             ensureIdCapacity(id);
@@ -227,12 +220,10 @@ final class KeyTable {
         return true;
     }
 
-    /** Removes an id from the key; a key left with no live id goes. True when the key was at the id. */
-    boolean remove(long hi, long lo, int id) {
-        return remove(hi, lo, home(hi, lo), id);
-    }
-
-    /** {@link #remove(long, long, int)} with the key's {@link #home} already computed under the current mask. */
+    /**
+     * Removes an id from the key; a key left with no live id goes. True when the key was at the id. {@code home} is
+     * the key's {@link #homeOf} under the current mask.
+     */
     boolean remove(long hi, long lo, int home, int id) {
         int s = probe(hi, lo, home);
         if (s < 0) {
