@@ -31,6 +31,8 @@ public final class PrefixMatcher {
      */
     private int[] meaning = new int[64];
     private int[] ids = new int[8];
+    /** The locations of the key walked before, to skip the per-pod work when a key has the same ones. */
+    private int[] prevIds = new int[8];
     /** Per pod, the last key (+1) seen in its GPU, and in any of its media. */
     private int[] gpuSeen = new int[0];
     private int[] podSeen = new int[0];
@@ -46,8 +48,9 @@ public final class PrefixMatcher {
     }
 
     /**
-     * Matches {@code request} for {@code candidates} (in that order) into {@code out}. A key costs a lookup and a
-     * look at each of its ids and at each run still unbroken: runs that broke are dropped from the walk.
+     * Matches {@code request} for {@code candidates} (in that order) into {@code out}. A key costs a lookup; a key
+     * whose locations are the ones of the key before (a prefix cached in the same places) costs a comparison more,
+     * any other a look at each of its ids and at each run still unbroken. Runs that broke leave the walk.
      */
     public PrefixMatch match(RoutingRequest request, List<Pod> candidates, PrefixMatch out) {
         usePods(candidates);
@@ -75,6 +78,9 @@ public final class PrefixMatcher {
         }
         long[] his = request.his();
         long[] los = request.los();
+        int prevFound = -1;
+        int prevTier = 0;
+        int lastMark = 0;
         for (int k = 0; k < request.blocks(); k++) {
             int found = index.locationsOf(his[k], los[k], ids);
             if (found > ids.length) {
@@ -82,23 +88,34 @@ public final class PrefixMatcher {
                 found = Math.min(index.locationsOf(his[k], los[k], ids), ids.length);
             }
             int mark = k + 1;
-            int bestTier = 0; // 0 none, 1 NVMe, 2 CPU
-            for (int j = 0; j < found; j++) {
-                int m = meaningOf(ids[j], table);
-                if (m >= 0) {
-                    int pod = m >> 1;
-                    podSeen[pod] = mark;
-                    if ((m & 1) == 0) {
-                        gpuSeen[pod] = mark;
+            int bestTier;
+            if (found == prevFound && Arrays.equals(ids, 0, found, prevIds, 0, found)) {
+                bestTier = prevTier; // the same locations as the key before: every unbroken run goes on
+            } else {
+                bestTier = 0; // 0 none, 1 NVMe, 2 CPU
+                for (int j = 0; j < found; j++) {
+                    int m = meaningOf(ids[j], table);
+                    if (m >= 0) {
+                        int pod = m >> 1;
+                        podSeen[pod] = mark;
+                        if ((m & 1) == 0) {
+                            gpuSeen[pod] = mark;
+                        }
+                    } else if (m == NODE_CPU) {
+                        bestTier = 2;
+                    } else if (m == NODE_NVME && bestTier == 0) {
+                        bestTier = 1;
                     }
-                } else if (m == NODE_CPU) {
-                    bestTier = 2;
-                } else if (m == NODE_NVME && bestTier == 0) {
-                    bestTier = 1;
                 }
+                gpuCount = drop(gpuAlive, gpuCount, gpuSeen, mark, out.gpuRun);
+                podCount = drop(podAlive, podCount, podSeen, mark, out.podRun);
+                if (prevIds.length < found) {
+                    prevIds = new int[ids.length];
+                }
+                System.arraycopy(ids, 0, prevIds, 0, found);
+                prevFound = found;
+                prevTier = bestTier;
             }
-            gpuCount = extend(gpuAlive, gpuCount, gpuSeen, mark, out.gpuRun);
-            podCount = extend(podAlive, podCount, podSeen, mark, out.podRun);
             boolean clusterGoing = out.clusterRun == k && bestTier > 0;
             if (clusterGoing) {
                 out.clusterRun = mark;
@@ -107,18 +124,29 @@ public final class PrefixMatcher {
             if (gpuCount == 0 && podCount == 0 && !clusterGoing) {
                 break;
             }
+            lastMark = mark;
+        }
+        for (int a = 0; a < gpuCount; a++) {
+            out.gpuRun[gpuAlive[a]] = lastMark; // unbroken to the last key walked
+        }
+        for (int a = 0; a < podCount; a++) {
+            out.podRun[podAlive[a]] = lastMark;
         }
         return out;
     }
 
-    /** Keeps the runs in {@code alive} that key {@code mark - 1} extends (and extends them); returns how many. */
-    private static int extend(int[] alive, int count, int[] seen, int mark, int[] runs) {
+    /**
+     * Drops from {@code alive} the runs key {@code mark - 1} does not extend, recording each dropped run's length
+     * (the keys before this one); returns how many stay. A run that stays is recorded when the walk ends.
+     */
+    private static int drop(int[] alive, int count, int[] seen, int mark, int[] runs) {
         int kept = 0;
         for (int a = 0; a < count; a++) {
             int pod = alive[a];
             if (seen[pod] == mark) {
-                runs[pod] = mark;
                 alive[kept++] = pod;
+            } else {
+                runs[pod] = mark - 1;
             }
         }
         return kept;

@@ -55,4 +55,36 @@ class PrefixMatcherTest {
         assertEquals(4, m.clusterCpuBlocks(0, 7), "blocks 0, 2, 4, 6 are in a CPU tier");
         assertEquals(1, m.clusterCpuBlocks(5, 7));
     }
+
+    @Test
+    void longStretchesWithTheSameLocationsEndEachRunWhereItsPodStops() {
+        BlockLocationIndex index = new BlockLocationIndex(10_000);
+        int aGpu = index.location(Location.pod("a", Medium.GPU));
+        int bGpu = index.location(Location.pod("b", Medium.GPU));
+        int node = index.location(Location.node("n1", Medium.CPU));
+        int blocks = 300;
+        long[] his = new long[blocks];
+        long[] los = new long[blocks];
+        for (int k = 0; k < blocks; k++) {
+            his[k] = 9;
+            los[k] = k;
+            if (k < 150) {
+                index.add(9, k, aGpu);
+            }
+            if (k < 100) {
+                index.add(9, k, bGpu);
+            }
+            if (k < 200) {
+                index.add(9, k, node);
+            }
+        }
+        List<Pod> pods = List.of(Pod.idle("a", PodRole.BOTH), Pod.idle("b", PodRole.BOTH), Pod.idle("c", PodRole.BOTH));
+        PrefixMatch m = new PrefixMatcher(index).match(new RoutingRequest(blocks * 16, 16, his, los, blocks), pods,
+            new PrefixMatch());
+        assertEquals(150, m.gpuBlocks(0));
+        assertEquals(100, m.gpuBlocks(1));
+        assertEquals(0, m.gpuBlocks(2));
+        assertEquals(200, m.clusterBlocks());
+        assertEquals(200, m.clusterCpuBlocks(0, 200));
+    }
 }

@@ -89,6 +89,37 @@ class RoutingPropertiesTest {
     }
 
     @Test
+    void theMatchEqualsAKeyByKeyCountOfTheIndex() {
+        for (long seed = 0; seed < SEEDS; seed++) {
+            World w = world(seed);
+            long[] his = w.request.his();
+            long[] los = w.request.los();
+            for (int i = 0; i < w.pods.size(); i++) {
+                int gpu = w.index.locations().find(Location.pod(w.pods.get(i).id(), Medium.GPU));
+                int run = 0;
+                while (run < w.request.blocks() && w.index.contains(his[run], los[run], gpu)) {
+                    run++;
+                }
+                assertEquals(run, w.match.gpuBlocks(i), "pod " + i + "'s GPU run (seed " + seed + ")");
+            }
+            int cluster = 0;
+            int[] ids = new int[64];
+            while (cluster < w.request.blocks()) {
+                int n = w.index.locationsOf(his[cluster], los[cluster], ids);
+                boolean held = false;
+                for (int j = 0; j < n; j++) {
+                    held |= w.index.locations().location(ids[j]).kind() == Location.Kind.NODE;
+                }
+                if (!held) {
+                    break;
+                }
+                cluster++;
+            }
+            assertEquals(cluster, w.match.clusterBlocks(), "the cluster's run (seed " + seed + ")");
+        }
+    }
+
+    @Test
     void hitTokensNeverExceedThePromptAndGrowWithTheGpuRun() {
         for (long seed = 0; seed < SEEDS; seed++) {
             World w = world(seed);
