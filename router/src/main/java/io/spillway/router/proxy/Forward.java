@@ -84,7 +84,10 @@ final class Forward {
                     upstream.failed("connect: " + f.cause().getMessage());
                     return;
                 }
-                f.channel().writeAndFlush(upstreamRequest(pod));
+                Channel up = f.channel();
+                // a client that goes away takes its upstream request with it: the pod stops generating for nobody
+                client.channel().closeFuture().addListener(closed -> up.close());
+                up.writeAndFlush(upstreamRequest(pod));
             });
     }
 

@@ -38,6 +38,7 @@ import org.agrona.concurrent.AgentRunner;
  * Replicas share nothing: each follows the feeds itself (active-active). Closing stops everything.
  */
 public final class Router implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Router.class.getName());
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final RouterMetrics metrics = new RouterMetrics();
     private final DecisionLog log;
@@ -66,7 +67,8 @@ public final class Router implements AutoCloseable {
                     events.pod(vllmEndpoint(spec));
                 }
                 VllmEventSubscriber subscriber = events.build();
-                AgentRunner runner = VllmEventSubscriber.startOnThread(subscriber, Throwable::printStackTrace);
+                AgentRunner runner = VllmEventSubscriber.startOnThread(subscriber,
+                    t -> LOG.log(java.util.logging.Level.WARNING, "vLLM event subscriber error", t));
                 parts.add(runner);
             }
             discovery = ctx.staticPods().isEmpty()

@@ -159,6 +159,55 @@ class OpenAiProxyTest {
     }
 
     @Test
+    void aClientThatLeavesMidStreamTakesItsUpstreamRequestWithIt() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean upstreamSawTheClose = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch clientGone = new CountDownLatch(1);
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("content-type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            try {
+                out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                clientGone.await(5, TimeUnit.SECONDS);
+                for (int i = 0; i < 500; i++) { // a generation that goes on: its writes fail once the proxy hung up
+                    out.write(("data: token " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    Thread.sleep(10);
+                }
+            } catch (java.io.IOException e) {
+                upstreamSawTheClose.set(true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                exchange.close();
+            }
+        });
+        s.start();
+        upstreams.add(s);
+        String pod = "127.0.0.1:" + s.getAddress().getPort();
+        startProxy(List.of(Pod.idle(pod, PodRole.BOTH)));
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", proxy.port())) {
+            String body = "{\"prompt\": \"hi\", \"stream\": true}";
+            client.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            BufferedReader reader = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                StandardCharsets.UTF_8));
+            for (String line = reader.readLine(); line != null && !line.contains("data: first"); ) {
+                line = reader.readLine();
+            }
+        }
+        clientGone.countDown();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!upstreamSawTheClose.get() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(upstreamSawTheClose.get(), "the upstream's writes failed: the proxy closed its side");
+    }
+
+    @Test
     void theRoutersOwnAnswersAreOpenAiErrors() throws Exception {
         AtomicReference<List<Pod>> none = new AtomicReference<>(List.of(new Pod("a:1", "a:1", PodRole.BOTH, false,
             0, 0, 0, 0)));
