@@ -30,9 +30,11 @@ final class KeyBatch {
     /** Reads {@code count} keys packed as {@link BlockLocationIndex#addAll(int, DirectBuffer, int, int)} takes them. */
     KeyBatch load(DirectBuffer buffer, int offset, int count, int shardCount, int shardShift) {
         ensure(count, shardCount);
+        long[] hi = shardCount == 1 ? his : inHi; // one shard: no sort, the keys are in place as read
+        long[] lo = shardCount == 1 ? los : inLo;
         for (int i = 0, at = offset; i < count; i++, at += BlockKey.BYTES) {
-            inHi[i] = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
-            inLo[i] = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
+            hi[i] = buffer.getLong(at, ByteOrder.BIG_ENDIAN);
+            lo[i] = buffer.getLong(at + 8, ByteOrder.BIG_ENDIAN);
         }
         return group(count, shardCount, shardShift);
     }
@@ -40,14 +42,22 @@ final class KeyBatch {
     /** Reads {@code count} keys given as parallel arrays. */
     KeyBatch load(long[] hiIn, long[] loIn, int count, int shardCount, int shardShift) {
         ensure(count, shardCount);
-        System.arraycopy(hiIn, 0, inHi, 0, count);
-        System.arraycopy(loIn, 0, inLo, 0, count);
+        System.arraycopy(hiIn, 0, shardCount == 1 ? his : inHi, 0, count);
+        System.arraycopy(loIn, 0, shardCount == 1 ? los : inLo, 0, count);
         return group(count, shardCount, shardShift);
     }
 
     private KeyBatch group(int n, int shardCount, int shardShift) {
         this.count = n;
         int[] at = start;
+        if (shardCount == 1) {
+            for (int i = 0; i < n; i++) {
+                hashes[i] = KeyTable.hash(his[i], los[i]);
+            }
+            at[0] = 0;
+            at[1] = n;
+            return this;
+        }
         Arrays.fill(at, 0, shardCount + 1, 0);
         for (int i = 0; i < n; i++) {
             long h = KeyTable.hash(inHi[i], inLo[i]);

@@ -30,11 +30,7 @@ public final class NoHitSpreader implements Scorer, DecisionListener {
 
     @Override
     public void score(ScoringContext ctx, double[] out) {
-        boolean cold = true;
-        for (int j = 0; j < ctx.count() && cold; j++) {
-            cold = ctx.hitTokens(j) <= 0;
-        }
-        if (!cold) {
+        if (!ctx.cold()) {
             for (int j = 0; j < ctx.count(); j++) {
                 out[j] = 0.5;
             }

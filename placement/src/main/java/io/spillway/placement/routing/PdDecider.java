@@ -63,10 +63,7 @@ public final class PdDecider {
         for (int i = 0; i < orderCount; i++) {
             fallbacks.add(ctx.pod(order[i]));
         }
-        boolean cold = true;
-        for (int j = 0; j < n && cold; j++) {
-            cold = ctx.hitTokens(j) <= 0;
-        }
+        boolean cold = ctx.cold();
         double hit = ctx.hitTokens(chosen);
         double uncached = request.promptTokens() - hit;
         Decision.ScoreTable scores = table(decode, ctx, totals);

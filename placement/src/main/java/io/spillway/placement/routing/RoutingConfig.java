@@ -213,7 +213,7 @@ public record RoutingConfig(Map<String, Double> decode, Map<String, Double> pref
         Map<String, Scorer> shared = new HashMap<>();
         plugins.forEach((name, p) -> {
             if (p.type().equals(NoHitSpreader.TYPE)) {
-                shared.put(name, new NoHitSpreader((int) (double) p.parameters().getOrDefault("capacity", 1024.0)));
+                shared.put(name, spreader(p));
             }
         });
         return shared;
@@ -233,10 +233,13 @@ public record RoutingConfig(Map<String, Double> decode, Map<String, Double> pref
             case KvUtilizationScorer.TYPE -> new KvUtilizationScorer();
             case LoadAwareScorer.TYPE -> new LoadAwareScorer(
                 (int) (double) p.parameters().getOrDefault("threshold", (double) LoadAwareScorer.DEFAULT_THRESHOLD));
-            case NoHitSpreader.TYPE -> shared.computeIfAbsent(plugin, k -> new NoHitSpreader(
-                (int) (double) p.parameters().getOrDefault("capacity", 1024.0)));
+            case NoHitSpreader.TYPE -> shared.computeIfAbsent(plugin, k -> spreader(p));
             default -> throw new IllegalStateException("not a scorer: " + p.type());
         };
+    }
+
+    private static NoHitSpreader spreader(Plugin p) {
+        return new NoHitSpreader((int) (double) p.parameters().getOrDefault("capacity", 1024.0));
     }
 
     private static Iterable<JsonNode> array(JsonNode node, String field) {

@@ -55,6 +55,16 @@ public final class ScoringContext {
         return pods.get(subset[j]);
     }
 
+    /** Whether no candidate holds any of the prompt's prefix (a cold request). */
+    public boolean cold() {
+        for (int j = 0; j < count; j++) {
+            if (hitTokens(j) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Prompt tokens candidate {@code j} need not prefill (see {@link PrefixMatch#hitTokens}). */
     public double hitTokens(int j) {
         double h = hits[j];

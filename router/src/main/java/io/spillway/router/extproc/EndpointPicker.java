@@ -157,9 +157,8 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
 
         private void decide(boolean headersOnly) {
             done = true;
-            byte[] bytes = headersOnly ? "{\"prompt\": \"\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)
-                : body.toByteArray();
-            Outcome outcome = scheduler.schedule(bytes, subset);
+            byte[] bytes = headersOnly ? null : body.toByteArray();
+            Outcome outcome = headersOnly ? scheduler.scheduleWithoutPrompt(subset) : scheduler.schedule(bytes, subset);
             switch (outcome.kind()) {
                 case ROUTED -> route(outcome.decision(), headersOnly, bytes);
                 case NO_POD -> refuse(StatusCode.ServiceUnavailable, outcome.reason());

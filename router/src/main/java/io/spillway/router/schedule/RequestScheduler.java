@@ -65,25 +65,36 @@ public final class RequestScheduler {
      * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
      */
     public Outcome schedule(byte[] body, Set<String> subset) {
-        Outcome outcome = decide(body, subset);
+        CompletionPrompt prompt;
+        try {
+            prompt = CompletionPrompt.parse(body);
+        } catch (IllegalArgumentException e) {
+            return observed(new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0));
+        }
+        return observed(decide(prompt.prompt(), subset));
+    }
+
+    /** A request without a body (a GET through a gateway): no prompt to key, routed on load alone. */
+    public Outcome scheduleWithoutPrompt(Set<String> subset) {
+        return observed(decide(null, subset));
+    }
+
+    private Outcome observed(Outcome outcome) {
         for (java.util.function.Consumer<Outcome> o : observers) {
             o.accept(outcome);
         }
         return outcome;
     }
 
-    private Outcome decide(byte[] body, Set<String> subset) {
-        CompletionPrompt prompt;
-        try {
-            prompt = CompletionPrompt.parse(body);
-        } catch (IllegalArgumentException e) {
-            return new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0);
-        }
+    /** {@code text} null: no prompt. */
+    private Outcome decide(String text, Set<String> subset) {
         long t0 = System.nanoTime();
-        RoutingRequest request;
+        RoutingRequest request = NO_KEYS;
         String note = null;
         try {
-            request = keys.of(prompt.prompt()).request();
+            if (text != null) {
+                request = keys.of(text).request();
+            }
         } catch (TokenizeException e) {
             request = NO_KEYS;
             note = "routed on load only: " + e.getMessage();
