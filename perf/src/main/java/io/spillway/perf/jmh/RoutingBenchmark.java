@@ -2,6 +2,7 @@ package io.spillway.perf.jmh;
 
 import io.spillway.key.Namespace;
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.ChainWalker;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
 import io.spillway.placement.routing.Decision;
@@ -60,31 +61,10 @@ public class RoutingBenchmark {
     public void setUp() {
         SplittableRandom random = new SplittableRandom(11);
         int blocks = promptTokens / 16;
-        index = new BlockLocationIndex(1_000_000L + blocks);
-        pods = new ArrayList<>();
-        int[] gpus = new int[64];
-        for (int p = 0; p < gpus.length; p++) {
-            String id = "10.0.1." + p + ":8000";
-            pods.add(new Pod(id, id, p % 4 == 0 ? PodRole.PREFILL : PodRole.BOTH, true, p % 7, p % 5, p / 64.0, 0));
-            gpus[p] = index.location(Location.pod(id, Medium.GPU));
-        }
-        int[] nodes = {index.location(Location.node("n1", Medium.CPU)), index.location(Location.node("n2",
-            Medium.CPU)), index.location(Location.node("n3", Medium.NVME))};
-        for (int i = 0; i < 1_000_000; i++) {
-            index.add(random.nextLong(), random.nextLong(), gpus[i & 63]);
-        }
         long[] his = new long[blocks];
         long[] los = new long[blocks];
-        for (int k = 0; k < blocks; k++) {
-            his[k] = random.nextLong();
-            los[k] = random.nextLong();
-        }
-        for (int p = 0; p < gpus.length; p++) {
-            index.addAll(gpus[p], his, los, blocks * (p + 1) / 64);
-        }
-        for (int k = 0; k < blocks; k++) {
-            index.add(his[k], los[k], nodes[k % nodes.length]);
-        }
+        pods = new ArrayList<>();
+        index = worstCase(random, his, los, pods);
         request = new RoutingRequest(promptTokens, 16, his, los, blocks);
         matcher = new PrefixMatcher(index);
         RoutingConfig config = RoutingConfig.preset("spillway-pd");
@@ -102,6 +82,38 @@ public class RoutingBenchmark {
         }
     }
 
+    /**
+     * The setup of this benchmark, for others that measure parts of it: an index of a million random keys and the
+     * chain {@code his}/{@code los} (filled here), where pod p of the 64 added to {@code pods} holds the first
+     * (p + 1) / 64 of the chain in its GPU and three cluster nodes take turns holding its keys.
+     */
+    public static BlockLocationIndex worstCase(SplittableRandom random, long[] his, long[] los, List<Pod> pods) {
+        int blocks = his.length;
+        BlockLocationIndex index = new BlockLocationIndex(1_000_000L + blocks);
+        int[] gpus = new int[64];
+        for (int p = 0; p < gpus.length; p++) {
+            String id = "10.0.1." + p + ":8000";
+            pods.add(new Pod(id, id, p % 4 == 0 ? PodRole.PREFILL : PodRole.BOTH, true, p % 7, p % 5, p / 64.0, 0));
+            gpus[p] = index.location(Location.pod(id, Medium.GPU));
+        }
+        int[] nodes = {index.location(Location.node("n1", Medium.CPU)), index.location(Location.node("n2",
+            Medium.CPU)), index.location(Location.node("n3", Medium.NVME))};
+        for (int i = 0; i < 1_000_000; i++) {
+            index.add(random.nextLong(), random.nextLong(), gpus[i & 63]);
+        }
+        for (int k = 0; k < blocks; k++) {
+            his[k] = random.nextLong();
+            los[k] = random.nextLong();
+        }
+        for (int p = 0; p < gpus.length; p++) {
+            index.addAll(gpus[p], his, los, blocks * (p + 1) / 64);
+        }
+        for (int k = 0; k < blocks; k++) {
+            index.add(his[k], los[k], nodes[k % nodes.length]);
+        }
+        return index;
+    }
+
     @Benchmark
     @BenchmarkMode({Mode.Throughput})
     @OutputTimeUnit(TimeUnit.SECONDS)
@@ -114,6 +126,58 @@ public class RoutingBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Decision decisionTime() {
         return decide();
+    }
+
+    /** The decision's first part alone: the prefix match over the index. */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public PrefixMatch matchTime() {
+        return matcher.match(request, pods, match);
+    }
+
+    /** A walker that only sums the ids it is told: what is left of a walk is the index's share. */
+    static final class SummingWalker extends ChainWalker {
+        long sum;
+
+        @Override
+        protected void start() {
+            sum = 0;
+        }
+
+        @Override
+        protected void enter(int id, int k) {
+            sum += id;
+        }
+
+        @Override
+        protected void leave(int id, int k) {
+            sum -= id;
+        }
+
+        @Override
+        protected boolean next(int k) {
+            return true;
+        }
+    }
+
+    final SummingWalker summing = new SummingWalker();
+
+    /** The index's share of the match: the chain walk told to a walker that only sums. */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public long walkTime() {
+        index.walk(request.his(), request.los(), request.blocks(), summing);
+        return summing.sum;
+    }
+
+    /** The decision's second part alone: scoring, picking and the P/D split over a match already made. */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Decision scoreTime() {
+        return decider.decide(request, pods, match);
     }
 
     /**

@@ -159,6 +159,11 @@ public final class BlockLocationIndex implements AutoCloseable {
         return shards.length;
     }
 
+    /** Shard {@code s}'s table, for diagnostics in this package (no lock: only while nothing writes). */
+    KeyTable tableOf(int s) {
+        return shards[s].keys;
+    }
+
     /** The id table: {@link Location} to its current id and back. */
     public LocationTable locations() {
         return ids;
@@ -504,7 +509,39 @@ public final class BlockLocationIndex implements AutoCloseable {
         if (readPrefix(chain, his, los, count, out, stamps)) {
             return;
         }
-        // a write overlapped: again under the read locks of the chain's shards, taken in shard order
+        long taken = lockChain(chain, his, los, count, stamps);
+        try {
+            readPrefix(chain, his, los, count, out, null);
+        } finally {
+            unlockChain(taken, stamps);
+        }
+    }
+
+    /**
+     * Tells {@code walker} the first {@code count} keys of the chain in order, each as how its location ids differ
+     * from the key before's (see {@link ChainWalker}), until the walker stops; marks the keys it finds as referenced. Reads
+     * optimistically, and again under the read locks of the chain's shards if a write overlapped.
+     */
+    public void walk(long[] his, long[] los, int count, ChainWalker walker) {
+        checkArrays(his, los, count);
+        Objects.requireNonNull(walker, "walker");
+        long[] stamps = walker.stamps(shards.length);
+        if (readWalk(his, los, count, walker, stamps)) {
+            return;
+        }
+        long taken = lockChain(null, his, los, count, stamps);
+        try {
+            readWalk(his, los, count, walker, null);
+        } finally {
+            unlockChain(taken, stamps);
+        }
+    }
+
+    /**
+     * After an optimistic read of a chain failed: takes the read locks of the chain's shards in shard order (their
+     * stamps into {@code stamps}) and returns the set of shards taken.
+     */
+    private long lockChain(BlockKey[] chain, long[] his, long[] los, int count, long[] stamps) {
         long taken = 0;
         for (int k = 0; k < count; k++) {
             taken |= 1L << shardOf(hashOf(chain, his, los, k), shardShift);
@@ -514,15 +551,71 @@ public final class BlockLocationIndex implements AutoCloseable {
                 stamps[s] = shards[s].lock.readLock();
             }
         }
-        try {
-            readPrefix(chain, his, los, count, out, null);
-        } finally {
-            for (int s = 0; s < shards.length; s++) {
-                if ((taken & 1L << s) != 0) {
-                    shards[s].lock.unlockRead(stamps[s]);
+        return taken;
+    }
+
+    private void unlockChain(long taken, long[] stamps) {
+        for (int s = 0; s < shards.length; s++) {
+            if ((taken & 1L << s) != 0) {
+                shards[s].lock.unlockRead(stamps[s]);
+            }
+        }
+    }
+
+    /**
+     * {@link #walk}'s read: optimistic with {@code stamps} (false when a write overlapped), locked without. Keys go
+     * in batches (8 keys, doubling to {@link ChainWalker#BATCH}): a batch's slots are found first, one independent
+     * probe after another so that their cache misses overlap, then its keys are told. A walk that stops early has
+     * probed at most a batch too far. (Touching the batch's pool blocks in a pass between measured no faster.)
+     */
+    private boolean readWalk(long[] his, long[] los, int count, ChainWalker walker, long[] stamps) {
+        walker.begin();
+        long seen = 0;
+        long[] words = walker.words;
+        int[] shardAt = walker.shardAt;
+        for (int base = 0, batch = 8; base < count; base += batch, batch = Math.min(batch * 2, ChainWalker.BATCH)) {
+            int end = Math.min(count, base + batch);
+            for (int k = base; k < end; k++) {
+                long hi = his[k];
+                long lo = los[k];
+                long hash = KeyTable.hash(hi, lo);
+                int s = shardOf(hash, shardShift);
+                Shard shard = shards[s];
+                if (stamps != null && (seen & 1L << s) == 0) {
+                    long stamp = shard.lock.tryOptimisticRead();
+                    if (stamp == 0) {
+                        return false;
+                    }
+                    stamps[s] = stamp;
+                    seen |= 1L << s;
+                }
+                KeyTable keys = shard.keys;
+                long[] t = keys.slots;
+                int slot = KeyTable.find(t, hi, lo, hash);
+                long word = 0;
+                if (slot >= 0) {
+                    KeyTable.markRead(keys.refs, slot);
+                    word = KeyTable.wordAt(t, slot);
+                }
+                words[k - base] = word;
+                shardAt[k - base] = s;
+            }
+            for (int k = base; k < end; k++) {
+                if (!walker.step(k, words[k - base], shards[shardAt[k - base]].keys.pool.ints)) {
+                    return stamps == null || validate(seen, stamps);
                 }
             }
         }
+        return stamps == null || validate(seen, stamps);
+    }
+
+    private boolean validate(long seen, long[] stamps) {
+        for (int s = 0; s < shards.length; s++) {
+            if ((seen & 1L << s) != 0 && !shards[s].lock.validate(stamps[s])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long hashOf(BlockKey[] chain, long[] his, long[] los, int k) {
@@ -580,14 +673,7 @@ public final class BlockLocationIndex implements AutoCloseable {
                 }
             }
         }
-        if (stamps != null) {
-            for (int s = 0; s < shards.length; s++) {
-                if ((seen & 1L << s) != 0 && !shards[s].lock.validate(stamps[s])) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return stamps == null || validate(seen, stamps);
     }
 
     /** Calls {@code consumer} with every (key, live location) pair; for tests and diagnostics shard by shard. */

@@ -27,8 +27,8 @@ public final class LocationTable {
     final long[] live = new long[(MAX + 1) >>> 6];
     private volatile Location[] byId = new Location[16];
     private volatile int issued;
-    /** Ids issued so far, counting re-issues: a reader that caches what ids mean checks it (see {@link #issues}). */
-    private volatile long issues;
+    /** Issues and retirements so far (see {@link #changes}). */
+    private volatile long changes;
 
     LocationTable() {
     }
@@ -40,11 +40,11 @@ public final class LocationTable {
     }
 
     /**
-     * How many times an id has been issued: unchanged means every id still stands for the location it stood for
-     * (an id is only ever re-bound by an issue), so a cache of id meanings stays valid while this does.
+     * How many times an id has been issued or retired: unchanged means every id still stands for the location it
+     * stood for and is as live as it was, so a cache of what ids mean, liveness included, stays valid while this does.
      */
-    public long issues() {
-        return issues;
+    public long changes() {
+        return changes;
     }
 
     /** The current id of {@code location}, or 0 when it was never interned. */
@@ -106,13 +106,14 @@ public final class LocationTable {
         if (id > issued) {
             issued = id;
         }
-        issues++; // under the index's id lock: one writer
+        changes++; // under the index's id lock: one writer
         return id;
     }
 
     /** Readers stop seeing {@code id} at once; the location keeps pointing at it until reissued. */
     void retire(int id) {
         setLive(id, false);
+        changes++; // under the index's id lock
     }
 
     /** A retired id no entry holds any more: it may be issued again. */

@@ -1,6 +1,7 @@
 package io.spillway.placement.routing;
 
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.ChainWalker;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.LocationTable;
 import io.spillway.placement.index.Medium;
@@ -10,9 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fills a {@link PrefixMatch} from a {@link BlockLocationIndex}: walks the request's chain key by key (each key's
- * live locations), extending each pod's runs and the cluster's while they last, and stops at the first key that
- * extends none. One per thread: it keeps scratch arrays and a cache of what each location id means.
+ * Fills a {@link PrefixMatch} from a {@link BlockLocationIndex}: walks the request's chain key by key ({@link
+ * BlockLocationIndex#walk}), keeping per pod how many of the key's locations are its GPU and its own media, and per
+ * cluster tier how many nodes hold the key. Consecutive keys of a prompt are mostly held in the same places, so a key
+ * costs a lookup and a comparison with the key before, plus a step for each location that differs: a pod's run
+ * breaks at the key where its count drops to zero, and the walk stops at the first key that extends no run. One per
+ * thread: it keeps scratch arrays and a cache of what each location id means.
  */
 public final class PrefixMatcher {
     private static final int UNKNOWN = Integer.MIN_VALUE;
@@ -22,134 +26,157 @@ public final class PrefixMatcher {
     private static final int NODE_NVME = -3;
 
     private final BlockLocationIndex index;
+    private final Walk walk = new Walk();
     private final Map<String, Integer> podIndex = new HashMap<>();
     private String[] podIds = new String[0];
     /**
-     * Per location id: the candidate pod index ({@code 2 i} GPU, {@code 2 i + 1} own offload), or a code above;
-     * valid while the location table's {@link LocationTable#issues} count stays what it was when filled (an id is
-     * re-bound only by an issue; one during a match may leave that match with a stale meaning, never the next).
+     * Per location id: the candidate pod index ({@code 2 i} GPU, {@code 2 i + 1} own offload), or a code above
+     * ({@link #OTHER} for a retired id); valid while the location table's {@link LocationTable#changes} count stays
+     * what it was when filled. A change during a match may leave that match with a stale meaning, never the next.
      */
     private int[] meaning = new int[64];
-    private int[] ids = new int[8];
-    /** The locations of the key walked before, to skip the per-pod work when a key has the same ones. */
-    private int[] prevIds = new int[8];
-    /** Per pod, the last key (+1) seen in its GPU, and in any of its media. */
-    private int[] gpuSeen = new int[0];
-    private int[] podSeen = new int[0];
-    /** Pods whose run is still unbroken, first {@code count} of each. */
-    private int[] gpuAlive = new int[0];
-    private int[] podAlive = new int[0];
-    /** The location table's issue count the {@link #meaning} cache was filled under. */
-    private long cachedIssues = -1;
+    /** The location table's change count the {@link #meaning} cache was filled under. */
+    private long cachedChanges = -1;
 
     public PrefixMatcher(BlockLocationIndex index) {
         this.index = index;
         Arrays.fill(meaning, UNKNOWN);
     }
 
-    /**
-     * Matches {@code request} for {@code candidates} (in that order) into {@code out}. A key costs a lookup; a key
-     * whose locations are the ones of the key before (a prefix cached in the same places) costs a comparison more,
-     * any other a look at each of its ids and at each run still unbroken. Runs that broke leave the walk.
-     */
+    /** Matches {@code request} for {@code candidates} (in that order) into {@code out}. */
     public PrefixMatch match(RoutingRequest request, List<Pod> candidates, PrefixMatch out) {
         usePods(candidates);
-        int n = candidates.size();
-        out.reset(request.blocks(), n);
-        if (gpuSeen.length < n) {
-            gpuSeen = new int[n];
-            podSeen = new int[n];
-            gpuAlive = new int[n];
-            podAlive = new int[n];
+        out.reset(request.blocks(), candidates.size());
+        long changes = index.locations().changes();
+        if (changes != cachedChanges) {
+            Arrays.fill(meaning, UNKNOWN); // an id may stand for another location now, or be retired
+            cachedChanges = changes;
         }
-        Arrays.fill(gpuSeen, 0, n, 0);
-        Arrays.fill(podSeen, 0, n, 0);
-        int gpuCount = n;
-        int podCount = n;
-        for (int i = 0; i < n; i++) {
-            gpuAlive[i] = i;
-            podAlive[i] = i;
-        }
-        LocationTable table = index.locations();
-        long issues = table.issues();
-        if (issues != cachedIssues) {
-            Arrays.fill(meaning, UNKNOWN); // an id may stand for another location now
-            cachedIssues = issues;
-        }
-        long[] his = request.his();
-        long[] los = request.los();
-        int prevFound = -1;
-        int prevTier = 0;
-        int lastMark = 0;
-        for (int k = 0; k < request.blocks(); k++) {
-            int found = index.locationsOf(his[k], los[k], ids);
-            if (found > ids.length) {
-                ids = new int[Integer.highestOneBit(found) << 1];
-                found = Math.min(index.locationsOf(his[k], los[k], ids), ids.length);
-            }
-            int mark = k + 1;
-            int bestTier;
-            if (found == prevFound && Arrays.equals(ids, 0, found, prevIds, 0, found)) {
-                bestTier = prevTier; // the same locations as the key before: every unbroken run goes on
-            } else {
-                bestTier = 0; // 0 none, 1 NVMe, 2 CPU
-                for (int j = 0; j < found; j++) {
-                    int m = meaningOf(ids[j], table);
-                    if (m >= 0) {
-                        int pod = m >> 1;
-                        podSeen[pod] = mark;
-                        if ((m & 1) == 0) {
-                            gpuSeen[pod] = mark;
-                        }
-                    } else if (m == NODE_CPU) {
-                        bestTier = 2;
-                    } else if (m == NODE_NVME && bestTier == 0) {
-                        bestTier = 1;
-                    }
-                }
-                gpuCount = drop(gpuAlive, gpuCount, gpuSeen, mark, out.gpuRun);
-                podCount = drop(podAlive, podCount, podSeen, mark, out.podRun);
-                if (prevIds.length < found) {
-                    prevIds = new int[ids.length];
-                }
-                System.arraycopy(ids, 0, prevIds, 0, found);
-                prevFound = found;
-                prevTier = bestTier;
-            }
-            boolean clusterGoing = out.clusterRun == k && bestTier > 0;
-            if (clusterGoing) {
-                out.clusterRun = mark;
-                out.cpuPrefix[mark] = out.cpuPrefix[k] + (bestTier == 2 ? 1 : 0);
-            }
-            if (gpuCount == 0 && podCount == 0 && !clusterGoing) {
-                break;
-            }
-            lastMark = mark;
-        }
-        for (int a = 0; a < gpuCount; a++) {
-            out.gpuRun[gpuAlive[a]] = lastMark; // unbroken to the last key walked
-        }
-        for (int a = 0; a < podCount; a++) {
-            out.podRun[podAlive[a]] = lastMark;
-        }
+        walk.out = out;
+        index.walk(request.his(), request.los(), request.blocks(), walk);
+        walk.finish();
+        walk.out = null;
         return out;
     }
 
-    /**
-     * Drops from {@code alive} the runs key {@code mark - 1} does not extend, recording each dropped run's length
-     * (the keys before this one); returns how many stay. A run that stays is recorded when the walk ends.
-     */
-    private static int drop(int[] alive, int count, int[] seen, int mark, int[] runs) {
-        int kept = 0;
-        for (int a = 0; a < count; a++) {
-            int pod = alive[a];
-            if (seen[pod] == mark) {
-                alive[kept++] = pod;
-            } else {
-                runs[pod] = mark - 1;
+    /** The walk over one request's chain; its state is reset by {@link #start} (again if the walk starts over). */
+    private final class Walk extends ChainWalker {
+        PrefixMatch out;
+        /** Per pod, how many of the current key's locations are its GPU, and are any of its media. */
+        private int[] gpuHeld = new int[0];
+        private int[] podHeld = new int[0];
+        /** Per pod, whether its GPU run, and its own-media run, is still unbroken. */
+        private boolean[] gpuOpen = new boolean[0];
+        private boolean[] podOpen = new boolean[0];
+        private int gpuOpenCount;
+        private int podOpenCount;
+        /** Cluster nodes holding the current key in their CPU tier, and in their NVMe tier. */
+        private int cpuNodes;
+        private int nvmeNodes;
+        /** Keys walked that extended some run. */
+        private int walked;
+
+        @Override
+        protected void start() {
+            int n = out.pods();
+            if (gpuHeld.length < n) {
+                gpuHeld = new int[n];
+                podHeld = new int[n];
+                gpuOpen = new boolean[n];
+                podOpen = new boolean[n];
+            }
+            Arrays.fill(gpuHeld, 0, n, 0);
+            Arrays.fill(podHeld, 0, n, 0);
+            Arrays.fill(gpuOpen, 0, n, false);
+            Arrays.fill(podOpen, 0, n, false);
+            gpuOpenCount = 0;
+            podOpenCount = 0;
+            out.reset(out.blocks(), n);
+            cpuNodes = 0;
+            nvmeNodes = 0;
+            walked = 0;
+        }
+
+        @Override
+        protected void enter(int id, int k) {
+            int m = meaningOf(id);
+            if (m >= 0) {
+                int pod = m >> 1;
+                podHeld[pod]++;
+                if ((m & 1) == 0) {
+                    gpuHeld[pod]++;
+                }
+            } else if (m == NODE_CPU) {
+                cpuNodes++;
+            } else if (m == NODE_NVME) {
+                nvmeNodes++;
             }
         }
-        return kept;
+
+        /** A run whose count reaches 0 ends before key {@code k}. */
+        @Override
+        protected void leave(int id, int k) {
+            int m = meaningOf(id);
+            if (m >= 0) {
+                int pod = m >> 1;
+                if (--podHeld[pod] == 0 && podOpen[pod]) {
+                    podOpen[pod] = false;
+                    podOpenCount--;
+                    out.podRun[pod] = k;
+                }
+                if ((m & 1) == 0 && --gpuHeld[pod] == 0 && gpuOpen[pod]) {
+                    gpuOpen[pod] = false;
+                    gpuOpenCount--;
+                    out.gpuRun[pod] = k;
+                }
+            } else if (m == NODE_CPU) {
+                cpuNodes--;
+            } else if (m == NODE_NVME) {
+                nvmeNodes--;
+            }
+        }
+
+        @Override
+        protected boolean next(int k) {
+            if (k == 0) {
+                openRuns();
+            }
+            int bestTier = cpuNodes > 0 ? 2 : nvmeNodes > 0 ? 1 : 0; // 0 none, 1 NVMe, 2 CPU
+            boolean clusterGoing = out.clusterRun == k && bestTier > 0;
+            if (clusterGoing) {
+                out.clusterRun = k + 1;
+                out.cpuPrefix[k + 1] = out.cpuPrefix[k] + (bestTier == 2 ? 1 : 0);
+            }
+            if (gpuOpenCount == 0 && podOpenCount == 0 && !clusterGoing) {
+                return false;
+            }
+            walked = k + 1;
+            return true;
+        }
+
+        /** After the first key: the pods holding it start their runs; the others' runs are 0. */
+        private void openRuns() {
+            gpuOpenCount = 0;
+            podOpenCount = 0;
+            for (int p = 0, n = out.pods(); p < n; p++) {
+                gpuOpen[p] = gpuHeld[p] > 0;
+                podOpen[p] = podHeld[p] > 0;
+                gpuOpenCount += gpuOpen[p] ? 1 : 0;
+                podOpenCount += podOpen[p] ? 1 : 0;
+            }
+        }
+
+        /** Runs still unbroken when the walk ended reach the last key walked. */
+        void finish() {
+            for (int p = 0, n = out.pods(); p < n; p++) {
+                if (gpuOpen[p]) {
+                    out.gpuRun[p] = walked;
+                }
+                if (podOpen[p]) {
+                    out.podRun[p] = walked;
+                }
+            }
+        }
     }
 
     /** Keeps the id cache while the candidates are the same pods in the same order (their loads may differ). */
@@ -170,15 +197,21 @@ public final class PrefixMatcher {
         Arrays.fill(meaning, UNKNOWN);
     }
 
-    private int meaningOf(int id, LocationTable table) {
+    /** What id {@code id} means now; any int is safe (a torn read can hand over anything). */
+    private int meaningOf(int id) {
+        if (id <= 0 || id > BlockLocationIndex.MAX_LOCATION_ID) {
+            return OTHER;
+        }
         if (id >= meaning.length) {
             int old = meaning.length;
-            meaning = Arrays.copyOf(meaning, Math.max(id + 1, old * 2));
+            meaning = Arrays.copyOf(meaning, Math.min(BlockLocationIndex.MAX_LOCATION_ID + 1,
+                Math.max(id + 1, old * 2)));
             Arrays.fill(meaning, old, meaning.length, UNKNOWN);
         }
         int m = meaning[id];
         if (m == UNKNOWN) {
-            m = decode(table.location(id));
+            LocationTable table = index.locations();
+            m = table.isLive(id) ? decode(table.location(id)) : OTHER;
             meaning[id] = m;
         }
         return m;

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Readers run while one writer grows the table, batches, moves, clears, and churns the overflow pool under a chain
- * the readers watch: no exception, and the chain's untouched location is always seen whole.
+ * the readers watch: no exception, and the chain's untouched location is always seen whole, by lookups and by
+ * walks.
  */
 class ConcurrentReadTest {
     private static final long RUN_NANOS = 1_200_000_000L;
@@ -82,7 +83,10 @@ class ConcurrentReadTest {
         }, "writer");
 
         AtomicLong seeds = new AtomicLong(100);
+        long[] chainHis = Arrays.stream(chain).mapToLong(BlockKey::hi).toArray();
+        long[] chainLos = Arrays.stream(chain).mapToLong(BlockKey::lo).toArray();
         Runnable reader = () -> {
+            StableWalker walker = new StableWalker(stable);
             PrefixRuns runs = new PrefixRuns();
             int[] out = new int[3]; // often too short: exercises the bound
             SplittableRandom random = new SplittableRandom(seeds.incrementAndGet());
@@ -91,6 +95,10 @@ class ConcurrentReadTest {
                     index.longestPrefix(chain, runs);
                     if (runs.runOf(stable) != CHAIN) {
                         throw new AssertionError("stable run " + runs.runOf(stable) + " in " + describe(runs));
+                    }
+                    index.walk(chainHis, chainLos, CHAIN, walker);
+                    if (walker.heldAt != CHAIN) {
+                        throw new AssertionError("the walk saw the stable location at " + walker.heldAt + " keys");
                     }
                     BlockKey key = chain[random.nextInt(CHAIN)];
                     if (!index.contains(key.hi(), key.lo(), stable)) {
@@ -122,6 +130,42 @@ class ConcurrentReadTest {
         assertNull(failure.get(), () -> "failed: " + failure.get());
         assertTrue(reads.get() > 100, "reads: " + reads.get());
         assertTrue(index.capacity() >= 16 * startCapacity, "the table grew: " + index.capacity());
+    }
+
+    /**
+     * Counts the keys a walk saw the stable location at; what it hears during an optimistic pass may be torn, so it
+     * only counts, and the count that stands is the one left when the walk returns.
+     */
+    private static final class StableWalker extends ChainWalker {
+        private final int stable;
+        private int count;
+        int heldAt;
+
+        StableWalker(int stable) {
+            this.stable = stable;
+        }
+
+        @Override
+        protected void start() {
+            count = 0;
+            heldAt = 0;
+        }
+
+        @Override
+        protected void enter(int id, int k) {
+            count += id == stable ? 1 : 0;
+        }
+
+        @Override
+        protected void leave(int id, int k) {
+            count -= id == stable ? 1 : 0;
+        }
+
+        @Override
+        protected boolean next(int k) {
+            heldAt += count == 1 ? 1 : 0;
+            return true;
+        }
     }
 
     private static String describe(PrefixRuns runs) {

@@ -44,8 +44,12 @@ class RoutingPropertiesTest {
             pods.add(new Pod(id, id, PodRole.values()[r.nextInt(3)], r.nextInt(5) > 0, r.nextInt(20), r.nextInt(20),
                 r.nextDouble(), r.nextInt(10)));
             int gpu = index.location(Location.pod(id, Medium.GPU));
-            for (int k = 0, run = blocks == 0 ? 0 : r.nextInt(blocks + 1); k < run; k++) {
-                index.add(seed, k, gpu);
+            holdPrefix(index, r, seed, blocks, gpu);
+            if (r.nextBoolean()) {
+                holdPrefix(index, r, seed, blocks, index.location(Location.pod(id, Medium.CPU)));
+            }
+            if (r.nextInt(6) == 0) { // the pod restarted: its old id retired, a shorter prefix under the new one
+                holdPrefix(index, r, seed, blocks / 2, index.clear(Location.pod(id, Medium.GPU)));
             }
         }
         for (int n = 0; n < 3; n++) {
@@ -56,10 +60,29 @@ class RoutingPropertiesTest {
                 }
             }
         }
+        for (int i = 0, holes = blocks == 0 ? 0 : r.nextInt(4); i < holes; i++) { // a block evicted mid-chain
+            int k = r.nextInt(blocks);
+            int[] ids = new int[64];
+            int n = index.locationsOf(seed, k, ids);
+            if (n > 0) {
+                index.remove(seed, k, ids[r.nextInt(Math.min(n, ids.length))]);
+            }
+        }
         RoutingRequest request = new RoutingRequest(blocks * TOKENS_PER_BLOCK + r.nextInt(TOKENS_PER_BLOCK),
             TOKENS_PER_BLOCK, his, los, blocks);
         PrefixMatch match = new PrefixMatcher(index).match(request, pods, new PrefixMatch());
         return new World(index, pods, request, match);
+    }
+
+    /** Keys 0 to a random run of the chain at {@code id}, then a few strays past it. */
+    private static void holdPrefix(BlockLocationIndex index, SplittableRandom r, long seed, int blocks, int id) {
+        int run = blocks == 0 ? 0 : r.nextInt(blocks + 1);
+        for (int k = 0; k < run; k++) {
+            index.add(seed, k, id);
+        }
+        for (int i = 0, strays = r.nextInt(3); blocks > 0 && i < strays; i++) {
+            index.add(seed, r.nextInt(blocks), id);
+        }
     }
 
     private static ScoringContext all(World w) {
@@ -94,28 +117,43 @@ class RoutingPropertiesTest {
             World w = world(seed);
             long[] his = w.request.his();
             long[] los = w.request.los();
+            int blocks = w.request.blocks();
             for (int i = 0; i < w.pods.size(); i++) {
-                int gpu = w.index.locations().find(Location.pod(w.pods.get(i).id(), Medium.GPU));
+                String pod = w.pods.get(i).id();
+                int gpu = w.index.locations().find(Location.pod(pod, Medium.GPU));
+                int cpu = w.index.locations().find(Location.pod(pod, Medium.CPU));
                 int run = 0;
-                while (run < w.request.blocks() && w.index.contains(his[run], los[run], gpu)) {
+                while (run < blocks && w.index.contains(his[run], los[run], gpu)) {
                     run++;
                 }
                 assertEquals(run, w.match.gpuBlocks(i), "pod " + i + "'s GPU run (seed " + seed + ")");
+                int own = 0;
+                while (own < blocks && (w.index.contains(his[own], los[own], gpu)
+                    || cpu != 0 && w.index.contains(his[own], los[own], cpu))) {
+                    own++;
+                }
+                assertEquals(own, w.match.podBlocks(i), "pod " + i + "'s own run (seed " + seed + ")");
             }
             int cluster = 0;
+            int inCpu = 0;
             int[] ids = new int[64];
-            while (cluster < w.request.blocks()) {
+            while (cluster < blocks) {
                 int n = w.index.locationsOf(his[cluster], los[cluster], ids);
                 boolean held = false;
+                boolean cpu = false;
                 for (int j = 0; j < n; j++) {
-                    held |= w.index.locations().location(ids[j]).kind() == Location.Kind.NODE;
+                    Location at = w.index.locations().location(ids[j]);
+                    held |= at.kind() == Location.Kind.NODE;
+                    cpu |= at.kind() == Location.Kind.NODE && at.medium() == Medium.CPU;
                 }
                 if (!held) {
                     break;
                 }
+                inCpu += cpu ? 1 : 0;
                 cluster++;
             }
             assertEquals(cluster, w.match.clusterBlocks(), "the cluster's run (seed " + seed + ")");
+            assertEquals(inCpu, w.match.clusterCpuBlocks(0, cluster), "the cluster's CPU blocks (seed " + seed + ")");
         }
     }
 
