@@ -41,7 +41,7 @@ public final class RouterMain implements Callable<Integer> {
     @Option(names = "--config", description = "a routing configuration file (EndpointPickerConfig-style YAML)")
     Path config;
     @Option(names = "--preset", defaultValue = "llm-d-default",
-        description = "a routing preset when no --config: llm-d-default or spillway-pd (default: ${DEFAULT-VALUE})")
+        description = "a routing preset when no --config: llm-d-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
     String preset;
     @Option(names = "--tokenizer", defaultValue = "approximate",
         description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path")

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Reads the Mooncake trace format (JSON Lines: {@code timestamp}, {@code input_length}, {@code output_length},
@@ -18,7 +19,25 @@ public final class MooncakeTrace {
     }
 
     public static List<TraceRequest> read(Path file) throws IOException {
-        List<TraceRequest> requests = new ArrayList<>();
+        return readLines(file, MooncakeTrace::parse);
+    }
+
+    /** One row whole: arrival (ms from the first), prompt and output lengths, and the prompt's trace block ids. */
+    public record Row(long timestampMillis, int inputTokens, int outputTokens, int[] hashIds) {
+    }
+
+    /** Every row of a trace, in file order, with its timing and output length (what the engine simulator needs). */
+    public static List<Row> rows(Path file) throws IOException {
+        return readLines(file, line -> {
+            TraceRequest request = parse(line);
+            return new Row(number(line, "\"timestamp\""), request.inputTokens(),
+                Math.toIntExact(number(line, "\"output_length\"")), request.hashIds());
+        });
+    }
+
+    /** Each non-blank line of {@code file} through {@code parser}; a line it refuses fails the read, naming the line. */
+    private static <T> List<T> readLines(Path file, Function<String, T> parser) throws IOException {
+        List<T> rows = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int lineNo = 0;
@@ -28,13 +47,13 @@ public final class MooncakeTrace {
                     continue;
                 }
                 try {
-                    requests.add(parse(line));
-                } catch (IllegalArgumentException e) {
+                    rows.add(parser.apply(line));
+                } catch (IllegalArgumentException | ArithmeticException e) {
                     throw new IOException(file + ":" + lineNo + ": " + e.getMessage(), e);
                 }
             }
         }
-        return requests;
+        return rows;
     }
 
     /** Parses one row; only the two fields the simulator needs, found by name. */

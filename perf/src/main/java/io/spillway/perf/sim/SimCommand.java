@@ -113,7 +113,7 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /** The default trace, from the repository root (found from where this class was loaded), else the cwd. */
-    private static Path defaultTrace() {
+    public static Path defaultTrace() {
         try {
             Path classes = Path.of(SimCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path root = classes.getParent() == null ? null : classes.getParent().getParent();

@@ -40,7 +40,8 @@ import java.util.Set;
  *
  * <p>Presets by name ({@link #preset}): {@code llm-d-default} (llm-d's default weights: prefix 3, queue 2, KV
  * utilisation 2, no split) and {@code spillway-pd} (the same plus load-aware 1 and the no-hit spreader 1, and a
- * split at 512 uncached tokens with a prefill profile of prefix 1 and load-aware 1).
+ * split at 512 uncached tokens with a prefill profile of prefix 1 and load-aware 1) and {@code load-only} (queue 2
+ * and KV utilisation 2: no prefix, for comparison).
  *
  * @param decode          the serving profile's scorers and weights, by plugin name
  * @param prefill         the prefill profile's, or null for no split
@@ -101,8 +102,19 @@ public record RoutingConfig(Map<String, Double> decode, Map<String, Double> pref
                   - {pluginRef: prefix-cache-scorer, weight: 1}
                   - {pluginRef: load-aware-scorer, weight: 1}
                 """);
+            case "load-only" -> parse("""
+                plugins:
+                - type: queue-scorer
+                - type: kv-cache-utilization-scorer
+                - type: max-score-picker
+                schedulingProfiles:
+                - name: default
+                  plugins:
+                  - {pluginRef: queue-scorer, weight: 2}
+                  - {pluginRef: kv-cache-utilization-scorer, weight: 2}
+                """);
             default -> throw new IllegalArgumentException("unknown routing preset '" + name
-                + "': expected llm-d-default or spillway-pd");
+                + "': expected llm-d-default, spillway-pd or load-only");
         };
     }
 

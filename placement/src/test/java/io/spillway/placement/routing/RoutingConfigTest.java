@@ -19,6 +19,13 @@ class RoutingConfigTest {
     }
 
     @Test
+    void loadOnlyPresetHasNoPrefixScorer() {
+        RoutingConfig c = RoutingConfig.preset("load-only");
+        assertEquals(Map.of("queue-scorer", 2.0, "kv-cache-utilization-scorer", 2.0), c.decode());
+        assertNull(c.prefill());
+    }
+
+    @Test
     void spillwayPdPresetSplitsAt512() {
         RoutingConfig c = RoutingConfig.preset("spillway-pd");
         assertEquals(512, c.pdThreshold());

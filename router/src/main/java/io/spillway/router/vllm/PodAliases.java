@@ -1,5 +1,6 @@
 package io.spillway.router.vllm;
 
+import io.spillway.placement.util.RecencyList;
 import java.util.Arrays;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -12,7 +13,7 @@ import org.agrona.collections.Long2LongHashMap;
  */
 final class PodAliases {
     private static final int INITIAL_SLOTS = 1_024;
-    private static final int NONE = -1;
+    private static final int NONE = RecencyList.NONE;
 
     private final int capacity;
     private final Long2LongHashMap slotOf = new Long2LongHashMap(NONE);
@@ -20,19 +21,15 @@ final class PodAliases {
     private long[] his;
     private long[] los;
     private byte[] media;
-    private int[] prev;
-    private int[] next;
-    private int head = NONE;
-    private int tail = NONE;
-    private int freeList = NONE;
-    private int used;
+    private final RecencyList order;
 
     PodAliases(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("alias capacity must be > 0, got " + capacity);
         }
         this.capacity = capacity;
-        allocate(Math.min(capacity, INITIAL_SLOTS));
+        this.order = new RecencyList(Math.min(capacity, INITIAL_SLOTS), capacity);
+        allocate(order.slotCapacity());
     }
 
     int capacity() {
@@ -77,10 +74,7 @@ final class PodAliases {
 
     /** Marks {@code slot} the most recently used. */
     void touch(int slot) {
-        if (slot != head) {
-            unlink(slot);
-            linkFirst(slot);
-        }
+        order.touch(slot);
     }
 
     /** Adds an alias not present yet, as the most recently used; the table must not be {@link #isFull()}. */
@@ -88,37 +82,34 @@ final class PodAliases {
         if (isFull()) {
             throw new IllegalStateException("alias table full at " + capacity);
         }
-        int slot = freeList != NONE ? popFree() : nextUnused();
+        int slot = order.acquire();
+        if (slot >= aliases.length) {
+            allocate(order.slotCapacity());
+        }
         aliases[slot] = alias;
         set(slot, hi, lo, mediaBits);
         slotOf.put(alias, slot);
-        linkFirst(slot);
         return slot;
     }
 
     /** The least recently used slot, or -1 when empty. */
     int lru() {
-        return tail;
+        return order.lru();
     }
 
     void remove(int slot) {
         slotOf.remove(aliases[slot]);
-        unlink(slot);
-        next[slot] = freeList;
-        freeList = slot;
+        order.release(slot);
     }
 
     void clear() {
         slotOf.clear();
-        head = NONE;
-        tail = NONE;
-        freeList = NONE;
-        used = 0;
+        order.clear();
     }
 
     /** Calls {@code visitor} with every slot (for retracting them all). */
     void forEach(SlotVisitor visitor) {
-        for (int s = head; s != NONE; s = next[s]) {
+        for (int s = order.head(); s != NONE; s = order.next(s)) {
             visitor.visit(s);
         }
     }
@@ -128,52 +119,10 @@ final class PodAliases {
         void visit(int slot);
     }
 
-    private int popFree() {
-        int slot = freeList;
-        freeList = next[slot];
-        return slot;
-    }
-
-    private int nextUnused() {
-        if (used == aliases.length) {
-            allocate(Math.min(capacity, aliases.length * 2));
-        }
-        return used++;
-    }
-
     private void allocate(int slots) {
         aliases = aliases == null ? new long[slots] : Arrays.copyOf(aliases, slots);
         his = his == null ? new long[slots] : Arrays.copyOf(his, slots);
         los = los == null ? new long[slots] : Arrays.copyOf(los, slots);
         media = media == null ? new byte[slots] : Arrays.copyOf(media, slots);
-        prev = prev == null ? new int[slots] : Arrays.copyOf(prev, slots);
-        next = next == null ? new int[slots] : Arrays.copyOf(next, slots);
-    }
-
-    private void linkFirst(int slot) {
-        prev[slot] = NONE;
-        next[slot] = head;
-        if (head != NONE) {
-            prev[head] = slot;
-        }
-        head = slot;
-        if (tail == NONE) {
-            tail = slot;
-        }
-    }
-
-    private void unlink(int slot) {
-        int p = prev[slot];
-        int n = next[slot];
-        if (p != NONE) {
-            next[p] = n;
-        } else {
-            head = n;
-        }
-        if (n != NONE) {
-            prev[n] = p;
-        } else {
-            tail = p;
-        }
     }
 }

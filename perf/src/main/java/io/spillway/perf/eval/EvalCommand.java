@@ -1,0 +1,117 @@
+package io.spillway.perf.eval;
+
+import io.spillway.perf.sim.SimCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/spillway bench eval}: the routing policies side by side on a workload in virtual time, at a sweep of
+ * loads; prints a table per load and writes CSV and an HTML chart.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Routing policies side by side on simulated vLLM pods, in virtual time: hit tokens per tier, "
+        + "TTFT, throughput, queue depth; the oracle (unbounded cache) as the upper bound.",
+        "Workloads: mooncake (the conversation trace, arrivals compressed by each --speedups factor) or "
+            + "shared-prefix (llm-d's: 150 groups x 5 users, 6,000-token context, 1,200-token questions, Poisson "
+            + "arrivals at each --qps)."})
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake or shared-prefix (default: "
+        + "${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "Mooncake-format trace (default: the conversation "
+        + "trace in ../shared/traces).")
+    Path trace;
+
+    @Option(names = "--requests", defaultValue = "2147483647", description = "Use the first N requests.")
+    int requests;
+
+    @Option(names = "--speedups", split = ",", defaultValue = "1", description = "mooncake: time compression "
+        + "factors, one run per factor (default: ${DEFAULT-VALUE}).")
+    List<Double> speedups;
+
+    @Option(names = "--qps", split = ",", defaultValue = "3,6,12,24,60", description = "shared-prefix: arrival "
+        + "rates (default: ${DEFAULT-VALUE}).")
+    List<Double> qps;
+
+    @Option(names = "--output-tokens", defaultValue = "1000", description = "shared-prefix: tokens per answer "
+        + "(default: ${DEFAULT-VALUE}).")
+    int outputTokens;
+
+    @Option(names = "--policies", split = ",", defaultValue = "random,round-robin,load,approximate,precise,spillway",
+        description = "Policies (default: ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(names = "--pods", defaultValue = "8", description = "Simulated pods (default: ${DEFAULT-VALUE}).")
+    int pods;
+
+    @Option(names = "--gpu-blocks", defaultValue = "16384", description = "KV blocks of 16 tokens per pod's GPU "
+        + "(default: ${DEFAULT-VALUE}).")
+    int gpuBlocks;
+
+    @Option(names = "--cluster-cpu-blocks", defaultValue = "524288", description = "Blocks of 16 tokens in the "
+        + "cluster's CPU tier (default: ${DEFAULT-VALUE}, 16k trace blocks of 512 tokens).")
+    int clusterCpuBlocks;
+
+    @Option(names = "--cluster-nvme-blocks", defaultValue = "1572864", description = "Blocks in the NVMe tier "
+        + "(default: ${DEFAULT-VALUE}; with the CPU tier, 64k trace blocks).")
+    int clusterNvmeBlocks;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random policy, ties and arrivals.")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Runs at once (default: the cores).")
+    int threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the CSV and the chart go (default: "
+        + "target/eval-<time>).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        long started = System.nanoTime();
+        List<Policy> chosen = policies.stream().map(Policy::parse).toList();
+        List<Evaluation.Load> loads = new ArrayList<>();
+        Workload base;
+        if (workload.equals("mooncake")) {
+            Path file = trace != null ? trace : SimCommand.defaultTrace();
+            base = Workloads.mooncake(file, requests);
+            for (double s : speedups) {
+                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
+            }
+        } else if (workload.equals("shared-prefix")) {
+            base = null;
+            for (double q : qps) {
+                Workload w = Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, q, seed).first(requests);
+                base = base == null ? w : base;
+                loads.add(new Evaluation.Load(EvalReport.number(q) + " qps", w));
+            }
+        } else {
+            throw new IllegalArgumentException("unknown workload '" + workload + "': expected mooncake or "
+                + "shared-prefix");
+        }
+        System.out.printf("%s: %d requests, %d prompt tokens, built in %.1f s%n", base.name(),
+            base.requests().size(), base.inputTokens(), (System.nanoTime() - started) / 1e9);
+        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks);
+        long runStart = System.nanoTime();
+        List<RunResult> results = Evaluation.run(loads, chosen, pods, params,
+            new Evaluation.ClusterSize(clusterCpuBlocks, clusterNvmeBlocks), seed,
+            threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        double runSeconds = (System.nanoTime() - runStart) / 1e9;
+        long oracle = base.oracleHitTokens();
+        EvalReport report = new EvalReport(base, oracle, pods, results);
+        System.out.print(report.markdown());
+        Path dir = out != null ? out : Path.of("target", "eval-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("results.csv"), report.csv());
+        Files.writeString(dir.resolve("report.html"), report.html());
+        System.out.printf("%d runs (%d policies x %d loads, %d pods) in %.1f s of wall time; report: %s%n",
+            results.size(), chosen.size(), loads.size(), pods, runSeconds, dir.resolve("report.html").toAbsolutePath());
+        return 0;
+    }
+}

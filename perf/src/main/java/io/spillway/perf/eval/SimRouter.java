@@ -1,0 +1,168 @@
+package io.spillway.perf.eval;
+
+import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.index.Location;
+import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.Decision;
+import io.spillway.placement.routing.PdDecider;
+import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.PrefixMatch;
+import io.spillway.placement.routing.PrefixMatcher;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.TransferCostModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Picks a pod for each request of a simulated run. */
+abstract class SimRouter {
+    /** The index of the pod {@code request} goes to. */
+    abstract int route(SimRequest request, List<SimPod> pods);
+
+    static SimRouter of(Policy policy, BlockSpace space, BlockLocationIndex index, int pods, TransferCostModel costs,
+                        long seed) {
+        return switch (policy) {
+            case RANDOM -> new Random(seed);
+            case ROUND_ROBIN -> new RoundRobin();
+            case LOAD -> new Scoring(RoutingConfig.preset("load-only"), space, null, costs, seed, 0);
+            case APPROXIMATE -> new Approximate(space, pods, costs, seed);
+            case PRECISE, SPILLWAY -> new Scoring(RoutingConfig.preset("llm-d-default"), space, index, costs, seed,
+                Integer.MAX_VALUE);
+        };
+    }
+
+
+    static final class Random extends SimRouter {
+        private final SplittableRandom random;
+
+        Random(long seed) {
+            random = new SplittableRandom(seed);
+        }
+
+        @Override
+        int route(SimRequest request, List<SimPod> pods) {
+            return random.nextInt(pods.size());
+        }
+    }
+
+    static final class RoundRobin extends SimRouter {
+        private int next;
+
+        @Override
+        int route(SimRequest request, List<SimPod> pods) {
+            int pod = next;
+            next = (next + 1) % pods.size();
+            return pod;
+        }
+    }
+
+    /** The router's own placement code over an index (none: load only): what {@code bin/spillway router} runs. */
+    static class Scoring extends SimRouter {
+        private final BlockSpace space;
+        private final BlockLocationIndex index;
+        private final int maxBlocks;
+        private final PrefixMatcher matcher;
+        private final PdDecider decider;
+        private final PrefixMatch match = new PrefixMatch();
+        private final List<Pod> views = new ArrayList<>();
+        private long[] his = new long[64];
+        private long[] los = new long[64];
+
+        /** Matches at most a prompt's first {@code maxBlocks} blocks. */
+        Scoring(RoutingConfig config, BlockSpace space, BlockLocationIndex index, TransferCostModel costs, long seed,
+                int maxBlocks) {
+            this.space = space;
+            this.maxBlocks = maxBlocks;
+            this.index = index;
+            this.matcher = new PrefixMatcher(index == null ? EMPTY : index);
+            this.decider = config.decider(costs, config.sharedScorers(), (int) seed);
+        }
+
+        @Override
+        int route(SimRequest request, List<SimPod> pods) {
+            views.clear();
+            for (SimPod pod : pods) {
+                views.add(pod.view());
+            }
+            int[] blocks = request.blocks();
+            int n = index == null ? 0 : Math.min(blocks.length, maxBlocks);
+            if (his.length < n) {
+                his = new long[n];
+                los = new long[n];
+            }
+            for (int b = 0; b < n; b++) {
+                his[b] = space.hi(blocks[b]);
+                los[b] = space.lo(blocks[b]);
+            }
+            RoutingRequest routing = new RoutingRequest(request.inputTokens(), BlockSpace.TOKENS_PER_BLOCK, his, los,
+                n);
+            Decision d = decider.decide(routing, views, matcher.match(routing, views, match));
+            int chosen = pods.get(0).index;
+            for (SimPod pod : pods) {
+                if (pod.id.equals(d.pod().id())) {
+                    chosen = pod.index;
+                }
+            }
+            routed(request, chosen);
+            return chosen;
+        }
+
+        /** Called with each decision. */
+        void routed(SimRequest request, int pod) {
+        }
+    }
+
+    /** The index of a policy without one: the match over no keys finds nothing. */
+    private static final BlockLocationIndex EMPTY = new BlockLocationIndex(1);
+
+    /**
+     * llm-d's approximate scorer (the Gateway API Inference Extension's prefix-cache plugin): an index of where this
+     * router sent blocks, an LRU per pod with that plugin's defaults: {@value #LRU_BLOCKS_PER_POD} blocks of 16 tokens
+     * a pod (its estimate for an 8B model on an 80 GB GPU) and only a prompt's first {@value #MAX_PREFIX_BLOCKS}
+     * blocks. What it believes a pod holds is what it sent there, whatever the pod evicted since.
+     */
+    static final class Approximate extends Scoring {
+        static final int LRU_BLOCKS_PER_POD = 31_250;
+        static final int MAX_PREFIX_BLOCKS = 256;
+
+        private final BlockLocationIndex shadow;
+        private final IntLru[] sent;
+        private final int[] ids;
+        private final BlockSpace space;
+
+        Approximate(BlockSpace space, int pods, TransferCostModel costs, long seed) {
+            this(space, new BlockLocationIndex((long) pods * LRU_BLOCKS_PER_POD + 1), pods, costs, seed);
+        }
+
+        private Approximate(BlockSpace space, BlockLocationIndex shadow, int pods, TransferCostModel costs,
+                            long seed) {
+            super(RoutingConfig.preset("llm-d-default"), space, shadow, costs, seed, MAX_PREFIX_BLOCKS);
+            this.space = space;
+            this.shadow = shadow;
+            this.sent = new IntLru[pods];
+            this.ids = new int[pods];
+            for (int p = 0; p < pods; p++) {
+                sent[p] = new IntLru(LRU_BLOCKS_PER_POD);
+                ids[p] = shadow.location(Location.pod(SimPod.podId(p), Medium.GPU));
+            }
+        }
+
+        @Override
+        void routed(SimRequest request, int pod) {
+            int[] blocks = request.blocks();
+            for (int b = 0; b < Math.min(blocks.length, MAX_PREFIX_BLOCKS); b++) {
+                int block = blocks[b];
+                if (sent[pod].contains(block)) {
+                    sent[pod].touch(block);
+                    continue;
+                }
+                shadow.add(space.hi(block), space.lo(block), ids[pod]);
+                int evicted = sent[pod].add(block);
+                if (evicted >= 0) {
+                    shadow.remove(space.hi(evicted), space.lo(evicted), ids[pod]);
+                }
+            }
+        }
+    }
+}
