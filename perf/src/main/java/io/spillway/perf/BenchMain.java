@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  * run), {@code jmh} (microbenchmarks) and {@code sim} (the CPU tier's eviction-policy simulator).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, io.spillway.perf.eval.EvalCommand.class, FailoverCommand.class,
+    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, io.spillway.perf.eval.EvalCommand.class,
+        io.spillway.perf.eval.EngineCommand.class, FailoverCommand.class,
         ScaleCommand.class, MapModelCommand.class, io.spillway.perf.feed.FeedCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})

@@ -7,7 +7,7 @@ import java.util.function.LongConsumer;
  * Virtual time: actions in order of their time, ties in the order they were scheduled, so a run is the same for
  * the same inputs.
  */
-final class EventQueue {
+final class EventQueue implements EngineClock {
     private record Event(long time, long order, LongConsumer action) {
     }
 
@@ -16,12 +16,13 @@ final class EventQueue {
     private long scheduled;
     private long now;
 
-    /** Runs {@code action} with the time at {@code time} (not before now). */
-    void at(long time, LongConsumer action) {
+    @Override
+    public void at(long time, LongConsumer action) {
         events.add(new Event(Math.max(time, now), scheduled++, action));
     }
 
-    long now() {
+    @Override
+    public long now() {
         return now;
     }
 

@@ -32,11 +32,24 @@ final class SimPod {
         int gpuHitTokens;
         int cpuHitTokens;
         int nvmeHitTokens;
+        /** Told each token as it is generated (a live request's stream), or null. */
+        final TokenSink sink;
 
         Seq(SimRequest request, int requestIndex) {
+            this(request, requestIndex, null);
+        }
+
+        Seq(SimRequest request, int requestIndex, TokenSink sink) {
             this.request = request;
             this.requestIndex = requestIndex;
+            this.sink = sink;
         }
+    }
+
+    /** Where a sequence's tokens go as they are generated. */
+    interface TokenSink {
+        /** Token number {@code generated} (from 1) came out at {@code now}; {@code last} when it is the final one. */
+        void token(int generated, boolean last, long now);
     }
 
     /** What a pod tells the run. */
@@ -52,7 +65,7 @@ final class SimPod {
     private final IntLru gpu;
     private final SimCluster cluster;
     private final BlockEvents events;
-    private final EventQueue clock;
+    private final EngineClock clock;
     private final Listener listener;
     private final ArrayDeque<Seq> waiting = new ArrayDeque<>();
     private final List<Seq> prefilling = new ArrayList<>();
@@ -60,8 +73,11 @@ final class SimPod {
     private int loading;
     private int reservedBlocks;
     private boolean stepping;
+    /** Prompt tokens admitted, and of them those found in the GPU cache (vLLM's prefix-cache counters). */
+    private long queriedTokens;
+    private long gpuHitTokens;
 
-    SimPod(int index, EngineParams params, SimCluster cluster, BlockEvents events, EventQueue clock,
+    SimPod(int index, EngineParams params, SimCluster cluster, BlockEvents events, EngineClock clock,
            Listener listener) {
         this.index = index;
         this.id = podId(index);
@@ -80,12 +96,24 @@ final class SimPod {
 
     /** The pod as the router's scorers see it now. */
     Pod view() {
-        double kv = Math.min(1.0, reservedBlocks / (double) params.gpuBlocks());
-        return new Pod(id, id, PodRole.BOTH, true, waiting.size(), running(), kv, 0);
+        return new Pod(id, id, PodRole.BOTH, true, waiting.size(), running(), kvUsage(), 0);
     }
 
     int waiting() {
         return waiting.size();
+    }
+
+    /** The share of the GPU's blocks that admitted sequences hold (vLLM's {@code kv_cache_usage_perc}). */
+    double kvUsage() {
+        return Math.min(1.0, reservedBlocks / (double) params.gpuBlocks());
+    }
+
+    long queriedTokens() {
+        return queriedTokens;
+    }
+
+    long gpuHitTokens() {
+        return gpuHitTokens;
     }
 
     int running() {
@@ -121,7 +149,11 @@ final class SimPod {
     private void endStep(long now) {
         for (int i = 0; i < decoding.size(); ) {
             Seq seq = decoding.get(i);
-            if (++seq.generated >= seq.request.outputTokens()) {
+            ++seq.generated;
+            if (seq.sink != null) {
+                seq.sink.token(seq.generated, seq.generated >= seq.request.outputTokens(), now);
+            }
+            if (seq.generated >= seq.request.outputTokens()) {
                 finish(seq, now);
                 decoding.set(i, decoding.get(decoding.size() - 1));
                 decoding.remove(decoding.size() - 1);
@@ -145,6 +177,9 @@ final class SimPod {
             store(seq.request.blocks(), 0, seq.request.blocks().length);
             seq.generated = 1;
             listener.firstToken(seq, now);
+            if (seq.sink != null) {
+                seq.sink.token(1, seq.request.outputTokens() == 1, now);
+            }
             if (seq.generated >= seq.request.outputTokens()) {
                 finish(seq, now);
             } else {
@@ -215,6 +250,8 @@ final class SimPod {
         seq.cpuHitTokens -= fromCpu;
         seq.gpuHitTokens -= over - fromCpu;
         seq.prefillLeft = input - seq.gpuHitTokens - seq.cpuHitTokens - seq.nvmeHitTokens;
+        queriedTokens += input;
+        gpuHitTokens += seq.gpuHitTokens;
         int loaded = cpu + nvme;
         if (loaded == 0) {
             prefilling.add(seq);
