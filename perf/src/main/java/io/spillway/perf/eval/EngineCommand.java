@@ -23,6 +23,10 @@ public final class EngineCommand implements Callable<Integer> {
         + "(0: any free ports; default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--events-port", defaultValue = "-1", description = "The first pod's KV-event port (ZMQ PUB, "
+        + "vLLM's format); the others follow (0: any free ports; default: none).")
+    int eventsPort;
+
     @Option(names = "--model", defaultValue = "meta-llama/Llama-3.1-8B-Instruct", description = "The model name "
         + "served (default: ${DEFAULT-VALUE}).")
     String model;
@@ -44,9 +48,11 @@ public final class EngineCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         for (int p = 0; p < pods; p++) {
-            EngineServer server = new EngineServer(host, port == 0 ? 0 : port + p, model, params);
+            EngineServer server = new EngineServer(host, port == 0 ? 0 : port + p,
+                eventsPort <= 0 ? eventsPort : eventsPort + p, model, params);
             servers.add(server);
-            System.out.printf("simulated pod %d serving %s on http://%s:%d%n", p, model, host, server.port());
+            System.out.printf("simulated pod %d serving %s on http://%s:%d%s%n", p, model, host, server.port(),
+                server.eventsPort() < 0 ? "" : ", KV events on tcp://" + host + ":" + server.eventsPort());
         }
         stopped.await();
         return 0;

@@ -43,20 +43,38 @@ public final class EngineServer implements AutoCloseable {
     private final LiveBlocks blocks;
     private final CharacterTokenizer tokenizer = new CharacterTokenizer(4);
     private final HttpServer http;
+    private final EngineEvents events;
     private final ExecutorService handlers;
     private final AtomicInteger requests = new AtomicInteger();
     private long promptTokens;
     private long generationTokens;
 
     /**
-     * Serves {@code model} on {@code host:port} (0: any free port) with a pod sized and priced by {@code params}.
+     * Serves {@code model} on {@code host:port} (0: any free port) with a pod sized and priced by {@code params}, and
+     * no KV events.
      */
     public EngineServer(String host, int port, String model, EngineParams params) throws IOException {
+        this(host, port, -1, model, params);
+    }
+
+    /**
+     * The same, publishing the pod's KV events on {@code host:eventsPort} (0: any free port; -1: none), topic {@code
+     * kv@<host>:<port>@<model>}: the pod id a router knows it by.
+     */
+    public EngineServer(String host, int port, int eventsPort, String model, EngineParams params) throws IOException {
         this.model = model;
         this.params = params;
         this.clock = new WallClock("engine-" + port);
         this.blocks = new LiveBlocks(Namespace.builder().tenant("eval").modelId(model).layers(32).kvHeads(8)
             .headDim(128).build());
+        this.handlers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "engine-http");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpServer.create(new InetSocketAddress(host, port), 256);
+        this.events = eventsPort < 0 ? null : new EngineEvents(host, eventsPort, host + ":" + port(), model, blocks,
+            clock);
         SimPod.Listener counts = new SimPod.Listener() {
             @Override
             public void firstToken(SimPod.Seq seq, long now) {
@@ -68,16 +86,15 @@ public final class EngineServer implements AutoCloseable {
                 generationTokens += seq.request.outputTokens();
             }
         };
-        this.pod = new SimPod(0, params, null, BlockEvents.NONE, clock, counts);
-        this.handlers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "engine-http");
-            t.setDaemon(true);
-            return t;
-        });
-        this.http = HttpServer.create(new InetSocketAddress(host, port), 256);
+        this.pod = new SimPod(0, params, null, events == null ? BlockEvents.NONE : events, clock, counts);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
         http.start();
+    }
+
+    /** The port KV events are published on, or -1. */
+    public int eventsPort() {
+        return events == null ? -1 : events.port();
     }
 
     public int port() {
@@ -294,5 +311,8 @@ public final class EngineServer implements AutoCloseable {
         http.stop(0);
         handlers.shutdownNow();
         clock.close();
+        if (events != null) {
+            events.close();
+        }
     }
 }

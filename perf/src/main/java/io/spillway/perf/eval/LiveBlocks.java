@@ -8,11 +8,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Block ids for live requests: a prompt's token ids are keyed by kv-client ({@link BlockKeys#chain}) and each key
- * gets a dense int id the first time it is seen, the id the simulated pod's caches hold. Thread-safe.
+ * gets a dense int id the first time it is seen, the id the simulated pod's caches hold. Each block's engine hash
+ * (its key's low word), its parent's id and its tokens are kept for the pod's KV events. Thread-safe.
  */
 final class LiveBlocks {
+    /** What a KV event says of one block. */
+    record Block(long engineHash, int parent, int[] tokens) {
+    }
+
     private final Namespace namespace;
     private final ConcurrentHashMap<BlockKey, Integer> ids = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Block> blocks = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
 
     LiveBlocks(Namespace namespace) {
@@ -24,8 +30,20 @@ final class LiveBlocks {
         BlockKey[] keys = BlockKeys.chain(namespace, tokens);
         int[] blocks = new int[keys.length];
         for (int b = 0; b < keys.length; b++) {
-            blocks[b] = ids.computeIfAbsent(keys[b], k -> next.getAndIncrement());
+            int parent = b == 0 ? -1 : blocks[b - 1];
+            int offset = b * BlockSpace.TOKENS_PER_BLOCK;
+            blocks[b] = ids.computeIfAbsent(keys[b], k -> {
+                int id = next.getAndIncrement();
+                this.blocks.put(id, new Block(k.lo(), parent, java.util.Arrays.copyOfRange(tokens,
+                    offset, offset + BlockSpace.TOKENS_PER_BLOCK)));
+                return id;
+            });
         }
         return blocks;
+    }
+
+    /** What the events say of block {@code id}. */
+    Block block(int id) {
+        return blocks.get(id);
     }
 }
