@@ -77,8 +77,31 @@ public final class BlockSpace {
         return blocks;
     }
 
+    /**
+     * A request's prompt as token ids: its full blocks' tokens, then {@code inputTokens} minus those filled with
+     * tokens drawn from {@code seed} (the partial block no key names).
+     */
+    public int[] tokensOf(SimRequest request, long seed) {
+        int[] prompt = new int[request.inputTokens()];
+        int[] block = new int[TOKENS_PER_BLOCK];
+        int[] ids = request.blocks();
+        for (int b = 0; b < ids.length; b++) {
+            fill(ids[b], block);
+            System.arraycopy(block, 0, prompt, b * TOKENS_PER_BLOCK, TOKENS_PER_BLOCK);
+        }
+        java.util.SplittableRandom rest = new java.util.SplittableRandom(seed);
+        for (int t = ids.length * TOKENS_PER_BLOCK; t < prompt.length; t++) {
+            prompt[t] = rest.nextInt(128_000);
+        }
+        return prompt;
+    }
+
     /** Deterministic token ids of block {@code id} (in a 128k vocabulary, as Llama 3's). */
     private void fillTokens(int id) {
+        fill(id, tokens);
+    }
+
+    private static void fill(int id, int[] tokens) {
         long state = id * 0x9E3779B97F4A7C15L;
         for (int i = 0; i < TOKENS_PER_BLOCK; i++) {
             state += 0x9E3779B97F4A7C15L;

@@ -141,8 +141,8 @@ public final class EngineServer implements AutoCloseable {
         }
     }
 
-    /** A prompt's tokens, how many to generate, and whether to stream. */
-    private record Prompt(int[] tokens, int maxTokens, boolean stream) {
+    /** A prompt's tokens, how many to generate, whether to stream, and whether the stream ends with the usage. */
+    private record Prompt(int[] tokens, int maxTokens, boolean stream, boolean usage) {
     }
 
     private Prompt prompt(byte[] body) {
@@ -180,7 +180,8 @@ public final class EngineServer implements AutoCloseable {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("max_tokens must be a positive int, got " + max);
         }
-        return new Prompt(tokens, maxTokens, root.path("stream").asBoolean(false));
+        return new Prompt(tokens, maxTokens, root.path("stream").asBoolean(false),
+            root.path("stream_options").path("include_usage").asBoolean(false));
     }
 
     /** Runs the request on the pod; streams its tokens or answers once it is done. */
@@ -189,8 +190,9 @@ public final class EngineServer implements AutoCloseable {
         BlockingQueue<Integer> tokens = new LinkedBlockingQueue<>();
         int[] ids = blocks.blocksOf(prompt.tokens);
         SimPod.TokenSink sink = (generated, last, now) -> tokens.add(last ? -generated : generated);
-        clock.execute(now -> pod.submit(new SimPod.Seq(new SimRequest(now, prompt.tokens.length, prompt.maxTokens,
-            ids), 0, sink), now));
+        SimPod.Seq seq = new SimPod.Seq(new SimRequest(clock.now(), prompt.tokens.length, prompt.maxTokens, ids), 0,
+            sink);
+        clock.execute(now -> pod.submit(seq, now));
         ex.getResponseHeaders().set("content-type", prompt.stream ? "text/event-stream" : "application/json");
         if (prompt.stream) {
             ex.sendResponseHeaders(200, 0);
@@ -204,6 +206,13 @@ public final class EngineServer implements AutoCloseable {
                 ObjectNode chunk = chunk(id, chat, word(Math.abs(n)), last ? "length" : null);
                 out.write(("data: " + JSON.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
+            }
+            if (prompt.usage) { // vLLM's stream_options.include_usage: a last chunk with no choices
+                ObjectNode usage = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk"
+                    : "text_completion").put("model", model);
+                usage.set("choices", JSON.createArrayNode());
+                usage.set("usage", usage(prompt, seq));
+                out.write(("data: " + JSON.writeValueAsString(usage) + "\n\n").getBytes(StandardCharsets.UTF_8));
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
@@ -228,9 +237,17 @@ public final class EngineServer implements AutoCloseable {
         ObjectNode root = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion"
             : "text_completion").put("created", System.currentTimeMillis() / 1000).put("model", model);
         root.set("choices", JSON.createArrayNode().add(choice));
-        root.set("usage", JSON.createObjectNode().put("prompt_tokens", prompt.tokens.length)
-            .put("completion_tokens", prompt.maxTokens).put("total_tokens", prompt.tokens.length + prompt.maxTokens));
+        root.set("usage", usage(prompt, seq));
         reply(ex, 200, "application/json", JSON.writeValueAsString(root));
+    }
+
+    /** Token counts, with the prompt tokens the pod did not prefill (its cache hits) as vLLM reports them. */
+    private static ObjectNode usage(Prompt prompt, SimPod.Seq seq) {
+        ObjectNode usage = JSON.createObjectNode().put("prompt_tokens", prompt.tokens.length)
+            .put("completion_tokens", prompt.maxTokens).put("total_tokens", prompt.tokens.length + prompt.maxTokens);
+        usage.set("prompt_tokens_details", JSON.createObjectNode().put("cached_tokens", seq.gpuHitTokens
+            + seq.cpuHitTokens + seq.nvmeHitTokens));
+        return usage;
     }
 
     private ObjectNode chunk(String id, boolean chat, String text, String finish) {

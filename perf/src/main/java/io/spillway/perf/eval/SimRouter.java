@@ -15,10 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Picks a pod for each request of a simulated run. */
+/**
+ * Picks a pod for each request of an evaluation run, virtual or live: the same decisions whatever the clock, from
+ * the pods as a router sees them (their load figures and, for the prefix policies, an index of their blocks).
+ */
 abstract class SimRouter {
-    /** The index of the pod {@code request} goes to. */
-    abstract int route(SimRequest request, List<SimPod> pods);
+    /** The position in {@code pods} of the pod {@code request} goes to. */
+    abstract int route(SimRequest request, List<Pod> pods);
 
     static SimRouter of(Policy policy, BlockSpace space, BlockLocationIndex index, int pods, TransferCostModel costs,
                         long seed) {
@@ -41,7 +44,7 @@ abstract class SimRouter {
         }
 
         @Override
-        int route(SimRequest request, List<SimPod> pods) {
+        int route(SimRequest request, List<Pod> pods) {
             return random.nextInt(pods.size());
         }
     }
@@ -50,7 +53,7 @@ abstract class SimRouter {
         private int next;
 
         @Override
-        int route(SimRequest request, List<SimPod> pods) {
+        int route(SimRequest request, List<Pod> pods) {
             int pod = next;
             next = (next + 1) % pods.size();
             return pod;
@@ -65,7 +68,6 @@ abstract class SimRouter {
         private final PrefixMatcher matcher;
         private final PdDecider decider;
         private final PrefixMatch match = new PrefixMatch();
-        private final List<Pod> views = new ArrayList<>();
         private long[] his = new long[64];
         private long[] los = new long[64];
 
@@ -80,11 +82,7 @@ abstract class SimRouter {
         }
 
         @Override
-        int route(SimRequest request, List<SimPod> pods) {
-            views.clear();
-            for (SimPod pod : pods) {
-                views.add(pod.view());
-            }
+        int route(SimRequest request, List<Pod> pods) {
             int[] blocks = request.blocks();
             int n = index == null ? 0 : Math.min(blocks.length, maxBlocks);
             if (his.length < n) {
@@ -97,11 +95,11 @@ abstract class SimRouter {
             }
             RoutingRequest routing = new RoutingRequest(request.inputTokens(), BlockSpace.TOKENS_PER_BLOCK, his, los,
                 n);
-            Decision d = decider.decide(routing, views, matcher.match(routing, views, match));
-            int chosen = pods.get(0).index;
-            for (SimPod pod : pods) {
-                if (pod.id.equals(d.pod().id())) {
-                    chosen = pod.index;
+            Decision d = decider.decide(routing, pods, matcher.match(routing, pods, match));
+            int chosen = 0;
+            for (int p = 0; p < pods.size(); p++) {
+                if (pods.get(p).id().equals(d.pod().id())) {
+                    chosen = p;
                 }
             }
             routed(request, chosen);
@@ -128,8 +126,8 @@ abstract class SimRouter {
 
         private final BlockLocationIndex shadow;
         private final IntLru[] sent;
-        private final int[] ids;
         private final BlockSpace space;
+        private List<Pod> lastPods = List.of();
 
         Approximate(BlockSpace space, int pods, TransferCostModel costs, long seed) {
             this(space, new BlockLocationIndex((long) pods * LRU_BLOCKS_PER_POD + 1), pods, costs, seed);
@@ -141,15 +139,20 @@ abstract class SimRouter {
             this.space = space;
             this.shadow = shadow;
             this.sent = new IntLru[pods];
-            this.ids = new int[pods];
             for (int p = 0; p < pods; p++) {
                 sent[p] = new IntLru(LRU_BLOCKS_PER_POD);
-                ids[p] = shadow.location(Location.pod(SimPod.podId(p), Medium.GPU));
             }
         }
 
         @Override
+        int route(SimRequest request, List<Pod> pods) {
+            lastPods = pods;
+            return super.route(request, pods);
+        }
+
+        @Override
         void routed(SimRequest request, int pod) {
+            int id = shadow.location(Location.pod(lastPods.get(pod).id(), Medium.GPU));
             int[] blocks = request.blocks();
             for (int b = 0; b < Math.min(blocks.length, MAX_PREFIX_BLOCKS); b++) {
                 int block = blocks[b];
@@ -157,10 +160,10 @@ abstract class SimRouter {
                     sent[pod].touch(block);
                     continue;
                 }
-                shadow.add(space.hi(block), space.lo(block), ids[pod]);
+                shadow.add(space.hi(block), space.lo(block), id);
                 int evicted = sent[pod].add(block);
                 if (evicted >= 0) {
-                    shadow.remove(space.hi(evicted), space.lo(evicted), ids[pod]);
+                    shadow.remove(space.hi(evicted), space.lo(evicted), id);
                 }
             }
         }

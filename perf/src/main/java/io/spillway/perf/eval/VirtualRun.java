@@ -17,6 +17,7 @@ public final class VirtualRun implements SimPod.Listener, BlockEvents {
     private final String load;
     private final EventQueue clock = new EventQueue();
     private final List<SimPod> pods = new ArrayList<>();
+    private final List<io.spillway.placement.routing.Pod> views = new ArrayList<>();
     private final BlockLocationIndex index;
     private final int[] gpuIds;
     private final int cpuId;
@@ -82,11 +83,16 @@ public final class VirtualRun implements SimPod.Listener, BlockEvents {
             waiting += pod.waiting();
         }
         queueSum += waiting / (double) pods.size();
-        int pod = router.route(request, pods);
+        views.clear();
+        for (SimPod p : pods) {
+            views.add(p.view());
+        }
+        int pod = router.route(request, views);
         pods.get(pod).submit(new SimPod.Seq(request, r), now);
     }
 
-    private static double percentile(long[] sorted, double q) {
+    /** The {@code q} quantile of nanosecond values, in milliseconds. */
+    static double percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
             return 0;
         }

@@ -82,7 +82,8 @@ class EngineServerTest {
             FAST.costs()));
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
             + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\","
-            + "\"content\":\"hello there\"}],\"max_tokens\":6,\"stream\":true}")).build();
+            + "\"content\":\"hello there\"}],\"max_tokens\":6,\"stream\":true,"
+            + "\"stream_options\":{\"include_usage\":true}}")).build();
         HttpResponse<java.io.InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
         List<String> events = new ArrayList<>();
@@ -95,8 +96,9 @@ class EngineServerTest {
                 }
             }
         }
-        assertEquals(7, events.size(), "six tokens and [DONE]: " + events);
-        assertEquals("[DONE]", events.get(6));
+        assertEquals(8, events.size(), "six tokens, the usage and [DONE]: " + events);
+        assertEquals("[DONE]", events.get(7));
+        assertEquals(6, JSON.readTree(events.get(6)).at("/usage/completion_tokens").asInt(), events.get(6));
         for (int i = 0; i < 6; i++) {
             JsonNode chunk = JSON.readTree(events.get(i));
             assertEquals("chat.completion.chunk", chunk.get("object").asText());
@@ -114,7 +116,9 @@ class EngineServerTest {
         assertEquals(0, before.value("vllm:prefix_cache_hits_total", -1));
         String body = "{\"prompt\":\"" + prompt(800) + "\",\"max_tokens\":2}";
         assertEquals(200, post("/v1/completions", body).statusCode());
-        assertEquals(200, post("/v1/completions", body).statusCode());
+        HttpResponse<String> repeat = post("/v1/completions", body);
+        assertEquals(192, JSON.readTree(repeat.body()).at("/usage/prompt_tokens_details/cached_tokens").asInt(),
+            repeat.body());
         PrometheusText after = metrics();
         assertEquals(400, after.value("vllm:prefix_cache_queries_total", -1), "two prompts of 200 tokens");
         assertEquals(192, after.value("vllm:prefix_cache_hits_total", -1), "the repeat: its 12 full blocks");

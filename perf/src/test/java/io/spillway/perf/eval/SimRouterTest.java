@@ -31,6 +31,10 @@ class SimRouterTest {
         return pods;
     }
 
+    private static List<io.spillway.placement.routing.Pod> views(List<SimPod> pods) {
+        return pods.stream().map(SimPod::view).toList();
+    }
+
     private static SimRequest request(BlockSpace space, int... trace) {
         return new SimRequest(0, trace.length * 512, 10, space.blocksOf(trace, trace.length * 512));
     }
@@ -41,12 +45,13 @@ class SimRouterTest {
         List<SimPod> pods = pods(4);
         SimRouter approximate = SimRouter.of(Policy.APPROXIMATE, space, null, 4, COSTS, 1);
         SimRequest first = request(space, 0, 1, 2, 3);
-        int pod = approximate.route(first, pods);
+        int pod = approximate.route(first, views(pods));
         pods.get(pod).submit(new SimPod.Seq(first, 0), 0); // queued there, nothing cached yet
-        assertEquals(pod, approximate.route(request(space, 0, 1, 2, 3), pods), "the same prefix, the same pod");
+        assertEquals(pod, approximate.route(request(space, 0, 1, 2, 3), views(pods)), "the same prefix, the same pod");
 
         BlockLocationIndex index = new BlockLocationIndex(1_000);
         SimRouter precise = SimRouter.of(Policy.PRECISE, space, index, 4, COSTS, 1);
-        assertNotEquals(pod, precise.route(request(space, 0, 1, 2, 3), pods), "precise sees no hit, only the load");
+        assertNotEquals(pod, precise.route(request(space, 0, 1, 2, 3), views(pods)),
+            "precise sees no hit, only the load");
     }
 }
