@@ -44,9 +44,12 @@ public final class EngineServer implements AutoCloseable {
     private final CharacterTokenizer tokenizer = new CharacterTokenizer(4);
     private final HttpServer http;
     private final EngineEvents events;
+    private final KvClusterTiers tiers;
     private final ExecutorService handlers;
     private final AtomicInteger requests = new AtomicInteger();
     private long promptTokens;
+    private final java.util.concurrent.atomic.LongAdder cpuHitTokens = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder nvmeHitTokens = new java.util.concurrent.atomic.LongAdder();
     private long generationTokens;
 
     /**
@@ -62,6 +65,20 @@ public final class EngineServer implements AutoCloseable {
      * kv@<host>:<port>@<model>}: the pod id a router knows it by.
      */
     public EngineServer(String host, int port, int eventsPort, String model, EngineParams params) throws IOException {
+        this(host, port, eventsPort, model, params, null);
+    }
+
+    /** Where a pod's KV connector reaches the Spillway cluster: a client, the model's namespace key, block bytes. */
+    public record ClusterAccess(io.spillway.client.KvClient client, io.spillway.key.BlockKey namespace,
+                                int blockBytes) {
+    }
+
+    /**
+     * The same, with the Spillway cluster behind the pod ({@code cluster}, or null for none): blocks after the GPU's
+     * hits are looked up and loaded from it, evicted blocks written to it.
+     */
+    public EngineServer(String host, int port, int eventsPort, String model, EngineParams params,
+                        ClusterAccess cluster) throws IOException {
         this.model = model;
         this.params = params;
         this.clock = new WallClock("engine-" + port);
@@ -84,12 +101,35 @@ public final class EngineServer implements AutoCloseable {
             public void finished(SimPod.Seq seq, long now) {
                 promptTokens += seq.request.inputTokens();
                 generationTokens += seq.request.outputTokens();
+                cpuHitTokens.add(seq.cpuHitTokens);
+                nvmeHitTokens.add(seq.nvmeHitTokens);
             }
         };
-        this.pod = new SimPod(0, params, null, events == null ? BlockEvents.NONE : events, clock, counts);
+        this.tiers = cluster == null ? null : new KvClusterTiers(cluster.client(), cluster.namespace(), blocks,
+            params.costs(), cluster.blockBytes(), clock);
+        this.pod = new SimPod(0, params, tiers, events == null ? BlockEvents.NONE : events, clock, counts);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
         http.start();
+    }
+
+    /** Prompt tokens of finished requests loaded from the cluster's CPU tier instead of prefilled. */
+    public long clusterCpuHitTokens() {
+        return cpuHitTokens.sum();
+    }
+
+    /** The same from its NVMe tier. */
+    public long clusterNvmeHitTokens() {
+        return nvmeHitTokens.sum();
+    }
+
+    /** Blocks written to the cluster so far, and cluster calls that failed. */
+    public long clusterOffloads() {
+        return tiers == null ? 0 : tiers.offloads.sum();
+    }
+
+    public long clusterFailures() {
+        return tiers == null ? 0 : tiers.failures.sum();
     }
 
     /** The port KV events are published on, or -1. */

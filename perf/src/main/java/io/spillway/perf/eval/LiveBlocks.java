@@ -12,8 +12,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (its key's low word), its parent's id and its tokens are kept for the pod's KV events. Thread-safe.
  */
 final class LiveBlocks {
-    /** What a KV event says of one block. */
-    record Block(long engineHash, int parent, int[] tokens) {
+    /** One block: its key, the id of the block before it (-1 for none) and its tokens. */
+    record Block(long hi, long lo, int parent, int[] tokens) {
+        /** The engine hash its KV events give it: the key's low word. */
+        long engineHash() {
+            return lo;
+        }
+
+        BlockKey key() {
+            return new BlockKey(hi, lo);
+        }
     }
 
     private final Namespace namespace;
@@ -34,7 +42,7 @@ final class LiveBlocks {
             int offset = b * BlockSpace.TOKENS_PER_BLOCK;
             blocks[b] = ids.computeIfAbsent(keys[b], k -> {
                 int id = next.getAndIncrement();
-                this.blocks.put(id, new Block(k.lo(), parent, java.util.Arrays.copyOfRange(tokens,
+                this.blocks.put(id, new Block(k.hi(), k.lo(), parent, java.util.Arrays.copyOfRange(tokens,
                     offset, offset + BlockSpace.TOKENS_PER_BLOCK)));
                 return id;
             });

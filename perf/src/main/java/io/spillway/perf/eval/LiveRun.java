@@ -35,7 +35,8 @@ import org.agrona.concurrent.AgentRunner;
  * ZMQ, the router's own event subscriber and metrics scraper feeding the policy, and requests sent in wall-clock
  * time as streams of token ids. The policy's decisions are {@link SimRouter}'s, as in {@link VirtualRun}: what
  * differs is the clock, the sockets, and that the pods' state reaches the router as it would in a cluster (events and
- * scrapes, late by their latency). The cluster tiers are not in live runs yet, so {@link Policy#SPILLWAY} is refused.
+ * scrapes, late by their latency). For {@link Policy#SPILLWAY} a real Spillway node runs in the JVM: the pods load
+ * and offload through kv-client (block bytes scaled down), and the node's block-location feed reaches the index.
  */
 public final class LiveRun {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,11 +48,25 @@ public final class LiveRun {
     private final EngineParams params;
     private final long seed;
 
+    /** Bytes of a block in live runs' cluster: 2 MiB scaled down 256 times. */
+    public static final int BLOCK_BYTES = 8 << 10;
+
+    private final int clusterCpuBlocks;
+    private final int clusterNvmeBlocks;
+
     public LiveRun(Workload workload, Policy policy, String load, int podCount, EngineParams params, long seed) {
-        if (policy == Policy.SPILLWAY) {
-            throw new IllegalArgumentException("live runs do not have the cluster tiers yet: spillway runs in virtual "
-                + "time only");
+        this(workload, policy, load, podCount, params, 0, 0, seed);
+    }
+
+    /** With the cluster's tiers sized for {@link Policy#SPILLWAY} (blocks of {@link #BLOCK_BYTES}). */
+    public LiveRun(Workload workload, Policy policy, String load, int podCount, EngineParams params,
+                   int clusterCpuBlocks, int clusterNvmeBlocks, long seed) {
+        if (policy == Policy.SPILLWAY && (clusterCpuBlocks < 1 || clusterNvmeBlocks < 1)) {
+            throw new IllegalArgumentException("spillway runs live with a cluster: give its tiers' blocks, got "
+                + clusterCpuBlocks + " and " + clusterNvmeBlocks);
         }
+        this.clusterCpuBlocks = clusterCpuBlocks;
+        this.clusterNvmeBlocks = clusterNvmeBlocks;
         this.workload = workload;
         this.policy = policy;
         this.load = load;
@@ -71,12 +86,32 @@ public final class LiveRun {
         });
         AgentRunner events = null;
         LoadScraper loads = null;
+        io.spillway.perf.RunDir dir = null;
+        io.spillway.server.SpillwayServer node = null;
+        io.spillway.client.KvClient client = null;
+        io.spillway.router.feed.ClusterFeed feed = null;
         try {
+            EngineServer.ClusterAccess cluster = null;
+            if (policy == Policy.SPILLWAY) {
+                dir = io.spillway.perf.RunDir.create("spillway-live-");
+                node = io.spillway.server.SpillwayServer.start(io.spillway.server.ServerContext.builder()
+                    .bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0).events("port", "0")
+                    .dataDir(dir.path().resolve("node")).nodeId("live-node")
+                    .cpuCapacityBytes((long) clusterCpuBlocks * BLOCK_BYTES)
+                    .nvmeCapacityBytes((long) clusterNvmeBlocks * BLOCK_BYTES).build());
+                client = io.spillway.client.KvClient.connect(io.spillway.client.ClientContext.builder()
+                    .server("127.0.0.1", node.dataPort()).controlPort(node.controlPort()).connections(2).build());
+                cluster = new EngineServer.ClusterAccess(client, client.registerNamespace(Workloads.NAMESPACE)
+                    .get(10, TimeUnit.SECONDS), BLOCK_BYTES);
+                feed = io.spillway.router.feed.ClusterFeed.start(io.spillway.event.feed.FeedSubscriberContext.builder()
+                    .node(node.feed().localAddresses().get(0)).media(io.spillway.event.aeron.FeedMedia.Settings
+                        .defaults(dir.path().resolve("feed").toString())).build(), index);
+            }
             List<PodEndpoint> endpoints = new ArrayList<>();
             VllmEventSubscriber.Builder subscriber = VllmEventSubscriber.builder().index(index)
                 .namespace(model, Workloads.NAMESPACE).pollTimeout(Duration.ofMillis(1));
             for (int p = 0; p < podCount; p++) {
-                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, model, params);
+                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, model, params, cluster);
                 engines.add(engine);
                 endpoints.add(new PodEndpoint("pod-" + p, "127.0.0.1", engine.port(), PodRole.BOTH, true));
                 subscriber.pod(new VllmPodEndpoint("127.0.0.1:" + engine.port(), "tcp://127.0.0.1:"
@@ -86,7 +121,18 @@ public final class LiveRun {
             List<String> addresses = endpoints.stream().map(PodEndpoint::address).toList();
             loads = new LoadScraper(() -> addresses, LoadScraper.DEFAULT_INTERVAL, Duration.ofSeconds(1));
             Thread.sleep(300); // the subscriptions and the first scrapes
-            return replay(endpoints, loads, index, streams);
+            RunResult result = replay(endpoints, loads, index, streams);
+            if (Boolean.getBoolean("live.debug")) {
+                System.err.printf("offloads %d failures %d%n", engines.stream().mapToLong(
+                    EngineServer::clusterOffloads).sum(), engines.stream().mapToLong(EngineServer::clusterFailures)
+                    .sum());
+            }
+            long cpu = engines.stream().mapToLong(EngineServer::clusterCpuHitTokens).sum();
+            long nvme = engines.stream().mapToLong(EngineServer::clusterNvmeHitTokens).sum();
+            return new RunResult(result.policy(), result.load(), result.requests(), result.inputTokens(),
+                result.gpuHitTokens() - cpu - nvme, cpu, nvme, result.ttftMeanMillis(),
+                result.ttftP50Millis(), result.ttftP90Millis(), result.ttftP99Millis(),
+                result.outputTokensPerSecond(), result.meanQueue(), result.spanSeconds());
         } finally {
             streams.shutdownNow();
             if (loads != null) {
@@ -96,6 +142,11 @@ public final class LiveRun {
                 events.close();
             }
             engines.forEach(EngineServer::close);
+            for (AutoCloseable c : new AutoCloseable[] {feed, client, node, dir}) {
+                if (c != null) {
+                    c.close();
+                }
+            }
         }
     }
 

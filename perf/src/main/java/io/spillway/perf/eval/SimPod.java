@@ -63,7 +63,7 @@ final class SimPod {
     final String id;
     private final EngineParams params;
     private final IntLru gpu;
-    private final SimCluster cluster;
+    private final ClusterTiers cluster;
     private final BlockEvents events;
     private final EngineClock clock;
     private final Listener listener;
@@ -73,11 +73,13 @@ final class SimPod {
     private int loading;
     private int reservedBlocks;
     private boolean stepping;
+    /** Inside {@link #admit}: a request whose fetch ends at once joins the step being planned. */
+    private boolean admitting;
     /** Prompt tokens admitted, and of them those found in the GPU cache (vLLM's prefix-cache counters). */
     private long queriedTokens;
     private long gpuHitTokens;
 
-    SimPod(int index, EngineParams params, SimCluster cluster, BlockEvents events, EngineClock clock,
+    SimPod(int index, EngineParams params, ClusterTiers cluster, BlockEvents events, EngineClock clock,
            Listener listener) {
         this.index = index;
         this.id = podId(index);
@@ -206,43 +208,47 @@ final class SimPod {
             waiting.poll();
             seq.reserved = need;
             reservedBlocks += need;
-            start(seq, now);
+            admitting = true;
+            try {
+                start(seq, now);
+            } finally {
+                admitting = false;
+            }
         }
     }
 
     /** Finds the request's hits and, with a cluster, loads what is worth loading before its prefill. */
     private void start(Seq seq, long now) {
         int[] blocks = seq.request.blocks();
-        int input = seq.request.inputTokens();
         int g = 0;
         while (g < blocks.length && gpu.touch(blocks[g])) {
             g++;
         }
-        int cpu = 0;
-        int nvme = 0;
-        if (cluster != null) {
-            for (int b = g; b < blocks.length; b++) {
-                Medium tier = cluster.peek(blocks[b]);
-                if (tier == null) {
-                    break;
-                }
-                if (tier == Medium.CPU) {
-                    cpu++;
-                } else {
-                    nvme++;
-                }
-            }
-            if (params.costs().netTokens(cpu, nvme) <= 0) {
-                cpu = 0;
-                nvme = 0;
-            }
+        if (cluster == null || g == blocks.length) {
+            ready(seq, g, 0, 0);
+            return;
         }
+        int hits = g;
+        loading++;
+        cluster.fetch(blocks, g, (cpu, nvme, at) -> {
+            loading--;
+            store(blocks, hits, hits + cpu + nvme);
+            ready(seq, hits, cpu, nvme);
+            if (!admitting && !stepping) {
+                startStep(at);
+            }
+        });
+    }
+
+    /** The request's hits are known (and loaded): it waits for its prefill. */
+    private void ready(Seq seq, int gpuBlocks, int cpuBlocks, int nvmeBlocks) {
+        int input = seq.request.inputTokens();
         int t = BlockSpace.TOKENS_PER_BLOCK;
         // at least the prompt's last token is computed, as vLLM does when the whole prompt is cached
-        int over = Math.max(0, (g + cpu + nvme) * t - (input - 1));
-        seq.gpuHitTokens = g * t;
-        seq.nvmeHitTokens = nvme * t;
-        seq.cpuHitTokens = cpu * t;
+        int over = Math.max(0, (gpuBlocks + cpuBlocks + nvmeBlocks) * t - (input - 1));
+        seq.gpuHitTokens = gpuBlocks * t;
+        seq.nvmeHitTokens = nvmeBlocks * t;
+        seq.cpuHitTokens = cpuBlocks * t;
         int fromNvme = Math.min(over, seq.nvmeHitTokens);
         seq.nvmeHitTokens -= fromNvme;
         over -= fromNvme;
@@ -252,25 +258,7 @@ final class SimPod {
         seq.prefillLeft = input - seq.gpuHitTokens - seq.cpuHitTokens - seq.nvmeHitTokens;
         queriedTokens += input;
         gpuHitTokens += seq.gpuHitTokens;
-        int loaded = cpu + nvme;
-        if (loaded == 0) {
-            prefilling.add(seq);
-            return;
-        }
-        for (int b = g; b < g + loaded; b++) {
-            cluster.lookup(blocks[b]);
-        }
-        double seconds = params.costs().loadSeconds(Medium.CPU, cpu) + params.costs().loadSeconds(Medium.NVME, nvme);
-        int from = g;
-        loading++;
-        clock.at(now + Math.round(seconds * 1e9), at -> {
-            loading--;
-            store(blocks, from, from + loaded);
-            prefilling.add(seq);
-            if (!stepping) {
-                startStep(at);
-            }
-        });
+        prefilling.add(seq);
     }
 
     /** Puts blocks {@code [from, to)} in the GPU cache; what it evicts goes to the cluster. */

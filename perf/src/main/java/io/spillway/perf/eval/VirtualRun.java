@@ -48,7 +48,8 @@ public final class VirtualRun implements SimPod.Listener, BlockEvents {
         long keys = (long) podCount * params.gpuBlocks() + (tiers ? (long) clusterCpuBlocks + clusterNvmeBlocks : 0);
         this.index = precise ? new BlockLocationIndex(keys + 1, keys + 1) : null;
         this.gpuIds = new int[podCount];
-        SimCluster cluster = tiers ? new SimCluster(clusterCpuBlocks, clusterNvmeBlocks, this) : null;
+        SimCluster cluster = tiers ? new SimCluster(clusterCpuBlocks, clusterNvmeBlocks, this, params.costs(), clock)
+            : null;
         for (int p = 0; p < podCount; p++) {
             pods.add(new SimPod(p, params, cluster, precise ? this : BlockEvents.NONE, clock, this));
             gpuIds[p] = precise ? index.location(Location.pod(SimPod.podId(p), Medium.GPU)) : 0;

@@ -1,0 +1,204 @@
+package io.spillway.perf.eval;
+
+import io.spillway.client.GetResult;
+import io.spillway.client.KvClient;
+import io.spillway.client.KvClientException;
+import io.spillway.protocol.ErrorCode;
+import io.spillway.key.BlockKey;
+import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.tier.TierKind;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The real Spillway cluster behind a live simulated pod, through kv-client: a prompt's blocks after its GPU hits are
+ * looked up ({@link KvClient#lookupPrefix}) and, when the transfer-cost model says loading beats prefilling them,
+ * read ({@link KvClient#get}) and timed for real; blocks the pod evicts are written ({@link KvClient#put}). Block
+ * bytes are scaled down ({@code blockBytes}, e.g. 8 KiB for a 2 MiB block) so a laptop holds a cluster's worth.
+ * Answers reach the pod on its clock.
+ */
+final class KvClusterTiers implements ClusterTiers {
+    /** The most blocks one lookup asks about. */
+    private static final int MAX_LOOKUP = 4_096;
+    /** The most blocks one write carries. */
+    static final int MAX_WRITE = 256;
+    private static final int MAX_ATTEMPTS = 20;
+    private static final long RETRY_NANOS = 2_000_000L;
+
+    private final KvClient client;
+    private final BlockKey namespace;
+    private final LiveBlocks blocks;
+    private final TransferCostModel costs;
+    private final int blockBytes;
+    private final WallClock clock;
+    private final ByteBuffer pattern;
+    private final List<BlockKey> pending = new ArrayList<>();
+    private boolean flushScheduled;
+    final LongAdder offloads = new LongAdder();
+    final LongAdder failures = new LongAdder();
+
+    KvClusterTiers(KvClient client, BlockKey namespace, LiveBlocks blocks, TransferCostModel costs, int blockBytes,
+                   WallClock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.blocks = blocks;
+        this.costs = costs;
+        this.blockBytes = blockBytes;
+        this.clock = clock;
+        this.pattern = ByteBuffer.allocateDirect(blockBytes);
+        for (int i = 0; i < blockBytes; i++) {
+            pattern.put(i, (byte) (i * 31 + 7));
+        }
+    }
+
+    @Override
+    public void fetch(int[] ids, int from, Loaded done) {
+        int n = Math.min(ids.length - from, MAX_LOOKUP);
+        BlockKey[] keys = new BlockKey[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = blocks.block(ids[from + i]).key();
+        }
+        try {
+            client.lookupPrefix(namespace, keys).whenComplete((lookup, error) -> {
+                try {
+                    if (error != null) {
+                        failed(done, error);
+                        return;
+                    }
+                    int run = lookup.prefixLength();
+                    int inCpu = lookup.blocksInPrefix().getOrDefault(TierKind.CPU, 0);
+                    int inNvme = lookup.blocksInPrefix().getOrDefault(TierKind.NVME, 0);
+                    if (run == 0 || costs.netTokens(inCpu, inNvme) <= 0) {
+                        answer(done, 0, 0);
+                        return;
+                    }
+                    load(java.util.Arrays.copyOf(keys, run), done);
+                } catch (RuntimeException e) {
+                    failed(done, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            failed(done, e);
+        }
+    }
+
+    /**
+     * Reads the run, {@link #MAX_WRITE} blocks a request, all at once; what came back, in order from the run's start,
+     * is loaded, counted by the tier that served it.
+     */
+    private void load(BlockKey[] run, Loaded done) {
+        List<java.util.concurrent.CompletableFuture<GetResult>> parts = new ArrayList<>();
+        for (int from = 0; from < run.length; from += MAX_WRITE) {
+            BlockKey[] part = java.util.Arrays.copyOfRange(run, from, Math.min(run.length, from + MAX_WRITE));
+            ByteBuffer[] into = new ByteBuffer[part.length];
+            for (int i = 0; i < part.length; i++) {
+                into[i] = ByteBuffer.allocate(blockBytes);
+            }
+            parts.add(client.get(namespace, part, into));
+        }
+        java.util.concurrent.CompletableFuture.allOf(parts.toArray(new java.util.concurrent.CompletableFuture[0]))
+            .whenComplete((all, error) -> {
+                if (error != null) {
+                    failed(done, error);
+                    return;
+                }
+                int cpu = 0;
+                int nvme = 0;
+                leading:
+                for (java.util.concurrent.CompletableFuture<GetResult> part : parts) {
+                    GetResult got = part.join();
+                    for (int i = 0; i < got.statuses().length; i++) {
+                        if (!got.hit(i)) {
+                            break leading;
+                        }
+                        if (got.tiers()[i] == TierKind.NVME) {
+                            nvme++;
+                        } else {
+                            cpu++;
+                        }
+                    }
+                }
+                answer(done, cpu, nvme);
+            });
+    }
+
+    /** A lookup or read failed: the pod prefills as if the cluster held nothing, and the failure is counted. */
+    private void failed(Loaded done, Throwable error) {
+        failures.increment();
+        answer(done, 0, 0);
+    }
+
+    private void answer(Loaded done, int cpu, int nvme) {
+        clock.execute(now -> done.loaded(cpu, nvme, now));
+    }
+
+    /**
+     * Queues {@code block} for the cluster; what one action of the pod's clock evicts goes out as one write of up to
+     * {@link #MAX_WRITE} blocks (a connection carries a bounded number of requests, so a write per block would be
+     * refused under load).
+     */
+    @Override
+    public void offload(int block) {
+        offloads.increment();
+        pending.add(blocks.block(block).key());
+        if (!flushScheduled) {
+            flushScheduled = true;
+            clock.at(clock.now(), now -> flush());
+        }
+    }
+
+    private void flush() {
+        flushScheduled = false;
+        for (int from = 0; from < pending.size(); from += MAX_WRITE) {
+            List<BlockKey> part = pending.subList(from, Math.min(pending.size(), from + MAX_WRITE));
+            write(part.toArray(new BlockKey[0]), 0);
+        }
+        pending.clear();
+    }
+
+    /** Writes {@code keys}; keys refused for back-pressure are written again a little later, a few times. */
+    private void write(BlockKey[] keys, int attempt) {
+        ByteBuffer[] data = new ByteBuffer[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            data[i] = pattern.duplicate();
+        }
+        java.util.concurrent.CompletableFuture<io.spillway.client.PutResult> sent;
+        try {
+            sent = client.put(namespace, keys, data);
+        } catch (RuntimeException e) {
+            failures.add(keys.length);
+            return;
+        }
+        sent.whenComplete((put, error) -> {
+            List<BlockKey> again = new ArrayList<>();
+            if (error != null) {
+                if (retryable(error) && attempt < MAX_ATTEMPTS) {
+                    again.addAll(List.of(keys));
+                } else {
+                    failures.add(keys.length);
+                }
+            } else {
+                for (int i = 0; i < keys.length; i++) {
+                    ErrorCode status = put.statuses()[i];
+                    if (status == ErrorCode.BACK_PRESSURE && attempt < MAX_ATTEMPTS) {
+                        again.add(keys[i]);
+                    } else if (status != ErrorCode.OK) {
+                        failures.increment();
+                    }
+                }
+            }
+            if (!again.isEmpty()) {
+                BlockKey[] retry = again.toArray(new BlockKey[0]);
+                clock.at(clock.now() + RETRY_NANOS, now -> write(retry, attempt + 1));
+            }
+        });
+    }
+
+    private static boolean retryable(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        return cause instanceof KvClientException e && e.code() == ErrorCode.BACK_PRESSURE;
+    }
+}
