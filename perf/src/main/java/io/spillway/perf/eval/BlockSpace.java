@@ -96,6 +96,26 @@ public final class BlockSpace {
         return prompt;
     }
 
+    /**
+     * A request's prompt as text: four characters a token of {@link #tokensOf}, so that a tokenizer of a token per 4
+     * characters (the router's approximate one, the simulated pods') sees a block per 64 characters and equal blocks
+     * as equal text.
+     */
+    public String textOf(SimRequest request, long seed) {
+        int[] tokens = tokensOf(request, seed);
+        char[] text = new char[tokens.length * 4];
+        for (int t = 0; t < tokens.length; t++) {
+            int v = tokens[t];
+            for (int c = 0; c < 4; c++) {
+                text[t * 4 + c] = ALPHABET.charAt(v & 31);
+                v >>>= 5;
+            }
+        }
+        return new String(text);
+    }
+
+    private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz012345";
+
     /** Deterministic token ids of block {@code id} (in a 128k vocabulary, as Llama 3's). */
     private void fillTokens(int id) {
         fill(id, tokens);

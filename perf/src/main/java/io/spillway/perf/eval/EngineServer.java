@@ -79,19 +79,28 @@ public final class EngineServer implements AutoCloseable {
      */
     public EngineServer(String host, int port, int eventsPort, String model, EngineParams params,
                         ClusterAccess cluster) throws IOException {
-        this.model = model;
+        this(host, port, eventsPort, Namespace.builder().tenant("eval").modelId(model).layers(32).kvHeads(8)
+            .headDim(128).build(), params, cluster);
+    }
+
+    /**
+     * The same, keying blocks under {@code namespace} (its model id the model served): with a cluster, what the
+     * pod writes is found by whoever keys the same tokens under the same namespace, a router included.
+     */
+    public EngineServer(String host, int port, int eventsPort, Namespace namespace, EngineParams params,
+                        ClusterAccess cluster) throws IOException {
+        this.model = namespace.modelId();
         this.params = params;
         this.clock = new WallClock("engine-" + port);
-        this.blocks = new LiveBlocks(Namespace.builder().tenant("eval").modelId(model).layers(32).kvHeads(8)
-            .headDim(128).build());
+        this.blocks = new LiveBlocks(namespace);
         this.handlers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "engine-http");
             t.setDaemon(true);
             return t;
         });
         this.http = HttpServer.create(new InetSocketAddress(host, port), 256);
-        this.events = eventsPort < 0 ? null : new EngineEvents(host, eventsPort, host + ":" + port(), model, blocks,
-            clock);
+        this.events = eventsPort < 0 ? null : new EngineEvents(host, eventsPort, host + ":" + port(), this.model,
+            blocks, clock);
         SimPod.Listener counts = new SimPod.Listener() {
             @Override
             public void firstToken(SimPod.Seq seq, long now) {

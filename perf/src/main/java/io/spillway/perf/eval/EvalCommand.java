@@ -132,8 +132,8 @@ public final class EvalCommand implements Callable<Integer> {
         EngineParams fast = params.faster(liveFaster);
         System.out.printf("%nLive against virtual time, pods and arrivals %sx faster in both%n%n",
             EvalReport.number(liveFaster));
-        System.out.println("| load | policy | virtual hit % | live hit % | gap | live cluster hit % | virtual TTFT p90 ms "
-            + "| live TTFT p90 ms |");
+        System.out.println("| load | policy | virtual hit % | live hit % | gap | live cluster hit % "
+            + "| virtual TTFT p90 ms | live TTFT p90 ms |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (Evaluation.Load load : loads) {
             Workload w = load.workload().compressed(liveFaster);

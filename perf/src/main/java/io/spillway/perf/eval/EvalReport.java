@@ -61,8 +61,8 @@ final class EvalReport {
         for (RunResult r : results) {
             s.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.1f,%.4f,%.1f%n",
                 workload.name(), r.load(), r.policy().label(), pods, r.requests(), r.inputTokens(), r.gpuHitTokens(),
-                r.cpuHitTokens(), r.nvmeHitTokens(), oracleHitTokens, r.ttftMeanMillis(), r.ttftP50Millis(), r.ttftP90Millis(),
-                r.ttftP99Millis(), r.outputTokensPerSecond(), r.meanQueue(), r.spanSeconds()));
+                r.cpuHitTokens(), r.nvmeHitTokens(), oracleHitTokens, r.ttftMeanMillis(), r.ttftP50Millis(),
+                r.ttftP90Millis(), r.ttftP99Millis(), r.outputTokensPerSecond(), r.meanQueue(), r.spanSeconds()));
         }
         return s.toString();
     }

@@ -1,7 +1,5 @@
 package io.spillway.perf.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
@@ -11,23 +9,12 @@ import io.spillway.router.load.LoadScraper;
 import io.spillway.router.load.PodViews;
 import io.spillway.router.vllm.VllmEventSubscriber;
 import io.spillway.router.vllm.VllmPodEndpoint;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 import org.agrona.concurrent.AgentRunner;
 
 /**
@@ -39,8 +26,6 @@ import org.agrona.concurrent.AgentRunner;
  * and offload through kv-client (block bytes scaled down), and the node's block-location feed reaches the index.
  */
 public final class LiveRun {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Workload workload;
     private final Policy policy;
     private final String load;
@@ -96,7 +81,7 @@ public final class LiveRun {
                 dir = io.spillway.perf.RunDir.create("spillway-live-");
                 node = io.spillway.server.SpillwayServer.start(io.spillway.server.ServerContext.builder()
                     .bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0).events("port", "0")
-                    .dataDir(dir.path().resolve("node")).nodeId("live-node")
+                    .dataDir(dir.path().resolve("node")).nodeId("live-node").maxBlockBytes(64 << 10)
                     .cpuCapacityBytes((long) clusterCpuBlocks * BLOCK_BYTES)
                     .nvmeCapacityBytes((long) clusterNvmeBlocks * BLOCK_BYTES).build());
                 client = io.spillway.client.KvClient.connect(io.spillway.client.ClientContext.builder()
@@ -154,89 +139,28 @@ public final class LiveRun {
                              ExecutorService streams) throws Exception {
         SimRouter router = SimRouter.of(policy, workload.space(), index, podCount, params.costs(), seed);
         InFlight inFlight = new InFlight();
-        HttpClient http = HttpClient.newBuilder().executor(streams).build();
-        List<SimRequest> requests = workload.requests();
-        long[] ttft = new long[requests.size()];
-        long[] cached = new long[requests.size()];
-        AtomicLong outputTokens = new AtomicLong();
-        AtomicLong lastFinish = new AtomicLong();
-        double queueSum = 0;
-        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int r = 0; r < requests.size(); r++) {
-            SimRequest request = requests.get(r);
-            long wait = start + request.arrivalNanos() - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
+        Replayer.Dispatch dispatch = new Replayer.Dispatch() {
+            @Override
+            public String address(int r, SimRequest request) {
+                String address = endpoints.get(router.route(request, PodViews.of(endpoints, loads, inFlight)))
+                    .address();
+                inFlight.started(address);
+                return address;
             }
-            List<Pod> views = PodViews.of(endpoints, loads, inFlight);
-            int waiting = 0;
-            for (Pod v : views) {
-                waiting += v.waiting();
-            }
-            queueSum += waiting / (double) views.size();
-            int pod = router.route(request, views);
-            String address = endpoints.get(pod).address();
-            inFlight.started(address);
-            int at = r;
-            long arrived = System.nanoTime();
-            int[] tokens = workload.space().tokensOf(request, seed + r);
-            sent.add(streams.submit(() -> {
-                try {
-                    stream(http, address, tokens, request.outputTokens(), first -> ttft[at] = first - arrived,
-                        c -> cached[at] = c);
-                    outputTokens.addAndGet(request.outputTokens());
-                    lastFinish.accumulateAndGet(System.nanoTime() - start, Math::max);
-                } finally {
-                    inFlight.finished(address);
-                }
-                return null;
-            }));
-        }
-        for (java.util.concurrent.Future<?> f : sent) {
-            f.get(10, TimeUnit.MINUTES);
-        }
-        long hits = Arrays.stream(cached).sum();
-        long[] sorted = ttft.clone();
-        Arrays.sort(sorted);
-        double span = Math.max(1, lastFinish.get() - (requests.isEmpty() ? 0 : requests.get(0).arrivalNanos())) / 1e9;
-        return new RunResult(policy, load, requests.size(), workload.inputTokens(), hits, 0, 0,
-            Arrays.stream(sorted).average().orElse(0) / 1e6, VirtualRun.percentile(sorted, 0.5),
-            VirtualRun.percentile(sorted, 0.9), VirtualRun.percentile(sorted, 0.99), outputTokens.get() / span,
-            requests.isEmpty() ? 0 : queueSum / requests.size(), span);
-    }
 
-    /** Sends one streamed completion of token ids; tells when its first token came and how many tokens were cached. */
-    private static void stream(HttpClient http, String address, int[] tokens, int maxTokens,
-                               java.util.function.LongConsumer firstToken, IntConsumer cachedTokens) throws Exception {
-        StringBuilder body = new StringBuilder(tokens.length * 7 + 128).append("{\"prompt\":[");
-        for (int i = 0; i < tokens.length; i++) {
-            body.append(i == 0 ? "" : ",").append(tokens[i]);
-        }
-        body.append("],\"max_tokens\":").append(maxTokens)
-            .append(",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create("http://" + address
-            + "/v1/completions")).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-            HttpResponse.BodyHandlers.ofInputStream());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException(address + " answered " + response.statusCode() + ": "
-                + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
-        }
-        boolean first = true;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
-                    continue;
-                }
-                if (first) {
-                    firstToken.accept(System.nanoTime());
-                    first = false;
-                }
-                JsonNode usage = JSON.readTree(line.substring(6)).get("usage");
-                if (usage != null) {
-                    cachedTokens.accept(usage.path("prompt_tokens_details").path("cached_tokens").asInt());
-                }
+            @Override
+            public void finished(int r, String address) {
+                inFlight.finished(address);
             }
-        }
+
+            @Override
+            public double queue() {
+                List<Pod> views = PodViews.of(endpoints, loads, inFlight);
+                return views.stream().mapToInt(Pod::waiting).sum() / (double) views.size();
+            }
+        };
+        return Replayer.replay(workload, policy, load, dispatch,
+            (r, request) -> Replayer.tokenIds(workload.space().tokensOf(request, seed + r)), streams,
+            Replayer.Progress.NONE);
     }
 }

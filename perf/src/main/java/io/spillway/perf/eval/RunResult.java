@@ -19,7 +19,8 @@ package io.spillway.perf.eval;
  * @param spanSeconds     virtual seconds from the first arrival to the last completion
  */
 public record RunResult(Policy policy, String load, int requests, long inputTokens, long gpuHitTokens,
-                        long cpuHitTokens, long nvmeHitTokens, double ttftMeanMillis, double ttftP50Millis, double ttftP90Millis,
+                        long cpuHitTokens, long nvmeHitTokens, double ttftMeanMillis, double ttftP50Millis,
+                        double ttftP90Millis,
                         double ttftP99Millis, double outputTokensPerSecond, double meanQueue, double spanSeconds) {
     public long hitTokens() {
         return gpuHitTokens + cpuHitTokens + nvmeHitTokens;

@@ -519,8 +519,8 @@ public final class BlockLocationIndex implements AutoCloseable {
 
     /**
      * Tells {@code walker} the first {@code count} keys of the chain in order, each as how its location ids differ
-     * from the key before's (see {@link ChainWalker}), until the walker stops; marks the keys it finds as referenced. Reads
-     * optimistically, and again under the read locks of the chain's shards if a write overlapped.
+     * from the key before's (see {@link ChainWalker}), until the walker stops; marks the keys it finds as referenced.
+     * Reads optimistically, and again under the read locks of the chain's shards if a write overlapped.
      */
     public void walk(long[] his, long[] los, int count, ChainWalker walker) {
         checkArrays(his, los, count);

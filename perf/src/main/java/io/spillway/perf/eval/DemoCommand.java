@@ -1,0 +1,73 @@
+package io.spillway.perf.eval;
+
+import io.spillway.perf.sim.SimCommand;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/spillway demo live}: see {@link LiveDemo}. Not yet the default {@code bin/spillway demo} (the node's tier
+ * demo, {@link io.spillway.perf.DemoMain}): live, Spillway does not yet show on this machine the win virtual time
+ * shows (docs/evaluation.md).
+ */
+@Command(name = "demo live", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"A slice of the Mooncake trace on four simulated vLLM pods, live: round-robin, then Spillway (a "
+        + "node behind the pods, the router in front); then the same slice in virtual time under all six policies."})
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--trace", paramLabel = "FILE", description = "Mooncake-format trace (default: the conversation "
+        + "trace in ../shared/traces).")
+    Path trace;
+
+    @Option(names = "--requests", defaultValue = "200", description = "The slice: the first N requests (default: "
+        + "${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--speedup", defaultValue = "0.5", description = "Arrivals this many times the trace's rate "
+        + "(default: ${DEFAULT-VALUE}: four pods take half of what eight do).")
+    double speedup;
+
+    @Option(names = "--faster", defaultValue = "8", description = "Pods and arrivals this many times faster than "
+        + "real, to fit the demo (default: ${DEFAULT-VALUE}).")
+    double faster;
+
+    @Option(names = "--pods", defaultValue = "4", description = "Simulated pods (default: ${DEFAULT-VALUE}).")
+    int pods;
+
+    @Option(names = "--gpu-blocks", defaultValue = "8192", description = "KV blocks of 16 tokens per pod (default: "
+        + "${DEFAULT-VALUE}: 128k tokens, the trace's longest prompt, and small enough that the cluster matters within "
+        + "a short slice).")
+    int gpuBlocks;
+
+    @Option(names = "--cluster-cpu-blocks", defaultValue = "32768", description = "The node's CPU tier, in blocks "
+        + "(8 KiB each live; default: ${DEFAULT-VALUE}).")
+    int clusterCpuBlocks;
+
+    @Option(names = "--cluster-nvme-blocks", defaultValue = "131072", description = "Its NVMe tier (default: "
+        + "${DEFAULT-VALUE}).")
+    int clusterNvmeBlocks;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the report goes (default: "
+        + "target/demo-<time>).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        long started = System.nanoTime();
+        Path file = trace != null ? trace : SimCommand.defaultTrace();
+        Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
+        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
+        System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
+                + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(), file.getFileName(),
+            slice.inputTokens(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster));
+        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, System.out)
+            .run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
+        System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DemoCommand()).execute(args));
+    }
+}
