@@ -119,6 +119,7 @@ public final class EvalCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("results.csv"), report.csv());
         Files.writeString(dir.resolve("report.html"), report.html());
+        Files.writeString(dir.resolve("ttft-p90.svg"), report.svg());
         System.out.printf("%d runs (%d policies x %d loads, %d pods) in %.1f s of wall time; report: %s%n",
             results.size(), chosen.size(), loads.size(), pods, runSeconds, dir.resolve("report.html").toAbsolutePath());
         if (live) {

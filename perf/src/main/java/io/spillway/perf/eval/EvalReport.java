@@ -69,6 +69,14 @@ final class EvalReport {
 
     /** A page: the chart (TTFT p90 per policy against load, log scale) and the tables. */
     String html() {
+        String tables = markdown().replace("&", "&amp;").replace("<", "&lt;");
+        return "<!doctype html><html><head><meta charset='utf-8'><title>Spillway routing evaluation</title></head>"
+            + "<body><h1>" + escape(workload.name()) + ": TTFT p90 against load</h1>" + svg()
+            + "<pre>" + tables + "</pre></body></html>\n";
+    }
+
+    /** The chart alone: TTFT p90 per policy against load, log scale (an SVG document). */
+    String svg() {
         List<String> loads = new ArrayList<>(byLoad.keySet());
         List<Policy> policies = new ArrayList<>();
         for (RunResult r : results) {
@@ -120,11 +128,10 @@ final class EvalReport {
                 + "<text x='%d' y='%d' fill='%s'>%s</text>", colour, points, w + 10, 20 + 18 * p, colour,
                 policies.get(p).label()));
         }
+        svg.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='middle'>load</text>", (left + w) / 2,
+            h + 15));
         svg.append("</svg>");
-        String tables = markdown().replace("&", "&amp;").replace("<", "&lt;");
-        return "<!doctype html><html><head><meta charset='utf-8'><title>Spillway routing evaluation</title></head>"
-            + "<body><h1>" + escape(workload.name()) + ": TTFT p90 against load</h1>" + svg
-            + "<pre>" + tables + "</pre></body></html>\n";
+        return svg.toString();
     }
 
     private static double x(int i, int n, int left, int w) {

@@ -37,8 +37,14 @@ final class WallClock implements EngineClock, AutoCloseable {
         thread.execute(() -> action.accept(now()));
     }
 
+    /** Stops the clock and waits (a second at most) for the action running, so what it used can be closed. */
     @Override
     public void close() {
         thread.shutdownNow();
+        try {
+            thread.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
