@@ -113,9 +113,10 @@ public final class CpuTier implements BlockTier {
         if (length > ctx.maxBlockBytes()) {
             return BlockWriter.refused(ErrorCode.BLOCK_TOO_LARGE);
         }
-        if (index.touchIfPresent(key)) {
+        Block stored = index.getAndTouch(key);
+        if (stored != null) {
             if (shares != null) {
-                shares.touched(namespace, key);
+                shares.touched(stored);
             }
             return BlockWriter.present(); // blocks are immutable per key: keep the one stored
         }
@@ -169,6 +170,11 @@ public final class CpuTier implements BlockTier {
         counter.increment();
         ctx.listener().onChange(TierKind.CPU, block.key);
         if (shares != null) {
+            if (!shares.counts(block) && index.remove(block.key, block)) {
+                // a concurrent put's overflow chose it as a victim between its count and its insert (it was not
+                // indexed then, so that eviction missed it): evict it now, or it would be indexed and not counted
+                onEviction(block);
+            }
             evictFromIndex(shares.overflow(block.namespace));
         }
         if (closed && index.remove(block.key, block)) {
@@ -193,7 +199,7 @@ public final class CpuTier implements BlockTier {
     public BlockHandle get(BlockKey namespace, BlockKey key) {
         Block block = closed ? null : index.getAndTouch(key);
         if (block != null && shares != null) {
-            shares.touched(block.namespace, key); // the group the indexed block counts in, as the index was touched
+            shares.touched(block); // the group the indexed block counts in, as the index was touched
         }
         if (block == null && !closed) {
             block = demotionQueue.get(key);

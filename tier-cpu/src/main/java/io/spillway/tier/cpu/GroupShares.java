@@ -19,7 +19,9 @@ import java.util.function.Function;
  *
  * <p>Accounting follows the index exactly: the tier adds a block here before it offers it to the index and takes
  * it out whenever it leaves the index (evicted, removed, or chosen as a victim), so a block counts only while it is
- * indexed. Each group has its own lock; the index's eviction listener may take a group's lock, so nothing here
+ * indexed. Blocks are counted one by one, not by key: two puts of one key racing a remove each count their own block
+ * until the index has had its say, so the one that stays indexed is the one that stays counted (by key, the loser's
+ * exit could take out the winner's entry). Each group has its own lock; the index's eviction listener may take a group's lock, so nothing here
  * calls the index while holding one.
  */
 final class GroupShares {
@@ -32,7 +34,8 @@ final class GroupShares {
     }
 
     private static final class Group {
-        final LinkedHashMap<BlockKey, Block> lru = new LinkedHashMap<>(64, 0.75f, true);
+        /** Counted blocks by identity (a block's equality), least recently used first. */
+        final LinkedHashMap<Block, Block> lru = new LinkedHashMap<>(64, 0.75f, true);
         long bytes;
         long limit = Long.MAX_VALUE;
         long evictions;
@@ -51,7 +54,7 @@ final class GroupShares {
         Group g = groupFor(block.namespace, true);
         if (g != null) {
             synchronized (g) {
-                if (g.lru.putIfAbsent(block.key, block) == null) {
+                if (g.lru.putIfAbsent(block, block) == null) {
                     g.bytes += BlockIndex.weigh(block);
                 }
             }
@@ -76,18 +79,29 @@ final class GroupShares {
             return;
         }
         synchronized (g) {
-            if (g.lru.remove(block.key, block)) {
+            if (g.lru.remove(block) != null) {
                 g.bytes -= BlockIndex.weigh(block);
             }
         }
     }
 
+    /** Whether {@code block} is counted (not taken out as a victim or as having left); not an access. */
+    boolean counts(Block block) {
+        Group g = groupFor(block.namespace, false);
+        if (g == null) {
+            return true;
+        }
+        synchronized (g) {
+            return g.lru.containsKey(block);
+        }
+    }
+
     /** A read or re-put of an indexed block: it becomes its group's most recently used. */
-    void touched(BlockKey namespace, BlockKey key) {
-        Group g = groupFor(namespace, false);
+    void touched(Block block) {
+        Group g = groupFor(block.namespace, false);
         if (g != null) {
             synchronized (g) {
-                g.lru.get(key);
+                g.lru.get(block);
             }
         }
     }
