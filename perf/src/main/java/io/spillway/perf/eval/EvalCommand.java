@@ -20,9 +20,15 @@ import picocli.CommandLine.Option;
             + "shared-prefix (llm-d's: 150 groups x 5 users, 6,000-token context, 1,200-token questions, Poisson "
             + "arrivals at each --qps)."})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake or shared-prefix (default: "
+    @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake, shared-prefix, azure-code or "
+        + "azure-conv (Azure's traces as they are: arrivals and lengths, no shared prefixes; default: "
         + "${DEFAULT-VALUE}).")
     String workload;
+
+    @Option(names = "--arrivals", defaultValue = "poisson", description = "shared-prefix: poisson (at each --qps), or "
+        + "azure-code or azure-conv (that trace's first arrivals, compressed by each --speedups factor; default: "
+        + "${DEFAULT-VALUE}).")
+    String arrivals;
 
     @Option(names = "--trace", paramLabel = "FILE", description = "Mooncake-format trace (default: the conversation "
         + "trace in ../shared/traces).")
@@ -93,6 +99,17 @@ public final class EvalCommand implements Callable<Integer> {
             for (double s : speedups) {
                 loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
             }
+        } else if (workload.startsWith("azure-")) {
+            base = Workloads.azure(azureTrace(workload), requests);
+            for (double s : speedups) {
+                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
+            }
+        } else if (workload.equals("shared-prefix") && !arrivals.equals("poisson")) {
+            base = Workloads.arrivingAs(Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, 1, seed)
+                .first(requests), azureTrace(arrivals));
+            for (double s : speedups) {
+                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
+            }
         } else if (workload.equals("shared-prefix")) {
             base = null;
             for (double q : qps) {
@@ -101,8 +118,8 @@ public final class EvalCommand implements Callable<Integer> {
                 loads.add(new Evaluation.Load(EvalReport.number(q) + " qps", w));
             }
         } else {
-            throw new IllegalArgumentException("unknown workload '" + workload + "': expected mooncake or "
-                + "shared-prefix");
+            throw new IllegalArgumentException("unknown workload '" + workload + "': expected mooncake, "
+                + "shared-prefix, azure-code or azure-conv");
         }
         System.out.printf("%s: %d requests, %d prompt tokens, built in %.1f s%n", base.name(),
             base.requests().size(), base.inputTokens(), (System.nanoTime() - started) / 1e9);
@@ -126,6 +143,17 @@ public final class EvalCommand implements Callable<Integer> {
             compareLive(loads, chosen, params);
         }
         return 0;
+    }
+
+    /** Azure's code or conversation trace, beside the Mooncake trace in ../shared/traces. */
+    private static Path azureTrace(String name) {
+        String file = switch (name) {
+            case "azure-code" -> "AzureLLMInferenceTrace_code.csv";
+            case "azure-conv" -> "AzureLLMInferenceTrace_conv.csv";
+            default -> throw new IllegalArgumentException("unknown Azure trace '" + name + "': expected azure-code or "
+                + "azure-conv");
+        };
+        return SimCommand.defaultTrace().getParent().getParent().resolve("azure_llm_2023").resolve(file);
     }
 
     /** Each policy on each load, live and virtual with the same faster pods: hit rates side by side. */

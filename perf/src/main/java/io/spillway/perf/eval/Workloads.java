@@ -41,6 +41,47 @@ public final class Workloads {
     }
 
     /**
+     * An Azure trace as it is: its arrivals and lengths, every prompt its own (the traces hold no prefix
+     * information, so nothing is shared and no policy can hit): a load pattern. At most {@code limit} requests.
+     */
+    public static Workload azure(Path trace, int limit) throws IOException {
+        int t = BlockSpace.TOKENS_PER_BLOCK;
+        BlockSpace space = new BlockSpace(NAMESPACE, t);
+        List<SimRequest> requests = new ArrayList<>();
+        int next = 0;
+        for (AzureTrace.Row row : AzureTrace.rows(trace, limit)) {
+            if (row.inputTokens() == 0) {
+                continue;
+            }
+            int[] ids = new int[(row.inputTokens() + t - 1) / t];
+            for (int b = 0; b < ids.length; b++) {
+                ids[b] = next++;
+            }
+            requests.add(new SimRequest(row.arrivalNanos(), row.inputTokens(), Math.max(1, row.outputTokens()),
+                space.blocksOf(ids, row.inputTokens())));
+        }
+        return new Workload("azure-" + trace.getFileName(), requests, space);
+    }
+
+    /**
+     * {@code workload}'s requests arriving when {@code trace}'s do: the i-th request at the i-th row's arrival (the
+     * trace's first rows; it must have as many). For the shared-prefix workload with Azure's bursts.
+     */
+    public static Workload arrivingAs(Workload workload, Path trace) throws IOException {
+        List<AzureTrace.Row> rows = AzureTrace.rows(trace, workload.requests().size());
+        if (rows.size() < workload.requests().size()) {
+            throw new IllegalArgumentException(trace + " has " + rows.size() + " rows for "
+                + workload.requests().size() + " requests");
+        }
+        List<SimRequest> requests = new ArrayList<>();
+        for (int i = 0; i < workload.requests().size(); i++) {
+            SimRequest r = workload.requests().get(i);
+            requests.add(new SimRequest(rows.get(i).arrivalNanos(), r.inputTokens(), r.outputTokens(), r.blocks()));
+        }
+        return new Workload(workload.name() + "@" + trace.getFileName(), requests, workload.space());
+    }
+
+    /**
      * llm-d's shared-prefix workload: {@code groups} groups of {@code users} users; each user sends its group's
      * shared context followed by a question of its own and gets {@code outputTokens} tokens back; the prompts go
      * in a seeded shuffled order with Poisson arrivals at {@code qps}.

@@ -41,6 +41,31 @@ class WorkloadsTest {
     }
 
     @Test
+    void anAzureTraceGivesArrivalsAndLengthsAndSharesNothing() throws IOException {
+        Path trace = dir.resolve("azure.csv");
+        Files.writeString(trace, "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+            + "2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n"
+            + "2023-11-16 18:15:51.0000000,40,0"); // no trailing newline, as the published files
+        Workload w = Workloads.azure(trace, 10);
+        assertEquals(3, w.requests().size());
+        assertEquals(0, w.requests().get(0).arrivalNanos());
+        assertEquals(4_314_579_000L, w.requests().get(1).arrivalNanos());
+        assertEquals(396, w.requests().get(1).inputTokens());
+        assertEquals(109, w.requests().get(1).outputTokens());
+        assertEquals(1, w.requests().get(2).outputTokens());
+        assertEquals(0, w.oracleHitTokens(), "nothing shared");
+
+        Workload shared = Workloads.arrivingAs(Workloads.sharedPrefix(1, 3, 64, 16, 1, 1.0, 1), trace);
+        assertEquals(4_314_579_000L, shared.requests().get(1).arrivalNanos(), "the trace's arrivals");
+        assertEquals(2 * 4 * 16L, shared.oracleHitTokens(), "the workload's prompts");
+        assertThrows(IllegalArgumentException.class,
+            () -> Workloads.arrivingAs(Workloads.sharedPrefix(1, 4, 64, 16, 1, 1.0, 1), trace));
+        Files.writeString(trace, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,x,1\n");
+        IOException bad = assertThrows(IOException.class, () -> Workloads.azure(trace, 10));
+        assertTrue(bad.getMessage().contains(":2:"), bad.getMessage());
+    }
+
+    @Test
     void aBadLineNamesItsLine() throws IOException {
         Path trace = dir.resolve("bad.jsonl");
         Files.writeString(trace, "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [0]}\n"
