@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -132,13 +133,22 @@ public final class EngineServer implements AutoCloseable {
         return nvmeHitTokens.sum();
     }
 
-    /** Blocks written to the cluster so far, and cluster calls that failed. */
-    public long clusterOffloads() {
-        return tiers == null ? 0 : tiers.offloads.sum();
-    }
-
+    /** Cluster lookups, reads and block writes that failed (each answered as a miss, or the block not kept). */
     public long clusterFailures() {
         return tiers == null ? 0 : tiers.failures.sum();
+    }
+
+    /**
+     * {@code result} (whose hit tokens are the pods' reported cached tokens, all counted as GPU hits) with the
+     * tokens {@code engines} loaded from the cluster's tiers moved to the CPU and NVMe columns.
+     */
+    static RunResult withClusterHits(RunResult result, List<EngineServer> engines) {
+        long cpu = engines.stream().mapToLong(EngineServer::clusterCpuHitTokens).sum();
+        long nvme = engines.stream().mapToLong(EngineServer::clusterNvmeHitTokens).sum();
+        return new RunResult(result.policy(), result.load(), result.requests(), result.inputTokens(),
+            result.gpuHitTokens() - cpu - nvme, cpu, nvme, result.ttftMeanMillis(), result.ttftP50Millis(),
+            result.ttftP90Millis(), result.ttftP99Millis(), result.outputTokensPerSecond(), result.meanQueue(),
+            result.spanSeconds());
     }
 
     /** The port KV events are published on, or -1. */

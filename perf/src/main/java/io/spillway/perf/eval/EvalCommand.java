@@ -93,33 +93,22 @@ public final class EvalCommand implements Callable<Integer> {
         List<Policy> chosen = policies.stream().map(Policy::parse).toList();
         List<Evaluation.Load> loads = new ArrayList<>();
         Workload base;
+        boolean poisson = workload.equals("shared-prefix") && arrivals.equals("poisson");
         if (workload.equals("mooncake")) {
-            Path file = trace != null ? trace : SimCommand.defaultTrace();
-            base = Workloads.mooncake(file, requests);
-            for (double s : speedups) {
-                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
-            }
+            base = Workloads.mooncake(trace != null ? trace : SimCommand.defaultTrace(), requests);
         } else if (workload.startsWith("azure-")) {
             base = Workloads.azure(azureTrace(workload), requests);
-            for (double s : speedups) {
-                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
-            }
-        } else if (workload.equals("shared-prefix") && !arrivals.equals("poisson")) {
-            base = Workloads.arrivingAs(Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, 1, seed)
-                .first(requests), azureTrace(arrivals));
-            for (double s : speedups) {
-                loads.add(new Evaluation.Load(EvalReport.number(s) + "x", base.compressed(s)));
-            }
         } else if (workload.equals("shared-prefix")) {
-            base = null;
-            for (double q : qps) {
-                Workload w = Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, q, seed).first(requests);
-                base = base == null ? w : base;
-                loads.add(new Evaluation.Load(EvalReport.number(q) + " qps", w));
-            }
+            // keyed once: at q qps the Poisson arrivals are those at 1 qps compressed q times
+            base = Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, 1, seed).first(requests);
+            base = poisson ? base : Workloads.arrivingAs(base, azureTrace(arrivals));
         } else {
             throw new IllegalArgumentException("unknown workload '" + workload + "': expected mooncake, "
                 + "shared-prefix, azure-code or azure-conv");
+        }
+        for (double factor : poisson ? qps : speedups) {
+            loads.add(new Evaluation.Load(EvalReport.number(factor) + (poisson ? " qps" : "x"),
+                base.compressed(factor)));
         }
         System.out.printf("%s: %d requests, %d prompt tokens, built in %.1f s%n", base.name(),
             base.requests().size(), base.inputTokens(), (System.nanoTime() - started) / 1e9);

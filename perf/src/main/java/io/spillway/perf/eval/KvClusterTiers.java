@@ -36,7 +36,6 @@ final class KvClusterTiers implements ClusterTiers {
     private final ByteBuffer pattern;
     private final List<BlockKey> pending = new ArrayList<>();
     private boolean flushScheduled;
-    final LongAdder offloads = new LongAdder();
     final LongAdder failures = new LongAdder();
 
     KvClusterTiers(KvClient client, BlockKey namespace, LiveBlocks blocks, TransferCostModel costs, int blockBytes,
@@ -141,7 +140,6 @@ final class KvClusterTiers implements ClusterTiers {
      */
     @Override
     public void offload(int block) {
-        offloads.increment();
         pending.add(blocks.block(block).key());
         if (!flushScheduled) {
             flushScheduled = true;

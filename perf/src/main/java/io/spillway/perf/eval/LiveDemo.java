@@ -1,14 +1,9 @@
 package io.spillway.perf.eval;
 
-import io.spillway.client.ClientContext;
-import io.spillway.client.KvClient;
 import io.spillway.key.Namespace;
-import io.spillway.perf.RunDir;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.router.service.Router;
 import io.spillway.router.service.RouterContext;
-import io.spillway.server.ServerContext;
-import io.spillway.server.SpillwayServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -39,7 +33,7 @@ public final class LiveDemo {
     /**
      * @param slice             the requests, arrivals as they are to be replayed
      * @param params            the pods' sizes and costs (faster than the defaults, to fit a demo)
-     * @param clusterCpuBlocks  the node's CPU tier, in blocks of {@link LiveRun#BLOCK_BYTES}
+     * @param clusterCpuBlocks  the node's CPU tier, in blocks of {@link LocalNode#BLOCK_BYTES}
      * @param clusterNvmeBlocks its NVMe tier
      */
     public LiveDemo(Workload slice, EngineParams params, int pods, int clusterCpuBlocks, int clusterNvmeBlocks,
@@ -97,19 +91,11 @@ public final class LiveDemo {
         Namespace ns = Workloads.NAMESPACE;
         List<EngineServer> engines = new ArrayList<>();
         ExecutorService streams = streams();
-        try (RunDir dir = RunDir.create("spillway-demo-");
-             SpillwayServer node = SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0)
-                 .controlPort(0).httpPort(0).events("port", "0").dataDir(dir.path().resolve("node"))
-                 .nodeId("demo-node").maxBlockBytes(64 << 10)
-                 .cpuCapacityBytes((long) clusterCpuBlocks * LiveRun.BLOCK_BYTES)
-                 .nvmeCapacityBytes((long) clusterNvmeBlocks * LiveRun.BLOCK_BYTES).build());
-             KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
-                 .controlPort(node.controlPort()).connections(2).build())) {
-            EngineServer.ClusterAccess cluster = new EngineServer.ClusterAccess(client,
-                client.registerNamespace(ns).get(10, TimeUnit.SECONDS), LiveRun.BLOCK_BYTES);
+        try (LocalNode node = new LocalNode("demo-node", clusterCpuBlocks, clusterNvmeBlocks, ns)) {
+            EngineServer.ClusterAccess cluster = node.access();
             RouterContext.Builder router = RouterContext.builder().host("127.0.0.1").proxyPort(0).extProcPort(0)
                 .httpPort(0).routing(RoutingConfig.preset("llm-d-default")).costModel(params.costs()).namespace(ns)
-                .feedNode(node.feed().localAddresses().get(0)).maxKeys(4_000_000);
+                .feedNode(node.feedAddress()).maxKeys(4_000_000);
             for (int p = 0; p < pods; p++) {
                 EngineServer engine = new EngineServer("127.0.0.1", 0, 0, ns, params, cluster);
                 engines.add(engine);
@@ -118,13 +104,11 @@ public final class LiveDemo {
             try (Router running = new Router(router.build())) {
                 Thread.sleep(500); // subscriptions, the feed's session, the first scrapes
                 String proxy = "127.0.0.1:" + running.proxyPort();
-                RunResult result = replay(Policy.SPILLWAY, (r, request) -> proxy, streams);
-                long cpu = engines.stream().mapToLong(EngineServer::clusterCpuHitTokens).sum();
-                long nvme = engines.stream().mapToLong(EngineServer::clusterNvmeHitTokens).sum();
-                return new RunResult(result.policy(), result.load(), result.requests(), result.inputTokens(),
-                    result.gpuHitTokens() - cpu - nvme, cpu, nvme, result.ttftMeanMillis(), result.ttftP50Millis(),
-                    result.ttftP90Millis(), result.ttftP99Millis(), result.outputTokensPerSecond(),
-                    result.meanQueue(), result.spanSeconds());
+                RunResult result = EngineServer.withClusterHits(replay(Policy.SPILLWAY, (r, request) -> proxy,
+                    streams), engines);
+                out.printf("cluster calls that failed (answered as misses): %d%n",
+                    engines.stream().mapToLong(EngineServer::clusterFailures).sum());
+                return result;
             }
         } finally {
             streams.shutdownNow();

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.AgentRunner;
 
 /**
@@ -33,9 +32,6 @@ public final class LiveRun {
     private final EngineParams params;
     private final long seed;
 
-    /** Bytes of a block in live runs' cluster: 2 MiB scaled down 256 times. */
-    public static final int BLOCK_BYTES = 8 << 10;
-
     private final int clusterCpuBlocks;
     private final int clusterNvmeBlocks;
 
@@ -43,7 +39,7 @@ public final class LiveRun {
         this(workload, policy, load, podCount, params, 0, 0, seed);
     }
 
-    /** With the cluster's tiers sized for {@link Policy#SPILLWAY} (blocks of {@link #BLOCK_BYTES}). */
+    /** With the cluster's tiers sized for {@link Policy#SPILLWAY} (blocks of {@link LocalNode#BLOCK_BYTES}). */
     public LiveRun(Workload workload, Policy policy, String load, int podCount, EngineParams params,
                    int clusterCpuBlocks, int clusterNvmeBlocks, long seed) {
         if (policy == Policy.SPILLWAY && (clusterCpuBlocks < 1 || clusterNvmeBlocks < 1)) {
@@ -71,26 +67,16 @@ public final class LiveRun {
         });
         AgentRunner events = null;
         LoadScraper loads = null;
-        io.spillway.perf.RunDir dir = null;
-        io.spillway.server.SpillwayServer node = null;
-        io.spillway.client.KvClient client = null;
+        LocalNode node = null;
         io.spillway.router.feed.ClusterFeed feed = null;
         try {
             EngineServer.ClusterAccess cluster = null;
             if (policy == Policy.SPILLWAY) {
-                dir = io.spillway.perf.RunDir.create("spillway-live-");
-                node = io.spillway.server.SpillwayServer.start(io.spillway.server.ServerContext.builder()
-                    .bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0).events("port", "0")
-                    .dataDir(dir.path().resolve("node")).nodeId("live-node").maxBlockBytes(64 << 10)
-                    .cpuCapacityBytes((long) clusterCpuBlocks * BLOCK_BYTES)
-                    .nvmeCapacityBytes((long) clusterNvmeBlocks * BLOCK_BYTES).build());
-                client = io.spillway.client.KvClient.connect(io.spillway.client.ClientContext.builder()
-                    .server("127.0.0.1", node.dataPort()).controlPort(node.controlPort()).connections(2).build());
-                cluster = new EngineServer.ClusterAccess(client, client.registerNamespace(Workloads.NAMESPACE)
-                    .get(10, TimeUnit.SECONDS), BLOCK_BYTES);
+                node = new LocalNode("live-node", clusterCpuBlocks, clusterNvmeBlocks, Workloads.NAMESPACE);
+                cluster = node.access();
                 feed = io.spillway.router.feed.ClusterFeed.start(io.spillway.event.feed.FeedSubscriberContext.builder()
-                    .node(node.feed().localAddresses().get(0)).media(io.spillway.event.aeron.FeedMedia.Settings
-                        .defaults(dir.path().resolve("feed").toString())).build(), index);
+                    .node(node.feedAddress()).media(io.spillway.event.aeron.FeedMedia.Settings
+                        .defaults(node.scratch("feed").toString())).build(), index);
             }
             List<PodEndpoint> endpoints = new ArrayList<>();
             VllmEventSubscriber.Builder subscriber = VllmEventSubscriber.builder().index(index)
@@ -106,18 +92,7 @@ public final class LiveRun {
             List<String> addresses = endpoints.stream().map(PodEndpoint::address).toList();
             loads = new LoadScraper(() -> addresses, LoadScraper.DEFAULT_INTERVAL, Duration.ofSeconds(1));
             Thread.sleep(300); // the subscriptions and the first scrapes
-            RunResult result = replay(endpoints, loads, index, streams);
-            if (Boolean.getBoolean("live.debug")) {
-                System.err.printf("offloads %d failures %d%n", engines.stream().mapToLong(
-                    EngineServer::clusterOffloads).sum(), engines.stream().mapToLong(EngineServer::clusterFailures)
-                    .sum());
-            }
-            long cpu = engines.stream().mapToLong(EngineServer::clusterCpuHitTokens).sum();
-            long nvme = engines.stream().mapToLong(EngineServer::clusterNvmeHitTokens).sum();
-            return new RunResult(result.policy(), result.load(), result.requests(), result.inputTokens(),
-                result.gpuHitTokens() - cpu - nvme, cpu, nvme, result.ttftMeanMillis(),
-                result.ttftP50Millis(), result.ttftP90Millis(), result.ttftP99Millis(),
-                result.outputTokensPerSecond(), result.meanQueue(), result.spanSeconds());
+            return EngineServer.withClusterHits(replay(endpoints, loads, index, streams), engines);
         } finally {
             streams.shutdownNow();
             if (loads != null) {
@@ -127,7 +102,7 @@ public final class LiveRun {
                 events.close();
             }
             engines.forEach(EngineServer::close);
-            for (AutoCloseable c : new AutoCloseable[] {feed, client, node, dir}) {
+            for (AutoCloseable c : new AutoCloseable[] {feed, node}) {
                 if (c != null) {
                     c.close();
                 }

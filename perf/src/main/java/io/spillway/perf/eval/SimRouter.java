@@ -102,12 +102,12 @@ abstract class SimRouter {
                     chosen = p;
                 }
             }
-            routed(request, chosen);
+            routed(request, chosen, pods.get(chosen).id());
             return chosen;
         }
 
-        /** Called with each decision. */
-        void routed(SimRequest request, int pod) {
+        /** Called with each decision: the pod's position and id. */
+        void routed(SimRequest request, int pod, String podId) {
         }
     }
 
@@ -127,7 +127,6 @@ abstract class SimRouter {
         private final BlockLocationIndex shadow;
         private final IntLru[] sent;
         private final BlockSpace space;
-        private List<Pod> lastPods = List.of();
 
         Approximate(BlockSpace space, int pods, TransferCostModel costs, long seed) {
             this(space, new BlockLocationIndex((long) pods * LRU_BLOCKS_PER_POD + 1), pods, costs, seed);
@@ -144,15 +143,10 @@ abstract class SimRouter {
             }
         }
 
-        @Override
-        int route(SimRequest request, List<Pod> pods) {
-            lastPods = pods;
-            return super.route(request, pods);
-        }
 
         @Override
-        void routed(SimRequest request, int pod) {
-            int id = shadow.location(Location.pod(lastPods.get(pod).id(), Medium.GPU));
+        void routed(SimRequest request, int pod, String podId) {
+            int id = shadow.location(Location.pod(podId, Medium.GPU));
             int[] blocks = request.blocks();
             for (int b = 0; b < Math.min(blocks.length, MAX_PREFIX_BLOCKS); b++) {
                 int block = blocks[b];

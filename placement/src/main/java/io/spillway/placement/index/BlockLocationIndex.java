@@ -581,13 +581,9 @@ public final class BlockLocationIndex implements AutoCloseable {
                 long hash = KeyTable.hash(hi, lo);
                 int s = shardOf(hash, shardShift);
                 Shard shard = shards[s];
-                if (stamps != null && (seen & 1L << s) == 0) {
-                    long stamp = shard.lock.tryOptimisticRead();
-                    if (stamp == 0) {
-                        return false;
-                    }
-                    stamps[s] = stamp;
-                    seen |= 1L << s;
+                seen = stampOnFirstRead(s, seen, stamps);
+                if (seen == 0) {
+                    return false;
                 }
                 KeyTable keys = shard.keys;
                 long[] t = keys.slots;
@@ -607,6 +603,23 @@ public final class BlockLocationIndex implements AutoCloseable {
             }
         }
         return stamps == null || validate(seen, stamps);
+    }
+
+    /**
+     * A chain read reaching shard {@code s}: with {@code stamps} (an optimistic read), takes the shard's stamp the
+     * first time. Returns the shards seen so far with {@code s}, or 0 when a write holds the shard (the read is to be
+     * done again under the locks); never 0 otherwise.
+     */
+    private long stampOnFirstRead(int s, long seen, long[] stamps) {
+        long bit = 1L << s;
+        if (stamps != null && (seen & bit) == 0) {
+            long stamp = shards[s].lock.tryOptimisticRead();
+            if (stamp == 0) {
+                return 0;
+            }
+            stamps[s] = stamp;
+        }
+        return seen | bit;
     }
 
     private boolean validate(long seen, long[] stamps) {
@@ -638,13 +651,9 @@ public final class BlockLocationIndex implements AutoCloseable {
             long hash = KeyTable.hash(hi, lo);
             int s = shardOf(hash, shardShift);
             Shard shard = shards[s];
-            if (stamps != null && (seen & 1L << s) == 0) {
-                long stamp = shard.lock.tryOptimisticRead();
-                if (stamp == 0) {
-                    return false;
-                }
-                stamps[s] = stamp;
-                seen |= 1L << s;
+            seen = stampOnFirstRead(s, seen, stamps);
+            if (seen == 0) {
+                return false;
             }
             KeyTable keys = shard.keys;
             long[] t = keys.slots;
