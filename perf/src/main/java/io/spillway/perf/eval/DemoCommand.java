@@ -8,11 +8,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bin/spillway demo live}: see {@link LiveDemo}. Not yet the default {@code bin/spillway demo} (the node's tier
- * demo, {@link io.spillway.perf.DemoMain}): live, Spillway does not yet show on this machine the win virtual time
- * shows (docs/evaluation.md).
+ * {@code bin/spillway demo}: see {@link LiveDemo}. Its defaults replay the first 600 requests of the Mooncake
+ * conversation trace in about 90 seconds on a 2-core machine (docs/evaluation.md); {@code bin/spillway demo tiers} is
+ * the node's own tier demo ({@link io.spillway.perf.DemoMain}).
  */
-@Command(name = "demo live", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"A slice of the Mooncake trace on four simulated vLLM pods, live: round-robin, then Spillway (a "
         + "node behind the pods, the router in front); then the same slice in virtual time under all six policies."})
 public final class DemoCommand implements Callable<Integer> {
@@ -20,7 +20,7 @@ public final class DemoCommand implements Callable<Integer> {
         + "trace in ../shared/traces).")
     Path trace;
 
-    @Option(names = "--requests", defaultValue = "200", description = "The slice: the first N requests (default: "
+    @Option(names = "--requests", defaultValue = "600", description = "The slice: the first N requests (default: "
         + "${DEFAULT-VALUE}).")
     int requests;
 
@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
         + "(default: ${DEFAULT-VALUE}: four pods take half of what eight do).")
     double speedup;
 
-    @Option(names = "--faster", defaultValue = "8", description = "Pods and arrivals this many times faster than "
+    @Option(names = "--faster", defaultValue = "10", description = "Pods and arrivals this many times faster than "
         + "real, to fit the demo (default: ${DEFAULT-VALUE}).")
     double faster;
 
@@ -40,13 +40,17 @@ public final class DemoCommand implements Callable<Integer> {
         + "a short slice).")
     int gpuBlocks;
 
-    @Option(names = "--cluster-cpu-blocks", defaultValue = "32768", description = "The node's CPU tier, in blocks "
-        + "(8 KiB each live; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cluster-cpu-blocks", defaultValue = "524288", description = "The node's CPU tier, in blocks "
+        + "of --block-bytes (default: ${DEFAULT-VALUE}: 1 GiB, what the slice's pods evict).")
     int clusterCpuBlocks;
 
-    @Option(names = "--cluster-nvme-blocks", defaultValue = "131072", description = "Its NVMe tier (default: "
+    @Option(names = "--cluster-nvme-blocks", defaultValue = "524288", description = "Its NVMe tier (default: "
         + "${DEFAULT-VALUE}).")
     int clusterNvmeBlocks;
+
+    @Option(names = "--block-bytes", defaultValue = "2048", description = "Bytes of a block in the live cluster: a "
+        + "real block (2 MiB for Llama-3.1-8B) scaled down (default: ${DEFAULT-VALUE}).")
+    int blockBytes;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the report goes (default: "
         + "target/demo-<time>).")
@@ -55,19 +59,34 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
+        if (requests < 1 || pods < 1 || gpuBlocks < 1 || clusterCpuBlocks < 1 || clusterNvmeBlocks < 1
+            || !(speedup > 0) || !(faster > 0)) {
+            throw new IllegalArgumentException("--requests, --pods, --gpu-blocks, --cluster-*-blocks, --speedup and "
+                + "--faster must be > 0");
+        }
+        if (blockBytes < 16 || blockBytes > (8 << 20)) {
+            throw new IllegalArgumentException("--block-bytes must be 16 to 8 MiB, got " + blockBytes);
+        }
         Path file = trace != null ? trace : SimCommand.defaultTrace();
         Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
         System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
                 + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(), file.getFileName(),
             slice.inputTokens(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster));
-        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, System.out)
-            .run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
+        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out).run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
         System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DemoCommand()).execute(args));
+        CommandLine cl = new CommandLine(new DemoCommand());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("demo: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+            throw e;
+        });
+        System.exit(cl.execute(args));
     }
 }

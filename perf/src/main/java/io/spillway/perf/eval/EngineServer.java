@@ -138,6 +138,15 @@ public final class EngineServer implements AutoCloseable {
         return tiers == null ? 0 : tiers.failures.sum();
     }
 
+    /** {@link #clusterFailures()} by reason: an error code or exception, with the blocks or calls it cost. */
+    public java.util.Map<String, Long> clusterFailureReasons() {
+        java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+        if (tiers != null) {
+            tiers.failureReasons.forEach((reason, n) -> reasons.put(reason, n.sum()));
+        }
+        return reasons;
+    }
+
     /**
      * {@code result} (whose hit tokens are the pods' reported cached tokens, all counted as GPU hits) with the
      * tokens {@code engines} loaded from the cluster's tiers moved to the CPU and NVMe columns.

@@ -46,9 +46,10 @@ final class EvalReport {
             s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (RunResult r : runs) {
                 s.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f%% | %d | %d | %d | %.0f | %.0f | %.0f | %.0f "
-                    + "| %.2f |%n", r.policy().label(), 100 * r.hitRate(), 100 * ofOracle(r), r.gpuHitTokens(),
+                    + "| %s |%n", r.policy().label(), 100 * r.hitRate(), 100 * ofOracle(r), r.gpuHitTokens(),
                     r.cpuHitTokens(), r.nvmeHitTokens(), r.ttftP50Millis(), r.ttftP90Millis(), r.ttftP99Millis(),
-                    r.outputTokensPerSecond(), r.meanQueue()));
+                    r.outputTokensPerSecond(), Double.isNaN(r.meanQueue()) ? "n/a"
+                        : String.format(Locale.ROOT, "%.2f", r.meanQueue())));
             }
         });
         return s.toString();
@@ -59,10 +60,11 @@ final class EvalReport {
             + "cpu_hit_tokens,nvme_hit_tokens,oracle_hit_tokens,ttft_mean_ms,ttft_p50_ms,ttft_p90_ms,ttft_p99_ms,"
             + "output_tokens_per_s,mean_queue,span_s\n");
         for (RunResult r : results) {
-            s.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.1f,%.4f,%.1f%n",
+            s.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.1f,%s,%.1f%n",
                 workload.name(), r.load(), r.policy().label(), pods, r.requests(), r.inputTokens(), r.gpuHitTokens(),
                 r.cpuHitTokens(), r.nvmeHitTokens(), oracleHitTokens, r.ttftMeanMillis(), r.ttftP50Millis(),
-                r.ttftP90Millis(), r.ttftP99Millis(), r.outputTokensPerSecond(), r.meanQueue(), r.spanSeconds()));
+                r.ttftP90Millis(), r.ttftP99Millis(), r.outputTokensPerSecond(), Double.isNaN(r.meanQueue()) ? ""
+                    : String.format(Locale.ROOT, "%.4f", r.meanQueue()), r.spanSeconds()));
         }
         return s.toString();
     }

@@ -20,12 +20,14 @@ import java.util.concurrent.atomic.LongAdder;
  * Answers reach the pod on its clock.
  */
 final class KvClusterTiers implements ClusterTiers {
-    /** The most blocks one lookup asks about. */
-    private static final int MAX_LOOKUP = 4_096;
+    /** The most blocks one lookup asks about: kv-client's default batch limit ({@code maxBlocksPerRequest}). */
+    static final int LOOKUP_CHUNK = 1_024;
     /** The most blocks one write carries. */
     static final int MAX_WRITE = 256;
-    private static final int MAX_ATTEMPTS = 20;
-    private static final long RETRY_NANOS = 2_000_000L;
+    /** Writes refused for back-pressure are tried again after 2, 4, 8 ... ms, at most 250 ms apart, about 2 s in all. */
+    private static final int MAX_ATTEMPTS = 14;
+    private static final long FIRST_RETRY_NANOS = 2_000_000L;
+    private static final long MAX_RETRY_NANOS = 250_000_000L;
 
     private final KvClient client;
     private final BlockKey namespace;
@@ -37,6 +39,9 @@ final class KvClusterTiers implements ClusterTiers {
     private final List<BlockKey> pending = new ArrayList<>();
     private boolean flushScheduled;
     final LongAdder failures = new LongAdder();
+    /** Why calls failed: an error code or exception class, with how many blocks it cost. */
+    final java.util.concurrent.ConcurrentHashMap<String, LongAdder> failureReasons =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     KvClusterTiers(KvClient client, BlockKey namespace, LiveBlocks blocks, TransferCostModel costs, int blockBytes,
                    WallClock clock) {
@@ -54,26 +59,36 @@ final class KvClusterTiers implements ClusterTiers {
 
     @Override
     public void fetch(int[] ids, int from, Loaded done) {
-        int n = Math.min(ids.length - from, MAX_LOOKUP);
-        BlockKey[] keys = new BlockKey[n];
-        for (int i = 0; i < n; i++) {
+        BlockKey[] keys = new BlockKey[ids.length - from];
+        for (int i = 0; i < keys.length; i++) {
             keys[i] = blocks.block(ids[from + i]).key();
         }
+        lookup(keys, 0, 0, 0, done);
+    }
+
+    /**
+     * Looks up {@code keys} from {@code at} on, {@link #LOOKUP_CHUNK} a call, for as long as each chunk is whole in
+     * the cluster; then, when the transfer-cost model says loading the run beats prefilling it, reads it.
+     */
+    private void lookup(BlockKey[] keys, int at, int inCpu, int inNvme, Loaded done) {
+        BlockKey[] chunk = java.util.Arrays.copyOfRange(keys, at, Math.min(keys.length, at + LOOKUP_CHUNK));
         try {
-            client.lookupPrefix(namespace, keys).whenComplete((lookup, error) -> {
+            client.lookupPrefix(namespace, chunk).whenComplete((lookup, error) -> {
                 try {
                     if (error != null) {
                         failed(done, error);
                         return;
                     }
-                    int run = lookup.prefixLength();
-                    int inCpu = lookup.blocksInPrefix().getOrDefault(TierKind.CPU, 0);
-                    int inNvme = lookup.blocksInPrefix().getOrDefault(TierKind.NVME, 0);
-                    if (run == 0 || costs.netTokens(inCpu, inNvme) <= 0) {
+                    int run = at + lookup.prefixLength();
+                    int cpu = inCpu + lookup.blocksInPrefix().getOrDefault(TierKind.CPU, 0);
+                    int nvme = inNvme + lookup.blocksInPrefix().getOrDefault(TierKind.NVME, 0);
+                    if (lookup.prefixLength() == chunk.length && run < keys.length) {
+                        lookup(keys, run, cpu, nvme, done);
+                    } else if (run == 0 || costs.netTokens(cpu, nvme) <= 0) {
                         answer(done, 0, 0);
-                        return;
+                    } else {
+                        load(java.util.Arrays.copyOf(keys, run), done);
                     }
-                    load(java.util.Arrays.copyOf(keys, run), done);
                 } catch (RuntimeException e) {
                     failed(done, e);
                 }
@@ -125,8 +140,20 @@ final class KvClusterTiers implements ClusterTiers {
 
     /** A lookup or read failed: the pod prefills as if the cluster held nothing, and the failure is counted. */
     private void failed(Loaded done, Throwable error) {
-        failures.increment();
+        fail(reason(error), 1);
         answer(done, 0, 0);
+    }
+
+    private void fail(String reason, int blocks) {
+        failures.add(blocks);
+        failureReasons.computeIfAbsent(reason, r -> new LongAdder()).add(blocks);
+    }
+
+    private static String reason(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        return cause instanceof KvClientException e ? e.code().name() : cause.getClass().getSimpleName() + ": "
+            + cause.getMessage();
     }
 
     private void answer(Loaded done, int cpu, int nvme) {
@@ -156,7 +183,7 @@ final class KvClusterTiers implements ClusterTiers {
         pending.clear();
     }
 
-    /** Writes {@code keys}; keys refused for back-pressure are written again a little later, a few times. */
+    /** Writes {@code keys}; keys refused for back-pressure are written again later, backing off. */
     private void write(BlockKey[] keys, int attempt) {
         ByteBuffer[] data = new ByteBuffer[keys.length];
         for (int i = 0; i < keys.length; i++) {
@@ -166,7 +193,7 @@ final class KvClusterTiers implements ClusterTiers {
         try {
             sent = client.put(namespace, keys, data);
         } catch (RuntimeException e) {
-            failures.add(keys.length);
+            fail("put " + reason(e), keys.length);
             return;
         }
         sent.whenComplete((put, error) -> {
@@ -175,7 +202,7 @@ final class KvClusterTiers implements ClusterTiers {
                 if (retryable(error) && attempt < MAX_ATTEMPTS) {
                     again.addAll(List.of(keys));
                 } else {
-                    failures.add(keys.length);
+                    fail("put " + reason(error), keys.length);
                 }
             } else {
                 for (int i = 0; i < keys.length; i++) {
@@ -183,13 +210,14 @@ final class KvClusterTiers implements ClusterTiers {
                     if (status == ErrorCode.BACK_PRESSURE && attempt < MAX_ATTEMPTS) {
                         again.add(keys[i]);
                     } else if (status != ErrorCode.OK) {
-                        failures.increment();
+                        fail("put " + status.name(), 1);
                     }
                 }
             }
             if (!again.isEmpty()) {
                 BlockKey[] retry = again.toArray(new BlockKey[0]);
-                clock.at(clock.now() + RETRY_NANOS, now -> write(retry, attempt + 1));
+                long delay = Math.min(MAX_RETRY_NANOS, FIRST_RETRY_NANOS << attempt);
+                clock.at(clock.now() + delay, now -> write(retry, attempt + 1));
             }
         });
     }

@@ -28,21 +28,24 @@ public final class LiveDemo {
     private final int pods;
     private final int clusterCpuBlocks;
     private final int clusterNvmeBlocks;
+    private final int blockBytes;
     private final PrintStream out;
 
     /**
      * @param slice             the requests, arrivals as they are to be replayed
      * @param params            the pods' sizes and costs (faster than the defaults, to fit a demo)
-     * @param clusterCpuBlocks  the node's CPU tier, in blocks of {@link LocalNode#BLOCK_BYTES}
+     * @param clusterCpuBlocks  the node's CPU tier, in blocks
      * @param clusterNvmeBlocks its NVMe tier
+     * @param blockBytes        bytes of a block in the live cluster (a real one's scaled down)
      */
     public LiveDemo(Workload slice, EngineParams params, int pods, int clusterCpuBlocks, int clusterNvmeBlocks,
-                    PrintStream out) {
+                    int blockBytes, PrintStream out) {
         this.slice = slice;
         this.params = params;
         this.pods = pods;
         this.clusterCpuBlocks = clusterCpuBlocks;
         this.clusterNvmeBlocks = clusterNvmeBlocks;
+        this.blockBytes = blockBytes;
         this.out = out;
     }
 
@@ -91,13 +94,12 @@ public final class LiveDemo {
         Namespace ns = Workloads.NAMESPACE;
         List<EngineServer> engines = new ArrayList<>();
         ExecutorService streams = streams();
-        try (LocalNode node = new LocalNode("demo-node", clusterCpuBlocks, clusterNvmeBlocks, ns)) {
-            EngineServer.ClusterAccess cluster = node.access();
+        try (LocalNode node = new LocalNode("demo-node", clusterCpuBlocks, clusterNvmeBlocks, blockBytes, ns)) {
             RouterContext.Builder router = RouterContext.builder().host("127.0.0.1").proxyPort(0).extProcPort(0)
                 .httpPort(0).routing(RoutingConfig.preset("llm-d-default")).costModel(params.costs()).namespace(ns)
                 .feedNode(node.feedAddress()).maxKeys(4_000_000);
             for (int p = 0; p < pods; p++) {
-                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, ns, params, cluster);
+                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, ns, params, node.access());
                 engines.add(engine);
                 router.staticPod("127.0.0.1:" + engine.port()).vllmEvents("127.0.0.1:" + engine.eventsPort());
             }
@@ -106,8 +108,10 @@ public final class LiveDemo {
                 String proxy = "127.0.0.1:" + running.proxyPort();
                 RunResult result = EngineServer.withClusterHits(replay(Policy.SPILLWAY, (r, request) -> proxy,
                     streams), engines);
-                out.printf("cluster calls that failed (answered as misses): %d%n",
-                    engines.stream().mapToLong(EngineServer::clusterFailures).sum());
+                java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+                engines.forEach(e -> e.clusterFailureReasons().forEach((k, v) -> reasons.merge(k, v, Long::sum)));
+                out.printf("cluster calls that failed (answered as misses): %d %s%n",
+                    engines.stream().mapToLong(EngineServer::clusterFailures).sum(), reasons);
                 return result;
             }
         } finally {

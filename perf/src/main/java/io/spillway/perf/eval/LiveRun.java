@@ -70,10 +70,8 @@ public final class LiveRun {
         LocalNode node = null;
         io.spillway.router.feed.ClusterFeed feed = null;
         try {
-            EngineServer.ClusterAccess cluster = null;
             if (policy == Policy.SPILLWAY) {
                 node = new LocalNode("live-node", clusterCpuBlocks, clusterNvmeBlocks, Workloads.NAMESPACE);
-                cluster = node.access();
                 feed = io.spillway.router.feed.ClusterFeed.start(io.spillway.event.feed.FeedSubscriberContext.builder()
                     .node(node.feedAddress()).media(io.spillway.event.aeron.FeedMedia.Settings
                         .defaults(node.scratch("feed").toString())).build(), index);
@@ -82,7 +80,8 @@ public final class LiveRun {
             VllmEventSubscriber.Builder subscriber = VllmEventSubscriber.builder().index(index)
                 .namespace(model, Workloads.NAMESPACE).pollTimeout(Duration.ofMillis(1));
             for (int p = 0; p < podCount; p++) {
-                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, model, params, cluster);
+                EngineServer engine = new EngineServer("127.0.0.1", 0, 0, model, params,
+                    node == null ? null : node.access());
                 engines.add(engine);
                 endpoints.add(new PodEndpoint("pod-" + p, "127.0.0.1", engine.port(), PodRole.BOTH, true));
                 subscriber.pod(new VllmPodEndpoint("127.0.0.1:" + engine.port(), "tcp://127.0.0.1:"
@@ -90,9 +89,11 @@ public final class LiveRun {
             }
             events = VllmEventSubscriber.startOnThread(subscriber.build(), Throwable::printStackTrace);
             List<String> addresses = endpoints.stream().map(PodEndpoint::address).toList();
-            loads = new LoadScraper(() -> addresses, LoadScraper.DEFAULT_INTERVAL, Duration.ofSeconds(1));
+            InFlight inFlight = new InFlight();
+            loads = new LoadScraper(() -> addresses, LoadScraper.DEFAULT_INTERVAL, Duration.ofSeconds(1),
+                inFlight::sent);
             Thread.sleep(300); // the subscriptions and the first scrapes
-            return EngineServer.withClusterHits(replay(endpoints, loads, index, streams), engines);
+            return EngineServer.withClusterHits(replay(endpoints, loads, inFlight, index, streams), engines);
         } finally {
             streams.shutdownNow();
             if (loads != null) {
@@ -110,10 +111,9 @@ public final class LiveRun {
         }
     }
 
-    private RunResult replay(List<PodEndpoint> endpoints, LoadScraper loads, BlockLocationIndex index,
-                             ExecutorService streams) throws Exception {
+    private RunResult replay(List<PodEndpoint> endpoints, LoadScraper loads, InFlight inFlight,
+                             BlockLocationIndex index, ExecutorService streams) throws Exception {
         SimRouter router = SimRouter.of(policy, workload.space(), index, podCount, params.costs(), seed);
-        InFlight inFlight = new InFlight();
         Replayer.Dispatch dispatch = new Replayer.Dispatch() {
             @Override
             public String address(int r, SimRequest request) {

@@ -113,7 +113,7 @@ final class Replayer {
         return new RunResult(policy, load, requests.size(), workload.inputTokens(), Arrays.stream(cached).sum(), 0, 0,
             Arrays.stream(sorted).average().orElse(0) / 1e6, VirtualRun.percentile(sorted, 0.5),
             VirtualRun.percentile(sorted, 0.9), VirtualRun.percentile(sorted, 0.99), outputTokens.get() / span,
-            queueSamples == 0 ? 0 : queueSum / queueSamples, span);
+            queueSamples == 0 ? Double.NaN : queueSum / queueSamples, span);
     }
 
     /** A request's prompt as a JSON list of token ids. */

@@ -15,7 +15,7 @@ package io.spillway.perf.eval;
  * @param ttftP90Millis   .
  * @param ttftP99Millis   .
  * @param outputTokensPerSecond output tokens over the run's span (first arrival to last completion)
- * @param meanQueue       waiting requests per pod, averaged over arrivals
+ * @param meanQueue       waiting requests per pod, averaged over arrivals; NaN where not observed (live, no router)
  * @param spanSeconds     virtual seconds from the first arrival to the last completion
  */
 public record RunResult(Policy policy, String load, int requests, long inputTokens, long gpuHitTokens,

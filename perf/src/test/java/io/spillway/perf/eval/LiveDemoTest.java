@@ -25,7 +25,7 @@ class LiveDemoTest {
         Workload slice = Workloads.sharedPrefix(4, 3, 800, 160, 4, 2.0, 3).compressed(4);
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         List<RunResult> results = new LiveDemo(slice, EngineParams.defaults().withGpuBlocks(512).faster(4), 2, 1_024,
-            4_096, new PrintStream(text, true, StandardCharsets.UTF_8)).run(dir);
+            4_096, 2_048, new PrintStream(text, true, StandardCharsets.UTF_8)).run(dir);
         RunResult roundRobin = results.get(0);
         RunResult spillway = results.get(1);
         assertEquals(Policy.ROUND_ROBIN, roundRobin.policy());

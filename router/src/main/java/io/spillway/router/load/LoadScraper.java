@@ -14,12 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Scrapes every pod's {@code /metrics} on a fixed interval (50 ms by default) and keeps the last good reading of
  * each. A pod is scraped again only once its previous scrape ended (a slow pod never piles up requests); a failed
  * or unreadable scrape keeps the previous reading, whose age tells how stale it is, and is counted. Pods that left
- * the list are forgotten.
+ * the list are forgotten. Each reading carries how many requests the router had sent the pod when its scrape began
+ * ({@link InFlight#sent}), so that a decision can add those sent since, which the reading cannot show.
  */
 public final class LoadScraper implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -27,6 +29,7 @@ public final class LoadScraper implements AutoCloseable {
     private final Supplier<List<String>> addresses;
     private final Duration interval;
     private final Duration timeout;
+    private final ToLongFunction<String> sent;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
     private final Map<String, PodLoad> loads = new ConcurrentHashMap<>();
@@ -38,11 +41,21 @@ public final class LoadScraper implements AutoCloseable {
      * @param addresses the pods' {@code host:port}, asked again before each round (discovery's current list)
      */
     public LoadScraper(Supplier<List<String>> addresses, Duration interval, Duration timeout) {
+        this(addresses, interval, timeout, address -> 0);
+    }
+
+    /**
+     * @param addresses the pods' {@code host:port}, asked again before each round (discovery's current list)
+     * @param sent      requests sent so far to a pod ({@link InFlight#sent}), stamped on its readings
+     */
+    public LoadScraper(Supplier<List<String>> addresses, Duration interval, Duration timeout,
+                       ToLongFunction<String> sent) {
         if (interval.isNegative() || interval.isZero() || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("scrape interval and timeout must be > 0, got " + interval + ", "
                 + timeout);
         }
         this.addresses = addresses;
+        this.sent = sent;
         this.interval = interval;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
@@ -82,12 +95,13 @@ public final class LoadScraper implements AutoCloseable {
             if (!busy.compareAndSet(false, true)) {
                 continue;
             }
+            long sentBefore = sent.applyAsLong(address);
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics"))
                 .timeout(timeout).GET().build();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
                 try {
                     PodLoad load = error == null && response.statusCode() == 200
-                        ? PodLoad.of(response.body(), System.nanoTime()) : null;
+                        ? PodLoad.of(response.body(), System.nanoTime(), sentBefore) : null;
                     if (load == null) {
                         failures.increment();
                     } else {

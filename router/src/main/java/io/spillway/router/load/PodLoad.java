@@ -8,8 +8,10 @@ package io.spillway.router.load;
  * @param kvUtilization {@code vllm:kv_cache_usage_perc} (0..1; older vLLM: {@code vllm:gpu_cache_usage_perc})
  * @param blockSize     {@code block_size} of {@code vllm:cache_config_info}, 0 when not published
  * @param scrapedNanos  when it was read ({@link System#nanoTime()})
+ * @param sentBefore    requests the router had sent the pod when the scrape began ({@link InFlight#sent})
  */
-public record PodLoad(int waiting, int running, double kvUtilization, int blockSize, long scrapedNanos) {
+public record PodLoad(int waiting, int running, double kvUtilization, int blockSize, long scrapedNanos,
+                      long sentBefore) {
     static final String WAITING = "vllm:num_requests_waiting";
     static final String RUNNING = "vllm:num_requests_running";
     static final String KV_USAGE = "vllm:kv_cache_usage_perc";
@@ -21,7 +23,7 @@ public record PodLoad(int waiting, int running, double kvUtilization, int blockS
     /**
      * The load in a scrape's text, or null when it has neither queue metric (not a vLLM metrics page).
      */
-    static PodLoad of(String text, long nowNanos) {
+    static PodLoad of(String text, long nowNanos, long sentBefore) {
         PrometheusText t = PrometheusText.parse(text, METRICS);
         if (!t.has(WAITING) && !t.has(RUNNING)) {
             return null;
@@ -37,6 +39,6 @@ public record PodLoad(int waiting, int running, double kvUtilization, int blockS
             }
         }
         return new PodLoad((int) Math.max(0, t.value(WAITING, 0)), (int) Math.max(0, t.value(RUNNING, 0)),
-            Math.min(1, Math.max(0, kv)), blockSize, nowNanos);
+            Math.min(1, Math.max(0, kv)), blockSize, nowNanos, sentBefore);
     }
 }

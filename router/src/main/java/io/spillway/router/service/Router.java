@@ -76,10 +76,10 @@ public final class Router implements AutoCloseable {
                     ctx.podPort(), KubernetesPods.DEFAULT_ROLE_LABEL)
                 : StaticPods.parse(ctx.staticPods());
             parts.add(discovery);
-            LoadScraper loads = new LoadScraper(() -> discovery.pods().stream().map(PodEndpoint::address).toList(),
-                ctx.scrapeInterval(), Duration.ofSeconds(1));
-            parts.add(loads);
             InFlight inFlight = new InFlight();
+            LoadScraper loads = new LoadScraper(() -> discovery.pods().stream().map(PodEndpoint::address).toList(),
+                ctx.scrapeInterval(), Duration.ofSeconds(1), inFlight::sent);
+            parts.add(loads);
             PromptTokenizer tokenizer = tokenizer(ctx, discovery);
             parts.add(tokenizer);
             RequestScheduler scheduler = new RequestScheduler(index,

@@ -37,6 +37,36 @@ class LoadScraperTest {
     }
 
     @Test
+    void requestsSentAfterAReadingWaitAsFarAsTheRouterKnowsUntilTheyFinish() throws Exception {
+        AtomicReference<String> page = new AtomicReference<>(
+            "vllm:num_requests_waiting 2\nvllm:num_requests_running 1\n");
+        HttpServer server = server(page);
+        String address = "127.0.0.1:" + server.getAddress().getPort();
+        List<PodEndpoint> endpoints = List.of(new PodEndpoint("a", "127.0.0.1", server.getAddress().getPort(),
+            PodRole.BOTH, true));
+        InFlight inFlight = new InFlight();
+        try (LoadScraper scraper = new LoadScraper(() -> List.of(address), Duration.ofHours(1), Duration.ofMillis(500),
+            inFlight::sent)) { // one scrape, at start
+            await(() -> scraper.load(address) != null);
+            assertEquals(2, PodViews.of(endpoints, scraper, inFlight).get(0).waiting());
+            for (int i = 0; i < 3; i++) {
+                inFlight.started(address);
+            }
+            assertEquals(5, PodViews.of(endpoints, scraper, inFlight).get(0).waiting(),
+                "three sent after the reading: 2 + 3 waiting as far as the router knows");
+            inFlight.finished(address);
+            inFlight.finished(address);
+            Pod pod = PodViews.of(endpoints, scraper, inFlight).get(0);
+            assertEquals(3, pod.waiting(), "two of them finished: they wait no more");
+            assertEquals(1, pod.inFlight());
+            inFlight.finished(address);
+            assertEquals(2, PodViews.of(endpoints, scraper, inFlight).get(0).waiting());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void readingsFollowThePagesAndSurviveAPodGoingQuiet() throws Exception {
         AtomicReference<String> a = new AtomicReference<>("vllm:num_requests_waiting 2\nvllm:num_requests_running 1\n"
             + "vllm:kv_cache_usage_perc 0.25\n");
@@ -46,7 +76,9 @@ class LoadScraperTest {
         String addrA = "127.0.0.1:" + sa.getAddress().getPort();
         String addrB = "127.0.0.1:" + sb.getAddress().getPort();
         AtomicReference<List<String>> list = new AtomicReference<>(List.of(addrA, addrB));
-        try (LoadScraper scraper = new LoadScraper(list::get, Duration.ofMillis(20), Duration.ofMillis(500))) {
+        InFlight inFlight = new InFlight();
+        try (LoadScraper scraper = new LoadScraper(list::get, Duration.ofMillis(20), Duration.ofMillis(500),
+            inFlight::sent)) {
             await(() -> scraper.load(addrA) != null && scraper.failures() > 0);
             assertEquals(2, scraper.load(addrA).waiting());
             assertNull(scraper.load(addrB), "not a metrics page: no reading");
@@ -57,13 +89,15 @@ class LoadScraperTest {
             await(() -> scraper.load(addrA).waiting() == 7);
             assertEquals(0.9, scraper.load(addrA).kvUtilization());
 
-            InFlight inFlight = new InFlight();
+            List<PodEndpoint> endpoints = List.of(new PodEndpoint("a", "127.0.0.1", sa.getAddress().getPort(),
+                PodRole.BOTH, true));
             inFlight.started(addrA);
             inFlight.started(addrA);
             inFlight.finished(addrA);
-            List<Pod> pods = PodViews.of(List.of(new PodEndpoint("a", "127.0.0.1", sa.getAddress().getPort(),
-                PodRole.BOTH, true)), scraper, inFlight);
-            assertEquals(new Pod(addrA, addrA, PodRole.BOTH, true, 7, 3, 0.9, 1), pods.get(0));
+            long sent = inFlight.sent(addrA);
+            await(() -> scraper.load(addrA).sentBefore() == sent);
+            assertEquals(new Pod(addrA, addrA, PodRole.BOTH, true, 7, 3, 0.9, 1),
+                PodViews.of(endpoints, scraper, inFlight).get(0), "a reading taken after the sends shows them itself");
 
             sa.stop(0);
             long failuresAtStop = scraper.failures();

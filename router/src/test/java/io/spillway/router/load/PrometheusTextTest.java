@@ -24,7 +24,7 @@ class PrometheusTextTest {
 
     @Test
     void readsSumsOverLabelSetsAndInfoLabels() {
-        PodLoad load = PodLoad.of(PAGE, 42);
+        PodLoad load = PodLoad.of(PAGE, 42, 0);
         assertEquals(4, load.waiting(), "two engines' queues summed");
         assertEquals(5, load.running(), "a NaN sample skipped");
         assertEquals(0.375, load.kvUtilization());
@@ -36,14 +36,14 @@ class PrometheusTextTest {
 
     @Test
     void olderVllmNamesTheKvUsageGpuCacheUsage() {
-        PodLoad load = PodLoad.of("vllm:num_requests_waiting 0\nvllm:gpu_cache_usage_perc 0.5\n", 1);
+        PodLoad load = PodLoad.of("vllm:num_requests_waiting 0\nvllm:gpu_cache_usage_perc 0.5\n", 1, 0);
         assertEquals(0.5, load.kvUtilization());
         assertEquals(0, load.blockSize());
     }
 
     @Test
     void aPageWithoutQueueMetricsIsNoReading() {
-        assertNull(PodLoad.of("<html>not metrics</html>", 1));
-        assertNull(PodLoad.of("", 1));
+        assertNull(PodLoad.of("<html>not metrics</html>", 1, 0));
+        assertNull(PodLoad.of("", 1, 0));
     }
 }
