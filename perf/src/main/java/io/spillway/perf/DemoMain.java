@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bin/spillway demo}: an embedded node with a small CPU tier in front of an NVMe tier in a scratch
+ * {@code bin/spillway demo tiers}: an embedded node with a small CPU tier in front of an NVMe tier in a scratch
  * directory; writes a prompt's worth of 2 MiB KV blocks (real block keys over synthetic tokens) through the real
  * client, more than the CPU tier holds so they spill to NVMe, reads them all back verifying every block, and
  * prints what each tier did.

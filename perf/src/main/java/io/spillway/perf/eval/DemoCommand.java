@@ -68,6 +68,10 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--block-bytes must be 16 to 8 MiB, got " + blockBytes);
         }
         Path file = trace != null ? trace : SimCommand.defaultTrace();
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no Mooncake trace at " + file + ": give --trace FILE (the "
+                + "conversation trace, mooncake/conversation_trace.jsonl of the shared traces)");
+        }
         Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
         System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
