@@ -124,6 +124,11 @@ public final class LiveRun {
             }
 
             @Override
+            public void answered(int r, long nanos) {
+                router.answered(workload.requests().get(r), nanos);
+            }
+
+            @Override
             public void finished(int r, String address) {
                 inFlight.finished(address);
             }

@@ -31,6 +31,10 @@ final class Replayer {
         /** The {@code host:port} request {@code r} goes to (called at its arrival, in order). */
         String address(int r, SimRequest request);
 
+        /** Request {@code r}'s first token came, {@code nanos} after the replay's start (its arrivals' clock). */
+        default void answered(int r, long nanos) {
+        }
+
         /** Request {@code r}'s stream ended. */
         default void finished(int r, String address) {
         }
@@ -91,7 +95,10 @@ final class Replayer {
                 + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
             sent.add(streams.submit(() -> {
                 try {
-                    stream(http, address, body, first -> ttft[at] = first - arrived, c -> cached[at] = c);
+                    stream(http, address, body, first -> {
+                        ttft[at] = first - arrived;
+                        dispatch.answered(at, first - start);
+                    }, c -> cached[at] = c);
                     outputTokens.addAndGet(request.outputTokens());
                     lastFinish.accumulateAndGet(System.nanoTime() - start, Math::max);
                     cachedSoFar.addAndGet(cached[at]);

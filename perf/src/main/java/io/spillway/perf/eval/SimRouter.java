@@ -10,6 +10,7 @@ import io.spillway.placement.routing.PrefixMatch;
 import io.spillway.placement.routing.PrefixMatcher;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,10 @@ abstract class SimRouter {
     /** The position in {@code pods} of the pod {@code request} goes to. */
     abstract int route(SimRequest request, List<Pod> pods);
 
+    /** The pod began answering {@code request} (its first token) at {@code now}, on the clock of its arrival. */
+    void answered(SimRequest request, long now) {
+    }
+
     static SimRouter of(Policy policy, BlockSpace space, BlockLocationIndex index, int pods, TransferCostModel costs,
                         long seed) {
         return switch (policy) {
@@ -30,8 +35,8 @@ abstract class SimRouter {
             case ROUND_ROBIN -> new RoundRobin();
             case LOAD -> new Scoring(RoutingConfig.preset("load-only"), space, null, costs, seed, 0);
             case APPROXIMATE -> new Approximate(space, pods, costs, seed);
-            case PRECISE, SPILLWAY -> new Scoring(RoutingConfig.preset("llm-d-default"), space, index, costs, seed,
-                Integer.MAX_VALUE);
+            case PRECISE, SPILLWAY -> new Speculating(RoutingConfig.preset("llm-d-default"), space, index, costs,
+                seed);
         };
     }
 
@@ -108,6 +113,56 @@ abstract class SimRouter {
 
         /** Called with each decision: the pod's position and id. */
         void routed(SimRequest request, int pod, String podId) {
+        }
+    }
+
+    /**
+     * The precise policies: the router's placement code over the pods' and nodes' events, with speculative entries
+     * for what it routed ({@link SpeculativeBlocks}).
+     */
+    static final class Speculating extends Scoring {
+        private final SpeculativeBlocks speculative;
+        private final java.util.Map<SimRequest, SpeculativeBlocks.Ticket> tickets = new java.util.IdentityHashMap<>();
+        private final BlockSpace space;
+        private long[] his = new long[64];
+        private long[] los = new long[64];
+
+        Speculating(RoutingConfig config, BlockSpace space, BlockLocationIndex index, TransferCostModel costs,
+                    long seed) {
+            super(config, space, index, costs, seed, Integer.MAX_VALUE);
+            this.space = space;
+            long ttl = config.speculativeTtlNanos();
+            this.speculative = ttl > 0 ? new SpeculativeBlocks(index, ttl) : null;
+        }
+
+        @Override
+        void routed(SimRequest request, int pod, String podId) {
+            if (speculative == null) {
+                return;
+            }
+            int[] blocks = request.blocks();
+            if (his.length < blocks.length) {
+                his = new long[blocks.length];
+                los = new long[blocks.length];
+            }
+            for (int b = 0; b < blocks.length; b++) {
+                his[b] = space.hi(blocks[b]);
+                los[b] = space.lo(blocks[b]);
+            }
+            synchronized (tickets) {
+                tickets.put(request, speculative.routed(podId, his, los, blocks.length, request.arrivalNanos()));
+            }
+        }
+
+        @Override
+        void answered(SimRequest request, long now) {
+            SpeculativeBlocks.Ticket ticket;
+            synchronized (tickets) {
+                ticket = tickets.remove(request);
+            }
+            if (ticket != null) {
+                ticket.answered(now);
+            }
         }
     }
 

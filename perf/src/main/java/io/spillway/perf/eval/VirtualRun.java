@@ -104,6 +104,7 @@ public final class VirtualRun implements SimPod.Listener, BlockEvents {
     @Override
     public void firstToken(SimPod.Seq seq, long now) {
         ttft[seq.requestIndex] = now - seq.request.arrivalNanos();
+        router.answered(seq.request, now);
         gpuHits += seq.gpuHitTokens;
         cpuHits += seq.cpuHitTokens;
         nvmeHits += seq.nvmeHitTokens;

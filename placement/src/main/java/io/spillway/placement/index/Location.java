@@ -16,7 +16,12 @@ public record Location(Kind kind, String owner, Medium medium) {
         /** A model-server pod's own memory: only that pod hits on it. */
         POD,
         /** A Spillway cluster node's tier: any pod can load from it. */
-        NODE
+        NODE,
+        /**
+         * Blocks a router just sent a pod, not yet confirmed by the pod's events (speculative entries,
+         * {@link io.spillway.placement.routing.SpeculativeBlocks}): matched as that pod's GPU.
+         */
+        ROUTED
     }
 
     public Location {
@@ -29,6 +34,11 @@ public record Location(Kind kind, String owner, Medium medium) {
 
     public static Location pod(String pod, Medium medium) {
         return new Location(Kind.POD, pod, medium);
+    }
+
+    /** The speculative entries of blocks routed to {@code pod}, to be held in its GPU once prefilled. */
+    public static Location routed(String pod) {
+        return new Location(Kind.ROUTED, pod, Medium.GPU);
     }
 
     public static Location node(String node, Medium medium) {

@@ -228,6 +228,6 @@ public final class PrefixMatcher {
         if (pod == null) {
             return OTHER;
         }
-        return 2 * pod + (location.medium() == Medium.GPU ? 0 : 1);
+        return 2 * pod + (location.medium() == Medium.GPU ? 0 : 1); // a routed location is the pod's GPU
     }
 }

@@ -38,6 +38,9 @@ import java.util.Set;
  *   - {pluginRef: load-aware-scorer, weight: 1}
  * </pre>
  *
+ * <p>The prefix-cache-scorer's {@code speculativeTtlSeconds} (default {@value #DEFAULT_SPECULATIVE_TTL_SECONDS}; 0
+ * turns it off) keeps speculative entries for what the router sends ({@link SpeculativeBlocks}) at most that long.
+ *
  * <p>Presets by name ({@link #preset}): {@code llm-d-default} (llm-d's default weights: prefix 3, queue 2, KV
  * utilisation 2, no split) and {@code spillway-pd} (the same plus load-aware 1 and the no-hit spreader 1, and a
  * split at 512 uncached tokens with a prefill profile of prefix 1 and load-aware 1) and {@code load-only} (queue 2
@@ -56,6 +59,7 @@ public record RoutingConfig(Map<String, Double> decode, Map<String, Double> pref
     }
 
     public static final String PD_HANDLER = "pd-profile-handler";
+    public static final double DEFAULT_SPECULATIVE_TTL_SECONDS = 30;
     public static final int DEFAULT_PD_THRESHOLD = 512;
     private static final Set<String> SCORERS = Set.of(PrefixScorer.TYPE, QueueScorer.TYPE, KvUtilizationScorer.TYPE,
         LoadAwareScorer.TYPE, NoHitSpreader.TYPE);
@@ -206,7 +210,27 @@ public record RoutingConfig(Map<String, Double> decode, Map<String, Double> pref
         }
         long seed = plugins.values().stream().filter(p -> p.type().equals(MaxScorePicker.TYPE))
             .map(p -> p.parameters().getOrDefault("seed", 0.0).longValue()).findFirst().orElse(0L);
-        return new RoutingConfig(decode, prefill, threshold, seed, Map.copyOf(plugins));
+        RoutingConfig config = new RoutingConfig(decode, prefill, threshold, seed, Map.copyOf(plugins));
+        config.speculativeTtlNanos(); // checks the parameter
+        return config;
+    }
+
+    /**
+     * How long speculative entries may stay ({@link SpeculativeBlocks}): the prefix-cache-scorer's {@code
+     * speculativeTtlSeconds}, in nanoseconds; 0 when off or when no profile scores prefixes.
+     */
+    public long speculativeTtlNanos() {
+        boolean scored = java.util.stream.Stream.concat(decode.keySet().stream(),
+            prefill == null ? java.util.stream.Stream.<String>empty() : prefill.keySet().stream())
+            .anyMatch(name -> plugins.get(name) != null && plugins.get(name).type().equals(PrefixScorer.TYPE));
+        double seconds = plugins.values().stream().filter(p -> p.type().equals(PrefixScorer.TYPE))
+            .mapToDouble(p -> p.parameters().getOrDefault("speculativeTtlSeconds", DEFAULT_SPECULATIVE_TTL_SECONDS))
+            .max().orElse(0);
+        if (!(seconds >= 0) || seconds > 3_600) {
+            throw new IllegalArgumentException("prefix-cache-scorer speculativeTtlSeconds must be 0 to 3600, got "
+                + seconds);
+        }
+        return scored ? Math.round(seconds * 1e9) : 0;
     }
 
     /**

@@ -23,6 +23,28 @@ class RoutingConfigTest {
         RoutingConfig c = RoutingConfig.preset("load-only");
         assertEquals(Map.of("queue-scorer", 2.0, "kv-cache-utilization-scorer", 2.0), c.decode());
         assertNull(c.prefill());
+        assertEquals(0, c.speculativeTtlNanos(), "no prefix scorer: no speculative entries");
+    }
+
+    @Test
+    void speculativeEntriesLastThirtySecondsUnlessTheFileSaysOtherwise() {
+        assertEquals(30_000_000_000L, RoutingConfig.preset("llm-d-default").speculativeTtlNanos());
+        String file = """
+            plugins:
+            - type: prefix-cache-scorer
+              parameters: {speculativeTtlSeconds: %s}
+            - type: queue-scorer
+            schedulingProfiles:
+            - name: default
+              plugins:
+              - {pluginRef: prefix-cache-scorer, weight: 3}
+              - {pluginRef: queue-scorer, weight: 2}
+            """;
+        assertEquals(2_500_000_000L, RoutingConfig.parse(file.formatted("2.5")).speculativeTtlNanos());
+        assertEquals(0, RoutingConfig.parse(file.formatted("0")).speculativeTtlNanos(), "0 turns them off");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> RoutingConfig.parse(file.formatted("-1")));
+        assertTrue(e.getMessage().contains("speculativeTtlSeconds"), e.getMessage());
     }
 
     @Test

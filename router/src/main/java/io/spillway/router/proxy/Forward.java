@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.spillway.placement.routing.Decision;
 import io.spillway.placement.routing.Pod;
+import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.router.extproc.EndpointPicker;
 import io.spillway.router.load.InFlight;
 import java.time.Duration;
@@ -33,24 +34,29 @@ import java.util.List;
 /**
  * One request's forwarding: tries the decision's pods in order until one starts answering, then relays that
  * answer to the client as it comes. Runs on the client connection's event loop (the upstream connection shares it).
+ * The answer's first content (a stream's first token: the prefill has run), or the end of trying, tells the
+ * decision's speculative entries.
  */
 final class Forward {
     private final ChannelHandlerContext client;
     private final FullHttpRequest request;
     private final byte[] body;
     private final Decision decision;
+    private final SpeculativeBlocks.Ticket speculative;
     private final InFlight inFlight;
     private final Duration connectTimeout;
     private final boolean keepAlive;
     private final List<String> failures = new ArrayList<>();
+    private boolean told;
     private int next;
 
-    Forward(ChannelHandlerContext client, FullHttpRequest request, byte[] body, Decision decision, InFlight inFlight,
-            Duration connectTimeout) {
+    Forward(ChannelHandlerContext client, FullHttpRequest request, byte[] body, Decision decision,
+            SpeculativeBlocks.Ticket speculative, InFlight inFlight, Duration connectTimeout) {
         this.client = client;
         this.request = request.retainedDuplicate();
         this.body = body;
         this.decision = decision;
+        this.speculative = speculative;
         this.inFlight = inFlight;
         this.connectTimeout = connectTimeout;
         this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -63,6 +69,7 @@ final class Forward {
     private void tryNext() {
         List<Pod> pods = decision.fallbacks();
         if (next >= pods.size()) {
+            answered();
             ProxyHandler.error(client, request, HttpResponseStatus.BAD_GATEWAY, "no pod answered: "
                 + String.join("; ", failures));
             request.release();
@@ -105,6 +112,14 @@ final class Forward {
         return out;
     }
 
+    /** The pod answers (or none will): the decision's speculative entries leave after their grace. */
+    private void answered() {
+        if (speculative != null && !told) {
+            told = true;
+            speculative.answered(System.nanoTime());
+        }
+    }
+
     private static String[] split(String address) {
         int colon = address.lastIndexOf(':');
         return new String[] {address.substring(0, colon), address.substring(colon + 1)};
@@ -138,6 +153,9 @@ final class Forward {
             }
             if (msg instanceof HttpContent content) {
                 boolean last = content instanceof LastHttpContent;
+                if (last || content.content().isReadable()) {
+                    answered();
+                }
                 var written = client.writeAndFlush(content); // the client's write releases it
                 if (last) {
                     if (!keepAlive) {
@@ -172,6 +190,7 @@ final class Forward {
             if (!started) {
                 failed("closed before answering");
             } else if (!finished) {
+                answered();
                 finished = true; // cut mid-answer: the client's answer cannot be completed
                 inFlight.finished(pod.address());
                 request.release();

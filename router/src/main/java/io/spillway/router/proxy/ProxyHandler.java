@@ -69,7 +69,8 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request, byte[] body, Outcome outcome) {
         try {
             switch (outcome.kind()) {
-                case ROUTED -> new Forward(ctx, request, body, outcome.decision(), inFlight, connectTimeout).start();
+                case ROUTED -> new Forward(ctx, request, body, outcome.decision(), outcome.speculative(), inFlight,
+                    connectTimeout).start();
                 case NO_POD -> error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, outcome.reason());
                 case SHED -> error(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, outcome.reason());
                 case BAD_REQUEST -> error(ctx, request, HttpResponseStatus.BAD_REQUEST, outcome.reason());

@@ -9,6 +9,7 @@ import io.spillway.placement.routing.PrefixMatcher;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.placement.routing.Scorer;
+import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.router.tokenize.PromptKeys;
 import io.spillway.router.tokenize.TokenizeException;
@@ -34,6 +35,8 @@ public final class RequestScheduler {
     private final ThreadLocal<PrefixMatcher> matchers;
     private final ThreadLocal<PrefixMatch> matches = ThreadLocal.withInitial(PrefixMatch::new);
     private final ThreadLocal<PdDecider> deciders;
+    /** Speculative entries for what this router sends, or null when the configuration turns them off. */
+    private final SpeculativeBlocks speculative;
     private final java.util.List<java.util.function.Consumer<Outcome>> observers =
         new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -54,6 +57,8 @@ public final class RequestScheduler {
         Map<String, Scorer> shared = config.sharedScorers();
         AtomicInteger threads = new AtomicInteger();
         this.deciders = ThreadLocal.withInitial(() -> config.decider(model, shared, threads.getAndIncrement()));
+        long ttl = config.speculativeTtlNanos();
+        this.speculative = ttl > 0 ? new SpeculativeBlocks(index, ttl) : null;
     }
 
     /** Calls {@code observer} with every outcome (metrics, the decision log), on the scheduling thread. */
@@ -116,10 +121,21 @@ public final class RequestScheduler {
         PrefixMatch match = matchers.get().match(request, candidates, matches.get());
         Decision decision = deciders.get().decide(request, candidates, match);
         long t2 = System.nanoTime();
-        return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1);
+        SpeculativeBlocks.Ticket ticket = null;
+        if (speculative != null && decision.routed() && request.blocks() > 0) {
+            // the pod that prefills the prompt holds its blocks next: the prefill side of a split
+            String prefiller = (decision.split() ? decision.prefill() : decision.pod()).id();
+            ticket = speculative.routed(prefiller, request.his(), request.los(), request.blocks(), t2);
+        }
+        return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1, ticket);
     }
 
     public BlockLocationIndex index() {
         return index;
+    }
+
+    /** Keys held speculatively now (0 when off). */
+    public int speculativeKeys() {
+        return speculative == null ? 0 : speculative.size();
     }
 }
