@@ -126,6 +126,8 @@ public final class RequestScheduler {
             // the pod that prefills the prompt holds its blocks next: the prefill side of a split
             String prefiller = (decision.split() ? decision.prefill() : decision.pod()).id();
             ticket = speculative.routed(prefiller, request.his(), request.los(), request.blocks(), t2);
+        } else if (speculative != null) {
+            speculative.expire(t2);
         }
         return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1, ticket);
     }

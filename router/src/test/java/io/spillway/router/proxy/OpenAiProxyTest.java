@@ -12,8 +12,10 @@ import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.router.load.InFlight;
+import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;
 import io.spillway.router.tokenize.CharacterTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
@@ -97,8 +99,10 @@ class OpenAiProxyTest {
         }
     }
 
+    private RequestScheduler scheduler;
+
     private void startProxy(List<Pod> pods) throws Exception {
-        RequestScheduler scheduler = new RequestScheduler(index, () -> pods,
+        scheduler = new RequestScheduler(index, () -> pods,
             new PromptKeys(new CharacterTokenizer(1), NS), RoutingConfig.preset("llm-d-default"),
             TransferCostModel.defaults(), 0);
         proxy = new OpenAiProxy(scheduler, new InFlight(), "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(2));
@@ -135,6 +139,13 @@ class OpenAiProxyTest {
         }
         assertEquals("/v1/completions " + body + " prefiller=null", seen.get("b"));
         assertTrue(!seen.containsKey("a"));
+
+        // the pod answered: a grace later the decision's speculative entries leave (seen at the next decision)
+        assertTrue(scheduler.speculativeKeys() > 0);
+        Thread.sleep(SpeculativeBlocks.GRACE_NANOS / 1_000_000 + 200);
+        Outcome other = scheduler.schedule(("{\"prompt\": \"zz\"}").getBytes(StandardCharsets.UTF_8), null);
+        assertEquals(other.speculative() == null ? 0 : 2, scheduler.speculativeKeys(),
+            "only the new decision's own blocks are held");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
+import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.router.tokenize.CharacterTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
@@ -58,6 +59,42 @@ class RequestSchedulerTest {
         assertEquals(Outcome.Kind.ROUTED, chat.kind());
         Outcome narrowed = s.schedule(body("{\"prompt\": \"" + PROMPT + "\"}"), Set.of("10.0.0.3:8000"));
         assertEquals("10.0.0.3:8000", narrowed.decision().pod().address(), "the subset hint narrows the pods");
+    }
+
+    @Test
+    void aBurstSharingAPrefixFollowsTheFirstDecisionBeforeAnyEventAndSpreadsWithoutSpeculation() {
+        RequestScheduler s = scheduler(new CharacterTokenizer(1), 0);
+        Outcome first = s.schedule(body("{\"prompt\": \"" + PROMPT + " first?\"}"), null);
+        String pod = first.decision().pod().address();
+        assertTrue(first.speculative() != null && s.speculativeKeys() > 0);
+        for (int i = 0; i < 8; i++) {
+            Outcome next = s.schedule(body("{\"prompt\": \"" + PROMPT + " question " + i + "?\"}"), null);
+            assertEquals(pod, next.decision().pod().address(), "the prefix routed a moment ago is that pod's");
+            assertTrue(next.decision().hitTokens() > 0);
+        }
+        first.speculative().answered(System.nanoTime() - 2 * SpeculativeBlocks.GRACE_NANOS);
+        assertTrue(s.speculativeKeys() > 0, "the other eight decisions still hold the prefix");
+
+        RequestScheduler off = new RequestScheduler(new BlockLocationIndex(10_000), pods::get,
+            new PromptKeys(new CharacterTokenizer(1), NS), RoutingConfig.parse("""
+                plugins:
+                - type: prefix-cache-scorer
+                  parameters: {speculativeTtlSeconds: 0}
+                - type: queue-scorer
+                schedulingProfiles:
+                - name: default
+                  plugins:
+                  - {pluginRef: prefix-cache-scorer, weight: 3}
+                  - {pluginRef: queue-scorer, weight: 2}
+                """), TransferCostModel.defaults(), 0);
+        java.util.Set<String> chosen = new java.util.HashSet<>();
+        for (int i = 0; i < 12; i++) {
+            Outcome o = off.schedule(body("{\"prompt\": \"" + PROMPT + " question " + i + "?\"}"), null);
+            assertNull(o.speculative());
+            assertEquals(0, o.decision().hitTokens(), 1e-9, "no events, no speculation: nothing known");
+            chosen.add(o.decision().pod().address());
+        }
+        assertTrue(chosen.size() > 1, "equal idle pods share the burst: " + chosen);
     }
 
     @Test
