@@ -118,10 +118,14 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     static CommandLine newCommandLine() {
-        CommandLine cl = new CommandLine(new BenchMain());
+        return withUsageErrors(new CommandLine(new BenchMain()), "bench");
+    }
+
+    /** {@code cl}, answering an {@link IllegalArgumentException} with one line ({@code name: message}) and exit 2. */
+    public static CommandLine withUsageErrors(CommandLine cl, String name) {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException) {
-                cmd.getErr().println("bench: " + e.getMessage());
+                cmd.getErr().println(name + ": " + e.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
             throw e;

@@ -83,14 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new DemoCommand());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException) {
-                cmd.getErr().println("demo: " + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
-            }
-            throw e;
-        });
-        System.exit(cl.execute(args));
+        System.exit(io.spillway.perf.BenchMain.withUsageErrors(new CommandLine(new DemoCommand()), "demo")
+            .execute(args));
     }
 }
