@@ -1,0 +1,185 @@
+package io.spillway.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bridge on its host backend, as an agent uses it: a "worker" allocates its layer tensors as device memory and
+ * exports their IPC handles; the agent opens them, saves blocks into pinned slots and loads them back elsewhere.
+ */
+class BridgeContextTest {
+    private static final KvCacheSpec SPEC = new KvCacheSpec(3, 16, 16, 2, 8, 2, KvLayout.KV_FIRST);
+
+    @Test
+    void theLibraryLoadsHere() {
+        assertTrue(NativeBridge.isAvailable(), "cause: " + NativeBridge.unavailabilityCause());
+    }
+
+    @Test
+    void blocksSavedThroughIpcHandlesComeBackByteForByteIntoOtherBlocks() throws Exception {
+        for (KvLayout layout : KvLayout.values()) {
+            KvCacheSpec spec = new KvCacheSpec(3, 16, 16, 2, 8, 2, layout);
+            try (Worker worker = new Worker(spec);
+                 BridgeContext agent = BridgeContext.builder().ipcHandles(spec, worker.handles()).slots(4).build()) {
+                int[] slots = agent.takeSlots(2);
+                try (BridgeContext.Transfer save = agent.save(new int[] {3, 7}, slots)) {
+                    await(save);
+                    assertEquals(2 * spec.blockBytes(), save.bytes());
+                }
+                assertArrayEquals(worker.block(3), bytes(agent.slot(slots[0])), layout + ": block 3 in slot");
+                assertArrayEquals(worker.block(7), bytes(agent.slot(slots[1])), layout + ": block 7 in slot");
+
+                byte[] before12 = worker.block(12);
+                try (BridgeContext.Transfer load = agent.load(new int[] {12, 0}, slots)) {
+                    await(load);
+                }
+                assertArrayEquals(worker.block(3), worker.block(12), layout + ": block 3's bytes now in block 12");
+                assertArrayEquals(worker.block(7), worker.block(0), layout + ": block 7's bytes now in block 0");
+                assertTrue(!java.util.Arrays.equals(before12, worker.block(12)), "the load changed block 12");
+                assertArrayEquals(worker.untouched(12, 0), worker.rest(12, 0), layout + ": nothing else moved");
+                agent.giveBack(slots);
+                assertEquals(4, agent.freeSlots());
+            }
+        }
+    }
+
+    @Test
+    void badHandlesBadBlocksAndAMissingRuntimeAreClearErrors() throws Exception {
+        try (Worker worker = new Worker(SPEC)) {
+            List<byte[]> handles = new ArrayList<>(worker.handles());
+            handles.set(1, new byte[64]); // zeros: not a handle
+            BridgeException e = assertThrows(BridgeException.class,
+                () -> BridgeContext.builder().ipcHandles(SPEC, handles).build());
+            assertTrue(e.getMessage().contains("IPC handle"), e.getMessage());
+            handles.set(1, new byte[12]);
+            e = assertThrows(BridgeException.class, () -> BridgeContext.builder().ipcHandles(SPEC, handles).build());
+            assertTrue(e.getMessage().contains("64 bytes"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                () -> BridgeContext.builder().ipcHandles(SPEC, worker.handles().subList(0, 2)).build());
+            try (BridgeContext agent = BridgeContext.builder().ipcHandles(SPEC, worker.handles()).slots(1).build()) {
+                assertThrows(IllegalArgumentException.class, () -> agent.save(new int[] {16}, new int[] {0}));
+                assertThrows(IllegalArgumentException.class, () -> agent.save(new int[] {1}, new int[] {1}));
+                assertEquals(null, agent.takeSlots(2), "one slot: two cannot be taken");
+            }
+        }
+        BridgeException e = assertThrows(BridgeException.class, () -> BridgeContext.builder().backend(Backend.CUDA)
+            .library("/nonexistent/libcudart.so").pointers(SPEC, new long[3]).build());
+        assertTrue(e.getMessage().contains("/nonexistent/libcudart.so"), e.getMessage());
+    }
+
+    @Test
+    void aWorkersSegmentThatIsGoneCannotBeOpened() {
+        byte[] handle;
+        List<byte[]> handles;
+        try (Worker worker = new Worker(SPEC)) {
+            handles = worker.handles();
+            handle = handles.get(0);
+        }
+        BridgeException e = assertThrows(BridgeException.class,
+            () -> BridgeContext.builder().ipcHandles(SPEC, handles).build());
+        assertTrue(e.getMessage().contains("No such file"), e.getMessage());
+        assertEquals(64, handle.length);
+    }
+
+    private static void await(BridgeContext.Transfer t) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!t.isDone()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a transfer did not finish in 10 s");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    /** A vLLM worker's stand-in: its layer tensors in (host-backend) device memory, filled with a pattern. */
+    private static final class Worker implements AutoCloseable {
+        final KvCacheSpec spec;
+        final long runtime = NativeBridge.open(Backend.HOST.code, null, 0);
+        final long[] layers;
+        final byte[][] original;
+
+        Worker(KvCacheSpec spec) {
+            this.spec = spec;
+            layers = new long[spec.layers()];
+            original = new byte[spec.layers()][];
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = NativeBridge.deviceAlloc(runtime, spec.layerBytes());
+                ByteBuffer b = NativeBridge.wrap(layers[l], spec.layerBytes());
+                original[l] = new byte[(int) spec.layerBytes()];
+                for (int i = 0; i < original[l].length; i++) {
+                    // a hash of the position: no period of a page, so equal blocks mean copied blocks
+                    original[l][i] = (byte) (((i + 1) * 2_654_435_761L + l * 40_503L) >>> 13);
+                }
+                b.put(original[l]);
+            }
+        }
+
+        List<byte[]> handles() {
+            List<byte[]> out = new ArrayList<>();
+            for (long layer : layers) {
+                out.add(NativeBridge.ipcHandle(runtime, layer));
+            }
+            return out;
+        }
+
+        /** Block {@code b} as the host holds it: every layer's key page, then its value page. */
+        byte[] block(int b) {
+            ByteBuffer out = ByteBuffer.allocate((int) spec.blockBytes());
+            int page = (int) spec.pageBytes();
+            for (int l = 0; l < layers.length; l++) {
+                ByteBuffer t = NativeBridge.wrap(layers[l], spec.layerBytes());
+                out.put(t.duplicate().position((int) spec.keyOffset(b)).limit((int) spec.keyOffset(b) + page));
+                out.put(t.duplicate().position((int) spec.valueOffset(b)).limit((int) spec.valueOffset(b) + page));
+            }
+            return out.array();
+        }
+
+        /** The original bytes of every block but {@code a} and {@code b}. */
+        byte[] untouched(int a, int b) {
+            ByteBuffer out = ByteBuffer.allocate((int) (spec.blockBytes() * (spec.numBlocks() - 2)));
+            int page = (int) spec.pageBytes();
+            for (int k = 0; k < spec.numBlocks(); k++) {
+                if (k == a || k == b) {
+                    continue;
+                }
+                for (int l = 0; l < layers.length; l++) {
+                    out.put(original[l], (int) spec.keyOffset(k), page);
+                    out.put(original[l], (int) spec.valueOffset(k), page);
+                }
+            }
+            return out.array();
+        }
+
+        /** The current bytes of every block but {@code a} and {@code b}. */
+        byte[] rest(int a, int b) {
+            ByteBuffer out = ByteBuffer.allocate((int) (spec.blockBytes() * (spec.numBlocks() - 2)));
+            for (int k = 0; k < spec.numBlocks(); k++) {
+                if (k != a && k != b) {
+                    out.put(block(k));
+                }
+            }
+            return out.array();
+        }
+
+        @Override
+        public void close() {
+            for (long layer : layers) {
+                NativeBridge.deviceFree(runtime, layer);
+            }
+            NativeBridge.close(runtime);
+        }
+    }
+}
