@@ -1,0 +1,488 @@
+package io.spillway.bridge.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spillway.bridge.BridgeContext;
+import io.spillway.bridge.KvCacheSpec;
+import io.spillway.bridge.KvLayout;
+import io.spillway.client.ClientContext;
+import io.spillway.client.GetResult;
+import io.spillway.client.KvClient;
+import io.spillway.client.PutResult;
+import io.spillway.key.BlockKey;
+import io.spillway.key.BlockKeys;
+import io.spillway.key.Namespace;
+import io.spillway.protocol.ErrorCode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code bin/spillway agent}: runs beside one vLLM worker. Its connector talks to it over a Unix domain socket, a
+ * JSON object a line each way ({@link AgentOps} lists the operations); the agent maps the worker's KV tensors
+ * ({@link BridgeContext}), keys blocks from token ids with kv-client, and moves them between device memory and the
+ * cluster in chunks, so that one chunk is copied while another is on the wire. One thread (the loop) owns the
+ * bridge and every transfer and never blocks on one; connection threads only parse and wait for their answer.
+ */
+public final class Agent implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_LOOKUP = 1_024;
+    private static final long REPLY_TIMEOUT_SECONDS = 60;
+
+    private final AgentContext ctx;
+    private final KvClient client;
+    private final ServerSocketChannel server;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Thread loop;
+    private final Thread acceptor;
+    private volatile boolean running = true;
+
+    // owned by the loop thread
+    private BridgeContext bridge;
+    private Namespace namespace;
+    private BlockKey namespaceKey;
+    private final ArrayDeque<Step> needSlots = new ArrayDeque<>();
+    private final List<Step> copying = new ArrayList<>();
+    private final List<String> saved = new ArrayList<>();
+    private final List<String> loaded = new ArrayList<>();
+    private final List<Integer> failedBlocks = new ArrayList<>();
+
+    public Agent(AgentContext ctx) throws IOException {
+        this.ctx = ctx;
+        this.client = KvClient.connect(ClientContext.builder().server(ctx.serverHost(), ctx.dataPort())
+            .controlPort(ctx.controlPort()).build());
+        Files.deleteIfExists(ctx.socket());
+        try {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(ctx.socket()));
+        } catch (IOException e) {
+            client.close();
+            throw e;
+        }
+        loop = new Thread(this::runLoop, "spillway-agent-loop");
+        loop.setDaemon(true);
+        loop.start();
+        acceptor = new Thread(this::accept, "spillway-agent-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public AgentContext context() {
+        return ctx;
+    }
+
+    private void accept() {
+        while (running) {
+            try {
+                SocketChannel channel = server.accept();
+                Thread t = new Thread(() -> serve(channel), "spillway-agent-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                if (running) {
+                    System.err.println("agent: accept failed: " + e.getMessage());
+                }
+                return;
+            }
+        }
+    }
+
+    /** One connection: a JSON object a line in, one a line out, in order. */
+    private void serve(SocketChannel channel) {
+        try (channel;
+             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
+                 StandardCharsets.UTF_8));
+             OutputStream out = Channels.newOutputStream(channel)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                ObjectNode reply;
+                try {
+                    reply = answer(JSON.readTree(line));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    reply = error("not a JSON object: " + e.getOriginalMessage());
+                }
+                out.write((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the connector went away
+        }
+    }
+
+    private ObjectNode answer(JsonNode request) {
+        if (request == null || !request.isObject() || !request.path("op").isTextual()) {
+            return error("a request is a JSON object with an \"op\"");
+        }
+        String op = request.get("op").asText();
+        CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
+        Runnable command = switch (op) {
+            case "register" -> () -> register(request, reply);
+            case "lookup" -> () -> lookup(request, reply);
+            case "save" -> () -> transfer(request, reply, true);
+            case "load" -> () -> transfer(request, reply, false);
+            case "finished" -> () -> finished(reply);
+            case "ping" -> () -> reply.complete(ok());
+            default -> null;
+        };
+        if (command == null) {
+            return error("unknown op '" + op + "': expected " + AgentOps.NAMES);
+        }
+        commands.add(() -> {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                reply.complete(error(e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        });
+        LockSupport.unpark(loop);
+        try {
+            return reply.get(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return error(op + " did not finish: " + e);
+        }
+    }
+
+    // ---- operations, on the loop thread ----
+
+    private void register(JsonNode r, CompletableFuture<ObjectNode> reply) {
+        KvCacheSpec spec = new KvCacheSpec(intField(r, "layers"), intField(r, "num_blocks"),
+            intField(r, "block_size"), intField(r, "kv_heads"), intField(r, "head_size"), intField(r, "dtype_bytes"),
+            layout(r.path("layout").asText("kv_first")));
+        List<byte[]> handles = new ArrayList<>();
+        for (JsonNode h : r.path("handles")) {
+            handles.add(Base64.getDecoder().decode(h.asText()));
+        }
+        Namespace ns = Namespace.builder().tenant(ctx.tenant()).modelId(textField(r, "model"))
+            .dtype(r.path("dtype").asText("bfloat16")).blockSizeTokens(spec.blockSize()).layers(spec.layers())
+            .kvHeads(spec.kvHeads()).headDim(spec.headSize()).tpSize(r.path("tp_size").asInt(1))
+            .tpRank(r.path("tp_rank").asInt(0)).layout(spec.layout() == KvLayout.KV_FIRST ? "kv_first"
+                : "block_first").build();
+        BridgeContext opened = BridgeContext.builder().backend(ctx.backend()).device(ctx.device())
+            .library(ctx.library()).ipcHandles(spec, handles).slots(ctx.slots()).build();
+        BlockKey key;
+        try {
+            key = client.registerNamespace(ns).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            opened.close();
+            reply.complete(error("the cluster did not register the namespace: " + e));
+            return;
+        }
+        if (bridge != null) {
+            bridge.close();
+        }
+        bridge = opened;
+        namespace = ns;
+        namespaceKey = key;
+        reply.complete(ok().put("block_bytes", spec.blockBytes()));
+    }
+
+    private void lookup(JsonNode r, CompletableFuture<ObjectNode> reply) {
+        requireRegistered();
+        BlockKey[] keys = BlockKeys.chain(namespace, ints(r.path("tokens")));
+        if (keys.length == 0) {
+            reply.complete(ok().put("blocks", 0));
+            return;
+        }
+        lookupFrom(keys, 0, reply);
+    }
+
+    /** Looks up {@code keys} from {@code at}, a batch at a time, while each batch is whole in the cluster. */
+    private void lookupFrom(BlockKey[] keys, int at, CompletableFuture<ObjectNode> reply) {
+        BlockKey[] batch = Arrays.copyOfRange(keys, at, Math.min(keys.length, at + MAX_LOOKUP));
+        client.lookupPrefix(namespaceKey, batch).whenComplete((found, error) -> {
+            if (error != null) {
+                reply.complete(error("lookup failed: " + error));
+            } else if (found.prefixLength() == batch.length && at + batch.length < keys.length) {
+                lookupFrom(keys, at + batch.length, reply);
+            } else {
+                reply.complete(ok().put("blocks", at + found.prefixLength()));
+            }
+        });
+    }
+
+    /** {@code save} or {@code load}: blocks {@code from ..} of the prompt, at the worker's {@code block_ids}. */
+    private void transfer(JsonNode r, CompletableFuture<ObjectNode> reply, boolean save) {
+        requireRegistered();
+        String req = textField(r, "req");
+        int[] blockIds = ints(r.path("block_ids"));
+        int from = r.path("from").asInt(0);
+        BlockKey[] all = BlockKeys.chain(namespace, ints(r.path("tokens")));
+        if (from < 0 || from + blockIds.length > all.length) {
+            throw new IllegalArgumentException("blocks " + from + ".." + (from + blockIds.length) + " of a prompt "
+                + "of " + all.length + " full blocks");
+        }
+        for (int id : blockIds) {
+            if (id < 0 || id >= bridge.spec().numBlocks()) {
+                throw new IllegalArgumentException("block id " + id + " is outside the worker's 0.."
+                    + (bridge.spec().numBlocks() - 1));
+            }
+        }
+        Job job = new Job(req, save);
+        for (int at = 0; at < blockIds.length; at += ctx.chunkBlocks()) {
+            int to = Math.min(blockIds.length, at + ctx.chunkBlocks());
+            needSlots.add(new Step(job, Arrays.copyOfRange(blockIds, at, to),
+                Arrays.copyOfRange(all, from + at, from + to)));
+            job.steps++;
+        }
+        if (job.steps == 0) {
+            job.finish();
+        }
+        reply.complete(ok().put("chunks", job.steps));
+    }
+
+    private void finished(CompletableFuture<ObjectNode> reply) {
+        ObjectNode out = ok();
+        ArrayNode s = out.putArray("saved");
+        saved.forEach(s::add);
+        ArrayNode l = out.putArray("loaded");
+        loaded.forEach(l::add);
+        ArrayNode f = out.putArray("failed_blocks");
+        failedBlocks.forEach(f::add);
+        saved.clear();
+        loaded.clear();
+        failedBlocks.clear();
+        reply.complete(out);
+    }
+
+    private void requireRegistered() {
+        if (bridge == null) {
+            throw new IllegalStateException("register the worker's KV caches first");
+        }
+    }
+
+    // ---- the loop ----
+
+    private void runLoop() {
+        while (running) {
+            boolean worked = false;
+            Runnable c;
+            while ((c = commands.poll()) != null) {
+                c.run();
+                worked = true;
+            }
+            while (!needSlots.isEmpty() && bridge != null) {
+                int[] slots = bridge.takeSlots(needSlots.peek().blockIds.length);
+                if (slots == null) {
+                    break;
+                }
+                needSlots.poll().start(slots);
+                worked = true;
+            }
+            for (Iterator<Step> it = copying.iterator(); it.hasNext(); ) {
+                Step step = it.next();
+                boolean done;
+                try {
+                    done = step.transfer.isDone();
+                } catch (RuntimeException e) {
+                    done = true;
+                    step.failed = true;
+                }
+                if (done) {
+                    it.remove();
+                    step.copied();
+                    worked = true;
+                }
+            }
+            if (!worked) {
+                LockSupport.parkNanos(copying.isEmpty() ? 1_000_000L : 20_000L);
+            }
+        }
+    }
+
+    /** One request's save or load. */
+    private final class Job {
+        final String req;
+        final boolean save;
+        int steps;
+        int done;
+
+        Job(String req, boolean save) {
+            this.req = req;
+            this.save = save;
+        }
+
+        void stepDone() {
+            if (++done == steps) {
+                finish();
+            }
+        }
+
+        void finish() {
+            (save ? saved : loaded).add(req);
+        }
+    }
+
+    /** A chunk of a job: its blocks' worker ids and keys, and the pinned slots it holds while it runs. */
+    private final class Step {
+        final Job job;
+        final int[] blockIds;
+        final BlockKey[] keys;
+        int[] slots;
+        BridgeContext.Transfer transfer;
+        BridgeContext owner;
+        boolean failed;
+
+        Step(Job job, int[] blockIds, BlockKey[] keys) {
+            this.job = job;
+            this.blockIds = blockIds;
+            this.keys = keys;
+        }
+
+        /** Save: copy the blocks off the device. Load: read them from the cluster into the slots. */
+        void start(int[] taken) {
+            slots = taken;
+            owner = bridge;
+            if (job.save) {
+                transfer = owner.save(blockIds, slots);
+                copying.add(this);
+            } else {
+                client.get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
+                    commands.add(() -> fetched(got, error)));
+            }
+        }
+
+        private ByteBuffer[] buffers() {
+            ByteBuffer[] out = new ByteBuffer[slots.length];
+            for (int i = 0; i < slots.length; i++) {
+                out[i] = owner.slot(slots[i]);
+            }
+            return out;
+        }
+
+        /** Load: what the cluster had goes to the device; a block it lacked, and every one after it, failed. */
+        private void fetched(GetResult got, Throwable error) {
+            int hits = 0;
+            if (error == null) {
+                while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
+                    hits++;
+                }
+            }
+            for (int i = hits; i < blockIds.length; i++) {
+                failedBlocks.add(blockIds[i]);
+            }
+            if (hits == 0) {
+                release();
+                return;
+            }
+            transfer = owner.load(Arrays.copyOf(blockIds, hits), Arrays.copyOf(slots, hits));
+            copying.add(this);
+            LockSupport.unpark(loop);
+        }
+
+        /** The device copy ended: a save sends the slots to the cluster; a load is done. */
+        void copied() {
+            transfer.close();
+            if (!job.save) {
+                if (failed) {
+                    for (int id : blockIds) {
+                        failedBlocks.add(id);
+                    }
+                }
+                release();
+                return;
+            }
+            if (failed) {
+                release();
+                return;
+            }
+            client.put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
+                commands.add(this::release));
+        }
+
+        private void release() {
+            owner.giveBack(slots);
+            job.stepDone();
+        }
+    }
+
+    // ---- JSON helpers ----
+
+    private static ObjectNode ok() {
+        return JSON.createObjectNode().put("ok", true);
+    }
+
+    static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("ok", false).put("error", message);
+    }
+
+    private static int intField(JsonNode r, String name) {
+        JsonNode v = r.get(name);
+        if (v == null || !v.canConvertToInt()) {
+            throw new IllegalArgumentException("\"" + name + "\" must be an integer");
+        }
+        return v.asInt();
+    }
+
+    private static String textField(JsonNode r, String name) {
+        JsonNode v = r.get(name);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw new IllegalArgumentException("\"" + name + "\" must be a non-empty string");
+        }
+        return v.asText();
+    }
+
+    private static int[] ints(JsonNode array) {
+        if (!array.isArray()) {
+            throw new IllegalArgumentException("expected a list of integers");
+        }
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!array.get(i).canConvertToInt()) {
+                throw new IllegalArgumentException("expected a list of integers, got " + array.get(i));
+            }
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+
+    private static KvLayout layout(String name) {
+        return switch (name) {
+            case "kv_first" -> KvLayout.KV_FIRST;
+            case "block_first" -> KvLayout.BLOCK_FIRST;
+            default -> throw new IllegalArgumentException("unknown layout '" + name + "': expected kv_first or "
+                + "block_first");
+        };
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            server.close();
+            Files.deleteIfExists(ctx.socket());
+        } catch (IOException e) {
+            // closing anyway
+        }
+        LockSupport.unpark(loop);
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (bridge != null) {
+            bridge.close();
+        }
+        client.close();
+    }
+}
