@@ -18,6 +18,7 @@ public final class BridgeContext implements AutoCloseable {
     private final KvCacheSpec spec;
     private final long[] layers;
     private final boolean opened;
+    private final long[] offsets;
     private final long pinned;
     private final int slots;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
@@ -39,13 +40,16 @@ public final class BridgeContext implements AutoCloseable {
                 for (; opened < mapped.length; opened++) {
                     mapped[opened] = NativeBridge.ipcOpen(rt, b.handles.get(opened));
                 }
+                for (int l = 0; l < mapped.length; l++) {
+                    mapped[l] += b.offsets[l]; // a tensor may start inside the allocation its handle names
+                }
             } else {
                 System.arraycopy(b.pointers, 0, mapped, 0, mapped.length);
             }
             host = NativeBridge.hostAlloc(rt, spec.blockBytes() * slots);
         } catch (RuntimeException e) {
             for (int l = 0; l < opened; l++) {
-                NativeBridge.ipcClose(rt, mapped[l]);
+                NativeBridge.ipcClose(rt, mapped[l] - (opened == mapped.length ? b.offsets[l] : 0));
             }
             if (s != 0) {
                 NativeBridge.streamDestroy(rt, s);
@@ -57,6 +61,7 @@ public final class BridgeContext implements AutoCloseable {
         this.stream = s;
         this.layers = mapped;
         this.opened = b.handles != null;
+        this.offsets = b.handles != null ? b.offsets.clone() : new long[mapped.length];
         this.pinned = host;
         for (int i = 0; i < slots; i++) {
             freeSlots.add(i);
@@ -196,8 +201,8 @@ public final class BridgeContext implements AutoCloseable {
         NativeBridge.streamDestroy(runtime, stream);
         NativeBridge.hostFree(runtime, pinned);
         if (opened) {
-            for (long layer : layers) {
-                NativeBridge.ipcClose(runtime, layer);
+            for (int l = 0; l < layers.length; l++) {
+                NativeBridge.ipcClose(runtime, layers[l] - offsets[l]);
             }
         }
         NativeBridge.close(runtime);
@@ -210,6 +215,7 @@ public final class BridgeContext implements AutoCloseable {
         private int device;
         private KvCacheSpec spec;
         private List<byte[]> handles;
+        private long[] offsets;
         private long[] pointers;
         private int slots = 64;
 
@@ -229,10 +235,28 @@ public final class BridgeContext implements AutoCloseable {
             return this;
         }
 
-        /** The worker's layer tensors by their IPC handles (64 bytes each, one a layer). */
+        /** The worker's layer tensors by their IPC handles (64 bytes each, one a layer), each at offset 0. */
         public Builder ipcHandles(KvCacheSpec v, List<byte[]> layerHandles) {
+            return ipcHandles(v, layerHandles, new long[layerHandles.size()]);
+        }
+
+        /**
+         * The same, each tensor {@code byteOffsets[l]} bytes into the allocation its handle names (PyTorch's caching
+         * allocator hands out pieces of larger allocations; {@code storage._share_cuda_()} gives both).
+         */
+        public Builder ipcHandles(KvCacheSpec v, List<byte[]> layerHandles, long[] byteOffsets) {
+            if (byteOffsets.length != layerHandles.size()) {
+                throw new IllegalArgumentException(layerHandles.size() + " handles but " + byteOffsets.length
+                    + " offsets");
+            }
+            for (long o : byteOffsets) {
+                if (o < 0) {
+                    throw new IllegalArgumentException("a tensor's offset must be >= 0, got " + o);
+                }
+            }
             spec = v;
             handles = List.copyOf(layerHandles);
+            offsets = byteOffsets.clone();
             pointers = null;
             return this;
         }

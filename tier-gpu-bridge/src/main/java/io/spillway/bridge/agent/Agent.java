@@ -173,13 +173,18 @@ public final class Agent implements AutoCloseable {
         for (JsonNode h : r.path("handles")) {
             handles.add(Base64.getDecoder().decode(h.asText()));
         }
+        long[] offsets = new long[handles.size()];
+        JsonNode given = r.path("offsets");
+        for (int l = 0; l < offsets.length && given.isArray() && l < given.size(); l++) {
+            offsets[l] = given.get(l).asLong();
+        }
         Namespace ns = Namespace.builder().tenant(ctx.tenant()).modelId(textField(r, "model"))
             .dtype(r.path("dtype").asText("bfloat16")).blockSizeTokens(spec.blockSize()).layers(spec.layers())
             .kvHeads(spec.kvHeads()).headDim(spec.headSize()).tpSize(r.path("tp_size").asInt(1))
             .tpRank(r.path("tp_rank").asInt(0)).layout(spec.layout() == KvLayout.KV_FIRST ? "kv_first"
                 : "block_first").build();
         BridgeContext opened = BridgeContext.builder().backend(ctx.backend()).device(ctx.device())
-            .library(ctx.library()).ipcHandles(spec, handles).slots(ctx.slots()).build();
+            .library(ctx.library()).ipcHandles(spec, handles, offsets).slots(ctx.slots()).build();
         BlockKey key;
         try {
             key = client.registerNamespace(ns).get(10, TimeUnit.SECONDS);
