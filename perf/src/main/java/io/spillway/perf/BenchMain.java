@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, io.spillway.perf.eval.EvalCommand.class,
         io.spillway.perf.eval.EngineCommand.class, FailoverCommand.class,
-        ScaleCommand.class, MapModelCommand.class, io.spillway.perf.feed.FeedCommand.class},
+        ScaleCommand.class, MapModelCommand.class, io.spillway.perf.feed.FeedCommand.class,
+        io.spillway.perf.bridge.BridgeCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {

@@ -26,7 +26,7 @@ class BridgeContextTest {
     void blocksSavedThroughIpcHandlesComeBackByteForByteIntoOtherBlocks() throws Exception {
         for (KvLayout layout : KvLayout.values()) {
             KvCacheSpec spec = new KvCacheSpec(3, 16, 16, 2, 8, 2, layout);
-            try (HostWorker worker = new HostWorker(spec);
+            try (HostKvCache worker = new HostKvCache(spec);
                  BridgeContext agent = BridgeContext.builder().ipcHandles(spec, worker.handles()).slots(4).build()) {
                 int[] slots = agent.takeSlots(2);
                 try (BridgeContext.Transfer save = agent.save(new int[] {3, 7}, slots)) {
@@ -52,7 +52,7 @@ class BridgeContextTest {
 
     @Test
     void badHandlesBadBlocksAndAMissingRuntimeAreClearErrors() throws Exception {
-        try (HostWorker worker = new HostWorker(SPEC)) {
+        try (HostKvCache worker = new HostKvCache(SPEC)) {
             List<byte[]> handles = new ArrayList<>(worker.handles());
             handles.set(1, new byte[64]); // zeros: not a handle
             BridgeException e = assertThrows(BridgeException.class,
@@ -78,7 +78,7 @@ class BridgeContextTest {
     void aWorkersSegmentThatIsGoneCannotBeOpened() {
         byte[] handle;
         List<byte[]> handles;
-        try (HostWorker worker = new HostWorker(SPEC)) {
+        try (HostKvCache worker = new HostKvCache(SPEC)) {
             handles = worker.handles();
             handle = handles.get(0);
         }

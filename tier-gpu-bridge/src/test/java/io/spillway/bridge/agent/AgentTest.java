@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.Backend;
-import io.spillway.bridge.HostWorker;
+import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
 import io.spillway.bridge.KvLayout;
 import io.spillway.server.ServerContext;
@@ -43,7 +43,7 @@ class AgentTest {
     Path dir;
     private SpillwayServer node;
     private Agent agent;
-    private HostWorker worker;
+    private HostKvCache worker;
     private SocketChannel channel;
     private BufferedReader in;
     private OutputStream out;
@@ -55,7 +55,7 @@ class AgentTest {
             .nvmeEnabled(false).build());
         agent = new Agent(new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
             node.controlPort(), Backend.HOST, 0, null, 8, 3, "test"));
-        worker = new HostWorker(SPEC);
+        worker = new HostKvCache(SPEC);
         channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
         in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));

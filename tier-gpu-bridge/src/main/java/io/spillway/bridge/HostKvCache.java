@@ -4,20 +4,29 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A vLLM worker's stand-in (tests): its layer tensors in (host-backend) device memory, filled with a pattern. */
-public final class HostWorker implements AutoCloseable {
-    final KvCacheSpec spec;
-    final long runtime = NativeBridge.open(Backend.HOST.code, null, 0);
-    final long[] layers;
-    final byte[][] original;
+/**
+ * A worker's KV cache on the bridge's host backend: one shared-memory "device" tensor a layer, filled with a
+ * pattern (a hash of the position, so equal blocks mean copied blocks), whose IPC handles an agent can open. What
+ * tests and benchmarks stand in for a vLLM worker with.
+ */
+public final class HostKvCache implements AutoCloseable {
+    private final KvCacheSpec spec;
+    private final long runtime;
+    private final long[] layers;
+    private final byte[][] original;
 
-    public HostWorker(KvCacheSpec spec) {
+    public HostKvCache(KvCacheSpec spec) {
+        NativeBridge.requireAvailable();
         this.spec = spec;
+        this.runtime = NativeBridge.open(Backend.HOST.code, null, 0);
         layers = new long[spec.layers()];
         original = new byte[spec.layers()][];
         for (int l = 0; l < layers.length; l++) {
             layers[l] = NativeBridge.deviceAlloc(runtime, spec.layerBytes());
             ByteBuffer b = NativeBridge.wrap(layers[l], spec.layerBytes());
+            if (spec.layerBytes() > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("a host layer tensor is at most 2 GiB, got " + spec.layerBytes());
+            }
             original[l] = new byte[(int) spec.layerBytes()];
             for (int i = 0; i < original[l].length; i++) {
                 // a hash of the position: no period of a page, so equal blocks mean copied blocks
@@ -25,6 +34,15 @@ public final class HostWorker implements AutoCloseable {
             }
             b.put(original[l]);
         }
+    }
+
+    public KvCacheSpec spec() {
+        return spec;
+    }
+
+    /** Layer {@code l}'s tensor, to read or overwrite. */
+    public ByteBuffer layer(int l) {
+        return NativeBridge.wrap(layers[l], spec.layerBytes());
     }
 
     public List<byte[]> handles() {
