@@ -22,6 +22,25 @@ BLOCK = 16
 SHAPE = (2, 64, BLOCK, 2, 16)
 
 
+class PlainKvTensor:
+    """A KV tensor without an IPC handle (a TPU's, say): bytes in this process only, so blocks go through the ring."""
+
+    def __init__(self, shape, dtype_bytes=2):
+        self.shape = tuple(shape)
+        self.dtype_bytes = dtype_bytes
+        self.page_bytes = shape[2] * shape[3] * shape[4] * dtype_bytes
+        self.data = bytearray(2 * shape[1] * self.page_bytes)
+
+    def block(self, b):
+        k, v = b * self.page_bytes, (self.shape[1] + b) * self.page_bytes
+        return bytes(self.data[k:k + self.page_bytes]) + bytes(self.data[v:v + self.page_bytes])
+
+    def fill_block(self, b, data):
+        k, v = b * self.page_bytes, (self.shape[1] + b) * self.page_bytes
+        self.data[k:k + self.page_bytes] = data[:self.page_bytes]
+        self.data[v:v + self.page_bytes] = data[self.page_bytes:2 * self.page_bytes]
+
+
 class LogCount(logging.Handler):
     def __init__(self):
         super().__init__()
@@ -158,6 +177,41 @@ def main():
               "with the agent gone the scheduler matches nothing")
         check(scheduler.disabled is not None, "and turns itself off")
 
+        # the host-staged path (no IPC): blocks go through a shared-memory ring the agent maps
+        staged_sock = os.path.join(work, "staged.sock")
+        staged_agent = start_agent(staged_sock, data_port, control_port)
+        plain = {"l%d" % i: PlainKvTensor(SHAPE) for i in range(2)}
+        try:
+            for t in plain.values():
+                t.data[:] = bytes(rng.getrandbits(8) for _ in range(len(t.data)))
+            s3 = SpillwayConnector(config(staged_sock), "SCHEDULER")
+            w3 = SpillwayConnector(config(staged_sock), "WORKER")
+            w3.register_kv_caches(plain)
+            check(w3.staged and w3.disabled is None, "tensors without handles take the staged path")
+            staged_prompt = [rng.randrange(32_000) for _ in range(3 * BLOCK + 1)]
+            src = [5, 6, 7, 9]
+            originals = {n: [t.block(b) for b in src[:3]] for n, t in plain.items()}
+            check(s3.request_finished(request("s", staged_prompt), src) == (True, None), "saved through the ring")
+            step(s3, w3)
+            await_finished(w3, "s", sending=True)
+            for t in plain.values():
+                for b in src:
+                    t.fill_block(b, bytes(2 * t.page_bytes))
+            t_req = request("t", list(staged_prompt))
+            check(s3.get_num_new_matched_tokens(t_req, 0) == (3 * BLOCK, True), "found after the save")
+            s3.update_state_after_alloc(t_req, allocated([40, 41, 42, 43]), 3 * BLOCK)
+            step(s3, w3)
+            await_finished(w3, "t", sending=False)
+            check(w3.get_block_ids_with_load_errors() == set(), "no staged load errors")
+            for n, t in plain.items():
+                for i in range(3):
+                    check(t.block(40 + i) == originals[n][i], "staged %s block %d byte for byte" % (n, i))
+            w3.shutdown()
+        finally:
+            if staged_agent.poll() is None:
+                staged_agent.kill()
+                staged_agent.wait(10)
+
         # the cluster down at start: an agent pointing at a port nobody serves
         logs.records.clear()
         down_sock = os.path.join(work, "down.sock")
@@ -176,7 +230,8 @@ def main():
                 down.kill()
                 down.wait(10)
         print("connector harness: save/evict/load identical over %d layers, miss, bad handle, agent killed (%d "
-              "blocks to recompute), cluster down at start (%s); all checks passed" % (len(layers), len(e_blocks),
+              "blocks to recompute), host-staged save/load identical, cluster down at start (%s); all checks passed"
+              % (len(layers), len(e_blocks),
                                                                                       logs.records[0][:80]))
         return 0
     except Exception:  # noqa: BLE001

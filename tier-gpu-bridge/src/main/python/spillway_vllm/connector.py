@@ -69,6 +69,11 @@ class SpillwayConnector(_Base):
         self._block_size = int(vllm_config.cache_config.block_size)
         self._model = str(extra.get("model", vllm_config.model_config.model))
         self._agent = AgentClient(extra["agent_socket"], float(extra.get("timeout_seconds", 30)))
+        self._staging_slots = int(extra.get("staging_slots", 512))
+        self._force_staging = bool(extra.get("staging", False))
+        self._ring = None  # the host-staged path's ring, when the tensors cannot be shared by IPC
+        self._free_ring = []
+        self._tensors = []
         self._disabled = None
         self._metadata = None
         # scheduler side
@@ -162,29 +167,68 @@ class SpillwayConnector(_Base):
     # ---- worker side ----
 
     def register_kv_caches(self, kv_caches):
-        """Hands each layer's KV tensor to the agent by IPC handle; all layers must share one shape."""
+        """Hands each layer's KV tensor to the agent by IPC handle, or, for tensors that have none (TPU, CPU) or
+        with ``"staging": true``, sets up the host-staged path: a shared-memory ring of whole blocks the agent maps,
+        through which this connector copies. All layers must share one shape."""
         names = list(kv_caches)
         if not names:
             raise SpillwayConnectorError("no KV caches to register")
-        handles, offsets, shape, dtype_bytes = [], [], None, None
+        self._tensors = [kv_caches[n] for n in names]
+        shape, dtype_bytes = None, None
         for name in names:
-            handle, offset, layer_shape, layer_dtype = _describe(kv_caches[name])
+            layer_shape, layer_dtype = _shape_of(kv_caches[name])
             if shape is not None and (layer_shape != shape or layer_dtype != dtype_bytes):
                 raise SpillwayConnectorError("layer %s is shaped %s, the others %s" % (name, layer_shape, shape))
             shape, dtype_bytes = layer_shape, layer_dtype
-            handles.append(base64.b64encode(handle).decode("ascii"))
-            offsets.append(offset)
         if len(shape) != 5 or shape[0] != 2:
             raise SpillwayConnectorError("a KV tensor shaped %s: expected [2, num_blocks, block_size, kv_heads, "
                                          "head_size] (the flash-attention layout)" % (shape,))
+        fields = dict(model=self._model, layers=len(names), num_blocks=shape[1], block_size=shape[2],
+                      kv_heads=shape[3], head_size=shape[4], dtype_bytes=dtype_bytes, layout="kv_first")
+        staged = self._force_staging or not all(_shareable(t) for t in self._tensors)
+        if staged:
+            page = shape[2] * shape[3] * shape[4] * dtype_bytes
+            self._ring = HostKvTensor((2, self._staging_slots, 1, 1, len(names) * page), 1)
+            self._free_ring = list(range(self._staging_slots))
+            fields["staging"] = {"slots": self._staging_slots,
+                                 "handle": base64.b64encode(self._ring.ipc_handle()).decode("ascii")}
+            fields["handles"] = []
+        else:
+            described = [_describe(t) for t in self._tensors]
+            fields["handles"] = [base64.b64encode(d[0]).decode("ascii") for d in described]
+            fields["offsets"] = [d[1] for d in described]
         try:
-            self._agent.call("register", model=self._model, layers=len(names), num_blocks=shape[1],
-                             block_size=shape[2], kv_heads=shape[3], head_size=shape[4], dtype_bytes=dtype_bytes,
-                             layout="kv_first", handles=handles, offsets=offsets)
+            self._agent.call("register", **fields)
         except AgentError as e:
             if "IPC handle" in str(e):
                 raise SpillwayConnectorError("the agent cannot map the KV caches: %s" % e) from e
             self._disable(str(e))
+
+    @property
+    def staged(self):
+        """Whether blocks go through the host-staged ring."""
+        return self._ring is not None
+
+    def _ring_slots(self, n):
+        if n > len(self._free_ring):
+            return None
+        taken, self._free_ring = self._free_ring[:n], self._free_ring[n:]
+        return taken
+
+    def _stage_out(self, block_ids, slots):
+        """Copies the worker's blocks into ring slots: every layer's key page, then its value page."""
+        size = self._ring.nbytes // self._staging_slots  # a slot's bytes are contiguous (the agent maps it so)
+        for block, slot in zip(block_ids, slots):
+            self._ring.buf[slot * size:(slot + 1) * size] = b"".join(_read_block(t, block) for t in self._tensors)
+
+    def _stage_in(self, block_ids, slots):
+        """Copies ring slots into the worker's blocks."""
+        size = self._ring.nbytes // self._staging_slots
+        for block, slot in zip(block_ids, slots):
+            data = bytes(self._ring.buf[slot * size:(slot + 1) * size])
+            per_layer = len(data) // len(self._tensors)
+            for i, t in enumerate(self._tensors):
+                _write_block(t, block, data[i * per_layer:(i + 1) * per_layer])
 
     def start_load_kv(self, forward_context, **kwargs):
         meta = self._get_connector_metadata()
@@ -194,24 +238,45 @@ class SpillwayConnector(_Base):
             if self._disabled is not None:
                 self._failed_load(load.req_id, load.block_ids)
                 continue
+            target = load.block_ids
+            if self._ring is not None:
+                slots = self._ring_slots(len(load.block_ids))
+                if slots is None:
+                    logger.warning("Spillway staging ring full: %s recomputes", load.req_id)
+                    self._failed_load(load.req_id, load.block_ids)
+                    continue
+                target = slots
             try:
-                self._agent.call("load", req=load.req_id, tokens=load.tokens, block_ids=load.block_ids,
+                self._agent.call("load", req=load.req_id, tokens=load.tokens, block_ids=target,
                                  **{"from": load.start_block})
-                self._loading[load.req_id] = load.block_ids
+                self._loading[load.req_id] = (load.block_ids, target)
             except AgentError as e:
                 logger.warning("Spillway load of %s failed, the request recomputes: %s", load.req_id, e)
+                self._release_ring(target if self._ring is not None else [])
                 self._failed_load(load.req_id, load.block_ids)
         for save in meta.saves:
             if self._disabled is not None:
                 self._finished_sending.add(save.req_id)
                 continue
+            source = save.block_ids
+            if self._ring is not None:
+                slots = self._ring_slots(len(save.block_ids))
+                if slots is None:
+                    logger.warning("Spillway staging ring full: the save of %s is dropped", save.req_id)
+                    self._finished_sending.add(save.req_id)
+                    continue
+                self._stage_out(save.block_ids, slots)
+                source = slots
             try:
-                self._agent.call("save", req=save.req_id, tokens=save.tokens, block_ids=save.block_ids,
-                                 **{"from": 0})
-                self._saving[save.req_id] = save.block_ids
+                self._agent.call("save", req=save.req_id, tokens=save.tokens, block_ids=source, **{"from": 0})
+                self._saving[save.req_id] = (save.block_ids, source)
             except AgentError as e:
                 logger.warning("Spillway save of %s dropped: %s", save.req_id, e)
+                self._release_ring(source if self._ring is not None else [])
                 self._finished_sending.add(save.req_id)
+
+    def _release_ring(self, slots):
+        self._free_ring.extend(slots)
 
     def _failed_load(self, req_id, block_ids):
         self._load_errors.update(block_ids)
@@ -231,17 +296,29 @@ class SpillwayConnector(_Base):
         if self._loading or self._saving:
             try:
                 done = self._agent.call("finished")
+                failed = set(done.get("failed_blocks", []))
                 for req in done.get("saved", []):
-                    if self._saving.pop(req, None) is not None:
+                    entry = self._saving.pop(req, None)
+                    if entry is not None:
+                        self._release_ring(entry[1] if self._ring is not None else [])
                         self._finished_sending.add(req)
                 for req in done.get("loaded", []):
-                    if self._loading.pop(req, None) is not None:
-                        self._finished_recving.add(req)
-                self._load_errors.update(done.get("failed_blocks", []))
+                    entry = self._loading.pop(req, None)
+                    if entry is None:
+                        continue
+                    blocks, target = entry
+                    if self._ring is not None:  # the ring's slots to the worker's blocks, but those that failed
+                        good = [(b, s) for b, s in zip(blocks, target) if s not in failed]
+                        self._stage_in([b for b, _ in good], [s for _, s in good])
+                        self._load_errors.update(b for b, s in zip(blocks, target) if s in failed)
+                        self._release_ring(target)
+                    else:
+                        self._load_errors.update(b for b in blocks if b in failed)
+                    self._finished_recving.add(req)
             except AgentError as e:
                 logger.warning("Spillway agent lost (%s): %d loads become recomputes, %d saves are dropped", e,
                                len(self._loading), len(self._saving))
-                for req, block_ids in self._loading.items():
+                for req, (block_ids, _) in self._loading.items():
                     self._failed_load(req, block_ids)
                 self._finished_sending.update(self._saving)
                 self._loading.clear()
@@ -250,9 +327,50 @@ class SpillwayConnector(_Base):
         self._finished_sending, self._finished_recving = set(), set()
         return (sending or None), (recving or None)
 
+    def shutdown(self):
+        """Closes the agent connection and removes the staging ring."""
+        self._agent.close()
+        if self._ring is not None:
+            self._ring.close()
+            self._ring = None
+
     def get_block_ids_with_load_errors(self):
         errors, self._load_errors = self._load_errors, set()
         return errors
+
+
+def _shareable(tensor):
+    """Whether the agent can map the tensor by IPC handle: a HostKvTensor, or a CUDA/ROCm torch tensor."""
+    if isinstance(tensor, HostKvTensor):
+        return True
+    return getattr(tensor, "is_cuda", False)
+
+
+def _shape_of(tensor):
+    if isinstance(tensor, HostKvTensor) or not hasattr(tensor, "element_size"):
+        return tuple(tensor.shape), int(tensor.dtype_bytes)
+    return tuple(tensor.shape), tensor.element_size()
+
+
+def _read_block(tensor, block):
+    """A block's key page then value page, as bytes, from any tensor (copied to the host when it is a device's)."""
+    if hasattr(tensor, "block"):
+        return tensor.block(block)
+    return tensor[:, block].contiguous().cpu().view(-1).view(_byte_dtype()).numpy().tobytes()
+
+
+def _write_block(tensor, block, data):
+    if hasattr(tensor, "fill_block"):
+        tensor.fill_block(block, data)
+        return
+    import torch  # only here: the staged path on a torch device
+    src = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(tensor.dtype).view(tensor[:, block].shape)
+    tensor[:, block].copy_(src.to(tensor.device))
+
+
+def _byte_dtype():
+    import torch
+    return torch.uint8
 
 
 def _describe(tensor):

@@ -183,8 +183,22 @@ public final class Agent implements AutoCloseable {
             .kvHeads(spec.kvHeads()).headDim(spec.headSize()).tpSize(r.path("tp_size").asInt(1))
             .tpRank(r.path("tp_rank").asInt(0)).layout(spec.layout() == KvLayout.KV_FIRST ? "kv_first"
                 : "block_first").build();
-        BridgeContext opened = BridgeContext.builder().backend(ctx.backend()).device(ctx.device())
-            .library(ctx.library()).ipcHandles(spec, handles, offsets).slots(ctx.slots()).build();
+        BridgeContext opened;
+        JsonNode staging = r.path("staging");
+        if (staging.isObject()) {
+            // the host-staged path: the connector copies blocks through a shared-memory ring of whole blocks, which
+            // the agent maps as a one-layer cache of ring slots (block-first: a slot's bytes are contiguous)
+            int ringSlots = intField(staging, "slots");
+            long slotBytes = spec.blockBytes();
+            KvCacheSpec ring = new KvCacheSpec(1, ringSlots, 1, 1, Math.toIntExact(slotBytes / 2), 1,
+                KvLayout.BLOCK_FIRST);
+            opened = BridgeContext.builder().backend(io.spillway.bridge.Backend.HOST)
+                .ipcHandles(ring, List.of(Base64.getDecoder().decode(textField(staging, "handle"))))
+                .slots(ctx.slots()).build();
+        } else {
+            opened = BridgeContext.builder().backend(ctx.backend()).device(ctx.device()).library(ctx.library())
+                .ipcHandles(spec, handles, offsets).slots(ctx.slots()).build();
+        }
         BlockKey key;
         try {
             key = client.registerNamespace(ns).get(10, TimeUnit.SECONDS);
@@ -199,7 +213,7 @@ public final class Agent implements AutoCloseable {
         bridge = opened;
         namespace = ns;
         namespaceKey = key;
-        reply.complete(ok().put("block_bytes", spec.blockBytes()));
+        reply.complete(ok().put("block_bytes", spec.blockBytes()).put("staged", staging.isObject()));
     }
 
     private void lookup(JsonNode r, CompletableFuture<ObjectNode> reply) {

@@ -8,6 +8,9 @@ package io.spillway.bridge.agent;
  *   <li>{@code register}: {@code layers, num_blocks, block_size, kv_heads, head_size, dtype_bytes, layout
  *       ("kv_first" | "block_first"), handles} (one base64 IPC handle a layer), {@code model}, optional {@code offsets}
  *       (each tensor's byte offset in its handle's allocation), {@code dtype, tp_size, tp_rank}: maps the worker's KV tensors and registers the namespace; answers {@code block_bytes}.
+ *       With {@code staging: {slots, handle}} (the host-staged path, for accelerators without IPC) it maps a
+ *       shared-memory ring of {@code slots} whole blocks instead, and the block ids of {@code save} and {@code load}
+ *       are ring slots; the connector copies between the ring and its tensors.
  *   <li>{@code lookup}: {@code tokens}: how many of the prompt's leading full blocks the cluster holds
  *       ({@code blocks}).
  *   <li>{@code save}: {@code req, tokens, block_ids, from}: copies the worker's blocks {@code block_ids} (the
