@@ -1,12 +1,13 @@
-"""Drives SpillwayConnector (scheduler and worker sides) against a real agent process and a real Spillway node, on
-the agent's host backend: save -> evict -> load with identical bytes, a cluster miss, a bad IPC handle, the agent
-killed with loads in flight, and a cluster that is down at start. Run by ConnectorHarnessTest (JUnit), which starts
-the node and passes SPILLWAY_JAVA, SPILLWAY_CLASSPATH, SPILLWAY_DATA_PORT and SPILLWAY_CONTROL_PORT.
-Exits 0 when every check holds; prints the first failure and exits 1 otherwise."""
+"""Drives SpillwayConnector (scheduler and worker sides) against a real agent process and a real Spillway node
+process, on the agent's host backend: save -> evict -> load with identical bytes, a cluster miss, a bad IPC handle,
+the agent killed with loads in flight, the host-staged path, and a cluster that is down at start. Run by
+ConnectorHarnessTest (JUnit), which passes SPILLWAY_JAVA and SPILLWAY_CLASSPATH (the module's test class path: the
+agent and the server). Exits 0 when every check holds; prints the first failure and exits 1 otherwise."""
 
 import logging
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,12 +51,56 @@ class LogCount(logging.Handler):
         self.records.append(record.getMessage())
 
 
+def java():
+    """The JVM command line every Spillway process needs (Aeron's and Agrona's access to jdk.internal.misc)."""
+    return [os.environ["SPILLWAY_JAVA"], "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
+            os.environ["SPILLWAY_CLASSPATH"]]
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_node(work):
+    """A kv-server process on free ports; returns (process, data port, control port) once it accepts connections."""
+    import socket
+    data, control, http = free_port(), free_port(), free_port()
+    cmd = java() + ["io.spillway.server.ServerMain",
+           "--data-port", str(data), "--control-port", str(control), "--http-port", str(http), "--events-port", "0",
+           "--data-dir", os.path.join(work, "node"), "--cpu-capacity", "64m",
+           "--set", "spillway.server.nvmeEnabled=false"]
+    log_path = os.path.join(work, "node.log")
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+    def tail():
+        with open(log_path) as f:
+            return f.read()[-3000:]
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError("the node exited with %s:\n%s" % (proc.returncode, tail()))
+        try:
+            socket.create_connection(("127.0.0.1", data), timeout=1).close()
+            return proc, data, control
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the node did not open port %d in 60 s:\n%s" % (data, tail()))
+
+
 def start_agent(socket_path, data_port, control_port):
-    cmd = [os.environ["SPILLWAY_JAVA"], "-cp", os.environ["SPILLWAY_CLASSPATH"],
-           "io.spillway.bridge.agent.AgentCommand", "--socket", socket_path, "--server",
+    cmd = java() + ["io.spillway.bridge.agent.AgentCommand", "--socket", socket_path, "--server",
            "127.0.0.1:%d" % data_port, "--control-port", str(control_port), "--backend", "host", "--slots", "32",
            "--chunk-blocks", "4", "--tenant", "harness"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(socket_path + ".log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 30
     while time.time() < deadline:
         if os.path.exists(socket_path):
@@ -103,11 +148,10 @@ def check(condition, message):
 
 
 def main():
-    data_port = int(os.environ["SPILLWAY_DATA_PORT"])
-    control_port = int(os.environ["SPILLWAY_CONTROL_PORT"])
     logs = LogCount()
     logging.getLogger("spillway_vllm").addHandler(logs)
-    work = tempfile.mkdtemp(prefix="spillway-harness-")
+    work = tempfile.mkdtemp(prefix="spw-")  # short: Unix socket paths are at most 107 bytes
+    node, data_port, control_port = start_node(work)
     sock = os.path.join(work, "agent.sock")
     agent = start_agent(sock, data_port, control_port)
     layers = {"model.layers.%d.self_attn" % i: HostKvTensor(SHAPE) for i in range(2)}
@@ -215,8 +259,8 @@ def main():
         # the cluster down at start: an agent pointing at a port nobody serves
         logs.records.clear()
         down_sock = os.path.join(work, "down.sock")
-        with socketserver_port() as dead_port:
-            down = start_agent(down_sock, dead_port, dead_port)
+        dead_port = free_port()
+        down = start_agent(down_sock, dead_port, dead_port)
         try:
             s2 = SpillwayConnector(config(down_sock), "SCHEDULER")
             w2 = SpillwayConnector(config(down_sock), "WORKER")
@@ -238,26 +282,13 @@ def main():
         traceback.print_exc()
         return 1
     finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait(10)
+        for proc in (agent, node):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
         for t in layers.values():
             t.close()
-
-
-class socketserver_port:
-    """A free TCP port nobody listens on while the block runs."""
-
-    def __enter__(self):
-        import socket
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
-        return self.port
-
-    def __exit__(self, *exc):
-        return False
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
