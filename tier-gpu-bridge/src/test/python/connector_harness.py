@@ -269,6 +269,9 @@ def main():
             check(s2.get_num_new_matched_tokens(request("h", list(prompt)), 0) == (0, False), "and again")
             check(w2.disabled is not None and s2.disabled is not None, "both sides disabled")
             check(len(logs.records) == 2, "one log line a side: %s" % logs.records)
+            check(all("cannot be reached" in r for r in logs.records), "saying the cluster is down: %s"
+                  % logs.records)
+            check(down.poll() is None, "the agent stays up, to serve once the cluster is back")
         finally:
             if down.poll() is None:
                 down.kill()
@@ -276,7 +279,7 @@ def main():
         print("connector harness: save/evict/load identical over %d layers, miss, bad handle, agent killed (%d "
               "blocks to recompute), host-staged save/load identical, cluster down at start (%s); all checks passed"
               % (len(layers), len(e_blocks),
-                                                                                      logs.records[0][:80]))
+                                                                                      logs.records[0][:110]))
         return 0
     except Exception:  # noqa: BLE001
         traceback.print_exc()

@@ -51,7 +51,8 @@ public final class Agent implements AutoCloseable {
     private static final long REPLY_TIMEOUT_SECONDS = 60;
 
     private final AgentContext ctx;
-    private final KvClient client;
+    /** Connected at the first operation that needs the cluster, and again after a failed connect. */
+    private volatile KvClient client;
     private final ServerSocketChannel server;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread loop;
@@ -70,16 +71,9 @@ public final class Agent implements AutoCloseable {
 
     public Agent(AgentContext ctx) throws IOException {
         this.ctx = ctx;
-        this.client = KvClient.connect(ClientContext.builder().server(ctx.serverHost(), ctx.dataPort())
-            .controlPort(ctx.controlPort()).build());
         Files.deleteIfExists(ctx.socket());
-        try {
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(ctx.socket()));
-        } catch (IOException e) {
-            client.close();
-            throw e;
-        }
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(ctx.socket()));
         loop = new Thread(this::runLoop, "spillway-agent-loop");
         loop.setDaemon(true);
         loop.start();
@@ -90,6 +84,25 @@ public final class Agent implements AutoCloseable {
 
     public AgentContext context() {
         return ctx;
+    }
+
+    /**
+     * The cluster client, connecting first when there is none: an agent starts whether or not its cluster is up,
+     * and tells the connector which it is.
+     */
+    private KvClient client() {
+        KvClient c = client;
+        if (c == null) {
+            try {
+                c = KvClient.connect(ClientContext.builder().server(ctx.serverHost(), ctx.dataPort())
+                    .controlPort(ctx.controlPort()).build());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("the cluster at " + ctx.serverHost() + ":" + ctx.dataPort()
+                    + " cannot be reached: " + e.getMessage(), e);
+            }
+            client = c;
+        }
+        return c;
     }
 
     private void accept() {
@@ -201,7 +214,11 @@ public final class Agent implements AutoCloseable {
         }
         BlockKey key;
         try {
-            key = client.registerNamespace(ns).get(10, TimeUnit.SECONDS);
+            key = client().registerNamespace(ns).get(10, TimeUnit.SECONDS);
+        } catch (IllegalStateException e) {
+            opened.close();
+            reply.complete(error(e.getMessage()));
+            return;
         } catch (Exception e) {
             opened.close();
             reply.complete(error("the cluster did not register the namespace: " + e));
@@ -217,6 +234,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void lookup(JsonNode r, CompletableFuture<ObjectNode> reply) {
+        client(); // a cluster that cannot be reached says so first
         requireRegistered();
         BlockKey[] keys = BlockKeys.chain(namespace, ints(r.path("tokens")));
         if (keys.length == 0) {
@@ -229,7 +247,7 @@ public final class Agent implements AutoCloseable {
     /** Looks up {@code keys} from {@code at}, a batch at a time, while each batch is whole in the cluster. */
     private void lookupFrom(BlockKey[] keys, int at, CompletableFuture<ObjectNode> reply) {
         BlockKey[] batch = Arrays.copyOfRange(keys, at, Math.min(keys.length, at + MAX_LOOKUP));
-        client.lookupPrefix(namespaceKey, batch).whenComplete((found, error) -> {
+        client().lookupPrefix(namespaceKey, batch).whenComplete((found, error) -> {
             if (error != null) {
                 reply.complete(error("lookup failed: " + error));
             } else if (found.prefixLength() == batch.length && at + batch.length < keys.length) {
@@ -376,7 +394,7 @@ public final class Agent implements AutoCloseable {
                 transfer = owner.save(blockIds, slots);
                 copying.add(this);
             } else {
-                client.get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
+                client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
                     commands.add(() -> fetched(got, error)));
             }
         }
@@ -425,7 +443,7 @@ public final class Agent implements AutoCloseable {
                 release();
                 return;
             }
-            client.put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
+            client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
                 commands.add(this::release));
         }
 
@@ -502,6 +520,8 @@ public final class Agent implements AutoCloseable {
         if (bridge != null) {
             bridge.close();
         }
-        client.close();
+        if (client != null) {
+            client.close();
+        }
     }
 }
