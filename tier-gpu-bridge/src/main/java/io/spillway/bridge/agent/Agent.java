@@ -68,6 +68,8 @@ public final class Agent implements AutoCloseable {
     private final List<String> saved = new ArrayList<>();
     private final List<String> loaded = new ArrayList<>();
     private final List<Integer> failedBlocks = new ArrayList<>();
+    /** Steps created and not yet released: their slots may still be written by the device or the network. */
+    private int liveSteps;
 
     public Agent(AgentContext ctx) throws IOException {
         this.ctx = ctx;
@@ -179,6 +181,10 @@ public final class Agent implements AutoCloseable {
     // ---- operations, on the loop thread ----
 
     private void register(JsonNode r, CompletableFuture<ObjectNode> reply) {
+        if (liveSteps > 0) { // their pinned slots belong to the mapping a new register would close
+            throw new IllegalStateException(liveSteps + " transfer steps are in flight: register again once "
+                + "finished reports them");
+        }
         KvCacheSpec spec = new KvCacheSpec(intField(r, "layers"), intField(r, "num_blocks"),
             intField(r, "block_size"), intField(r, "kv_heads"), intField(r, "head_size"), intField(r, "dtype_bytes"),
             layout(r.path("layout").asText("kv_first")));
@@ -384,6 +390,7 @@ public final class Agent implements AutoCloseable {
             this.job = job;
             this.blockIds = blockIds;
             this.keys = keys;
+            liveSteps++;
         }
 
         /** Save: copy the blocks off the device. Load: read them from the cluster into the slots. */
@@ -449,6 +456,7 @@ public final class Agent implements AutoCloseable {
 
         private void release() {
             owner.giveBack(slots);
+            liveSteps--;
             job.stepDone();
         }
     }
@@ -517,11 +525,11 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (client != null) {
+            client.close(); // first: no read may land in a pinned slot once the bridge frees them
+        }
         if (bridge != null) {
             bridge.close();
-        }
-        if (client != null) {
-            client.close();
         }
     }
 }
