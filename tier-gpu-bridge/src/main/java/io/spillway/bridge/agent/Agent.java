@@ -353,10 +353,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** One request's save or load. */
+    /** One request's save or load; a load's failed blocks are reported with its end, in the same answer. */
     private final class Job {
         final String req;
         final boolean save;
+        final List<Integer> failed = new ArrayList<>();
         int steps;
         int done;
 
@@ -373,6 +374,7 @@ public final class Agent implements AutoCloseable {
 
         void finish() {
             (save ? saved : loaded).add(req);
+            failedBlocks.addAll(failed);
         }
     }
 
@@ -423,7 +425,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             for (int i = hits; i < blockIds.length; i++) {
-                failedBlocks.add(blockIds[i]);
+                job.failed.add(blockIds[i]);
             }
             if (hits == 0) {
                 release();
@@ -440,7 +442,7 @@ public final class Agent implements AutoCloseable {
             if (!job.save) {
                 if (failed) {
                     for (int id : blockIds) {
-                        failedBlocks.add(id);
+                        job.failed.add(id);
                     }
                 }
                 release();

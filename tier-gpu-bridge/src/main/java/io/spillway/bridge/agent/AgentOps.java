@@ -17,7 +17,8 @@ package io.spillway.bridge.agent;
  *       prompt's blocks {@code from, from + 1, ...}) to the cluster, asynchronously.
  *   <li>{@code load}: the same fields: reads those blocks from the cluster into the worker's {@code block_ids}.
  *   <li>{@code finished}: the requests whose saves and loads ended since the last call ({@code saved, loaded}) and the
- *       worker's blocks that could not be loaded ({@code failed_blocks}: the request recomputes them).
+ *       worker's blocks that could not be loaded ({@code failed_blocks}: the request recomputes them), each reported in the
+ *       same answer as its request's end in {@code loaded}.
  *   <li>{@code ping}.
  * </ul>
  */
