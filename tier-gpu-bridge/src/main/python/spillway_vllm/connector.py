@@ -155,6 +155,7 @@ class SpillwayConnector(_Base):
 
     def request_finished(self, request, block_ids):
         """Saves the prompt's full blocks; vLLM keeps them (True) until ``get_finished`` reports the save."""
+        self._lookups.pop(request.request_id, None)  # a request aborted before its blocks were allocated
         if self._disabled is not None:
             return False, None
         tokens = list(request.prompt_token_ids)
