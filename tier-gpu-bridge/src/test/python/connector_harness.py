@@ -151,11 +151,12 @@ def main():
     logs = LogCount()
     logging.getLogger("spillway_vllm").addHandler(logs)
     work = tempfile.mkdtemp(prefix="spw-")  # short: Unix socket paths are at most 107 bytes
-    node, data_port, control_port = start_node(work)
-    sock = os.path.join(work, "agent.sock")
-    agent = start_agent(sock, data_port, control_port)
-    layers = {"model.layers.%d.self_attn" % i: HostKvTensor(SHAPE) for i in range(2)}
+    node, agent, layers = None, None, {}
     try:
+        node, data_port, control_port = start_node(work)
+        sock = os.path.join(work, "agent.sock")
+        agent = start_agent(sock, data_port, control_port)
+        layers = {"model.layers.%d.self_attn" % i: HostKvTensor(SHAPE) for i in range(2)}
         rng = random.Random(7)
         for t in layers.values():
             t.buf[:] = bytes(rng.getrandbits(8) for _ in range(t.nbytes))
@@ -286,7 +287,7 @@ def main():
         return 1
     finally:
         for proc in (agent, node):
-            if proc.poll() is None:
+            if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
         for t in layers.values():

@@ -23,9 +23,15 @@ class ConnectorHarnessTest {
         pb.environment().put("SPILLWAY_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         pb.environment().put("SPILLWAY_CLASSPATH", System.getProperty("java.class.path"));
         Process p = pb.start();
-        byte[] output = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the harness ran past 5 minutes");
-        String text = new String(output, StandardCharsets.UTF_8);
+        String text;
+        try {
+            byte[] output = p.getInputStream().readAllBytes();
+            assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the harness ran past 5 minutes");
+            text = new String(output, StandardCharsets.UTF_8);
+        } finally { // whatever the harness left running (a node, an agent) goes with it
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
         System.out.println(text);
         assertEquals(0, p.exitValue(), text);
         assertTrue(text.contains("all checks passed"), text);
