@@ -375,9 +375,10 @@ def _byte_dtype():
 
 
 def _describe(tensor):
-    """(IPC handle, byte offset, shape, dtype bytes) of a layer's KV tensor: a CUDA torch tensor or a host one."""
+    """(IPC handle, byte offset in the allocation it names) of a layer's KV tensor: a CUDA torch tensor or a host
+    one."""
     if isinstance(tensor, HostKvTensor):
-        return tensor.ipc_handle(), 0, tuple(tensor.shape), tensor.dtype_bytes
+        return tensor.ipc_handle(), 0
     try:
         storage = tensor.untyped_storage()
         shared = storage._share_cuda_()  # (device, handle, size, offset in the allocation, ...)
@@ -385,4 +386,4 @@ def _describe(tensor):
         raise SpillwayConnectorError("a KV tensor that is neither a CUDA tensor nor a HostKvTensor: %s" % e) from e
     handle = bytes(shared[1])
     offset = int(shared[3]) + tensor.storage_offset() * tensor.element_size()
-    return handle, offset, tuple(tensor.shape), tensor.element_size()
+    return handle, offset

@@ -63,6 +63,16 @@ public interface KvClient extends AutoCloseable {
     /** The longest run of leading keys the node holds, overall and per tier ({@code keys} in chain order). */
     CompletableFuture<PrefixLookup> lookupPrefix(BlockKey namespace, BlockKey[] keys);
 
+    /**
+     * {@link #lookupPrefix} for a chain of any length (a 128k-token prompt is 8,192 keys): batches of the default
+     * request limit ({@link io.spillway.protocol.ProtocolLimits#DEFAULT_MAX_BLOCKS_PER_REQUEST}), each asked only
+     * while the ones before it were whole; an empty chain is an empty prefix.
+     */
+    default CompletableFuture<PrefixLookup> lookupLongPrefix(BlockKey namespace, BlockKey[] keys) {
+        return LongPrefixLookup.start(this, namespace, keys,
+            io.spillway.protocol.ProtocolLimits.DEFAULT_MAX_BLOCKS_PER_REQUEST);
+    }
+
     /** A round trip on the data plane. */
     CompletableFuture<Void> ping();
 

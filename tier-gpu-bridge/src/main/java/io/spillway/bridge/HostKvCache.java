@@ -13,26 +13,22 @@ public final class HostKvCache implements AutoCloseable {
     private final KvCacheSpec spec;
     private final long runtime;
     private final long[] layers;
-    private final byte[][] original;
 
     public HostKvCache(KvCacheSpec spec) {
         NativeBridge.requireAvailable();
         this.spec = spec;
         this.runtime = NativeBridge.open(Backend.HOST.code, null, 0);
+        if (spec.layerBytes() > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("a host layer tensor is at most 2 GiB, got " + spec.layerBytes());
+        }
         layers = new long[spec.layers()];
-        original = new byte[spec.layers()][];
         for (int l = 0; l < layers.length; l++) {
             layers[l] = NativeBridge.deviceAlloc(runtime, spec.layerBytes());
             ByteBuffer b = NativeBridge.wrap(layers[l], spec.layerBytes());
-            if (spec.layerBytes() > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("a host layer tensor is at most 2 GiB, got " + spec.layerBytes());
-            }
-            original[l] = new byte[(int) spec.layerBytes()];
-            for (int i = 0; i < original[l].length; i++) {
+            for (int i = 0; i < b.capacity(); i++) {
                 // a hash of the position: no period of a page, so equal blocks mean copied blocks
-                original[l][i] = (byte) (((i + 1) * 2_654_435_761L + l * 40_503L) >>> 13);
+                b.put(i, (byte) (((i + 1) * 2_654_435_761L + l * 40_503L) >>> 13));
             }
-            b.put(original[l]);
         }
     }
 
@@ -61,33 +57,6 @@ public final class HostKvCache implements AutoCloseable {
             ByteBuffer t = NativeBridge.wrap(layers[l], spec.layerBytes());
             out.put(t.duplicate().position((int) spec.keyOffset(b)).limit((int) spec.keyOffset(b) + page));
             out.put(t.duplicate().position((int) spec.valueOffset(b)).limit((int) spec.valueOffset(b) + page));
-        }
-        return out.array();
-    }
-
-    /** The original bytes of every block but {@code a} and {@code b}. */
-    public byte[] untouched(int a, int b) {
-        ByteBuffer out = ByteBuffer.allocate((int) (spec.blockBytes() * (spec.numBlocks() - 2)));
-        int page = (int) spec.pageBytes();
-        for (int k = 0; k < spec.numBlocks(); k++) {
-            if (k == a || k == b) {
-                continue;
-            }
-            for (int l = 0; l < layers.length; l++) {
-                out.put(original[l], (int) spec.keyOffset(k), page);
-                out.put(original[l], (int) spec.valueOffset(k), page);
-            }
-        }
-        return out.array();
-    }
-
-    /** The current bytes of every block but {@code a} and {@code b}. */
-    public byte[] rest(int a, int b) {
-        ByteBuffer out = ByteBuffer.allocate((int) (spec.blockBytes() * (spec.numBlocks() - 2)));
-        for (int k = 0; k < spec.numBlocks(); k++) {
-            if (k != a && k != b) {
-                out.put(block(k));
-            }
         }
         return out.array();
     }

@@ -96,9 +96,9 @@ public final class BridgeCommand implements Callable<Integer> {
                 .put("head_size", headSize).put("dtype_bytes", dtype).put("layout", "kv_first");
             worker.handles().forEach(h -> register.withArray("handles").add(Base64.getEncoder().encodeToString(h)));
             expectOk(conn.call(register));
-            BlockKey ns = client.registerNamespace(Namespace.builder().tenant("bench-client").modelId("bench")
-                .layers(layers).kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build()).get(10,
-                TimeUnit.SECONDS);
+            Namespace clientNamespace = Namespace.builder().tenant("bench-client").modelId("bench").layers(layers)
+                .kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build();
+            BlockKey ns = client.registerNamespace(clientNamespace).get(10, TimeUnit.SECONDS);
             ByteBuffer[] buffers = new ByteBuffer[blocks];
             for (int i = 0; i < blocks; i++) {
                 buffers[i] = ByteBuffer.allocateDirect((int) spec.blockBytes());
@@ -117,11 +117,9 @@ public final class BridgeCommand implements Callable<Integer> {
                     before.add(worker.block(i));
                 }
                 gbps[0][r] = bytes / 1e9 / agentRound(conn, "save", "s" + r, tokens, ids, "saved");
+                byte[] zeros = new byte[(int) spec.layerBytes()];
                 for (int l = 0; l < layers; l++) { // evict: the worker's blocks are overwritten
-                    ByteBuffer layer = worker.layer(l);
-                    for (int i = 0; i < layer.capacity(); i++) {
-                        layer.put(i, (byte) 0);
-                    }
+                    worker.layer(l).put(zeros);
                 }
                 gbps[1][r] = bytes / 1e9 / agentRound(conn, "load", "l" + r, tokens, ids, "loaded");
                 for (int i = 0; i < blocks; i++) {
@@ -129,8 +127,7 @@ public final class BridgeCommand implements Callable<Integer> {
                         throw new IllegalStateException("block " + i + " came back with other bytes");
                     }
                 }
-                BlockKey[] keys = BlockKeys.chain(Namespace.builder().tenant("bench-client").modelId("bench")
-                    .layers(layers).kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build(), tokens);
+                BlockKey[] keys = BlockKeys.chain(clientNamespace, tokens);
                 gbps[2][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, true);
                 gbps[3][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, false);
             }

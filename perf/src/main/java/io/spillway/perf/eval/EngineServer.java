@@ -135,7 +135,7 @@ public final class EngineServer implements AutoCloseable {
 
     /** Cluster lookups, reads and block writes that failed (each answered as a miss, or the block not kept). */
     public long clusterFailures() {
-        return tiers == null ? 0 : tiers.failures.sum();
+        return tiers == null ? 0 : tiers.failures();
     }
 
     /** {@link #clusterFailures()} by reason: an error code or exception, with the blocks or calls it cost. */

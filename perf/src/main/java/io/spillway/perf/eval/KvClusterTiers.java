@@ -14,14 +14,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The real Spillway cluster behind a live simulated pod, through kv-client: a prompt's blocks after its GPU hits are
- * looked up ({@link KvClient#lookupPrefix}) and, when the transfer-cost model says loading beats prefilling them,
+ * looked up ({@link KvClient#lookupLongPrefix}) and, when the transfer-cost model says loading beats prefilling them,
  * read ({@link KvClient#get}) and timed for real; blocks the pod evicts are written ({@link KvClient#put}). Block
  * bytes are scaled down ({@code blockBytes}, e.g. 8 KiB for a 2 MiB block) so a laptop holds a cluster's worth.
  * Answers reach the pod on its clock.
  */
 final class KvClusterTiers implements ClusterTiers {
-    /** The most blocks one lookup asks about: kv-client's default batch limit ({@code maxBlocksPerRequest}). */
-    static final int LOOKUP_CHUNK = 1_024;
     /** The most blocks one write carries. */
     static final int MAX_WRITE = 256;
     /** Writes refused for back-pressure are tried again after 2, 4, 8 ... ms, at most 250 ms apart, about 2 s in all. */
@@ -38,8 +36,7 @@ final class KvClusterTiers implements ClusterTiers {
     private final ByteBuffer pattern;
     private final List<BlockKey> pending = new ArrayList<>();
     private boolean flushScheduled;
-    final LongAdder failures = new LongAdder();
-    /** Why calls failed: an error code or exception class, with how many blocks it cost. */
+    /** Why calls failed: an error code or exception class, with how many blocks (or calls) it cost. */
     final java.util.concurrent.ConcurrentHashMap<String, LongAdder> failureReasons =
         new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -57,34 +54,27 @@ final class KvClusterTiers implements ClusterTiers {
         }
     }
 
+    /**
+     * Looks up the blocks after the GPU's hits ({@link KvClient#lookupLongPrefix}, a prompt of any length) and, when
+     * the transfer-cost model says loading the cluster's run beats prefilling it, reads it.
+     */
     @Override
     public void fetch(int[] ids, int from, Loaded done) {
         BlockKey[] keys = new BlockKey[ids.length - from];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = blocks.block(ids[from + i]).key();
         }
-        lookup(keys, 0, 0, 0, done);
-    }
-
-    /**
-     * Looks up {@code keys} from {@code at} on, {@link #LOOKUP_CHUNK} a call, for as long as each chunk is whole in
-     * the cluster; then, when the transfer-cost model says loading the run beats prefilling it, reads it.
-     */
-    private void lookup(BlockKey[] keys, int at, int inCpu, int inNvme, Loaded done) {
-        BlockKey[] chunk = java.util.Arrays.copyOfRange(keys, at, Math.min(keys.length, at + LOOKUP_CHUNK));
         try {
-            client.lookupPrefix(namespace, chunk).whenComplete((lookup, error) -> {
+            client.lookupLongPrefix(namespace, keys).whenComplete((lookup, error) -> {
                 try {
                     if (error != null) {
                         failed(done, error);
                         return;
                     }
-                    int run = at + lookup.prefixLength();
-                    int cpu = inCpu + lookup.blocksInPrefix().getOrDefault(TierKind.CPU, 0);
-                    int nvme = inNvme + lookup.blocksInPrefix().getOrDefault(TierKind.NVME, 0);
-                    if (lookup.prefixLength() == chunk.length && run < keys.length) {
-                        lookup(keys, run, cpu, nvme, done);
-                    } else if (run == 0 || costs.netTokens(cpu, nvme) <= 0) {
+                    int run = lookup.prefixLength();
+                    int cpu = lookup.blocksInPrefix().getOrDefault(TierKind.CPU, 0);
+                    int nvme = lookup.blocksInPrefix().getOrDefault(TierKind.NVME, 0);
+                    if (run == 0 || costs.netTokens(cpu, nvme) <= 0) {
                         answer(done, 0, 0);
                     } else {
                         load(java.util.Arrays.copyOf(keys, run), done);
@@ -144,8 +134,12 @@ final class KvClusterTiers implements ClusterTiers {
         answer(done, 0, 0);
     }
 
+    /** Cluster lookups, reads and block writes that failed, over every reason. */
+    long failures() {
+        return failureReasons.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     private void fail(String reason, int blocks) {
-        failures.add(blocks);
         failureReasons.computeIfAbsent(reason, r -> new LongAdder()).add(blocks);
     }
 

@@ -73,8 +73,10 @@ abstract class SimRouter {
         private final PrefixMatcher matcher;
         private final PdDecider decider;
         private final PrefixMatch match = new PrefixMatch();
-        private long[] his = new long[64];
-        private long[] los = new long[64];
+        /** The request's keys, {@link #keyed} of them: filled by {@link #route}, read by {@link #routed}. */
+        long[] his = new long[64];
+        long[] los = new long[64];
+        int keyed;
 
         /** Matches at most a prompt's first {@code maxBlocks} blocks. */
         Scoring(RoutingConfig config, BlockSpace space, BlockLocationIndex index, TransferCostModel costs, long seed,
@@ -98,6 +100,7 @@ abstract class SimRouter {
                 his[b] = space.hi(blocks[b]);
                 los[b] = space.lo(blocks[b]);
             }
+            keyed = n;
             RoutingRequest routing = new RoutingRequest(request.inputTokens(), BlockSpace.TOKENS_PER_BLOCK, his, los,
                 n);
             Decision d = decider.decide(routing, pods, matcher.match(routing, pods, match));
@@ -111,7 +114,7 @@ abstract class SimRouter {
             return chosen;
         }
 
-        /** Called with each decision: the pod's position and id. */
+        /** Called with each decision: the pod's position and id; the request's keys are in {@link #his}, {@link #los}. */
         void routed(SimRequest request, int pod, String podId) {
         }
     }
@@ -123,14 +126,10 @@ abstract class SimRouter {
     static final class Speculating extends Scoring {
         private final SpeculativeBlocks speculative;
         private final java.util.Map<SimRequest, SpeculativeBlocks.Ticket> tickets = new java.util.IdentityHashMap<>();
-        private final BlockSpace space;
-        private long[] his = new long[64];
-        private long[] los = new long[64];
 
         Speculating(RoutingConfig config, BlockSpace space, BlockLocationIndex index, TransferCostModel costs,
                     long seed) {
             super(config, space, index, costs, seed, Integer.MAX_VALUE);
-            this.space = space;
             long ttl = config.speculativeTtlNanos();
             this.speculative = ttl > 0 ? new SpeculativeBlocks(index, ttl) : null;
         }
@@ -140,17 +139,8 @@ abstract class SimRouter {
             if (speculative == null) {
                 return;
             }
-            int[] blocks = request.blocks();
-            if (his.length < blocks.length) {
-                his = new long[blocks.length];
-                los = new long[blocks.length];
-            }
-            for (int b = 0; b < blocks.length; b++) {
-                his[b] = space.hi(blocks[b]);
-                los[b] = space.lo(blocks[b]);
-            }
             synchronized (tickets) {
-                tickets.put(request, speculative.routed(podId, his, los, blocks.length, request.arrivalNanos()));
+                tickets.put(request, speculative.routed(podId, his, los, keyed, request.arrivalNanos()));
             }
         }
 
@@ -203,13 +193,13 @@ abstract class SimRouter {
         void routed(SimRequest request, int pod, String podId) {
             int id = shadow.location(Location.pod(podId, Medium.GPU));
             int[] blocks = request.blocks();
-            for (int b = 0; b < Math.min(blocks.length, MAX_PREFIX_BLOCKS); b++) {
+            for (int b = 0; b < keyed; b++) { // the prompt's first MAX_PREFIX_BLOCKS, keyed by route
                 int block = blocks[b];
                 if (sent[pod].contains(block)) {
                     sent[pod].touch(block);
                     continue;
                 }
-                shadow.add(space.hi(block), space.lo(block), id);
+                shadow.add(his[b], los[b], id);
                 int evicted = sent[pod].add(block);
                 if (evicted >= 0) {
                     shadow.remove(space.hi(evicted), space.lo(evicted), id);

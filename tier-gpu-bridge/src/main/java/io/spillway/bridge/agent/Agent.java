@@ -47,7 +47,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Agent implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_LOOKUP = 1_024;
     private static final long REPLY_TIMEOUT_SECONDS = 60;
 
     private final AgentContext ctx;
@@ -243,25 +242,8 @@ public final class Agent implements AutoCloseable {
         client(); // a cluster that cannot be reached says so first
         requireRegistered();
         BlockKey[] keys = BlockKeys.chain(namespace, ints(r.path("tokens")));
-        if (keys.length == 0) {
-            reply.complete(ok().put("blocks", 0));
-            return;
-        }
-        lookupFrom(keys, 0, reply);
-    }
-
-    /** Looks up {@code keys} from {@code at}, a batch at a time, while each batch is whole in the cluster. */
-    private void lookupFrom(BlockKey[] keys, int at, CompletableFuture<ObjectNode> reply) {
-        BlockKey[] batch = Arrays.copyOfRange(keys, at, Math.min(keys.length, at + MAX_LOOKUP));
-        client().lookupPrefix(namespaceKey, batch).whenComplete((found, error) -> {
-            if (error != null) {
-                reply.complete(error("lookup failed: " + error));
-            } else if (found.prefixLength() == batch.length && at + batch.length < keys.length) {
-                lookupFrom(keys, at + batch.length, reply);
-            } else {
-                reply.complete(ok().put("blocks", at + found.prefixLength()));
-            }
-        });
+        client().lookupLongPrefix(namespaceKey, keys).whenComplete((found, error) -> reply.complete(error != null
+            ? error("lookup failed: " + error) : ok().put("blocks", found.prefixLength())));
     }
 
     /** {@code save} or {@code load}: blocks {@code from ..} of the prompt, at the worker's {@code block_ids}. */
