@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of docs/block-keys.md (version 1).
+"""Independent reference implementation of docs/block-keys.md (namespace v2, block v1).
 
 Written from the document alone, sharing nothing with the Java implementation.
 Prints the golden vectors pinned in kv-client's BlockKeysGoldenTest:
@@ -9,10 +9,10 @@ Prints the golden vectors pinned in kv-client's BlockKeysGoldenTest:
 import hashlib
 import struct
 
-NS_TAG = b"spillway/ns/v1"
+NS_TAG = b"spillway/ns/v2"
 BLOCK_TAG = b"spillway/block/v1"
 
-LORA, CACHE_SALT, MULTIMODAL = 0x01, 0x02, 0x03
+LORA, CACHE_SALT, MULTIMODAL, PROMPT_EMBEDS = 0x01, 0x02, 0x03, 0x04
 
 
 def u32(x):
@@ -31,7 +31,8 @@ def h(message):
 def namespace_preimage(ns):
     return (NS_TAG + string(ns["tenant"]) + string(ns["modelId"]) + string(ns["loraAdapter"])
             + string(ns["dtype"]) + u32(ns["blockSizeTokens"]) + u32(ns["layers"]) + u32(ns["kvHeads"])
-            + u32(ns["headDim"]) + u32(ns["tpSize"]) + u32(ns["tpRank"]) + string(ns["layout"]))
+            + u32(ns["headDim"]) + u32(ns["tpSize"]) + u32(ns["tpRank"]) + u32(ns["ppSize"]) + u32(ns["ppRank"])
+            + string(ns["layout"]))
 
 
 def entry(kind, payload):
@@ -48,6 +49,9 @@ def block_extras(request, start, end):
     for mm_hash, offset, length in sorted(request.get("mm", []), key=lambda item: item[1]):
         if offset < end and offset + length > start:
             entries.append(entry(MULTIMODAL, u32(offset) + u32(length) + mm_hash.encode("utf-8")))
+    for offset, length, digest in sorted(request.get("embeds", []), key=lambda item: item[0]):
+        if offset < end and offset + length > start:
+            entries.append(entry(PROMPT_EMBEDS, u32(offset) + u32(length) + digest))
     return u32(len(entries)) + b"".join(entries)
 
 
@@ -74,7 +78,7 @@ def tokens(n, seed):
 
 def namespace(**fields):
     ns = dict(tenant="default", modelId=None, loraAdapter="", dtype="bfloat16", blockSizeTokens=16, layers=None,
-              kvHeads=None, headDim=None, tpSize=1, tpRank=0, layout="NHD")
+              kvHeads=None, headDim=None, tpSize=1, tpRank=0, ppSize=1, ppRank=0, layout="NHD")
     ns.update(fields)
     return ns
 
@@ -86,8 +90,11 @@ UNICODE = namespace(tenant="café-租户", modelId="模型/ünïcødé-🦙", lo
                     blockSizeTokens=4, layers=2, kvHeads=2, headDim=64, tpSize=2, tpRank=1, layout="HND")
 LLAMA3_8B_TP4_RANK3 = dict(LLAMA3_8B, tpSize=4, tpRank=3, kvHeads=2)
 OTHER_TENANT = dict(LLAMA3_8B, tenant="globex")
+LLAMA3_8B_PP2_STAGE1 = dict(LLAMA3_8B, ppSize=2, ppRank=1, layers=16)
 
 MM = {"mm": [("🖼-img-2", 40, 8), ("a1b2c3d4e5f60718", 5, 20)]}
+# one digest a 16-token block, as vLLM hashes each block's slice of prompt_embeds (here: SHA-256 of a label)
+EMBEDS = {"embeds": [(16 * j, 16, hashlib.sha256(b"embeds-%d" % j).digest()) for j in range(3)]}
 
 CASES = [
     # name, namespace, token count, token seed, request extras
@@ -101,6 +108,9 @@ CASES = [
     ("cacheSalt", LLAMA3_8B, 48, 3, {"salt": "s3cr3t-盐"}),
     ("multimodal", LLAMA3_8B, 64, 4, MM),
     ("allExtras", LLAMA3_8B, 64, 4, dict(MM, lora="sql-adapter-ü", salt="s3cr3t-盐")),
+    ("llama3Pp2Stage1", LLAMA3_8B_PP2_STAGE1, 40, 1, {}),
+    ("promptEmbeds", LLAMA3_8B, 48, 5, EMBEDS),
+    ("promptEmbedsWithLoraAndSalt", LLAMA3_8B, 48, 5, dict(EMBEDS, lora="sql-adapter-ü", salt="s3cr3t-盐")),
 ]
 
 

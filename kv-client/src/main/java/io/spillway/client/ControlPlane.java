@@ -78,7 +78,7 @@ final class ControlPlane implements AutoCloseable {
         return NamespaceSpec.newBuilder().setTenant(ns.tenant()).setModelId(ns.modelId())
             .setLoraAdapter(ns.loraAdapter()).setDtype(ns.dtype()).setBlockSizeTokens(ns.blockSizeTokens())
             .setLayers(ns.layers()).setKvHeads(ns.kvHeads()).setHeadDim(ns.headDim()).setTpSize(ns.tpSize())
-            .setTpRank(ns.tpRank()).setLayout(ns.layout()).build();
+            .setTpRank(ns.tpRank()).setPpSize(ns.ppSize()).setPpRank(ns.ppRank()).setLayout(ns.layout()).build();
     }
 
     /** Registers {@code namespace}; the node's answer must be the 16-byte id the client computes itself. */

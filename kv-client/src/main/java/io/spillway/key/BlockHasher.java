@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
  * before one {@code update}. Hashing a block allocates only the resulting {@link BlockKey}.
  */
 final class BlockHasher {
-    static final byte[] NAMESPACE_TAG = "spillway/ns/v1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] NAMESPACE_TAG = "spillway/ns/v2".getBytes(StandardCharsets.US_ASCII);
     static final byte[] BLOCK_TAG = "spillway/block/v1".getBytes(StandardCharsets.US_ASCII);
 
     private static final ThreadLocal<BlockHasher> PER_THREAD = ThreadLocal.withInitial(BlockHasher::new);
@@ -32,7 +32,7 @@ final class BlockHasher {
         return PER_THREAD.get();
     }
 
-    /** {@code k_0 = H("spillway/ns/v1" ‖ namespace fields in order)}. */
+    /** {@code k_0 = H("spillway/ns/v2" ‖ namespace fields in order)}. */
     BlockKey namespaceRoot(Namespace ns) {
         byte[][] strings = {
             ns.tenant().getBytes(StandardCharsets.UTF_8),
@@ -41,7 +41,7 @@ final class BlockHasher {
             ns.dtype().getBytes(StandardCharsets.UTF_8),
             ns.layout().getBytes(StandardCharsets.UTF_8),
         };
-        int size = NAMESPACE_TAG.length + 6 * 4 + strings.length * 4;
+        int size = NAMESPACE_TAG.length + 8 * 4 + strings.length * 4;
         for (byte[] s : strings) {
             size += s.length;
         }
@@ -57,6 +57,8 @@ final class BlockHasher {
         pos = putU32(ns.headDim(), pos);
         pos = putU32(ns.tpSize(), pos);
         pos = putU32(ns.tpRank(), pos);
+        pos = putU32(ns.ppSize(), pos);
+        pos = putU32(ns.ppRank(), pos);
         pos = putString(strings[4], pos);
         return finish(pos);
     }

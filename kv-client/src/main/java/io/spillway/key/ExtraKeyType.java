@@ -5,6 +5,7 @@ final class ExtraKeyType {
     static final byte LORA = 0x01;
     static final byte CACHE_SALT = 0x02;
     static final byte MULTIMODAL = 0x03;
+    static final byte PROMPT_EMBEDS = 0x04;
 
     /** Bytes before an entry's payload: one type byte and a u32 payload length. */
     static final int ENTRY_HEADER_BYTES = 5;

@@ -18,6 +18,8 @@ public final class Namespace {
     private final int headDim;
     private final int tpSize;
     private final int tpRank;
+    private final int ppSize;
+    private final int ppRank;
     private final String layout;
     private volatile BlockKey id;
 
@@ -32,6 +34,8 @@ public final class Namespace {
         this.headDim = b.headDim;
         this.tpSize = b.tpSize;
         this.tpRank = b.tpRank;
+        this.ppSize = b.ppSize;
+        this.ppRank = b.ppRank;
         this.layout = b.layout;
     }
 
@@ -60,33 +64,37 @@ public final class Namespace {
     public int headDim() { return headDim; }
     public int tpSize() { return tpSize; }
     public int tpRank() { return tpRank; }
+    /** Pipeline-parallel stages: each stage holds its own layers' KV, so stages never share blocks. */
+    public int ppSize() { return ppSize; }
+    public int ppRank() { return ppRank; }
     public String layout() { return layout; }
 
     public Builder toBuilder() {
         return new Builder().tenant(tenant).modelId(modelId).loraAdapter(loraAdapter).dtype(dtype)
             .blockSizeTokens(blockSizeTokens).layers(layers).kvHeads(kvHeads).headDim(headDim)
-            .tpSize(tpSize).tpRank(tpRank).layout(layout);
+            .tpSize(tpSize).tpRank(tpRank).ppSize(ppSize).ppRank(ppRank).layout(layout);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Namespace n && n.blockSizeTokens == blockSizeTokens && n.layers == layers
             && n.kvHeads == kvHeads && n.headDim == headDim && n.tpSize == tpSize && n.tpRank == tpRank
-            && n.tenant.equals(tenant) && n.modelId.equals(modelId) && n.loraAdapter.equals(loraAdapter)
+            && n.ppSize == ppSize && n.ppRank == ppRank && n.tenant.equals(tenant) && n.modelId.equals(modelId) && n.loraAdapter.equals(loraAdapter)
             && n.dtype.equals(dtype) && n.layout.equals(layout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(tenant, modelId, loraAdapter, dtype, blockSizeTokens, layers, kvHeads, headDim, tpSize,
-            tpRank, layout);
+            tpRank, ppSize, ppRank, layout);
     }
 
     @Override
     public String toString() {
         return "Namespace{tenant=" + tenant + ", model=" + modelId + (loraAdapter.isEmpty() ? "" : ", lora=" + loraAdapter)
             + ", dtype=" + dtype + ", blockSize=" + blockSizeTokens + ", layers=" + layers + ", kvHeads=" + kvHeads
-            + ", headDim=" + headDim + ", tp=" + tpRank + "/" + tpSize + ", layout=" + layout + "}";
+            + ", headDim=" + headDim + ", tp=" + tpRank + "/" + tpSize + (ppSize == 1 ? "" : ", pp=" + ppRank + "/" + ppSize)
+            + ", layout=" + layout + "}";
     }
 
     /** Builds a namespace; {@link #build()} rejects missing or out-of-range fields with a message naming them. */
@@ -101,6 +109,8 @@ public final class Namespace {
         private int headDim;
         private int tpSize = 1;
         private int tpRank = 0;
+        private int ppSize = 1;
+        private int ppRank = 0;
         private String layout = "NHD";
 
         public Builder tenant(String v) { tenant = v; return this; }
@@ -113,6 +123,8 @@ public final class Namespace {
         public Builder headDim(int v) { headDim = v; return this; }
         public Builder tpSize(int v) { tpSize = v; return this; }
         public Builder tpRank(int v) { tpRank = v; return this; }
+        public Builder ppSize(int v) { ppSize = v; return this; }
+        public Builder ppRank(int v) { ppRank = v; return this; }
         public Builder layout(String v) { layout = v; return this; }
 
         public Namespace build() {
@@ -128,6 +140,10 @@ public final class Namespace {
             requirePositive("tpSize", tpSize);
             if (tpRank < 0 || tpRank >= tpSize) {
                 throw new IllegalArgumentException("tpRank must be in [0, tpSize=" + tpSize + "), got " + tpRank);
+            }
+            requirePositive("ppSize", ppSize);
+            if (ppRank < 0 || ppRank >= ppSize) {
+                throw new IllegalArgumentException("ppRank must be in [0, ppSize=" + ppSize + "), got " + ppRank);
             }
             return new Namespace(this);
         }

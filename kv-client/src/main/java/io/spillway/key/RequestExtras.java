@@ -2,32 +2,33 @@ package io.spillway.key;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * What a request adds to its block keys beyond its tokens: a LoRA adapter name, a cache salt and multimodal items.
- * Which blocks each applies to (docs/block-keys.md, "Extra keys"):
+ * What a request adds to its block keys beyond its tokens: a LoRA adapter name, a cache salt, multimodal items and
+ * prompt embeddings. Which blocks each applies to (docs/block-keys.md, "Extra keys"), as vLLM's own block hash does:
  * <ul>
  *   <li>the LoRA name: every block;</li>
  *   <li>the cache salt: the first block of the request only (tokens {@code [0, blockSize)}); the chain carries it on;</li>
- *   <li>a multimodal item (hash, token offset, token length): every block whose token range overlaps the item's.</li>
+ *   <li>a multimodal item (content hash, token offset, token length): every block whose token range overlaps the
+ *       item's;</li>
+ *   <li>prompt embeddings (a digest of the embeddings of a token range, normally one block's): every block
+ *       overlapping that range.</li>
  * </ul>
  * Token offsets are positions in the whole request's token sequence. Immutable and thread-safe; the entries are
  * encoded once, here, so that hashing a chain copies bytes and allocates nothing per block.
  */
 public final class RequestExtras {
-    /** No LoRA, no salt, no multimodal items. */
+    /** No LoRA, no salt, no multimodal items, no prompt embeddings. */
     public static final RequestExtras NONE = builder().build();
 
     private final String lora;
     private final String cacheSalt;
     private final byte[] loraEntry;
     private final byte[] saltEntry;
-    private final String[] mmHashes;
-    private final int[] mmOffsets;
-    private final int[] mmEnds;
-    private final byte[][] mmEntries;
+    private final RangedEntries multimodal;
+    private final RangedEntries promptEmbeds;
     private final int maxEncodedLength;
 
     private RequestExtras(Builder b) {
@@ -37,22 +38,11 @@ public final class RequestExtras {
             : ExtraKeyType.entry(ExtraKeyType.LORA, Utf8.encode("lora", lora));
         this.saltEntry = cacheSalt.isEmpty() ? null
             : ExtraKeyType.entry(ExtraKeyType.CACHE_SALT, Utf8.encode("cacheSalt", cacheSalt));
-        MultimodalItem[] items = sortedWithoutOverlap(b.items);
-        int n = items.length;
-        this.mmHashes = new String[n];
-        this.mmOffsets = new int[n];
-        this.mmEnds = new int[n];
-        this.mmEntries = new byte[n][];
-        int max = 4 + (loraEntry == null ? 0 : loraEntry.length) + (saltEntry == null ? 0 : saltEntry.length);
-        for (int i = 0; i < n; i++) {
-            MultimodalItem item = items[i];
-            mmHashes[i] = item.hash;
-            mmOffsets[i] = item.offset;
-            mmEnds[i] = item.offset + item.length;
-            mmEntries[i] = item.entry();
-            max += mmEntries[i].length;
-        }
-        this.maxEncodedLength = max;
+        this.multimodal = RangedEntries.of("multimodal items", b.multimodal);
+        this.promptEmbeds = RangedEntries.of("prompt-embedding ranges", b.promptEmbeds);
+        this.maxEncodedLength = 4 + (loraEntry == null ? 0 : loraEntry.length)
+            + (saltEntry == null ? 0 : saltEntry.length) + multimodal.totalEncodedLength()
+            + promptEmbeds.totalEncodedLength();
     }
 
     public static Builder builder() {
@@ -70,24 +60,29 @@ public final class RequestExtras {
     }
 
     public int multimodalCount() {
-        return mmHashes.length;
+        return multimodal.size();
     }
 
     /** The hash of the {@code i}-th multimodal item, items in order of token offset. */
     public String multimodalHash(int i) {
-        return mmHashes[i];
+        return multimodal.label(i);
     }
 
     public int multimodalOffset(int i) {
-        return mmOffsets[i];
+        return multimodal.offset(i);
     }
 
     public int multimodalLength(int i) {
-        return mmEnds[i] - mmOffsets[i];
+        return multimodal.length(i);
+    }
+
+    /** The number of prompt-embedding ranges. */
+    public int promptEmbedsCount() {
+        return promptEmbeds.size();
     }
 
     public boolean isEmpty() {
-        return loraEntry == null && saltEntry == null && mmHashes.length == 0;
+        return loraEntry == null && saltEntry == null && multimodal.size() == 0 && promptEmbeds.size() == 0;
     }
 
     /**
@@ -133,27 +128,11 @@ public final class RequestExtras {
             pos = copy(saltEntry, dst, pos);
             count++;
         }
-        for (int i = firstItemEndingAfter(blockStart); i < mmOffsets.length && mmOffsets[i] < blockEnd; i++) {
-            pos = copy(mmEntries[i], dst, pos);
-            count++;
-        }
+        long mm = multimodal.encodeOverlapping(blockStart, blockEnd, dst, pos);
+        long pe = promptEmbeds.encodeOverlapping(blockStart, blockEnd, dst, (int) mm);
+        count += (int) (mm >>> 32) + (int) (pe >>> 32);
         KeyBytes.putU32(dst, countAt, count);
-        return pos;
-    }
-
-    /** Items are sorted and disjoint, so their ends ascend too: binary search for the first end after {@code t}. */
-    private int firstItemEndingAfter(int t) {
-        int lo = 0;
-        int hi = mmEnds.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (mmEnds[mid] > t) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
+        return (int) pe;
     }
 
     private static int copy(byte[] entry, byte[] dst, int pos) {
@@ -161,34 +140,23 @@ public final class RequestExtras {
         return pos + entry.length;
     }
 
-    private static MultimodalItem[] sortedWithoutOverlap(List<MultimodalItem> items) {
-        MultimodalItem[] sorted = items.toArray(new MultimodalItem[0]);
-        Arrays.sort(sorted, Comparator.comparingInt(item -> item.offset));
-        for (int i = 1; i < sorted.length; i++) {
-            MultimodalItem prev = sorted[i - 1];
-            if (sorted[i].offset < prev.offset + prev.length) {
-                throw new IllegalArgumentException("multimodal items must not overlap: " + prev + " and " + sorted[i]);
-            }
-        }
-        return sorted;
-    }
-
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("RequestExtras{lora='").append(lora).append("', cacheSalt='")
             .append(cacheSalt).append("', multimodal=[");
-        for (int i = 0; i < mmHashes.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(mmHashes[i]).append('@').append(mmOffsets[i]).append('+')
-                .append(multimodalLength(i));
+        for (int i = 0; i < multimodal.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(multimodal.label(i)).append('@').append(multimodal.offset(i))
+                .append('+').append(multimodal.length(i));
         }
-        return sb.append("]}").toString();
+        return sb.append("], promptEmbeds=").append(promptEmbeds.size()).append("}").toString();
     }
 
     /** Collects a request's extras; setters validate at once and name the bad value. */
     public static final class Builder {
         private String lora = "";
         private String cacheSalt = "";
-        private final List<MultimodalItem> items = new ArrayList<>();
+        private final List<RangedEntries.Item> multimodal = new ArrayList<>();
+        private final List<RangedEntries.Item> promptEmbeds = new ArrayList<>();
 
         private Builder() {
         }
@@ -206,31 +174,48 @@ public final class RequestExtras {
         }
 
         /**
-         * Adds a multimodal item: its content hash (for vLLM, the item's {@code mm_hash} string) and the token range
-         * {@code [offset, offset + length)} its placeholder tokens occupy in the request.
+         * Adds a multimodal item: its content hash (for vLLM, the item's {@code identifier}, its {@code mm_hash}) and
+         * the token range {@code [offset, offset + length)} its placeholder tokens occupy in the request.
          */
         public Builder multimodal(String hash, int offset, int length) {
             if (hash == null || hash.isEmpty()) {
                 throw new IllegalArgumentException("multimodal hash must be non-empty, got '" + hash + "'");
             }
             Utf8.requireWellFormed("multimodal hash", hash);
-            if (offset < 0) {
-                throw new IllegalArgumentException("multimodal offset must be >= 0, got " + offset);
-            }
-            if (length <= 0) {
-                throw new IllegalArgumentException("multimodal length must be > 0, got " + length);
-            }
-            if ((long) offset + length > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("multimodal item [" + offset + ", " + offset + " + " + length
-                    + ") ends past the largest token offset " + Integer.MAX_VALUE);
-            }
-            items.add(new MultimodalItem(hash, offset, length));
+            RangedEntries.checkRange("multimodal", offset, length);
+            byte[] hashBytes = Utf8.encode("multimodal hash", hash);
+            multimodal.add(new RangedEntries.Item(hash, offset, length, rangedEntry(ExtraKeyType.MULTIMODAL, offset,
+                length, hashBytes)));
             return this;
         }
 
-        /** Builds the extras; rejects overlapping multimodal items. */
+        /**
+         * Adds the digest of the prompt embeddings that stand for tokens {@code [offset, offset + length)} (vLLM
+         * hashes each block's slice of {@code prompt_embeds} with SHA-256: one range a block, 32 bytes each).
+         */
+        public Builder promptEmbeds(int offset, int length, byte[] digest) {
+            if (digest == null || digest.length == 0 || digest.length > 64) {
+                throw new IllegalArgumentException("a prompt-embedding digest must have 1 to 64 bytes, got "
+                    + (digest == null ? "null" : digest.length + " bytes"));
+            }
+            RangedEntries.checkRange("prompt embeddings", offset, length);
+            promptEmbeds.add(new RangedEntries.Item(HexFormat.of().formatHex(digest), offset, length,
+                rangedEntry(ExtraKeyType.PROMPT_EMBEDS, offset, length, digest)));
+            return this;
+        }
+
+        /** Builds the extras; rejects overlapping multimodal items and overlapping embedding ranges. */
         public RequestExtras build() {
             return new RequestExtras(this);
+        }
+
+        /** Payload: {@code u32 LE offset ‖ u32 LE length ‖ bytes}. */
+        private static byte[] rangedEntry(byte type, int offset, int length, byte[] bytes) {
+            byte[] payload = new byte[8 + bytes.length];
+            KeyBytes.putU32(payload, 0, offset);
+            KeyBytes.putU32(payload, 4, length);
+            System.arraycopy(bytes, 0, payload, 8, bytes.length);
+            return ExtraKeyType.entry(type, payload);
         }
 
         private static String wellFormedOrEmpty(String field, String value) {
@@ -239,33 +224,6 @@ public final class RequestExtras {
             }
             Utf8.requireWellFormed(field, value);
             return value;
-        }
-    }
-
-    private static final class MultimodalItem {
-        final String hash;
-        final int offset;
-        final int length;
-
-        MultimodalItem(String hash, int offset, int length) {
-            this.hash = hash;
-            this.offset = offset;
-            this.length = length;
-        }
-
-        /** Payload: {@code u32 LE offset ‖ u32 LE length ‖ UTF-8 hash}. */
-        byte[] entry() {
-            byte[] hashBytes = Utf8.encode("multimodal hash", hash);
-            byte[] payload = new byte[8 + hashBytes.length];
-            KeyBytes.putU32(payload, 0, offset);
-            KeyBytes.putU32(payload, 4, length);
-            System.arraycopy(hashBytes, 0, payload, 8, hashBytes.length);
-            return ExtraKeyType.entry(ExtraKeyType.MULTIMODAL, payload);
-        }
-
-        @Override
-        public String toString() {
-            return "'" + hash + "'@[" + offset + ", " + (offset + length) + ")";
         }
     }
 }

@@ -44,13 +44,14 @@ class ExtraKeysTest {
             int[] tokens = randomTokens(random, B * (1 + random.nextInt(8)));
             int blocks = tokens.length / B;
             BlockKey[] parents = BlockKeys.chain(llama3(), tokens);
-            int kind = random.nextInt(3);
+            int kind = random.nextInt(4);
             int offset = random.nextInt(tokens.length);
             int length = 1 + random.nextInt(3 * B);
             RequestExtras extras = switch (kind) {
                 case 0 -> RequestExtras.builder().lora("adapter-" + c).build();
                 case 1 -> RequestExtras.builder().cacheSalt("salt-" + c).build();
-                default -> RequestExtras.builder().multimodal("mm-" + c, offset, length).build();
+                case 2 -> RequestExtras.builder().multimodal("mm-" + c, offset, length).build();
+                default -> RequestExtras.builder().promptEmbeds(offset, length, digest(c)).build();
             };
             for (int j = 0; j < blocks; j++) {
                 BlockKey parent = j == 0 ? llama3().id() : parents[j - 1];
@@ -104,6 +105,25 @@ class ExtraKeysTest {
         // the same text under two types is two different entries
         assertChainsDiffer(tokens, RequestExtras.builder().lora("x").build(),
             RequestExtras.builder().cacheSalt("x").build());
+        assertChainsDiffer(tokens, RequestExtras.builder().promptEmbeds(0, B, digest(1)).build(),
+            RequestExtras.builder().promptEmbeds(0, B, digest(2)).build());
+        // a multimodal item and prompt embeddings over the same range and bytes are still two kinds
+        assertChainsDiffer(tokens, RequestExtras.builder().multimodal("01", 0, B).build(),
+            RequestExtras.builder().promptEmbeds(0, B, new byte[] {'0', '1'}).build());
+    }
+
+    @Test
+    void promptEmbeddingsReachTheBlocksTheirRangeCoversAndSortAfterItems() {
+        RequestExtras perBlock = RequestExtras.builder().promptEmbeds(B, B, digest(1)).promptEmbeds(0, B, digest(0))
+            .multimodal("m", 0, 2 * B).build();
+        assertEquals(2, perBlock.promptEmbedsCount());
+        assertEquals(2, perBlock.forBlock(0, B).count());
+        assertEquals(2, perBlock.forBlock(1, B).count());
+        assertEquals(0, perBlock.forBlock(2, B).count());
+        String block0 = HexFormat.of().formatHex(perBlock.forBlock(0, B).toBytes());
+        assertTrue(block0.startsWith("02000000" + "03"), block0); // the multimodal entry (type 3) first
+        assertTrue(block0.contains("04" + "28000000" + "00000000" + "10000000" + HexFormat.of().formatHex(digest(0))),
+            block0); // then type 4: payload 40 bytes = offset 0, length 16, the 32-byte digest
     }
 
     @Test
@@ -168,11 +188,28 @@ class ExtraKeysTest {
         assertMessage("multimodal offset must be >= 0, got -1", () -> RequestExtras.builder().multimodal("a", -1, 1));
         assertMessage("multimodal length must be > 0, got 0", () -> RequestExtras.builder().multimodal("a", 0, 0));
         assertMessage("multimodal hash must be non-empty, got ''", () -> RequestExtras.builder().multimodal("", 0, 1));
+        assertMessage("prompt embeddings length must be > 0, got 0",
+            () -> RequestExtras.builder().promptEmbeds(0, 0, digest(0)));
+        assertMessage("a prompt-embedding digest must have 1 to 64 bytes, got 0 bytes",
+            () -> RequestExtras.builder().promptEmbeds(0, B, new byte[0]));
+        IllegalArgumentException embedsOverlap = assertThrows(IllegalArgumentException.class,
+            () -> RequestExtras.builder().promptEmbeds(0, B, digest(0)).promptEmbeds(B - 1, B, digest(1)).build());
+        assertTrue(embedsOverlap.getMessage().startsWith("prompt-embedding ranges must not overlap"),
+            embedsOverlap.getMessage());
         assertMessage("blockIndex must be >= 0, got -2", () -> RequestExtras.NONE.forBlock(-2, B));
         assertMessage("blockSize must be > 0, got 0", () -> RequestExtras.NONE.forBlock(0, 0));
         IllegalArgumentException surrogate = assertThrows(IllegalArgumentException.class,
             () -> RequestExtras.builder().lora("bad\uD800"));
         assertTrue(surrogate.getMessage().startsWith("lora must be well-formed Unicode"), surrogate.getMessage());
+    }
+
+    /** A distinct 32-byte digest per {@code i}. */
+    private static byte[] digest(int i) {
+        byte[] d = new byte[32];
+        for (int k = 0; k < d.length; k++) {
+            d[k] = (byte) (i * 31 + k);
+        }
+        return d;
     }
 
     private static void assertChainsDiffer(int[] tokens, RequestExtras a, RequestExtras b) {

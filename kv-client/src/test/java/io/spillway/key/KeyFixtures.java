@@ -35,10 +35,12 @@ final class KeyFixtures {
     /** A random valid namespace: short strings from a small alphabet (so near-misses are common) and small ints. */
     static Namespace randomNamespace(Random random) {
         int tpSize = 1 + random.nextInt(8);
+        int ppSize = 1 + random.nextInt(4);
         return Namespace.builder().tenant(randomText(random, 1)).modelId(randomText(random, 1))
             .loraAdapter(randomText(random, 0)).dtype(randomText(random, 1)).blockSizeTokens(1 + random.nextInt(64))
             .layers(1 + random.nextInt(80)).kvHeads(1 + random.nextInt(16)).headDim(1 + random.nextInt(256))
-            .tpSize(tpSize).tpRank(random.nextInt(tpSize)).layout(randomText(random, 1)).build();
+            .tpSize(tpSize).tpRank(random.nextInt(tpSize)).ppSize(ppSize).ppRank(random.nextInt(ppSize))
+            .layout(randomText(random, 1)).build();
     }
 
     /** 0..3 more characters than {@code minLength}, from "ab", "é" and "租". */

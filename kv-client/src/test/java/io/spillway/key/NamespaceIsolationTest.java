@@ -18,9 +18,9 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** Blocks of different namespaces never match: every field, tenant and tpRank included, enters the root. */
+/** Blocks of different namespaces never match: every field, tenant and the tensor- and pipeline-parallel ranks included, enters the root. */
 class NamespaceIsolationTest {
-    /** One mutation per field, each giving a different but valid namespace (tpSize 8 keeps every rank valid). */
+    /** One mutation per field, each giving a different but valid namespace (tpSize and ppSize 8 keep every rank valid). */
     private static final List<UnaryOperator<Namespace.Builder>> ONE_FIELD_CHANGES = List.of(
         b -> b.tenant("globex"),
         b -> b.modelId("meta-llama/Meta-Llama-3-8B"),
@@ -32,10 +32,12 @@ class NamespaceIsolationTest {
         b -> b.headDim(64),
         b -> b.tpSize(4),
         b -> b.tpRank(1),
+        b -> b.ppSize(4),
+        b -> b.ppRank(1),
         b -> b.layout("HND"));
 
     private static Namespace.Builder base() {
-        return llama3().toBuilder().tpSize(8).tpRank(0);
+        return llama3().toBuilder().tpSize(8).tpRank(0).ppSize(8).ppRank(0);
     }
 
     @Test
@@ -122,7 +124,7 @@ class NamespaceIsolationTest {
 
     private static Namespace changeOneField(Random random, Namespace ns) {
         Namespace.Builder b = ns.toBuilder();
-        switch (random.nextInt(11)) {
+        switch (random.nextInt(13)) {
             case 0 -> b.tenant(randomText(random, 1));
             case 1 -> b.modelId(randomText(random, 1));
             case 2 -> b.loraAdapter(randomText(random, 0));
@@ -133,6 +135,8 @@ class NamespaceIsolationTest {
             case 7 -> b.headDim(1 + random.nextInt(256));
             case 8 -> b.tpSize(ns.tpRank() + 1 + random.nextInt(8));
             case 9 -> b.tpRank(random.nextInt(ns.tpSize()));
+            case 10 -> b.ppSize(ns.ppRank() + 1 + random.nextInt(8));
+            case 11 -> b.ppRank(random.nextInt(ns.ppSize()));
             default -> b.layout(randomText(random, 1));
         }
         return b.build();

@@ -26,12 +26,14 @@ class NamespaceValidationTest {
         assertRejected("kvHeads must be > 0, got 0", b -> b.kvHeads(0));
         assertRejected("headDim must be > 0, got -128", b -> b.headDim(-128));
         assertRejected("tpSize must be > 0, got 0", b -> b.tpSize(0));
+        assertRejected("ppSize must be > 0, got 0", b -> b.ppSize(0));
     }
 
     @Test
     void tpRankOutsideTpSizeNamesBoth() {
         assertRejected("tpRank must be in [0, tpSize=4), got 4", b -> b.tpSize(4).tpRank(4));
         assertRejected("tpRank must be in [0, tpSize=1), got -1", b -> b.tpRank(-1));
+        assertRejected("ppRank must be in [0, ppSize=2), got 2", b -> b.ppSize(2).ppRank(2));
     }
 
     @Test

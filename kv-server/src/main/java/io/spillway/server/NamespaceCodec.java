@@ -25,6 +25,9 @@ final class NamespaceCodec {
         if (s.getTpSize() != 0) {
             b.tpSize(s.getTpSize());
         }
+        if (s.getPpSize() != 0) {
+            b.ppSize(s.getPpSize()).ppRank(s.getPpRank());
+        }
         return b.build();
     }
 
@@ -32,7 +35,7 @@ final class NamespaceCodec {
         return NamespaceSpec.newBuilder().setTenant(n.tenant()).setModelId(n.modelId())
             .setLoraAdapter(n.loraAdapter()).setDtype(n.dtype()).setBlockSizeTokens(n.blockSizeTokens())
             .setLayers(n.layers()).setKvHeads(n.kvHeads()).setHeadDim(n.headDim()).setTpSize(n.tpSize())
-            .setTpRank(n.tpRank()).setLayout(n.layout()).build();
+            .setTpRank(n.tpRank()).setPpSize(n.ppSize()).setPpRank(n.ppRank()).setLayout(n.layout()).build();
     }
 
     static void write(Properties p, String prefix, Namespace n) {
@@ -46,6 +49,8 @@ final class NamespaceCodec {
         p.setProperty(prefix + ".headDim", String.valueOf(n.headDim()));
         p.setProperty(prefix + ".tpSize", String.valueOf(n.tpSize()));
         p.setProperty(prefix + ".tpRank", String.valueOf(n.tpRank()));
+        p.setProperty(prefix + ".ppSize", String.valueOf(n.ppSize()));
+        p.setProperty(prefix + ".ppRank", String.valueOf(n.ppRank()));
         p.setProperty(prefix + ".layout", n.layout());
     }
 
@@ -59,6 +64,8 @@ final class NamespaceCodec {
             .headDim(Integer.parseInt(p.getProperty(prefix + ".headDim")))
             .tpSize(Integer.parseInt(p.getProperty(prefix + ".tpSize")))
             .tpRank(Integer.parseInt(p.getProperty(prefix + ".tpRank")))
+            .ppSize(Integer.parseInt(p.getProperty(prefix + ".ppSize", "1")))
+            .ppRank(Integer.parseInt(p.getProperty(prefix + ".ppRank", "0")))
             .layout(p.getProperty(prefix + ".layout")).build();
     }
 }
