@@ -59,7 +59,8 @@ struct runtime {
     /* host backend: what it allocated, so it can export and free it */
     pthread_mutex_t lock;
     struct shm_segment *segments;
-    atomic_long next_segment;
+    /* host backend fault injection: the next this-many completed events report a failed copy */
+    atomic_int injected_faults;
 };
 
 /* A host-backend "device" allocation or an opened peer segment. */
@@ -318,7 +319,9 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv 
         throw_bridge(env, "out of memory");
         return 0;
     }
-    snprintf(s->name, sizeof s->name, "/spillway-%d-%ld", (int) getpid(), atomic_fetch_add(&rt->next_segment, 1));
+    /* process-wide numbering: several runtimes in one process (a worker's cache, a fence page) never collide */
+    static atomic_long next_segment;
+    snprintf(s->name, sizeof s->name, "/spillway-%d-%ld", (int) getpid(), atomic_fetch_add(&next_segment, 1));
     int fd = shm_open(s->name, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd < 0 || ftruncate(fd, (off_t) bytes) != 0) {
         int e = errno;
@@ -666,7 +669,27 @@ JNIEXPORT jint JNICALL Java_io_spillway_bridge_NativeBridge_eventQuery(JNIEnv *e
         throw_bridge(env, "a copy failed: %s", rt_error(rt, rc));
         return -1;
     }
-    return atomic_load((atomic_int *) (intptr_t) event) ? 1 : 0;
+    if (!atomic_load((atomic_int *) (intptr_t) event)) {
+        return 0;
+    }
+    int faults = atomic_load(&rt->injected_faults);
+    while (faults > 0 && !atomic_compare_exchange_weak(&rt->injected_faults, &faults, faults - 1)) {
+    }
+    if (faults > 0) {
+        throw_bridge(env, "a copy failed: injected fault (host backend)");
+        return -1;
+    }
+    return 1;
+}
+
+JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_injectCopyFaults(JNIEnv *env, jclass cls, jlong handle,
+                                                                             jint count) {
+    runtime *rt = (runtime *) (intptr_t) handle;
+    if (rt->kind != 0) {
+        throw_bridge(env, "copy faults can be injected on the host backend only");
+        return;
+    }
+    atomic_store(&rt->injected_faults, count < 0 ? 0 : count);
 }
 
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_eventDestroy(JNIEnv *env, jclass cls, jlong handle,

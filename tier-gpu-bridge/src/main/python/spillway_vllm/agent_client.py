@@ -9,6 +9,10 @@ class AgentError(Exception):
     """The agent answered with an error, or could not be reached."""
 
 
+class AgentRefused(AgentError):
+    """The agent answered, with an error (a bad request, no registration, a cluster it cannot reach)."""
+
+
 class AgentClient:
     def __init__(self, path, timeout=30.0):
         self._path = path
@@ -47,7 +51,7 @@ class AgentClient:
                 raise AgentError("the agent closed the connection during %s" % op)
         reply = json.loads(answer)
         if not reply.get("ok"):
-            raise AgentError(reply.get("error", "the agent refused %s" % op))
+            raise AgentRefused(reply.get("error", "the agent refused %s" % op))
         return reply
 
     def _drop(self):

@@ -1,8 +1,10 @@
-"""Host-memory stand-ins for KV tensors: POSIX shared memory the agent's host backend maps by its IPC handle.
+"""Host memory the agent maps by handle: POSIX shared memory, and torch tensors over it.
 
-A ``HostKvTensor`` is what ``register_kv_caches`` receives in tests and on the host-staged path: one layer's KV
-cache as bytes in a shared-memory segment. Its 64-byte handle is the host backend's format: ``SPWH``, 4 zero
-bytes, the size (8 bytes, little-endian), then the segment's name (``/...``, NUL-padded to 48 bytes).
+A ``SharedSegment`` is a shared-memory segment with the 64-byte handle the agent's host backend opens: ``SPWH``, 4
+zero bytes, the size (8 bytes, little-endian), then the segment's name (``/...``, NUL-padded to 48 bytes). The
+connector makes its fence page and its staging ring this way; ``shared_tensor`` makes a torch tensor over one, which
+is what stands in for a GPU's KV tensors on the host backend (tests, and a CPU worker): the connector finds the
+segment behind such a tensor (``segment_of``) and registers it as it would a CUDA tensor's IPC handle.
 """
 
 import struct
@@ -10,56 +12,82 @@ from multiprocessing import shared_memory
 
 HANDLE_BYTES = 64
 
+_SEGMENTS = {}  # base address -> SharedSegment, for the tensors made over them
 
-class HostKvTensor:
-    """One layer's KV cache in shared memory, shaped ``[2, num_blocks, block_size, kv_heads, head_size]``."""
 
-    def __init__(self, shape, dtype_bytes=2):
-        if len(shape) != 5 or shape[0] != 2 or min(shape) < 1 or dtype_bytes < 1:
-            raise ValueError("a KV tensor is [2, num_blocks, block_size, kv_heads, head_size], got %s" % (shape,))
-        self.shape = tuple(shape)
-        self.dtype_bytes = dtype_bytes
-        self.nbytes = dtype_bytes
-        for d in shape:
-            self.nbytes *= d
-        self._shm = shared_memory.SharedMemory(create=True, size=self.nbytes)
+class SharedSegment:
+    def __init__(self, nbytes):
+        if nbytes < 1:
+            raise ValueError("a segment needs at least one byte, got %d" % nbytes)
+        self.nbytes = nbytes
+        self._shm = shared_memory.SharedMemory(create=True, size=nbytes)
         self.buf = self._shm.buf
 
     @property
-    def page_bytes(self):
-        """Bytes of one block's keys (or values)."""
-        return self.nbytes // (2 * self.shape[1])
-
-    def block(self, block_id):
-        """Block ``block_id``'s bytes: its key page, then its value page."""
-        page = self.page_bytes
-        k = block_id * page
-        v = (self.shape[1] + block_id) * page
-        return bytes(self.buf[k:k + page]) + bytes(self.buf[v:v + page])
-
-    def fill_block(self, block_id, data):
-        """Writes ``data`` (a key page then a value page) into block ``block_id``."""
-        page = self.page_bytes
-        k = block_id * page
-        v = (self.shape[1] + block_id) * page
-        self.buf[k:k + page] = data[:page]
-        self.buf[v:v + page] = data[page:2 * page]
-
-    @property
-    def segment(self):
+    def name(self):
         return "/" + self._shm.name
 
-    def ipc_handle(self):
-        name = self.segment.encode("ascii")
+    def handle(self):
+        name = self.name.encode("ascii")
         if len(name) >= 48:
-            raise ValueError("shared-memory name too long for a handle: %s" % self.segment)
+            raise ValueError("shared-memory name too long for a handle: %s" % self.name)
         return b"SPWH" + bytes(4) + struct.pack("<Q", self.nbytes) + name + bytes(48 - len(name))
 
-    def close(self, unlink=True):
+    def unlink(self):
+        """Removes the segment's name: no other process can open it from now on; this one keeps its mapping."""
+        try:
+            self._shm.unlink()
+        except FileNotFoundError:
+            pass
+
+    def close(self):
         self.buf = None
-        self._shm.close()
-        if unlink:
-            try:
-                self._shm.unlink()
-            except FileNotFoundError:
-                pass
+        try:
+            self._shm.close()
+        except BufferError:  # a tensor still views it: the mapping goes with the tensor, the name goes now
+            pass
+        self.unlink()
+
+
+def shared_tensor(shape, dtype, physical_order=None):
+    """A torch tensor of ``shape`` and ``dtype`` over a new shared-memory segment. ``physical_order`` lists the
+    logical dimensions from outermost to innermost in memory (default: as given): a permuted view, as vLLM builds its
+    KV caches from a physical allocation and a stride order."""
+    import torch
+    order = list(range(len(shape))) if physical_order is None else list(physical_order)
+    if sorted(order) != list(range(len(shape))):
+        raise ValueError("physical_order must permute the %d dimensions, got %s" % (len(shape), order))
+    physical = [shape[d] for d in order]
+    elements = 1
+    for d in shape:
+        elements *= d
+    element_size = torch.empty((), dtype=dtype).element_size()
+    segment = SharedSegment(elements * element_size)
+    flat = torch.frombuffer(segment.buf, dtype=torch.uint8).view(dtype)
+    base = flat.view(physical)
+    inverse = [order.index(d) for d in range(len(shape))]
+    tensor = base.permute(inverse)
+    _SEGMENTS[flat.untyped_storage().data_ptr()] = segment
+    tensor._spillway_segment = segment  # keeps the segment alive with the tensor
+    return tensor
+
+
+def segment_of(tensor):
+    """(segment, offset of the tensor's storage in it) when the tensor lies in a ``shared_tensor`` segment, else
+    None."""
+    storage = tensor.untyped_storage()
+    base = storage.data_ptr()
+    for start, segment in _SEGMENTS.items():
+        if start <= base < start + segment.nbytes:
+            return segment, base - start
+    return None
+
+
+def release(tensor):
+    """Frees the segment behind a ``shared_tensor`` (tests)."""
+    found = segment_of(tensor)
+    if found is not None:
+        segment = found[0]
+        for start in [s for s, seg in _SEGMENTS.items() if seg is segment]:
+            del _SEGMENTS[start]
+        segment.close()

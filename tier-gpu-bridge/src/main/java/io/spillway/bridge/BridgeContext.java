@@ -5,20 +5,22 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * One agent's view of one worker's KV cache: the backend, the worker's per-layer KV tensors (opened from their IPC
- * handles, or raw pointers in-process), a pool of pinned host slots of a block each, and batched asynchronous copies
- * of block lists between them on a dedicated stream. {@link #save} and {@link #load} only queue the copies and return
+ * One agent's view of one worker's KV cache: the backend, the worker's KV tensors (the allocations they live in,
+ * opened from their IPC handles, or raw pointers in-process, placed as a {@link KvCacheSpec} says), a pool of pinned
+ * host slots of a block each, and batched asynchronous copies of block lists between them on a dedicated stream. {@link #save} and {@link #load} only queue the copies and return
  * a {@link Transfer}; its {@link Transfer#isDone} polls the stream's event and never blocks, so an agent's duty
  * cycle can drive many transfers. Not thread-safe: one agent thread owns it.
  */
 public final class BridgeContext implements AutoCloseable {
+    private static final byte[] HOST_HANDLE_MAGIC = {'S', 'P', 'W', 'H'};
+
     private final Backend backend;
     private final long runtime;
     private final long stream;
     private final KvCacheSpec spec;
-    private final long[] layers;
+    /** Each region's base address: where its handle was opened, or the pointer given. */
+    private final long[] regions;
     private final boolean opened;
-    private final long[] offsets;
     private final long pinned;
     private final int slots;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
@@ -32,7 +34,7 @@ public final class BridgeContext implements AutoCloseable {
         long rt = NativeBridge.open(b.backend.code, b.library, b.device);
         long s = 0;
         long host = 0;
-        long[] mapped = new long[spec.layers()];
+        long[] mapped = new long[spec.regions()];
         int opened = 0;
         try {
             s = NativeBridge.streamCreate(rt);
@@ -40,16 +42,13 @@ public final class BridgeContext implements AutoCloseable {
                 for (; opened < mapped.length; opened++) {
                     mapped[opened] = NativeBridge.ipcOpen(rt, b.handles.get(opened));
                 }
-                for (int l = 0; l < mapped.length; l++) {
-                    mapped[l] += b.offsets[l]; // a tensor may start inside the allocation its handle names
-                }
             } else {
                 System.arraycopy(b.pointers, 0, mapped, 0, mapped.length);
             }
             host = NativeBridge.hostAlloc(rt, spec.blockBytes() * slots);
         } catch (RuntimeException e) {
-            for (int l = 0; l < opened; l++) {
-                NativeBridge.ipcClose(rt, mapped[l] - (opened == mapped.length ? b.offsets[l] : 0));
+            for (int r = 0; r < opened; r++) {
+                NativeBridge.ipcClose(rt, mapped[r]);
             }
             if (s != 0) {
                 NativeBridge.streamDestroy(rt, s);
@@ -59,10 +58,12 @@ public final class BridgeContext implements AutoCloseable {
         }
         this.runtime = rt;
         this.stream = s;
-        this.layers = mapped;
+        this.regions = mapped;
         this.opened = b.handles != null;
-        this.offsets = b.handles != null ? b.offsets.clone() : new long[mapped.length];
         this.pinned = host;
+        if (b.copyFaults > 0) {
+            NativeBridge.injectCopyFaults(rt, b.copyFaults);
+        }
         for (int i = 0; i < slots; i++) {
             freeSlots.add(i);
         }
@@ -104,7 +105,7 @@ public final class BridgeContext implements AutoCloseable {
         }
     }
 
-    /** Slot {@code slot}'s bytes: every layer's key page then value page of the block it holds. */
+    /** Slot {@code slot}'s bytes: every layer's page runs, layer by layer, of the block it holds. */
     public ByteBuffer slot(int slot) {
         checkSlot(slot);
         return NativeBridge.wrap(pinned + slot * spec.blockBytes(), spec.blockBytes());
@@ -127,22 +128,25 @@ public final class BridgeContext implements AutoCloseable {
         if (blocks.length != slotIds.length) {
             throw new IllegalArgumentException(blocks.length + " blocks but " + slotIds.length + " slots");
         }
-        int n = blocks.length * spec.layers() * 2;
+        PageRuns page = spec.page();
+        int n = blocks.length * spec.layers() * page.count();
         long[] device = new long[n];
         long[] host = new long[n];
         long[] lengths = new long[n];
-        long page = spec.pageBytes();
         int c = 0;
         for (int i = 0; i < blocks.length; i++) {
+            spec.checkBlock(blocks[i]);
             checkSlot(slotIds[i]);
-            long slotBase = pinned + slotIds[i] * spec.blockBytes();
+            long at = pinned + slotIds[i] * spec.blockBytes();
             for (int l = 0; l < spec.layers(); l++) {
-                device[c] = layers[l] + spec.keyOffset(blocks[i]);
-                host[c] = slotBase + 2L * l * page;
-                lengths[c++] = page;
-                device[c] = layers[l] + spec.valueOffset(blocks[i]);
-                host[c] = slotBase + (2L * l + 1) * page;
-                lengths[c++] = page;
+                LayerPlacement layer = spec.layer(l);
+                long origin = regions[layer.region()] + layer.blockOrigin(blocks[i]);
+                for (int r = 0; r < page.count(); r++) {
+                    device[c] = origin + page.offset(r);
+                    host[c] = at;
+                    lengths[c++] = page.length(r);
+                    at += page.length(r);
+                }
             }
         }
         if (toDevice) {
@@ -201,23 +205,34 @@ public final class BridgeContext implements AutoCloseable {
         NativeBridge.streamDestroy(runtime, stream);
         NativeBridge.hostFree(runtime, pinned);
         if (opened) {
-            for (int l = 0; l < layers.length; l++) {
-                NativeBridge.ipcClose(runtime, layers[l] - offsets[l]);
+            for (long base : regions) {
+                NativeBridge.ipcClose(runtime, base);
             }
         }
         NativeBridge.close(runtime);
     }
 
-    /** Settings of a context; the tensors are given either as IPC handles or as raw pointers. */
+    /**
+     * The size a host-backend handle names ({@code SPWH}, 4 zero bytes, the size as 8 little-endian bytes, the
+     * segment's name), or -1 for another backend's handle, whose size it does not carry.
+     */
+    static long hostHandleSize(byte[] handle) {
+        if (handle.length < 16 || !java.util.Arrays.equals(handle, 0, 4, HOST_HANDLE_MAGIC, 0, 4)) {
+            return -1;
+        }
+        return ByteBuffer.wrap(handle, 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Settings of a context; the worker's allocations are given either as IPC handles or as raw pointers. */
     public static final class Builder {
         private Backend backend = Backend.HOST;
         private String library;
         private int device;
         private KvCacheSpec spec;
         private List<byte[]> handles;
-        private long[] offsets;
         private long[] pointers;
         private int slots = 64;
+        private int copyFaults;
 
         public Builder backend(Backend v) {
             backend = v;
@@ -235,37 +250,32 @@ public final class BridgeContext implements AutoCloseable {
             return this;
         }
 
-        /** The worker's layer tensors by their IPC handles (64 bytes each, one a layer), each at offset 0. */
-        public Builder ipcHandles(KvCacheSpec v, List<byte[]> layerHandles) {
-            return ipcHandles(v, layerHandles, new long[layerHandles.size()]);
-        }
-
         /**
-         * The same, each tensor {@code byteOffsets[l]} bytes into the allocation its handle names (PyTorch's caching
-         * allocator hands out pieces of larger allocations; {@code storage._share_cuda_()} gives both).
+         * The worker's allocations by their IPC handles (64 bytes each), one a region of {@code v}; each layer's
+         * origin and span are offsets in its region's allocation (PyTorch's caching allocator hands out pieces of
+         * larger allocations: {@code storage._share_cuda_()} gives the handle and the piece's offset in it).
          */
-        public Builder ipcHandles(KvCacheSpec v, List<byte[]> layerHandles, long[] byteOffsets) {
-            if (byteOffsets.length != layerHandles.size()) {
-                throw new IllegalArgumentException(layerHandles.size() + " handles but " + byteOffsets.length
-                    + " offsets");
-            }
-            for (long o : byteOffsets) {
-                if (o < 0) {
-                    throw new IllegalArgumentException("a tensor's offset must be >= 0, got " + o);
-                }
-            }
+        public Builder ipcHandles(KvCacheSpec v, List<byte[]> regionHandles) {
             spec = v;
-            handles = List.copyOf(layerHandles);
-            offsets = byteOffsets.clone();
+            handles = List.copyOf(regionHandles);
             pointers = null;
             return this;
         }
 
-        /** The layer tensors by address, in this process (a test, or an in-process worker). */
-        public Builder pointers(KvCacheSpec v, long[] layerPointers) {
+        /** The allocations by address, in this process (a test, or an in-process worker). */
+        public Builder pointers(KvCacheSpec v, long[] regionPointers) {
             spec = v;
-            pointers = layerPointers.clone();
+            pointers = regionPointers.clone();
             handles = null;
+            return this;
+        }
+
+        /**
+         * Fault injection, host backend only: the first {@code n} transfers found done report that their copies
+         * failed (what a device error looks like to the caller).
+         */
+        public Builder injectCopyFaults(int n) {
+            copyFaults = n;
             return this;
         }
 
@@ -281,14 +291,25 @@ public final class BridgeContext implements AutoCloseable {
                     + "pointers(...)");
             }
             int given = handles != null ? handles.size() : pointers.length;
-            if (given != spec.layers()) {
-                throw new IllegalArgumentException(spec.layers() + " layers but " + given + " tensors");
+            if (given != spec.regions()) {
+                throw new IllegalArgumentException(spec.regions() + " regions are placed but " + given
+                    + (handles != null ? " handles" : " pointers") + " were given");
+            }
+            if (handles != null) {
+                long[] sizes = new long[given];
+                for (int r = 0; r < given; r++) {
+                    sizes[r] = hostHandleSize(handles.get(r));
+                }
+                spec.checkRegions(sizes);
             }
             if (slots < 1) {
                 throw new IllegalArgumentException("the pinned pool needs at least one slot, got " + slots);
             }
             if (backend == null) {
                 throw new IllegalArgumentException("a backend is needed: host, cuda or hip");
+            }
+            if (copyFaults > 0 && backend != Backend.HOST) {
+                throw new IllegalArgumentException("copy faults can be injected on the host backend only");
             }
             return new BridgeContext(this);
         }

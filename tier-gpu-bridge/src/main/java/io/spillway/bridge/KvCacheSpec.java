@@ -1,58 +1,159 @@
 package io.spillway.bridge;
 
+import java.util.List;
+
 /**
- * The shape of a worker's paged KV cache: one tensor per layer, {@code numBlocks} blocks of {@code blockSize} tokens,
- * each token {@code kvHeads × headSize} elements of {@code dtypeBytes} for keys and again for values, laid out as
- * {@link KvLayout} says. A block's bytes in a layer are its key page and its value page, {@link #pageBytes} each; on
- * the host a block is every layer's key page then value page, {@link #blockBytes} in all.
+ * A worker's paged KV cache as the bridge copies it: {@code numBlocks} blocks, each layer placed as a
+ * {@link LayerPlacement} says, a block's bytes in a layer given by its {@link PageRuns}. On the host a block is every
+ * layer's page runs, layer by layer ({@link #blockBytes}). The spec is checked against itself when built (every page
+ * of every block inside its layer's span) and against the allocations when opened ({@link #checkRegions}), so a
+ * registration can never make a copy reach outside the tensors the worker handed over.
  */
-public record KvCacheSpec(int layers, int numBlocks, int blockSize, int kvHeads, int headSize, int dtypeBytes,
-                          KvLayout layout) {
-    public KvCacheSpec {
-        if (layers < 1 || numBlocks < 1 || blockSize < 1 || kvHeads < 1 || headSize < 1 || dtypeBytes < 1) {
-            throw new IllegalArgumentException("layers, blocks, block size, heads, head size and dtype bytes must be "
-                + ">= 1, got " + layers + ", " + numBlocks + ", " + blockSize + ", " + kvHeads + ", " + headSize
-                + ", " + dtypeBytes);
+public final class KvCacheSpec {
+    private final int numBlocks;
+    private final PageRuns page;
+    private final LayerPlacement[] layers;
+    private final int regions;
+
+    public KvCacheSpec(int numBlocks, PageRuns page, List<LayerPlacement> layers) {
+        if (numBlocks < 1) {
+            throw new IllegalArgumentException("a cache needs at least one block, got " + numBlocks);
         }
-        if (layout == null) {
-            throw new IllegalArgumentException("a layout is needed: kv-first (flash-attention) or block-first");
+        if (page == null || layers == null || layers.isEmpty()) {
+            throw new IllegalArgumentException("a cache needs its page runs and at least one layer");
         }
-        if ((long) blockSize * kvHeads * headSize * dtypeBytes > Integer.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("a block's page is over 1 GiB");
+        this.numBlocks = numBlocks;
+        this.page = page;
+        this.layers = layers.toArray(new LayerPlacement[0]);
+        int maxRegion = -1;
+        for (int l = 0; l < this.layers.length; l++) {
+            LayerPlacement p = this.layers[l];
+            long last = Math.addExact(p.origin(), Math.multiplyExact((long) numBlocks - 1, p.blockStride()));
+            if (p.origin() < p.spanStart() || Math.addExact(last, page.extent()) > p.spanEnd()) {
+                throw new IllegalArgumentException("layer " + l + ": blocks 0.." + (numBlocks - 1) + " at origin "
+                    + p.origin() + ", stride " + p.blockStride() + ", pages reaching " + page.extent()
+                    + " bytes, do not fit the layer's span [" + p.spanStart() + ", " + p.spanEnd() + ")");
+            }
+            maxRegion = Math.max(maxRegion, p.region());
+        }
+        this.regions = maxRegion + 1;
+        if (pageBytes() * this.layers.length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a block of " + this.layers.length + " layers of " + pageBytes()
+                + " bytes is over 2 GiB");
         }
     }
 
-    /** Bytes of one block's keys (or values) in one layer. */
-    public long pageBytes() {
+    /**
+     * vLLM's flash-attention layout before its layouts became block-first: one tensor a layer shaped
+     * {@code [2, num_blocks, block_size, kv_heads, head_size]}, keys then values: two runs a page.
+     */
+    public static KvCacheSpec kvFirst(int layers, int numBlocks, int blockSize, int kvHeads, int headSize,
+                                      int dtypeBytes) {
+        long half = halfPage(blockSize, kvHeads, headSize, dtypeBytes);
+        PageRuns runs = new PageRuns(new long[] {0, numBlocks * half}, new long[] {half, half});
+        return perLayerTensors(layers, numBlocks, runs, half, 2 * numBlocks * half);
+    }
+
+    /**
+     * A block-first layout, one tensor a layer: {@code [num_blocks, 2, block_size, kv_heads, head_size]} (FlashInfer's,
+     * and vLLM 0.34's split one) or {@code [num_blocks, kv_heads, block_size, 2 * head_size]} (its packed one): one
+     * contiguous run of keys and values a page.
+     */
+    public static KvCacheSpec blockFirst(int layers, int numBlocks, int blockSize, int kvHeads, int headSize,
+                                         int dtypeBytes) {
+        long pageBytes = 2 * halfPage(blockSize, kvHeads, headSize, dtypeBytes);
+        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes, numBlocks * pageBytes);
+    }
+
+    /** Contiguous pages of {@code pageBytes} in one tensor a layer, a page a block. */
+    public static KvCacheSpec contiguousPages(int layers, int numBlocks, long pageBytes) {
+        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes, numBlocks * pageBytes);
+    }
+
+    private static KvCacheSpec perLayerTensors(int layers, int numBlocks, PageRuns runs, long stride, long bytes) {
+        if (layers < 1) {
+            throw new IllegalArgumentException("a cache needs at least one layer, got " + layers);
+        }
+        LayerPlacement[] placed = new LayerPlacement[layers];
+        for (int l = 0; l < layers; l++) {
+            placed[l] = new LayerPlacement(l, 0, stride, 0, bytes);
+        }
+        return new KvCacheSpec(numBlocks, runs, List.of(placed));
+    }
+
+    private static long halfPage(int blockSize, int kvHeads, int headSize, int dtypeBytes) {
+        if (blockSize < 1 || kvHeads < 1 || headSize < 1 || dtypeBytes < 1) {
+            throw new IllegalArgumentException("block size, heads, head size and dtype bytes must be >= 1, got "
+                + blockSize + ", " + kvHeads + ", " + headSize + ", " + dtypeBytes);
+        }
         return (long) blockSize * kvHeads * headSize * dtypeBytes;
     }
 
-    /** Bytes of one layer's tensor. */
-    public long layerBytes() {
-        return 2L * numBlocks * pageBytes();
+    public int numBlocks() {
+        return numBlocks;
+    }
+
+    public int layers() {
+        return layers.length;
+    }
+
+    public LayerPlacement layer(int l) {
+        return layers[l];
+    }
+
+    /** How many allocations (IPC handles, pointers) the layers live in. */
+    public int regions() {
+        return regions;
+    }
+
+    public PageRuns page() {
+        return page;
+    }
+
+    /** Bytes of one block in one layer. */
+    public long pageBytes() {
+        return page.pageBytes();
     }
 
     /** Bytes of one block over every layer: what the host side holds for it. */
     public long blockBytes() {
-        return 2L * layers * pageBytes();
+        return page.pageBytes() * layers.length;
     }
 
-    /** Where block {@code block}'s key page starts in a layer's tensor. */
-    public long keyOffset(int block) {
-        checkBlock(block);
-        return layout == KvLayout.KV_FIRST ? block * pageBytes() : 2L * block * pageBytes();
+    /** The bytes region {@code r} must have: the furthest span end of its layers. */
+    public long regionBytes(int r) {
+        long max = 0;
+        for (LayerPlacement p : layers) {
+            if (p.region() == r) {
+                max = Math.max(max, p.spanEnd());
+            }
+        }
+        return max;
     }
 
-    /** Where its value page starts. */
-    public long valueOffset(int block) {
-        checkBlock(block);
-        return layout == KvLayout.KV_FIRST ? ((long) numBlocks + block) * pageBytes()
-            : (2L * block + 1) * pageBytes();
+    /** Rejects regions smaller than the layers placed in them say (a size of -1: not known, not checked). */
+    public void checkRegions(long[] regionSizes) {
+        if (regionSizes.length != regions) {
+            throw new IllegalArgumentException(regions + " regions are placed but " + regionSizes.length
+                + " were given");
+        }
+        for (int r = 0; r < regions; r++) {
+            if (regionSizes[r] >= 0 && regionBytes(r) > regionSizes[r]) {
+                throw new IllegalArgumentException("region " + r + " has " + regionSizes[r] + " bytes but its layers "
+                    + "span up to byte " + regionBytes(r));
+            }
+        }
     }
 
-    private void checkBlock(int block) {
+    void checkBlock(int block) {
         if (block < 0 || block >= numBlocks) {
             throw new IllegalArgumentException("block " + block + " is outside the cache's 0.." + (numBlocks - 1));
         }
+    }
+
+    @Override
+    public String toString() {
+        return "KvCacheSpec{blocks=" + numBlocks + ", layers=" + layers.length + ", regions=" + regions + ", page="
+            + page + "}";
     }
 }

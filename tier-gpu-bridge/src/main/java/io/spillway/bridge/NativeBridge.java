@@ -113,4 +113,10 @@ public final class NativeBridge {
     static native int eventQuery(long runtime, long event);
 
     static native void eventDestroy(long runtime, long event);
+
+    /**
+     * Host backend only: the next {@code count} events found complete report a failed copy instead (fault injection
+     * for tests of what a failed device copy does; a setting, never a wire command).
+     */
+    static native void injectCopyFaults(long runtime, int count);
 }

@@ -14,8 +14,22 @@ import org.junit.jupiter.api.Test;
  * The bridge on its host backend, as an agent uses it: a "worker" allocates its layer tensors as device memory and
  * exports their IPC handles; the agent opens them, saves blocks into pinned slots and loads them back elsewhere.
  */
-class BridgeContextTest {
-    private static final KvCacheSpec SPEC = new KvCacheSpec(3, 16, 16, 2, 8, 2, KvLayout.KV_FIRST);
+public class BridgeContextTest {
+    private static final KvCacheSpec SPEC = KvCacheSpec.kvFirst(3, 16, 16, 2, 8, 2);
+
+    /** Every layout the vLLM connector registers, 3 layers and 16 blocks each. */
+    public static List<KvCacheSpec> layouts() {
+        long page = 2L * 16 * 2 * 8 * 2; // keys and values of 16 tokens, 2 heads of 8, 2-byte elements
+        List<LayerPlacement> crossLayer = new ArrayList<>();
+        for (int l = 0; l < 3; l++) { // one tensor [num_blocks, layers, page]: blocks outermost
+            crossLayer.add(new LayerPlacement(0, l * page, 3 * page, 0, 16 * 3 * page));
+        }
+        return List.of(
+            KvCacheSpec.kvFirst(3, 16, 16, 2, 8, 2), // [2, num_blocks, ...]: two runs a page
+            KvCacheSpec.blockFirst(3, 16, 16, 2, 8, 2), // FlashInfer's and vLLM 0.34's: one run
+            new KvCacheSpec(16, PageRuns.contiguous(page), crossLayer), // vLLM's cross-layer layout
+            KvCacheSpec.contiguousPages(3, 16, 16 * 576 * 2)); // MLA: one latent row a token, no K/V halves
+    }
 
     @Test
     void theLibraryLoadsHere() {
@@ -24,8 +38,8 @@ class BridgeContextTest {
 
     @Test
     void blocksSavedThroughIpcHandlesComeBackByteForByteIntoOtherBlocks() throws Exception {
-        for (KvLayout layout : KvLayout.values()) {
-            KvCacheSpec spec = new KvCacheSpec(3, 16, 16, 2, 8, 2, layout);
+        for (KvCacheSpec spec : layouts()) {
+            String layout = spec.toString();
             try (HostKvCache worker = new HostKvCache(spec);
                  BridgeContext agent = BridgeContext.builder().ipcHandles(spec, worker.handles()).slots(4).build()) {
                 List<byte[]> original = current(worker, spec);
@@ -74,6 +88,25 @@ class BridgeContextTest {
         BridgeException e = assertThrows(BridgeException.class, () -> BridgeContext.builder().backend(Backend.CUDA)
             .library("/nonexistent/libcudart.so").pointers(SPEC, new long[3]).build());
         assertTrue(e.getMessage().contains("/nonexistent/libcudart.so"), e.getMessage());
+    }
+
+    @Test
+    void aRegistrationThatReachesOutsideItsTensorsIsRefused() throws Exception {
+        long page = 512;
+        // block 15 of a layer starting at 0, stride 512, would end at 8192 > the span's 8000
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new KvCacheSpec(16,
+            PageRuns.contiguous(page), List.of(new LayerPlacement(0, 0, page, 0, 8000))));
+        assertTrue(e.getMessage().contains("do not fit the layer's span"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PageRuns(new long[] {0, 100}, new long[] {200, 50}));
+        // a span that claims more than the worker's segment holds: refused at open, before any copy
+        KvCacheSpec small = KvCacheSpec.contiguousPages(1, 4, page);
+        KvCacheSpec claimsMore = new KvCacheSpec(8, PageRuns.contiguous(page),
+            List.of(new LayerPlacement(0, 0, page, 0, 8 * page)));
+        try (HostKvCache worker = new HostKvCache(small)) {
+            e = assertThrows(IllegalArgumentException.class,
+                () -> BridgeContext.builder().ipcHandles(claimsMore, worker.handles()).build());
+            assertTrue(e.getMessage().contains("region 0 has 2048 bytes"), e.getMessage());
+        }
     }
 
     @Test

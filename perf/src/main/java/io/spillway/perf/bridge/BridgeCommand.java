@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.Backend;
 import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
-import io.spillway.bridge.KvLayout;
 import io.spillway.bridge.agent.Agent;
 import io.spillway.bridge.agent.AgentConnection;
 import io.spillway.bridge.agent.AgentContext;
@@ -23,7 +22,6 @@ import io.spillway.server.SpillwayServer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -76,7 +74,7 @@ public final class BridgeCommand implements Callable<Integer> {
         if (kvHeads < 1 || kvHeads * 16 * headSize * dtype != pageKib * 1024) {
             throw new IllegalArgumentException("--page-kib must be a multiple of 4");
         }
-        KvCacheSpec spec = new KvCacheSpec(layers, blocks, 16, kvHeads, headSize, dtype, KvLayout.KV_FIRST);
+        KvCacheSpec spec = KvCacheSpec.kvFirst(layers, blocks, 16, kvHeads, headSize, dtype);
         long bytes = spec.blockBytes() * blocks;
         System.out.printf(Locale.ROOT, "%d blocks of %d KiB (%d layers), %.0f MiB a round; chunks of %d, %d slots%n",
             blocks, spec.blockBytes() >> 10, layers, bytes / 1048576.0, chunkBlocks, slots);
@@ -91,11 +89,8 @@ public final class BridgeCommand implements Callable<Integer> {
              AgentConnection conn = new AgentConnection(dir.path().resolve("agent.sock"));
              KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
                  .controlPort(node.controlPort()).build())) {
-            ObjectNode register = JSON.createObjectNode().put("op", "register").put("model", "bench")
-                .put("layers", layers).put("num_blocks", blocks).put("block_size", 16).put("kv_heads", kvHeads)
-                .put("head_size", headSize).put("dtype_bytes", dtype).put("layout", "kv_first");
-            worker.handles().forEach(h -> register.withArray("handles").add(Base64.getEncoder().encodeToString(h)));
-            expectOk(conn.call(register));
+            expectOk(conn.call(AgentConnection.registerRequest(spec, worker.handles(), "bench", kvHeads, headSize,
+                "kv_first", null)));
             Namespace clientNamespace = Namespace.builder().tenant("bench-client").modelId("bench").layers(layers)
                 .kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build();
             BlockKey ns = client.registerNamespace(clientNamespace).get(10, TimeUnit.SECONDS);
@@ -117,9 +112,8 @@ public final class BridgeCommand implements Callable<Integer> {
                     before.add(worker.block(i));
                 }
                 gbps[0][r] = bytes / 1e9 / agentRound(conn, "save", "s" + r, tokens, ids, "saved");
-                byte[] zeros = new byte[(int) spec.layerBytes()];
-                for (int l = 0; l < layers; l++) { // evict: the worker's blocks are overwritten
-                    worker.layer(l).put(zeros);
+                for (int g = 0; g < spec.regions(); g++) { // evict: the worker's blocks are overwritten
+                    worker.region(g).put(new byte[(int) spec.regionBytes(g)]);
                 }
                 gbps[1][r] = bytes / 1e9 / agentRound(conn, "load", "l" + r, tokens, ids, "loaded");
                 for (int i = 0; i < blocks; i++) {

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.BridgeContext;
-import io.spillway.bridge.KvCacheSpec;
-import io.spillway.bridge.KvLayout;
+import io.spillway.bridge.Backend;
+import io.spillway.bridge.TransferFence;
 import io.spillway.client.ClientContext;
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +59,7 @@ public final class Agent implements AutoCloseable {
 
     // owned by the loop thread
     private BridgeContext bridge;
+    private TransferFence fence = TransferFence.NONE;
     private Namespace namespace;
     private BlockKey namespaceKey;
     private final ArrayDeque<Step> needSlots = new ArrayDeque<>();
@@ -69,6 +69,8 @@ public final class Agent implements AutoCloseable {
     private final List<Integer> failedBlocks = new ArrayList<>();
     /** Steps created and not yet released: their slots may still be written by the device or the network. */
     private int liveSteps;
+    private boolean loopErrorLogged;
+    private final AgentCounters counters = new AgentCounters();
 
     public Agent(AgentContext ctx) throws IOException {
         this.ctx = ctx;
@@ -156,6 +158,7 @@ public final class Agent implements AutoCloseable {
             case "save" -> () -> transfer(request, reply, true);
             case "load" -> () -> transfer(request, reply, false);
             case "finished" -> () -> finished(reply);
+            case "stats" -> () -> stats(reply);
             case "ping" -> () -> reply.complete(ok());
             default -> null;
         };
@@ -184,77 +187,64 @@ public final class Agent implements AutoCloseable {
             throw new IllegalStateException(liveSteps + " transfer steps are in flight: register again once "
                 + "finished reports them");
         }
-        KvCacheSpec spec = new KvCacheSpec(intField(r, "layers"), intField(r, "num_blocks"),
-            intField(r, "block_size"), intField(r, "kv_heads"), intField(r, "head_size"), intField(r, "dtype_bytes"),
-            layout(r.path("layout").asText("kv_first")));
-        List<byte[]> handles = new ArrayList<>();
-        for (JsonNode h : r.path("handles")) {
-            handles.add(Base64.getDecoder().decode(h.asText()));
-        }
-        long[] offsets = new long[handles.size()];
-        JsonNode given = r.path("offsets");
-        for (int l = 0; l < offsets.length && given.isArray() && l < given.size(); l++) {
-            offsets[l] = given.get(l).asLong();
-        }
-        Namespace ns = Namespace.builder().tenant(ctx.tenant()).modelId(textField(r, "model"))
-            .dtype(r.path("dtype").asText("bfloat16")).blockSizeTokens(spec.blockSize()).layers(spec.layers())
-            .kvHeads(spec.kvHeads()).headDim(spec.headSize()).tpSize(r.path("tp_size").asInt(1))
-            .tpRank(r.path("tp_rank").asInt(0)).layout(spec.layout() == KvLayout.KV_FIRST ? "kv_first"
-                : "block_first").build();
-        BridgeContext opened;
-        JsonNode staging = r.path("staging");
-        if (staging.isObject()) {
-            // the host-staged path: the connector copies blocks through a shared-memory ring of whole blocks, which
-            // the agent maps as a one-layer cache of ring slots (block-first: a slot's bytes are contiguous)
-            int ringSlots = intField(staging, "slots");
-            long slotBytes = spec.blockBytes();
-            KvCacheSpec ring = new KvCacheSpec(1, ringSlots, 1, 1, Math.toIntExact(slotBytes / 2), 1,
-                KvLayout.BLOCK_FIRST);
-            opened = BridgeContext.builder().backend(io.spillway.bridge.Backend.HOST)
-                .ipcHandles(ring, List.of(Base64.getDecoder().decode(textField(staging, "handle"))))
-                .slots(ctx.slots()).build();
-        } else {
-            opened = BridgeContext.builder().backend(ctx.backend()).device(ctx.device()).library(ctx.library())
-                .ipcHandles(spec, handles, offsets).slots(ctx.slots()).build();
+        Registration reg = Registration.parse(r, ctx.tenant());
+        BridgeContext opened = BridgeContext.builder().backend(reg.staged() ? Backend.HOST : ctx.backend())
+            .device(ctx.device()).library(reg.staged() ? null : ctx.library())
+            .ipcHandles(reg.cache(), reg.regions()).slots(ctx.slots())
+            .injectCopyFaults(reg.staged() || ctx.backend() == Backend.HOST ? ctx.copyFaults() : 0).build();
+        TransferFence openedFence;
+        try {
+            openedFence = reg.fence() == null ? TransferFence.NONE : TransferFence.open(reg.fence());
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
         }
         BlockKey key;
         try {
-            key = client().registerNamespace(ns).get(10, TimeUnit.SECONDS);
-        } catch (IllegalStateException e) {
-            opened.close();
-            reply.complete(error(e.getMessage()));
-            return;
+            key = client().registerNamespace(reg.namespace()).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             opened.close();
-            reply.complete(error("the cluster did not register the namespace: " + e));
+            openedFence.close();
+            reply.complete(error(e instanceof IllegalStateException ? e.getMessage()
+                : "the cluster did not register the namespace: " + e));
             return;
         }
         if (bridge != null) {
             bridge.close();
         }
+        fence.close();
         bridge = opened;
-        namespace = ns;
+        fence = openedFence;
+        namespace = reg.namespace();
         namespaceKey = key;
-        reply.complete(ok().put("block_bytes", spec.blockBytes()).put("staged", staging.isObject()));
+        reply.complete(ok().put("block_bytes", reg.staged() ? reg.cache().pageBytes() : reg.cache().blockBytes())
+            .put("staged", reg.staged()).put("namespace", key.toHex()));
     }
 
     private void lookup(JsonNode r, CompletableFuture<ObjectNode> reply) {
         client(); // a cluster that cannot be reached says so first
         requireRegistered();
-        BlockKey[] keys = BlockKeys.chain(namespace, ints(r.path("tokens")));
+        BlockKey[] keys = BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
+            RequestExtrasJson.parse(r.get("extras")));
         client().lookupLongPrefix(namespaceKey, keys).whenComplete((found, error) -> reply.complete(error != null
             ? error("lookup failed: " + error) : ok().put("blocks", found.prefixLength())));
     }
 
-    /** {@code save} or {@code load}: blocks {@code from ..} of the prompt, at the worker's {@code block_ids}. */
+    /**
+     * {@code save} or {@code load}: blocks {@code from ..} of the request's full blocks, at the worker's
+     * {@code block_ids}, in generation {@code gen} (a transfer of a generation the connector has fenced never touches
+     * the worker's blocks).
+     */
     private void transfer(JsonNode r, CompletableFuture<ObjectNode> reply, boolean save) {
         requireRegistered();
-        String req = textField(r, "req");
-        int[] blockIds = ints(r.path("block_ids"));
-        int from = r.path("from").asInt(0);
-        BlockKey[] all = BlockKeys.chain(namespace, ints(r.path("tokens")));
+        String req = Json.textField(r, "req");
+        int[] blockIds = Json.ints(r.get("block_ids"), "\"block_ids\"");
+        int from = Json.intField(r, "from", 0);
+        long generation = Json.longField(r, "gen", 0);
+        BlockKey[] all = BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
+            RequestExtrasJson.parse(r.get("extras")));
         if (from < 0 || from + blockIds.length > all.length) {
-            throw new IllegalArgumentException("blocks " + from + ".." + (from + blockIds.length) + " of a prompt "
+            throw new IllegalArgumentException("blocks " + from + ".." + (from + blockIds.length) + " of a request "
                 + "of " + all.length + " full blocks");
         }
         for (int id : blockIds) {
@@ -263,7 +253,7 @@ public final class Agent implements AutoCloseable {
                     + (bridge.spec().numBlocks() - 1));
             }
         }
-        Job job = new Job(req, save);
+        Job job = new Job(req, save, generation);
         for (int at = 0; at < blockIds.length; at += ctx.chunkBlocks()) {
             int to = Math.min(blockIds.length, at + ctx.chunkBlocks());
             needSlots.add(new Step(job, Arrays.copyOfRange(blockIds, at, to),
@@ -290,6 +280,11 @@ public final class Agent implements AutoCloseable {
         reply.complete(out);
     }
 
+    private void stats(CompletableFuture<ObjectNode> reply) {
+        reply.complete(counters.writeTo(ok()).put("live_steps", liveSteps).put("busy", fence.busy())
+            .put("registered", bridge != null));
+    }
+
     private void requireRegistered() {
         if (bridge == null) {
             throw new IllegalStateException("register the worker's KV caches first");
@@ -303,7 +298,7 @@ public final class Agent implements AutoCloseable {
             boolean worked = false;
             Runnable c;
             while ((c = commands.poll()) != null) {
-                c.run();
+                guarded(c);
                 worked = true;
             }
             while (!needSlots.isEmpty() && bridge != null) {
@@ -311,7 +306,8 @@ public final class Agent implements AutoCloseable {
                 if (slots == null) {
                     break;
                 }
-                needSlots.poll().start(slots);
+                Step step = needSlots.poll();
+                guarded(() -> step.start(slots));
                 worked = true;
             }
             for (Iterator<Step> it = copying.iterator(); it.hasNext(); ) {
@@ -325,7 +321,7 @@ public final class Agent implements AutoCloseable {
                 }
                 if (done) {
                     it.remove();
-                    step.copied();
+                    guarded(step::copied);
                     worked = true;
                 }
             }
@@ -335,17 +331,33 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Runs {@code work} on the loop; whatever it throws is counted and reported once, and the loop goes on. */
+    private void guarded(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException | AssertionError e) {
+            counters.loopErrors.incrementAndGet();
+            if (!loopErrorLogged) {
+                loopErrorLogged = true;
+                System.err.println("agent: an operation failed on the loop thread (counted in stats.loop_errors; "
+                    + "reported once): " + e);
+            }
+        }
+    }
+
     /** One request's save or load; a load's failed blocks are reported with its end, in the same answer. */
     private final class Job {
         final String req;
         final boolean save;
+        final long generation;
         final List<Integer> failed = new ArrayList<>();
         int steps;
         int done;
 
-        Job(String req, boolean save) {
+        Job(String req, boolean save, long generation) {
             this.req = req;
             this.save = save;
+            this.generation = generation;
         }
 
         void stepDone() {
@@ -360,7 +372,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** A chunk of a job: its blocks' worker ids and keys, and the pinned slots it holds while it runs. */
+    /**
+     * A chunk of a job: its blocks' worker ids and keys, and the pinned slots it holds while it runs. Every exit
+     * path ends in {@link #release}, exactly once, and every {@link TransferFence#enter} that let a copy run is
+     * matched by one {@link TransferFence#exit} when the copy has ended or failed to start.
+     */
     private final class Step {
         final Job job;
         final int[] blockIds;
@@ -368,7 +384,10 @@ public final class Agent implements AutoCloseable {
         int[] slots;
         BridgeContext.Transfer transfer;
         BridgeContext owner;
+        TransferFence guard;
         boolean failed;
+        /** The blocks the device copy moves: all of a save's, a load's that the cluster had. */
+        int[] copyIds;
 
         Step(Job job, int[] blockIds, BlockKey[] keys) {
             this.job = job;
@@ -381,13 +400,37 @@ public final class Agent implements AutoCloseable {
         void start(int[] taken) {
             slots = taken;
             owner = bridge;
-            if (job.save) {
-                transfer = owner.save(blockIds, slots);
-                copying.add(this);
-            } else {
-                client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
-                    commands.add(() -> fetched(got, error)));
+            guard = fence;
+            if (!job.save) {
+                try {
+                    client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
+                        commands.add(() -> fetched(got, error)));
+                } catch (RuntimeException e) {
+                    counters.failedGets.incrementAndGet();
+                    fail(blockIds);
+                }
+                return;
             }
+            startCopy(blockIds, slots);
+        }
+
+        /** Starts the device copy of blocks {@code ids} and slots {@code into}, unless their generation is fenced. */
+        private void startCopy(int[] ids, int[] into) {
+            copyIds = ids;
+            if (!guard.enter(job.generation)) {
+                counters.fencedSteps.incrementAndGet();
+                fail(ids);
+                return;
+            }
+            try {
+                transfer = job.save ? owner.save(ids, into) : owner.load(ids, into);
+            } catch (RuntimeException e) {
+                guard.exit();
+                counters.failedCopies.incrementAndGet();
+                fail(ids);
+                return;
+            }
+            copying.add(this);
         }
 
         private ByteBuffer[] buffers() {
@@ -401,7 +444,9 @@ public final class Agent implements AutoCloseable {
         /** Load: what the cluster had goes to the device; a block it lacked, and every one after it, failed. */
         private void fetched(GetResult got, Throwable error) {
             int hits = 0;
-            if (error == null) {
+            if (error != null) {
+                counters.failedGets.incrementAndGet();
+            } else {
                 while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
                     hits++;
                 }
@@ -413,29 +458,53 @@ public final class Agent implements AutoCloseable {
                 release();
                 return;
             }
-            transfer = owner.load(Arrays.copyOf(blockIds, hits), Arrays.copyOf(slots, hits));
-            copying.add(this);
+            startCopy(Arrays.copyOf(blockIds, hits), Arrays.copyOf(slots, hits));
             LockSupport.unpark(loop);
         }
 
-        /** The device copy ended: a save sends the slots to the cluster; a load is done. */
+        /** The device copy ended (or its poll threw): a save sends the slots to the cluster; a load is done. */
         void copied() {
+            guard.exit();
             transfer.close();
-            if (!job.save) {
-                if (failed) {
-                    for (int id : blockIds) {
-                        job.failed.add(id);
-                    }
-                }
-                release();
-                return;
-            }
             if (failed) {
+                counters.failedCopies.incrementAndGet();
+                fail(copyIds);
+                return;
+            }
+            if (!job.save) {
+                counters.loadedBlocks.addAndGet(copyIds.length);
                 release();
                 return;
             }
-            client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
-                commands.add(this::release));
+            if (guard.fenced(job.generation)) { // given up while the copy ran: the slots may hold reused blocks
+                counters.fencedSteps.incrementAndGet();
+                release();
+                return;
+            }
+            try {
+                client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
+                    commands.add(() -> {
+                        if (error != null) {
+                            counters.failedPuts.incrementAndGet();
+                        } else {
+                            counters.savedBlocks.addAndGet(keys.length);
+                        }
+                        release();
+                    }));
+            } catch (RuntimeException e) {
+                counters.failedPuts.incrementAndGet();
+                release();
+            }
+        }
+
+        /** Blocks {@code ids} of the step failed (a load reports them; a save is dropped); the step ends. */
+        private void fail(int[] ids) {
+            if (!job.save) {
+                for (int id : ids) {
+                    job.failed.add(id);
+                }
+            }
+            release();
         }
 
         private void release() {
@@ -453,45 +522,6 @@ public final class Agent implements AutoCloseable {
 
     static ObjectNode error(String message) {
         return JSON.createObjectNode().put("ok", false).put("error", message);
-    }
-
-    private static int intField(JsonNode r, String name) {
-        JsonNode v = r.get(name);
-        if (v == null || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("\"" + name + "\" must be an integer");
-        }
-        return v.asInt();
-    }
-
-    private static String textField(JsonNode r, String name) {
-        JsonNode v = r.get(name);
-        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-            throw new IllegalArgumentException("\"" + name + "\" must be a non-empty string");
-        }
-        return v.asText();
-    }
-
-    private static int[] ints(JsonNode array) {
-        if (!array.isArray()) {
-            throw new IllegalArgumentException("expected a list of integers");
-        }
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!array.get(i).canConvertToInt()) {
-                throw new IllegalArgumentException("expected a list of integers, got " + array.get(i));
-            }
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
-    private static KvLayout layout(String name) {
-        return switch (name) {
-            case "kv_first" -> KvLayout.KV_FIRST;
-            case "block_first" -> KvLayout.BLOCK_FIRST;
-            default -> throw new IllegalArgumentException("unknown layout '" + name + "': expected kv_first or "
-                + "block_first");
-        };
     }
 
     @Override
@@ -515,5 +545,6 @@ public final class Agent implements AutoCloseable {
         if (bridge != null) {
             bridge.close();
         }
+        fence.close();
     }
 }

@@ -48,6 +48,10 @@ public final class AgentCommand implements Callable<Integer> {
         + "(default: ${DEFAULT-VALUE}).")
     String tenant;
 
+    @Option(names = "--inject-copy-faults", defaultValue = "0", hidden = true, description = "Host backend, tests "
+        + "only: the first N device copies of each registration fail.")
+    int copyFaults;
+
     @Override
     public Integer call() throws Exception {
         if (!NativeBridge.isAvailable()) {
@@ -64,7 +68,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--server is HOST:PORT, got '" + server + "'");
         }
         AgentContext ctx = new AgentContext(socket, server.substring(0, colon), port, controlPort,
-            Backend.parse(backend), device, library, slots, chunkBlocks, tenant);
+            Backend.parse(backend), device, library, slots, chunkBlocks, tenant, copyFaults);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Agent agent = new Agent(ctx)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));

@@ -17,9 +17,16 @@ import java.nio.file.Path;
  * @param slots        pinned host slots of a block each
  * @param chunkBlocks  blocks a copy-and-send step carries (steps overlap: one copies while another is on the wire)
  * @param tenant       the tenant of the namespace the blocks are keyed under
+ * @param copyFaults   fault injection, host backend only: the first this-many device copies of each registration
+ *                     report a failure (tests of what a failed copy does); 0 in production
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
-                           String library, int slots, int chunkBlocks, String tenant) {
+                           String library, int slots, int chunkBlocks, String tenant, int copyFaults) {
+    public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
+                        String library, int slots, int chunkBlocks, String tenant) {
+        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant, 0);
+    }
+
     public AgentContext {
         if (socket == null || serverHost == null || serverHost.isEmpty() || backend == null) {
             throw new IllegalArgumentException("a socket path, a server and a backend are needed");
@@ -33,6 +40,10 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         }
         if (tenant == null || tenant.isEmpty()) {
             throw new IllegalArgumentException("a tenant is needed");
+        }
+        if (copyFaults < 0 || (copyFaults > 0 && backend != Backend.HOST)) {
+            throw new IllegalArgumentException("copy faults (" + copyFaults + ") are >= 0, and injected on the host "
+                + "backend only");
         }
     }
 }

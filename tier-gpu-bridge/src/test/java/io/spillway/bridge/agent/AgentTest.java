@@ -9,22 +9,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.Backend;
+import io.spillway.bridge.BridgeContextTest;
 import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
-import io.spillway.bridge.KvLayout;
+import io.spillway.bridge.LayerPlacement;
+import io.spillway.bridge.SharedSegment;
+import io.spillway.bridge.TransferFence;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,40 +28,39 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent between a (host-backend) worker and a real node: register, save, a lookup, load into other blocks with
- * identical bytes, a miss, and a clear error for each bad request.
+ * The agent between a (host-backend) worker and a real node: register every layout, save, a lookup, load into
+ * other blocks with identical bytes, a miss, extra keys, fenced generations, a failed copy, and a clear error for
+ * each bad request.
  */
 class AgentTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final KvCacheSpec SPEC = new KvCacheSpec(2, 32, 16, 2, 16, 2, KvLayout.KV_FIRST);
+    private static final KvCacheSpec SPEC = KvCacheSpec.kvFirst(2, 32, 16, 2, 16, 2);
 
     @TempDir
     Path dir;
     private SpillwayServer node;
     private Agent agent;
+    private AgentConnection conn;
     private HostKvCache worker;
-    private SocketChannel channel;
-    private BufferedReader in;
-    private OutputStream out;
 
     @BeforeEach
     void start() throws Exception {
         node = SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .events("port", "0").dataDir(dir.resolve("node")).nodeId("agent-test").cpuCapacityBytes(64L << 20)
             .nvmeEnabled(false).build());
+        startAgent(0);
+    }
+
+    private void startAgent(int copyFaults) throws Exception {
         agent = new Agent(new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
-            node.controlPort(), Backend.HOST, 0, null, 8, 3, "test"));
-        worker = new HostKvCache(SPEC);
-        channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
-        in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-        out = Channels.newOutputStream(channel);
+            node.controlPort(), Backend.HOST, 0, null, 8, 3, "test", copyFaults));
+        conn = new AgentConnection(dir.resolve("agent.sock"));
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (channel != null) {
-            channel.close();
+        if (conn != null) {
+            conn.close();
         }
         if (agent != null) {
             agent.close();
@@ -79,28 +74,47 @@ class AgentTest {
     }
 
     @Test
+    void everyLayoutSavesAndLoadsBackByteForByte() throws Exception {
+        int model = 0;
+        for (KvCacheSpec spec : BridgeContextTest.layouts()) {
+            try (HostKvCache w = new HostKvCache(spec)) {
+                JsonNode registered = call(register(spec, w.handles(), "m" + model++, null));
+                assertTrue(registered.get("ok").asBoolean(), spec + ": " + registered);
+                assertEquals(spec.blockBytes(), registered.get("block_bytes").asLong());
+                String prompt = tokens(5 * 16, 7);
+                call(transfer("save", "s" + model, prompt, new int[] {1, 3, 5, 7, 9}, 0, 0, null));
+                awaitFinished("saved", "s" + model);
+                call(transfer("load", "l" + model, prompt, new int[] {15, 14, 13, 12, 11}, 0, 0, null));
+                JsonNode done = awaitFinished("loaded", "l" + model);
+                assertEquals(0, done.get("failed_blocks").size(), done.toString());
+                int[] from = {1, 3, 5, 7, 9};
+                int[] into = {15, 14, 13, 12, 11};
+                for (int i = 0; i < 5; i++) {
+                    assertArrayEquals(w.block(from[i]), w.block(into[i]), spec + ": block " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void savedBlocksAreFoundAndLoadedBackByteForByte() throws Exception {
+        worker = new HostKvCache(SPEC);
         assertTrue(call("{\"op\": \"lookup\", \"tokens\": [1, 2]}").get("error").asText().contains("register"),
             "nothing is mapped before register");
-        JsonNode registered = call(register());
+        JsonNode registered = call(register(SPEC, worker.handles(), "m", null));
         assertTrue(registered.get("ok").asBoolean(), registered.toString());
-        assertEquals(SPEC.blockBytes(), registered.get("block_bytes").asLong());
 
         String prompt = tokens(7 * 16 + 5, 1); // 7 full blocks
-        assertEquals(0, call("{\"op\": \"lookup\", \"tokens\": " + prompt + "}").get("blocks").asInt(),
-            "an empty cluster: a miss, not an error");
+        assertEquals(0, lookup(prompt, null), "an empty cluster: a miss, not an error");
         int[] workerBlocks = {4, 9, 1, 30, 2, 17, 8};
-        JsonNode save = call("{\"op\": \"save\", \"req\": \"r1\", \"tokens\": " + prompt + ", \"block_ids\": "
-            + JSON.writeValueAsString(workerBlocks) + ", \"from\": 0}");
+        JsonNode save = call(transfer("save", "r1", prompt, workerBlocks, 0, 0, null));
         assertEquals(3, save.get("chunks").asInt(), "7 blocks in chunks of 3");
         awaitFinished("saved", "r1");
-        assertEquals(7, call("{\"op\": \"lookup\", \"tokens\": " + prompt + "}").get("blocks").asInt());
-        assertEquals(0, call("{\"op\": \"lookup\", \"tokens\": " + tokens(5 * 16, 99) + "}").get("blocks").asInt(),
-            "another prompt misses");
+        assertEquals(7, lookup(prompt, null));
+        assertEquals(0, lookup(tokens(5 * 16, 99), null), "another prompt misses");
 
         int[] into = {10, 11, 12, 13, 14}; // blocks 2..6 of the prompt into fresh worker blocks
-        call("{\"op\": \"load\", \"req\": \"r2\", \"tokens\": " + prompt + ", \"block_ids\": "
-            + JSON.writeValueAsString(into) + ", \"from\": 2}");
+        call(transfer("load", "r2", prompt, into, 2, 0, null));
         JsonNode done = awaitFinished("loaded", "r2");
         assertEquals(0, done.get("failed_blocks").size(), done.toString());
         for (int i = 0; i < into.length; i++) {
@@ -108,47 +122,136 @@ class AgentTest {
         }
 
         String longer = tokens(9 * 16, 1); // the same 7 blocks, then 2 the cluster lacks
-        call("{\"op\": \"load\", \"req\": \"r3\", \"tokens\": " + longer + ", \"block_ids\": [20, 21, 22, 23, 24, 25,"
-            + " 26, 27, 28], \"from\": 0}");
+        call(transfer("load", "r3", longer, new int[] {20, 21, 22, 23, 24, 25, 26, 27, 28}, 0, 0, null));
         JsonNode partial = awaitFinished("loaded", "r3");
-        Set<Integer> failed = new HashSet<>();
-        partial.get("failed_blocks").forEach(b -> failed.add(b.asInt()));
-        assertEquals(Set.of(27, 28), failed, "the two blocks the cluster lacks are reported, the rest loaded");
+        assertEquals(Set.of(27, 28), ints(partial.get("failed_blocks")),
+            "the two blocks the cluster lacks are reported, the rest loaded");
         assertArrayEquals(worker.block(workerBlocks[6]), worker.block(26));
     }
 
     @Test
+    void extraKeysSeparateRequestsWithTheSameTokens() throws Exception {
+        worker = new HostKvCache(SPEC);
+        call(register(SPEC, worker.handles(), "m", null));
+        String prompt = tokens(4 * 16, 3);
+        String lora = "{\"lora\": \"sql\"}";
+        call(transfer("save", "a", prompt, new int[] {0, 1, 2, 3}, 0, 0, lora));
+        awaitFinished("saved", "a");
+        assertEquals(4, lookup(prompt, lora), "the same adapter hits");
+        assertEquals(0, lookup(prompt, null), "the base model does not see the adapter's blocks");
+        assertEquals(0, lookup(prompt, "{\"lora\": \"other\"}"));
+        assertEquals(0, lookup(prompt, "{\"lora\": \"sql\", \"cache_salt\": \"s\"}"), "a salt isolates");
+        assertEquals(4, lookup(prompt, "{\"lora\": \"sql\", \"mm\": [[\"img\", 64, 8]]}"),
+            "an image after the saved blocks keys none of them");
+        assertEquals(1, lookup(prompt, "{\"lora\": \"sql\", \"mm\": [[\"img\", 20, 8]]}"),
+            "an image in block 1 changes it and every later block");
+        String digest = "00".repeat(32);
+        assertEquals(2, lookup(prompt, "{\"lora\": \"sql\", \"embeds\": [[32, 16, \"" + digest + "\"]]}"));
+        JsonNode bad = call("{\"op\": \"lookup\", \"tokens\": " + prompt + ", \"extras\": {\"mm\": [[1, 2]]}}");
+        assertTrue(bad.get("error").asText().contains("[identifier, offset, length]"), bad.toString());
+        bad = call("{\"op\": \"lookup\", \"tokens\": " + prompt + ", \"extras\": {\"embeds\": [[0, 16, \"zz\"]]}}");
+        assertTrue(bad.get("error").asText().contains("not hex"), bad.toString());
+    }
+
+    @Test
+    void aFencedGenerationNeverTouchesTheWorkersBlocks() throws Exception {
+        worker = new HostKvCache(SPEC);
+        try (SharedSegment page = new SharedSegment(TransferFence.BYTES)) {
+            call(register(SPEC, worker.handles(), "m", page.handle()));
+            assertEquals(ProcessHandle.current().pid(), page.buffer().order(ByteOrder.LITTLE_ENDIAN).getLong(16),
+                "the agent writes its pid for the connector");
+            String prompt = tokens(4 * 16, 5);
+            page.buffer().order(ByteOrder.LITTLE_ENDIAN).putLong(0, 3); // the connector gave up on generations < 3
+            call(transfer("save", "old", prompt, new int[] {0, 1, 2, 3}, 0, 2, null));
+            awaitFinished("saved", "old");
+            assertEquals(0, lookup(prompt, null), "a fenced save sends nothing");
+            JsonNode stats = call("{\"op\": \"stats\"}");
+            assertEquals(2, stats.get("fenced_steps").asLong(), "two chunks of 3 and 1: " + stats);
+            assertEquals(0, stats.get("busy").asLong());
+
+            call(transfer("save", "new", prompt, new int[] {0, 1, 2, 3}, 0, 3, null));
+            awaitFinished("saved", "new");
+            assertEquals(4, lookup(prompt, null), "the current generation saves");
+
+            byte[] before = worker.block(20);
+            call(transfer("load", "stale", prompt, new int[] {20, 21, 22, 23}, 0, 1, null));
+            JsonNode done = awaitFinished("loaded", "stale");
+            assertEquals(Set.of(20, 21, 22, 23), ints(done.get("failed_blocks")));
+            assertArrayEquals(before, worker.block(20), "a fenced load wrote nothing");
+            assertEquals(4, call("{\"op\": \"stats\"}").get("fenced_steps").asLong());
+        }
+    }
+
+    @Test
+    void aFailedCopyFailsItsStepAndTheLoopGoesOn() throws Exception {
+        conn.close();
+        agent.close();
+        startAgent(1);
+        worker = new HostKvCache(SPEC);
+        call(register(SPEC, worker.handles(), "m", null));
+        String prompt = tokens(2 * 16, 6);
+        call(transfer("save", "broken", prompt, new int[] {5, 6}, 0, 0, null));
+        awaitFinished("saved", "broken");
+        assertEquals(1, call("{\"op\": \"stats\"}").get("failed_copies").asLong());
+        assertEquals(0, lookup(prompt, null), "a failed copy sends nothing");
+        call(transfer("save", "next", prompt, new int[] {5, 6}, 0, 0, null));
+        awaitFinished("saved", "next");
+        assertEquals(2, lookup(prompt, null), "the next save works");
+        assertEquals(0, call("{\"op\": \"stats\"}").get("loop_errors").asLong());
+    }
+
+    @Test
     void badRequestsAreClearErrorsAndTheConnectionGoesOn() throws Exception {
-        call(register());
+        worker = new HostKvCache(SPEC);
+        call(register(SPEC, worker.handles(), "m", null));
         assertTrue(call("this is not json").get("error").asText().contains("JSON"));
         assertTrue(call("{\"op\": \"evict\"}").get("error").asText().contains("unknown op 'evict'"));
-        assertTrue(call("{\"op\": \"save\", \"req\": \"x\", \"tokens\": " + tokens(32, 1)
-            + ", \"block_ids\": [99], \"from\": 0}").get("error").asText().contains("outside"));
-        assertTrue(call("{\"op\": \"save\", \"req\": \"x\", \"tokens\": " + tokens(16, 1)
-            + ", \"block_ids\": [1, 2], \"from\": 0}").get("error").asText().contains("full blocks"));
-        ObjectNode badHandle = (ObjectNode) JSON.readTree(register());
-        badHandle.putArray("handles").add(Base64.getEncoder().encodeToString(new byte[64]))
-            .add(Base64.getEncoder().encodeToString(new byte[64]));
-        JsonNode refused = call(JSON.writeValueAsString(badHandle));
+        assertTrue(call(transfer("save", "x", tokens(32, 1), new int[] {99}, 0, 0, null)).get("error").asText()
+            .contains("outside"));
+        assertTrue(call(transfer("save", "x", tokens(16, 1), new int[] {1, 2}, 0, 0, null)).get("error").asText()
+            .contains("full blocks"));
+        ObjectNode badHandle = register(SPEC, List.of(new byte[64], new byte[64]), "m", null);
+        JsonNode refused = call(badHandle);
         assertFalse(refused.get("ok").asBoolean());
         assertTrue(refused.get("error").asText().contains("IPC handle"), refused.toString());
+        // a layout that claims more of the worker's tensor than the segment holds is refused before any copy
+        KvCacheSpec claims = new KvCacheSpec(SPEC.numBlocks(), SPEC.page(), List.of(
+            new LayerPlacement(0, 0, SPEC.layer(0).blockStride(), 0, SPEC.regionBytes(0) * 2),
+            SPEC.layer(1)));
+        refused = call(register(claims, worker.handles(), "m", null));
+        assertTrue(refused.get("error").asText().contains("region 0 has"), refused.toString());
+        ObjectNode wrongLayers = register(SPEC, worker.handles(), "m", null);
+        ((ObjectNode) wrongLayers.get("namespace")).put("layers", 3);
+        assertTrue(call(wrongLayers).get("error").asText().contains("3 layers but 2 are placed"));
         assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean(), "still serving, still registered");
-        assertEquals(0, call("{\"op\": \"lookup\", \"tokens\": " + tokens(32, 5) + "}").get("blocks").asInt());
+        assertEquals(0, lookup(tokens(32, 5), null));
     }
 
-    private String register() throws Exception {
-        ObjectNode r = JSON.createObjectNode().put("op", "register").put("model", "m").put("layers", SPEC.layers())
-            .put("num_blocks", SPEC.numBlocks()).put("block_size", SPEC.blockSize()).put("kv_heads", SPEC.kvHeads())
-            .put("head_size", SPEC.headSize()).put("dtype_bytes", SPEC.dtypeBytes()).put("layout", "kv_first");
-        var handles = r.putArray("handles");
-        worker.handles().forEach(h -> handles.add(Base64.getEncoder().encodeToString(h)));
-        return JSON.writeValueAsString(r);
+    /** A {@code register} of {@code spec}'s regions, in the connector's format. */
+    static ObjectNode register(KvCacheSpec spec, List<byte[]> handles, String model, byte[] fence) {
+        return AgentConnection.registerRequest(spec, handles, model, 2, 16, "test:" + spec, fence);
     }
 
-    private JsonNode call(String line) throws Exception {
-        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        return JSON.readTree(in.readLine());
+    private static String transfer(String op, String req, String tokens, int[] blocks, int from, long gen,
+                                   String extras) throws Exception {
+        return "{\"op\": \"" + op + "\", \"req\": \"" + req + "\", \"gen\": " + gen + ", \"tokens\": " + tokens
+            + ", \"block_ids\": " + JSON.writeValueAsString(blocks) + ", \"from\": " + from
+            + (extras == null ? "" : ", \"extras\": " + extras) + "}";
+    }
+
+    private int lookup(String tokens, String extras) throws Exception {
+        JsonNode r = call("{\"op\": \"lookup\", \"tokens\": " + tokens + (extras == null ? "" : ", \"extras\": "
+            + extras) + "}");
+        assertTrue(r.get("ok").asBoolean(), r.toString());
+        return r.get("blocks").asInt();
+    }
+
+    private JsonNode call(Object request) throws Exception {
+        if (request instanceof String line) {
+            // sent as it is, whatever it holds (some tests send lines that are not JSON)
+            return conn.callRaw(line);
+        }
+        return conn.call(request);
     }
 
     /** Polls {@code finished} until {@code req} is in its {@code field}; returns that answer. */
@@ -164,6 +267,12 @@ class AgentTest {
             Thread.sleep(5);
         }
         throw new AssertionError(req + " never finished");
+    }
+
+    private static Set<Integer> ints(JsonNode array) {
+        Set<Integer> out = new HashSet<>();
+        array.forEach(b -> out.add(b.asInt()));
+        return out;
     }
 
     private static String tokens(int n, int seed) {

@@ -1,0 +1,27 @@
+package io.spillway.bridge.agent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the agent counts, answered by {@code stats}: everything it skipped or could not do is here. */
+final class AgentCounters {
+    /** Steps not copied, or a save's bytes not sent, because the connector had fenced their generation. */
+    final AtomicLong fencedSteps = new AtomicLong();
+    /** Device copies that failed to start or ended in an error (the step's blocks fail; the loop goes on). */
+    final AtomicLong failedCopies = new AtomicLong();
+    /** Cluster reads that failed as a whole (the step's blocks fail). */
+    final AtomicLong failedGets = new AtomicLong();
+    /** Cluster writes that failed (the save is lost: a later miss, never wrong bytes). */
+    final AtomicLong failedPuts = new AtomicLong();
+    /** Commands or completions that threw on the loop thread, caught there. */
+    final AtomicLong loopErrors = new AtomicLong();
+    final AtomicLong savedBlocks = new AtomicLong();
+    final AtomicLong loadedBlocks = new AtomicLong();
+
+    ObjectNode writeTo(ObjectNode out) {
+        return out.put("fenced_steps", fencedSteps.get()).put("failed_copies", failedCopies.get())
+            .put("failed_gets", failedGets.get()).put("failed_puts", failedPuts.get())
+            .put("loop_errors", loopErrors.get()).put("saved_blocks", savedBlocks.get())
+            .put("loaded_blocks", loadedBlocks.get());
+    }
+}
