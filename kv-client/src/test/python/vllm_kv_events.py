@@ -20,12 +20,13 @@ Run with the interpreter bin/vllm-venv prints (vLLM 0.34.0, msgspec); Java's Vll
       Reads hex payloads from stdin, one a line; decodes each with msgspec's Decoder typed on vLLM's KVEventBatch
       (which fails on anything vLLM would not accept) and writes it again with vLLM's Encoder; prints the hex.
 
-  subscribe PUB REPLAY MIN_BATCHES SECONDS
+  subscribe PUB REPLAY SECONDS
       What a vLLM-format consumer does with a publisher: connects a SUB to PUB, asks REPLAY (a DEALER) for every
-      batch from seq 0, and decodes every payload with vLLM's KVEventBatch decoder until the replay ended and
-      MIN_BATCHES distinct seqs were seen, or SECONDS passed. Prints per event:
-        event   SEQ  TOPIC  TYPE  MEDIUM  BLOCK_SIZE  TOKENS  HASHES(hex, comma-separated)
-      then "replay-end SEQS" after the end marker.
+      batch from seq 0, and decodes every payload with vLLM's KVEventBatch decoder, until the replay ended and every
+      block hash read from stdin (hex, one a line) was seen in a BlockStored; exits 1 when SECONDS pass first.
+      Prints per event, once per seq:
+        event   SEQ  TOPIC  TYPE  MEDIUM  BLOCK_SIZE  TOKENS  HASHES(hex, or int:N, comma-separated)
+      and "replay-end" when the end marker comes.
 
 Facts used (vLLM 0.34.0): vllm/distributed/kv_events.py (the structs, the replay answer), vllm/v1/core/block_pool.py
 (events of cached and evicted blocks), vllm/distributed/kv_transfer/kv_connector/v1/offloading/events.py (the
@@ -235,11 +236,12 @@ def reencode():
             print(encoder.encode(decoder.decode(bytes.fromhex(line))).hex())
 
 
-def subscribe(pub, replay_endpoint, min_batches, seconds):
+def subscribe(pub, replay_endpoint, seconds):
     import time
 
     import zmq
 
+    waiting = {line.strip() for line in sys.stdin if line.strip()}
     decoder = msgspec.msgpack.Decoder(KVEventBatch)
     context = zmq.Context()
     sub = context.socket(zmq.SUB)
@@ -259,13 +261,14 @@ def subscribe(pub, replay_endpoint, min_batches, seconds):
             return
         seen.add(seq)
         for e in decoder.decode(payload).events:
-            hashes = ",".join(h.hex() if isinstance(h, bytes) else "int:%d" % h
-                              for h in getattr(e, "block_hashes", []))
+            hashes = [h.hex() if isinstance(h, bytes) else "int:%d" % h for h in getattr(e, "block_hashes", [])]
+            if isinstance(e, BlockStored):
+                waiting.difference_update(hashes)
             print("event\t%d\t%s\t%s\t%s\t%s\t%d\t%s" % (
                 seq, topic.decode(), type(e).__name__, getattr(e, "medium", None), getattr(e, "block_size", ""),
-                len(getattr(e, "token_ids", [])), hashes))
+                len(getattr(e, "token_ids", [])), ",".join(hashes)))
 
-    while time.monotonic() < deadline and not (replay_ended and len(seen) >= min_batches):
+    while time.monotonic() < deadline and not (replay_ended and not waiting):
         for socket, _ in poller.poll(100):
             if socket is sub:
                 topic, seq, payload = sub.recv_multipart()
@@ -276,13 +279,14 @@ def subscribe(pub, replay_endpoint, min_batches, seconds):
                 seq = int.from_bytes(frames[2], "big", signed=True)
                 if seq == -1:
                     replay_ended = True
-                    print("replay-end\t%d" % len(seen))
+                    print("replay-end")
                 else:
                     show(seq, frames[1], frames[3])
     sys.stdout.flush()
     context.destroy(linger=0)
-    if not (replay_ended and len(seen) >= min_batches):
-        sys.exit("after %ss: replay ended %s, %d batches seen" % (seconds, replay_ended, len(seen)))
+    if not (replay_ended and not waiting):
+        sys.exit("after %ss: replay ended %s, %d batches seen, %d hashes never stored: %s"
+                 % (seconds, replay_ended, len(seen), len(waiting), sorted(waiting)[:5]))
 
 
 def main():
@@ -291,8 +295,8 @@ def main():
         cases()
     elif args[:1] == ["reencode"]:
         reencode()
-    elif args[:1] == ["subscribe"] and len(args) == 5:
-        subscribe(args[1], args[2], int(args[3]), float(args[4]))
+    elif args[:1] == ["subscribe"] and len(args) == 4:
+        subscribe(args[1], args[2], float(args[3]))
     else:
         sys.exit(__doc__)
 
