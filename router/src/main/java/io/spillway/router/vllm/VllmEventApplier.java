@@ -20,7 +20,7 @@ import java.util.Objects;
 
 /**
  * Applies decoded vLLM events of one pod to the {@link BlockLocationIndex}; no I/O, so it is tested without sockets
- * (docs/events-vllm.md, "Mapping").
+ * (docs/events-vllm.md, "From vLLM blocks to Spillway keys and locations").
  *
  * <ul>
  *   <li>{@code BlockStored} with token ids: each block's Spillway key is {@link BlockKeys#next} of the previous
