@@ -458,13 +458,8 @@ public final class VllmEventDecoder {
      * neither does this); at most {@code maxBlocksPerEvent} lists and {@code maxTokensPerEvent} tokens in all.
      */
     private int[][] readLookahead() throws IOException {
-        ValueType type = next().getValueType();
-        if (type == ValueType.NIL) {
-            in.unpackNil();
+        if (!arrayOrNil("an array of token-id lists")) {
             return null;
-        }
-        if (type != ValueType.ARRAY) {
-            throw fail(Reason.WRONG_TYPE, ": expected an array of token-id lists or nil, got " + type);
         }
         int n = arrayHeader(limits.maxBlocksPerEvent());
         int[][] lists = new int[n][];
@@ -486,13 +481,8 @@ public final class VllmEventDecoder {
     }
 
     private List<List<VllmExtraKey>> readExtraKeys() throws IOException {
-        ValueType type = next().getValueType();
-        if (type == ValueType.NIL) {
-            in.unpackNil();
+        if (!arrayOrNil("an array of per-block extra keys")) {
             return null;
-        }
-        if (type != ValueType.ARRAY) {
-            throw fail(Reason.WRONG_TYPE, ": expected an array of per-block extra keys or nil, got " + type);
         }
         int n = arrayHeader(limits.maxBlocksPerEvent());
         List<List<VllmExtraKey>> blocks = new ArrayList<>(n);
@@ -549,6 +539,19 @@ public final class VllmEventDecoder {
                 return new VllmExtraKey.Other(type.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
+    }
+
+    /** {@code true} when an array comes next; {@code false}, the nil read, when a nil does; else WRONG_TYPE. */
+    private boolean arrayOrNil(String what) throws IOException {
+        ValueType type = next().getValueType();
+        if (type == ValueType.NIL) {
+            in.unpackNil();
+            return false;
+        }
+        if (type != ValueType.ARRAY) {
+            throw fail(Reason.WRONG_TYPE, ": expected " + what + " or nil, got " + type);
+        }
+        return true;
     }
 
     private String readOptionalString() throws IOException {
