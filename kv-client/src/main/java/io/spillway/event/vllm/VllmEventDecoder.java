@@ -33,14 +33,18 @@ import org.msgpack.value.ValueType;
  *
  * <p><b>Validation.</b> Every field's msgpack type is checked; counts and lengths are checked against {@link Limits}
  * and against the bytes left before anything is allocated; token ids must be in {@code [0, 2^31)}, a block size
- * positive, {@code extra_keys} one entry per block. Fields this decoder does not know (map keys, trailing array
- * elements) are skipped: newer vLLM versions add fields. Anything wrong is a {@link VllmDecodeException} naming the
- * place; no other exception escapes for any input.
+ * positive when the event has token ids and never negative (0 is the offloading connector's placeholder for an event
+ * without them), {@code extra_keys} one entry per block. Fields this decoder does not know (map keys, trailing array
+ * elements) are skipped: newer vLLM versions add fields. No exception but {@link VllmDecodeException}, naming the
+ * place, escapes for any input.
  *
- * <p><b>Unknown event tags are skipped, not rejected</b>: the event becomes {@link VllmEvent.Unknown} and the batch's
- * other events still decode. Rejecting the batch would drop its known events too (removals among them, which would
- * leave stale locations behind); skipping loses only what could not be understood anyway, and the consumer counts
- * it. A tag that is not a string is malformed and fails the batch.
+ * <p><b>One bad event never costs its batch.</b> An event with an unknown tag becomes {@link VllmEvent.Unknown}; an
+ * event that breaks a rule above (a wrong type, a value out of range, a required field absent, a count over a limit,
+ * a tag that is not a string) becomes {@link VllmEvent.Rejected} with the reason and the place, and decoding goes on
+ * at the next event. Failing the batch would drop its good events too (removals among them, which would leave stale
+ * locations behind); skipping loses only what could not be understood, and the consumer counts it. Only a payload
+ * whose structure is broken (truncated, not msgpack, an event whose end cannot be found) or whose batch envelope is
+ * wrong ({@code ts}, the events array, {@code data_parallel_rank}, trailing bytes) fails as a whole.
  *
  * <p>Not thread-safe: one instance per thread (it reuses a UTF-8 decoder and scratch fields).
  */
@@ -77,9 +81,9 @@ public final class VllmEventDecoder {
     /** Field order of the positional {@code BlockStored} after its tag (vllm/distributed/kv_events.py). */
     static final String[] BLOCK_STORED_FIELDS = {"block_hashes", "parent_block_hash", "token_ids", "block_size",
         "lora_id", "medium", "lora_name", "extra_keys", "group_idx", "kv_cache_spec_kind",
-        "kv_cache_spec_sliding_window"};
+        "kv_cache_spec_sliding_window", "locality", "ownership", "session_id", "lookahead_token_ids"};
     /** Field order of the positional {@code BlockRemoved} after its tag. */
-    static final String[] BLOCK_REMOVED_FIELDS = {"block_hashes", "medium", "group_idx"};
+    static final String[] BLOCK_REMOVED_FIELDS = {"block_hashes", "medium", "group_idx", "locality", "ownership"};
 
     private static final int MAX_MAP_ENTRIES = 1_024;
 
@@ -90,9 +94,14 @@ public final class VllmEventDecoder {
     private final Fields fields = new Fields();
 
     private MessageUnpacker in;
+    private byte[] payload;
+    private int offset;
     private int length;
+    /** Where {@link #in} starts, counted from {@link #offset}: it moves when decoding resumes after a bad event. */
+    private int base;
     private int event;
     private String field;
+    private String tag;
 
     public VllmEventDecoder() {
         this(Limits.DEFAULT);
@@ -121,7 +130,10 @@ public final class VllmEventDecoder {
         Objects.requireNonNull(payload, "payload");
         Objects.checkFromIndexSize(offset, length, payload.length);
         this.in = MessagePack.newDefaultUnpacker(payload, offset, length);
+        this.payload = payload;
+        this.offset = offset;
         this.length = length;
+        this.base = 0;
         this.event = -1;
         this.field = null;
         try {
@@ -138,6 +150,7 @@ public final class VllmEventDecoder {
             throw new VllmDecodeException(Reason.MALFORMED, where() + ": " + e, e);
         } finally {
             in = null;
+            this.payload = null;
         }
     }
 
@@ -205,23 +218,62 @@ public final class VllmEventDecoder {
         for (int i = 0; i < n; i++) {
             event = i;
             field = null;
-            events.add(readEvent());
+            events.add(readEventOrReject());
         }
         event = -1;
         field = null;
         return events;
     }
 
+    /**
+     * Reads one event; when it breaks a rule but its msgpack value is whole, skips the rest of it and returns a
+     * {@link VllmEvent.Rejected}. A value whose end cannot be found fails the batch with the original fault.
+     */
+    private VllmEvent readEventOrReject() throws IOException {
+        int start = position();
+        try {
+            return readEvent();
+        } catch (VllmDecodeException | MessagePackException e) {
+            String at = where();
+            if (!resumeAfterValueAt(start)) {
+                throw e;
+            }
+            if (e instanceof VllmDecodeException d) {
+                return new VllmEvent.Rejected(tag == null ? "" : tag, d.reason(), d.getMessage());
+            }
+            return new VllmEvent.Rejected(tag == null ? "" : tag, Reason.MALFORMED, Reason.MALFORMED + ": " + at
+                + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Points the unpacker just past the msgpack value that starts at {@code start}; {@code false}, the unpacker left
+     * as it was, when that value is not whole.
+     */
+    private boolean resumeAfterValueAt(int start) {
+        MessageUnpacker resumed = MessagePack.newDefaultUnpacker(payload, offset + start, length - start);
+        try {
+            resumed.skipValue();
+        } catch (IOException | MessagePackException e) {
+            return false;
+        }
+        in = resumed;
+        base = start;
+        field = null;
+        return true;
+    }
+
     private VllmEvent readEvent() throws IOException {
         MessageFormat format = next();
         fields.reset();
+        tag = null;
         if (format.getValueType() == ValueType.ARRAY) {
             int n = arrayHeader(Integer.MAX_VALUE);
             if (n == 0) {
                 throw fail(Reason.MISSING_FIELD, ": an array event starts with its tag, got an empty array");
             }
             field = VllmWire.TAG_FIELD;
-            String tag = readTag();
+            tag = readTag();
             String[] names = switch (tag) {
                 case VllmWire.BLOCK_STORED -> BLOCK_STORED_FIELDS;
                 case VllmWire.BLOCK_REMOVED -> BLOCK_REMOVED_FIELDS;
@@ -240,7 +292,6 @@ public final class VllmEventDecoder {
         }
         if (format.getValueType() == ValueType.MAP) {
             int n = mapHeader();
-            String tag = null;
             for (int i = 0; i < n; i++) {
                 field = null;
                 String key = readKey();
@@ -282,7 +333,7 @@ public final class VllmEventDecoder {
             case "parent_block_hash" -> f.parent = readOptionalHash();
             case "token_ids" -> f.tokenIds = readTokenIds();
             case "block_size" -> {
-                f.blockSize = readInt(1);
+                f.blockSize = readInt(0);
                 f.hasBlockSize = true;
             }
             case "lora_id" -> f.loraId = readOptionalInt(Integer.MIN_VALUE);
@@ -292,6 +343,10 @@ public final class VllmEventDecoder {
             case "group_idx" -> f.groupIdx = readOptionalInt(0);
             case "kv_cache_spec_kind" -> f.kvCacheSpecKind = readOptionalString();
             case "kv_cache_spec_sliding_window" -> f.slidingWindow = readOptionalInt(0);
+            case "locality" -> f.locality = readOptionalString();
+            case "ownership" -> f.ownership = readOptionalString();
+            case "session_id" -> f.sessionId = readOptionalString();
+            case "lookahead_token_ids" -> f.lookahead = readLookahead();
             default -> in.skipValue();
         }
     }
@@ -303,17 +358,23 @@ public final class VllmEventDecoder {
                 requirePresent(f.blockHashes != null, tag, "block_hashes");
                 requirePresent(f.tokenIds != null, tag, "token_ids");
                 requirePresent(f.hasBlockSize, tag, "block_size");
+                if (f.blockSize == 0 && f.tokenIds.length > 0) {
+                    field = "block_size";
+                    throw fail(Reason.BAD_VALUE, ": 0 with " + f.tokenIds.length + " token ids (0 is for an event "
+                        + "without token ids)");
+                }
                 if (f.extraKeys != null && f.extraKeys.size() != f.blockHashes.size()) {
                     field = "extra_keys";
                     throw fail(Reason.BAD_VALUE, ": one entry per block expected, got " + f.extraKeys.size()
                         + " for " + f.blockHashes.size() + " blocks");
                 }
                 return new VllmEvent.BlockStored(f.blockHashes, f.parent, f.tokenIds, f.blockSize, f.loraId,
-                    f.medium, f.loraName, f.extraKeys, f.groupIdx, f.kvCacheSpecKind, f.slidingWindow);
+                    f.medium, f.loraName, f.extraKeys, f.groupIdx, f.kvCacheSpecKind, f.slidingWindow, f.locality,
+                    f.ownership, f.sessionId, f.lookahead);
             }
             case VllmWire.BLOCK_REMOVED -> {
                 requirePresent(f.blockHashes != null, tag, "block_hashes");
-                return new VllmEvent.BlockRemoved(f.blockHashes, f.medium, f.groupIdx);
+                return new VllmEvent.BlockRemoved(f.blockHashes, f.medium, f.groupIdx, f.locality, f.ownership);
             }
             case VllmWire.ALL_BLOCKS_CLEARED -> {
                 return new VllmEvent.AllBlocksCleared();
@@ -370,17 +431,21 @@ public final class VllmEventDecoder {
 
     private int[] readTokenIds() throws IOException {
         requireType(ValueType.ARRAY, "an array of token ids");
-        int n = arrayHeader(limits.maxTokensPerEvent());
+        return readTokenArray(arrayHeader(limits.maxTokensPerEvent()), "");
+    }
+
+    /** {@code n} token ids, the array header read; {@code at} prefixes the index in a fault's place. */
+    private int[] readTokenArray(int n, String at) throws IOException {
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) {
             ValueType type = next().getValueType();
             if (type != ValueType.INTEGER) {
-                throw fail(Reason.WRONG_TYPE, "[" + i + "]: expected an int token id, got " + type);
+                throw fail(Reason.WRONG_TYPE, at + "[" + i + "]: expected an int token id, got " + type);
             }
             boolean unsigned64 = in.getNextFormat() == MessageFormat.UINT64;
             long v = readLong();
             if (v < 0 || v > Integer.MAX_VALUE) {
-                throw fail(Reason.BAD_VALUE, "[" + i + "]: token id "
+                throw fail(Reason.BAD_VALUE, at + "[" + i + "]: token id "
                     + (unsigned64 ? Long.toUnsignedString(v) : Long.toString(v)) + " out of range [0, 2^31)");
             }
             tokens[i] = (int) v;
@@ -388,14 +453,36 @@ public final class VllmEventDecoder {
         return tokens;
     }
 
-    private List<List<VllmExtraKey>> readExtraKeys() throws IOException {
-        ValueType type = next().getValueType();
-        if (type == ValueType.NIL) {
-            in.unpackNil();
+    /**
+     * {@code lookahead_token_ids}: nil, or one token list per block (vLLM does not hold every event to that count, so
+     * neither does this); at most {@code maxBlocksPerEvent} lists and {@code maxTokensPerEvent} tokens in all.
+     */
+    private int[][] readLookahead() throws IOException {
+        if (!arrayOrNil("an array of token-id lists")) {
             return null;
         }
-        if (type != ValueType.ARRAY) {
-            throw fail(Reason.WRONG_TYPE, ": expected an array of per-block extra keys or nil, got " + type);
+        int n = arrayHeader(limits.maxBlocksPerEvent());
+        int[][] lists = new int[n][];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            if (next().getValueType() != ValueType.ARRAY) {
+                throw fail(Reason.WRONG_TYPE, "[" + i + "]: expected an array of token ids, got "
+                    + next().getValueType());
+            }
+            int m = arrayHeader(limits.maxTokensPerEvent());
+            total += m;
+            if (total > limits.maxTokensPerEvent()) {
+                throw fail(Reason.TOO_LARGE, ": " + total + " token ids, over the limit of "
+                    + limits.maxTokensPerEvent());
+            }
+            lists[i] = readTokenArray(m, "[" + i + "]");
+        }
+        return lists;
+    }
+
+    private List<List<VllmExtraKey>> readExtraKeys() throws IOException {
+        if (!arrayOrNil("an array of per-block extra keys")) {
+            return null;
         }
         int n = arrayHeader(limits.maxBlocksPerEvent());
         List<List<VllmExtraKey>> blocks = new ArrayList<>(n);
@@ -452,6 +539,19 @@ public final class VllmEventDecoder {
                 return new VllmExtraKey.Other(type.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
+    }
+
+    /** {@code true} when an array comes next; {@code false}, the nil read, when a nil does; else WRONG_TYPE. */
+    private boolean arrayOrNil(String what) throws IOException {
+        ValueType type = next().getValueType();
+        if (type == ValueType.NIL) {
+            in.unpackNil();
+            return false;
+        }
+        if (type != ValueType.ARRAY) {
+            throw fail(Reason.WRONG_TYPE, ": expected " + what + " or nil, got " + type);
+        }
+        return true;
     }
 
     private String readOptionalString() throws IOException {
@@ -573,7 +673,12 @@ public final class VllmEventDecoder {
     }
 
     private int remaining() {
-        return length - (int) in.getTotalReadBytes();
+        return length - position();
+    }
+
+    /** Bytes of the payload read so far. */
+    private int position() {
+        return base + (int) in.getTotalReadBytes();
     }
 
     private VllmDecodeException fail(Reason reason, String detail) {
@@ -607,6 +712,10 @@ public final class VllmEventDecoder {
         Integer groupIdx;
         String kvCacheSpecKind;
         Integer slidingWindow;
+        String locality;
+        String ownership;
+        String sessionId;
+        int[][] lookahead;
 
         void reset() {
             blockHashes = null;
@@ -621,6 +730,10 @@ public final class VllmEventDecoder {
             groupIdx = null;
             kvCacheSpecKind = null;
             slidingWindow = null;
+            locality = null;
+            ownership = null;
+            sessionId = null;
+            lookahead = null;
         }
     }
 }

@@ -16,11 +16,11 @@ import org.msgpack.core.MessagePack;
  * <ul>
  *   <li>{@link EventFormat#ARRAY}: positional, tag first (vLLM before PR #42892). Every field that has no default in
  *       vLLM is written, so a {@code BlockStored} has at least 8 elements (tag, block_hashes, parent_block_hash,
- *       token_ids, block_size, lora_id, medium, lora_name), as vLLM sent it from PR #27577 until PR #42892 and as
- *       llm-d's positional decoder expects;
- *       the defaulted trailing fields follow only when set.</li>
- *   <li>{@link EventFormat#MAP}: field names, the tag under {@code "type"} first (vLLM PR #42892 on); fields left
- *       at their default omitted, as msgspec's {@code omit_defaults} does.</li>
+ *       token_ids, block_size, lora_id, medium, lora_name), as vLLM sent it from PR #27577 until PR #42892; the
+ *       defaulted trailing fields follow only when set.</li>
+ *   <li>{@link EventFormat#MAP}: field names, the tag under {@code "type"} first (vLLM PR #42892 on, vLLM 0.34
+ *       among them, whose own decoder reads nothing else); fields left at their default omitted, as msgspec's
+ *       {@code omit_defaults} does.</li>
  * </ul>
  * Reusable and not thread-safe. Writing allocates no per-block objects: the key-array methods write 16-byte hashes
  * straight from {@code long} pairs.
@@ -28,13 +28,18 @@ import org.msgpack.core.MessagePack;
 public final class VllmEventEncoder {
     /** How each event is written. */
     public enum EventFormat {
-        /** Positional arrays with the tag first (vLLM before PR #42892; llm-d's positional decoder reads it). */
+        /** Positional arrays with the tag first (vLLM before PR #42892). */
         ARRAY,
-        /** Maps with the tag under {@code "type"} (vLLM PR #42892 on; llm-d since PR #661). */
+        /** Maps with the tag under {@code "type"} (vLLM PR #42892 on, and vLLM 0.34). */
         MAP
     }
 
     private static final int STORED_REQUIRED_FIELDS = 7;
+    /** {@code BlockStored}'s fields with a default, in declaration order (vllm/distributed/kv_events.py). */
+    private static final String[] STORED_OPTIONAL = {"extra_keys", "group_idx", "kv_cache_spec_kind",
+        "kv_cache_spec_sliding_window", "locality", "ownership", "session_id", "lookahead_token_ids"};
+    /** {@code BlockRemoved}'s fields with a default, in declaration order. */
+    private static final String[] REMOVED_OPTIONAL = {"group_idx", "locality", "ownership"};
 
     private final EventFormat format;
     private final MessageBufferPacker events = MessagePack.newDefaultBufferPacker();
@@ -69,8 +74,9 @@ public final class VllmEventEncoder {
     /**
      * Adds an event.
      *
-     * @throws IllegalArgumentException for a {@link VllmEvent.Unknown} or an {@link VllmExtraKey.Other} (nothing to
-     *                                  write) and for a bytes extra key that is not hex
+     * @throws IllegalArgumentException for a {@link VllmEvent.Unknown}, a {@link VllmEvent.Rejected} or an
+     *                                  {@link VllmExtraKey.Other} (nothing to write) and for a bytes extra key that
+     *                                  is not hex
      */
     public VllmEventEncoder add(VllmEvent event) {
         Objects.requireNonNull(event, "event");
@@ -78,19 +84,17 @@ public final class VllmEventEncoder {
             if (event instanceof VllmEvent.BlockStored e) {
                 writeBlockStored(e);
             } else if (event instanceof VllmEvent.BlockRemoved e) {
-                beginEvent(VllmWire.BLOCK_REMOVED, e.groupIdx() == null ? 2 : 3);
+                Object[] optional = {e.groupIdx(), e.locality(), e.ownership()};
+                beginEvent(VllmWire.BLOCK_REMOVED, 2 + optionalWritten(optional));
                 field("block_hashes");
                 writeHashes(e.blockHashes());
                 field("medium");
                 writeString(e.medium());
-                if (e.groupIdx() != null) {
-                    field("group_idx");
-                    events.packInt(e.groupIdx());
-                }
+                writeOptional(REMOVED_OPTIONAL, optional);
             } else if (event instanceof VllmEvent.AllBlocksCleared) {
                 beginEvent(VllmWire.ALL_BLOCKS_CLEARED, 0);
             } else {
-                throw new IllegalArgumentException("cannot encode an event of unknown tag '" + event.tag() + "'");
+                throw new IllegalArgumentException("cannot encode " + event);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -185,18 +189,9 @@ public final class VllmEventEncoder {
     }
 
     private void writeBlockStored(VllmEvent.BlockStored e) throws IOException {
-        Object[] optional = {e.extraKeys(), e.groupIdx(), e.kvCacheSpecKind(), e.kvCacheSpecSlidingWindow()};
-        int present = 0;
-        int last = -1;
-        for (int i = 0; i < optional.length; i++) {
-            if (optional[i] != null) {
-                present++;
-                last = i;
-            }
-        }
-        // Positional: fields up to the last one set (msgspec omits only trailing defaults). Map: only those set.
-        int optionalWritten = format == EventFormat.ARRAY ? last + 1 : present;
-        beginEvent(VllmWire.BLOCK_STORED, STORED_REQUIRED_FIELDS + optionalWritten);
+        Object[] optional = {e.extraKeys(), e.groupIdx(), e.kvCacheSpecKind(), e.kvCacheSpecSlidingWindow(),
+            e.locality(), e.ownership(), e.sessionId(), e.lookaheadTokenIds()};
+        beginEvent(VllmWire.BLOCK_STORED, STORED_REQUIRED_FIELDS + optionalWritten(optional));
         field("block_hashes");
         writeHashes(e.blockHashes());
         field("parent_block_hash");
@@ -214,18 +209,60 @@ public final class VllmEventEncoder {
         writeString(e.medium());
         field("lora_name");
         writeString(e.loraName());
-        String[] names = {"extra_keys", "group_idx", "kv_cache_spec_kind", "kv_cache_spec_sliding_window"};
+        writeOptional(STORED_OPTIONAL, optional);
+    }
+
+    /**
+     * How many of the defaulted fields {@code values} are written: positional, all up to the last one set (msgspec
+     * omits only trailing defaults); map, only those set.
+     */
+    private int optionalWritten(Object[] values) {
+        int present = 0;
+        int last = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                present++;
+                last = i;
+            }
+        }
+        return format == EventFormat.ARRAY ? last + 1 : present;
+    }
+
+    /** Writes the defaulted fields {@code names[i] = values[i]} as {@link #optionalWritten} counted them. */
+    private void writeOptional(String[] names, Object[] values) throws IOException {
+        int last = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                last = i;
+            }
+        }
         for (int i = 0; i <= last; i++) {
-            if (format == EventFormat.MAP && optional[i] == null) {
+            if (format == EventFormat.MAP && values[i] == null) {
                 continue;
             }
             field(names[i]);
-            switch (i) {
-                case 0 -> writeExtraKeys(e.extraKeys());
-                case 1 -> writeInt(e.groupIdx());
-                case 2 -> writeString(e.kvCacheSpecKind());
-                default -> writeInt(e.kvCacheSpecSlidingWindow());
+            writeValue(values[i]);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void writeValue(Object value) throws IOException {
+        if (value == null) {
+            events.packNil();
+        } else if (value instanceof Integer v) {
+            events.packInt(v);
+        } else if (value instanceof String v) {
+            events.packString(v);
+        } else if (value instanceof int[][] lists) {
+            events.packArrayHeader(lists.length);
+            for (int[] tokens : lists) {
+                events.packArrayHeader(tokens.length);
+                for (int t : tokens) {
+                    events.packInt(t);
+                }
             }
+        } else {
+            writeExtraKeys((List<List<VllmExtraKey>>) value);
         }
     }
 

@@ -28,8 +28,15 @@ public final class VllmWire {
     public static final String MEDIUM_GPU = "GPU";
     /** vLLM's medium for CPU offload ({@code CPULoadStoreSpec.medium()}); Spillway's CPU tier. */
     public static final String MEDIUM_CPU = "CPU";
-    /** The medium Spillway publishes for its NVMe tier (llm-d lower-cases it to {@code "disk"}). */
+    /** vLLM's medium for offloading to storage (its {@code MEDIUM_STORAGE}, vLLM 0.34); Spillway's NVMe tier. */
+    public static final String MEDIUM_STORAGE = "STORAGE";
+    /** The name Spillway wrote for its NVMe tier before vLLM named storage; still read as storage. */
     public static final String MEDIUM_DISK = "DISK";
+
+    /** {@code locality} of a medium that belongs to the publishing instance (vLLM 0.34). */
+    public static final String LOCALITY_LOCAL = "LOCAL";
+    /** {@code locality} of a medium outside the publishing instance, e.g. a shared file system (vLLM 0.34). */
+    public static final String LOCALITY_REMOTE = "REMOTE";
 
     private VllmWire() {
     }

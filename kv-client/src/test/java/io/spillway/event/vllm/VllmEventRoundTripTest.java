@@ -30,6 +30,13 @@ class VllmEventRoundTripTest {
                 null, null, null, 4096),
             new VllmEvent.BlockRemoved(List.of(EngineBlockHash.ofLong(-1)), null, 2),
             new VllmEvent.BlockRemoved(List.of(), "DISK", null),
+            // vLLM 0.34's fields: the offloading connector's placeholder (block_size 0) and a self-describing store.
+            new VllmEvent.BlockStored(List.of(EngineBlockHash.ofLong(5)), null, new int[0], 0, null, "STORAGE", null,
+                null, 0, null, null, "REMOTE", "kvcr", null, null),
+            new VllmEvent.BlockStored(List.of(EngineBlockHash.ofLong(6)), EngineBlockHash.ofLong(5),
+                new int[] {8, 9}, 2, null, "CPU", null, null, 0, "full_attention", null, "LOCAL", null, "session-1",
+                new int[][] {{10, 11}}),
+            new VllmEvent.BlockRemoved(List.of(EngineBlockHash.ofLong(6)), "CPU", 0, "LOCAL", "kvcr"),
             new VllmEvent.AllBlocksCleared()), 5);
 
         VllmEventBatch decoded = decoder.decode(VllmEventEncoder.encode(batch, format));
@@ -71,10 +78,12 @@ class VllmEventRoundTripTest {
 
     @ParameterizedTest
     @EnumSource(VllmEventEncoder.EventFormat.class)
-    void unknownEventsAndOtherExtraKeysCannotBeEncoded(VllmEventEncoder.EventFormat format) {
+    void unknownOrRejectedEventsAndOtherExtraKeysCannotBeEncoded(VllmEventEncoder.EventFormat format) {
         VllmEventEncoder encoder = new VllmEventEncoder(format);
 
         assertThrows(IllegalArgumentException.class, () -> encoder.add(new VllmEvent.Unknown("X")));
+        assertThrows(IllegalArgumentException.class, () -> encoder.add(new VllmEvent.Rejected("BlockStored",
+            VllmDecodeException.Reason.BAD_VALUE, "BAD_VALUE: events[0].token_ids[0]: token id -1 out of range")));
         assertThrows(IllegalArgumentException.class, () -> encoder.add(new VllmEvent.BlockStored(
             List.of(EngineBlockHash.ofLong(1)), null, new int[0], 1, null, null, null,
             List.of(List.of(new VllmExtraKey.Other("boolean"))), null, null, null)));

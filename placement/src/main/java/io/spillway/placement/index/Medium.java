@@ -10,7 +10,8 @@ public enum Medium {
 
     /**
      * vLLM's {@code medium} field of a {@code BlockStored}/{@code BlockRemoved} event: absent means the GPU (vLLM
-     * leaves it unset for its own device cache); {@code "GPU"}, {@code "CPU"} and the disk names ({@code "DISK"},
+     * leaves it unset for its own device cache); {@code "GPU"}, {@code "CPU"} and the storage names
+     * ({@code "STORAGE"}, vLLM 0.34's name for its offloading connector's storage tiers, and {@code "DISK"},
      * {@code "NVME"}, {@code "SSD"}, {@code "LOCAL_DISK"}, {@code "LocalDisk"}) map case-insensitively.
      *
      * @throws IllegalArgumentException naming the value when it is none of those
@@ -27,13 +28,14 @@ public enum Medium {
             case "CPU":
             case "HOST":
                 return CPU;
+            case "STORAGE":
             case "DISK":
             case "NVME":
             case "SSD":
             case "LOCALDISK":
                 return NVME;
             default:
-                throw new IllegalArgumentException("unknown medium '" + medium + "': expected GPU, CPU or DISK");
+                throw new IllegalArgumentException("unknown medium '" + medium + "': expected GPU, CPU or STORAGE");
         }
     }
 }

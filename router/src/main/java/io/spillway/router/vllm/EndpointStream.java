@@ -22,7 +22,7 @@ final class EndpointStream {
     final ArrayDeque<Message> held = new ArrayDeque<>();
 
     long lastSeq = -1;
-    /** The topic of the last live message: replayed batches come without one. */
+    /** The topic of the last live message: replayed batches before vLLM 0.34 come without one. */
     String topic;
     ZMQ.Socket replay;
     long replayDeadlineNanos;

@@ -6,7 +6,8 @@ import org.agrona.collections.Long2LongHashMap;
 
 /**
  * One pod's engine-hash aliases: from an engine block hash's 64-bit alias to the Spillway block key it was stored
- * under and the media (a bit per {@link io.spillway.placement.index.Medium}) the pod holds it in. Bounded: it holds
+ * under and how many times each of the pod's residencies announced it ({@link Residencies}' packed counts; an alias
+ * whose counts are all 0 is removed). Bounded: it holds
  * at most {@code capacity} aliases, and when full the least recently used one (stored, or used as a parent) is
  * handed back by {@link #lru()} for the caller to retract and {@link #remove}. Slots live in primitive arrays that
  * grow by doubling up to the capacity, linked in recency order; no object per alias. Not thread-safe.
@@ -20,7 +21,7 @@ final class PodAliases {
     private long[] aliases;
     private long[] his;
     private long[] los;
-    private byte[] media;
+    private long[] counts;
     private final RecencyList order;
 
     PodAliases(int capacity) {
@@ -57,19 +58,20 @@ final class PodAliases {
         return los[slot];
     }
 
-    int media(int slot) {
-        return media[slot];
+    /** The residency counts of {@code slot}, packed as {@link Residencies} reads them. */
+    long counts(int slot) {
+        return counts[slot];
     }
 
-    void setMedia(int slot, int mediaBits) {
-        media[slot] = (byte) mediaBits;
+    void setCounts(int slot, long residencyCounts) {
+        counts[slot] = residencyCounts;
     }
 
-    /** Points {@code slot} at another key with the given media. */
-    void set(int slot, long hi, long lo, int mediaBits) {
+    /** Points {@code slot} at another key with the given counts. */
+    void set(int slot, long hi, long lo, long residencyCounts) {
         his[slot] = hi;
         los[slot] = lo;
-        media[slot] = (byte) mediaBits;
+        counts[slot] = residencyCounts;
     }
 
     /** Marks {@code slot} the most recently used. */
@@ -78,7 +80,7 @@ final class PodAliases {
     }
 
     /** Adds an alias not present yet, as the most recently used; the table must not be {@link #isFull()}. */
-    int insert(long alias, long hi, long lo, int mediaBits) {
+    int insert(long alias, long hi, long lo, long residencyCounts) {
         if (isFull()) {
             throw new IllegalStateException("alias table full at " + capacity);
         }
@@ -87,7 +89,7 @@ final class PodAliases {
             allocate(order.slotCapacity());
         }
         aliases[slot] = alias;
-        set(slot, hi, lo, mediaBits);
+        set(slot, hi, lo, residencyCounts);
         slotOf.put(alias, slot);
         return slot;
     }
@@ -123,6 +125,6 @@ final class PodAliases {
         aliases = aliases == null ? new long[slots] : Arrays.copyOf(aliases, slots);
         his = his == null ? new long[slots] : Arrays.copyOf(his, slots);
         los = los == null ? new long[slots] : Arrays.copyOf(los, slots);
-        media = media == null ? new byte[slots] : Arrays.copyOf(media, slots);
+        counts = counts == null ? new long[slots] : Arrays.copyOf(counts, slots);
     }
 }

@@ -4,6 +4,7 @@ import io.spillway.event.vllm.EngineBlockHash;
 import io.spillway.event.vllm.VllmEvent;
 import io.spillway.event.vllm.VllmEventBatch;
 import io.spillway.event.vllm.VllmExtraKey;
+import io.spillway.event.vllm.VllmWire;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.ExtraKeys;
@@ -19,17 +20,26 @@ import java.util.Objects;
 
 /**
  * Applies decoded vLLM events of one pod to the {@link BlockLocationIndex}; no I/O, so it is tested without sockets
- * (docs/events-vllm.md, "Mapping").
+ * (docs/events-vllm.md, "From vLLM blocks to Spillway keys and locations").
  *
  * <ul>
  *   <li>{@code BlockStored} with token ids: each block's Spillway key is {@link BlockKeys#next} of the previous
  *       block's key, starting from the namespace root when {@code parent_block_hash} is null and from the parent's
  *       key (found through the pod's aliases) otherwise. An unknown parent skips the event's blocks (counted), never
  *       guessed. Every block's engine hash becomes an alias of its key.</li>
- *   <li>{@code BlockStored} without token ids (vLLM's offload path): location-only; each hash is resolved through the
- *       aliases, unknown ones are counted and skipped.</li>
- *   <li>{@code BlockRemoved}: the aliased keys leave that medium; an alias held in no medium any more is dropped.</li>
- *   <li>{@code AllBlocksCleared}: every location of the pod is cleared and its aliases dropped.</li>
+ *   <li>{@code BlockStored} without token ids (vLLM's offloading connector, whose placeholder also has
+ *       {@code block_size} 0): location-only; each hash is resolved through the aliases, unknown ones are counted
+ *       and skipped.</li>
+ *   <li>Each store counts one more announcement of the block at its residency (medium and {@code ownership},
+ *       {@link Residencies}), each {@code BlockRemoved} one less; the key is at the pod's medium while any residency
+ *       of that medium counts it, and an alias whose counts all reach 0 is dropped. So a hash vLLM caches twice
+ *       stays until it was removed twice, and one offloading tier's removal leaves another tier's copy.</li>
+ *   <li>{@code locality} {@code REMOTE} (a medium outside the pod, e.g. a shared file system): not the pod's own, so
+ *       not indexed at the pod; counted. Any other value but {@code LOCAL} or none likewise.</li>
+ *   <li>{@code AllBlocksCleared}: it names no medium and may come from any of the pod's block pools, so every
+ *       location of the pod is cleared and its aliases dropped.</li>
+ *   <li>{@link VllmEvent.Rejected} and {@link VllmEvent.Unknown} events are counted and skipped; the rest of the
+ *       batch applies.</li>
  * </ul>
  * Extra keys: the event's {@code lora_name} is the request's LoRA extra key; a string in the first block of a request
  * besides the LoRA name is the cache salt. Multimodal items, prompt-embedding hashes, a LoRA known only by
@@ -71,6 +81,10 @@ final class VllmEventApplier {
             } else if (event instanceof VllmEvent.AllBlocksCleared) {
                 counters.allBlocksCleared.increment();
                 clear(state);
+            } else if (event instanceof VllmEvent.Rejected e) {
+                counters.rejectedEvents.increment();
+                log.warn("rejected:" + e.reason() + ":" + pod, "a vLLM event from " + pod + " is skipped, the rest of"
+                    + " its batch applies: " + e.message());
             } else {
                 counters.unknownEvents.increment();
                 log.warn("tag:" + event.tag(), "vLLM event tag '" + event.tag() + "' from " + pod
@@ -100,12 +114,10 @@ final class VllmEventApplier {
     }
 
     private void stored(PodState state, Namespace ns, VllmEvent.BlockStored e) {
-        Medium medium = accepted(state, e.groupIdx(), e.medium());
-        if (medium == null) {
+        int residency = accepted(state, e.groupIdx(), e.medium(), e.locality(), e.ownership());
+        if (residency < 0) {
             return;
         }
-        int location = locationId(state, medium);
-        int bit = 1 << medium.ordinal();
         List<EngineBlockHash> hashes = e.blockHashes();
         if (e.tokenCount() == 0) {
             for (EngineBlockHash h : hashes) {
@@ -114,10 +126,7 @@ final class VllmEventApplier {
                     counters.unknownAliases.increment();
                     continue;
                 }
-                state.aliases.setMedia(slot, state.aliases.media(slot) | bit);
-                state.aliases.touch(slot);
-                index.add(state.aliases.hi(slot), state.aliases.lo(slot), location);
-                counters.blocksStored.increment();
+                announce(state, slot, residency);
             }
             return;
         }
@@ -167,7 +176,7 @@ final class VllmEventApplier {
                 return;
             }
             BlockKey key = BlockKeys.next(parent, tokens, i * blockSize, blockSize, extras);
-            remember(state, hashes.get(i).alias64(), key, bit, location);
+            remember(state, hashes.get(i).alias64(), key, residency);
             parent = key;
         }
     }
@@ -207,19 +216,14 @@ final class VllmEventApplier {
             + ", which has no Spillway block-key form; such blocks are skipped");
     }
 
-    /** Records that the pod holds {@code key} in the medium {@code bit}, under the engine hash {@code alias}. */
-    private void remember(PodState state, long alias, BlockKey key, int bit, int location) {
+    /** Records one more announcement of {@code key} at {@code residency}, under the engine hash {@code alias}. */
+    private void remember(PodState state, long alias, BlockKey key, int residency) {
         PodAliases aliases = state.aliases;
         int slot = aliases.find(alias);
-        if (slot >= 0) {
-            if (aliases.hi(slot) == key.hi() && aliases.lo(slot) == key.lo()) {
-                aliases.setMedia(slot, aliases.media(slot) | bit);
-            } else {
-                retract(state, slot);
-                aliases.set(slot, key.hi(), key.lo(), bit);
-            }
-            aliases.touch(slot);
-        } else {
+        if (slot >= 0 && (aliases.hi(slot) != key.hi() || aliases.lo(slot) != key.lo())) {
+            retract(state, slot);
+            aliases.set(slot, key.hi(), key.lo(), 0);
+        } else if (slot < 0) {
             if (aliases.isFull()) {
                 int lru = aliases.lru();
                 retract(state, lru);
@@ -228,61 +232,103 @@ final class VllmEventApplier {
                 log.warn("aliases:" + state.pod, "pod " + state.pod + " holds more than " + aliases.capacity()
                     + " aliased blocks; the least recently used leave the index (raise the alias capacity)");
             }
-            aliases.insert(alias, key.hi(), key.lo(), bit);
+            slot = aliases.insert(alias, key.hi(), key.lo(), 0);
         }
-        index.add(key.hi(), key.lo(), location);
+        announce(state, slot, residency);
+    }
+
+    /** Counts one more announcement of the alias in {@code slot} at {@code residency} and indexes its medium. */
+    private void announce(PodState state, int slot, int residency) {
+        PodAliases aliases = state.aliases;
+        long before = aliases.counts(slot);
+        long after = Residencies.increment(before, residency);
+        if (after == before) {
+            counters.saturatedCounts.increment();
+        }
+        aliases.setCounts(slot, after);
+        aliases.touch(slot);
+        index.add(aliases.hi(slot), aliases.lo(slot), locationId(state, state.residencies.medium(residency)));
         counters.blocksStored.increment();
     }
 
-    /** Takes the key of {@code slot} out of the index at every medium the alias says the pod holds it in. */
+    /** Takes the key of {@code slot} out of the index at every medium the pod holds it in. */
     private void retract(PodState state, int slot) {
-        int bits = state.aliases.media(slot);
+        int held = state.residencies.heldMedia(state.aliases.counts(slot));
         for (Medium m : MEDIA) {
-            if ((bits & (1 << m.ordinal())) != 0) {
+            if ((held & (1 << m.ordinal())) != 0) {
                 index.remove(state.aliases.hi(slot), state.aliases.lo(slot), locationId(state, m));
             }
         }
     }
 
     private void removed(PodState state, VllmEvent.BlockRemoved e) {
-        Medium medium = accepted(state, e.groupIdx(), e.medium());
-        if (medium == null) {
+        int residency = accepted(state, e.groupIdx(), e.medium(), e.locality(), e.ownership());
+        if (residency < 0) {
             return;
         }
-        int location = locationId(state, medium);
+        Medium medium = state.residencies.medium(residency);
         int bit = 1 << medium.ordinal();
+        PodAliases aliases = state.aliases;
         for (EngineBlockHash h : e.blockHashes()) {
-            int slot = state.aliases.find(h.alias64());
+            int slot = aliases.find(h.alias64());
             if (slot < 0) {
                 counters.unknownAliases.increment();
                 continue;
             }
-            if (index.remove(state.aliases.hi(slot), state.aliases.lo(slot), location)) {
-                counters.blocksRemoved.increment();
+            long before = aliases.counts(slot);
+            if (Residencies.count(before, residency) == 0) {
+                counters.unmatchedRemovals.increment();
+                continue;
             }
-            int left = state.aliases.media(slot) & ~bit;
-            if (left == 0) {
-                state.aliases.remove(slot);
+            long after = Residencies.decrement(before, residency);
+            if ((state.residencies.heldMedia(after) & bit) == 0) {
+                if (index.remove(aliases.hi(slot), aliases.lo(slot), locationId(state, medium))) {
+                    counters.blocksRemoved.increment();
+                }
+            }
+            if (after == 0) {
+                aliases.remove(slot);
             } else {
-                state.aliases.setMedia(slot, left);
+                aliases.setCounts(slot, after);
             }
         }
     }
 
-    /** The event's medium, or {@code null} (counted) for a group other than 0 or a medium that is not known. */
-    private Medium accepted(PodState state, Integer groupIdx, String medium) {
+    /**
+     * The event's residency, or -1 (counted) when it is not indexed: a group other than 0, a medium not known, a
+     * locality other than the pod's own, or a pod with {@link Residencies#MAX} residencies already.
+     */
+    private int accepted(PodState state, Integer groupIdx, String medium, String locality, String ownership) {
         if (groupIdx != null && groupIdx != 0) {
             counters.otherGroupEvents.increment();
-            return null;
+            return -1;
         }
+        if (locality != null && !locality.equalsIgnoreCase(VllmWire.LOCALITY_LOCAL)) {
+            if (locality.equalsIgnoreCase(VllmWire.LOCALITY_REMOTE)) {
+                counters.remoteEvents.increment();
+            } else {
+                counters.unknownLocalityEvents.increment();
+                log.warn("locality:" + locality, "vLLM locality '" + locality + "' from " + state.pod
+                    + " is neither LOCAL nor REMOTE; such events are skipped");
+            }
+            return -1;
+        }
+        Medium m;
         try {
-            return Medium.fromVllm(medium);
+            m = Medium.fromVllm(medium);
         } catch (IllegalArgumentException e) {
             counters.unknownMediumEvents.increment();
             log.warn("medium:" + medium, "vLLM medium '" + medium + "' from " + state.pod
-                + " is none of GPU, CPU, DISK; such events are skipped");
-            return null;
+                + " is none of GPU, CPU, STORAGE; such events are skipped");
+            return -1;
         }
+        int residency = state.residencies.of(m, ownership);
+        if (residency < 0) {
+            counters.ownershipOverflowEvents.increment();
+            log.warn("owners:" + state.pod, "pod " + state.pod + " announces more than " + Residencies.MAX
+                + " media and owning tiers; events of the others are skipped");
+        }
+        return residency;
     }
 
     private void clear(PodState state) {
@@ -308,6 +354,7 @@ final class VllmEventApplier {
     private static final class PodState {
         final String pod;
         final PodAliases aliases;
+        final Residencies residencies = new Residencies();
         final int[] locations = new int[MEDIA.length];
 
         PodState(String pod, PodAliases aliases) {

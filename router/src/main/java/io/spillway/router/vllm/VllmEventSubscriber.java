@@ -38,7 +38,8 @@ import org.zeromq.ZMQ;
  *
  * <p><b>Sequencing</b>, per publisher (one SUB socket): a message with {@code seq = last + 1} applies. A gap
  * ({@code seq > last + 1}) sends a replay request for {@code last + 1} on the pod's replay endpoint (a DEALER, framed
- * {@code [empty, seq]}) and holds live messages back; replayed batches apply in order, those already applied are
+ * {@code [empty, seq]}, answered {@code [empty, topic, seq, payload]} by vLLM 0.34 and {@code [empty, seq, payload]}
+ * before it) and holds live messages back; replayed batches apply in order, those already applied are
  * skipped, and the end marker (seq -1) releases the held messages. When the replay cannot fill the gap (no replay
  * endpoint, the first replayed seq is past the one needed, no end marker within the replay timeout, too many held
  * messages) the gap is unrecoverable: the pods of that stream lose all their locations and aliases, so the index never
@@ -340,19 +341,25 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
                 break;
             }
             n++;
-            if (frames.size() != 3 || frames.get(0).length != 0 || frames.get(1).length != VllmWire.SEQ_BYTES) {
+            // vLLM 0.34 answers [empty, topic, seq, payload]; before it, [empty, seq, payload].
+            int seqAt = frames.size() - 2;
+            if (frames.size() < 3 || frames.size() > 4 || frames.get(0).length != 0
+                || frames.get(seqAt).length != VllmWire.SEQ_BYTES) {
                 counters.malformedFrames.increment();
                 logOnce.warn("replay-frames:" + s.endpoint.replayEndpoint(), "a replay message from "
-                    + s.endpoint.replayEndpoint() + " is not [empty, 8-byte seq, payload]; such messages are skipped");
+                    + s.endpoint.replayEndpoint() + " is not [empty, topic?, 8-byte seq, payload]; such messages are "
+                    + "skipped");
                 continue;
             }
-            long seq = VllmWire.readSeq(frames.get(1));
+            long seq = VllmWire.readSeq(frames.get(seqAt));
             if (seq == VllmWire.END_OF_REPLAY) {
                 endReplay(s);
                 break;
             }
             counters.replayedBatches.increment();
-            sequence(s, new EndpointStream.Message(s.topic, seq, frames.get(2)), false);
+            String topic = frames.size() == 4 && frames.get(1).length > 0
+                ? new String(frames.get(1), StandardCharsets.UTF_8) : s.topic;
+            sequence(s, new EndpointStream.Message(topic, seq, frames.get(seqAt + 1)), false);
         }
         return n;
     }

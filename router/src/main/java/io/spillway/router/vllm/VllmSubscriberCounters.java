@@ -33,6 +33,12 @@ public final class VllmSubscriberCounters {
     final LongAdder unknownMediumEvents = new LongAdder();
     final LongAdder otherGroupEvents = new LongAdder();
     final LongAdder blockSizeMismatches = new LongAdder();
+    final LongAdder rejectedEvents = new LongAdder();
+    final LongAdder remoteEvents = new LongAdder();
+    final LongAdder unknownLocalityEvents = new LongAdder();
+    final LongAdder ownershipOverflowEvents = new LongAdder();
+    final LongAdder unmatchedRemovals = new LongAdder();
+    final LongAdder saturatedCounts = new LongAdder();
 
     /** Live and replayed batches applied (decoded or not). */
     public long batches() {
@@ -139,6 +145,36 @@ public final class VllmSubscriberCounters {
         return malformedEvents.sum();
     }
 
+    /** Events the decoder rejected (a bad field): each skipped alone, the rest of its batch applied. */
+    public long rejectedEvents() {
+        return rejectedEvents.sum();
+    }
+
+    /** Events with {@code locality} {@code REMOTE}: blocks in a medium outside the pod, not indexed at it. */
+    public long remoteEvents() {
+        return remoteEvents.sum();
+    }
+
+    /** Events with a {@code locality} that is neither {@code LOCAL} nor {@code REMOTE}: skipped. */
+    public long unknownLocalityEvents() {
+        return unknownLocalityEvents.sum();
+    }
+
+    /** Events of a pod's ninth or later medium-and-owner pair ({@link Residencies#MAX}): skipped. */
+    public long ownershipOverflowEvents() {
+        return ownershipOverflowEvents.sum();
+    }
+
+    /** Removed hashes the pod had not announced at that medium and owner: nothing to take away. */
+    public long unmatchedRemovals() {
+        return unmatchedRemovals.sum();
+    }
+
+    /** Announcements not counted because the block's count at that residency was already 255. */
+    public long saturatedCounts() {
+        return saturatedCounts.sum();
+    }
+
     /** Events with a tag the decoder does not know. */
     public long unknownEvents() {
         return unknownEvents.sum();
@@ -149,7 +185,7 @@ public final class VllmSubscriberCounters {
         return unknownModelEvents.sum();
     }
 
-    /** Events whose medium is none of GPU, CPU, disk. */
+    /** Events whose medium is none of GPU, CPU, storage. */
     public long unknownMediumEvents() {
         return unknownMediumEvents.sum();
     }
@@ -169,6 +205,7 @@ public final class VllmSubscriberCounters {
         return "VllmSubscriberCounters{batches=" + batches() + ", events=" + events() + ", stored=" + blocksStored()
             + ", removed=" + blocksRemoved() + ", gaps=" + gaps() + ", replays=" + replayRequests()
             + ", unrecoverableGaps=" + unrecoverableGaps() + ", unknownParents=" + unknownParents()
-            + ", decodeErrors=" + decodeErrors() + ", malformedFrames=" + malformedFrames() + "}";
+            + ", decodeErrors=" + decodeErrors() + ", rejectedEvents=" + rejectedEvents() + ", malformedFrames="
+            + malformedFrames() + "}";
     }
 }

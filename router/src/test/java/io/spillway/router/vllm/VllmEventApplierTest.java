@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.event.vllm.EngineBlockHash;
+import io.spillway.event.vllm.VllmDecodeException;
 import io.spillway.event.vllm.VllmEvent;
 import io.spillway.event.vllm.VllmEventBatch;
 import io.spillway.event.vllm.VllmExtraKey;
@@ -169,6 +170,113 @@ class VllmEventApplierTest {
         assertEquals(1, counters.malformedEvents());
         assertEquals(1, counters.unknownEvents());
         assertEquals(0, index.size());
+    }
+
+    @Test
+    void aHashAnnouncedTwiceStaysUntilItIsRemovedTwice() {
+        // vLLM caches one hash in two GPU blocks when two requests computed it: two stores, later two removals.
+        apply(POD, stored(null, new long[] {1}, 1, 2));
+        apply(POD, stored(null, new long[] {1}, 1, 2));
+        BlockKey key = BlockKeys.chain(NS, new int[] {1, 2})[0];
+
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), null, null));
+        assertTrue(holds(POD, Medium.GPU, key), "one of the two copies is left");
+        assertEquals(0, counters.blocksRemoved());
+
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), null, null));
+        assertFalse(holds(POD, Medium.GPU, key));
+        assertEquals(0, applier.aliasCount(POD));
+        assertEquals(1, counters.blocksRemoved());
+    }
+
+    @Test
+    void eachOwningTierRemovesOnlyWhatItAnnounced() {
+        apply(POD, stored(null, new long[] {1}, 1, 2));
+        apply(POD, locationOnly(1, "CPU", null, null));
+        apply(POD, locationOnly(1, "CPU", null, "kvcr"));
+        BlockKey key = BlockKeys.chain(NS, new int[] {1, 2})[0];
+
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), "CPU", 0, "LOCAL", null));
+        assertTrue(holds(POD, Medium.CPU, key), "the kvcr tier still announces its copy");
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), "CPU", 0, null, "other-tier"));
+        assertTrue(holds(POD, Medium.CPU, key), "a tier that never announced the block cannot remove it");
+        assertEquals(1, counters.unmatchedRemovals());
+
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), "CPU", 0, null, "kvcr"));
+        assertFalse(holds(POD, Medium.CPU, key));
+        assertTrue(holds(POD, Medium.GPU, key));
+    }
+
+    @Test
+    void remoteBlocksAreNotThePods() {
+        apply(POD, stored(null, new long[] {1}, 1, 2));
+        apply(POD, locationOnly(1, "STORAGE", "REMOTE", null));
+        apply(POD, locationOnly(1, "STORAGE", "ELSEWHERE", null));
+        BlockKey key = BlockKeys.chain(NS, new int[] {1, 2})[0];
+        assertFalse(holds(POD, Medium.NVME, key));
+        assertEquals(1, counters.remoteEvents());
+        assertEquals(1, counters.unknownLocalityEvents());
+
+        apply(POD, locationOnly(1, "STORAGE", "LOCAL", null));
+        assertTrue(holds(POD, Medium.NVME, key), "STORAGE is the pod's own storage medium when local");
+        apply(POD, new VllmEvent.BlockRemoved(hashes(1), "STORAGE", 0, "REMOTE", null));
+        assertTrue(holds(POD, Medium.NVME, key), "a remote removal leaves the local copy");
+        assertEquals(2, counters.remoteEvents());
+    }
+
+    @Test
+    void theOffloadingPlaceholderAddsItsMediumToAKnownBlock() {
+        apply(POD, stored(null, new long[] {1, 2}, 1, 2, 3, 4));
+        // vLLM's offloading connector: the chunk's last hash, no tokens, block_size 0.
+        apply(POD, new VllmEvent.BlockStored(hashes(2), null, new int[0], 0, null, "CPU", null, null, 0, null, null,
+            "LOCAL", null, null, null));
+
+        BlockKey[] keys = BlockKeys.chain(NS, new int[] {1, 2, 3, 4});
+        assertTrue(holds(POD, Medium.CPU, keys[1]));
+        assertFalse(holds(POD, Medium.CPU, keys[0]), "the placeholder names one hash only");
+    }
+
+    @Test
+    void aRejectedEventIsCountedAndTheRestOfItsBatchApplies() {
+        applier.apply(POD, NS, new VllmEventBatch(0, List.of(
+            stored(null, new long[] {1}, 1, 2),
+            new VllmEvent.Rejected("BlockStored", VllmDecodeException.Reason.BAD_VALUE,
+                "BAD_VALUE: events[1].token_ids[0]: token id -1 out of range [0, 2^31)"),
+            stored(1L, new long[] {2}, 3, 4)), 0));
+
+        BlockKey[] keys = BlockKeys.chain(NS, new int[] {1, 2, 3, 4});
+        assertTrue(holds(POD, Medium.GPU, keys[0]));
+        assertTrue(holds(POD, Medium.GPU, keys[1]));
+        assertEquals(1, counters.rejectedEvents());
+    }
+
+    @Test
+    void aSaturatedCountLetsTheBlockLeaveEarlyNeverLate() {
+        for (int i = 0; i <= Residencies.SATURATED; i++) {
+            apply(POD, stored(null, new long[] {1}, 1, 2));
+        }
+        assertEquals(1, counters.saturatedCounts());
+        for (int i = 0; i < Residencies.SATURATED; i++) {
+            apply(POD, new VllmEvent.BlockRemoved(hashes(1), null, null));
+        }
+
+        assertFalse(holds(POD, Medium.GPU, BlockKeys.chain(NS, new int[] {1, 2})[0]));
+    }
+
+    @Test
+    void aPodHasAtMostEightMediumAndOwnerPairs() {
+        apply(POD, stored(null, new long[] {1}, 1, 2));
+        for (int owner = 0; owner < 6; owner++) {
+            apply(POD, locationOnly(1, "CPU", null, "tier-" + owner));
+        }
+
+        // GPU, CPU and STORAGE of the primary tier, then five owners: the sixth is one too many.
+        assertEquals(1, counters.ownershipOverflowEvents());
+    }
+
+    private static VllmEvent.BlockStored locationOnly(long hash, String medium, String locality, String ownership) {
+        return new VllmEvent.BlockStored(hashes(hash), null, new int[0], 0, null, medium, null, null, 0, null, null,
+            locality, ownership, null, null);
     }
 
     private VllmEventApplier applier(int aliasCapacity) {

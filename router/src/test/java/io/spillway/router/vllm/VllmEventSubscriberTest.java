@@ -106,6 +106,27 @@ class VllmEventSubscriberTest {
         assertEquals(3, c.batches());
     }
 
+    /** vLLM 0.34's replay socket puts the topic before the seq, and an empty topic before the end marker. */
+    @Test
+    void aReplayInVllm034sFormFillsTheGapToo() {
+        connect();
+        publish(TOPIC, 0, payload(stored(null, new long[] {1}, 1, 2)));
+        drive(() -> subscriber.counters().batches() == 1);
+
+        publish(TOPIC, 2, payload(stored(2L, new long[] {3}, 5, 6)));
+        byte[] identity = awaitReplayRequest().get(0);
+        reply(identity, TOPIC, 1, payload(stored(1L, new long[] {2}, 3, 4)));
+        reply(identity, "", VllmWire.END_OF_REPLAY, new byte[0]);
+        drive(() -> subscriber.counters().batches() == 3);
+
+        for (BlockKey key : BlockKeys.chain(NS, new int[] {1, 2, 3, 4, 5, 6})) {
+            assertTrue(holds(key), key.toHex());
+        }
+        assertEquals(0, subscriber.counters().malformedFrames());
+        assertEquals(0, subscriber.counters().unrecoverableGaps());
+        assertEquals(1, subscriber.counters().replayedBatches());
+    }
+
     @Test
     void aReplayThatNoLongerHoldsTheGapClearsThePod() {
         connect();
@@ -224,6 +245,14 @@ class VllmEventSubscriberTest {
     private void reply(byte[] identity, long seq, byte[] payload) {
         replay.sendMore(identity);
         replay.sendMore(new byte[0]);
+        replay.sendMore(VllmWire.seqBytes(seq));
+        replay.send(payload);
+    }
+
+    private void reply(byte[] identity, String topic, long seq, byte[] payload) {
+        replay.sendMore(identity);
+        replay.sendMore(new byte[0]);
+        replay.sendMore(topic.getBytes(StandardCharsets.UTF_8));
         replay.sendMore(VllmWire.seqBytes(seq));
         replay.send(payload);
     }

@@ -22,14 +22,16 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Publishes a node's tiers as vLLM KV events, so consumers of vLLM's stream (llm-d's indexer, Spillway's own router)
- * see the cluster's CPU and NVMe tiers (docs/events-vllm.md, "Out-publisher"). It speaks vLLM's protocol exactly: a
- * PUB socket sending {@code [topic, 8-byte big-endian seq, msgpack EventBatch]}, and a replay ROUTER answering
- * {@code [empty, start seq]} with every buffered batch from that seq and then seq -1 with an empty payload.
+ * Publishes a node's tier changes as vLLM KV events (docs/events-vllm.md, "The vLLM-format feed of a node"): the
+ * block-location feed in vLLM's schema and transport, keyed by Spillway block keys, for consumers that read vLLM's
+ * stream and know those keys. It is not a feed llm-d's indexer can use (the page says why). It speaks vLLM 0.34's
+ * protocol: a PUB socket sending {@code [topic, 8-byte big-endian seq, msgpack EventBatch]}, and a replay ROUTER
+ * answering {@code [empty, start seq]} with {@code [empty, topic, seq, payload]} for every buffered batch from that seq
+ * and then {@code [empty, empty, -1, empty]}.
  *
  * <p>Events: {@code BlockStored} / {@code BlockRemoved} whose block hashes are the 16-byte Spillway block keys, with
- * {@code medium} {@code "CPU"} for the CPU tier and {@code "DISK"} for the NVMe tier, {@code parent_block_hash} nil and
- * {@code token_ids} empty: a node stores blocks by key and never sees their tokens. Events accumulate into one
+ * {@code medium} {@code "CPU"} for the CPU tier and {@code "STORAGE"} for the NVMe tier, {@code parent_block_hash}
+ * nil and {@code token_ids} empty: a node stores blocks by key and never sees their tokens. Events accumulate into one
  * {@code EventBatch} until {@link #flush()} (called by {@link #doWork()}) or until the batch holds
  * {@code maxEventsPerBatch} events; each batch gets the next seq from 0 and stays in a ring of the last
  * {@code replayBatches} batches for replay.
@@ -136,11 +138,11 @@ public final class VllmEventPublisher implements AutoCloseable {
         return topic.toString();
     }
 
-    /** The vLLM {@code medium} of a tier: {@code "CPU"} for the CPU tier, {@code "DISK"} for the NVMe tier. */
+    /** The vLLM {@code medium} of a tier: {@code "CPU"} for the CPU tier, {@code "STORAGE"} for the NVMe tier. */
     public static String medium(TierKind tier) {
         return switch (Objects.requireNonNull(tier, "tier")) {
             case CPU -> VllmWire.MEDIUM_CPU;
-            case NVME -> VllmWire.MEDIUM_DISK;
+            case NVME -> VllmWire.MEDIUM_STORAGE;
         };
     }
 
@@ -189,7 +191,7 @@ public final class VllmEventPublisher implements AutoCloseable {
             return 0;
         }
         int n = encoder.eventCount();
-        // Rank 0 as vLLM writes it (its publisher always sets one); some llm-d versions decode it as a plain int.
+        // Rank 0 as vLLM writes it (its publisher always sets one).
         byte[] payload = encoder.finishBatch(clock.millis() / 1000.0, 0);
         long seq = nextSeq++;
         boolean sent = pub.send(topicBytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)
@@ -308,19 +310,21 @@ public final class VllmEventPublisher implements AutoCloseable {
             for (int i = 0; i < ringSize; i++) {
                 int slot = (ringStart + i) % ringSeqs.length;
                 if (ringSeqs[slot] >= start) {
-                    send(identity, VllmWire.seqBytes(ringSeqs[slot]), ringPayloads[slot]);
+                    send(identity, topicBytes, VllmWire.seqBytes(ringSeqs[slot]), ringPayloads[slot]);
                     replayedBatches.increment();
                 }
             }
-            send(identity, VllmWire.seqBytes(VllmWire.END_OF_REPLAY), EMPTY);
+            send(identity, EMPTY, VllmWire.seqBytes(VllmWire.END_OF_REPLAY), EMPTY);
             replayRequests.increment();
         }
         return work;
     }
 
-    private void send(byte[] identity, byte[] seq, byte[] payload) {
+    /** {@code [identity, empty, topic, seq, payload]}: vLLM 0.34's replay answer. */
+    private void send(byte[] identity, byte[] topic, byte[] seq, byte[] payload) {
         boolean sent = replay.send(identity, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && replay.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT)
+            && replay.send(topic, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && replay.send(seq, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && replay.send(payload, ZMQ.DONTWAIT);
         if (!sent) {
@@ -374,7 +378,7 @@ public final class VllmEventPublisher implements AutoCloseable {
         private int maxEventsPerBatch = 256;
         private int maxBlocksPerEvent = 4_096;
         private int sendHwm = 100_000;
-        private VllmEventEncoder.EventFormat eventFormat = VllmEventEncoder.EventFormat.ARRAY;
+        private VllmEventEncoder.EventFormat eventFormat = VllmEventEncoder.EventFormat.MAP;
         private Clock clock = Clock.systemUTC();
         private ZContext context;
 
@@ -440,10 +444,9 @@ public final class VllmEventPublisher implements AutoCloseable {
         }
 
         /**
-         * How events are written. The default, {@link VllmEventEncoder.EventFormat#ARRAY}, is the layout vLLM sent
-         * from its PR #27577 until #42892, which llm-d's positional decoder (an 8-field struct) and its later
-         * length-guarded decoder both read; {@code MAP} is what vLLM sends since #42892, read by llm-d since its
-         * PR #661 and by decoders typed on vLLM's current structs.
+         * How events are written. The default, {@link VllmEventEncoder.EventFormat#MAP}, is what vLLM sends since its
+         * PR #42892 and all vLLM 0.34's own decoder reads; {@code ARRAY} is the positional layout of the vLLM
+         * versions before, for consumers built against them.
          */
         public Builder eventFormat(VllmEventEncoder.EventFormat format) {
             this.eventFormat = Objects.requireNonNull(format, "eventFormat");

@@ -69,7 +69,7 @@ class VllmEventPublisherTest {
         EngineBlockHash b = EngineBlockHash.ofBytes(B.toBytes());
         assertEquals(List.of(
             new VllmEvent.BlockStored(List.of(a, b), null, new int[0], 16, null, "CPU", null, null, null, null, null),
-            new VllmEvent.BlockRemoved(List.of(b), "DISK", null)), batch.events());
+            new VllmEvent.BlockRemoved(List.of(b), "STORAGE", null)), batch.events());
         assertEquals(0, publisher.doWork(), "nothing left to send");
     }
 
@@ -86,13 +86,17 @@ class VllmEventPublisherTest {
         assertEquals(4, answers.size());
         for (int i = 0; i < 3; i++) {
             List<byte[]> frames = answers.get(i);
-            assertEquals(3, frames.size(), "[empty, seq, payload]");
+            assertEquals(4, frames.size(), "[empty, topic, seq, payload], as vLLM 0.34 answers");
             assertEquals(0, frames.get(0).length);
-            assertEquals(2 + i, VllmWire.readSeq(frames.get(1)));
-            VllmEvent.BlockStored e = (VllmEvent.BlockStored) decoder.decode(frames.get(2)).events().get(0);
-            assertEquals("DISK", e.medium());
+            assertEquals(publisher.topic(), new String(frames.get(1), StandardCharsets.UTF_8));
+            assertEquals(2 + i, VllmWire.readSeq(frames.get(2)));
+            VllmEvent.BlockStored e = (VllmEvent.BlockStored) decoder.decode(frames.get(3)).events().get(0);
+            assertEquals("STORAGE", e.medium());
         }
-        assertArrayEquals(new byte[0], last(answers).get(2));
+        assertEquals(4, last(answers).size());
+        assertArrayEquals(new byte[0], last(answers).get(1), "the end marker's topic is empty");
+        assertEquals(VllmWire.END_OF_REPLAY, VllmWire.readSeq(last(answers).get(2)));
+        assertArrayEquals(new byte[0], last(answers).get(3));
         assertEquals(1, publisher.replayRequests());
         assertEquals(3, publisher.replayedBatches());
 
@@ -119,8 +123,8 @@ class VllmEventPublisherTest {
         assertEquals(2, publisher.nextSeq());
         List<List<byte[]>> answers = replay(0);
         assertEquals(3, answers.size(), "two batches and the end marker");
-        List<VllmEvent> events = new ArrayList<>(decoder.decode(answers.get(0).get(2)).events());
-        events.addAll(decoder.decode(answers.get(1).get(2)).events());
+        List<VllmEvent> events = new ArrayList<>(decoder.decode(answers.get(0).get(3)).events());
+        events.addAll(decoder.decode(answers.get(1).get(3)).events());
         assertEquals(List.of(List.of(key(0, 10), key(1, 11)), List.of(key(2, 12), key(3, 13)), List.of(key(4, 14))),
             events.stream().map(e -> ((VllmEvent.BlockStored) e).blockHashes()).toList());
         publisher.allBlocksCleared(TierKind.NVME);
@@ -150,7 +154,7 @@ class VllmEventPublisherTest {
                 .replayEndpoint(null).build());
         assertTrue(e.getMessage().contains(publisher.publishEndpoint()), e.getMessage());
         assertEquals("CPU", VllmEventPublisher.medium(TierKind.CPU));
-        assertEquals("DISK", VllmEventPublisher.medium(TierKind.NVME));
+        assertEquals("STORAGE", VllmEventPublisher.medium(TierKind.NVME));
     }
 
     private VllmEventPublisher.Builder ephemeral() {
@@ -167,7 +171,7 @@ class VllmEventPublisherTest {
         dealer.send(VllmWire.seqBytes(from));
         List<List<byte[]>> answers = new ArrayList<>();
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while ((answers.isEmpty() || VllmWire.readSeq(last(answers).get(1)) != VllmWire.END_OF_REPLAY)
+        while ((answers.isEmpty() || VllmWire.readSeq(last(answers).get(2)) != VllmWire.END_OF_REPLAY)
             && System.nanoTime() < deadline) {
             publisher.doWork();
             List<byte[]> frames = receive(dealer);
