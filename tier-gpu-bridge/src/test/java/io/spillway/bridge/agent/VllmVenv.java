@@ -3,6 +3,7 @@ package io.spillway.bridge.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.event.vllm.VllmPython;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,13 +11,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Python interpreter of the virtual environment with vLLM (bin/vllm-venv creates it once per clone, in
- * target/vllm-venv), and a runner for the Python drivers: a test that needs vLLM fails when it cannot be had, it never
- * skips itself.
+ * Runs this module's Python drivers with the interpreter of the virtual environment with vLLM ({@link
+ * VllmPython#interpreter}: bin/vllm-venv makes it once per clone), the connector and the drivers on its path, and the
+ * JVM and class path that start nodes and agents. A test that needs vLLM fails when it cannot be had; it never skips.
  */
 final class VllmVenv {
-    private static Path python;
-
     private VllmVenv() {
     }
 
@@ -25,26 +24,13 @@ final class VllmVenv {
         return Path.of("").toAbsolutePath();
     }
 
-    static synchronized Path python() throws Exception {
-        if (python == null) {
-            Path script = module().getParent().resolve("bin/vllm-venv");
-            Process p = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            assertTrue(p.waitFor(20, TimeUnit.MINUTES), "bin/vllm-venv ran past 20 minutes");
-            assertEquals(0, p.exitValue(), "bin/vllm-venv failed: " + out);
-            python = Path.of(out);
-            assertTrue(Files.isExecutable(python), "bin/vllm-venv printed " + out);
-        }
-        return python;
-    }
-
     /**
      * Runs {@code script} (under src/test/python) with the venv's interpreter, the connector and the test drivers on
      * its path, and the JVM and class path that start nodes and agents; returns its output after checking its exit
      * code. Whatever the script left running goes with it.
      */
     static String run(String script, List<String> args, int timeoutMinutes) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(python().toString(), "-u",
+        List<String> command = new java.util.ArrayList<>(List.of(VllmPython.interpreter().toString(), "-u",
             module().resolve("src/test/python/" + script).toString()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
