@@ -5,7 +5,7 @@ package io.spillway.key;
  * router and the simulator.
  *
  * <pre>
- *   k_0 = H("spillway/ns/v1"    ‖ namespace fields)
+ *   k_0 = H("spillway/ns/v2"    ‖ namespace fields)
  *   k_i = H("spillway/block/v1" ‖ k_{i-1} ‖ u32 token count ‖ token ids as u32 ‖ extra keys of block i)
  *   H   = the first 16 bytes of SHA-256
  * </pre>
