@@ -368,13 +368,17 @@ def fencing_part(work, node, node_ports, rng):
             for t in caches.values():
                 check(torch.equal(page_view(t, 0, b), marker), "released block %d was written after release" % b)
         check(stats["fenced_steps"] > 0, "fenced steps counted: %s" % stats)
+        # the worker probes the agent while idle, every retry_seconds, and uses it again once it answers
+        deadline = time.time() + 15
+        while w.unavailable is not None and time.time() < deadline:
+            w.get_finished(set())
+            time.sleep(0.05)
+        check(w.unavailable is None, "the worker uses the agent again: %s" % w.unavailable)
         # whatever of the stale save reached the cluster is the bytes the blocks held before release
-        time.sleep(1.1)  # the link's retry interval
-        probe = request("probe-stale", big)
-        matched = s.get_num_new_matched_tokens(probe, 0)[0]
-        if matched:
+        stale_blocks = s.get_num_new_matched_tokens(request("probe-stale", big), 0)[0] // BLOCK
+        if stale_blocks:
             check(load(s, w, request("reload-stale", big), list(range(0, 47)))[1] == set(), "reloads cleanly")
-            for j in range(matched // BLOCK):
+            for j in range(stale_blocks):
                 got = block_bytes(caches, 0, j)
                 check(all(torch.equal(a, b) for a, b in zip(big_bytes[j], got)),
                       "a block saved before the fence holds its original bytes")
@@ -384,9 +388,10 @@ def fencing_part(work, node, node_ports, rng):
         matched, failed = load(s, w, request("next-load", nxt), [93, 94, 95])
         check(matched == 2 * BLOCK and not failed, "the next request is served: %s %s" % (matched, failed))
         print("fencing: handed back after %.1f s with the agent stopped; %d fenced steps; 0 bytes written to %d "
-              "released blocks; %d blocks of the stale save reached the cluster, each with its pre-release bytes; "
-              "the next request saved and loaded" % (waited, stats["fenced_steps"], len(into) + len(big_blocks),
-                                                     matched // BLOCK))
+              "released blocks; the stale save's leading %d blocks reached the cluster, each with its pre-release "
+              "bytes (agent: %d blocks saved, %d puts failed); the next request saved and loaded"
+              % (waited, stats["fenced_steps"], len(into) + len(big_blocks), stale_blocks, stats["saved_blocks"],
+                 stats["failed_puts"]))
         w.shutdown()
     finally:
         stop(agent)

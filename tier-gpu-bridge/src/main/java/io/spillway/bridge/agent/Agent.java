@@ -484,11 +484,9 @@ public final class Agent implements AutoCloseable {
             try {
                 client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
                     commands.add(() -> {
-                        if (error != null) {
-                            counters.failedPuts.incrementAndGet();
-                        } else {
-                            counters.savedBlocks.addAndGet(keys.length);
-                        }
+                        int stored = error == null ? put.count(ErrorCode.OK) : 0;
+                        counters.savedBlocks.addAndGet(stored);
+                        counters.failedPuts.addAndGet(keys.length - stored);
                         release();
                     }));
             } catch (RuntimeException e) {

@@ -11,7 +11,7 @@ final class AgentCounters {
     final AtomicLong failedCopies = new AtomicLong();
     /** Cluster reads that failed as a whole (the step's blocks fail). */
     final AtomicLong failedGets = new AtomicLong();
-    /** Cluster writes that failed (the save is lost: a later miss, never wrong bytes). */
+    /** Blocks a cluster write did not store (refused, or the write failed): a later miss, never wrong bytes. */
     final AtomicLong failedPuts = new AtomicLong();
     /** Commands or completions that threw on the loop thread, caught there. */
     final AtomicLong loopErrors = new AtomicLong();
