@@ -24,10 +24,12 @@ import jinjava.javax.el.CompositeELResolver;
  * A Jinja engine set up as Hugging Face's chat-template environment is (transformers' {@code
  * _compile_jinja_template}, which vLLM calls): {@code trim_blocks} and {@code lstrip_blocks}, loop controls, the
  * globals {@code raise_exception} and {@code strftime_now}, the {@code tojson} filter of Python's {@code json.dumps},
- * the {@code {% generation %}} tag (rendered as its body), Python's operator precedence, and Python's string methods
- * ({@link PythonStrings}). It is Jinjava (HubSpot's Java Jinja), whose differences from Python's Jinja2 that published
- * templates meet are mended here; the tests render real templates with both and compare the text. Thread-safe:
- * each render gets its own interpreter.
+ * the {@code {% generation %}} tag (rendered as its body), Python's operator precedence, Python's string methods
+ * ({@link PythonStrings}) and printing ({@link PythonOutput}: {@code True}, {@code ['a']}). It is Jinjava (HubSpot's
+ * Java Jinja), whose differences from Python's Jinja2 that published templates meet are mended here; the tests render
+ * real templates and constructs with both and compare the text. Left as Jinjava has them: a dict literal holding
+ * another directly inside {@code {{ }}} (its {@code }}} ends the expression), printing {@code none} (""), and
+ * Python's string escapes other than Java's. Thread-safe: each render gets its own interpreter.
  */
 final class HfJinja {
     /** Where {@code strftime_now} finds the render's clock: a context entry no template names. */
@@ -44,10 +46,11 @@ final class HfJinja {
         resolver.add(new PythonStrings());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-            .withElResolver(resolver).withFailOnUnknownTokens(false).withMaxOutputSize(64L << 20)
+            .withElResolver(resolver).withInterperterFactory(new PythonOutput()).withFailOnUnknownTokens(false)
+            .withMaxOutputSize(64L << 20)
             .withLegacyOverrides(LegacyOverrides.newBuilder().withUseNaturalOperatorPrecedence(true)
-                .withParseWhitespaceControlStrictly(true).withIterateOverMapKeys(true)
-                .withKeepNullableLoopValues(true).withUseTrimmingForNotesAndExpressions(true).build())
+                .withParseWhitespaceControlStrictly(true).withIterateOverMapKeys(true).withKeepNullableLoopValues(true)
+                .withUseTrimmingForNotesAndExpressions(true).withUsePyishObjectMapper(true).build())
             .build();
         this.jinjava = new Jinjava(config);
         var globals = jinjava.getGlobalContext();

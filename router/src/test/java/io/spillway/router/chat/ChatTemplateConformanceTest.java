@@ -83,6 +83,12 @@ class ChatTemplateConformanceTest {
                 }
             }
         }
+        for (int i = 0; i < SNIPPETS.size(); i++) {
+            ObjectNode c = cases.addObject().put("id", "snippet/" + i).put("template", SNIPPETS.get(i))
+                .put("tokenize", false);
+            c.putObject("special_tokens").put("bos_token", "<s>");
+            c.set("messages", SNIPPET_BODY.get("messages"));
+        }
         Path file = Files.createTempFile("chat-cases", ".json");
         JSON.writeValue(file.toFile(), spec);
         for (JsonNode r : JSON.readTree(VllmPython.run("chat_template_reference.py", List.of(file.toString())))) {
@@ -165,6 +171,64 @@ class ChatTemplateConformanceTest {
             assertTrue(blocks > 1000, model.name + ": too few blocks to judge: " + blocks);
             assertTrue(equal >= blocks * 0.99, model.name + ": " + equal + " of " + blocks + " blocks equal");
         }
+    }
+
+    /** Jinja constructs that published templates use, each where Jinjava differs from Jinja2 unless mended. */
+    private static final List<String> SNIPPETS = List.of(
+        "{{ 'a.b..c.'.split('.')|join('|') }}/{{ '  x \\t y  '.split()|join('|') }}/{{ 'a,b,c'.split(',', 1)|join('|') }}",
+        "[{{ '\\n\\nhi\\n'.strip('\\n') }}|{{ 'xxhixx'.lstrip('x') }}|{{ 'xxhixx'.rstrip('x') }}|{{ '\u00a0 hi \\t'.strip() }}]",
+        "{% if 'abc'.startswith(('x', 'a')) and 'abc'.endswith('c') and not 'abc'.startswith('b') %}yes{% endif %}",
+        "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}",
+        "{% set ns = namespace(a=messages|length - 1, b=2, c='x' ~ 'y') %}{% set ns.b = ns.b + 1 %}{{ ns.a }},{{ ns.b }},{{ ns.c }}",
+        "{% set d = {'b': 1, 'a': [1, 2.5, 'é\"', none, true, {}], 'c': {'d': []}} %}{{ d|tojson }}",
+        "{{ ['a', 1]|tojson }}|{{ true }}|{{ [1, 'b'] }}|{{ messages[0] is mapping }}",
+        "{{ {'b': 1, 'a': [2, 3]}|tojson(indent=2) }}",
+        "[{{ '\u00a0 x \\n'|trim }}]",
+        "{% generation %}gen{{ 1 + 1 }}{% endgeneration %}",
+        "{{ 'Hello World'.upper() }}{{ 'a-b-c'.replace('-', '+') }}{{ 'a-b-c'.replace('-', '+', 1) }}{{ 'hello wORLD'.title() }}",
+        "{% if 'x' in 'xyz' and not (1 > 2) %}ok{% endif %}",
+        "{% for i in range(6) %}{% if i == 1 %}{% continue %}{% endif %}{% if i == 4 %}{% break %}{% endif %}{{ i }}{% endfor %}",
+        "{{ messages[0]['content'][:5] }}|{{ messages[0].content[-3:] }}|{{ messages[1:]|length }}|{{ messages[-1].role }}",
+        "{{ messages|selectattr('role', 'equalto', 'user')|list|length }}|{{ messages|map(attribute='role')|join(',') }}",
+        "{{ 'a' if none else 'b' }}{{ 'c' if messages else 'd' }}",
+        "{{ 7 // 2 }}|{{ 7 % 3 }}|{{ -7 // 2 }}",
+        "{% macro f(x, y='d') %}[{{ x }}{{ y }}]{% endmacro %}{{ f('a') }}{{ f('b', 'c') }}",
+        "{{ bos_token }}{% if messages[0].content is string and messages[0].missing is not defined %}s{% endif %}",
+        "{%- for m in messages %}\n  {%- if loop.first %}F{% endif %}{{ loop.index }}/{{ loop.length }}\n{%- endfor %}",
+        "{{ 'x' + messages[0].role + \"y\" }}{{ messages|length > 1 }}",
+        "  {% if true %}\n  kept indentation\n  {% endif %}\n{{ 'end' }}\n");
+    private static final ObjectNode SNIPPET_BODY = snippetBody();
+
+    private static ObjectNode snippetBody() {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode messages = body.putArray("messages");
+        messages.addObject().put("role", "system").put("content", "Hello there, world");
+        messages.addObject().put("role", "user").put("content", "Question?");
+        messages.addObject().put("role", "assistant").put("content", "Answer.");
+        messages.addObject().put("role", "user").put("content", "Again");
+        return body;
+    }
+
+    @Test
+    void jinjaConstructsRenderAsJinja2RendersThem() {
+        List<String> differences = new ArrayList<>();
+        for (int i = 0; i < SNIPPETS.size(); i++) {
+            JsonNode engine = ENGINE.get("snippet/" + i);
+            String ours;
+            try {
+                ours = new ChatTemplate(SNIPPETS.get(i), Map.of("bos_token", "<s>"), "snippet", Clock.systemUTC())
+                    .prompt(ChatPrompt.parse(SNIPPET_BODY));
+            } catch (ChatTemplateException e) {
+                ours = "ERROR " + e.getMessage();
+            }
+            String expected = engine.get("text").isNull() ? "ERROR " + engine.get("error").asText()
+                : engine.get("text").asText();
+            if (!expected.equals(ours)) {
+                differences.add(SNIPPETS.get(i) + "\n    Jinja2: " + JSON.valueToTree(expected) + "\n    router: "
+                    + JSON.valueToTree(ours));
+            }
+        }
+        assertTrue(differences.isEmpty(), differences.size() + " differ:\n" + String.join("\n", differences));
     }
 
     @Test
