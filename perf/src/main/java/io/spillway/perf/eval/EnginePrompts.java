@@ -82,10 +82,7 @@ public final class EnginePrompts implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("request body is not JSON: " + e.getMessage());
         }
-        CompletionPrompt request = CompletionPrompt.parse(body);
-        RequestExtras extras = RequestExtras.builder().lora(adapters.adapter(request.model()))
-            .cacheSalt(request.cacheSalt()).build();
-        JsonNode p = root.get("prompt");
+        JsonNode p = root == null ? null : root.get("prompt");
         if (p != null && p.isArray() && !p.isEmpty() && p.get(0).isInt()) {
             int[] tokens = new int[p.size()];
             for (int i = 0; i < tokens.length; i++) {
@@ -94,8 +91,12 @@ public final class EnginePrompts implements AutoCloseable {
                 }
                 tokens[i] = p.get(i).asInt();
             }
-            return new Prompt(tokens, extras);
+            JsonNode salt = root.get("cache_salt");
+            return new Prompt(tokens, extras(root.path("model").asText(""), salt == null || salt.isNull() ? null
+                : salt.asText()));
         }
+        CompletionPrompt request = CompletionPrompt.parse(body);
+        RequestExtras extras = extras(request.model(), request.cacheSalt());
         try {
             if (request.isChat()) {
                 return new Prompt(chats.encode(request.chat(), request.model()).tokens(), extras);
@@ -105,6 +106,10 @@ public final class EnginePrompts implements AutoCloseable {
         } catch (io.spillway.router.tokenize.TokenizeException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    private RequestExtras extras(String model, String salt) {
+        return RequestExtras.builder().lora(adapters.adapter(model)).cacheSalt(salt).build();
     }
 
     @Override

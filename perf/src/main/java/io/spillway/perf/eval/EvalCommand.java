@@ -23,9 +23,10 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Routing policies side by side on simulated vLLM pods, in virtual time: hit tokens per tier, "
         + "TTFT, throughput, queue depth; the oracle (unbounded cache) as the upper bound.",
-        "Workloads: mooncake (the conversation trace, arrivals compressed by each --speedups factor) or "
+        "Workloads: mooncake (the conversation trace, arrivals compressed by each --speedups factor), "
             + "shared-prefix (llm-d's: 150 groups x 5 users, 6,000-token context, 1,200-token questions, Poisson "
-            + "arrivals at each --qps)."})
+            + "arrivals at each --qps) or chat (multi-turn conversations through a model's chat template, the router "
+            + "keying them with the template and as role lines, each --speedups factor)."})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake, shared-prefix, chat (multi-turn "
         + "conversations through a model's chat template), azure-code or azure-conv (Azure's traces as they are: "

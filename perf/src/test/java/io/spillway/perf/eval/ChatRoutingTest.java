@@ -54,6 +54,16 @@ class ChatRoutingTest {
 
     @Test
     void theSecondTurnGoesToThePodHoldingTheFirstThroughThePodsEvents() throws Exception {
+        secondTurnFindsTheFirst(JSON.createObjectNode().put("model", MODEL));
+    }
+
+    @Test
+    void anAdaptersSaltedConversationIsFoundToo() throws Exception {
+        // the pods key its blocks with the adapter and the salt and their events say so; the router's keys carry both
+        secondTurnFindsTheFirst(JSON.createObjectNode().put("model", "sql-lora").put("cache_salt", "tenant-7"));
+    }
+
+    private void secondTurnFindsTheFirst(ObjectNode body) throws Exception {
         List<EngineServer> pods = new ArrayList<>();
         try (EnginePrompts prompts = EnginePrompts.model(QWEN3, MODEL)) {
             RouterContext.Builder templated = router("tokenizer.json");
@@ -67,7 +77,7 @@ class ChatRoutingTest {
                 }
             }
             try (Router router = new Router(templated.build()); Router old = new Router(lines.build())) {
-                ObjectNode body = JSON.createObjectNode().put("model", MODEL).put("max_tokens", 3);
+                body.put("max_tokens", 3);
                 ArrayNode messages = body.putArray("messages");
                 messages.addObject().put("role", "system").put("content", "You are a careful assistant for a "
                     + "team that runs a distributed KV cache beside its inference engines; answer in full sentences.");

@@ -95,11 +95,17 @@ final class HfJinja {
 
     private static String describe(TemplateError e) {
         String message = e.getMessage();
+        Throwable root = null;
         for (Throwable t = e.getException(); t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof RaisedException raised) {
                 message = "raise_exception: " + raised.getMessage();
+                root = null;
                 break;
             }
+            root = t;
+        }
+        if (root != null && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message += ": " + root.getMessage();
         }
         return message + (e.getLineno() > 0 ? " (line " + e.getLineno() + ")" : "");
     }
