@@ -8,7 +8,6 @@ import io.spillway.key.BlockKeys;
 import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.router.schedule.CompletionPrompt;
 import io.spillway.router.tokenize.PromptKeys;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -105,16 +104,15 @@ final class ChatWorkload {
             for (int t = 0; t < shape.turns(); t++) {
                 messages.addObject().put("role", "user").put("content", text(random, shape.questionWords()));
                 String answer = text(random, shape.answerWords());
-                byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
-                EnginePrompts.Prompt prompt = engine.of(json);
+                EnginePrompts.Prompt prompt = engine.of(body);
                 int[] blocks = space.blocksOf(BlockKeys.chain(Workloads.NAMESPACE, prompt.tokens(), prompt.extras()));
-                RoutingRequest keyed = router.of(CompletionPrompt.parse(json)).request();
+                RoutingRequest keyed = router.of(CompletionPrompt.parse(body)).request();
                 BlockKey[] routerKeys = new BlockKey[keyed.blocks()];
                 for (int b = 0; b < routerKeys.length; b++) {
                     routerKeys[b] = new BlockKey(keyed.his()[b], keyed.los()[b]);
                 }
                 int output = Math.max(1, engine.of(JSON.createObjectNode().put("prompt", answer)
-                    .put("add_special_tokens", false).toString().getBytes(StandardCharsets.UTF_8)).tokens().length);
+                    .put("add_special_tokens", false)).tokens().length);
                 requests.add(new SimRequest(Math.round(at * 1e9), prompt.tokens().length, output, blocks,
                     space.blocksOf(routerKeys)));
                 messages.addObject().put("role", "assistant").put("content", answer);

@@ -1,7 +1,6 @@
 package io.spillway.perf.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spillway.key.RequestExtras;
 import io.spillway.router.chat.ChatTemplate;
 import io.spillway.router.schedule.CompletionPrompt;
@@ -12,7 +11,6 @@ import io.spillway.router.tokenize.HuggingFaceTokenizer;
 import io.spillway.router.tokenize.PromptTokenizer;
 import io.spillway.router.tokenize.RoleLinesChatTokenizer;
 import io.spillway.router.tokenize.TemplateChatTokenizer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,8 +26,6 @@ import java.util.List;
  * no images: a chat request's prompt ends before its first multimodal item.
  */
 public final class EnginePrompts implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** A request's prompt tokens and its blocks' extras. */
     public record Prompt(int[] tokens, RequestExtras extras) {
     }
@@ -71,17 +67,11 @@ public final class EnginePrompts implements AutoCloseable {
     }
 
     /**
-     * The prompt of a request body.
+     * The prompt of a request body (read as JSON).
      *
      * @throws IllegalArgumentException for a body that is not a request, or a prompt the template refuses
      */
-    public Prompt of(byte[] body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("request body is not JSON: " + e.getMessage());
-        }
+    public Prompt of(JsonNode root) {
         JsonNode p = root == null ? null : root.get("prompt");
         if (p != null && p.isArray() && !p.isEmpty() && p.get(0).isInt()) {
             int[] tokens = new int[p.size()];
@@ -95,7 +85,7 @@ public final class EnginePrompts implements AutoCloseable {
             return new Prompt(tokens, extras(root.path("model").asText(""), salt == null || salt.isNull() ? null
                 : salt.asText()));
         }
-        CompletionPrompt request = CompletionPrompt.parse(body);
+        CompletionPrompt request = CompletionPrompt.parse(root);
         RequestExtras extras = extras(request.model(), request.cacheSalt());
         try {
             if (request.isChat()) {

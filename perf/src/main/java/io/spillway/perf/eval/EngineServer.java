@@ -237,7 +237,7 @@ public final class EngineServer implements AutoCloseable {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("request body must be a JSON object");
         }
-        EnginePrompts.Prompt prompt = prompts.of(body);
+        EnginePrompts.Prompt prompt = prompts.of(root);
         int[] tokens = prompt.tokens();
         if (tokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");

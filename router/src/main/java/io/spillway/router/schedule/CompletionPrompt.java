@@ -31,6 +31,11 @@ public record CompletionPrompt(String model, String prompt, ChatPrompt chat, boo
         } catch (IOException e) {
             throw new IllegalArgumentException("request body is not JSON: " + e.getMessage(), e);
         }
+        return parse(root);
+    }
+
+    /** The same from a body already read as JSON. */
+    public static CompletionPrompt parse(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("request body must be a JSON object");
         }

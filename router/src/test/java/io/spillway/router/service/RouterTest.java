@@ -82,4 +82,28 @@ class RouterTest {
             out.write(bytes);
         }
     }
+
+    @Test
+    void chatRequestsAreKeyedByTheTemplateBesideTheTokenizerOrAsTold() throws Exception {
+        java.nio.file.Path qwen = java.nio.file.Path.of(RouterTest.class.getResource("/chat/qwen3").toURI());
+        RouterContext.Builder base = RouterContext.builder().namespace(NS).staticPod("127.0.0.1:1");
+        try (var t = new io.spillway.router.tokenize.HuggingFaceTokenizer(qwen.resolve("tokenizer.json"))) {
+            RouterContext beside = base.tokenizer(qwen.resolve("tokenizer.json").toString()).build();
+            assertTrue(Router.chatTokenizer(beside, t).describe().startsWith("template:" + qwen.resolve(
+                "tokenizer_config.json")), Router.chatTokenizer(beside, t).describe());
+            java.nio.file.Path alone = java.nio.file.Files.createTempDirectory("tokenizer-alone");
+            java.nio.file.Files.copy(qwen.resolve("tokenizer.json"), alone.resolve("tokenizer.json"));
+            RouterContext noTemplate = base.tokenizer(alone.resolve("tokenizer.json").toString()).build();
+            assertTrue(Router.chatTokenizer(noTemplate, t) instanceof io.spillway.router.tokenize.NoChatTemplate);
+            RouterContext told = base.chatTemplate(qwen.resolve("tokenizer_config.json")).build();
+            assertTrue(Router.chatTokenizer(told, t).describe().startsWith("template:"));
+        }
+        var chars = new io.spillway.router.tokenize.CharacterTokenizer(4);
+        assertTrue(Router.chatTokenizer(RouterContext.builder().namespace(NS).staticPod("127.0.0.1:1").build(), chars)
+            instanceof io.spillway.router.tokenize.RoleLinesChatTokenizer);
+        assertThrows(IllegalArgumentException.class, () -> RouterContext.builder().namespace(NS)
+            .staticPod("127.0.0.1:1").chatTemplate(java.nio.file.Path.of("/no/such/template.jinja")).build());
+        assertThrows(IllegalArgumentException.class, () -> RouterContext.builder().namespace(NS)
+            .staticPod("127.0.0.1:1").servedModelName(" ").build());
+    }
 }
