@@ -26,6 +26,14 @@ public final class ChatTemplate {
     private final HfJinja jinja;
     /** Whether the template names the {@code developer} role (vLLM's test), else such messages become system ones. */
     private final boolean developerRole;
+    /**
+     * Whether the template loops over a message's content parts: vLLM's {@code openai} content format, whose messages
+     * keep their parts (vLLM tells by the template's syntax tree; a loop over {@code <x>.content} or {@code
+     * <x>['content']} is what it finds in published templates).
+     */
+    private final boolean partsFormat;
+    private static final java.util.regex.Pattern CONTENT_LOOP = java.util.regex.Pattern.compile(
+        "\\{%-?\\s*for\\s+\\w+\\s+in\\s+\\w+\\s*(?:\\.\\s*content\\b|\\[\\s*['\"]content['\"]\\s*\\])");
 
     /**
      * @param source        the template's Jinja text
@@ -41,6 +49,7 @@ public final class ChatTemplate {
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinja = new HfJinja(clock);
         this.developerRole = source.contains("\"developer\"") || source.contains("'developer'");
+        this.partsFormat = CONTENT_LOOP.matcher(source).find();
     }
 
     /**
@@ -128,20 +137,18 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template fails or raises, or loses the message to continue
      */
     public String prompt(ChatPrompt chat) {
-        List<Map<String, Object>> messages = chat.conversation();
+        List<Map<String, Object>> messages = partsFormat ? chat.parts() : chat.conversation();
         if (!developerRole && messages.stream().anyMatch(m -> "developer".equals(m.get("role")))) {
             messages = DeveloperMessages.asSystem(messages);
         }
         if (!chat.continueFinalMessage()) {
             return render(messages, chat.addGenerationPrompt(), chat.kwargs());
         }
-        if (messages.isEmpty() || !(messages.get(messages.size() - 1).get("content") instanceof String last)) {
+        List<Map<String, Object>> tagged = new java.util.ArrayList<>(messages);
+        String last = tagLast(tagged);
+        if (last == null) {
             throw new ChatTemplateException("continue_final_message needs a last message with text");
         }
-        List<Map<String, Object>> tagged = new java.util.ArrayList<>(messages);
-        Map<String, Object> final_ = new java.util.LinkedHashMap<>(tagged.get(tagged.size() - 1));
-        final_.put("content", last + CONTINUE_TAG);
-        tagged.set(tagged.size() - 1, final_);
         String text = render(tagged, chat.addGenerationPrompt(), chat.kwargs());
         int at = text.lastIndexOf(CONTINUE_TAG.strip());
         if (at < 0 || !text.contains(last.strip())) {
@@ -150,8 +157,44 @@ public final class ChatTemplate {
         return text.startsWith(CONTINUE_TAG, at) ? text.substring(0, at) : text.substring(0, at).stripTrailing();
     }
 
+    /**
+     * Appends {@link #CONTINUE_TAG} to the last message's text (its last text part, in the parts format), as
+     * transformers does; returns the text so tagged, or null when there is none.
+     */
+    private static String tagLast(List<Map<String, Object>> messages) {
+        if (messages.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> last = new java.util.LinkedHashMap<>(messages.get(messages.size() - 1));
+        messages.set(messages.size() - 1, last);
+        if (last.get("content") instanceof String text) {
+            last.put("content", text + CONTINUE_TAG);
+            return text;
+        }
+        if (last.get("content") instanceof List<?> parts) {
+            List<Object> tagged = new java.util.ArrayList<>(parts);
+            for (int i = tagged.size() - 1; i >= 0; i--) {
+                if (tagged.get(i) instanceof Map<?, ?> part && "text".equals(part.get("type"))) {
+                    Map<String, Object> copy = new java.util.LinkedHashMap<>();
+                    part.forEach((k, v) -> copy.put(String.valueOf(k), v));
+                    String text = String.valueOf(part.get("text"));
+                    copy.put("text", text + CONTINUE_TAG);
+                    tagged.set(i, copy);
+                    last.put("content", tagged);
+                    return text;
+                }
+            }
+        }
+        return null;
+    }
+
     /** transformers' marker for where the continued message ends. */
     private static final String CONTINUE_TAG = "CONTINUE_FINAL_MESSAGE_TAG ";
+
+    /** Whether the template takes vLLM's {@code openai} content format (content parts), not the {@code string} one. */
+    boolean partsFormat() {
+        return partsFormat;
+    }
 
     public String origin() {
         return origin;

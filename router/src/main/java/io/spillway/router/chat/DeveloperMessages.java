@@ -14,6 +14,24 @@ final class DeveloperMessages {
     private DeveloperMessages() {
     }
 
+    /** A content's text: a string, or its parts' texts joined by newlines. */
+    private static String text(Object content) {
+        if (content instanceof String s) {
+            return s;
+        }
+        List<String> texts = new ArrayList<>();
+        if (content instanceof List<?> parts) {
+            for (Object part : parts) {
+                if (part instanceof Map<?, ?> p && p.get("text") != null) {
+                    texts.add(String.valueOf(p.get("text")));
+                } else if (part instanceof String s) {
+                    texts.add(s);
+                }
+            }
+        }
+        return String.join("\n", texts);
+    }
+
     static List<Map<String, Object>> asSystem(List<Map<String, Object>> messages) {
         List<Map<String, Object>> converted = new ArrayList<>();
         for (Map<String, Object> m : messages) {
@@ -36,9 +54,9 @@ final class DeveloperMessages {
                 continue;
             }
             merge |= i > 0 || !systemTexts.isEmpty();
-            Object content = m.get("content");
-            if (content instanceof String s && !s.isEmpty()) {
-                systemTexts.add(s);
+            String text = text(m.get("content"));
+            if (!text.isEmpty()) {
+                systemTexts.add(text);
             }
         }
         if (!merge) {

@@ -63,9 +63,12 @@ class ChatTemplateConformanceTest {
             Map.of("eos_token", "<|endoftext|>"), false));
         MODELS.add(model("mistral-nemo", Files.readString(resource("mistral-nemo/chat_template.jinja")),
             Map.of("bos_token", "<s>", "eos_token", "</s>"), false));
+        MODELS.add(model("mistral-small-3.2", Files.readString(resource("mistral-small-3.2/chat_template.jinja")),
+            Map.of("bos_token", "<s>", "eos_token", "</s>"), false));
         qwenTokenizer = new HuggingFaceTokenizer(resource("qwen3/tokenizer.json"));
 
-        ObjectNode spec = JSON.createObjectNode().put("tokenizer_dir", resource("qwen3").toString());
+        ObjectNode spec = JSON.createObjectNode().put("tokenizer_dir", resource("qwen3").toString())
+            .put("today", TODAY.toString());
         ArrayNode cases = spec.putArray("cases");
         for (Model model : MODELS) {
             Conversations conversations = new Conversations(42);
@@ -89,6 +92,10 @@ class ChatTemplateConformanceTest {
             c.putObject("special_tokens").put("bos_token", "<s>");
             c.set("messages", SNIPPET_BODY.get("messages"));
         }
+        ObjectNode image = cases.addObject().put("id", "image/0").put("template", SOURCES.get("mistral-small-3.2"))
+            .put("tokenize", false);
+        image.putObject("special_tokens").put("bos_token", "<s>").put("eos_token", "</s>");
+        image.set("messages", IMAGE_BODY.get("messages"));
         Path file = Files.createTempFile("chat-cases", ".json");
         JSON.writeValue(file.toFile(), spec);
         for (JsonNode r : JSON.readTree(VllmPython.run("chat_template_reference.py", List.of(file.toString())))) {
@@ -97,10 +104,14 @@ class ChatTemplateConformanceTest {
     }
 
     private static final Map<String, String> SOURCES = new LinkedHashMap<>();
+    /** The day both sides render ({@code strftime_now}): a fixed one, so that midnight cannot split them. */
+    private static final java.time.LocalDate TODAY = java.time.LocalDate.of(2026, 12, 7);
+    private static final Clock CLOCK = Clock.fixed(TODAY.atTime(9, 30).toInstant(java.time.ZoneOffset.UTC),
+        java.time.ZoneOffset.UTC);
 
     private static Model model(String name, String source, Map<String, String> tokens, boolean tokenize) {
         SOURCES.put(name, source);
-        return new Model(name, new ChatTemplate(source, tokens, name, Clock.systemUTC()), tokens, tokenize);
+        return new Model(name, new ChatTemplate(source, tokens, name, CLOCK), tokens, tokenize);
     }
 
     private static String source(Model model) {
@@ -141,6 +152,38 @@ class ChatTemplateConformanceTest {
             assertTrue(equal >= CONVERSATIONS * 9 / 10, model.name + ": only " + equal + " rendered (" + bothFailed
                 + " refused by both)");
         }
+    }
+
+    @Test
+    void theContentFormatIsVllms() {
+        for (Model model : MODELS) {
+            String vllm = ENGINE.get(model.name + "/0").get("content_format").asText();
+            assertEquals(vllm, model.template.partsFormat() ? "openai" : "string", model.name);
+        }
+        assertTrue(MODELS.stream().anyMatch(m -> m.template.partsFormat()), "a template of each format is checked");
+    }
+
+    @Test
+    void anImageSitsWhereTheTemplateRendersItsPartAndNothingBeforeItDiffers() {
+        Model small = MODELS.stream().filter(m -> m.name.equals("mistral-small-3.2")).findFirst().orElseThrow();
+        String ours = small.template.prompt(ChatPrompt.parse(IMAGE_BODY));
+        String engine = ENGINE.get("image/0").get("text").asText();
+        assertEquals(engine, ours.replace(ChatPrompt.MULTIMODAL_MARK, "[IMG]"));
+        assertTrue(ours.indexOf(ChatPrompt.MULTIMODAL_MARK) > 0 && ours.indexOf(ChatPrompt.MULTIMODAL_MARK)
+            == engine.indexOf("[IMG]"), "the mark stands where the engine puts the image");
+    }
+
+    private static final ObjectNode IMAGE_BODY = imageBody();
+
+    private static ObjectNode imageBody() {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode messages = body.putArray("messages");
+        ArrayNode parts = messages.addObject().put("role", "user").putArray("content");
+        parts.addObject().put("type", "text").put("text", "What is in this picture?");
+        parts.addObject().put("type", "image_url").putObject("image_url").put("url", "data:image/png;base64,AAAA");
+        parts.addObject().put("type", "text").put("text", "And this one?");
+        parts.addObject().put("type", "image_url").putObject("image_url").put("url", "data:image/png;base64,BBBB");
+        return body;
     }
 
     @Test
