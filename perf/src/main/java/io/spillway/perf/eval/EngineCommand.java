@@ -1,5 +1,6 @@
 package io.spillway.perf.eval;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,7 +39,7 @@ public final class EngineCommand implements Callable<Integer> {
     @Option(names = "--chat-model", paramLabel = "DIR", description = "A model's tokenizer.json and "
         + "tokenizer_config.json (its chat template): requests are tokenized and chat requests templated as vLLM "
         + "does (default: a token per 4 characters, chat as role: content lines, as the router's approximate mode).")
-    java.nio.file.Path chatModel;
+    Path chatModel;
 
     @Override
     public Integer call() throws Exception {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.Namespace;
+import io.spillway.key.RequestExtras;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -223,7 +224,7 @@ public final class EngineServer implements AutoCloseable {
      * A prompt's tokens, its blocks' extras, how many to generate, whether to stream, and whether the stream ends with
      * the usage.
      */
-    private record Prompt(int[] tokens, io.spillway.key.RequestExtras extras, int maxTokens, boolean stream,
+    private record Prompt(int[] tokens, RequestExtras extras, int maxTokens, boolean stream,
                           boolean usage) {
     }
 

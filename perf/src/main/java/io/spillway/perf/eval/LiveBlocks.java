@@ -3,6 +3,7 @@ package io.spillway.perf.eval;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
+import io.spillway.key.RequestExtras;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,11 +39,11 @@ final class LiveBlocks {
 
     /** The ids of the prompt's full blocks, in order. */
     int[] blocksOf(int[] tokens) {
-        return blocksOf(tokens, io.spillway.key.RequestExtras.NONE);
+        return blocksOf(tokens, RequestExtras.NONE);
     }
 
     /** The ids of the prompt's full blocks keyed with the request's extras (an adapter, a salt), in order. */
-    int[] blocksOf(int[] tokens, io.spillway.key.RequestExtras extras) {
+    int[] blocksOf(int[] tokens, RequestExtras extras) {
         BlockKey[] keys = BlockKeys.chain(namespace, tokens, extras);
         int[] blocks = new int[keys.length];
         for (int b = 0; b < keys.length; b++) {

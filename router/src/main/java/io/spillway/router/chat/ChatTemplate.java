@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A model's chat template: the Jinja text its {@code tokenizer_config.json} (or {@code chat_template.jinja}) publishes
@@ -32,7 +34,7 @@ public final class ChatTemplate {
      * <x>['content']} is what it finds in published templates).
      */
     private final boolean partsFormat;
-    private static final java.util.regex.Pattern CONTENT_LOOP = java.util.regex.Pattern.compile(
+    private static final Pattern CONTENT_LOOP = Pattern.compile(
         "\\{%-?\\s*for\\s+\\w+\\s+in\\s+\\w+\\s*(?:\\.\\s*content\\b|\\[\\s*['\"]content['\"]\\s*\\])");
 
     /**
@@ -144,7 +146,7 @@ public final class ChatTemplate {
         if (!chat.continueFinalMessage()) {
             return render(messages, chat.addGenerationPrompt(), chat.kwargs());
         }
-        List<Map<String, Object>> tagged = new java.util.ArrayList<>(messages);
+        List<Map<String, Object>> tagged = new ArrayList<>(messages);
         String last = tagLast(tagged);
         if (last == null) {
             throw new ChatTemplateException("continue_final_message needs a last message with text");
@@ -165,17 +167,17 @@ public final class ChatTemplate {
         if (messages.isEmpty()) {
             return null;
         }
-        Map<String, Object> last = new java.util.LinkedHashMap<>(messages.get(messages.size() - 1));
+        Map<String, Object> last = new LinkedHashMap<>(messages.get(messages.size() - 1));
         messages.set(messages.size() - 1, last);
         if (last.get("content") instanceof String text) {
             last.put("content", text + CONTINUE_TAG);
             return text;
         }
         if (last.get("content") instanceof List<?> parts) {
-            List<Object> tagged = new java.util.ArrayList<>(parts);
+            List<Object> tagged = new ArrayList<>(parts);
             for (int i = tagged.size() - 1; i >= 0; i--) {
                 if (tagged.get(i) instanceof Map<?, ?> part && "text".equals(part.get("type"))) {
-                    Map<String, Object> copy = new java.util.LinkedHashMap<>();
+                    Map<String, Object> copy = new LinkedHashMap<>();
                     part.forEach((k, v) -> copy.put(String.valueOf(k), v));
                     String text = String.valueOf(part.get("text"));
                     copy.put("text", text + CONTINUE_TAG);

@@ -1,5 +1,8 @@
 package io.spillway.router.chat;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Jinjava binds a keyword argument's {@code =} tighter than arithmetic, so {@code namespace(last=messages|length -
  * 1)} would subtract 1 from the argument, not from the length; Jinja2 takes the whole expression. Wrapping each
@@ -89,8 +92,8 @@ final class KeywordArguments {
     }
 
     private static String argument(String arg) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)$",
-            java.util.regex.Pattern.DOTALL).matcher(arg);
+        Matcher m = Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)$",
+            Pattern.DOTALL).matcher(arg);
         return m.matches() ? m.group(1) + "=(" + m.group(2).strip() + ")" : arg;
     }
 }

@@ -18,12 +18,14 @@ import io.spillway.router.chat.ChatTemplate;
 import io.spillway.router.service.RouterMetrics;
 import io.spillway.router.tokenize.AdapterNames;
 import io.spillway.router.tokenize.CharacterTokenizer;
-import io.spillway.router.tokenize.TemplateChatTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
 import io.spillway.router.tokenize.PromptTokenizer;
+import io.spillway.router.tokenize.TemplateChatTokenizer;
 import io.spillway.router.tokenize.TokenizeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -69,7 +71,7 @@ class RequestSchedulerTest {
     void aChatTemplateThatFailsRoutesOnLoadAloneAndIsCounted() {
         CharacterTokenizer chars = new CharacterTokenizer(1);
         ChatTemplate raising = new ChatTemplate("{% if messages[0].role != 'user' %}{{ raise_exception('user first')"
-            + " }}{% endif %}{{ messages[0].content }}", java.util.Map.of(), "test", java.time.Clock.systemUTC());
+            + " }}{% endif %}{{ messages[0].content }}", Map.of(), "test", Clock.systemUTC());
         RequestScheduler s = new RequestScheduler(index, pods::get, new PromptKeys(chars,
             new TemplateChatTokenizer(raising, chars), NS, new AdapterNames(List.of("m"))),
             RoutingConfig.preset("llm-d-default"), TransferCostModel.defaults(), 0);

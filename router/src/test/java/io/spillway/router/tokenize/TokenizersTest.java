@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
+import io.spillway.router.chat.ChatPrompt;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
@@ -90,10 +92,10 @@ class TokenizersTest {
         try {
             String address = "127.0.0.1:" + server.getAddress().getPort();
             EngineTokenizer t = new EngineTokenizer(() -> address, "base/model", Duration.ofSeconds(2));
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            ObjectMapper json = new ObjectMapper();
             String request = "{\"model\": \"my-lora\", \"messages\": [{\"role\": \"user\", \"content\": "
                 + "[{\"type\": \"text\", \"text\": \"hi\"}]}], \"chat_template_kwargs\": {\"enable_thinking\": false}}";
-            io.spillway.router.chat.ChatPrompt chat = io.spillway.router.chat.ChatPrompt.parse(json.readTree(request));
+            ChatPrompt chat = ChatPrompt.parse(json.readTree(request));
             assertArrayEquals(new int[] {151644, 872}, t.encode(chat, "my-lora").tokens());
             var sent = json.readTree(asked.get());
             assertEquals("my-lora", sent.get("model").asText(), "the adapter's own tokenizer and template");
@@ -102,7 +104,7 @@ class TokenizersTest {
             assertEquals(false, sent.path("chat_template_kwargs").path("enable_thinking").asBoolean(true));
             String image = "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\", "
                 + "\"image_url\": {\"url\": \"http://x/y.png\"}}]}]}";
-            assertTrue(assertThrows(TokenizeException.class, () -> t.encode(io.spillway.router.chat.ChatPrompt.parse(
+            assertTrue(assertThrows(TokenizeException.class, () -> t.encode(ChatPrompt.parse(
                 json.readTree(image)), "")).getMessage().contains("multimodal"));
         } finally {
             server.stop(0);
