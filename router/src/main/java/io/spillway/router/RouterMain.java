@@ -46,6 +46,12 @@ public final class RouterMain implements Callable<Integer> {
     @Option(names = "--tokenizer", defaultValue = "approximate",
         description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path")
     String tokenizer;
+    @Option(names = "--chat-template", description = "the model's chat template: its tokenizer_config.json or a Jinja "
+        + "file (default: the tokenizer_config.json beside --tokenizer's file)")
+    Path chatTemplate;
+    @Option(names = "--served-model-name", description = "a name the base model is served under, as vLLM's "
+        + "--served-model-name (repeat; default: --model); a request naming another model names a LoRA adapter")
+    List<String> servedModelNames = new ArrayList<>();
     @Option(names = "--feed-node", description = "a Spillway node's block-location feed, host:eventsPort (repeat)")
     List<String> feedNodes = new ArrayList<>();
     @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (repeat)")
@@ -73,6 +79,8 @@ public final class RouterMain implements Callable<Integer> {
             .routing(config != null ? RoutingConfig.parse(Files.readString(config)) : RoutingConfig.preset(preset))
             .namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize).layers(layers).kvHeads(kvHeads)
                 .headDim(headDim).build());
+        b.chatTemplate(chatTemplate);
+        servedModelNames.forEach(b::servedModelName);
         pods.forEach(b::staticPod);
         feedNodes.forEach(b::feedNode);
         vllmEvents.forEach(b::vllmEvents);

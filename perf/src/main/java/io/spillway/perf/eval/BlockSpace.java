@@ -78,6 +78,30 @@ public final class BlockSpace {
     }
 
     /**
+     * Ids for keys computed elsewhere (a rendered chat prompt's chain): each key gets the next free id the first time
+     * it is seen, so equal keys, whoever computed them, share an id. Not to be mixed with {@link #blocksOf} in one
+     * space, whose ids follow from trace ids.
+     */
+    public int[] blocksOf(BlockKey[] keys) {
+        int[] ids = new int[keys.length];
+        for (int b = 0; b < keys.length; b++) {
+            Integer id = byKey.get(keys[b]);
+            if (id == null) {
+                id = byKey.size();
+                byKey.put(keys[b], id);
+                grow(id);
+                his[id] = keys[b].hi();
+                los[id] = keys[b].lo();
+                known[id] = true;
+            }
+            ids[b] = id;
+        }
+        return ids;
+    }
+
+    private final java.util.Map<BlockKey, Integer> byKey = new java.util.HashMap<>();
+
+    /**
      * A request's prompt as token ids: its full blocks' tokens, then {@code inputTokens} minus those filled with
      * tokens drawn from {@code seed} (the partial block no key names).
      */

@@ -1,5 +1,6 @@
 package io.spillway.perf.eval;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,11 +36,18 @@ public final class EngineCommand implements Callable<Integer> {
         + "${DEFAULT-VALUE}).")
     int gpuBlocks;
 
+    @Option(names = "--chat-model", paramLabel = "DIR", description = "A model's tokenizer.json and "
+        + "tokenizer_config.json (its chat template): requests are tokenized and chat requests templated as vLLM "
+        + "does (default: a token per 4 characters, chat as role: content lines, as the router's approximate mode).")
+    Path chatModel;
+
     @Override
     public Integer call() throws Exception {
         if (pods < 1) {
             throw new IllegalArgumentException("--pods must be >= 1, got " + pods);
         }
+        EnginePrompts prompts = chatModel == null ? EnginePrompts.approximate(model)
+            : EnginePrompts.model(chatModel, model);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks);
         List<EngineServer> servers = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -49,9 +57,10 @@ public final class EngineCommand implements Callable<Integer> {
         }));
         for (int p = 0; p < pods; p++) {
             EngineServer server = new EngineServer(host, port == 0 ? 0 : port + p,
-                eventsPort <= 0 ? eventsPort : eventsPort + p, model, params);
+                eventsPort <= 0 ? eventsPort : eventsPort + p, EngineServer.namespaceOf(model), params, null, prompts);
             servers.add(server);
-            System.out.printf("simulated pod %d serving %s on http://%s:%d%s%n", p, model, host, server.port(),
+            System.out.printf("simulated pod %d serving %s (%s) on http://%s:%d%s%n", p, model, prompts.describe(),
+                host, server.port(),
                 server.eventsPort() < 0 ? "" : ", KV events on tcp://" + host + ":" + server.eventsPort());
         }
         stopped.await();

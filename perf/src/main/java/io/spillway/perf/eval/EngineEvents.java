@@ -3,6 +3,7 @@ package io.spillway.perf.eval;
 import io.spillway.event.vllm.EngineBlockHash;
 import io.spillway.event.vllm.VllmEvent;
 import io.spillway.event.vllm.VllmEventEncoder;
+import io.spillway.event.vllm.VllmExtraKey;
 import io.spillway.event.vllm.VllmWire;
 import io.spillway.placement.index.Medium;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,8 @@ import org.zeromq.ZMQ;
  * [topic, seq, msgpack batch], topic {@code kv@<pod>@<model>}. Blocks the pod caches become {@code BlockStored}
  * events (a run of blocks that chain one to the next is one event, with its parent's hash and its token ids), blocks
  * it evicts {@code BlockRemoved}; what happens during one action of the pod's clock goes out as one batch right
- * after it. Used on the pod's clock thread only (ZMQ sockets are single-threaded). No replay endpoint.
+ * after it. A block keyed with extras says so as vLLM does: the adapter in {@code lora_name} and in each block's
+ * {@code extra_keys}, the cache salt after it in the request's first block's. Used on the pod's clock thread only (ZMQ sockets are single-threaded). No replay endpoint.
  */
 final class EngineEvents implements BlockEvents, AutoCloseable {
     private final LiveBlocks blocks;
@@ -32,6 +34,8 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
     private int runLength;
     private int runParent = -1;
     private int runLast = -1;
+    private String runLora;
+    private final List<List<VllmExtraKey>> runExtras = new ArrayList<>();
     private final List<EngineBlockHash> removed = new ArrayList<>();
     private long seq;
     private boolean flushPending;
@@ -59,11 +63,20 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
     @Override
     public void stored(int pod, int block) {
         LiveBlocks.Block b = blocks.block(block);
-        if (runLast < 0 || b.parent() != runLast) {
+        if (runLast < 0 || b.parent() != runLast || !java.util.Objects.equals(b.lora(), runLora)) {
             endRun();
             runParent = b.parent();
+            runLora = b.lora();
         }
         run.add(EngineBlockHash.ofLong(b.engineHash()));
+        List<VllmExtraKey> extras = new ArrayList<>(2);
+        if (b.lora() != null) {
+            extras.add(new VllmExtraKey.Text(b.lora()));
+        }
+        if (b.salt() != null) {
+            extras.add(new VllmExtraKey.Text(b.salt()));
+        }
+        runExtras.add(extras.isEmpty() ? null : extras);
         if (runLength + b.tokens().length > runTokens.length) {
             runTokens = java.util.Arrays.copyOf(runTokens, Math.max(runTokens.length * 2, runLength
                 + b.tokens().length));
@@ -93,9 +106,13 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
         if (!run.isEmpty()) {
             EngineBlockHash parent = runParent < 0 ? null : EngineBlockHash.ofLong(blocks.block(runParent)
                 .engineHash());
-            encoder.add(VllmEvent.BlockStored.of(run, parent, java.util.Arrays.copyOf(runTokens, runLength),
-                BlockSpace.TOKENS_PER_BLOCK));
+            int[] tokens = java.util.Arrays.copyOf(runTokens, runLength);
+            boolean plain = runExtras.stream().allMatch(java.util.Objects::isNull);
+            encoder.add(plain ? VllmEvent.BlockStored.of(run, parent, tokens, BlockSpace.TOKENS_PER_BLOCK)
+                : new VllmEvent.BlockStored(run, parent, tokens, BlockSpace.TOKENS_PER_BLOCK, null, null, runLora,
+                    runExtras, null, null, null));
             run.clear();
+            runExtras.clear();
             runLength = 0;
         }
         runLast = -1;

@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.Namespace;
-import io.spillway.router.schedule.CompletionPrompt;
-import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.key.RequestExtras;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -25,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A simulated vLLM pod serving real requests: the OpenAI API ({@code /v1/completions} and {@code
- * /v1/chat/completions}, streamed as server-sent events when asked), {@code /tokenize}, {@code /v1/models}, {@code
- * /health}, and {@code /metrics} with vLLM's {@code vllm:*} gauges and counters, over one {@link SimPod} in wall-clock
- * time. A prompt is text (tokenized as the router's approximate tokenizer does, a token per 4 characters, so the
- * router's keys and the pod's agree) or a list of token ids; its blocks are keyed by kv-client. The reply's text is
- * one made-up word a generated token.
+ * /v1/chat/completions}, streamed as server-sent events when asked), {@code /tokenize} (a prompt or chat messages),
+ * {@code /v1/models}, {@code /health}, and {@code /metrics} with vLLM's {@code vllm:*} gauges and counters, over one
+ * {@link SimPod} in wall-clock time. A request becomes tokens as {@link EnginePrompts} says (by default the router's
+ * approximate tokenizer, a token per 4 characters, so the router's keys and the pod's agree; with a model's files,
+ * its tokenizer and chat template, as vLLM); its blocks are keyed by kv-client with its extras (an adapter, a salt).
+ * The reply's text is one made-up word a generated token.
  */
 public final class EngineServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +42,7 @@ public final class EngineServer implements AutoCloseable {
     private final WallClock clock;
     private final SimPod pod;
     private final LiveBlocks blocks;
-    private final CharacterTokenizer tokenizer = new CharacterTokenizer(4);
+    private final EnginePrompts prompts;
     private final HttpServer http;
     private final EngineEvents events;
     private final KvClusterTiers tiers;
@@ -80,8 +80,12 @@ public final class EngineServer implements AutoCloseable {
      */
     public EngineServer(String host, int port, int eventsPort, String model, EngineParams params,
                         ClusterAccess cluster) throws IOException {
-        this(host, port, eventsPort, Namespace.builder().tenant("eval").modelId(model).layers(32).kvHeads(8)
-            .headDim(128).build(), params, cluster);
+        this(host, port, eventsPort, namespaceOf(model), params, cluster);
+    }
+
+    /** The namespace a pod serving {@code model} keys its blocks under, unless told another. */
+    public static Namespace namespaceOf(String model) {
+        return Namespace.builder().tenant("eval").modelId(model).layers(32).kvHeads(8).headDim(128).build();
     }
 
     /**
@@ -90,6 +94,13 @@ public final class EngineServer implements AutoCloseable {
      */
     public EngineServer(String host, int port, int eventsPort, Namespace namespace, EngineParams params,
                         ClusterAccess cluster) throws IOException {
+        this(host, port, eventsPort, namespace, params, cluster, EnginePrompts.approximate(namespace.modelId()));
+    }
+
+    /** The same, turning requests into tokens as {@code prompts} says (which the caller closes). */
+    public EngineServer(String host, int port, int eventsPort, Namespace namespace, EngineParams params,
+                        ClusterAccess cluster, EnginePrompts prompts) throws IOException {
+        this.prompts = prompts;
         this.model = namespace.modelId();
         this.params = params;
         this.clock = new WallClock("engine-" + port);
@@ -209,8 +220,12 @@ public final class EngineServer implements AutoCloseable {
         }
     }
 
-    /** A prompt's tokens, how many to generate, whether to stream, and whether the stream ends with the usage. */
-    private record Prompt(int[] tokens, int maxTokens, boolean stream, boolean usage) {
+    /**
+     * A prompt's tokens, its blocks' extras, how many to generate, whether to stream, and whether the stream ends with
+     * the usage.
+     */
+    private record Prompt(int[] tokens, RequestExtras extras, int maxTokens, boolean stream,
+                          boolean usage) {
     }
 
     private Prompt prompt(byte[] body) {
@@ -223,19 +238,8 @@ public final class EngineServer implements AutoCloseable {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("request body must be a JSON object");
         }
-        int[] tokens;
-        JsonNode p = root.get("prompt");
-        if (p != null && p.isArray() && !p.isEmpty() && p.get(0).isInt()) {
-            tokens = new int[p.size()];
-            for (int i = 0; i < tokens.length; i++) {
-                if (!p.get(i).canConvertToInt() || p.get(i).asInt() < 0) {
-                    throw new IllegalArgumentException("token ids must be non-negative ints, got " + p.get(i));
-                }
-                tokens[i] = p.get(i).asInt();
-            }
-        } else {
-            tokens = tokenizer.encode(CompletionPrompt.parse(body).prompt());
-        }
+        EnginePrompts.Prompt prompt = prompts.of(root);
+        int[] tokens = prompt.tokens();
         if (tokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
@@ -248,7 +252,7 @@ public final class EngineServer implements AutoCloseable {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("max_tokens must be a positive int, got " + max);
         }
-        return new Prompt(tokens, maxTokens, root.path("stream").asBoolean(false),
+        return new Prompt(tokens, prompt.extras(), maxTokens, root.path("stream").asBoolean(false),
             root.path("stream_options").path("include_usage").asBoolean(false));
     }
 
@@ -256,7 +260,7 @@ public final class EngineServer implements AutoCloseable {
     private void complete(HttpExchange ex, Prompt prompt, boolean chat) throws IOException, InterruptedException {
         String id = (chat ? "chatcmpl-" : "cmpl-") + requests.incrementAndGet();
         BlockingQueue<Integer> tokens = new LinkedBlockingQueue<>();
-        int[] ids = blocks.blocksOf(prompt.tokens);
+        int[] ids = blocks.blocksOf(prompt.tokens, prompt.extras);
         SimPod.TokenSink sink = (generated, last, now) -> tokens.add(last ? -generated : generated);
         SimPod.Seq seq = new SimPod.Seq(new SimRequest(clock.now(), prompt.tokens.length, prompt.maxTokens, ids), 0,
             sink);

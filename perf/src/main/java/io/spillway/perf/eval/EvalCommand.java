@@ -1,6 +1,13 @@
 package io.spillway.perf.eval;
 
 import io.spillway.perf.sim.SimCommand;
+import io.spillway.router.chat.ChatTemplate;
+import io.spillway.router.tokenize.AdapterNames;
+import io.spillway.router.tokenize.ChatTokenizer;
+import io.spillway.router.tokenize.HuggingFaceTokenizer;
+import io.spillway.router.tokenize.PromptKeys;
+import io.spillway.router.tokenize.RoleLinesChatTokenizer;
+import io.spillway.router.tokenize.TemplateChatTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,14 +23,28 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Routing policies side by side on simulated vLLM pods, in virtual time: hit tokens per tier, "
         + "TTFT, throughput, queue depth; the oracle (unbounded cache) as the upper bound.",
-        "Workloads: mooncake (the conversation trace, arrivals compressed by each --speedups factor) or "
+        "Workloads: mooncake (the conversation trace, arrivals compressed by each --speedups factor), "
             + "shared-prefix (llm-d's: 150 groups x 5 users, 6,000-token context, 1,200-token questions, Poisson "
-            + "arrivals at each --qps)."})
+            + "arrivals at each --qps) or chat (multi-turn conversations through a model's chat template, the router "
+            + "keying them with the template and as role lines, each --speedups factor)."})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake, shared-prefix, azure-code or "
-        + "azure-conv (Azure's traces as they are: arrivals and lengths, no shared prefixes; default: "
-        + "${DEFAULT-VALUE}).")
+    @Option(names = "--workload", defaultValue = "mooncake", description = "mooncake, shared-prefix, chat (multi-turn "
+        + "conversations through a model's chat template), azure-code or azure-conv (Azure's traces as they are: "
+        + "arrivals and lengths, no shared prefixes; default: ${DEFAULT-VALUE}).")
     String workload;
+
+    @Option(names = "--chat-model", paramLabel = "DIR", description = "chat: the model's tokenizer.json and "
+        + "tokenizer_config.json (default: Qwen3's, router/src/test/resources/chat/qwen3).")
+    Path chatModel;
+
+    @Option(names = "--chat-keys", split = ",", defaultValue = "template,lines", description = "chat: how the router "
+        + "keys the requests, one run of each: template (the model's chat template, as the engine) or lines (role: "
+        + "content lines, the router before issue 16; default: ${DEFAULT-VALUE}).")
+    List<String> chatKeys;
+
+    @Option(names = "--conversations", defaultValue = "150", description = "chat: conversations, each of 6 questions "
+        + "(default: ${DEFAULT-VALUE}).")
+    int conversations;
 
     @Option(names = "--arrivals", defaultValue = "poisson", description = "shared-prefix: poisson (at each --qps), or "
         + "azure-code or azure-conv (that trace's first arrivals, compressed by each --speedups factor; default: "
@@ -98,6 +119,12 @@ public final class EvalCommand implements Callable<Integer> {
             base = Workloads.mooncake(trace != null ? trace : SimCommand.defaultTrace(), requests);
         } else if (workload.startsWith("azure-")) {
             base = Workloads.azure(azureTrace(workload), requests);
+        } else if (workload.equals("chat")) {
+            if (live) {
+                throw new IllegalArgumentException("the chat workload runs in virtual time only: its live form needs "
+                    + "the router's own proxy in front (bin/spillway demo's wiring), not bench eval's");
+            }
+            return chat(started, chosen);
         } else if (workload.equals("shared-prefix")) {
             // keyed once: at q qps the Poisson arrivals are those at 1 qps compressed q times
             base = Workloads.sharedPrefix(150, 5, 6_000, 1_200, outputTokens, 1, seed).first(requests);
@@ -112,6 +139,12 @@ public final class EvalCommand implements Callable<Integer> {
         }
         System.out.printf("%s: %d requests, %d prompt tokens, built in %.1f s%n", base.name(),
             base.requests().size(), base.inputTokens(), (System.nanoTime() - started) / 1e9);
+        report(base, loads, chosen);
+        return 0;
+    }
+
+    /** Runs every policy on every load; prints and writes the report; the live comparison when asked. */
+    private void report(Workload base, List<Evaluation.Load> loads, List<Policy> chosen) throws Exception {
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks);
         long runStart = System.nanoTime();
         List<RunResult> results = Evaluation.run(loads, chosen, pods, params,
@@ -131,6 +164,42 @@ public final class EvalCommand implements Callable<Integer> {
         if (live) {
             compareLive(loads, chosen, params);
         }
+    }
+
+    /**
+     * The chat workload, keyed by the router each way of {@code --chat-keys}: a load per way and speed-up, labelled
+     * {@code <way> <factor>x}.
+     */
+    private int chat(long started, List<Policy> chosen) throws Exception {
+        Path dir = chatModel != null ? chatModel : SimCommand.fromRoot("router/src/test/resources/chat/qwen3");
+        String model = Workloads.NAMESPACE.modelId();
+        List<Evaluation.Load> loads = new ArrayList<>();
+        Workload base = null;
+        try (EnginePrompts engine = EnginePrompts.model(dir, model);
+             HuggingFaceTokenizer tokenizer =
+                 new HuggingFaceTokenizer(dir.resolve("tokenizer.json"))) {
+            ChatWorkload.Shape shape = ChatWorkload.Shape.defaults();
+            shape = new ChatWorkload.Shape(conversations, shape.turns(), shape.systemPrompts(), shape.systemWords(),
+                shape.questionWords(), shape.answerWords(), shape.startsPerSecond());
+            for (String way : chatKeys) {
+                ChatWorkload.RouterKeys keys = ChatWorkload.RouterKeys.parse(way);
+                ChatTokenizer chats = keys == ChatWorkload.RouterKeys.TEMPLATE
+                    ? new TemplateChatTokenizer(ChatTemplate.load(
+                        dir.resolve("tokenizer_config.json"), java.time.Clock.systemUTC()), tokenizer)
+                    : new RoleLinesChatTokenizer(tokenizer);
+                PromptKeys router = new PromptKeys(tokenizer,
+                    chats, Workloads.NAMESPACE, new AdapterNames(List.of(model)));
+                Workload w = ChatWorkload.generate(shape, engine, router, "chat (" + dir.getFileName() + ")", seed)
+                    .first(requests);
+                base = base == null ? w : base;
+                for (double factor : speedups) {
+                    loads.add(new Evaluation.Load(way + " " + EvalReport.number(factor) + "x", w.compressed(factor)));
+                }
+            }
+        }
+        System.out.printf("%s: %d requests, %d prompt tokens, keyed %s, built in %.1f s%n", base.name(),
+            base.requests().size(), base.inputTokens(), chatKeys, (System.nanoTime() - started) / 1e9);
+        report(base, loads, chosen);
         return 0;
     }
 

@@ -3,6 +3,7 @@ package io.spillway.perf.eval;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
+import io.spillway.key.RequestExtras;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -12,8 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (its key's low word), its parent's id and its tokens are kept for the pod's KV events. Thread-safe.
  */
 final class LiveBlocks {
-    /** One block: its key, the id of the block before it (-1 for none) and its tokens. */
-    record Block(long hi, long lo, int parent, int[] tokens) {
+    /**
+     * One block: its key, the id of the block before it (-1 for none), its tokens, and the extras it was keyed with:
+     * the request's LoRA adapter (or null) and, on a request's first block, its cache salt (or null).
+     */
+    record Block(long hi, long lo, int parent, int[] tokens, String lora, String salt) {
         /** The engine hash its KV events give it: the key's low word. */
         long engineHash() {
             return lo;
@@ -35,7 +39,12 @@ final class LiveBlocks {
 
     /** The ids of the prompt's full blocks, in order. */
     int[] blocksOf(int[] tokens) {
-        BlockKey[] keys = BlockKeys.chain(namespace, tokens);
+        return blocksOf(tokens, RequestExtras.NONE);
+    }
+
+    /** The ids of the prompt's full blocks keyed with the request's extras (an adapter, a salt), in order. */
+    int[] blocksOf(int[] tokens, RequestExtras extras) {
+        BlockKey[] keys = BlockKeys.chain(namespace, tokens, extras);
         int[] blocks = new int[keys.length];
         for (int b = 0; b < keys.length; b++) {
             int parent = b == 0 ? -1 : blocks[b - 1];
@@ -43,7 +52,8 @@ final class LiveBlocks {
             blocks[b] = ids.computeIfAbsent(keys[b], k -> {
                 int id = next.getAndIncrement();
                 this.blocks.put(id, new Block(k.hi(), k.lo(), parent, java.util.Arrays.copyOfRange(tokens,
-                    offset, offset + BlockSpace.TOKENS_PER_BLOCK)));
+                    offset, offset + BlockSpace.TOKENS_PER_BLOCK), extras.lora().isEmpty() ? null : extras.lora(),
+                    offset > 0 || extras.cacheSalt().isEmpty() ? null : extras.cacheSalt()));
                 return id;
             });
         }

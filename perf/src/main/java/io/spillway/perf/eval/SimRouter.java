@@ -90,7 +90,7 @@ abstract class SimRouter {
 
         @Override
         int route(SimRequest request, List<Pod> pods) {
-            int[] blocks = request.blocks();
+            int[] blocks = request.routerBlocks();
             int n = index == null ? 0 : Math.min(blocks.length, maxBlocks);
             if (his.length < n) {
                 his = new long[n];
@@ -192,7 +192,7 @@ abstract class SimRouter {
         @Override
         void routed(SimRequest request, int pod, String podId) {
             int id = shadow.location(Location.pod(podId, Medium.GPU));
-            int[] blocks = request.blocks();
+            int[] blocks = request.routerBlocks();
             for (int b = 0; b < keyed; b++) { // the prompt's first MAX_PREFIX_BLOCKS, keyed by route
                 int block = blocks[b];
                 if (sent[pod].contains(block)) {

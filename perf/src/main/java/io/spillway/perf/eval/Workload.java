@@ -55,8 +55,8 @@ public record Workload(String name, List<SimRequest> requests, BlockSpace space)
         if (!(speedup > 0)) {
             throw new IllegalArgumentException("speedup must be > 0, got " + speedup);
         }
-        return new Workload(name, requests.stream().map(r -> new SimRequest(Math.round(r.arrivalNanos() / speedup),
-            r.inputTokens(), r.outputTokens(), r.blocks())).toList(), space);
+        return new Workload(name, requests.stream().map(r -> r.arrivingAt(Math.round(r.arrivalNanos() / speedup)))
+            .toList(), space);
     }
 
     /** The first {@code n} requests. */

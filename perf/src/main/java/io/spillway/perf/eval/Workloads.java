@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 /** The evaluation's workloads. */
 public final class Workloads {
     /** The model the simulated pods serve: its namespace roots every block key. */
-    static final Namespace NAMESPACE = Namespace.builder().tenant("eval").modelId("meta-llama/Llama-3.1-8B-Instruct")
+    public static final Namespace NAMESPACE = Namespace.builder().tenant("eval").modelId("meta-llama/Llama-3.1-8B-Instruct")
         .layers(32).kvHeads(8).headDim(128).build();
 
     private Workloads() {
@@ -76,7 +76,7 @@ public final class Workloads {
         List<SimRequest> requests = new ArrayList<>();
         for (int i = 0; i < workload.requests().size(); i++) {
             SimRequest r = workload.requests().get(i);
-            requests.add(new SimRequest(rows.get(i).arrivalNanos(), r.inputTokens(), r.outputTokens(), r.blocks()));
+            requests.add(r.arrivingAt(rows.get(i).arrivalNanos()));
         }
         return new Workload(workload.name() + "@" + trace.getFileName(), requests, workload.space());
     }

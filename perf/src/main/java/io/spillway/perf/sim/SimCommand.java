@@ -114,16 +114,21 @@ public final class SimCommand implements Callable<Integer> {
 
     /** The default trace, from the repository root (found from where this class was loaded), else the cwd. */
     public static Path defaultTrace() {
+        return fromRoot(DEFAULT_TRACE);
+    }
+
+    /** {@code relative} to the repository root (found from where this class was loaded), else to the cwd. */
+    public static Path fromRoot(String relative) {
         try {
             Path classes = Path.of(SimCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path root = classes.getParent() == null ? null : classes.getParent().getParent();
             root = root == null ? null : root.getParent(); // perf/target/classes -> repository root
             if (root != null && Files.isRegularFile(root.resolve("pom.xml"))) {
-                return root.resolve(DEFAULT_TRACE).normalize();
+                return root.resolve(relative).normalize();
             }
         } catch (Exception e) {
             // fall through to the working directory
         }
-        return Path.of(DEFAULT_TRACE).toAbsolutePath().normalize();
+        return Path.of(relative).toAbsolutePath().normalize();
     }
 }

@@ -2,23 +2,27 @@ package io.spillway.router.schedule;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spillway.router.chat.ChatPrompt;
 import java.io.IOException;
 
 /**
- * The model and prompt text of an OpenAI request body: {@code /v1/completions}' {@code prompt} (a string, or a
- * list whose first string is taken), or {@code /v1/chat/completions}' {@code messages}, joined as
- * {@code role: content} lines (the engine's chat template is not applied: the keys match the router's own
- * routing history, and the engine's exactly only through its {@code /tokenize}).
+ * What the router keys of an OpenAI request body: {@code /v1/completions}' {@code prompt} (a string, or a list whose
+ * first string is taken), or {@code /v1/chat/completions}' {@code messages} and template arguments ({@link
+ * ChatPrompt}), and the fields that enter block keys as extras (docs/block-keys.md): {@code model}, which names the
+ * base model or a LoRA adapter, and vLLM's {@code cache_salt}.
  *
- * @param model  the {@code model} field, or "" when absent
- * @param prompt the text to key
- * @param stream whether the client asked for a stream
+ * @param model     the {@code model} field, or "" when absent
+ * @param prompt    the completion prompt's text, or null for a chat request
+ * @param chat      the chat request, or null for a completion
+ * @param stream    whether the client asked for a stream
+ * @param cacheSalt the {@code cache_salt} field, or null
  */
-public record CompletionPrompt(String model, String prompt, boolean stream) {
+public record CompletionPrompt(String model, String prompt, ChatPrompt chat, boolean stream, String cacheSalt) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * @throws IllegalArgumentException naming what is wrong: not JSON, not an object, neither prompt nor messages
+     * @throws IllegalArgumentException naming what is wrong: not JSON, not an object, neither prompt nor messages, a
+     *                                  message that is not one
      */
     public static CompletionPrompt parse(byte[] body) {
         JsonNode root;
@@ -27,46 +31,38 @@ public record CompletionPrompt(String model, String prompt, boolean stream) {
         } catch (IOException e) {
             throw new IllegalArgumentException("request body is not JSON: " + e.getMessage(), e);
         }
+        return parse(root);
+    }
+
+    /** The same from a body already read as JSON. */
+    public static CompletionPrompt parse(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("request body must be a JSON object");
         }
         String model = root.path("model").asText("");
         boolean stream = root.path("stream").asBoolean(false);
+        JsonNode salt = root.get("cache_salt");
+        if (salt != null && !salt.isNull() && !salt.isTextual()) {
+            throw new IllegalArgumentException("'cache_salt' must be a string");
+        }
+        String cacheSalt = salt == null || salt.isNull() || salt.asText().isEmpty() ? null : salt.asText();
         JsonNode prompt = root.get("prompt");
         if (prompt != null) {
             if (prompt.isTextual()) {
-                return new CompletionPrompt(model, prompt.asText(), stream);
+                return new CompletionPrompt(model, prompt.asText(), null, stream, cacheSalt);
             }
             if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isTextual()) {
-                return new CompletionPrompt(model, prompt.get(0).asText(), stream);
+                return new CompletionPrompt(model, prompt.get(0).asText(), null, stream, cacheSalt);
             }
             throw new IllegalArgumentException("'prompt' must be a string or a list of strings");
         }
-        JsonNode messages = root.get("messages");
-        if (messages != null && messages.isArray()) {
-            StringBuilder text = new StringBuilder();
-            for (JsonNode m : messages) {
-                text.append(m.path("role").asText("")).append(": ").append(content(m.get("content"))).append('\n');
-            }
-            return new CompletionPrompt(model, text.toString(), stream);
+        if (root.has("messages")) {
+            return new CompletionPrompt(model, null, ChatPrompt.parse(root), stream, cacheSalt);
         }
         throw new IllegalArgumentException("request body has neither 'prompt' nor 'messages'");
     }
 
-    /** A message's content: a string, or the text parts of a list of parts. */
-    private static String content(JsonNode content) {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : content) {
-            if ("text".equals(part.path("type").asText())) {
-                text.append(part.path("text").asText(""));
-            }
-        }
-        return text.toString();
+    public boolean isChat() {
+        return chat != null;
     }
 }

@@ -11,6 +11,7 @@ import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.placement.routing.Scorer;
 import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.chat.ChatTemplateException;
 import io.spillway.router.tokenize.PromptKeys;
 import io.spillway.router.tokenize.TokenizeException;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class RequestScheduler {
         } catch (IllegalArgumentException e) {
             return observed(new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0));
         }
-        return observed(decide(prompt.prompt(), subset));
+        return observed(decide(prompt, subset));
     }
 
     /** A request without a body (a GET through a gateway): no prompt to key, routed on load alone. */
@@ -91,18 +92,20 @@ public final class RequestScheduler {
         return outcome;
     }
 
-    /** {@code text} null: no prompt. */
-    private Outcome decide(String text, Set<String> subset) {
+    /** {@code prompt} null: no prompt. */
+    private Outcome decide(CompletionPrompt prompt, Set<String> subset) {
         long t0 = System.nanoTime();
         RoutingRequest request = NO_KEYS;
         String note = null;
+        Outcome.Unkeyed unkeyed = Outcome.Unkeyed.NO;
         try {
-            if (text != null) {
-                request = keys.of(text).request();
+            if (prompt != null) {
+                request = keys.of(prompt).request();
             }
         } catch (TokenizeException e) {
             request = NO_KEYS;
             note = "routed on load only: " + e.getMessage();
+            unkeyed = e instanceof ChatTemplateException ? Outcome.Unkeyed.CHAT_TEMPLATE : Outcome.Unkeyed.TOKENIZER;
         }
         long t1 = System.nanoTime();
         List<Pod> candidates = pods.get();
@@ -129,7 +132,7 @@ public final class RequestScheduler {
         } else if (speculative != null) {
             speculative.expire(t2);
         }
-        return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1, ticket);
+        return new Outcome(Outcome.Kind.ROUTED, decision, note, t1 - t0, t2 - t1, ticket, unkeyed);
     }
 
     public BlockLocationIndex index() {

@@ -16,7 +16,13 @@ import io.spillway.router.load.LoadScraper;
 import io.spillway.router.load.PodViews;
 import io.spillway.router.proxy.OpenAiProxy;
 import io.spillway.router.schedule.RequestScheduler;
+import io.spillway.router.chat.ChatTemplate;
+import io.spillway.router.tokenize.AdapterNames;
 import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.ChatTokenizer;
+import io.spillway.router.tokenize.NoChatTemplate;
+import io.spillway.router.tokenize.RoleLinesChatTokenizer;
+import io.spillway.router.tokenize.TemplateChatTokenizer;
 import io.spillway.router.tokenize.EngineTokenizer;
 import io.spillway.router.tokenize.HuggingFaceTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
@@ -82,9 +88,11 @@ public final class Router implements AutoCloseable {
             parts.add(loads);
             PromptTokenizer tokenizer = tokenizer(ctx, discovery);
             parts.add(tokenizer);
+            ChatTokenizer chats = chatTokenizer(ctx, tokenizer);
+            LOG.info("router: prompts keyed by " + tokenizer.describe() + ", chat requests by " + chats.describe());
             RequestScheduler scheduler = new RequestScheduler(index,
-                () -> PodViews.of(discovery.pods(), loads, inFlight), new PromptKeys(tokenizer, ctx.namespace()),
-                ctx.routing(), ctx.costModel(), ctx.shedAtWaiting());
+                () -> PodViews.of(discovery.pods(), loads, inFlight), new PromptKeys(tokenizer, chats, ctx.namespace(),
+                    new AdapterNames(ctx.servedModelNames())), ctx.routing(), ctx.costModel(), ctx.shedAtWaiting());
             scheduler.observe(metrics::record);
             scheduler.observe(o -> log.record(o, System.currentTimeMillis()));
             extProc = ctx.extProcPort() < 0 ? null
@@ -114,6 +122,33 @@ public final class Router implements AutoCloseable {
                 .findFirst().orElse(null), ctx.namespace().modelId(), Duration.ofSeconds(2));
             default -> new HuggingFaceTokenizer(Path.of(ctx.tokenizer()));
         };
+    }
+
+    /**
+     * How chat requests are keyed: by the engine ({@code engine} mode), by the chat template given or the one in the
+     * {@code tokenizer_config.json} beside the tokenizer.json, or, in the approximate mode without a template, as
+     * {@code role: content} lines. A tokenizer.json without a template to be found keys no chat request (each is
+     * routed on load alone and counted): lines would never match the engine's keys.
+     */
+    static ChatTokenizer chatTokenizer(RouterContext ctx, PromptTokenizer tokenizer) {
+        if (tokenizer instanceof EngineTokenizer engine) {
+            return engine;
+        }
+        Path template = ctx.chatTemplate();
+        if (template == null && !ctx.tokenizer().equals("approximate")) {
+            Path beside = Path.of(ctx.tokenizer()).resolveSibling("tokenizer_config.json");
+            template = Files.isRegularFile(beside) ? beside : null;
+        }
+        if (template != null) {
+            return new TemplateChatTokenizer(ChatTemplate.load(template, java.time.Clock.systemDefaultZone()),
+                tokenizer);
+        }
+        if (ctx.tokenizer().equals("approximate")) {
+            return new RoleLinesChatTokenizer(tokenizer);
+        }
+        LOG.warning("router: no chat template beside " + ctx.tokenizer() + " and none given (--chat-template): chat "
+            + "requests are routed on load alone");
+        return new NoChatTemplate(ctx.tokenizer());
     }
 
     /** {@code host:eventsPort[:replayPort]}: a vLLM publisher whose topics name their pods. */

@@ -20,6 +20,11 @@ import java.util.Map;
  * @param costModel       what a cluster hit is worth
  * @param namespace       the model's key namespace (as the engines and Spillway's clients key blocks)
  * @param tokenizer       {@code approximate}, {@code engine} (the pods' /tokenize) or a tokenizer.json path
+ * @param chatTemplate    the model's chat template: a {@code tokenizer_config.json} or a Jinja file; null to take
+ *                        the {@code tokenizer_config.json} beside the tokenizer.json (engine mode needs none: the
+ *                        engine renders)
+ * @param servedModelNames the names the base model is served under (vLLM's {@code --served-model-name}; the model
+ *                        id when none): a request's {@code model} of another name is a LoRA adapter's
  * @param staticPods      {@code host:port[=role]} pods, or empty when discovery is Kubernetes
  * @param k8sNamespace    the Kubernetes namespace of the pods (with {@code k8sSelector})
  * @param k8sSelector     label selector {@code k=v[,k=v]}
@@ -34,7 +39,7 @@ import java.util.Map;
  */
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
-                            List<String> staticPods, String k8sNamespace, Map<String, String> k8sSelector,
+                            Path chatTemplate, List<String> servedModelNames, List<String> staticPods, String k8sNamespace, Map<String, String> k8sSelector,
                             int podPort, List<String> feedNodes, List<String> vllmEvents, long maxKeys,
                             Duration scrapeInterval, int shedAtWaiting, int maxBodyBytes, int decisionLog) {
     public static Builder builder() {
@@ -51,6 +56,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private TransferCostModel costModel = TransferCostModel.defaults();
         private Namespace namespace;
         private String tokenizer = "approximate";
+        private Path chatTemplate;
+        private final List<String> servedModelNames = new ArrayList<>();
         private final List<String> staticPods = new ArrayList<>();
         private String k8sNamespace;
         private Map<String, String> k8sSelector = Map.of();
@@ -71,6 +78,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         public Builder costModel(TransferCostModel v) { costModel = v; return this; }
         public Builder namespace(Namespace v) { namespace = v; return this; }
         public Builder tokenizer(String v) { tokenizer = v; return this; }
+        public Builder chatTemplate(Path v) { chatTemplate = v; return this; }
+        public Builder servedModelName(String v) { servedModelNames.add(v); return this; }
         public Builder staticPod(String v) { staticPods.add(v); return this; }
         public Builder kubernetes(String ns, Map<String, String> selector) {
             k8sNamespace = ns;
@@ -110,14 +119,23 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 throw new IllegalArgumentException("tokenizer must be approximate, engine or a tokenizer.json file, got '"
                     + tokenizer + "'");
             }
+            if (chatTemplate != null && !chatTemplate.toFile().isFile()) {
+                throw new IllegalArgumentException("chatTemplate must be a tokenizer_config.json or Jinja file, got '"
+                    + chatTemplate + "'");
+            }
+            if (servedModelNames.stream().anyMatch(n -> n == null || n.isBlank())) {
+                throw new IllegalArgumentException("servedModelNames must not be blank, got " + servedModelNames);
+            }
             if (maxKeys < 1 || shedAtWaiting < 0 || maxBodyBytes < 1 || decisionLog < 1
                 || scrapeInterval.isNegative() || scrapeInterval.isZero()) {
                 throw new IllegalArgumentException("maxKeys, maxBodyBytes, decisionLog and scrapeInterval must be > 0"
                     + " and shedAtWaiting >= 0; got " + maxKeys + ", " + maxBodyBytes + ", " + decisionLog + ", "
                     + scrapeInterval + ", " + shedAtWaiting);
             }
+            List<String> served = servedModelNames.isEmpty() ? List.of(namespace.modelId())
+                : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
-                List.copyOf(staticPods), k8sNamespace, k8sSelector, podPort, List.copyOf(feedNodes),
+                chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, podPort, List.copyOf(feedNodes),
                 List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog);
         }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The router's own figures as Prometheus text: decisions by outcome, split decisions, cold ones, the serving pod's
- * hit blocks by tier (its GPU, its own offload, the Spillway cluster), tokenizing time and decision time (prefix
- * match, scorers and pick) apart.
+ * hit blocks by tier (its GPU, its own offload, the Spillway cluster), requests routed unkeyed by cause (a chat
+ * template that failed, a tokenizer that failed), tokenizing time and decision time (prefix match, scorers and
+ * pick) apart.
  */
 public final class RouterMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -25,6 +26,7 @@ public final class RouterMetrics {
     private final Counter clusterBlocks;
     private final Timer tokenize;
     private final Timer decide;
+    private final Map<Outcome.Unkeyed, Counter> unkeyed = new EnumMap<>(Outcome.Unkeyed.class);
 
     public RouterMetrics() {
         for (Outcome.Kind kind : Outcome.Kind.values()) {
@@ -40,6 +42,13 @@ public final class RouterMetrics {
         clusterBlocks = hits("cluster");
         tokenize = Timer.builder("spillway.router.tokenize").description("tokenizing and keying a prompt")
             .publishPercentileHistogram().register(registry);
+        for (Outcome.Unkeyed why : Outcome.Unkeyed.values()) {
+            if (why != Outcome.Unkeyed.NO) {
+                unkeyed.put(why, Counter.builder("spillway.router.unkeyed")
+                    .description("requests routed on load alone because their prompt could not be keyed")
+                    .tag("cause", why.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+            }
+        }
         decide = Timer.builder("spillway.router.decide")
             .description("prefix match, scoring and picking, tokenizing excluded").publishPercentileHistogram()
             .register(registry);
@@ -52,6 +61,9 @@ public final class RouterMetrics {
 
     public void record(Outcome outcome) {
         outcomes.get(outcome.kind()).increment();
+        if (outcome.unkeyed() != Outcome.Unkeyed.NO) {
+            unkeyed.get(outcome.unkeyed()).increment();
+        }
         if (outcome.tokenizeNanos() > 0) {
             tokenize.record(outcome.tokenizeNanos(), TimeUnit.NANOSECONDS);
         }

@@ -2,6 +2,8 @@ package io.spillway.router.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spillway.router.chat.ChatPrompt;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,11 +13,13 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * Asks a model server's {@code /tokenize} endpoint (vLLM's: {@code {"model", "prompt"}} in, {@code {"tokens": [...]}}
- * out): the engine's own tokenizer and template, at the price of a round trip. The pod asked is {@code base}'s
- * answer at each call (any ready pod of the model).
+ * Asks a model server's {@code /tokenize} endpoint (vLLM's: {@code {"model", "prompt"}} or, for a chat request, {@code
+ * {"model", "messages", "add_generation_prompt", ...}} in, {@code {"tokens": [...]}} out): the engine's own tokenizer
+ * and chat template, at the price of a round trip. The pod asked is {@code base}'s answer at each call (any ready pod
+ * of the model). A chat request with a multimodal item is not keyed here: the engine's answer holds the items'
+ * expanded placeholders, but not where they start, and the blocks after one carry the item's hash.
  */
-public final class EngineTokenizer implements PromptTokenizer {
+public final class EngineTokenizer implements PromptTokenizer, ChatTokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> base;
@@ -41,14 +45,47 @@ public final class EngineTokenizer implements PromptTokenizer {
 
     @Override
     public int[] encode(String prompt) {
+        return tokenize(JSON.createObjectNode().put("model", model).put("prompt", prompt)
+            .put("add_special_tokens", true));
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens) {
+        return tokenize(JSON.createObjectNode().put("model", model).put("prompt", text)
+            .put("add_special_tokens", addSpecialTokens));
+    }
+
+    /** The chat request's messages and template arguments as it gave them, for the engine to render. */
+    @Override
+    public ChatTokens encode(ChatPrompt chat, String requestModel) {
+        if (chat.multimodal()) {
+            throw new TokenizeException("a chat request with a multimodal item is not keyed through the engine's "
+                + "/tokenize (where its placeholder starts is unknown)");
+        }
+        ObjectNode body = JSON.createObjectNode().put("model", requestModel == null || requestModel.isEmpty() ? model
+            : requestModel);
+        body.set("messages", chat.messages());
+        body.put("add_generation_prompt", chat.addGenerationPrompt());
+        body.put("continue_final_message", chat.continueFinalMessage());
+        java.util.Map<String, Object> kwargs = new java.util.LinkedHashMap<>(chat.kwargs());
+        Object tools = kwargs.remove("tools");
+        if (tools != null) {
+            body.set("tools", JSON.valueToTree(tools));
+        }
+        if (!kwargs.isEmpty()) {
+            body.set("chat_template_kwargs", JSON.valueToTree(kwargs));
+        }
+        return ChatTokens.all(tokenize(body));
+    }
+
+    private int[] tokenize(ObjectNode question) {
         String address = base.get();
         if (address == null) {
             throw new TokenizeException("no pod to ask for /tokenize");
         }
         String body;
         try {
-            body = JSON.writeValueAsString(java.util.Map.of("model", model, "prompt", prompt,
-                "add_special_tokens", true));
+            body = JSON.writeValueAsString(question);
         } catch (IOException e) {
             throw new TokenizeException("cannot write the /tokenize request: " + e.getMessage(), e);
         }

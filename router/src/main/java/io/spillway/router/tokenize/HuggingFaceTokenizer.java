@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * A model's {@code tokenizer.json} run by Hugging Face's tokenizers library (DJL's binding). Special tokens are
- * added as the model's configuration says (as vLLM does for a completion prompt); a chat request's prompt is the
- * text after the chat template, which the front applies.
+ * added as the model's configuration says for a completion prompt (vLLM's default there), and not for a chat
+ * template's text (vLLM's chat default: the template writes them).
  */
 public final class HuggingFaceTokenizer implements PromptTokenizer {
     private final Path file;
@@ -38,7 +38,15 @@ public final class HuggingFaceTokenizer implements PromptTokenizer {
 
     @Override
     public int[] encode(String prompt) {
-        Encoding encoding = tokenizer.encode(prompt);
+        return ids(tokenizer.encode(prompt));
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens) {
+        return ids(tokenizer.encode(text, addSpecialTokens, false));
+    }
+
+    private static int[] ids(Encoding encoding) {
         long[] ids = encoding.getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

@@ -12,6 +12,14 @@ public interface PromptTokenizer extends AutoCloseable {
      */
     int[] encode(String prompt);
 
+    /**
+     * The token ids of {@code text}, with the model's special tokens (a BOS) added or not: a completion prompt gets
+     * them ({@link #encode(String)}), a chat template's text does not (the template writes its own).
+     */
+    default int[] encode(String text, boolean addSpecialTokens) {
+        return encode(text);
+    }
+
     @Override
     default void close() {
     }

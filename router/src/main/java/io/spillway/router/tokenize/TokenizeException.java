@@ -1,7 +1,7 @@
 package io.spillway.router.tokenize;
 
 /** A prompt could not be tokenized: the message says why (the router then routes without prefix knowledge). */
-public final class TokenizeException extends RuntimeException {
+public class TokenizeException extends RuntimeException {
     public TokenizeException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -14,12 +14,18 @@ import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.chat.ChatTemplate;
+import io.spillway.router.service.RouterMetrics;
+import io.spillway.router.tokenize.AdapterNames;
 import io.spillway.router.tokenize.CharacterTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
 import io.spillway.router.tokenize.PromptTokenizer;
+import io.spillway.router.tokenize.TemplateChatTokenizer;
 import io.spillway.router.tokenize.TokenizeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -59,6 +65,28 @@ class RequestSchedulerTest {
         assertEquals(Outcome.Kind.ROUTED, chat.kind());
         Outcome narrowed = s.schedule(body("{\"prompt\": \"" + PROMPT + "\"}"), Set.of("10.0.0.3:8000"));
         assertEquals("10.0.0.3:8000", narrowed.decision().pod().address(), "the subset hint narrows the pods");
+    }
+
+    @Test
+    void aChatTemplateThatFailsRoutesOnLoadAloneAndIsCounted() {
+        CharacterTokenizer chars = new CharacterTokenizer(1);
+        ChatTemplate raising = new ChatTemplate("{% if messages[0].role != 'user' %}{{ raise_exception('user first')"
+            + " }}{% endif %}{{ messages[0].content }}", Map.of(), "test", Clock.systemUTC());
+        RequestScheduler s = new RequestScheduler(index, pods::get, new PromptKeys(chars,
+            new TemplateChatTokenizer(raising, chars), NS, new AdapterNames(List.of("m"))),
+            RoutingConfig.preset("llm-d-default"), TransferCostModel.defaults(), 0);
+        RouterMetrics metrics = new RouterMetrics();
+        s.observe(metrics::record);
+        Outcome ok = s.schedule(body("{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}]}"),
+            null);
+        assertEquals(Outcome.Unkeyed.NO, ok.unkeyed());
+        assertEquals(PROMPT.length() / 4, s.speculativeKeys(), "the rendered prompt's blocks were keyed");
+        Outcome failed = s.schedule(body("{\"messages\": [{\"role\": \"assistant\", \"content\": \"hi\"}]}"), null);
+        assertEquals(Outcome.Kind.ROUTED, failed.kind(), "a template's failure costs the prefix knowledge, not the request");
+        assertEquals(Outcome.Unkeyed.CHAT_TEMPLATE, failed.unkeyed());
+        assertTrue(failed.reason().contains("raise_exception: user first"), failed.reason());
+        assertTrue(metrics.scrape().contains("spillway_router_unkeyed_total{cause=\"chat-template\"} 1.0"),
+            metrics.scrape());
     }
 
     @Test

@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.Namespace;
+import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.tokenize.HuggingFaceTokenizer;
+import io.spillway.router.tokenize.NoChatTemplate;
+import io.spillway.router.tokenize.RoleLinesChatTokenizer;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,6 +19,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,5 +87,29 @@ class RouterTest {
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    @Test
+    void chatRequestsAreKeyedByTheTemplateBesideTheTokenizerOrAsTold() throws Exception {
+        Path qwen = Path.of(RouterTest.class.getResource("/chat/qwen3").toURI());
+        RouterContext.Builder base = RouterContext.builder().namespace(NS).staticPod("127.0.0.1:1");
+        try (var t = new HuggingFaceTokenizer(qwen.resolve("tokenizer.json"))) {
+            RouterContext beside = base.tokenizer(qwen.resolve("tokenizer.json").toString()).build();
+            assertTrue(Router.chatTokenizer(beside, t).describe().startsWith("template:" + qwen.resolve(
+                "tokenizer_config.json")), Router.chatTokenizer(beside, t).describe());
+            Path alone = Files.createTempDirectory("tokenizer-alone");
+            Files.copy(qwen.resolve("tokenizer.json"), alone.resolve("tokenizer.json"));
+            RouterContext noTemplate = base.tokenizer(alone.resolve("tokenizer.json").toString()).build();
+            assertTrue(Router.chatTokenizer(noTemplate, t) instanceof NoChatTemplate);
+            RouterContext told = base.chatTemplate(qwen.resolve("tokenizer_config.json")).build();
+            assertTrue(Router.chatTokenizer(told, t).describe().startsWith("template:"));
+        }
+        var chars = new CharacterTokenizer(4);
+        assertTrue(Router.chatTokenizer(RouterContext.builder().namespace(NS).staticPod("127.0.0.1:1").build(), chars)
+            instanceof RoleLinesChatTokenizer);
+        assertThrows(IllegalArgumentException.class, () -> RouterContext.builder().namespace(NS)
+            .staticPod("127.0.0.1:1").chatTemplate(Path.of("/no/such/template.jinja")).build());
+        assertThrows(IllegalArgumentException.class, () -> RouterContext.builder().namespace(NS)
+            .staticPod("127.0.0.1:1").servedModelName(" ").build());
     }
 }

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
+import io.spillway.router.chat.ChatPrompt;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
@@ -67,6 +69,43 @@ class TokenizersTest {
             assertTrue(assertThrows(TokenizeException.class, () -> t.encode("x")).getMessage().contains("tokens"));
             answer.set("not json");
             assertTrue(assertThrows(TokenizeException.class, () -> t.encode("x")).getMessage().contains("no JSON"));
+        } finally {
+            server.stop(0);
+        }
+        EngineTokenizer down = new EngineTokenizer(() -> "127.0.0.1:1", "m", Duration.ofMillis(500));
+        assertTrue(assertThrows(TokenizeException.class, () -> down.encode("x")).getMessage().contains("127.0.0.1:1"));
+    }
+
+    @Test
+    void aChatRequestGoesToTheEngineAsMessagesForItsOwnTemplate() throws Exception {
+        AtomicReference<String> asked = new AtomicReference<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/tokenize", exchange -> {
+            asked.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] body = "{\"count\": 2, \"tokens\": [151644, 872]}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        try {
+            String address = "127.0.0.1:" + server.getAddress().getPort();
+            EngineTokenizer t = new EngineTokenizer(() -> address, "base/model", Duration.ofSeconds(2));
+            ObjectMapper json = new ObjectMapper();
+            String request = "{\"model\": \"my-lora\", \"messages\": [{\"role\": \"user\", \"content\": "
+                + "[{\"type\": \"text\", \"text\": \"hi\"}]}], \"chat_template_kwargs\": {\"enable_thinking\": false}}";
+            ChatPrompt chat = ChatPrompt.parse(json.readTree(request));
+            assertArrayEquals(new int[] {151644, 872}, t.encode(chat, "my-lora").tokens());
+            var sent = json.readTree(asked.get());
+            assertEquals("my-lora", sent.get("model").asText(), "the adapter's own tokenizer and template");
+            assertEquals(json.readTree(request).get("messages"), sent.get("messages"), "the messages as sent");
+            assertTrue(sent.get("add_generation_prompt").asBoolean() && !sent.has("prompt"), asked.get());
+            assertEquals(false, sent.path("chat_template_kwargs").path("enable_thinking").asBoolean(true));
+            String image = "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\", "
+                + "\"image_url\": {\"url\": \"http://x/y.png\"}}]}]}";
+            assertTrue(assertThrows(TokenizeException.class, () -> t.encode(ChatPrompt.parse(
+                json.readTree(image)), "")).getMessage().contains("multimodal"));
         } finally {
             server.stop(0);
         }
