@@ -9,8 +9,8 @@ CASES.json: {"tokenizer_dir": DIR, "today": "YYYY-MM-DD", "cases": [{"id", "temp
 RESULTS.json: [{"id", "text", "tokens", "error", "content_format"}], "error" holding the template's exception when it
 raised.
 
-The steps are vLLM's (vllm/renderers/chat_utils/chat_message.py and vllm/renderers/hf.py): the template's content
-format detected by vLLM's own code ("openai" when it loops over a message's content parts, else "string"); in the
+The steps are vLLM's (vllm/renderers/chat_utils/chat_message.py and vllm/renderers/hf.py, whose functions are
+imported): the template's content format detected by vLLM's own code ("openai" when it loops over a message's content parts, else "string"); in the
 "string" format a message's text parts joined by newlines, in the "openai" format its parts kept as {"type": "text",
 "text"} and {"type": "image"} (or audio, video); "developer" messages turned into one leading "system" message when
 the template names no "developer" role (vLLM's own functions); transformers' apply_chat_template with the template
@@ -18,48 +18,18 @@ given, the tokenizer's special tokens overridden by the case's, and strftime_now
 render the same date); the text tokenized without special tokens (ChatCompletionRequest.add_special_tokens defaults
 to False). Nothing here is shared with the Java side.
 """
-import ast
-import collections
 import datetime
-import functools
-import importlib.util
 import json
-import logging
 import sys
 
-import jinja2
-import jinja2.nodes
 import transformers.utils.chat_template_utils as hf_chat_utils
 
 from transformers import AutoTokenizer
 
 
-def vllm_functions(module, names):
-    """vLLM's own functions, taken from its source: importing vllm.renderers needs packages (openai) that the
-    test environment leaves out, and these few are self-contained."""
-    path = importlib.util.find_spec(module).origin
-    with open(path, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    body = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names]
-    missing = set(names) - {node.name for node in body}
-    if missing:
-        raise SystemExit(f"{path} no longer defines {missing}")
-    for node in body:
-        node.returns = None
-        for arg in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
-            arg.annotation = None
-    namespace = {"lru_cache": functools.lru_cache, "jinja2": jinja2, "deque": collections.deque,
-                 "logger": logging.getLogger("vllm-reference")}
-    exec(compile(ast.Module(body=body, type_ignores=[]), path, "exec"), namespace)
-    return [namespace[n] for n in names]
-
-
-(_convert_developer_to_system, _consolidate_system_messages, _detect_developer_role_support,
- _detect_content_format) = vllm_functions("vllm.renderers.hf", [
-    "_convert_developer_to_system", "_consolidate_system_messages", "_detect_developer_role_support",
-    "_detect_content_format", "_try_extract_ast", "_is_var_access", "_is_attr_access", "_is_var_or_elems_access",
-    "_attr_dotted_name", "_iter_nodes_assign_var_or_elems", "_iter_nodes_assign_messages_item",
-    "_iter_nodes_assign_content_item"])[:4]
+from vllm.renderers.hf import (  # vLLM's own steps
+    _consolidate_system_messages, _convert_developer_to_system, _detect_content_format,
+    _detect_developer_role_support)
 
 TEXT_KEYS = {"text": "text", "input_text": "text", "output_text": "text", "thinking": "thinking",
              "refusal": "refusal"}

@@ -82,7 +82,7 @@ def describe(tensors, num_blocks, region_of, dtype_name, layout_name=None):
     storage starts in the allocation and how long it is. Every layer must share one page format and one page shape.
     """
     regions, handles, layers = {}, [], []
-    runs, fmt, element_size = None, None, None
+    runs, fmt = None, None
     for tensor in tensors:
         shape, stride = tuple(tensor.shape), tuple(tensor.stride())
         esize = tensor.element_size()
@@ -90,7 +90,7 @@ def describe(tensors, num_blocks, region_of, dtype_name, layout_name=None):
         layer_runs = page_runs(shape, stride, esize, bdim)
         layer_fmt = page_format(shape, stride, bdim, dtype_name, layout_name)
         if runs is None:
-            runs, fmt, element_size = layer_runs, layer_fmt, esize
+            runs, fmt = layer_runs, layer_fmt
         elif layer_runs != runs or layer_fmt != fmt:
             raise LayoutError("layers differ: %s %s against %s %s" % (layer_fmt, layer_runs, fmt, runs))
         key, handle, storage_offset, storage_bytes = region_of(tensor)
