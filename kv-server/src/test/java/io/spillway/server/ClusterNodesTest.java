@@ -39,14 +39,15 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real in-JVM clusters of embedded Ignite nodes on loopback (discovery 48500+, communication 48600+): members
+ * Real in-JVM clusters of embedded Ignite nodes on loopback (discovery 28500+, communication 28600+): members
  * agree on one map, namespaces registered on one node are admitted by the others, keys the node does not own are
  * answered NOT_OWNER with the topology trailer, the control plane serves the map and the cluster's status, and a
  * leaving node shows up in everyone's next map.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterNodesTest {
-    private static final String SEEDS = "127.0.0.1:48500..48504";
+    /** Below Linux's ephemeral range (32768..60999): no outgoing connection can hold one of these ports. */
+    private static final String SEEDS = "127.0.0.1:28500..28504";
 
     @TempDir
     static Path dir;
@@ -59,8 +60,8 @@ class ClusterNodesTest {
             .tierFactory(HeapTier.factory(8 << 20, new HeapTier(TierKind.NVME, 8 << 20)))
             .cluster("enabled", "true").cluster("nodeName", name).cluster("zone", zone)
             .cluster("partitions", "64").cluster("maxReplication", "2").cluster("seeds", SEEDS)
-            .cluster("discoveryPort", "48500").cluster("discoveryPortRange", "4")
-            .cluster("communicationPort", "48600").cluster("communicationPortRange", "4")
+            .cluster("discoveryPort", "28500").cluster("discoveryPortRange", "4")
+            .cluster("communicationPort", "28600").cluster("communicationPortRange", "4")
             .cluster("failureDetectionTimeoutMs", "2000").build());
     }
 

@@ -36,8 +36,8 @@ class KubernetesDiscoveryTest {
             .cluster("discovery", "kubernetes").cluster("k8s.masterUrl", master)
             .cluster("k8s.namespace", "spillway-test").cluster("k8s.serviceName", "spillway-headless")
             .cluster("k8s.accountToken", token.toString())
-            .cluster("discoveryPort", "48700").cluster("discoveryPortRange", "2")
-            .cluster("communicationPort", "48800").cluster("communicationPortRange", "2")
+            .cluster("discoveryPort", "28700").cluster("discoveryPortRange", "2")
+            .cluster("communicationPort", "28800").cluster("communicationPortRange", "2")
             .cluster("failureDetectionTimeoutMs", "2000").build());
     }
 

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the membership, a node that joins later learns the quotas, and each member mirrors them into its data dir.
  */
 class TenantQuotaClusterTest {
-    private static final String SEEDS = "127.0.0.1:48900..48903";
+    /** Below Linux's ephemeral range (32768..60999): no outgoing connection can hold one of these ports. */
+    private static final String SEEDS = "127.0.0.1:28900..28903";
 
     @TempDir
     Path dir;
@@ -32,8 +33,8 @@ class TenantQuotaClusterTest {
         return SpillwayServer.start(TestNode.context(dir.resolve(name)).cpuCapacityBytes(8 << 20)
             .set("spillway.cpu.chunkBytes", "262144").nvmeEnabled(false)
             .cluster("enabled", "true").cluster("nodeName", name).cluster("partitions", "64")
-            .cluster("seeds", SEEDS).cluster("discoveryPort", "48900").cluster("discoveryPortRange", "3")
-            .cluster("communicationPort", "49000").cluster("communicationPortRange", "3")
+            .cluster("seeds", SEEDS).cluster("discoveryPort", "28900").cluster("discoveryPortRange", "3")
+            .cluster("communicationPort", "29000").cluster("communicationPortRange", "3")
             .cluster("failureDetectionTimeoutMs", "2000").build());
     }
 
