@@ -4,6 +4,7 @@ SPILLWAY_CLASSPATH (the module's test class path: the agent and the server)."""
 
 import json
 import os
+import random
 import socket
 import subprocess
 import time
@@ -15,11 +16,25 @@ def java():
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port free a moment ago, below the kernel's ephemeral range: the node binds it seconds later, and an
+    ephemeral port could meanwhile be any outgoing connection's local port (perf's FreePorts says more)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = max(2048, int(f.read().split()[0]))
+    except (OSError, ValueError):
+        low = 32768
+    start = max(1025, low - 12000)
+    for _ in range(1000):
+        port = random.randrange(start, low)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise AssertionError("no free port below %d" % low)
 
 
 def _tail(path):

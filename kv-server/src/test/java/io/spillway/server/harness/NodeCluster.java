@@ -176,20 +176,35 @@ public final class NodeCluster implements AutoCloseable {
         nodes.forEach(NodeProcess::destroyQuietly);
     }
 
-    /** A port that was free on 127.0.0.1 a moment ago and is not already handed to another node of this cluster. */
+    /**
+     * A port that was free on 127.0.0.1 a moment ago and is not already handed to another node of this cluster. It
+     * lies below the kernel's ephemeral range (32768 up by default), as perf's FreePorts explains: the node binds it
+     * seconds later, and an ephemeral port could meanwhile be the local port of any outgoing connection (a node once
+     * failed to start that way, and its peers with it).
+     */
     static int freePort(Set<Integer> taken) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                s.setReuseAddress(true);
-                int port = s.getLocalPort();
-                if (taken.add(port)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        int low = 32768;
+        try {
+            low = Math.max(2048, Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                .trim().split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            // the default range
+        }
+        int from = Math.max(1025, low - 12_000);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(low - from);
+            if (taken.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                taken.add(port);
+                return port;
+            } catch (IOException busy) {
+                // taken: another
             }
         }
-        throw new IllegalStateException("no new free port on 127.0.0.1 after 100 tries");
+        throw new IllegalStateException("no new free port on 127.0.0.1 below " + low + " after 1000 tries");
     }
 
     static void deleteRecursively(Path dir) {
