@@ -66,6 +66,7 @@ class SpillwayConnectorMetadata(KVConnectorMetadata):
 class _Lookup:
     num_tokens: int
     cluster_blocks: int
+    extras: dict
     local_tokens: int = 0
 
 
@@ -214,13 +215,12 @@ class SpillwayConnector(KVConnectorBase_V1):
         seen = self._lookups.get(request.request_id)
         if seen is None or seen.num_tokens != num_tokens:
             tokens = self._tokens(request)
-            full = len(tokens) // self._block_size
+            extras = request_extras(request, self._block_size, len(tokens) // self._block_size)
             try:
-                found = int(self._link.call("lookup", tokens=tokens,
-                                            extras=request_extras(request, self._block_size, full))["blocks"])
+                found = int(self._link.call("lookup", tokens=tokens, extras=extras)["blocks"])
             except AgentError:
                 found = 0
-            seen = _Lookup(num_tokens, found)
+            seen = _Lookup(num_tokens, found, extras)
             self._lookups[request.request_id] = seen
         seen.local_tokens = num_computed_tokens
         blocks = min(seen.cluster_blocks, (num_tokens - 1) // self._block_size)  # vLLM computes the last token
@@ -245,11 +245,10 @@ class SpillwayConnector(KVConnectorBase_V1):
         block_ids = list(blocks.get_block_ids()[0])
         start = seen.local_tokens // self._block_size
         count = num_external_tokens // self._block_size
-        tokens = self._tokens(request)
         target = block_ids[start:start + count]
         self._loads[request.request_id] = _Load(start, target)
-        self._pending_loads.append(LoadSpec(request.request_id, tokens, request_extras(
-            request, self._block_size, len(tokens) // self._block_size), target, start))
+        # the lookup's tokens and extras: the load is planned right after it, for the same request and length
+        self._pending_loads.append(LoadSpec(request.request_id, self._tokens(request), seen.extras, target, start))
 
     def build_connector_meta(self, scheduler_output):
         meta = SpillwayConnectorMetadata(self._pending_loads, self._pending_saves)

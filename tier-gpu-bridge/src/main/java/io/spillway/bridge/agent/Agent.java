@@ -224,8 +224,7 @@ public final class Agent implements AutoCloseable {
     private void lookup(JsonNode r, CompletableFuture<ObjectNode> reply) {
         client(); // a cluster that cannot be reached says so first
         requireRegistered();
-        BlockKey[] keys = BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
-            RequestExtrasJson.parse(r.get("extras")));
+        BlockKey[] keys = keysOf(r);
         client().lookupLongPrefix(namespaceKey, keys).whenComplete((found, error) -> reply.complete(error != null
             ? error("lookup failed: " + error) : ok().put("blocks", found.prefixLength())));
     }
@@ -241,8 +240,7 @@ public final class Agent implements AutoCloseable {
         int[] blockIds = Json.ints(r.get("block_ids"), "\"block_ids\"");
         int from = Json.intField(r, "from", 0);
         long generation = Json.longField(r, "gen", 0);
-        BlockKey[] all = BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
-            RequestExtrasJson.parse(r.get("extras")));
+        BlockKey[] all = keysOf(r);
         if (from < 0 || from + blockIds.length > all.length) {
             throw new IllegalArgumentException("blocks " + from + ".." + (from + blockIds.length) + " of a request "
                 + "of " + all.length + " full blocks");
@@ -264,6 +262,12 @@ public final class Agent implements AutoCloseable {
             job.finish();
         }
         reply.complete(ok().put("chunks", job.steps));
+    }
+
+    /** The keys of a request's full blocks: its {@code tokens} and {@code extras} under the registered namespace. */
+    private BlockKey[] keysOf(JsonNode r) {
+        return BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
+            RequestExtrasJson.parse(r.get("extras")));
     }
 
     private void finished(CompletableFuture<ObjectNode> reply) {
