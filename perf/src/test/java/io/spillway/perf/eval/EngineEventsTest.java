@@ -17,9 +17,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
 
 /**
  * A live simulated pod's KV events read by the router's own vLLM-event subscriber: the index comes to hold the
@@ -51,8 +55,8 @@ class EngineEventsTest {
                 .namespace("m", ROUTER_NS)
                 .pod(new VllmPodEndpoint(pod, "tcp://127.0.0.1:" + server.eventsPort(), null, null))
                 .pollTimeout(Duration.ofMillis(5)).build()) {
-                drive(subscriber, () -> false, 300); // let the subscription reach the publisher
                 HttpClient http = HttpClient.newHttpClient();
+                joinFeed(http, server, subscriber, index, pod);
                 BlockKey[] first = keys(text(0));
                 assertEquals(6, first.length);
                 complete(http, server, text(0));
@@ -75,6 +79,39 @@ class EngineEventsTest {
                 assertEquals(0, subscriber.counters().gaps(), "no batch lost");
                 assertTrue(index.sizeOf(at) <= 40, "never more than the pod's cache: " + index.sizeOf(at));
             }
+        }
+    }
+
+    /**
+     * Sends one-block prompts until one of them reaches the index: a ZMQ SUB joins its PUB some time after connect
+     * (the slow joiner), and whatever the pod publishes before then is lost to it. A fixed wait failed a CI run
+     * under load; each probe costs one block of the 40, and the least recently used go first.
+     */
+    private static void joinFeed(HttpClient http, EngineServer server, VllmEventSubscriber subscriber,
+                                 BlockLocationIndex index, String pod) throws Exception {
+        for (int probe = 0; probe < 20; probe++) {
+            String text = String.format("probe%02d ", probe).repeat(8); // 64 chars: 16 tokens, one block
+            BlockKey[] keys = keys(text);
+            complete(http, server, text);
+            drive(subscriber, () -> heldAll(index, keys, pod), 500);
+            if (heldAll(index, keys, pod)) {
+                return;
+            }
+        }
+        throw new AssertionError("no probe prompt's block reached the index in 20 tries: " + subscriber.counters()
+            + "; a fresh SUB on the pod's feed " + freshSubscriberSees(http, server));
+    }
+
+    /** Tells a failed join on the subscriber's side from one on the pod's: does a plain SUB see the pod publish? */
+    private static String freshSubscriberSees(HttpClient http, EngineServer server) throws Exception {
+        try (ZContext context = new ZContext(); ZMQ.Socket sub = context.createSocket(SocketType.SUB)) {
+            sub.subscribe(new byte[0]);
+            sub.connect("tcp://127.0.0.1:" + server.eventsPort());
+            sub.setReceiveTimeOut(3_000);
+            Thread.sleep(1_000);
+            complete(http, server, "diagnose".repeat(8));
+            byte[] topic = sub.recv();
+            return topic == null ? "sees nothing in 3 s" : "sees topic " + new String(topic, StandardCharsets.UTF_8);
         }
     }
 
