@@ -88,11 +88,7 @@ final class BlockHasher {
         KeyBytes.putKey(scratch, pos, parentHi, parentLo);
         pos = putU32(blockSize, pos + BlockKey.BYTES);
         for (int i = offset, end = offset + blockSize; i < end; i++) {
-            int token = tokens[i];
-            if (token < 0) {
-                throw new IllegalArgumentException("token ids must be >= 0, got " + token + " at index " + i);
-            }
-            KeyBytes.putU32(scratch, pos, token);
+            KeyBytes.putU32(scratch, pos, tokens[i]); // an unsigned 32-bit id, held as its bits
             pos += 4;
         }
         return pos;

@@ -90,12 +90,9 @@ public sealed interface VllmEvent {
                 null, null);
         }
 
+        /** Token ids are unsigned 32-bit values held as their bits (a negative int is an id of 2^31 or more). */
         private static void requireTokenIds(int[] tokens, String what) {
-            for (int i = 0; i < tokens.length; i++) {
-                if (tokens[i] < 0) {
-                    throw new IllegalArgumentException(what + " are >= 0, got " + tokens[i] + " at " + i);
-                }
-            }
+            Objects.requireNonNull(tokens, what);
         }
 
         @Override

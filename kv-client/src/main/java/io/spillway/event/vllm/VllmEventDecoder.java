@@ -32,7 +32,7 @@ import org.msgpack.value.ValueType;
  * map {@code {ts, events, data_parallel_rank}}; each event is detected on its own, so a batch may mix encodings.
  *
  * <p><b>Validation.</b> Every field's msgpack type is checked; counts and lengths are checked against {@link Limits}
- * and against the bytes left before anything is allocated; token ids must be in {@code [0, 2^31)}, a block size
+ * and against the bytes left before anything is allocated; token ids must be in {@code [0, 2^32)} (held as the {@code int} of their 32 bits, as keys hash them), a block size
  * positive when the event has token ids and never negative (0 is the offloading connector's placeholder for an event
  * without them), {@code extra_keys} one entry per block. Fields this decoder does not know (map keys, trailing array
  * elements) are skipped: newer vLLM versions add fields. No exception but {@link VllmDecodeException}, naming the
@@ -444,11 +444,11 @@ public final class VllmEventDecoder {
             }
             boolean unsigned64 = in.getNextFormat() == MessageFormat.UINT64;
             long v = readLong();
-            if (v < 0 || v > Integer.MAX_VALUE) {
+            if (v < 0 || v > 0xFFFF_FFFFL) {
                 throw fail(Reason.BAD_VALUE, at + "[" + i + "]: token id "
-                    + (unsigned64 ? Long.toUnsignedString(v) : Long.toString(v)) + " out of range [0, 2^31)");
+                    + (unsigned64 ? Long.toUnsignedString(v) : Long.toString(v)) + " out of range [0, 2^32)");
             }
-            tokens[i] = (int) v;
+            tokens[i] = (int) v; // an unsigned 32-bit id, kept as its bits: keys hash it as u32
         }
         return tokens;
     }

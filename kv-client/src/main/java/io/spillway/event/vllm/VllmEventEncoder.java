@@ -199,7 +199,7 @@ public final class VllmEventEncoder {
         field("token_ids");
         events.packArrayHeader(e.tokenCount());
         for (int i = 0; i < e.tokenCount(); i++) {
-            events.packInt(e.tokenId(i));
+            events.packLong(Integer.toUnsignedLong(e.tokenId(i))); // unsigned 32-bit ids
         }
         field("block_size");
         events.packInt(e.blockSize());
@@ -258,7 +258,7 @@ public final class VllmEventEncoder {
             for (int[] tokens : lists) {
                 events.packArrayHeader(tokens.length);
                 for (int t : tokens) {
-                    events.packInt(t);
+                    events.packLong(Integer.toUnsignedLong(t));
                 }
             }
         } else {

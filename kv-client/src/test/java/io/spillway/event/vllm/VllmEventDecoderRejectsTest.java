@@ -98,8 +98,8 @@ class VllmEventDecoderRejectsTest {
     void badValuesRejectTheirEvent() {
         assertRejectedEvent(Reason.BAD_VALUE, "events[0].token_ids[0]: token id -1 out of range",
             stored(5).array(1).integer(1).nil().ints(-1).integer(1));
-        assertRejectedEvent(Reason.BAD_VALUE, "events[0].token_ids[0]: token id 2147483648 out of range",
-            stored(5).array(1).integer(1).nil().array(1).integer(1L << 31).integer(1));
+        assertRejectedEvent(Reason.BAD_VALUE, "events[0].token_ids[0]: token id 4294967296 out of range",
+            stored(5).array(1).integer(1).nil().array(1).integer(1L << 32).integer(1));
         assertRejectedEvent(Reason.BAD_VALUE, "events[0].block_size: -1 out of range",
             stored(5).array(1).integer(1).nil().array(0).integer(-1));
         assertRejectedEvent(Reason.BAD_VALUE, "events[0].block_size: 0 with 1 token ids",

@@ -90,4 +90,19 @@ class VllmEventRoundTripTest {
         assertThrows(IllegalArgumentException.class,
             () -> encoder.blockStoredKeys(new long[2], new long[2], 1, 2, 16, "CPU"));
     }
+
+    /** llm-d's simulator hashes words to 32-bit ids, half of them 2^31 or more: they are ids, held as their bits. */
+    @ParameterizedTest
+    @EnumSource(VllmEventEncoder.EventFormat.class)
+    void unsignedThirtyTwoBitTokenIdsRoundTrip(VllmEventEncoder.EventFormat format) {
+        VllmEventEncoder encoder = new VllmEventEncoder(format);
+        int[] ids = {(int) 2_726_216_420L, -1, 0, Integer.MAX_VALUE};
+        encoder.add(VllmEvent.BlockStored.of(List.of(EngineBlockHash.ofLong(7)), null, ids, 4));
+
+        VllmEvent.BlockStored back = (VllmEvent.BlockStored) decoder.decode(encoder.finishBatch(0.0, null)).events()
+            .get(0);
+        assertEquals(2_726_216_420L, Integer.toUnsignedLong(back.tokenId(0)));
+        assertEquals(0xFFFF_FFFFL, Integer.toUnsignedLong(back.tokenId(1)));
+        assertEquals(Integer.MAX_VALUE, back.tokenId(3));
+    }
 }

@@ -114,10 +114,11 @@ public final class EngineTokenizer implements PromptTokenizer, ChatTokenizer {
             int[] ids = new int[tokens.size()];
             for (int i = 0; i < ids.length; i++) {
                 JsonNode t = tokens.get(i);
-                if (!t.canConvertToInt() || t.asInt() < 0) {
-                    throw new TokenizeException("/tokenize at " + address + ": token " + i + " is " + t);
+                if (!t.canConvertToLong() || !t.isIntegralNumber() || t.asLong() < 0 || t.asLong() > 0xFFFF_FFFFL) {
+                    throw new TokenizeException("/tokenize at " + address + ": token " + i + " is " + t
+                        + ", not an id in [0, 2^32)");
                 }
-                ids[i] = t.asInt();
+                ids[i] = (int) t.asLong(); // unsigned 32-bit, as keys hash it (llm-d's simulator hashes to 32 bits)
             }
             return ids;
         } catch (IOException e) {

@@ -241,7 +241,7 @@ class VllmEventApplierTest {
         applier.apply(POD, NS, new VllmEventBatch(0, List.of(
             stored(null, new long[] {1}, 1, 2),
             new VllmEvent.Rejected("BlockStored", VllmDecodeException.Reason.BAD_VALUE,
-                "BAD_VALUE: events[1].token_ids[0]: token id -1 out of range [0, 2^31)"),
+                "BAD_VALUE: events[1].token_ids[0]: token id -1 out of range [0, 2^32)"),
             stored(1L, new long[] {2}, 3, 4)), 0));
 
         BlockKey[] keys = BlockKeys.chain(NS, new int[] {1, 2, 3, 4});
