@@ -74,6 +74,7 @@ final class FakeEnvoy {
     private final Mode mode;
     private final boolean sendsProtocolConfig;
     private long messageTimeoutMs = 2_000;
+    private boolean fallsBack;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private static final Object CLOSED = new Object();
 
@@ -82,6 +83,12 @@ final class FakeEnvoy {
         this.channel = channel;
         this.mode = mode;
         this.sendsProtocolConfig = v134;
+    }
+
+    /** The gateway reports the first fallback as the endpoint that served, as when the primary failed. */
+    FakeEnvoy fallsBack() {
+        this.fallsBack = true;
+        return this;
     }
 
     FakeEnvoy messageTimeoutMs(long ms) {
@@ -277,7 +284,8 @@ final class FakeEnvoy {
 
     private void response(StreamObserver<ProcessingRequest> stream, Result r, String served, byte[] responseBody)
         throws InterruptedException {
-        String endpoint = served != null ? served : r.destination() == null ? "" : r.destination().split(",")[0];
+        String[] list = r.destination() == null ? new String[] {""} : r.destination().split(",");
+        String endpoint = served != null ? served : fallsBack && list.length > 1 ? list[1] : list[0];
         Metadata report = Metadata.newBuilder().putFilterMetadata(EndpointPicker.LB_NAMESPACE, Struct.newBuilder()
             .putFields(EndpointPicker.SERVED, Value.newBuilder().setStringValue(endpoint).build()).build()).build();
         stream.onNext(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder().setHeaders(
