@@ -7,11 +7,9 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.util.AdvancedTlsX509KeyManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,8 +23,8 @@ import java.util.function.BooleanSupplier;
  * SERVING while the process answers; {@value #READINESS} and the ext_proc service SERVING only while the readiness
  * signal holds (discovery has synced), checked every {@link #READINESS_POLL}; all NOT_SERVING once closing.
  *
- * <p>TLS: the certificate chain and its key are PEM files (PKCS#8 or PKCS#1 key), read at start, and read again
- * when they change on disk (checked every {@code refresh}), so a rotated certificate (cert-manager, a mounted
+ * <p>TLS: the certificate chain and its key are PEM files, read at start, and read again when they change on disk
+ * (checked every {@code refresh}, {@link CertificateFiles}), so a rotated certificate (cert-manager, a mounted
  * Secret) is served without a restart.
  *
  * <p>Inbound messages may be as large as {@link #inboundLimit}: above the picker's body limit, so an oversize body
@@ -60,7 +58,6 @@ public final class ExtProcServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final AdvancedTlsX509KeyManager.Closeable reloading;
 
     /** Plaintext, ready at once. */
     public ExtProcServer(EndpointPicker picker, String host, int port) throws IOException {
@@ -75,26 +72,23 @@ public final class ExtProcServer implements AutoCloseable {
         throws IOException {
         this.picker = picker;
         ServerCredentials credentials = InsecureServerCredentials.create();
-        AdvancedTlsX509KeyManager.Closeable reload = null;
         if (tls != null) {
-            AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
+            CertificateFiles files;
             try {
-                reload = keys.updateIdentityCredentials(tls.certChain().toFile(), tls.privateKey().toFile(),
-                    tls.refresh().toMillis(), TimeUnit.MILLISECONDS, timer);
-            } catch (GeneralSecurityException | IOException e) {
+                files = new CertificateFiles(tls.certChain(), tls.privateKey());
+            } catch (IllegalArgumentException e) {
                 timer.shutdownNow();
-                throw new IllegalArgumentException("ext_proc TLS: cannot read certificate " + tls.certChain()
-                    + " with key " + tls.privateKey() + ": " + e.getMessage(), e);
+                throw e;
             }
-            credentials = TlsServerCredentials.newBuilder().keyManager(keys).build();
+            timer.scheduleWithFixedDelay(files::refresh, tls.refresh().toMillis(), tls.refresh().toMillis(),
+                TimeUnit.MILLISECONDS);
+            credentials = TlsServerCredentials.newBuilder().keyManager(files.keyManager()).build();
         }
-        this.reloading = reload;
         try {
             this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
                 .maxInboundMessageSize(inboundLimit(picker.maxBodyBytes())).addService(picker)
                 .addService(health.getHealthService()).build().start();
         } catch (IOException | RuntimeException e) {
-            closeReloading();
             timer.shutdownNow();
             throw e;
         }
@@ -119,17 +113,10 @@ public final class ExtProcServer implements AutoCloseable {
         return server.getPort();
     }
 
-    private void closeReloading() {
-        if (reloading != null) {
-            reloading.close();
-        }
-    }
-
     @Override
     public void close() throws InterruptedException {
         health.enterTerminalState();
         timer.shutdownNow();
-        closeReloading();
         server.shutdown();
         if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
             server.shutdownNow();
