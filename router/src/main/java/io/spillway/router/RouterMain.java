@@ -3,6 +3,9 @@ package io.spillway.router;
 import io.spillway.key.Namespace;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.router.discovery.KubernetesPods;
+import io.spillway.router.extproc.ExtProcOptions;
+import io.spillway.router.extproc.ExtProcServer;
+import io.spillway.router.extproc.Objectives;
 import io.spillway.router.service.Router;
 import io.spillway.router.service.RouterContext;
 import java.nio.file.Files;
@@ -68,14 +71,31 @@ public final class RouterMain implements Callable<Integer> {
     long maxKeys;
     @Option(names = "--scrape-ms", defaultValue = "50", description = "pods' /metrics interval")
     long scrapeMs;
-    @Option(names = "--shed-at-waiting", defaultValue = "0", description = "429 when every pod has this many waiting")
+    @Option(names = "--shed-at-waiting", defaultValue = "0", description = "429 for a sheddable request (priority < 0) "
+        + "when every pod has this many waiting")
     int shedAtWaiting;
+    @Option(names = "--max-body-bytes", defaultValue = "16777216", description = "the largest request body taken; "
+        + "a larger one gets 413 (default: ${DEFAULT-VALUE})")
+    int maxBodyBytes;
+    @Option(names = "--ext-proc-tls", negatable = true, description = "serve ext_proc over TLS (default: on when "
+        + "--ext-proc-cert is given)")
+    Boolean extProcTls;
+    @Option(names = "--ext-proc-cert", description = "ext_proc's TLS certificate chain (PEM), re-read when it changes")
+    Path extProcCert;
+    @Option(names = "--ext-proc-key", description = "ext_proc's TLS private key (PEM), re-read when it changes")
+    Path extProcKey;
+    @Option(names = "--ext-proc-cert-refresh-s", defaultValue = "60", description = "how often the TLS files are "
+        + "checked for changes (default: ${DEFAULT-VALUE})")
+    long extProcCertRefreshS;
+    @Option(names = "--objective", description = "an InferenceObjective's priority, name=priority (repeat); "
+        + "x-gateway-inference-objective names it, below 0 is sheddable")
+    List<String> objectives = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         RouterContext.Builder b = RouterContext.builder().host(host).proxyPort(proxyPort).extProcPort(extProcPort)
             .httpPort(httpPort).tokenizer(tokenizer).podPort(podPort).maxKeys(maxKeys)
-            .scrapeInterval(Duration.ofMillis(scrapeMs)).shedAtWaiting(shedAtWaiting)
+            .scrapeInterval(Duration.ofMillis(scrapeMs)).shedAtWaiting(shedAtWaiting).maxBodyBytes(maxBodyBytes)
             .routing(config != null ? RoutingConfig.parse(Files.readString(config)) : RoutingConfig.preset(preset))
             .namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize).layers(layers).kvHeads(kvHeads)
                 .headDim(headDim).build());
@@ -89,7 +109,10 @@ public final class RouterMain implements Callable<Integer> {
         }
         RouterContext ctx = b.build();
         CountDownLatch stop = new CountDownLatch(1);
-        try (Router router = new Router(ctx)) {
+        boolean tls = extProcTls != null ? extProcTls : extProcCert != null;
+        ExtProcOptions extProc = new ExtProcOptions(tls ? new ExtProcServer.Tls(extProcCert, extProcKey,
+            Duration.ofSeconds(extProcCertRefreshS)) : null, Objectives.parse(objectives));
+        try (Router router = new Router(ctx, extProc)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "spillway-router-stop"));
             System.out.printf("router: proxy %d, ext_proc %d, http %d (metrics, /debug/decisions)%n",
                 router.proxyPort(), router.extProcPort(), router.httpPort());

@@ -91,18 +91,48 @@ public final class SpeculativeBlocks {
         return ticket;
     }
 
+    /**
+     * The request {@code ticket} stands for was served by pod {@code podId}, not the one it was routed to (a gateway
+     * fell back down the decision's list): its entries leave the first pod and enter {@code podId}'s, keeping their
+     * deadline. Returns the ticket that holds them now ({@code ticket} itself when it has left or names that pod).
+     */
+    public synchronized Ticket moveTo(Ticket ticket, String podId, long nowNanos) {
+        int location = index.location(Location.routed(podId));
+        if (ticket.gone || ticket.location == location) {
+            return ticket;
+        }
+        due.remove(ticket);
+        ticket.gone = true;
+        withdraw(ticket);
+        Ticket moved = new Ticket(location, ticket.his, ticket.los, ticket.deadline);
+        if (moved.his.length > 0) {
+            index.addAll(location, moved.his, moved.los, moved.his.length);
+        }
+        for (int k = 0; k < moved.his.length; k++) {
+            holders.merge(new Held(location, moved.his[k], moved.los[k]), 1, Integer::sum);
+        }
+        due.add(moved);
+        expire(nowNanos);
+        return moved;
+    }
+
     /** Takes out the entries whose time is up at {@code nowNanos}. */
     public synchronized void expire(long nowNanos) {
         while (!due.isEmpty() && due.peek().deadline <= nowNanos) {
             Ticket t = due.poll();
             t.gone = true;
-            for (int k = 0; k < t.his.length; k++) {
-                Held held = new Held(t.location, t.his[k], t.los[k]);
-                Integer left = holders.merge(held, -1, Integer::sum);
-                if (left != null && left <= 0) {
-                    holders.remove(held);
-                    index.remove(t.his[k], t.los[k], t.location);
-                }
+            withdraw(t);
+        }
+    }
+
+    /** Takes {@code t}'s entries out of the index, but for keys another live decision holds there too. */
+    private void withdraw(Ticket t) {
+        for (int k = 0; k < t.his.length; k++) {
+            Held held = new Held(t.location, t.his[k], t.los[k]);
+            Integer left = holders.merge(held, -1, Integer::sum);
+            if (left != null && left <= 0) {
+                holders.remove(held);
+                index.remove(t.his[k], t.los[k], t.location);
             }
         }
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -25,9 +26,16 @@ import java.util.function.Supplier;
  * pods to a subset hint if one came, shed when every candidate's queue is at the limit, decide. A prompt that
  * cannot be tokenized is routed without prefix knowledge (load only) and says so. Thread-safe: each thread keeps its
  * own matcher and decider.
+ *
+ * <p>Shedding follows the Gateway API Inference Extension's admission: only a sheddable request (priority below 0)
+ * is refused (429) when every candidate has {@code shedAtWaiting} or more waiting; a request of priority 0 or more
+ * is routed to the least loaded instead. A front that knows no priorities (the OpenAI proxy) schedules its
+ * requests as {@link #SHEDDABLE}.
  */
 public final class RequestScheduler {
     private static final RoutingRequest NO_KEYS = new RoutingRequest(0, 1, new long[0], new long[0], 0);
+    /** The priority of a request from a front without priorities: sheddable, the lowest GIE admits. */
+    public static final int SHEDDABLE = -1;
 
     private final BlockLocationIndex index;
     private final Supplier<List<Pod>> pods;
@@ -71,18 +79,68 @@ public final class RequestScheduler {
      * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
      */
     public Outcome schedule(byte[] body, Set<String> subset) {
+        return schedule(body, addresses(subset), SHEDDABLE);
+    }
+
+    /**
+     * @param subset   the pods a gateway allows (its subset hint), or null for all; its {@code toString} names it
+     * @param priority the request's priority: below 0 it is sheddable
+     */
+    public Outcome schedule(byte[] body, Predicate<Pod> subset, int priority) {
         CompletionPrompt prompt;
         try {
             prompt = CompletionPrompt.parse(body);
         } catch (IllegalArgumentException e) {
             return observed(new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0));
         }
-        return observed(decide(prompt, subset));
+        return observed(decide(prompt, subset, priority));
     }
 
     /** A request without a body (a GET through a gateway): no prompt to key, routed on load alone. */
     public Outcome scheduleWithoutPrompt(Set<String> subset) {
-        return observed(decide(null, subset));
+        return scheduleWithoutPrompt(addresses(subset), SHEDDABLE);
+    }
+
+    /** A request routed before its body is seen (no body, or a gateway that wants the destination first). */
+    public Outcome scheduleWithoutPrompt(Predicate<Pod> subset, int priority) {
+        return observed(decide(null, subset, priority));
+    }
+
+    /**
+     * The gateway reports that {@code served} answered a request this router sent elsewhere (it fell back down the
+     * list): the decision's speculative entries move to the pod that matches, which now holds the prompt. A split
+     * decision's entries stay with its prefill pod, which the fallback did not change.
+     *
+     * @return the ticket that holds the entries now ({@code ticket} when nothing moved)
+     */
+    public SpeculativeBlocks.Ticket served(Outcome outcome, SpeculativeBlocks.Ticket ticket, Predicate<Pod> served) {
+        if (speculative == null || ticket == null || outcome.decision() == null || outcome.decision().split()
+            || served.test(outcome.decision().pod())) {
+            return ticket;
+        }
+        for (Pod p : pods.get()) {
+            if (served.test(p)) {
+                return speculative.moveTo(ticket, p.id(), System.nanoTime());
+            }
+        }
+        return ticket;
+    }
+
+    private static Predicate<Pod> addresses(Set<String> subset) {
+        if (subset == null) {
+            return null;
+        }
+        return new Predicate<>() {
+            @Override
+            public boolean test(Pod p) {
+                return subset.contains(p.address());
+            }
+
+            @Override
+            public String toString() {
+                return subset.toString();
+            }
+        };
     }
 
     private Outcome observed(Outcome outcome) {
@@ -93,7 +151,7 @@ public final class RequestScheduler {
     }
 
     /** {@code prompt} null: no prompt. */
-    private Outcome decide(CompletionPrompt prompt, Set<String> subset) {
+    private Outcome decide(CompletionPrompt prompt, Predicate<Pod> subset, int priority) {
         long t0 = System.nanoTime();
         RoutingRequest request = NO_KEYS;
         String note = null;
@@ -110,15 +168,16 @@ public final class RequestScheduler {
         long t1 = System.nanoTime();
         List<Pod> candidates = pods.get();
         if (subset != null) {
-            candidates = candidates.stream().filter(p -> subset.contains(p.address())).toList();
+            candidates = candidates.stream().filter(subset).toList();
         }
         if (candidates.stream().noneMatch(p -> p.ready() && p.role().decodes())) {
             return new Outcome(Outcome.Kind.NO_POD, null, subset == null ? "no ready pod"
                 : "no ready pod in the subset " + subset, t1 - t0, 0);
         }
-        if (shedAtWaiting > 0 && candidates.stream().filter(p -> p.ready() && p.role().decodes())
+        if (priority < 0 && shedAtWaiting > 0 && candidates.stream().filter(p -> p.ready() && p.role().decodes())
             .allMatch(p -> p.waiting() >= shedAtWaiting)) {
-            return new Outcome(Outcome.Kind.SHED, null, "every pod has " + shedAtWaiting + " or more requests waiting",
+            return new Outcome(Outcome.Kind.SHED, null, "every pod has " + shedAtWaiting + " or more requests waiting"
+                + " (priority " + priority + " is sheddable)",
                 t1 - t0, 0);
         }
         PrefixMatch match = matchers.get().match(request, candidates, matches.get());

@@ -9,6 +9,7 @@ import io.spillway.router.discovery.PodDiscovery;
 import io.spillway.router.discovery.PodEndpoint;
 import io.spillway.router.discovery.StaticPods;
 import io.spillway.router.extproc.EndpointPicker;
+import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.feed.ClusterFeed;
 import io.spillway.router.load.InFlight;
@@ -54,6 +55,10 @@ public final class Router implements AutoCloseable {
     private final PodDiscovery discovery;
 
     public Router(RouterContext ctx) throws Exception {
+        this(ctx, ExtProcOptions.defaults());
+    }
+
+    public Router(RouterContext ctx, ExtProcOptions extProcOptions) throws Exception {
         boolean started = false;
         try {
             log = new DecisionLog(ctx.decisionLog());
@@ -96,7 +101,9 @@ public final class Router implements AutoCloseable {
             scheduler.observe(metrics::record);
             scheduler.observe(o -> log.record(o, System.currentTimeMillis()));
             extProc = ctx.extProcPort() < 0 ? null
-                : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes()), ctx.host(), ctx.extProcPort());
+                : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes(), extProcOptions.objectives(),
+                    EndpointPicker.DEFAULT_MODE_PROBE), ctx.host(), ctx.extProcPort(), extProcOptions.tls(),
+                    () -> true); // ready: discovery has synced by now (it is built with its first list)
             if (extProc != null) {
                 parts.add(extProc);
             }

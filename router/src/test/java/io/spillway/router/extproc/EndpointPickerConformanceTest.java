@@ -75,7 +75,8 @@ class EndpointPickerConformanceTest {
         }
         RequestScheduler scheduler = new RequestScheduler(index, pods::get,
             new PromptKeys(new CharacterTokenizer(1), NS), config, TransferCostModel.defaults(), 50);
-        picker = new EndpointPicker(scheduler, 4096);
+        picker = new EndpointPicker(scheduler, 4096, Objectives.parse(List.of("batch=-1")),
+            EndpointPicker.DEFAULT_MODE_PROBE);
         server = new ExtProcServer(picker, "127.0.0.1", 0);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
@@ -126,9 +127,22 @@ class EndpointPickerConformanceTest {
         }
     }
 
+    private static final ProtocolConfiguration BUFFERED = ProtocolConfiguration.newBuilder()
+        .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED).build();
+
     private static ProcessingRequest headers(boolean endOfStream, ProtocolConfiguration config, Metadata metadata) {
+        return headers(endOfStream, config, metadata, null);
+    }
+
+    private static ProcessingRequest headers(boolean endOfStream, ProtocolConfiguration config, Metadata metadata,
+                                             String objective) {
+        HeaderMap.Builder map = HeaderMap.newBuilder();
+        if (objective != null) {
+            map.addHeaders(HeaderValue.newBuilder().setKey(Objectives.OBJECTIVE_HEADER)
+                .setRawValue(ByteString.copyFromUtf8(objective)));
+        }
         ProcessingRequest.Builder b = ProcessingRequest.newBuilder().setRequestHeaders(HttpHeaders.newBuilder()
-            .setHeaders(HeaderMap.newBuilder()
+            .setHeaders(map
                 .addHeaders(HeaderValue.newBuilder().setKey(":path").setRawValue(ByteString.copyFromUtf8(
                     "/v1/completions")))
                 .addHeaders(HeaderValue.newBuilder().setKey(":method").setRawValue(ByteString.copyFromUtf8("POST"))))
@@ -167,23 +181,21 @@ class EndpointPickerConformanceTest {
     }
 
     @Test
-    void bufferedModeAnswersEachMessageAndRoutesAtTheLastChunk() throws Exception {
+    void bufferedModeAnswersTheHeadersAndRoutesAtTheWholeBody() throws Exception {
         podHoldsThePrompt("10.0.0.2:8000");
         Stream s = new Stream();
-        s.send(headers(false, null, null));
-        assertTrue(s.next().hasRequestHeaders(), "headers answered with CONTINUE");
-        String json = request(PROMPT);
-        s.send(body(json.substring(0, 20), false));
-        ProcessingResponse first = s.next();
-        assertTrue(first.hasRequestBody() && !first.getRequestBody().getResponse().hasHeaderMutation());
-        s.send(body(json.substring(20), true));
+        s.send(headers(false, BUFFERED, null));
+        ProcessingResponse h = s.next();
+        assertTrue(h.hasRequestHeaders() && !h.getRequestHeaders().getResponse().hasHeaderMutation(),
+            "headers answered with CONTINUE");
+        s.send(body(request(PROMPT), true)); // buffered: Envoy sends the whole body in one message
         ProcessingResponse last = s.next();
         assertTrue(last.hasRequestBody());
         List<HeaderValueOption> set = last.getRequestBody().getResponse().getHeaderMutation().getSetHeadersList();
-        assertEquals("10.0.0.2:8000", header(set, EndpointPicker.DESTINATION));
-        assertTrue(last.getRequestBody().getResponse().getClearRouteCache());
         String order = lbOrder(last);
         assertTrue(order.startsWith("10.0.0.2:8000,") && order.split(",").length == 3, order);
+        assertEquals(order, header(set, EndpointPicker.DESTINATION), "the header carries what the metadata does");
+        assertTrue(last.getRequestBody().getResponse().getClearRouteCache());
         s.send(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.getDefaultInstance()).build());
         assertTrue(s.next().hasResponseHeaders());
         assertEquals(1, picker.routed());
@@ -201,9 +213,10 @@ class EndpointPickerConformanceTest {
         s.send(body(json.substring(30), true));
         ProcessingResponse h = s.next();
         assertTrue(h.hasRequestHeaders());
-        assertEquals("10.0.0.3:8000", header(h.getRequestHeaders().getResponse().getHeaderMutation()
-            .getSetHeadersList(), EndpointPicker.DESTINATION));
-        assertTrue(lbOrder(h).startsWith("10.0.0.3:8000"));
+        String destination = header(h.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList(),
+            EndpointPicker.DESTINATION);
+        assertTrue(destination.startsWith("10.0.0.3:8000,"), destination);
+        assertEquals(destination, lbOrder(h));
         ProcessingResponse b = s.next();
         assertTrue(b.hasRequestBody());
         assertEquals(json, b.getRequestBody().getResponse().getBodyMutation().getStreamedResponse().getBody()
@@ -218,7 +231,7 @@ class EndpointPickerConformanceTest {
             .putFields(EndpointPicker.SUBSET_KEY, Value.newBuilder().setListValue(ListValue.newBuilder()
                 .addValues(Value.newBuilder().setStringValue("10.0.0.1:8000"))).build()).build()).build();
         Stream s = new Stream();
-        s.send(headers(false, null, hint));
+        s.send(headers(false, BUFFERED, hint));
         s.next();
         s.send(body(request(PROMPT), true));
         assertEquals("10.0.0.1:8000", header(s.next().getRequestBody().getResponse().getHeaderMutation()
@@ -238,11 +251,11 @@ class EndpointPickerConformanceTest {
             - {name: prefill, plugins: [{pluginRef: queue-scorer}]}
             """));
         Stream s = new Stream();
-        s.send(headers(false, null, null));
+        s.send(headers(false, BUFFERED, null));
         s.next();
         s.send(body(request(PROMPT), true));
         List<HeaderValueOption> set = s.next().getRequestBody().getResponse().getHeaderMutation().getSetHeadersList();
-        assertEquals("10.0.1.1:8000", header(set, EndpointPicker.DESTINATION));
+        assertTrue(header(set, EndpointPicker.DESTINATION).startsWith("10.0.1.1:8000"));
         assertEquals("10.0.1.2:8000", header(set, EndpointPicker.PREFILLER));
     }
 
@@ -251,7 +264,13 @@ class EndpointPickerConformanceTest {
         assertEquals(400, refusal(body("{not json", true)));
         assertEquals(413, refusal(body("x".repeat(5000), true)));
         pods.set(List.of(new Pod("a:1", "a:1", PodRole.BOTH, true, 60, 0, 0, 0)));
-        assertEquals(429, refusal(body(request("hi"), true)));
+        assertEquals(429, refusal(body(request("hi"), true), "batch")); // sheddable: priority -1
+        Stream routed = new Stream();
+        routed.send(headers(false, BUFFERED, null));
+        routed.next();
+        routed.send(body(request("hi"), true));
+        assertTrue(routed.next().getRequestBody().getResponse().hasHeaderMutation(),
+            "priority 0 is not sheddable: routed to the least loaded, as GIE does");
         pods.set(List.of(new Pod("a:1", "a:1", PodRole.BOTH, false, 0, 0, 0, 0)));
         assertEquals(503, refusal(body(request("hi"), true)));
         Stream s = new Stream();
@@ -263,8 +282,12 @@ class EndpointPickerConformanceTest {
     }
 
     private int refusal(ProcessingRequest last) throws InterruptedException {
+        return refusal(last, null);
+    }
+
+    private int refusal(ProcessingRequest last, String objective) throws InterruptedException {
         Stream s = new Stream();
-        s.send(headers(false, null, null));
+        s.send(headers(false, BUFFERED, null, objective));
         s.next();
         s.send(last);
         ProcessingResponse r = s.next();
