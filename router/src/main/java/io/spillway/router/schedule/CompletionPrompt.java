@@ -219,7 +219,8 @@ public record CompletionPrompt(String model, String prompt, ChatPrompt chat, boo
         int[] ids = new int[list.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = list.get(i);
-            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0) {
+            boolean integral = t.isIntegralNumber() || (t.isFloatingPointNumber() && t.canConvertToExactIntegral());
+            if (!integral || !t.canConvertToInt() || t.intValue() < 0) {
                 throw new IllegalArgumentException("'" + field + "': token id " + i + " is " + t
                     + ", not an integer in 0.." + Integer.MAX_VALUE);
             }

@@ -165,6 +165,7 @@ class RequestTypesKeysTest {
         String[][] cases = {
             {CompletionPrompt.COMPLETIONS, "{\"prompt\": [1, -2]}", "token id 1"},
             {CompletionPrompt.COMPLETIONS, "{\"prompt\": [1.5]}", "token id 0"},
+            {CompletionPrompt.COMPLETIONS, "{\"prompt\": [1, 3000000000]}", "token id 1"},
             {CompletionPrompt.COMPLETIONS, "{\"prompt\": [\"a\", 2]}", "list of strings"},
             {CompletionPrompt.COMPLETIONS, "{\"prompt\": [[1], \"a\"]}", "token-id lists"},
             {CompletionPrompt.COMPLETIONS, "{\"prompt\": {\"a\": 1}}", "'prompt' must be"},
