@@ -35,10 +35,14 @@ public final class RouterMain implements Callable<Integer> {
     int headDim;
     @Option(names = "--pods", split = ",", description = "static pods, host:port[=prefill|decode|both]")
     List<String> pods = new ArrayList<>();
-    @Option(names = "--k8s-namespace", description = "discover pods in this Kubernetes namespace")
+    @Option(names = "--k8s-namespace", description = "discover pods in this Kubernetes namespace (with --k8s-selector "
+        + "or --inference-pool)")
     String k8sNamespace;
     @Option(names = "--k8s-selector", description = "their label selector, k=v[,k=v]")
     String k8sSelector;
+    @Option(names = "--inference-pool", description = "take the pods from this InferencePool "
+        + "(inference.networking.k8s.io/v1) in --k8s-namespace: its selector and target ports")
+    String inferencePool;
     @Option(names = "--pod-port", defaultValue = "8000", description = "the pods' serving port (Kubernetes)")
     int podPort;
     @Option(names = "--config", description = "a routing configuration file (EndpointPickerConfig-style YAML)")
@@ -104,8 +108,15 @@ public final class RouterMain implements Callable<Integer> {
         pods.forEach(b::staticPod);
         feedNodes.forEach(b::feedNode);
         vllmEvents.forEach(b::vllmEvents);
-        if (k8sNamespace != null) {
+        if (k8sNamespace != null && inferencePool != null && k8sSelector == null) {
+            b.inferencePool(k8sNamespace, inferencePool);
+        } else if (k8sNamespace != null) {
+            if (inferencePool != null) {
+                throw new IllegalArgumentException("--inference-pool and --k8s-selector exclude each other");
+            }
             b.kubernetes(k8sNamespace, KubernetesPods.selector(k8sSelector == null ? "" : k8sSelector));
+        } else if (inferencePool != null) {
+            throw new IllegalArgumentException("--inference-pool needs --k8s-namespace");
         }
         RouterContext ctx = b.build();
         CountDownLatch stop = new CountDownLatch(1);

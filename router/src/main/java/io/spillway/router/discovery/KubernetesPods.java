@@ -1,7 +1,6 @@
 package io.spillway.router.discovery;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -70,6 +69,12 @@ public final class KubernetesPods implements PodDiscovery {
         listeners.add(listener);
     }
 
+    /** Whether the informer's first list has arrived. */
+    @Override
+    public boolean synced() {
+        return informer.hasSynced();
+    }
+
     @Override
     public void close() {
         informer.close();
@@ -94,25 +99,14 @@ public final class KubernetesPods implements PodDiscovery {
     }
 
     private PodEndpoint endpoint(Pod pod) {
-        String name = pod.getMetadata().getName();
-        Map<String, String> labels = pod.getMetadata().getLabels();
         PodRole role;
         try {
-            role = PodRole.parse(labels == null ? null : labels.get(roleLabel));
+            role = PodStates.role(pod, roleLabel);
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.WARNING, "pod " + name + " left out: " + e.getMessage());
+            LOG.log(Level.WARNING, "left out: " + e.getMessage());
             return null;
         }
-        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-        boolean ready = ip != null && !ip.isEmpty() && pod.getMetadata().getDeletionTimestamp() == null
-            && isReady(pod);
-        return new PodEndpoint(name, ip == null ? "" : ip, port, role, ready);
-    }
-
-    private static boolean isReady(Pod pod) {
-        List<PodCondition> conditions = pod.getStatus().getConditions();
-        return conditions != null && conditions.stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return new PodEndpoint(pod.getMetadata().getName(), PodStates.ip(pod), port, role, PodStates.ready(pod));
     }
 
     private final class Handler implements ResourceEventHandler<Pod> {

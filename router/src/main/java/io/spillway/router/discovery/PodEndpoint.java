@@ -23,8 +23,16 @@ public record PodEndpoint(String name, String ip, int port, PodRole role, boolea
         }
     }
 
-    /** {@code ip:port}: the pod's address, and its id in the index (its KV events' topic names it so). */
+    /**
+     * {@code ip:port}, an IPv6 address bracketed ({@code [fd00::1]:8000}, as Envoy, agentgateway and URIs take it):
+     * the pod's address, and its id in the index (its KV events' topic names it so).
+     */
     public String address() {
-        return ip + ":" + port;
+        return address(ip, port);
+    }
+
+    /** {@code host:port}, bracketing a host that is an IPv6 address and is not bracketed already. */
+    public static String address(String host, int port) {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
     }
 }

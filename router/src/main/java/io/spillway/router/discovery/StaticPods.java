@@ -57,6 +57,12 @@ public final class StaticPods implements PodDiscovery {
         // a static list never changes
     }
 
+    /** A static list is known from the start. */
+    @Override
+    public boolean synced() {
+        return true;
+    }
+
     @Override
     public void close() {
     }

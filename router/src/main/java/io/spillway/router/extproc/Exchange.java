@@ -77,6 +77,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     private boolean finished;
     private Predicate<Pod> subset;
     private int priority;
+    /** The request's {@code :path}: which OpenAI endpoint the body is for (null when Envoy sent none). */
+    private String path;
     private Outcome outcome;
     private SpeculativeBlocks.Ticket ticket;
     private boolean servedSeen;
@@ -116,6 +118,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         for (HeaderValue h : request.getRequestHeaders().getHeaders().getHeadersList()) {
             if (h.getKey().equals(Objectives.OBJECTIVE_HEADER)) {
                 objective = value(h);
+            } else if (h.getKey().equals(":path")) {
+                path = value(h);
             }
         }
         priority = picker.objectives.priority(objective);
@@ -210,7 +214,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
     private void routeBuffered() {
         bodyTaken = true;
-        Outcome o = picker.scheduler.schedule(body.toByteArray(), subset, priority);
+        Outcome o = picker.scheduler.schedule(path, body.toByteArray(), subset, priority);
         if (decide(o)) {
             String destinations = Replies.destinations(o.decision());
             out.onNext(Replies.requestBody(Replies.routing(o.decision(), destinations, 0),
@@ -222,7 +226,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         bodyTaken = true;
         byte[] bytes = body.toByteArray();
         Outcome o = bodyPieces == 0 ? picker.scheduler.scheduleWithoutPrompt(subset, priority)
-            : picker.scheduler.schedule(bytes, subset, priority);
+            : picker.scheduler.schedule(path, bytes, subset, priority);
         if (!decide(o)) {
             return;
         }

@@ -120,9 +120,14 @@ final class Forward {
         }
     }
 
-    private static String[] split(String address) {
+    /** {@code host:port} or {@code [ipv6]:port} to host (unbracketed) and port. */
+    static String[] split(String address) {
         int colon = address.lastIndexOf(':');
-        return new String[] {address.substring(0, colon), address.substring(colon + 1)};
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new String[] {host, address.substring(colon + 1)};
     }
 
     /** The upstream connection to one pod: relays its answer once it starts; a failure before that moves on. */

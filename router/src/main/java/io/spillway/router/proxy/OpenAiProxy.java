@@ -19,7 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * An OpenAI-compatible reverse proxy for {@code /v1/completions} and {@code /v1/chat/completions}: each request is
+ * An OpenAI-compatible reverse proxy for {@code /v1/completions}, {@code /v1/chat/completions}, {@code
+ * /v1/embeddings} and {@code /v1/responses}: each request is
  * scheduled ({@link RequestScheduler}: 503, 429, 400 answered here as OpenAI-style JSON errors) and forwarded to
  * the pod picked, its response (server-sent events included) relayed chunk by chunk as it arrives. A pod that fails
  * before the first byte of its response (refused, reset, closed) is replaced by the next in the decision's fallback

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.spillway.router.load.InFlight;
+import io.spillway.router.schedule.CompletionPrompt;
 import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,8 @@ import java.util.concurrent.RejectedExecutionException;
 final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
         new com.fasterxml.jackson.databind.ObjectMapper();
-    static final Set<String> PATHS = Set.of("/v1/completions", "/v1/chat/completions");
+    static final Set<String> PATHS = Set.of(CompletionPrompt.COMPLETIONS, CompletionPrompt.CHAT,
+        CompletionPrompt.EMBEDDINGS, CompletionPrompt.RESPONSES);
 
     private final RequestScheduler scheduler;
     private final InFlight inFlight;
@@ -57,7 +59,7 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpRequest held = request.retainedDuplicate();
         try {
             scheduling.execute(() -> {
-                Outcome outcome = scheduler.schedule(body, null);
+                Outcome outcome = scheduler.schedule(path, body, null);
                 ctx.executor().execute(() -> dispatch(ctx, held, body, outcome));
             });
         } catch (RejectedExecutionException e) {

@@ -79,7 +79,19 @@ public final class RequestScheduler {
      * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
      */
     public Outcome schedule(byte[] body, Set<String> subset) {
-        return schedule(body, addresses(subset), SHEDDABLE);
+        return schedule(null, body, addresses(subset), SHEDDABLE);
+    }
+
+    /**
+     * A request to {@code path}: {@code /v1/completions}, {@code /v1/chat/completions}, {@code /v1/embeddings} and
+     * {@code /v1/responses} are read as vLLM reads them ({@link CompletionPrompt}); any other path is routed on load.
+     *
+     * @param path   the request's path ({@code :path}, a query allowed), or null to tell a completion from a chat
+     *               request by the body's fields
+     * @param subset the {@code host:port} addresses a gateway allows (its subset hint), or null for all pods
+     */
+    public Outcome schedule(String path, byte[] body, Set<String> subset) {
+        return schedule(path, body, addresses(subset), SHEDDABLE);
     }
 
     /**
@@ -87,9 +99,17 @@ public final class RequestScheduler {
      * @param priority the request's priority: below 0 it is sheddable
      */
     public Outcome schedule(byte[] body, Predicate<Pod> subset, int priority) {
+        return schedule(null, body, subset, priority);
+    }
+
+    /**
+     * The full entry point: {@code path} as in {@link #schedule(String, byte[], Set)}, {@code subset} and {@code
+     * priority} as in {@link #schedule(byte[], Predicate, int)}.
+     */
+    public Outcome schedule(String path, byte[] body, Predicate<Pod> subset, int priority) {
         CompletionPrompt prompt;
         try {
-            prompt = CompletionPrompt.parse(body);
+            prompt = CompletionPrompt.parse(path, body);
         } catch (IllegalArgumentException e) {
             return observed(new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0));
         }
@@ -157,7 +177,9 @@ public final class RequestScheduler {
         String note = null;
         Outcome.Unkeyed unkeyed = Outcome.Unkeyed.NO;
         try {
-            if (prompt != null) {
+            if (prompt != null && !prompt.keyable()) {
+                note = "routed on load only: " + prompt.unkeyed();
+            } else if (prompt != null) {
                 request = keys.of(prompt).request();
             }
         } catch (TokenizeException e) {

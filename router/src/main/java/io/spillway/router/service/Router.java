@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.router.discovery.InferencePoolPods;
 import io.spillway.router.discovery.KubernetesPods;
 import io.spillway.router.discovery.PodDiscovery;
 import io.spillway.router.discovery.PodEndpoint;
@@ -82,10 +83,11 @@ public final class Router implements AutoCloseable {
                     t -> LOG.log(java.util.logging.Level.WARNING, "vLLM event subscriber error", t));
                 parts.add(runner);
             }
-            discovery = ctx.staticPods().isEmpty()
-                ? new KubernetesPods(new KubernetesClientBuilder().build(), ctx.k8sNamespace(), ctx.k8sSelector(),
-                    ctx.podPort(), KubernetesPods.DEFAULT_ROLE_LABEL)
-                : StaticPods.parse(ctx.staticPods());
+            discovery = !ctx.staticPods().isEmpty() ? StaticPods.parse(ctx.staticPods())
+                : ctx.inferencePool() != null ? new InferencePoolPods(new KubernetesClientBuilder().build(),
+                    ctx.k8sNamespace(), ctx.inferencePool(), KubernetesPods.DEFAULT_ROLE_LABEL)
+                : new KubernetesPods(new KubernetesClientBuilder().build(), ctx.k8sNamespace(), ctx.k8sSelector(),
+                    ctx.podPort(), KubernetesPods.DEFAULT_ROLE_LABEL);
             parts.add(discovery);
             InFlight inFlight = new InFlight();
             LoadScraper loads = new LoadScraper(() -> discovery.pods().stream().map(PodEndpoint::address).toList(),

@@ -27,7 +27,9 @@ import java.util.Map;
  *                        id when none): a request's {@code model} of another name is a LoRA adapter's
  * @param staticPods      {@code host:port[=role]} pods, or empty when discovery is Kubernetes
  * @param k8sNamespace    the Kubernetes namespace of the pods (with {@code k8sSelector})
- * @param k8sSelector     label selector {@code k=v[,k=v]}
+ * @param k8sSelector     label selector {@code k=v[,k=v]}, or empty with {@code inferencePool}
+ * @param inferencePool   the InferencePool ({@code inference.networking.k8s.io/v1}) in {@code k8sNamespace} whose
+ *                        selector and target ports give the pods, or null for the label selector
  * @param podPort         the pods' serving port under Kubernetes discovery
  * @param feedNodes       Spillway nodes' feed addresses {@code host:eventsPort}
  * @param vllmEvents      vLLM KV-event publishers {@code host:eventsPort[:replayPort]}, topics naming their pods
@@ -40,7 +42,7 @@ import java.util.Map;
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
                             Path chatTemplate, List<String> servedModelNames, List<String> staticPods, String k8sNamespace, Map<String, String> k8sSelector,
-                            int podPort, List<String> feedNodes, List<String> vllmEvents, long maxKeys,
+                            String inferencePool, int podPort, List<String> feedNodes, List<String> vllmEvents, long maxKeys,
                             Duration scrapeInterval, int shedAtWaiting, int maxBodyBytes, int decisionLog) {
     public static Builder builder() {
         return new Builder();
@@ -61,6 +63,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private final List<String> staticPods = new ArrayList<>();
         private String k8sNamespace;
         private Map<String, String> k8sSelector = Map.of();
+        private String inferencePool;
         private int podPort = 8000;
         private final List<String> feedNodes = new ArrayList<>();
         private final List<String> vllmEvents = new ArrayList<>();
@@ -84,6 +87,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         public Builder kubernetes(String ns, Map<String, String> selector) {
             k8sNamespace = ns;
             k8sSelector = Map.copyOf(selector);
+            return this;
+        }
+        /** Pods from the InferencePool {@code name} in namespace {@code ns} (its selector and target ports). */
+        public Builder inferencePool(String ns, String name) {
+            k8sNamespace = ns;
+            inferencePool = name;
             return this;
         }
         public Builder podPort(int v) { podPort = v; return this; }
@@ -110,8 +119,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 throw new IllegalArgumentException("pods come from a static list or from Kubernetes: give exactly one"
                     + " (static pods: " + staticPods.size() + ", Kubernetes namespace: " + k8sNamespace + ")");
             }
-            if (k8sNamespace != null && k8sSelector.isEmpty()) {
-                throw new IllegalArgumentException("Kubernetes discovery needs a label selector");
+            if (k8sNamespace != null && k8sSelector.isEmpty() == (inferencePool == null)) {
+                throw new IllegalArgumentException("Kubernetes discovery needs a label selector or an InferencePool: "
+                    + "give exactly one (selector: " + k8sSelector + ", InferencePool: " + inferencePool + ")");
+            }
+            if (inferencePool != null && inferencePool.isBlank()) {
+                throw new IllegalArgumentException("inferencePool must name a pool, got '" + inferencePool + "'");
             }
             port("podPort", podPort, false);
             if (!tokenizer.equals("approximate") && !tokenizer.equals("engine")
@@ -135,7 +148,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             List<String> served = servedModelNames.isEmpty() ? List.of(namespace.modelId())
                 : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
-                chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, podPort, List.copyOf(feedNodes),
+                chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
+                List.copyOf(feedNodes),
                 List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog);
         }
 

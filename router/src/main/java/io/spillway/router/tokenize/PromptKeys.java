@@ -62,17 +62,30 @@ public final class PromptKeys {
         return keyed(tokens, tokens.length, RequestExtras.NONE, t0, System.nanoTime());
     }
 
-    /** @throws TokenizeException when the prompt cannot be built or tokenized (a chat template's failure included) */
+    /**
+     * A request's prompt keyed: a chat request through its template, token ids as they are, text through the
+     * tokenizer (with special tokens when the request asks for them, as vLLM's {@code add_special_tokens}).
+     *
+     * @throws TokenizeException        when the prompt cannot be built or tokenized (a chat template's failure
+     *                                  included)
+     * @throws IllegalArgumentException when the request has no prompt to key ({@link CompletionPrompt#keyable()})
+     */
     public Keyed of(CompletionPrompt request) {
         long t0 = System.nanoTime();
         int[] tokens;
         int keyable;
+        if (!request.keyable()) {
+            throw new IllegalArgumentException("the request has no prompt to key: " + request.unkeyed());
+        }
         if (request.isChat()) {
             ChatTokenizer.ChatTokens chat = chats.encode(request.chat(), request.model());
             tokens = chat.tokens();
             keyable = chat.keyable();
+        } else if (request.tokens() != null) {
+            tokens = request.tokens(); // the engine takes the ids as they are: keyed without a tokenizer
+            keyable = tokens.length;
         } else {
-            tokens = tokenizer.encode(request.prompt());
+            tokens = tokenizer.encode(request.prompt(), request.addSpecialTokens());
             keyable = tokens.length;
         }
         long t1 = System.nanoTime();

@@ -12,17 +12,17 @@ import java.util.concurrent.TimeUnit;
  * tests that check the router against vLLM's own code. The environment is made on first use (minutes); a machine
  * where it cannot be made fails the test, never skips it.
  */
-final class VllmPython {
+public final class VllmPython {
     private VllmPython() {
     }
 
     /** The repository's root: the router module's parent. */
-    static Path root() {
+    public static Path root() {
         Path here = Path.of("").toAbsolutePath();
         return Files.isRegularFile(here.resolve("bin/vllm-venv")) ? here : here.getParent();
     }
 
-    static Path interpreter() throws IOException, InterruptedException {
+    public static Path interpreter() throws IOException, InterruptedException {
         Process p = new ProcessBuilder("bash", root().resolve("bin/vllm-venv").toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -33,7 +33,7 @@ final class VllmPython {
     }
 
     /** Runs {@code script} (under src/test/python) with {@code args}; returns its standard output. */
-    static String run(String script, List<String> args) throws IOException, InterruptedException {
+    public static String run(String script, List<String> args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(interpreter().toString(),
             root().resolve("router/src/test/python").resolve(script).toString()));
         command.addAll(args);

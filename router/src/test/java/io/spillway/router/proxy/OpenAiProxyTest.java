@@ -219,6 +219,36 @@ class OpenAiProxyTest {
     }
 
     @Test
+    void embeddingsResponsesAndTokenIdPromptsReachThePodHoldingTheirPrefix() throws Exception {
+        String a = upstream("a");
+        String b = upstream("b");
+        holds(b);
+        firstEventRead.countDown(); // no reader paces these answers
+        startProxy(List.of(Pod.idle(a, PodRole.BOTH), Pod.idle(b, PodRole.BOTH)));
+        StringBuilder ids = new StringBuilder();
+        for (int t : new CharacterTokenizer(1).encode(PROMPT)) {
+            ids.append(ids.length() == 0 ? "" : ", ").append(t);
+        }
+        String[][] requests = {
+            {"/v1/completions", "{\"model\": \"m\", \"prompt\": [" + ids + "]}"},
+            {"/v1/embeddings", "{\"model\": \"m\", \"input\": \"" + PROMPT + "\"}"},
+            {"/v1/embeddings", "{\"model\": \"m\", \"input\": [[" + ids + "]]}"},
+        };
+        for (String[] r : requests) {
+            seen.clear();
+            assertEquals(200, post(r[0], r[1]).statusCode(), r[1]);
+            assertEquals(r[0] + " " + r[1] + " prefiller=null", seen.get("b"), "the holder got " + r[0]);
+            assertTrue(!seen.containsKey("a"));
+        }
+        seen.clear();
+        String response = "{\"model\": \"m\", \"input\": \"What is a block?\"}";
+        HttpResponse<InputStream> answer = post("/v1/responses", response);
+        assertEquals(200, answer.statusCode());
+        answer.body().readAllBytes();
+        assertTrue(seen.values().contains("/v1/responses " + response + " prefiller=null"), seen.toString());
+    }
+
+    @Test
     void theRoutersOwnAnswersAreOpenAiErrors() throws Exception {
         AtomicReference<List<Pod>> none = new AtomicReference<>(List.of(new Pod("a:1", "a:1", PodRole.BOTH, false,
             0, 0, 0, 0)));
@@ -227,7 +257,9 @@ class OpenAiProxyTest {
         assertEquals(503, r.statusCode());
         assertTrue(new String(r.body().readAllBytes(), StandardCharsets.UTF_8).contains("no ready pod"));
         assertEquals(400, post("/v1/completions", "{oops").statusCode());
-        assertEquals(404, post("/v1/embeddings", "{}").statusCode());
+        assertEquals(404, post("/v1/audio/transcriptions", "{}").statusCode());
+        assertEquals(400, post("/v1/embeddings", "{}").statusCode());
+        assertEquals(400, post("/v1/responses", "{\"input\": 7}").statusCode());
         HttpResponse<String> get = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
             "http://127.0.0.1:" + proxy.port() + "/v1/completions")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
