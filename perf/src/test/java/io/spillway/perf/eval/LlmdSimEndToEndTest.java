@@ -1,0 +1,395 @@
+package io.spillway.perf.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.spillway.key.Namespace;
+import io.spillway.perf.launch.FreePorts;
+import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.router.service.Router;
+import io.spillway.router.service.RouterContext;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * llm-d's own vLLM simulator (llm-d-inference-sim v0.10.2, built by bin/llm-d-sim through the Go module proxy) as
+ * the router's pods: three sims on 127.0.0.1 with KV events on, the router in-process with them as static pods,
+ * their KV events, the engine tokenizer (the sims' own /tokenize, so that the router's tokens are the ones the sims
+ * put in their events) and precise routing (the prefix scorer over the KV-event index, speculative entries off, so
+ * that every hit the router finds came from a sim's events).
+ *
+ * <p>The sims publish as llm-d's pods do: their PUB socket dials one endpoint ({@code --zmq-endpoint}), topic
+ * {@code kv@<POD_IP>@<model>}. The router's subscriber connects to publishers as vLLM's pods bind them, so the test
+ * puts a ZMQ forwarder (XSUB bound for the sims, XPUB bound for the router) between them, as llm-d's own deployments
+ * put its indexer's bound socket; {@code POD_IP} is each sim's {@code ip:port}, the router's pod id.
+ *
+ * <p>Workload: groups of prompts sharing a long prefix. Each group's prefix is first sent straight to one sim (as if
+ * another router had), which only that sim's KV events can tell the router; then each group's requests go through
+ * the router, by its OpenAI proxy and by ext_proc (the test forwards to the chosen pod as Envoy would). Every such
+ * request must go to the sim holding its prefix with prefix hits in the decision, and the sims' own metrics
+ * ({@code vllm:request_success_total}, {@code vllm:prefix_cache_hits}) must agree with where the router sent them.
+ */
+class LlmdSimEndToEndTest {
+    private static final String MODEL = "llmd-sim-model";
+    private static final int SIMS = 3;
+    private static final int GROUPS = 6;
+    private static final int PER_FRONT = 2; // requests per group through each front
+    private static final int BLOCK = 16;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<Process> sims = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private ZContext zmq;
+    private Thread forwarder;
+    private Router router;
+    private ManagedChannel channel;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (router != null) {
+            router.close();
+        }
+        for (Process p : sims) {
+            p.destroy();
+        }
+        for (Process p : sims) {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        if (zmq != null) {
+            zmq.close();
+        }
+        if (forwarder != null) {
+            forwarder.join(5_000);
+        }
+    }
+
+    @Test
+    void routerFollowsTheSimsKvEventsThroughTheProxyAndExtProc() throws Exception {
+        Path binary = simBinary();
+        int[] ports = FreePorts.pick(SIMS + 5);
+        int xsub = ports[SIMS];
+        int xpub = ports[SIMS + 1];
+        startForwarder(xsub, xpub);
+        Path logs = Files.createDirectories(Path.of("target", "llmd-sim"));
+        List<String> pods = new ArrayList<>();
+        for (int i = 0; i < SIMS; i++) {
+            pods.add("127.0.0.1:" + ports[i]);
+            sims.add(startSim(binary, ports[i], xsub, logs.resolve("sim-" + i + ".log")));
+        }
+        for (String pod : pods) {
+            awaitHttp(pod, Duration.ofSeconds(30));
+        }
+
+        RoutingConfig precise = RoutingConfig.parse("""
+            plugins:
+            - type: prefix-cache-scorer
+              parameters: {speculativeTtlSeconds: 0}
+            - type: queue-scorer
+            - type: kv-cache-utilization-scorer
+            - type: max-score-picker
+            schedulingProfiles:
+            - name: default
+              plugins:
+              - {pluginRef: prefix-cache-scorer, weight: 3}
+              - {pluginRef: queue-scorer, weight: 2}
+              - {pluginRef: kv-cache-utilization-scorer, weight: 2}
+            """);
+        RouterContext.Builder ctx = RouterContext.builder().host("127.0.0.1").proxyPort(ports[SIMS + 2])
+            .extProcPort(ports[SIMS + 3]).httpPort(ports[SIMS + 4]).routing(precise)
+            .namespace(Namespace.builder().modelId(MODEL).layers(2).kvHeads(2).headDim(64).blockSizeTokens(BLOCK)
+                .build())
+            .tokenizer("engine").vllmEvents("127.0.0.1:" + xpub).decisionLog(1_000);
+        pods.forEach(ctx::staticPod);
+        router = new Router(ctx.build());
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", router.extProcPort()).usePlaintext().build();
+
+        // the event path is live once a prompt sent straight to each sim is seen at that sim
+        for (int i = 0; i < SIMS; i++) {
+            String probe = prefix(1_000 + i) + " probe";
+            complete(pods.get(i), probe);
+            awaitSeen(probe + " again", pods.get(i), Duration.ofSeconds(20));
+        }
+
+        Map<String, Integer> sentTo = new HashMap<>();
+        List<String> seeded = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) {
+            String pod = pods.get(g % SIMS);
+            seeded.add(pod);
+            complete(pod, prefix(g) + " Question 0: what is this about?");
+            sentTo.merge(pod, 1, Integer::sum);
+        }
+        // let each group's events arrive: the last group's prefix is seen at its sim (batches go out in order)
+        awaitSeen(prefix(GROUPS - 1) + " settle", seeded.get(GROUPS - 1), Duration.ofSeconds(20));
+        for (int g = 0; g < GROUPS; g++) {
+            awaitSeen(prefix(g) + " settle", seeded.get(g), Duration.ofSeconds(10));
+        }
+
+        long started = System.nanoTime();
+        int requests = 0;
+        for (int g = 0; g < GROUPS; g++) {
+            for (int k = 1; k <= PER_FRONT; k++) {
+                String body = completion(prefix(g) + " Question " + k + " by the proxy?");
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + router.proxyPort() + "/v1/completions")).timeout(Duration.ofSeconds(20))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                JsonNode d = lastDecision();
+                assertEquals(seeded.get(g), d.path("pod").asText(), "group " + g + " by the proxy: " + d);
+                assertTrue(d.path("hitTokens").asInt() >= 10 * BLOCK, "group " + g + " finds its prefix: " + d);
+                sentTo.merge(seeded.get(g), 1, Integer::sum);
+                requests++;
+
+                String ext = completion(prefix(g) + " Question " + k + " by ext_proc?");
+                String dest = extProc(ext);
+                d = lastDecision();
+                assertEquals(seeded.get(g), dest, "group " + g + " by ext_proc: " + d);
+                assertTrue(d.path("hitTokens").asInt() >= 10 * BLOCK, "group " + g + " finds its prefix: " + d);
+                HttpResponse<String> up = http.send(HttpRequest.newBuilder(URI.create("http://" + dest
+                    + "/v1/completions")).timeout(Duration.ofSeconds(20)).header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(ext)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, up.statusCode(), up.body());
+                sentTo.merge(dest, 1, Integer::sum);
+                requests++;
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("llm-d sims: %d routed requests in %.2f s; per pod %s%n", requests, seconds, sentTo);
+
+        for (String pod : pods) {
+            Map<String, Double> m = simMetrics(pod);
+            assertEquals(sentTo.getOrDefault(pod, 0).doubleValue(), m.getOrDefault("vllm:request_success_total", 0.0),
+                pod + ": the sim served what was sent to it (" + m + ")");
+            int routedHere = sentTo.getOrDefault(pod, 0) - (int) seeded.stream().filter(pod::equals).count();
+            assertTrue(routedHere > 0, pod + " was chosen for some group");
+            assertTrue(m.getOrDefault("vllm:prefix_cache_hits", 0.0) >= routedHere * 10.0 * BLOCK,
+                pod + ": the sim's own prefix-cache hits cover the routed requests' prefixes (" + m + ")");
+        }
+        String metrics = get("http://127.0.0.1:" + router.httpPort() + "/metrics");
+        assertTrue(metrics.contains("spillway_router_hit_blocks"), "the router counts its hits");
+    }
+
+    /** Sends a prompt to the router by ext_proc, as Envoy does in BUFFERED mode; returns the destination header. */
+    private String extProc(String body) throws InterruptedException {
+        LinkedBlockingQueue<ProcessingResponse> in = new LinkedBlockingQueue<>();
+        StreamObserver<ProcessingRequest> out = ExternalProcessorGrpc.newStub(channel).process(new StreamObserver<>() {
+            @Override
+            public void onNext(ProcessingResponse r) {
+                in.add(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        out.onNext(ProcessingRequest.newBuilder().setProtocolConfig(ProtocolConfiguration.newBuilder()
+                .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED))
+            .setRequestHeaders(HttpHeaders.newBuilder().setHeaders(HeaderMap.newBuilder()
+                .addHeaders(HeaderValue.newBuilder().setKey(":method").setRawValue(ByteString.copyFromUtf8("POST")))
+                .addHeaders(HeaderValue.newBuilder().setKey(":path").setRawValue(ByteString.copyFromUtf8(
+                    "/v1/completions")))
+                .addHeaders(HeaderValue.newBuilder().setKey("content-type").setRawValue(ByteString.copyFromUtf8(
+                    "application/json"))))).build());
+        ProcessingResponse headers = in.poll(10, TimeUnit.SECONDS);
+        assertNotNull(headers, "the headers answered");
+        out.onNext(ProcessingRequest.newBuilder().setRequestBody(HttpBody.newBuilder()
+            .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(true)).build());
+        String dest = destination(headers);
+        while (dest == null) {
+            ProcessingResponse r = in.poll(10, TimeUnit.SECONDS);
+            assertNotNull(r, "a routing answer");
+            assertTrue(!r.hasImmediateResponse(), "routed, not refused: " + r);
+            dest = destination(r);
+        }
+        out.onCompleted();
+        return dest.split(",")[0];
+    }
+
+    private static String destination(ProcessingResponse r) {
+        List<HeaderValueOption> set = r.hasRequestHeaders()
+            ? r.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList()
+            : r.getRequestBody().getResponse().getHeaderMutation().getSetHeadersList();
+        for (HeaderValueOption h : set) {
+            if (h.getHeader().getKey().equals("x-gateway-destination-endpoint")) {
+                return h.getHeader().getRawValue().toStringUtf8();
+            }
+        }
+        return null;
+    }
+
+    /** Waits until the router, asked by ext_proc (not forwarded), finds {@code prompt}'s prefix at {@code pod}. */
+    private void awaitSeen(String prompt, String pod, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        JsonNode d = null;
+        while (System.nanoTime() < deadline) {
+            extProc(completion(prompt));
+            d = lastDecision();
+            if (pod.equals(d.path("pod").asText()) && d.path("hitTokens").asInt() > 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the router never found the prefix sent to " + pod + " within " + limit
+            + " (its KV events did not arrive); last decision " + d + "; sim logs in target/llmd-sim");
+    }
+
+    private JsonNode lastDecision() throws IOException, InterruptedException {
+        JsonNode all = JSON.readTree(get("http://127.0.0.1:" + router.httpPort() + "/debug/decisions"));
+        JsonNode decisions = all.path("decisions");
+        assertTrue(decisions.size() > 0, "decisions logged");
+        return decisions.get(0);
+    }
+
+    /** A group's shared prefix: 300 words drawn from a seeded generator (the sims' tokenizer splits on words). */
+    private static String prefix(int group) {
+        Random r = new Random(group * 7919L + 17);
+        String[] words = {"cache", "tier", "block", "router", "prefix", "engine", "pod", "token", "event", "index",
+            "shard", "memory", "disk", "latency", "queue", "model", "layer", "head", "batch", "decode"};
+        StringBuilder b = new StringBuilder("Group ").append(group).append(':');
+        for (int i = 0; i < 300; i++) {
+            b.append(' ').append(words[r.nextInt(words.length)]);
+        }
+        return b.toString();
+    }
+
+    private static String completion(String prompt) {
+        return "{\"model\":\"" + MODEL + "\",\"prompt\":\"" + prompt + "\",\"max_tokens\":4}";
+    }
+
+    private void complete(String pod, String prompt) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + pod + "/v1/completions"))
+            .timeout(Duration.ofSeconds(20)).header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(completion(prompt))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    private String get(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile("^(vllm:[a-z_]+)(\\{[^}]*\\})? ([0-9.eE+-]+)$");
+
+    /** A sim's vllm:* samples, summed over label sets. */
+    private Map<String, Double> simMetrics(String pod) throws IOException, InterruptedException {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : get("http://" + pod + "/metrics").split("\n")) {
+            Matcher m = SAMPLE.matcher(line.trim());
+            if (m.matches()) {
+                out.merge(m.group(1), Double.parseDouble(m.group(3)), Double::sum);
+            }
+        }
+        return out;
+    }
+
+    private void awaitHttp(String pod, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://" + pod + "/metrics"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("sim " + pod + " did not serve /metrics within " + limit);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Process startSim(Path binary, int port, int xsub, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "--port", String.valueOf(port), "--model", MODEL,
+            "--force-dummy-tokenizer", "--mode", "echo", "--time-to-first-token", "0", "--inter-token-latency", "0",
+            "--enable-kvcache", "--kv-cache-size", "4096", "--block-size", String.valueOf(BLOCK),
+            "--event-batch-size", "16", "--zmq-endpoint", "tcp://127.0.0.1:" + xsub, "--max-model-len", "8192");
+        pb.environment().put("POD_IP", "127.0.0.1:" + port);
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    private void startForwarder(int xsubPort, int xpubPort) {
+        zmq = new ZContext();
+        ZMQ.Socket xsub = zmq.createSocket(SocketType.XSUB);
+        xsub.bind("tcp://127.0.0.1:" + xsubPort);
+        ZMQ.Socket xpub = zmq.createSocket(SocketType.XPUB);
+        xpub.bind("tcp://127.0.0.1:" + xpubPort);
+        forwarder = new Thread(() -> {
+            try {
+                ZMQ.proxy(xsub, xpub, null);
+            } catch (RuntimeException closed) {
+                // the context closed
+            }
+        }, "kv-event-forwarder");
+        forwarder.setDaemon(true);
+        forwarder.start();
+    }
+
+    /** bin/llm-d-sim's binary, built on first use (minutes cold: the Go module proxy and a compile). */
+    static Path simBinary() throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.isExecutable(root.resolve("bin/llm-d-sim"))) {
+            root = root.getParent();
+        }
+        assertNotNull(root, "bin/llm-d-sim in a directory above " + Path.of("").toAbsolutePath());
+        File err = Files.createTempFile("llm-d-sim", ".log").toFile();
+        Process p = new ProcessBuilder(root.resolve("bin/llm-d-sim").toString()).directory(root.toFile())
+            .redirectError(err).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0 || out.isEmpty()) {
+            throw new AssertionError("bin/llm-d-sim could not build llm-d-inference-sim:\n"
+                + Files.readString(err.toPath()));
+        }
+        return Path.of(out);
+    }
+}
