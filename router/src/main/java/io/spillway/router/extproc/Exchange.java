@@ -49,8 +49,11 @@ import java.util.function.Predicate;
  *     destination stands; pieces are answered CONTINUE.</li>
  * </ol>
  * The response side's mode is its {@code protocol_config} value, or, without one, full duplex when the request side
- * was: response pieces are then echoed as streamed answers, otherwise answered CONTINUE. In observability mode
- * nothing is answered: Envoy ignores answers there.
+ * was: response pieces are then echoed as streamed answers, otherwise answered CONTINUE. When neither tells (a
+ * request side that was not full duplex, or none seen: a filter that skips it), the response headers' answer waits
+ * for the same probe: a response piece or trailers before it means full duplex (the headers are answered, then the
+ * pieces as streamed answers), the probe's end means Envoy waits for the answer (pieces answered CONTINUE). In
+ * observability mode nothing is answered: Envoy ignores answers there.
  *
  * <p>Threads: gRPC delivers one message at a time; the probe's timer runs on another thread, so every entry point
  * holds this object's lock.
@@ -83,6 +86,9 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     private SpeculativeBlocks.Ticket ticket;
     private boolean servedSeen;
     private ScheduledFuture<?> probe;
+    /** The response headers' answer held back until the response side's mode is known (Envoy 1.33). */
+    private boolean responseHeadersHeld;
+    private ScheduledFuture<?> responseProbe;
 
     Exchange(EndpointPicker picker, StreamObserver<ProcessingResponse> out) {
         this.picker = picker;
@@ -106,7 +112,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             case REQUEST_TRAILERS -> requestTrailers();
             case RESPONSE_HEADERS -> responseHeaders();
             case RESPONSE_BODY -> responseBody(request.getResponseBody());
-            case RESPONSE_TRAILERS -> out.onNext(Replies.responseTrailers());
+            case RESPONSE_TRAILERS -> {
+                releaseResponseHeaders(Mode.FULL_DUPLEX); // trailers before the headers' answer
+                out.onNext(Replies.responseTrailers());
+            }
             default -> out.onError(Status.INVALID_ARGUMENT.withDescription("a processing request without a request or"
                 + " response part").asRuntimeException());
         }
@@ -275,10 +284,37 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         if (ticket != null) {
             ticket.answered(System.nanoTime()); // the pod has prefilled: its own KV events follow
         }
+        if (responseMode == Mode.UNKNOWN && requestMode != Mode.FULL_DUPLEX) {
+            responseHeadersHeld = true;
+            responseProbe = picker.timer.schedule(this::responseProbeExpired, picker.modeProbeNanos,
+                TimeUnit.NANOSECONDS);
+            return;
+        }
+        out.onNext(Replies.responseHeaders());
+    }
+
+    private synchronized void responseProbeExpired() {
+        if (!finished) {
+            releaseResponseHeaders(Mode.BUFFERED); // Envoy waits for the answer: not full duplex
+        }
+    }
+
+    /** Answers held response headers, the response side now known to be in {@code mode}. */
+    private void releaseResponseHeaders(Mode mode) {
+        if (!responseHeadersHeld) {
+            return;
+        }
+        responseHeadersHeld = false;
+        responseMode = mode;
+        if (responseProbe != null) {
+            responseProbe.cancel(false);
+            responseProbe = null;
+        }
         out.onNext(Replies.responseHeaders());
     }
 
     private void responseBody(HttpBody piece) {
+        releaseResponseHeaders(Mode.FULL_DUPLEX); // a piece before the headers' answer
         boolean fullDuplex = responseMode == Mode.FULL_DUPLEX
             || responseMode == Mode.UNKNOWN && requestMode == Mode.FULL_DUPLEX;
         if (fullDuplex) {
@@ -310,6 +346,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         if (probe != null) {
             probe.cancel(false);
             probe = null;
+        }
+        if (responseProbe != null) {
+            responseProbe.cancel(false);
+            responseProbe = null;
         }
     }
 

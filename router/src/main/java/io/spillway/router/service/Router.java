@@ -105,7 +105,7 @@ public final class Router implements AutoCloseable {
             extProc = ctx.extProcPort() < 0 ? null
                 : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes(), extProcOptions.objectives(),
                     EndpointPicker.DEFAULT_MODE_PROBE), ctx.host(), ctx.extProcPort(), extProcOptions.tls(),
-                    () -> true); // ready: discovery has synced by now (it is built with its first list)
+                    discovery::synced); // readiness: every informer has listed (and an InferencePool exists)
             if (extProc != null) {
                 parts.add(extProc);
             }

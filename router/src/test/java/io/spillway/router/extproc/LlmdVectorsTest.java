@@ -66,6 +66,16 @@ class LlmdVectorsTest {
         boolean fullDuplex() {
             return mode.equals("FULL_DUPLEX_STREAMED");
         }
+
+        /**
+         * Buffered without {@code protocol_config} (Envoy 1.33): the picker cannot know the mode until Envoy waits out
+         * its probe, then answers the headers with a destination chosen on load (what STREAMED would need) and, for a
+         * buffered body, a new one in the body's answer, or refuses at the headers when no pod can take the request.
+         * GIE's picker, which serves full duplex only, never meets this case: the expected answers are ours.
+         */
+        boolean modeGuessed() {
+            return !fullDuplex() && name.endsWith("envoy-1.33");
+        }
     }
 
     @TestFactory
@@ -226,9 +236,14 @@ class LlmdVectorsTest {
 
     /** Checks what came back against the vector; {@code candidates} is how many pods the router was offered. */
     static void check(Vector v, List<ProcessingResponse> got, int candidates) {
-        List<List<ProcessingResponse>> want = groups(v.expected());
+        List<ProcessingResponse> expected = v.expected();
+        if (v.modeGuessed() && expected.size() == 2 && expected.get(1).hasImmediateResponse() && got.size() == 1
+            && got.get(0).hasImmediateResponse()) {
+            expected = expected.subList(1, 2); // refused at the probe, before the body: the same refusal, earlier
+        }
+        List<List<ProcessingResponse>> want = groups(expected);
         List<List<ProcessingResponse>> have = groups(got);
-        assertEquals(kinds(v.expected()), kinds(got), v.name() + ": the kinds of answer, in order (consecutive body"
+        assertEquals(kinds(expected), kinds(got), v.name() + ": the kinds of answer, in order (consecutive body"
             + " chunks counted once)");
         assertEquals(want.size(), have.size());
         for (int g = 0; g < want.size(); g++) {
@@ -240,7 +255,7 @@ class LlmdVectorsTest {
                     h.get(0).getImmediateResponse().getStatus().getCode(), at + ": status");
                 continue;
             }
-            checkRouting(at, w, h.get(0), candidates, requestBody(v));
+            checkRouting(at, v, w, h.get(0), candidates, requestBody(v));
             for (int i = 1; i < h.size(); i++) {
                 assertFalse(h.get(i).hasDynamicMetadata() || common(h.get(i)).hasHeaderMutation(),
                     at + ": only the first of the body chunks may route");
@@ -249,9 +264,16 @@ class LlmdVectorsTest {
         }
     }
 
-    private static void checkRouting(String at, ProcessingResponse want, ProcessingResponse have, int candidates,
-                                     ByteString requestBody) {
+    private static void checkRouting(String at, Vector v, ProcessingResponse want, ProcessingResponse have,
+                                     int candidates, ByteString requestBody) {
         String wantDest = header(common(want), EndpointPicker.DESTINATION);
+        if (v.modeGuessed() && wantDest == null && want.hasRequestHeaders()
+            && header(common(have), EndpointPicker.DESTINATION) != null) {
+            assertEquals(header(common(have), EndpointPicker.DESTINATION), have.getDynamicMetadata().getFieldsMap()
+                .get(EndpointPicker.LB_NAMESPACE).getStructValue().getFieldsOrThrow(EndpointPicker.DESTINATION)
+                .getStringValue(), at + ": the provisional destination's header and metadata agree");
+            return; // the body's answer must still carry the expected destination
+        }
         if (wantDest == null || want.getResponseCase() == ProcessingResponse.ResponseCase.RESPONSE_HEADERS) {
             assertEquals(null, header(common(have), EndpointPicker.DESTINATION), at + ": no destination here");
             return;
