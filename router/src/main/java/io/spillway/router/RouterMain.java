@@ -38,11 +38,14 @@ public final class RouterMain implements Callable<Integer> {
     String k8sSelector;
     @Option(names = "--pod-port", defaultValue = "8000", description = "the pods' serving port (Kubernetes)")
     int podPort;
-    @Option(names = "--config", description = "a routing configuration file (EndpointPickerConfig-style YAML)")
+    @Option(names = "--config", description = "a routing configuration file (an llm-d EndpointPickerConfig)")
     Path config;
-    @Option(names = "--preset", defaultValue = "llm-d-default",
-        description = "a routing preset when no --config: llm-d-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
+    @Option(names = "--preset", defaultValue = "llm-d-default", description = "a routing preset when no --config: "
+        + "llm-d-default, spillway-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
     String preset;
+    @Option(names = "--print-config", description = "print the routing configuration (--config or --preset) as an "
+        + "llm-d EndpointPickerConfig and exit")
+    boolean printConfig;
     @Option(names = "--tokenizer", defaultValue = "approximate",
         description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path")
     String tokenizer;
@@ -73,10 +76,16 @@ public final class RouterMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RoutingConfig routing = config != null ? RoutingConfig.parse(Files.readString(config))
+            : RoutingConfig.preset(preset);
+        if (printConfig) {
+            System.out.print(routing.toYaml(RoutingConfig.API_VERSION));
+            return 0;
+        }
         RouterContext.Builder b = RouterContext.builder().host(host).proxyPort(proxyPort).extProcPort(extProcPort)
             .httpPort(httpPort).tokenizer(tokenizer).podPort(podPort).maxKeys(maxKeys)
             .scrapeInterval(Duration.ofMillis(scrapeMs)).shedAtWaiting(shedAtWaiting)
-            .routing(config != null ? RoutingConfig.parse(Files.readString(config)) : RoutingConfig.preset(preset))
+            .routing(routing)
             .namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize).layers(layers).kvHeads(kvHeads)
                 .headDim(headDim).build());
         b.chatTemplate(chatTemplate);
