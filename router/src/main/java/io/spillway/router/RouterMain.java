@@ -33,7 +33,8 @@ public final class RouterMain implements Callable<Integer> {
     int kvHeads;
     @Option(names = "--head-dim", defaultValue = "128", description = "the model's head dimension")
     int headDim;
-    @Option(names = "--pods", split = ",", description = "static pods, host:port[=prefill|decode|both]")
+    @Option(names = "--pods", split = ",", description = "static pods, host:port[=role]: an llm-d role (decode, "
+        + "prefill, prefill-decode, both, encode, encode-prefill, encode-prefill-decode); none: decode only")
     List<String> pods = new ArrayList<>();
     @Option(names = "--k8s-namespace", description = "discover pods in this Kubernetes namespace (with --k8s-selector "
         + "or --inference-pool)")
@@ -45,11 +46,14 @@ public final class RouterMain implements Callable<Integer> {
     String inferencePool;
     @Option(names = "--pod-port", defaultValue = "8000", description = "the pods' serving port (Kubernetes)")
     int podPort;
-    @Option(names = "--config", description = "a routing configuration file (EndpointPickerConfig-style YAML)")
+    @Option(names = "--config", description = "a routing configuration file (an llm-d EndpointPickerConfig)")
     Path config;
-    @Option(names = "--preset", defaultValue = "llm-d-default",
-        description = "a routing preset when no --config: llm-d-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
+    @Option(names = "--preset", defaultValue = "llm-d-default", description = "a routing preset when no --config: "
+        + "llm-d-default, spillway-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
     String preset;
+    @Option(names = "--print-config", description = "print the routing configuration (--config or --preset) as an "
+        + "llm-d EndpointPickerConfig and exit")
+    boolean printConfig;
     @Option(names = "--tokenizer", defaultValue = "approximate",
         description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path")
     String tokenizer;
@@ -97,10 +101,16 @@ public final class RouterMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RoutingConfig routing = config != null ? RoutingConfig.parse(Files.readString(config))
+            : RoutingConfig.preset(preset);
+        if (printConfig) {
+            System.out.print(routing.toYaml(RoutingConfig.API_VERSION));
+            return 0;
+        }
         RouterContext.Builder b = RouterContext.builder().host(host).proxyPort(proxyPort).extProcPort(extProcPort)
             .httpPort(httpPort).tokenizer(tokenizer).podPort(podPort).maxKeys(maxKeys)
             .scrapeInterval(Duration.ofMillis(scrapeMs)).shedAtWaiting(shedAtWaiting).maxBodyBytes(maxBodyBytes)
-            .routing(config != null ? RoutingConfig.parse(Files.readString(config)) : RoutingConfig.preset(preset))
+            .routing(routing)
             .namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize).layers(layers).kvHeads(kvHeads)
                 .headDim(headDim).build());
         b.chatTemplate(chatTemplate);

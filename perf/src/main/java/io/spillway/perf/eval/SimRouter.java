@@ -35,8 +35,8 @@ abstract class SimRouter {
             case ROUND_ROBIN -> new RoundRobin();
             case LOAD -> new Scoring(RoutingConfig.preset("load-only"), space, null, costs, seed, 0);
             case APPROXIMATE -> new Approximate(space, pods, costs, seed);
-            case PRECISE, SPILLWAY -> new Speculating(RoutingConfig.preset("llm-d-default"), space, index, costs,
-                seed);
+            case PRECISE -> new Speculating(RoutingConfig.preset("llm-d-default"), space, index, costs, seed);
+            case SPILLWAY -> new Speculating(RoutingConfig.preset("spillway-default"), space, index, costs, seed);
         };
     }
 

@@ -44,8 +44,10 @@ class ChatRoutingTest {
     private static final EngineParams FAST = new EngineParams(1_024, 16, 8_192, 2_000_000L, 0L,
         new TransferCostModel(2L << 20, 10e9, 3e9, 200_000, 1_000_000, 16));
     private static final String NO_SPECULATION = """
+        apiVersion: llm-d.ai/v1alpha1
+        kind: EndpointPickerConfig
         plugins:
-        - type: prefix-cache-scorer
+        - type: spillway-prefix-scorer
           parameters: {speculativeTtlSeconds: 0}
         - type: queue-scorer
         - type: kv-cache-utilization-scorer
@@ -54,7 +56,7 @@ class ChatRoutingTest {
         schedulingProfiles:
         - name: decode
           plugins:
-          - {pluginRef: prefix-cache-scorer, weight: 3}
+          - {pluginRef: spillway-prefix-scorer, weight: 3}
           - {pluginRef: queue-scorer, weight: 2}
           - {pluginRef: kv-cache-utilization-scorer, weight: 2}
         """;

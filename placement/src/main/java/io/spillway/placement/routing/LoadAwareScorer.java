@@ -1,9 +1,9 @@
 package io.spillway.placement.routing;
 
 /**
- * Fewer requests waiting, running and in flight from this router score higher, against a fixed threshold rather
- * than the other candidates: {@code 1 - min(load, threshold) / threshold}, so a pod at the threshold or above
- * scores 0 however loaded the rest are.
+ * llm-d's {@code load-aware-scorer}: from the waiting queue alone ({@code vllm:num_requests_waiting}), against a fixed
+ * threshold: an empty queue scores 0.5, a queue of {@code w} scores {@code 0.5 * (1 - min(w, threshold) / threshold)}.
+ * (llm-d keeps 0.5 as the best score and a threshold of 0 or less falls back to its default, 128.)
  */
 public final class LoadAwareScorer extends PodScorer {
     public static final String TYPE = "load-aware-scorer";
@@ -11,11 +11,9 @@ public final class LoadAwareScorer extends PodScorer {
 
     private final int threshold;
 
+    /** @param threshold llm-d's {@code threshold}; 0 or less means the default, as in llm-d */
     public LoadAwareScorer(int threshold) {
-        if (threshold < 1) {
-            throw new IllegalArgumentException("load-aware threshold must be >= 1, got " + threshold);
-        }
-        this.threshold = threshold;
+        this.threshold = threshold <= 0 ? DEFAULT_THRESHOLD : threshold;
     }
 
     public int threshold() {
@@ -29,6 +27,7 @@ public final class LoadAwareScorer extends PodScorer {
 
     @Override
     double scoreOf(Pod pod) {
-        return 1 - (double) Math.min(pod.load(), threshold) / threshold;
+        int waiting = pod.waiting();
+        return waiting == 0 ? 0.5 : 0.5 * (1 - (double) Math.min(waiting, threshold) / threshold);
     }
 }

@@ -4,16 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decides a request: scores the ready pods that can decode with the decode profile and picks one; when a prefill
- * profile is configured and the tokens that pod would still have to prefill reach the threshold, also scores the
- * ready pods that can prefill with the prefill profile and picks one of them (llm-d's prefill/decode split: the
- * front sends the request to the decode pod with {@code x-prefiller-host-port} naming the prefill pod). Pure: the
+ * Decides a request as llm-d's disaggregation profile handler does: scores the ready pods the decode profile's filters
+ * admit with the decode profile and picks one; when a prefill profile is configured and its {@link SplitRule} splits
+ * the request (by the tokens the decode pod would still prefill), also scores the ready pods the prefill profile's
+ * filters admit with the prefill profile and picks one of them (the front sends the request to the decode pod with
+ * {@code x-prefiller-host-port} naming the prefill pod). Pure: the
  * index is read through the {@link PrefixMatch} given; one per thread (its profiles keep scratch).
  */
 public final class PdDecider {
     private final Profile decode;
     private final Profile prefill;
-    private final int thresholdTokens;
+    private final SplitRule rule;
     private final MaxScorePicker picker;
     private final TransferCostModel model;
     private final List<DecisionListener> listeners = new ArrayList<>();
@@ -22,20 +23,31 @@ public final class PdDecider {
     private double[] totals = new double[16];
 
     /**
+     * A decider whose profiles, when they have no filters, take llm-d's role filters: the decode profile
+     * decode-filter, the prefill profile prefill-filter.
+     *
      * @param prefill         null for no split
-     * @param thresholdTokens uncached prompt tokens from which a request is split (ignored without {@code prefill})
+     * @param thresholdTokens a prefix-based rule's {@code nonCachedTokens} (ignored without {@code prefill})
      */
     public PdDecider(Profile decode, Profile prefill, int thresholdTokens, MaxScorePicker picker,
                      TransferCostModel model) {
-        if (decode == null || picker == null || model == null) {
-            throw new IllegalArgumentException("a decider needs a decode profile, a picker and a cost model");
-        }
-        if (thresholdTokens < 0) {
-            throw new IllegalArgumentException("the P/D threshold must be >= 0 tokens, got " + thresholdTokens);
+        this(filtered(decode, RoleFilter.DECODE), prefill == null ? null : filtered(prefill, RoleFilter.PREFILL),
+            SplitRule.prefixBased(thresholdTokens), picker, model);
+    }
+
+    private static Profile filtered(Profile p, RoleFilter filter) {
+        return p == null || !p.filters().isEmpty() ? p : new Profile(p.name(), List.of(filter), p.scorers());
+    }
+
+    /** @param prefill null for no split */
+    public PdDecider(Profile decode, Profile prefill, SplitRule rule, MaxScorePicker picker, TransferCostModel model) {
+        if (decode == null || rule == null || picker == null || model == null) {
+            throw new IllegalArgumentException("a decider needs a decode profile, a split rule, a picker and a cost"
+                + " model");
         }
         this.decode = decode;
         this.prefill = prefill;
-        this.thresholdTokens = thresholdTokens;
+        this.rule = rule;
         this.picker = picker;
         this.model = model;
         for (Profile p : prefill == null ? List.of(decode) : List.of(decode, prefill)) {
@@ -50,7 +62,7 @@ public final class PdDecider {
     /** Decides {@code request} over {@code pods}, whose prefix {@code match} was computed for them in that order. */
     public Decision decide(RoutingRequest request, List<Pod> pods, PrefixMatch match) {
         grow(pods.size());
-        int n = select(pods, true);
+        int n = select(pods, decode);
         if (n == 0) {
             return new Decision(null, null, List.of(), 0, request.promptTokens(), true, Decision.Hits.NONE,
                 Decision.ScoreTable.EMPTY);
@@ -69,8 +81,8 @@ public final class PdDecider {
         Decision.ScoreTable scores = table(decode, ctx, totals);
         Pod served = ctx.pod(chosen);
         Pod prefillPod = null;
-        if (prefill != null && uncached >= thresholdTokens) {
-            int m = select(pods, false);
+        if (prefill != null && rule.split(uncached)) {
+            int m = select(pods, prefill);
             if (m > 0) {
                 ScoringContext pctx = new ScoringContext(request, pods, match, model, subset, m);
                 prefill.score(pctx, totals);
@@ -87,12 +99,12 @@ public final class PdDecider {
         return new Decision(served, prefillPod, fallbacks, hit, uncached, cold, hits, scores);
     }
 
-    /** Ready pods that can decode (or prefill) into {@link #subset}; returns how many. */
-    private int select(List<Pod> pods, boolean decoding) {
+    /** Ready pods the profile's filters admit into {@link #subset}; returns how many. */
+    private int select(List<Pod> pods, Profile profile) {
         int n = 0;
         for (int i = 0; i < pods.size(); i++) {
             Pod p = pods.get(i);
-            if (p.ready() && (decoding ? p.role().decodes() : p.role().prefills())) {
+            if (p.ready() && profile.admits(p.role())) {
                 subset[n++] = i;
             }
         }

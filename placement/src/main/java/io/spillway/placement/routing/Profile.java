@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A named weighted sum of scorers: a candidate's total is {@code sum(weight_i * score_i)}. Keeps each scorer's
+ * A named scheduling profile: role filters that admit candidates (none: every ready pod) and a weighted sum of
+ * scorers, a candidate's total being {@code sum(weight_i * score_i)} (no scorer: every total 0, all tied). Keeps each scorer's
  * scores of the last pass for the debug view (so one profile instance serves one thread).
  */
 public final class Profile {
@@ -20,18 +21,36 @@ public final class Profile {
     }
 
     private final String name;
+    private final List<RoleFilter> filters;
     private final List<Weighted> scorers;
     private double[][] last = new double[0][];
 
+    /** A profile without filters. */
     public Profile(String name, List<Weighted> scorers) {
+        this(name, List.of(), scorers);
+    }
+
+    public Profile(String name, List<RoleFilter> filters, List<Weighted> scorers) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a profile needs a name");
         }
-        if (scorers.isEmpty()) {
-            throw new IllegalArgumentException("profile " + name + " has no scorer");
-        }
         this.name = name;
+        this.filters = List.copyOf(filters);
         this.scorers = List.copyOf(scorers);
+    }
+
+    public List<RoleFilter> filters() {
+        return filters;
+    }
+
+    /** Whether every filter admits a pod of {@code role}. */
+    public boolean admits(PodRole role) {
+        for (RoleFilter f : filters) {
+            if (!f.admits(role)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String name() {

@@ -16,8 +16,8 @@ import java.util.logging.Logger;
 /**
  * Pods from a Kubernetes informer (fabric8) on a namespace and label selector: a pod is routable when its Ready
  * condition is True, it has an IP, and it is not being deleted; its role comes from a label ({@code llm-d.ai/role}
- * by default: prefill, decode or both; absent means both). The informer's list-then-watch keeps the set current;
- * pods whose role label is bad are left out and logged.
+ * by default: an llm-d role, see PodRole; absent means decode only). The informer's list-then-watch keeps the set
+ * current; pods whose role label is bad are left out and logged.
  */
 public final class KubernetesPods implements PodDiscovery {
     private static final Logger LOG = Logger.getLogger(KubernetesPods.class.getName());

@@ -92,7 +92,7 @@ class InferencePoolPodsTest {
             await(() -> pods.pods().size() == 6, () -> "a, b and c on two ports: " + pods.pods());
             assertEquals(List.of("10.0.0.1:8000", "10.0.0.1:8001", "10.0.0.2:8000", "10.0.0.2:8001"),
                 routable(pods), "the unready pod, the other app's and the bad role's are not routable");
-            assertEquals(List.of(PodRole.BOTH, PodRole.BOTH, PodRole.PREFILL, PodRole.PREFILL),
+            assertEquals(List.of(PodRole.UNLABELED, PodRole.UNLABELED, PodRole.PREFILL, PodRole.PREFILL),
                 pods.routable().stream().map(PodEndpoint::role).toList());
 
             // the pool's selector moves to the other app: the llama pods leave, the qwen pod comes on both ports

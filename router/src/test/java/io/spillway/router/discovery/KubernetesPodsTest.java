@@ -49,7 +49,7 @@ class KubernetesPodsTest {
             assertEquals(List.of("10.0.0.1:8000", "10.0.0.2:8000"),
                 pods.routable().stream().map(PodEndpoint::address).toList());
             assertEquals(PodRole.PREFILL, pods.routable().get(1).role());
-            assertEquals(PodRole.BOTH, pods.routable().get(0).role());
+            assertEquals(PodRole.UNLABELED, pods.routable().get(0).role(), "no llm-d.ai/role: decode only, as llm-d");
 
             client.pods().inNamespace(NS).resource(pod("a", "10.0.0.1", false, Map.of("app", "vllm"))).update();
             await(() -> pods.routable().size() == 1, () -> "a unready: " + pods.routable());
@@ -68,7 +68,7 @@ class KubernetesPodsTest {
     @Test
     void staticPodsParseRolesAndRejectBadEntries() {
         StaticPods pods = StaticPods.parse(List.of("10.0.0.5:8000=prefill", "10.0.0.6:8001"));
-        assertEquals(List.of(PodRole.PREFILL, PodRole.BOTH), pods.routable().stream().map(PodEndpoint::role).toList());
+        assertEquals(List.of(PodRole.PREFILL, PodRole.UNLABELED), pods.routable().stream().map(PodEndpoint::role).toList());
         assertEquals("10.0.0.6:8001", pods.pods().get(1).address());
         for (String bad : List.of("10.0.0.5", "10.0.0.5:", "10.0.0.5:http", "10.0.0.5:8000=chef", "h:70000")) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

@@ -242,13 +242,19 @@ class EndpointPickerConformanceTest {
     void aSplitRequestNamesItsPrefillPod() throws Exception {
         pods.set(List.of(Pod.idle("10.0.1.1:8000", PodRole.DECODE), Pod.idle("10.0.1.2:8000", PodRole.PREFILL)));
         start(RoutingConfig.parse("""
+            apiVersion: llm-d.ai/v1alpha1
+            kind: EndpointPickerConfig
             plugins:
             - type: queue-scorer
-            - type: pd-profile-handler
-              parameters: {threshold: 8}
+            - type: decode-filter
+            - type: prefill-filter
+            - type: prefix-based-pd-decider
+              parameters: {nonCachedTokens: 8}
+            - type: disagg-profile-handler
+              parameters: {deciders: {prefill: prefix-based-pd-decider}}
             schedulingProfiles:
-            - {name: decode, plugins: [{pluginRef: queue-scorer}]}
-            - {name: prefill, plugins: [{pluginRef: queue-scorer}]}
+            - {name: decode, plugins: [{pluginRef: decode-filter}, {pluginRef: queue-scorer}]}
+            - {name: prefill, plugins: [{pluginRef: prefill-filter}, {pluginRef: queue-scorer}]}
             """));
         Stream s = new Stream();
         s.send(headers(false, BUFFERED, null));

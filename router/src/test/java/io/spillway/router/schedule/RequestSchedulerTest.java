@@ -105,6 +105,8 @@ class RequestSchedulerTest {
 
         RequestScheduler off = new RequestScheduler(new BlockLocationIndex(10_000), pods::get,
             new PromptKeys(new CharacterTokenizer(1), NS), RoutingConfig.parse("""
+                apiVersion: llm-d.ai/v1alpha1
+                kind: EndpointPickerConfig
                 plugins:
                 - type: prefix-cache-scorer
                   parameters: {speculativeTtlSeconds: 0}
