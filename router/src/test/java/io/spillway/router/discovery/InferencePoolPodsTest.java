@@ -32,8 +32,10 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class InferencePoolPodsTest {
-    static KubernetesMockServer server;
-    static KubernetesClient client;
+    // instance fields: a fresh mock server for each test. With one per class, a test's first write timed out
+    // (10 s, twice in four suite runs) after the previous test's informers had watched the same server
+    KubernetesMockServer server;
+    KubernetesClient client;
 
     private static final String NS = "models";
 
@@ -64,12 +66,12 @@ class InferencePoolPodsTest {
             .endCondition().endStatus().build();
     }
 
-    private static void put(GenericKubernetesResource pool) {
+    private void put(GenericKubernetesResource pool) {
         client.genericKubernetesResources(InferencePool.RESOURCE).inNamespace(NS).resource(pool).createOr(
             r -> r.update());
     }
 
-    private static void put(Pod pod) {
+    private void put(Pod pod) {
         client.pods().inNamespace(NS).resource(pod).createOr(r -> r.update());
     }
 
