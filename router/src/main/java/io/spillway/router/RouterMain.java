@@ -65,7 +65,8 @@ public final class RouterMain implements Callable<Integer> {
     List<String> servedModelNames = new ArrayList<>();
     @Option(names = "--feed-node", description = "a Spillway node's block-location feed, host:eventsPort (repeat)")
     List<String> feedNodes = new ArrayList<>();
-    @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (repeat)")
+    @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (the router "
+        + "connects), or listen=tcp://*:5557 (the pods connect, as llm-d lays it out) (repeat)")
     List<String> vllmEvents = new ArrayList<>();
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to bind (default: ${DEFAULT-VALUE})")
     String host;

@@ -46,9 +46,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * llm-d's own vLLM simulator (llm-d-inference-sim v0.10.2, built by bin/llm-d-sim through the Go module proxy) as
@@ -58,9 +55,10 @@ import org.zeromq.ZMQ;
  * that every hit the router finds came from a sim's events).
  *
  * <p>The sims publish as llm-d's pods do: their PUB socket dials one endpoint ({@code --zmq-endpoint}), topic
- * {@code kv@<POD_IP>@<model>}. The router's subscriber connects to publishers as vLLM's pods bind them, so the test
- * puts a ZMQ forwarder (XSUB bound for the sims, XPUB bound for the router) between them, as llm-d's own deployments
- * put its indexer's bound socket; {@code POD_IP} is each sim's {@code ip:port}, the router's pod id.
+ * {@code kv@<POD_IP>@<model>}, each publisher with its own sequence. The router listens for them as llm-d's indexer
+ * does ({@code --vllm-events listen=tcp://...}: one bound SUB, sequenced per topic); {@code POD_IP} is each sim's
+ * {@code ip:port}, the router's pod id. (Through one connected stream the three sims' sequences would interleave and
+ * read as restarts, clearing each other's blocks: the first version of this test failed that way.)
  *
  * <p>Workload: groups of prompts sharing a long prefix. Each group's prefix is first sent straight to one sim (as if
  * another router had), which only that sim's KV events can tell the router; then each group's requests go through
@@ -78,8 +76,6 @@ class LlmdSimEndToEndTest {
 
     private final List<Process> sims = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private ZContext zmq;
-    private Thread forwarder;
     private Router router;
     private ManagedChannel channel;
 
@@ -99,42 +95,32 @@ class LlmdSimEndToEndTest {
                 p.destroyForcibly();
             }
         }
-        if (zmq != null) {
-            zmq.close();
-        }
-        if (forwarder != null) {
-            forwarder.join(5_000);
-        }
     }
 
     @Test
     void routerFollowsTheSimsKvEventsThroughTheProxyAndExtProc() throws Exception {
         Path binary = simBinary();
         int[] ports = FreePorts.pick(SIMS + 5);
-        int xsub = ports[SIMS];
-        int xpub = ports[SIMS + 1];
-        startForwarder(xsub, xpub);
+        int listen = ports[SIMS];
         Path logs = Files.createDirectories(Path.of("target", "llmd-sim"));
         List<String> pods = new ArrayList<>();
         for (int i = 0; i < SIMS; i++) {
             pods.add("127.0.0.1:" + ports[i]);
-            sims.add(startSim(binary, ports[i], xsub, logs.resolve("sim-" + i + ".log")));
-        }
-        for (String pod : pods) {
-            awaitHttp(pod, Duration.ofSeconds(30));
         }
 
         RoutingConfig precise = RoutingConfig.parse("""
+            apiVersion: llm-d.ai/v1alpha1
+            kind: EndpointPickerConfig
             plugins:
-            - type: prefix-cache-scorer
-              parameters: {speculativeTtlSeconds: 0}
+            - type: precise-prefix-cache-scorer
+              parameters: {speculativeIndexing: false}
             - type: queue-scorer
             - type: kv-cache-utilization-scorer
             - type: max-score-picker
             schedulingProfiles:
             - name: default
               plugins:
-              - {pluginRef: prefix-cache-scorer, weight: 3}
+              - {pluginRef: precise-prefix-cache-scorer, weight: 3}
               - {pluginRef: queue-scorer, weight: 2}
               - {pluginRef: kv-cache-utilization-scorer, weight: 2}
             """);
@@ -142,19 +128,27 @@ class LlmdSimEndToEndTest {
             .extProcPort(ports[SIMS + 3]).httpPort(ports[SIMS + 4]).routing(precise)
             .namespace(Namespace.builder().modelId(MODEL).layers(2).kvHeads(2).headDim(64).blockSizeTokens(BLOCK)
                 .build())
-            .tokenizer("engine").vllmEvents("127.0.0.1:" + xpub).decisionLog(1_000);
+            .tokenizer("engine").vllmEvents("listen=tcp://127.0.0.1:" + listen).decisionLog(1_000);
         pods.forEach(ctx::staticPod);
         router = new Router(ctx.build());
         channel = NettyChannelBuilder.forAddress("127.0.0.1", router.extProcPort()).usePlaintext().build();
+        // the sims dial the router's listening address: started once it is bound, so their first dial connects
+        for (int i = 0; i < SIMS; i++) {
+            sims.add(startSim(binary, ports[i], listen, logs.resolve("sim-" + i + ".log")));
+        }
+        for (String pod : pods) {
+            awaitHttp(pod, Duration.ofSeconds(30));
+        }
 
         // the event path is live once a prompt sent straight to each sim is seen at that sim
+        Map<String, Integer> sentTo = new HashMap<>(); // requests each sim served, the probes included
         for (int i = 0; i < SIMS; i++) {
             String probe = prefix(1_000 + i) + " probe";
             complete(pods.get(i), probe);
+            sentTo.merge(pods.get(i), 1, Integer::sum);
             awaitSeen(probe + " again", pods.get(i), Duration.ofSeconds(20));
         }
 
-        Map<String, Integer> sentTo = new HashMap<>();
         List<String> seeded = new ArrayList<>();
         for (int g = 0; g < GROUPS; g++) {
             String pod = pods.get(g % SIMS);
@@ -204,7 +198,7 @@ class LlmdSimEndToEndTest {
             Map<String, Double> m = simMetrics(pod);
             assertEquals(sentTo.getOrDefault(pod, 0).doubleValue(), m.getOrDefault("vllm:request_success_total", 0.0),
                 pod + ": the sim served what was sent to it (" + m + ")");
-            int routedHere = sentTo.getOrDefault(pod, 0) - (int) seeded.stream().filter(pod::equals).count();
+            int routedHere = sentTo.getOrDefault(pod, 0) - 1 - (int) seeded.stream().filter(pod::equals).count();
             assertTrue(routedHere > 0, pod + " was chosen for some group");
             assertTrue(m.getOrDefault("vllm:prefix_cache_hits", 0.0) >= routedHere * 10.0 * BLOCK,
                 pod + ": the sim's own prefix-cache hits cover the routed requests' prefixes (" + m + ")");
@@ -278,7 +272,9 @@ class LlmdSimEndToEndTest {
             Thread.sleep(100);
         }
         throw new AssertionError("the router never found the prefix sent to " + pod + " within " + limit
-            + " (its KV events did not arrive); last decision " + d + "; sim logs in target/llmd-sim");
+            + " (its KV events did not arrive); last decision " + d + "; the router's event feed: "
+            + get("http://127.0.0.1:" + router.httpPort() + "/metrics").lines()
+                .filter(l -> l.startsWith("spillway_router_vllm_events")).toList() + "; sim logs in target/llmd-sim");
     }
 
     private JsonNode lastDecision() throws IOException, InterruptedException {
@@ -348,31 +344,14 @@ class LlmdSimEndToEndTest {
         }
     }
 
-    private Process startSim(Path binary, int port, int xsub, Path log) throws IOException {
+    private Process startSim(Path binary, int port, int events, Path log) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(binary.toString(), "--port", String.valueOf(port), "--model", MODEL,
             "--force-dummy-tokenizer", "--mode", "echo", "--time-to-first-token", "0", "--inter-token-latency", "0",
             "--enable-kvcache", "--kv-cache-size", "4096", "--block-size", String.valueOf(BLOCK),
-            "--event-batch-size", "16", "--zmq-endpoint", "tcp://127.0.0.1:" + xsub, "--max-model-len", "8192");
+            "--event-batch-size", "16", "--zmq-endpoint", "tcp://127.0.0.1:" + events, "--max-model-len", "8192");
         pb.environment().put("POD_IP", "127.0.0.1:" + port);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
-    }
-
-    private void startForwarder(int xsubPort, int xpubPort) {
-        zmq = new ZContext();
-        ZMQ.Socket xsub = zmq.createSocket(SocketType.XSUB);
-        xsub.bind("tcp://127.0.0.1:" + xsubPort);
-        ZMQ.Socket xpub = zmq.createSocket(SocketType.XPUB);
-        xpub.bind("tcp://127.0.0.1:" + xpubPort);
-        forwarder = new Thread(() -> {
-            try {
-                ZMQ.proxy(xsub, xpub, null);
-            } catch (RuntimeException closed) {
-                // the context closed
-            }
-        }, "kv-event-forwarder");
-        forwarder.setDaemon(true);
-        forwarder.start();
     }
 
     /** bin/llm-d-sim's binary, built on first use (minutes cold: the Go module proxy and a compile). */

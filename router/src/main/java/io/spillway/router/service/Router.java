@@ -76,9 +76,14 @@ public final class Router implements AutoCloseable {
                 VllmEventSubscriber.Builder events = VllmEventSubscriber.builder().index(index)
                     .namespace(ctx.namespace().modelId(), ctx.namespace());
                 for (String spec : ctx.vllmEvents()) {
-                    events.pod(vllmEndpoint(spec));
+                    if (spec.startsWith(LISTEN)) {
+                        events.listen(spec.substring(LISTEN.length()));
+                    } else {
+                        events.pod(vllmEndpoint(spec));
+                    }
                 }
                 VllmEventSubscriber subscriber = events.build();
+                metrics.vllmEvents(subscriber.counters());
                 AgentRunner runner = VllmEventSubscriber.startOnThread(subscriber,
                     t -> LOG.log(java.util.logging.Level.WARNING, "vLLM event subscriber error", t));
                 parts.add(runner);
@@ -161,10 +166,14 @@ public final class Router implements AutoCloseable {
     }
 
     /** {@code host:eventsPort[:replayPort]}: a vLLM publisher whose topics name their pods. */
+    /** A {@code --vllm-events} entry that binds an address publishers connect to: {@code listen=tcp://*:5557}. */
+    static final String LISTEN = "listen=";
+
     static VllmPodEndpoint vllmEndpoint(String spec) {
         String[] p = spec.split(":");
         if (p.length < 2 || p.length > 3) {
-            throw new IllegalArgumentException("vLLM events '" + spec + "' must be host:eventsPort[:replayPort]");
+            throw new IllegalArgumentException("vLLM events '" + spec + "' must be host:eventsPort[:replayPort] or "
+                + LISTEN + "tcp://host:port");
         }
         try {
             return p.length == 2

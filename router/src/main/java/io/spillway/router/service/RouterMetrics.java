@@ -54,6 +54,33 @@ public final class RouterMetrics {
             .register(registry);
     }
 
+    /**
+     * The pods' vLLM KV-event feed, as {@code spillway_router_vllm_events_total{what=...}}: batches, events, blocks
+     * stored and removed, and what was skipped and why (unknown parents, rejected events, gaps), so an operator sees
+     * whether precise routing is fed at all.
+     */
+    public void vllmEvents(io.spillway.router.vllm.VllmSubscriberCounters c) {
+        Map<String, java.util.function.ToDoubleFunction<io.spillway.router.vllm.VllmSubscriberCounters>> what =
+            new java.util.LinkedHashMap<>();
+        what.put("batches", x -> x.batches());
+        what.put("events", x -> x.events());
+        what.put("blocks-stored", x -> x.blocksStored());
+        what.put("blocks-removed", x -> x.blocksRemoved());
+        what.put("gaps", x -> x.gaps());
+        what.put("unrecoverable-gaps", x -> x.unrecoverableGaps());
+        what.put("publisher-restarts", x -> x.publisherRestarts());
+        what.put("pod-clears", x -> x.podClears());
+        what.put("unknown-parents", x -> x.unknownParents());
+        what.put("skipped-blocks", x -> x.skippedBlocks());
+        what.put("unmappable-blocks", x -> x.unmappableBlocks());
+        what.put("rejected-events", x -> x.rejectedEvents());
+        what.put("malformed-events", x -> x.malformedEvents());
+        what.put("decode-errors", x -> x.decodeErrors());
+        what.put("unknown-model-events", x -> x.unknownModelEvents());
+        what.forEach((name, f) -> io.micrometer.core.instrument.FunctionCounter.builder("spillway.router.vllm.events",
+            c, f).description("the pods' vLLM KV-event feed").tag("what", name).register(registry));
+    }
+
     private Counter hits(String tier) {
         return Counter.builder("spillway.router.hit.blocks").description("the serving pod's leading blocks, by where")
             .tag("tier", tier).register(registry);

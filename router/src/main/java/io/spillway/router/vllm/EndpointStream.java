@@ -1,7 +1,9 @@
 package io.spillway.router.vllm;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.zeromq.ZMQ;
 
@@ -27,9 +29,25 @@ final class EndpointStream {
     ZMQ.Socket replay;
     long replayDeadlineNanos;
 
+    /**
+     * A bound SUB that many publishers connect to (llm-d's layout: each pod's vLLM connects its PUB to the
+     * subscriber's address): each topic is one publisher with its own sequence, kept here, and a gap or restart
+     * clears that topic's pod only. Null for a connected stream, whose one publisher's sequence is {@link #lastSeq}.
+     */
+    final Map<String, Long> topicSeqs;
+
     EndpointStream(VllmPodEndpoint endpoint, ZMQ.Socket sub) {
+        this(endpoint, sub, false);
+    }
+
+    EndpointStream(VllmPodEndpoint endpoint, ZMQ.Socket sub, boolean bound) {
         this.endpoint = endpoint;
         this.sub = sub;
+        this.topicSeqs = bound ? new HashMap<>() : null;
+    }
+
+    boolean bound() {
+        return topicSeqs != null;
     }
 
     boolean replaying() {

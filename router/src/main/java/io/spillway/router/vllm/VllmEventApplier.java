@@ -147,10 +147,13 @@ final class VllmEventApplier {
         }
         BlockKey parent;
         boolean requestStart = e.parentBlockHash() == null;
+        int slot = requestStart ? -1 : state.aliases.find(e.parentBlockHash().alias64());
+        if (slot < 0 && isEmptyBlockHash(e.parentBlockHash())) {
+            requestStart = true; // llm-d's array-form events (its simulator's default) send 0 for "no parent"
+        }
         if (requestStart) {
             parent = ns.id();
         } else {
-            int slot = state.aliases.find(e.parentBlockHash().alias64());
             if (slot < 0) {
                 counters.unknownParents.increment();
                 counters.skippedBlocks.add(n);
@@ -361,5 +364,14 @@ final class VllmEventApplier {
             this.pod = pod;
             this.aliases = aliases;
         }
+    }
+
+    /**
+     * llm-d's {@code EmptyBlockHash}: the int 0 that llm-d's publishers (its simulator, in vLLM's array form) send as
+     * the parent of a request's first block, where vLLM sends nil. Read as "no parent" only when no block of the pod
+     * has the hash 0 (a real 64-bit hash of 0 is a 2^-64 chance; the index is a routing hint, never served data).
+     */
+    private static boolean isEmptyBlockHash(EngineBlockHash h) {
+        return h != null && !h.isBytes() && h.longValue() == 0L;
     }
 }

@@ -52,6 +52,8 @@ import org.zeromq.ZMQ;
 public final class VllmEventSubscriber implements Agent, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VllmEventSubscriber.class.getName());
     private static final byte[] EMPTY = new byte[0];
+    /** Publishers one bound address keeps sequences for: a pod is one topic (one per data-parallel rank). */
+    static final int MAX_TOPICS_PER_BOUND_STREAM = 65_536;
 
     private final ZContext context;
     private final boolean ownsContext;
@@ -89,6 +91,9 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         for (VllmPodEndpoint pod : b.pods) {
             addPod(pod);
         }
+        for (String endpoint : b.listen) {
+            listen(endpoint);
+        }
     }
 
     public static Builder builder() {
@@ -111,6 +116,17 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
 
     public VllmSubscriberCounters counters() {
         return counters;
+    }
+
+    /**
+     * Binds a SUB on {@code endpoint} (e.g. {@code tcp://*:5557}) for publishers that connect to the subscriber, as
+     * llm-d lays out its KV-event feed (vLLM's {@code KVEventsConfig.endpoint} set to the subscriber's address; llm-d's
+     * simulator dials out the same way). Each topic there is one pod's publisher, sequenced on its own; no replay.
+     * Applied on the next {@link #doWork()}.
+     */
+    public void listen(String endpoint) {
+        VllmPodEndpoint listening = new VllmPodEndpoint("listen " + endpoint, endpoint, null, null);
+        commands.add(() -> bind(listening));
     }
 
     /** Connects to another publisher (applied on the next {@link #doWork()}). */
@@ -218,6 +234,16 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         pollerStale = true;
     }
 
+    private void bind(VllmPodEndpoint listening) {
+        ZMQ.Socket sub = context.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setRcvHWM(receiveHwm);
+        sub.subscribe(topicFilter);
+        sub.bind(listening.eventsEndpoint());
+        streams.add(new EndpointStream(listening, sub, true));
+        pollerStale = true;
+    }
+
     private void disconnect(String pod) {
         for (int i = streams.size() - 1; i >= 0; i--) {
             EndpointStream s = streams.get(i);
@@ -288,6 +314,10 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
      * answers a gap with a replay (live) or by clearing the stream's pods.
      */
     private void sequence(EndpointStream s, EndpointStream.Message m, boolean live) {
+        if (s.bound()) {
+            sequenceByTopic(s, m);
+            return;
+        }
         long last = s.lastSeq;
         if (last >= 0 && m.seq() <= last) {
             if (!live) {
@@ -313,6 +343,41 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
             clearStream(s);
         }
         apply(s, m);
+    }
+
+    /** A bound stream's message: ordered within its topic (one publisher); a gap or restart clears that pod only. */
+    private void sequenceByTopic(EndpointStream s, EndpointStream.Message m) {
+        Long last = s.topicSeqs.get(m.topic());
+        VllmTopic topic = VllmTopic.parse(m.topic());
+        String pod = topic == null ? null : topic.pod();
+        if (last != null && m.seq() <= last) {
+            counters.publisherRestarts.increment();
+            logOnce.warn("restart:" + m.topic(), "seq went back from " + last + " to " + m.seq() + " on topic "
+                + m.topic() + " at " + s.endpoint.eventsEndpoint() + ": that publisher restarted, its pod's blocks "
+                + "are dropped");
+            clearPod(s, pod);
+        } else if (last != null && m.seq() > last + 1) {
+            counters.gaps.increment();
+            counters.unrecoverableGaps.increment();
+            logOnce.warn("gap:" + m.topic(), "batches " + (last + 1) + ".." + (m.seq() - 1) + " on topic " + m.topic()
+                + " at " + s.endpoint.eventsEndpoint() + " are lost (no replay through a bound address); the pod's "
+                + "blocks are dropped from the index");
+            clearPod(s, pod);
+        }
+        if (last == null && s.topicSeqs.size() >= MAX_TOPICS_PER_BOUND_STREAM) {
+            counters.malformedFrames.increment();
+            logOnce.warn("topics:" + s.endpoint.eventsEndpoint(), "more than " + MAX_TOPICS_PER_BOUND_STREAM
+                + " topics at " + s.endpoint.eventsEndpoint() + "; messages of new ones are skipped");
+            return;
+        }
+        s.topicSeqs.put(m.topic(), m.seq());
+        apply(s, m);
+    }
+
+    private void clearPod(EndpointStream s, String pod) {
+        if (pod != null) {
+            applier.clearPod(pod); // counted there
+        }
     }
 
     private boolean startReplay(EndpointStream s, long from) {
@@ -410,6 +475,13 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
     }
 
     private void clearStream(EndpointStream s) {
+        if (s.bound()) {
+            for (String pod : s.pods) {
+                applier.clearPod(pod);
+            }
+            s.topicSeqs.clear();
+            return;
+        }
         for (String pod : s.pods) {
             applier.clearPod(pod);
         }
@@ -434,6 +506,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         private BlockLocationIndex index;
         private final Map<String, Namespace> namespaces = new HashMap<>();
         private final List<VllmPodEndpoint> pods = new ArrayList<>();
+        private final List<String> listen = new ArrayList<>();
         private int aliasCapacityPerPod = 262_144;
         private Duration pollTimeout = Duration.ofMillis(10);
         private Duration replayTimeout = Duration.ofSeconds(2);
@@ -470,6 +543,16 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
 
         public Builder pod(VllmPodEndpoint pod) {
             pods.add(Objects.requireNonNull(pod, "pod"));
+            return this;
+        }
+
+        /** A bound address publishers connect to ({@link VllmEventSubscriber#listen}), e.g. {@code tcp://*:5557}. */
+        public Builder listen(String endpoint) {
+            if (endpoint == null || !endpoint.matches("[a-z]+://.+")) {
+                throw new IllegalArgumentException("a listen address must be a ZMQ endpoint like tcp://*:5557, got '"
+                    + endpoint + "'");
+            }
+            listen.add(endpoint);
             return this;
         }
 

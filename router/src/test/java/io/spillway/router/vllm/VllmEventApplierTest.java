@@ -56,6 +56,22 @@ class VllmEventApplierTest {
         assertEquals(0, applier.aliasCount(POD));
     }
 
+    /** llm-d's simulator (vLLM's array form) sends parent 0 for a request's first block, where vLLM sends nil. */
+    @Test
+    void aParentOfZeroThatNoBlockHasIsTheRequestStart() {
+        apply(POD, stored(0L, new long[] {1, 2}, 1, 2, 3, 4));
+
+        for (BlockKey key : BlockKeys.chain(NS, new int[] {1, 2, 3, 4})) {
+            assertTrue(holds(POD, Medium.GPU, key), key.toHex());
+        }
+        assertEquals(0, counters.unknownParents());
+
+        apply(POD, stored(null, new long[] {0}, 7, 8)); // now a block has the hash 0: it is a parent like any
+        apply(POD, stored(0L, new long[] {9}, 5, 6));
+        BlockKey[] chained = BlockKeys.chain(NS, new int[] {7, 8, 5, 6});
+        assertTrue(holds(POD, Medium.GPU, chained[1]), "chained from the block whose hash is 0");
+    }
+
     @Test
     void removalsFindTheKeyThroughTheAliasAndKeepTheOtherMedia() {
         apply(POD, stored(null, new long[] {1, 2}, 1, 2, 3, 4));

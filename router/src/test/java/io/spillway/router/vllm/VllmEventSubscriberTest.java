@@ -213,6 +213,79 @@ class VllmEventSubscriberTest {
     }
 
     /** Connects the subscriber and waits until the pod sees its subscription. */
+    /**
+     * llm-d's layout: the pods' publishers connect to one address the subscriber binds. Their sequences interleave
+     * there; each topic is ordered on its own, so no restart is read, and a gap clears its own pod only.
+     */
+    @Test
+    void aListeningAddressSequencesEachPublisherOnItsOwn() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        String other = "10.0.0.2:8000";
+        try (VllmEventSubscriber listening = VllmEventSubscriber.builder().index(index).namespace("m", NS)
+            .listen("tcp://127.0.0.1:" + port).pollTimeout(Duration.ofMillis(5)).context(context).build()) {
+            listening.doWork(); // binds
+            ZMQ.Socket a = publisherTo(port, listening);
+            ZMQ.Socket b = publisherTo(port, listening);
+            String topicB = "kv@" + other + "@m";
+            publish(a, TOPIC, 0, payload(stored(null, new long[] {1}, 1, 2)));
+            publish(b, topicB, 0, payload(stored(null, new long[] {7}, 1, 2)));
+            publish(a, TOPIC, 1, payload(stored(1L, new long[] {2}, 3, 4)));
+            publish(b, topicB, 1, payload(stored(7L, new long[] {8}, 3, 4)));
+            drive(listening, () -> listening.counters().batches() == 4);
+
+            BlockKey[] keys = BlockKeys.chain(NS, new int[] {1, 2, 3, 4});
+            assertTrue(holds(keys[1]) && holdsAt(other, keys[1]), "both pods' chains applied");
+            assertEquals(0, listening.counters().publisherRestarts(), "interleaved sequences are no restart");
+
+            publish(a, TOPIC, 3, payload(stored(null, new long[] {9}, 5, 6))); // batch 2 of pod A lost
+            drive(listening, () -> listening.counters().batches() == 5);
+            assertEquals(1, listening.counters().unrecoverableGaps());
+            assertFalse(holds(keys[1]), "pod A's blocks before its gap are dropped");
+            assertTrue(holdsAt(other, keys[1]), "pod B's are kept");
+            assertTrue(holds(BlockKeys.chain(NS, new int[] {5, 6})[0]), "pod A's batch after the gap applies");
+        }
+    }
+
+    /** A pod's publisher connected to the listening subscriber, once its subscription has arrived. */
+    private ZMQ.Socket publisherTo(int port, VllmEventSubscriber listening) {
+        ZMQ.Socket p = context.createSocket(SocketType.XPUB);
+        p.setLinger(0);
+        p.setReceiveTimeOut(10);
+        p.connect("tcp://127.0.0.1:" + port);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        byte[] subscription = null;
+        while (subscription == null && System.nanoTime() < deadline) {
+            listening.doWork(); // a bound SUB takes in a new peer (and sends it the subscription) on its own thread
+            subscription = p.recv();
+        }
+        assertNotNull(subscription, "the listening subscriber's subscription within 5 s");
+        return p;
+    }
+
+    private static void publish(ZMQ.Socket socket, String topic, long seq, byte[] payload) {
+        socket.sendMore(topic.getBytes(StandardCharsets.UTF_8));
+        socket.sendMore(VllmWire.seqBytes(seq));
+        socket.send(payload);
+    }
+
+    private static void drive(VllmEventSubscriber s, BooleanSupplier done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not done within 5 s: " + s.counters());
+            }
+            s.doWork();
+        }
+    }
+
+    private boolean holdsAt(String pod, BlockKey key) {
+        int location = index.locations().find(Location.pod(pod, Medium.GPU));
+        return location != 0 && index.contains(key.hi(), key.lo(), location);
+    }
+
     private void connect() {
         subscriber.doWork();
         byte[] subscription = pub.recv();
