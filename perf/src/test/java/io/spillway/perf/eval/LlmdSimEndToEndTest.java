@@ -6,23 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
-import io.envoyproxy.envoy.config.core.v3.HeaderMap;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
-import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.spillway.key.Namespace;
 import io.spillway.perf.launch.FreePorts;
 import io.spillway.placement.routing.RoutingConfig;
+import io.spillway.router.extproc.FakeEnvoy;
 import io.spillway.router.service.Router;
 import io.spillway.router.service.RouterContext;
 import java.io.File;
@@ -40,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,7 +50,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Workload: groups of prompts sharing a long prefix. Each group's prefix is first sent straight to one sim (as if
  * another router had), which only that sim's KV events can tell the router; then each group's requests go through
- * the router, by its OpenAI proxy and by ext_proc (the test forwards to the chosen pod as Envoy would). Every such
+ * the router, by its OpenAI proxy and by ext_proc through the router's FakeEnvoy, which holds the picker to Envoy's
+ * processor rules (buffered and full duplex, as Envoy 1.33 and 1.34+ in turn; the test then forwards to the chosen
+ * pod as Envoy would). Every such
  * request must go to the sim holding its prefix with prefix hits in the decision, and the sims' own metrics
  * ({@code vllm:request_success_total}, {@code vllm:prefix_cache_hits}) must agree with where the router sent them.
  */
@@ -179,7 +169,7 @@ class LlmdSimEndToEndTest {
                 requests++;
 
                 String ext = completion(prefix(g) + " Question " + k + " by ext_proc?");
-                String dest = extProc(ext);
+                String dest = extProc(ext, requests);
                 d = lastDecision();
                 assertEquals(seeded.get(g), dest, "group " + g + " by ext_proc: " + d);
                 assertTrue(d.path("hitTokens").asInt() >= 10 * BLOCK, "group " + g + " finds its prefix: " + d);
@@ -207,56 +197,23 @@ class LlmdSimEndToEndTest {
         assertTrue(metrics.contains("spillway_router_hit_blocks"), "the router counts its hits");
     }
 
-    /** Sends a prompt to the router by ext_proc, as Envoy does in BUFFERED mode; returns the destination header. */
-    private String extProc(String body) throws InterruptedException {
-        LinkedBlockingQueue<ProcessingResponse> in = new LinkedBlockingQueue<>();
-        StreamObserver<ProcessingRequest> out = ExternalProcessorGrpc.newStub(channel).process(new StreamObserver<>() {
-            @Override
-            public void onNext(ProcessingResponse r) {
-                in.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        out.onNext(ProcessingRequest.newBuilder().setProtocolConfig(ProtocolConfiguration.newBuilder()
-                .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED))
-            .setRequestHeaders(HttpHeaders.newBuilder().setHeaders(HeaderMap.newBuilder()
-                .addHeaders(HeaderValue.newBuilder().setKey(":method").setRawValue(ByteString.copyFromUtf8("POST")))
-                .addHeaders(HeaderValue.newBuilder().setKey(":path").setRawValue(ByteString.copyFromUtf8(
-                    "/v1/completions")))
-                .addHeaders(HeaderValue.newBuilder().setKey("content-type").setRawValue(ByteString.copyFromUtf8(
-                    "application/json"))))).build());
-        ProcessingResponse headers = in.poll(10, TimeUnit.SECONDS);
-        assertNotNull(headers, "the headers answered");
-        out.onNext(ProcessingRequest.newBuilder().setRequestBody(HttpBody.newBuilder()
-            .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(true)).build());
-        String dest = destination(headers);
-        while (dest == null) {
-            ProcessingResponse r = in.poll(10, TimeUnit.SECONDS);
-            assertNotNull(r, "a routing answer");
-            assertTrue(!r.hasImmediateResponse(), "routed, not refused: " + r);
-            dest = destination(r);
-        }
-        out.onCompleted();
-        return dest.split(",")[0];
-    }
-
-    private static String destination(ProcessingResponse r) {
-        List<HeaderValueOption> set = r.hasRequestHeaders()
-            ? r.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList()
-            : r.getRequestBody().getResponse().getHeaderMutation().getSetHeadersList();
-        for (HeaderValueOption h : set) {
-            if (h.getHeader().getKey().equals("x-gateway-destination-endpoint")) {
-                return h.getHeader().getRawValue().toStringUtf8();
-            }
-        }
-        return null;
+    /**
+     * Sends a prompt to the router by ext_proc through {@link FakeEnvoy}, which holds the picker to Envoy's processor
+     * rules; {@code n} picks the mode and Envoy version in turn (buffered, streamed-less full duplex, each as Envoy
+     * 1.33 without protocol_config and 1.34+ with it). Returns the primary destination.
+     */
+    private String extProc(String body, int n) throws InterruptedException {
+        FakeEnvoy.Mode mode = n % 2 == 0 ? FakeEnvoy.Mode.BUFFERED : FakeEnvoy.Mode.FULL_DUPLEX;
+        boolean v134 = (n / 2) % 2 == 0;
+        FakeEnvoy.Result r = new FakeEnvoy(channel, mode, v134).send(Map.of(":method", "POST", ":path",
+            "/v1/completions", "content-type", "application/json"), body.getBytes(StandardCharsets.UTF_8), 2, false,
+            null, null, null);
+        assertEquals(List.of(), r.violations, mode + (v134 ? " 1.34+" : " 1.33") + ": Envoy's rules kept");
+        assertEquals(0, r.immediateStatus, "routed, not refused: " + r.immediateBody);
+        assertNotNull(r.destination(), "a destination");
+        assertEquals(r.destination(), r.lbDestination(), "the header and envoy.lb metadata agree");
+        assertEquals(body, new String(r.upstreamBody, StandardCharsets.UTF_8), "the body goes upstream unchanged");
+        return r.destination().split(",")[0];
     }
 
     /** Waits until the router, asked by ext_proc (not forwarded), finds {@code prompt}'s prefix at {@code pod}. */
@@ -264,7 +221,7 @@ class LlmdSimEndToEndTest {
         long deadline = System.nanoTime() + limit.toNanos();
         JsonNode d = null;
         while (System.nanoTime() < deadline) {
-            extProc(completion(prompt));
+            extProc(completion(prompt), 0);
             d = lastDecision();
             if (pod.equals(d.path("pod").asText()) && d.path("hitTokens").asInt() > 0) {
                 return;

@@ -38,19 +38,19 @@ import java.util.concurrent.TimeUnit;
  * the body a full-duplex processor sends back, and reports what would have gone upstream. Emulating Envoy 1.33 it
  * sends no {@code protocol_config}; as 1.34+ it sends it on the first message.
  */
-final class FakeEnvoy {
-    static final int MAX_STREAMED_PIECE = 64 * 1024;
+public final class FakeEnvoy {
+    public static final int MAX_STREAMED_PIECE = 64 * 1024;
 
-    enum Mode { BUFFERED, STREAMED, FULL_DUPLEX }
+    public enum Mode { BUFFERED, STREAMED, FULL_DUPLEX }
 
     /** What Envoy would have done with the request. */
-    static final class Result {
-        final List<String> violations = new ArrayList<>();
-        final Map<String, List<String>> headers = new LinkedHashMap<>();
-        final Map<String, Struct> metadata = new LinkedHashMap<>();
-        byte[] upstreamBody;
-        int immediateStatus;
-        String immediateBody;
+    public static final class Result {
+        public final List<String> violations = new ArrayList<>();
+        public final Map<String, List<String>> headers = new LinkedHashMap<>();
+        public final Map<String, Struct> metadata = new LinkedHashMap<>();
+        public byte[] upstreamBody;
+        public int immediateStatus;
+        public String immediateBody;
         /** Pieces of the body streamed back, and the largest one. */
         int streamedPieces;
         int largestPiece;
@@ -58,12 +58,12 @@ final class FakeEnvoy {
         byte[] responseBody;
 
         /** The single destination header value, or null when absent or set twice. */
-        String destination() {
+        public String destination() {
             List<String> v = headers.get(EndpointPicker.DESTINATION);
             return v == null || v.size() != 1 ? null : v.get(0);
         }
 
-        String lbDestination() {
+        public String lbDestination() {
             Struct lb = metadata.get(EndpointPicker.LB_NAMESPACE);
             Value v = lb == null ? null : lb.getFieldsMap().get(EndpointPicker.DESTINATION);
             return v == null ? null : v.getStringValue();
@@ -79,7 +79,7 @@ final class FakeEnvoy {
     private static final Object CLOSED = new Object();
 
     /** @param v134 true for Envoy 1.34+ ({@code protocol_config} on the first message), false for 1.33 */
-    FakeEnvoy(Channel channel, Mode mode, boolean v134) {
+    public FakeEnvoy(Channel channel, Mode mode, boolean v134) {
         this.channel = channel;
         this.mode = mode;
         this.sendsProtocolConfig = v134;
@@ -101,7 +101,7 @@ final class FakeEnvoy {
      * {@code served}: the endpoint the gateway reports as having served (null: the first destination);
      * {@code responseBody}: the upstream's answer, sent back through the processor when not null.
      */
-    Result send(Map<String, String> requestHeaders, byte[] body, int pieces, boolean trailers, Metadata hint,
+    public Result send(Map<String, String> requestHeaders, byte[] body, int pieces, boolean trailers, Metadata hint,
                 String served, byte[] responseBody) throws InterruptedException {
         Result r = new Result();
         requestHeaders.forEach((k, v) -> r.headers.put(k, new ArrayList<>(List.of(v))));
