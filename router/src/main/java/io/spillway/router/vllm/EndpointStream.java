@@ -36,10 +36,6 @@ final class EndpointStream {
      */
     final Map<String, Long> topicSeqs;
 
-    EndpointStream(VllmPodEndpoint endpoint, ZMQ.Socket sub) {
-        this(endpoint, sub, false);
-    }
-
     EndpointStream(VllmPodEndpoint endpoint, ZMQ.Socket sub, boolean bound) {
         this.endpoint = endpoint;
         this.sub = sub;

@@ -225,22 +225,25 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
     }
 
     private void connect(VllmPodEndpoint pod) {
-        ZMQ.Socket sub = context.createSocket(SocketType.SUB);
-        sub.setLinger(0);
-        sub.setRcvHWM(receiveHwm);
-        sub.subscribe(topicFilter);
-        sub.connect(pod.eventsEndpoint());
-        streams.add(new EndpointStream(pod, sub));
-        pollerStale = true;
+        open(pod, false);
     }
 
     private void bind(VllmPodEndpoint listening) {
+        open(listening, true);
+    }
+
+    /** A SUB on the endpoint, bound (publishers connect to it) or connected to one publisher. */
+    private void open(VllmPodEndpoint endpoint, boolean bound) {
         ZMQ.Socket sub = context.createSocket(SocketType.SUB);
         sub.setLinger(0);
         sub.setRcvHWM(receiveHwm);
         sub.subscribe(topicFilter);
-        sub.bind(listening.eventsEndpoint());
-        streams.add(new EndpointStream(listening, sub, true));
+        if (bound) {
+            sub.bind(endpoint.eventsEndpoint());
+        } else {
+            sub.connect(endpoint.eventsEndpoint());
+        }
+        streams.add(new EndpointStream(endpoint, sub, bound));
         pollerStale = true;
     }
 
