@@ -96,6 +96,10 @@ public final class RouterMain implements Callable<Integer> {
     @Option(names = "--ext-proc-cert-refresh-s", defaultValue = "60", description = "how often the TLS files are "
         + "checked for changes (default: ${DEFAULT-VALUE})")
     long extProcCertRefreshS;
+    @Option(names = "--ext-proc-mode", defaultValue = "infer", description = "the body mode when Envoy sends no "
+        + "protocol_config (Envoy 1.33): infer, full-duplex-streamed, buffered, streamed or none (default: "
+        + "${DEFAULT-VALUE})")
+    String extProcMode;
     @Option(names = "--objective", description = "an InferenceObjective's priority, name=priority (repeat); "
         + "x-gateway-inference-objective names it, below 0 is sheddable")
     List<String> objectives = new ArrayList<>();
@@ -133,7 +137,8 @@ public final class RouterMain implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         boolean tls = extProcTls != null ? extProcTls : extProcCert != null;
         ExtProcOptions extProc = new ExtProcOptions(tls ? new ExtProcServer.Tls(extProcCert, extProcKey,
-            Duration.ofSeconds(extProcCertRefreshS)) : null, Objectives.parse(objectives));
+            Duration.ofSeconds(extProcCertRefreshS)) : null, Objectives.parse(objectives),
+            ExtProcOptions.mode(extProcMode));
         try (Router router = new Router(ctx, extProc)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "spillway-router-stop"));
             System.out.printf("router: proxy %d, ext_proc %d, http %d (metrics, /debug/decisions)%n",

@@ -1,5 +1,6 @@
 package io.spillway.router.extproc;
 
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -35,6 +36,8 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
     final int maxBodyBytes;
     final Objectives objectives;
     final long modeProbeNanos;
+    /** The body mode taken when Envoy does not say it (no {@code protocol_config}); null: inferred. */
+    final ProcessingMode.BodySendMode assumedMode;
     final ScheduledExecutorService timer;
     final LongAdder routed = new LongAdder();
     final LongAdder refused = new LongAdder();
@@ -51,6 +54,17 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
      *                   means full duplex, none means buffered (see {@link Exchange})
      */
     public EndpointPicker(RequestScheduler scheduler, int maxBodyBytes, Objectives objectives, Duration modeProbe) {
+        this(scheduler, maxBodyBytes, objectives, modeProbe, null);
+    }
+
+    /**
+     * @param assumedMode the body mode an Envoy that sends no {@code protocol_config} (1.33) is configured with, for
+     *                    both directions; null: inferred from the messages within {@code modeProbe}. Naming it
+     *                    removes the probe's one ambiguity: a full-duplex body whose first piece comes later than the
+     *                    probe (a slow client) is otherwise taken for buffered or streamed
+     */
+    public EndpointPicker(RequestScheduler scheduler, int maxBodyBytes, Objectives objectives, Duration modeProbe,
+                          ProcessingMode.BodySendMode assumedMode) {
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("maxBodyBytes must be >= 1, got " + maxBodyBytes);
         }
@@ -61,6 +75,7 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
         this.maxBodyBytes = maxBodyBytes;
         this.objectives = objectives;
         this.modeProbeNanos = modeProbe.toNanos();
+        this.assumedMode = assumedMode;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "spillway-extproc-probe");
             t.setDaemon(true);

@@ -34,7 +34,9 @@ import java.util.function.Predicate;
  * request whose headers end the stream is routed at the headers in every mode.
  *
  * <p>Telling the mode. Envoy 1.34+ names it in the first message's {@code protocol_config}; that is believed.
- * Envoy 1.33 sends none, and the mode is inferred from the messages:
+ * Envoy 1.33 sends none: the operator may name it ({@code --ext-proc-mode}, {@link EndpointPicker#assumedMode}), else
+ * the mode is inferred from the messages (a full-duplex body that starts after the probe is misread as buffered or
+ * streamed: the inference's one blind spot):
  * <ol>
  * <li>A body piece or the trailers arriving before the headers are answered: full duplex. Only full duplex (and
  *     streamed with {@code send_body_without_waiting_for_header_response}, which gateways for inference do not use)
@@ -100,6 +102,9 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         if (request.hasProtocolConfig()) {
             requestMode = mode(request.getProtocolConfig().getRequestBodyMode());
             responseMode = mode(request.getProtocolConfig().getResponseBodyMode());
+        } else if (requestMode == Mode.UNKNOWN && picker.assumedMode != null) {
+            requestMode = mode(picker.assumedMode); // the operator named Envoy 1.33's configured mode
+            responseMode = requestMode;
         }
         observability |= request.getObservabilityMode();
         if (observability || finished) {

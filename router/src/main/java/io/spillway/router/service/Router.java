@@ -109,8 +109,8 @@ public final class Router implements AutoCloseable {
             scheduler.observe(o -> log.record(o, System.currentTimeMillis()));
             extProc = ctx.extProcPort() < 0 ? null
                 : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes(), extProcOptions.objectives(),
-                    EndpointPicker.DEFAULT_MODE_PROBE), ctx.host(), ctx.extProcPort(), extProcOptions.tls(),
-                    discovery::synced); // readiness: every informer has listed (and an InferencePool exists)
+                    EndpointPicker.DEFAULT_MODE_PROBE, extProcOptions.assumedMode()), ctx.host(), ctx.extProcPort(),
+                    extProcOptions.tls(), discovery::synced); // readiness: every informer has listed (and an InferencePool exists)
             if (extProc != null) {
                 parts.add(extProc);
             }

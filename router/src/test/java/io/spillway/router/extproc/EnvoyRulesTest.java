@@ -2,9 +2,11 @@ package io.spillway.router.extproc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +87,33 @@ class EnvoyRulesTest {
             }
             assertEquals(1, f.picker.routed());
             assertEquals(v134 ? 0 : 1, f.picker.inferred());
+        }
+    }
+
+    /**
+     * Envoy 1.33 full duplex with a slow client: the body's first piece comes after the 50 ms probe. Inferred, the
+     * picker takes the exchange for buffered and Envoy refuses its answers (the one ambiguity of inference, and why
+     * 1.34+ or --ext-proc-mode is the way to run it); told the mode, the request is routed as Envoy requires.
+     */
+    @Test
+    void aSlowFullDuplexBodyNeedsTheModeNamedOnEnvoy133() throws Exception {
+        byte[] body = completion(PROMPT, 1_000);
+        try (PickerFixture f = new PickerFixture(pods(false), 1 << 20, 0, Objectives.none())) {
+            // the connection set up first, so the late body is late by the delay, not by a handshake
+            new FakeEnvoy(f.channel, FakeEnvoy.Mode.BUFFERED, true).send(POST, body, 1, false, null, null, null);
+            FakeEnvoy.Result r = new FakeEnvoy(f.channel, FakeEnvoy.Mode.FULL_DUPLEX, false).bodyDelayMs(1_000)
+                .send(POST, body, 2, false, null, null, null);
+            assertFalse(r.violations.isEmpty(), "inferred: the late body is taken for buffered");
+        }
+        try (PickerFixture f = new PickerFixture(pods(false), 1 << 20, 0, Objectives.none(),
+            ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED)) {
+            f.holds("10.0.0.2:8000", PROMPT);
+            FakeEnvoy.Result r = new FakeEnvoy(f.channel, FakeEnvoy.Mode.FULL_DUPLEX, false).bodyDelayMs(1_000)
+                .send(POST, body, 2, false, null, null, null);
+            assertEquals(List.of(), r.violations);
+            assertEquals("10.0.0.2:8000", r.destination().split(",")[0], "routed on the prompt");
+            assertArrayEquals(body, r.upstreamBody);
+            assertEquals(0, f.picker.inferred());
         }
     }
 

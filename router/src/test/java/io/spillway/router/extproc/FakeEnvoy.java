@@ -75,6 +75,7 @@ public final class FakeEnvoy {
     private final boolean sendsProtocolConfig;
     private long messageTimeoutMs = 2_000;
     private boolean fallsBack;
+    private long bodyDelayMs;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private static final Object CLOSED = new Object();
 
@@ -88,6 +89,12 @@ public final class FakeEnvoy {
     /** The gateway reports the first fallback as the endpoint that served, as when the primary failed. */
     FakeEnvoy fallsBack() {
         this.fallsBack = true;
+        return this;
+    }
+
+    /** A slow client: in full duplex the body's first piece follows the headers after {@code ms}. */
+    public FakeEnvoy bodyDelayMs(long ms) {
+        this.bodyDelayMs = ms;
         return this;
     }
 
@@ -173,6 +180,9 @@ public final class FakeEnvoy {
 
     private boolean fullDuplexRequest(StreamObserver<ProcessingRequest> stream, Result r, List<byte[]> chunks,
                                       boolean trailers) throws InterruptedException {
+        if (bodyDelayMs > 0 && !chunks.isEmpty()) {
+            Thread.sleep(bodyDelayMs);
+        }
         for (int i = 0; i < chunks.size(); i++) {
             stream.onNext(body(chunks.get(i), !trailers && i == chunks.size() - 1));
         }

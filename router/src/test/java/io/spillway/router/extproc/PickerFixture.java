@@ -1,5 +1,6 @@
 package io.spillway.router.extproc;
 
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.spillway.key.Namespace;
@@ -30,10 +31,16 @@ final class PickerFixture implements AutoCloseable {
     final ManagedChannel channel;
 
     PickerFixture(List<Pod> pods, int maxBodyBytes, int shedAtWaiting, Objectives objectives) throws Exception {
+        this(pods, maxBodyBytes, shedAtWaiting, objectives, null);
+    }
+
+    /** @param assumedMode the mode taken when Envoy announces none (null: inferred) */
+    PickerFixture(List<Pod> pods, int maxBodyBytes, int shedAtWaiting, Objectives objectives,
+                  ProcessingMode.BodySendMode assumedMode) throws Exception {
         this.pods = new AtomicReference<>(pods);
         scheduler = new RequestScheduler(index, this.pods::get, new PromptKeys(new CharacterTokenizer(1), NS),
             RoutingConfig.preset("llm-d-default"), TransferCostModel.defaults(), shedAtWaiting);
-        picker = new EndpointPicker(scheduler, maxBodyBytes, objectives, Duration.ofMillis(50));
+        picker = new EndpointPicker(scheduler, maxBodyBytes, objectives, Duration.ofMillis(50), assumedMode);
         server = new ExtProcServer(picker, "127.0.0.1", 0);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
             .maxInboundMessageSize(64 << 20).build();
