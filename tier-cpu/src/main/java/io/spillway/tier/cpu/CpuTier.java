@@ -14,11 +14,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The CPU tier: blocks in pooled off-heap memory under a hard byte cap, evicted in the context's
  * {@link EvictionPolicy} order (byte-weighted LRU by default, W-TinyLFU as a setting) and demoted to the next tier by
- * a background {@link Agent}.
+ * a background Agrona {@link Agent}.
  *
  * <p>Memory: every block's bytes are reserved against {@link #capacityBytes()} before they are allocated and given
  * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion,
@@ -57,7 +60,29 @@ public final class CpuTier implements BlockTier {
         this.demotionAgent = ctx.nextTier() == null ? null : new DemotionAgent(demotionQueue, ctx.nextTier(),
             counters, this::release, ctx.errorHandler(), ctx.demotionBatchBlocks());
         this.runner = demotionAgent != null && ctx.threadingMode() == ThreadingMode.DEDICATED
-            ? AgentRunner.start(demotionAgent, ctx.idleStrategy(), ctx.errorHandler()) : null;
+            ? startDedicated(demotionAgent, ctx) : null;
+    }
+
+    /** Runs the agent on its own daemon thread, named after its role, until {@link #close()}. */
+    private static AgentRunner startDedicated(DemotionAgent agent, CpuTierContext ctx) {
+        AgentRunner runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agent);
+        AgentRunner.startOnThread(runner, r -> {
+            Thread t = new Thread(r, agent.roleName());
+            t.setDaemon(true);
+            return t;
+        });
+        return runner;
+    }
+
+    /**
+     * Stops the dedicated thread and waits for it: after each {@code closeTimeoutMillis} it is still running, the
+     * error handler hears of it and the thread is interrupted (Agrona's {@code AgentRunner.close(int, Consumer)}).
+     */
+    private void stopDedicated() {
+        long timeoutMillis = ctx.closeTimeoutMillis();
+        String role = demotionAgent.roleName();
+        runner.close((int) Math.min(Integer.MAX_VALUE, timeoutMillis), thread -> ctx.errorHandler().onError(
+            new IllegalStateException(role + " did not stop within " + timeoutMillis + " ms; interrupted")));
     }
 
     /** Opens a tier with these settings; with {@link ThreadingMode#DEDICATED} and a next tier, starts its thread. */
@@ -286,8 +311,9 @@ public final class CpuTier implements BlockTier {
     }
 
     /**
-     * The demotion agent, for an owner that runs it ({@link ThreadingMode#INVOKER}); {@code null} without a next
-     * tier. Calling it while a dedicated thread runs it is not allowed.
+     * The demotion agent (an Agrona {@link Agent}), for an owner that runs it ({@link ThreadingMode#INVOKER}), for
+     * example in its own {@code AgentRunner} or composite agent; {@code null} without a next tier. Calling it while a
+     * dedicated thread runs it is not allowed.
      */
     public Agent demotionAgent() {
         return demotionAgent;
@@ -398,7 +424,7 @@ public final class CpuTier implements BlockTier {
         closed = true;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMillis());
         if (runner != null) {
-            runner.close(ctx.closeTimeoutMillis());
+            stopDedicated();
         }
         if (ctx.flushOnClose() && demotionAgent != null) {
             flush(deadline);

@@ -5,8 +5,13 @@ import io.spillway.key.BlockKey;
 import io.spillway.tier.BlockTier;
 import io.spillway.tier.TierListener;
 import java.util.Properties;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 
 /**
  * The CPU tier's settings. Every setting has a property name ({@code spillway.cpu.*}) and a default; setters reject
@@ -38,12 +43,23 @@ public final class CpuTierContext {
     /** {@code DEDICATED} (own thread) or {@code INVOKER} (owner calls the agent). */
     public static final String THREADING_MODE_PROP = "spillway.cpu.threadingMode";
     public static final ThreadingMode THREADING_MODE_DEFAULT = ThreadingMode.DEDICATED;
-    /** Idle strategy of the dedicated demotion thread: {@code backoff}, {@code sleeping} or {@code yielding}. */
+    /**
+     * Idle strategy of the dedicated demotion thread, one of Agrona's: {@code backoff} ({@link BackoffIdleStrategy},
+     * {@value #IDLE_BACKOFF_SPINS} spins, {@value #IDLE_BACKOFF_YIELDS} yields, then parks doubling from
+     * {@value #IDLE_BACKOFF_MIN_PARK_NANOS} ns up to the longest park), {@code sleeping} ({@link SleepingIdleStrategy},
+     * parks for the longest park) or {@code yielding} ({@link YieldingIdleStrategy}).
+     */
     public static final String IDLE_STRATEGY_PROP = "spillway.cpu.idleStrategy";
     public static final String IDLE_STRATEGY_DEFAULT = "backoff";
     /** Longest park of the idle strategy, in microseconds. */
     public static final String IDLE_MAX_PARK_MICROS_PROP = "spillway.cpu.idleMaxParkMicros";
     public static final long IDLE_MAX_PARK_MICROS_DEFAULT = 1000;
+    /** Spins of the {@code backoff} idle strategy before it yields. */
+    public static final int IDLE_BACKOFF_SPINS = 10;
+    /** Yields of the {@code backoff} idle strategy before it parks. */
+    public static final int IDLE_BACKOFF_YIELDS = 5;
+    /** First park of the {@code backoff} idle strategy, in nanoseconds; the shortest longest park (1 µs). */
+    public static final long IDLE_BACKOFF_MIN_PARK_NANOS = 1_000;
     /** Direct arenas of the tier's own pooled allocator. */
     public static final String ARENAS_PROP = "spillway.cpu.arenas";
     public static final int ARENAS_DEFAULT = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -73,7 +89,7 @@ public final class CpuTierContext {
     private final boolean flushOnClose;
     private final long closeTimeoutMillis;
     private final BlockTier nextTier;
-    private final Consumer<Throwable> errorHandler;
+    private final ErrorHandler errorHandler;
     private final Function<BlockKey, String> groupOf;
     private final TierListener listener;
 
@@ -86,7 +102,7 @@ public final class CpuTierContext {
         demotionBatchBlocks = b.demotionBatchBlocks;
         threadingMode = b.threadingMode;
         idleStrategy = b.idleStrategy != null ? b.idleStrategy
-            : IdleStrategy.fromName(b.idleStrategyName, b.idleMaxParkMicros);
+            : idleStrategy(b.idleStrategyName, b.idleMaxParkMicros);
         arenas = b.arenas;
         chunkBytes = b.chunkBytes;
         flushOnClose = b.flushOnClose;
@@ -123,6 +139,27 @@ public final class CpuTierContext {
         r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
         r.longValue(CLOSE_TIMEOUT_MILLIS_PROP).ifPresent(b::closeTimeoutMillis);
         return b;
+    }
+
+    /**
+     * The Agrona idle strategy a property value names, parking at most {@code maxParkMicros}.
+     *
+     * @throws IllegalArgumentException naming the unknown value
+     */
+    private static IdleStrategy idleStrategy(String name, long maxParkMicros) {
+        long maxParkNanos = TimeUnit.MICROSECONDS.toNanos(maxParkMicros);
+        switch (name) {
+            case "backoff":
+                return new BackoffIdleStrategy(IDLE_BACKOFF_SPINS, IDLE_BACKOFF_YIELDS, IDLE_BACKOFF_MIN_PARK_NANOS,
+                    maxParkNanos);
+            case "sleeping":
+                return new SleepingIdleStrategy(maxParkNanos);
+            case "yielding":
+                return new YieldingIdleStrategy();
+            default:
+                throw new IllegalArgumentException(
+                    "idle strategy must be one of backoff, sleeping, yielding, got '" + name + "'");
+        }
     }
 
     /** The policy a property value names, or an exception naming the property and the value. */
@@ -173,6 +210,7 @@ public final class CpuTierContext {
         return threadingMode;
     }
 
+    /** The demotion thread's Agrona idle strategy; {@code CpuTier.close()} reuses it to wait while it flushes. */
     public IdleStrategy idleStrategy() {
         return idleStrategy;
     }
@@ -198,7 +236,8 @@ public final class CpuTierContext {
         return nextTier;
     }
 
-    public Consumer<Throwable> errorHandler() {
+    /** Receives the demotion agent's and the next tier's errors (Agrona's {@link ErrorHandler}). */
+    public ErrorHandler errorHandler() {
         return errorHandler;
     }
 
@@ -244,7 +283,7 @@ public final class CpuTierContext {
         private boolean flushOnClose = FLUSH_ON_CLOSE_DEFAULT;
         private long closeTimeoutMillis = CLOSE_TIMEOUT_MILLIS_DEFAULT;
         private BlockTier nextTier;
-        private Consumer<Throwable> errorHandler = CpuTierContext::logError;
+        private ErrorHandler errorHandler = CpuTierContext::logError;
         private Function<BlockKey, String> groupOf;
         private TierListener listener = TierListener.NONE;
 
@@ -304,7 +343,8 @@ public final class CpuTierContext {
         /** Idle strategy by name ({@value #IDLE_STRATEGY_PROP}): backoff, sleeping or yielding. */
         public Builder idleStrategy(String name) {
             try {
-                IdleStrategy.fromName(requireNonNull("idleStrategy", IDLE_STRATEGY_PROP, name), idleMaxParkMicros);
+                CpuTierContext.idleStrategy(
+                    requireNonNull("idleStrategy", IDLE_STRATEGY_PROP, name), idleMaxParkMicros);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(IDLE_STRATEGY_PROP + ": " + e.getMessage(), e);
             }
@@ -313,7 +353,7 @@ public final class CpuTierContext {
             return this;
         }
 
-        /** Idle strategy instance, for tests or custom strategies; overrides the name. */
+        /** An Agrona idle strategy instance, for tests or custom strategies; overrides the name. */
         public Builder idleStrategy(IdleStrategy v) {
             idleStrategy = requireNonNull("idleStrategy", IDLE_STRATEGY_PROP, v);
             return this;
@@ -376,7 +416,7 @@ public final class CpuTierContext {
         }
 
         /** Receives errors of the demotion agent and the next tier; the default logs them. */
-        public Builder errorHandler(Consumer<Throwable> v) {
+        public Builder errorHandler(ErrorHandler v) {
             errorHandler = requireNonNull("errorHandler", "-", v);
             return this;
         }

@@ -6,6 +6,7 @@ import static io.spillway.tier.cpu.TestBlocks.assertBlock;
 import static io.spillway.tier.cpu.TestBlocks.bytes;
 import static io.spillway.tier.cpu.TestBlocks.crc;
 import static io.spillway.tier.cpu.TestBlocks.demoteAll;
+import static io.spillway.tier.cpu.TestBlocks.demotionCycle;
 import static io.spillway.tier.cpu.TestBlocks.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,7 +43,7 @@ class BackPressureTest {
             assertEquals(refused, tier.counters().backPressured.sum());
             assertEquals(16, tier.pendingDemotions());
             assertEquals(tier.capacityBytes(), tier.allocatedBytes());
-            assertEquals(0, tier.demotionAgent().doWork(), "a refused head is kept, not dropped");
+            assertEquals(0, demotionCycle(tier), "a refused head is kept, not dropped");
             assertEquals(16, tier.pendingDemotions());
             assertEquals(0, tier.counters().dropped.sum());
             assertFalse(tier.contains(key(99)), "a refused put stores nothing");
@@ -91,7 +92,7 @@ class BackPressureTest {
                 while (tier.put(NS, key(i), src, crc(src)) == ErrorCode.BACK_PRESSURE) {
                     refused++;
                     next.credits.addAndGet(2); // the next tier takes two blocks per demotion cycle
-                    tier.demotionAgent().doWork();
+                    demotionCycle(tier);
                     assertTrue(tier.allocatedBytes() <= tier.capacityBytes());
                     assertTrue(tier.pendingDemotions() <= 8);
                 }

@@ -3,6 +3,7 @@ package io.spillway.tier.cpu;
 import static io.spillway.tier.cpu.TestBlocks.NS;
 import static io.spillway.tier.cpu.TestBlocks.bytes;
 import static io.spillway.tier.cpu.TestBlocks.crc;
+import static io.spillway.tier.cpu.TestBlocks.demotionCycle;
 import static io.spillway.tier.cpu.TestBlocks.expected;
 import static io.spillway.tier.cpu.TestBlocks.key;
 import static io.spillway.tier.cpu.TestBlocks.toArray;
@@ -77,7 +78,7 @@ class CapInvariantTest {
             SplittableRandom random = new SplittableRandom(7);
             while (running.get()) {
                 next.credits.set(random.nextInt(4) == 0 ? 0 : Long.MAX_VALUE); // refuses a quarter of cycles
-                if (tier.demotionAgent().doWork() == 0) {
+                if (demotionCycle(tier) == 0) {
                     Thread.yield();
                 }
             }

@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -108,6 +111,33 @@ class CloseTest {
         tier.close();
 
         assertFalse(demotionThreadAlive());
+    }
+
+    @Test
+    void closeReportsAStalledDemotionThreadInterruptsItAndWaitsForIt() throws InterruptedException {
+        next.mode = HeapTier.Mode.STALL;
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).threadingMode(ThreadingMode.DEDICATED)
+            .closeTimeoutMillis(100).errorHandler(errors::add));
+        putRange(tier, 60);
+        assertTrue(next.stalled.await(10, TimeUnit.SECONDS), "the demotion thread is stuck in the next tier");
+
+        tier.close();
+
+        assertFalse(demotionThreadAlive(), "close returns once the thread has stopped");
+        assertEquals(1, errors.size(), errors.toString());
+        assertEquals("spillway-cpu-demotion did not stop within 100 ms; interrupted", errors.get(0).getMessage());
+        assertEquals(0, tier.allocatedBytes());
+    }
+
+    @Test
+    void theDedicatedDemotionThreadIsADaemon() {
+        try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next)
+            .threadingMode(ThreadingMode.DEDICATED))) {
+            assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("spillway-cpu-demotion")).allMatch(Thread::isDaemon));
+            assertTrue(demotionThreadAlive());
+        }
     }
 
     private static boolean demotionThreadAlive() {

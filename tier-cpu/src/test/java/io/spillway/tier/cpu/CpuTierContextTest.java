@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Properties;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -24,7 +25,8 @@ class CpuTierContextTest {
         assertEquals(256, ctx.demotionQueueBlocks());
         assertEquals(16, ctx.demotionBatchBlocks());
         assertEquals(ThreadingMode.DEDICATED, ctx.threadingMode());
-        assertTrue(ctx.idleStrategy() instanceof BackoffIdleStrategy);
+        assertEquals("BackoffIdleStrategy{alias=backoff, maxSpins=10, maxYields=5, minParkPeriodNs=1000,"
+            + " maxParkPeriodNs=1000000}", ctx.idleStrategy().toString(), "Agrona's, with the tier's parameters");
         assertEquals(4 << 20, ctx.chunkBytes());
         assertFalse(ctx.flushOnClose());
         assertEquals(5000, ctx.closeTimeoutMillis());
@@ -66,11 +68,22 @@ class CpuTierContextTest {
         assertEquals(32, ctx.demotionQueueBlocks());
         assertEquals(4, ctx.demotionBatchBlocks());
         assertEquals(ThreadingMode.INVOKER, ctx.threadingMode());
-        assertEquals("sleeping(parkNanos=250000)", ctx.idleStrategy().toString());
+        assertEquals("SleepingIdleStrategy{alias=sleep-ns, sleepPeriodNs=250000}", ctx.idleStrategy().toString());
         assertEquals(3, ctx.arenas());
         assertEquals(16 << 20, ctx.chunkBytes());
         assertTrue(ctx.flushOnClose());
         assertEquals(100, ctx.closeTimeoutMillis());
+    }
+
+    @Test
+    void namedIdleStrategiesAreAgronasWithTheLongestPark() {
+        assertEquals("BackoffIdleStrategy{alias=backoff, maxSpins=10, maxYields=5, minParkPeriodNs=1000,"
+            + " maxParkPeriodNs=1000}", CpuTierContext.builder().idleMaxParkMicros(1).idleStrategy("backoff").build()
+            .idleStrategy().toString());
+        assertEquals("SleepingIdleStrategy{alias=sleep-ns, sleepPeriodNs=7000}", CpuTierContext.builder()
+            .idleMaxParkMicros(7).idleStrategy("sleeping").build().idleStrategy().toString());
+        assertTrue(CpuTierContext.builder().idleStrategy("yielding").build().idleStrategy()
+            instanceof YieldingIdleStrategy);
     }
 
     @Test

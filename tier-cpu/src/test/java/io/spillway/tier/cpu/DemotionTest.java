@@ -6,6 +6,7 @@ import static io.spillway.tier.cpu.TestBlocks.assertBlock;
 import static io.spillway.tier.cpu.TestBlocks.bytes;
 import static io.spillway.tier.cpu.TestBlocks.crc;
 import static io.spillway.tier.cpu.TestBlocks.demoteAll;
+import static io.spillway.tier.cpu.TestBlocks.demotionCycle;
 import static io.spillway.tier.cpu.TestBlocks.expected;
 import static io.spillway.tier.cpu.TestBlocks.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -155,7 +157,7 @@ class DemotionTest {
         try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).demotionBatchBlocks(5))) {
             putAll(tier);
 
-            assertEquals(5, tier.demotionAgent().doWork());
+            assertEquals(5, demotionCycle(tier));
             assertEquals(PUT - INDEXED - 5, tier.pendingDemotions());
         }
     }
@@ -164,7 +166,7 @@ class DemotionTest {
     void dedicatedThreadDemotesWithoutHelp() throws InterruptedException {
         next.accepted = new CountDownLatch(PUT - INDEXED);
         try (CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next)
-            .threadingMode(ThreadingMode.DEDICATED).idleStrategy(IdleStrategy.sleeping(100_000)))) {
+            .threadingMode(ThreadingMode.DEDICATED).idleStrategy(new SleepingIdleStrategy(100_000)))) {
             putAll(tier);
 
             assertTrue(next.accepted.await(10, TimeUnit.SECONDS), "demoted by the agent thread");

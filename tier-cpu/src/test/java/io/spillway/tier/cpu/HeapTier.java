@@ -12,9 +12,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A next tier on the heap that records what it receives; it can refuse, fail, throw, or take only so many. */
+/**
+ * A next tier on the heap that records what it receives; it can refuse, fail, throw, stall until interrupted, or take
+ * only so many.
+ */
 final class HeapTier implements BlockTier {
-    enum Mode { ACCEPT, FAIL, THROW }
+    enum Mode { ACCEPT, FAIL, THROW, STALL }
 
     record Stored(BlockKey namespace, byte[] bytes, int crc32c) {
     }
@@ -26,6 +29,8 @@ final class HeapTier implements BlockTier {
     private final TierCounters counters = new TierCounters();
     volatile Mode mode = Mode.ACCEPT;
     volatile CountDownLatch accepted = new CountDownLatch(0);
+    /** Counted down when a put starts to stall ({@link Mode#STALL}). */
+    final CountDownLatch stalled = new CountDownLatch(1);
 
     HeapTier refuseAll() {
         credits.set(0);
@@ -50,6 +55,15 @@ final class HeapTier implements BlockTier {
         }
         if (mode == Mode.FAIL) {
             return ErrorCode.INTERNAL;
+        }
+        if (mode == Mode.STALL) {
+            stalled.countDown();
+            try {
+                new CountDownLatch(1).await(); // only an interrupt ends it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ErrorCode.INTERNAL;
+            }
         }
         if (credits.getAndUpdate(c -> c > 0 ? c - 1 : 0) == 0) {
             return ErrorCode.BACK_PRESSURE;
