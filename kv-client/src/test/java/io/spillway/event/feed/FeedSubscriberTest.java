@@ -211,15 +211,23 @@ class FeedSubscriberTest {
         node.snapshotsFail = true;
         node.heartbeat(EventType.NODE_JOINED);
         await("a failed attempt", () -> subscriber.snapshotFailures() >= 1);
+        node.snapshotAsOfNow(); // the snapshot that succeeds will not show the stores that follow
         for (int i = 0; i < 20; i++) {
             node.store(TierKind.CPU, true, key(i));
         }
         for (int i = 0; i < 200; i++) {
             subscriber.doWork();
         }
+        assertEquals(0, subscriber.snapshots(), "still loading: the 20 stores were held back, not applied");
         node.snapshotsFail = false;
         clock.advance(Duration.ofMillis(60).toNanos());
+        // the stale snapshot loads, the held-back messages no longer follow it (the oldest were dropped when 300
+        // bytes filled), so the sequence shows a gap and a second snapshot, as of now, brings the 20 stores
+        await("a second snapshot", () -> subscriber.snapshots() >= 2);
         node.store(TierKind.NVME, true, key(100));
         awaitConverged();
+        assertEquals(2, subscriber.snapshots());
+        assertEquals(1, subscriber.gaps(), "the dropped messages showed as one gap");
+        assertEquals(3, node.snapshotRequests.get(), "failed, stale, current");
     }
 }

@@ -42,6 +42,9 @@ final class ScriptedNode implements AutoCloseable {
     volatile boolean snapshotsFail;
     /** When set, snapshots claim this session instead of {@link #session}. */
     volatile long snapshotSession;
+    /** The block set and sequence the next successful snapshot serves instead of the current ones; null: current. */
+    private Map<TierKind, Set<BlockKey>> staleTruth;
+    private long staleSequence;
     private final FeedMedia media;
     private final ExclusivePublication publication;
     private final Server server;
@@ -75,9 +78,12 @@ final class ScriptedNode implements AutoCloseable {
             out.onError(Status.UNAVAILABLE.withDescription("scripted failure").asRuntimeException());
             return;
         }
+        Map<TierKind, Set<BlockKey>> served = staleTruth != null ? staleTruth : truth;
+        long servedSequence = staleTruth != null ? staleSequence : sequence;
+        staleTruth = null;
         List<BlockSnapshotChunk> chunks = new ArrayList<>();
         for (TierKind t : TierKind.values()) {
-            List<BlockKey> keys = new ArrayList<>(truth.get(t));
+            List<BlockKey> keys = new ArrayList<>(served.get(t));
             for (int from = 0; from < keys.size(); from += 3) { // small chunks: several per tier
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 * Math.min(3, keys.size() - from));
                 for (int i = from; i < Math.min(from + 3, keys.size()); i++) {
@@ -91,11 +97,21 @@ final class ScriptedNode implements AutoCloseable {
             chunks.add(BlockSnapshotChunk.newBuilder().build());
         }
         chunks.set(0, chunks.get(0).toBuilder().setSessionId(snapshotSession != 0 ? snapshotSession : session)
-            .setSequence(sequence).setNodeId(nodeId).build());
+            .setSequence(servedSequence).setNodeId(nodeId).build());
         int last = chunks.size() - 1;
         chunks.set(last, chunks.get(last).toBuilder().setLast(true).build());
         chunks.forEach(out::onNext);
         out.onCompleted();
+    }
+
+    /**
+     * Makes the next successful snapshot show the node as it is now, however much changes before it is served: a
+     * snapshot taken at once whose answer is slow, so the changes published meanwhile must be held back to follow it.
+     */
+    synchronized void snapshotAsOfNow() {
+        staleTruth = new EnumMap<>(TierKind.class);
+        truth.forEach((t, keys) -> staleTruth.put(t, new LinkedHashSet<>(keys)));
+        staleSequence = sequence;
     }
 
     int controlPort() {

@@ -14,6 +14,7 @@ import io.spillway.event.vllm.VllmEvent;
 import io.spillway.event.vllm.VllmEventDecoder;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.protocol.ErrorCode;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
 import io.spillway.server.TierChain;
@@ -72,9 +73,10 @@ class NodeFeedEndToEndTest {
                 .media(FeedMedia.Settings.defaults(dir.resolve("subscriber").toString())).build(), model,
                 new SystemNanoClock());
             try {
-                await(subscriber, () -> subscriber.liveSessions() == 1);
+                await(subscriber, "a live session", () -> subscriber.liveSessions() == 1);
                 put(client, ns, keys, 40, 200); // overflows CPU (1 MiB) into NVMe (3 MiB), which evicts
-                await(subscriber, () -> model.keys("feed-node", TierKind.CPU).equals(held(server, keys, 0))
+                await(subscriber, "the subscriber's view to equal the tiers",
+                    () -> model.keys("feed-node", TierKind.CPU).equals(held(server, keys, 0))
                     && model.keys("feed-node", TierKind.NVME).equals(held(server, keys, 1)));
                 assertTrue(server.tiers().stages().get(1).tier().counters().evictions.sum() > 0, "NVMe evicted");
                 assertTrue(!model.keys("feed-node", TierKind.NVME).isEmpty(), "demoted blocks are in NVMe");
@@ -99,12 +101,16 @@ class NodeFeedEndToEndTest {
                 && expected.stream().anyMatch(e -> e.startsWith("STORAGE:")), "both tiers hold keys: " + expected.size());
             Set<String> vllmStored = new HashSet<>();
             VllmEventDecoder decoder = new VllmEventDecoder();
+            ZMQ.Poller arrivals = zmq.createPoller(2);
+            arrivals.register(vllm, ZMQ.Poller.POLLIN);
+            arrivals.register(replay, ZMQ.Poller.POLLIN);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!vllmStored.containsAll(expected) && System.nanoTime() < deadline) {
                 List<byte[]> live = frames(vllm);
                 List<byte[]> replayed = frames(replay);
                 if (live == null && replayed == null) {
-                    Thread.sleep(5);
+                    // nothing waiting: block until a frame arrives on either socket (or the deadline), no fixed nap
+                    arrivals.poll(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                     continue;
                 }
                 if (live != null) {
@@ -118,6 +124,7 @@ class NodeFeedEndToEndTest {
                     }
                 }
             }
+            arrivals.close();
             Set<String> missing = new HashSet<>(expected);
             missing.removeAll(vllmStored);
             assertTrue(missing.isEmpty(), "every key the tiers hold reached the vLLM-format feed with its tier as "
@@ -157,12 +164,18 @@ class NodeFeedEndToEndTest {
             keys.add(k);
             ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
             b.putLong(0, i).clear();
-            for (int attempt = 0; attempt < 1000; attempt++) {
-                var r = client.put(ns, new BlockKey[] {k}, new ByteBuffer[] {b}).get(10, TimeUnit.SECONDS);
-                if (r.statuses()[0] == io.spillway.protocol.ErrorCode.OK) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                ErrorCode status = client.put(ns, new BlockKey[] {k}, new ByteBuffer[] {b}).get(10, TimeUnit.SECONDS)
+                    .statuses()[0];
+                if (status == ErrorCode.OK) {
                     break;
                 }
-                Thread.sleep(2); // BACK_PRESSURE while demotion catches up
+                assertEquals(ErrorCode.BACK_PRESSURE, status, "put of block " + i);
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("block " + i + " still refused (BACK_PRESSURE) after 30 s");
+                }
+                Thread.sleep(2); // a back-off while demotion catches up, not a wait for something to happen
             }
         }
     }
@@ -178,11 +191,12 @@ class NodeFeedEndToEndTest {
         return out;
     }
 
-    private static void await(FeedSubscriber subscriber, BooleanSupplier done) throws InterruptedException {
+    private static void await(FeedSubscriber subscriber, String what, BooleanSupplier done)
+        throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out");
+                throw new AssertionError("timed out waiting for " + what);
             }
             for (int i = 0; i < 100; i++) {
                 subscriber.doWork();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.perf.harness.Batch;
+import io.spillway.perf.harness.BlockPattern;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
@@ -12,6 +13,10 @@ import io.spillway.perf.harness.ProgressLine;
 import io.spillway.perf.harness.WritePattern;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,8 +48,12 @@ class TcpTargetHarnessTest {
 
     @Test
     void mixedPhaseMovesVerifiedBytesBothWays() throws Exception {
-        LoadHarness harness = new LoadHarness(target, ProgressLine.silent());
-        assertTrue(harness.preload(16, BLOCK, 4, 2) >= 0);
+        RecordingTarget recording = new RecordingTarget(target, 0);
+        LoadHarness harness = new LoadHarness(recording, ProgressLine.silent());
+        harness.preload(16, BLOCK, 4, 2);
+        assertEquals(preloaded(16), recording.stored(), "every block of the working set put once, stamped with its id");
+        assertTrue(recording.largestBatch() <= 4, "batches of at most 4: " + recording.largestBatch());
+        assertEquals(4, recording.puts(), "16 blocks in batches of 4");
         PhaseResult r = harness.run(spec(0.5, 1));
 
         assertTrue(r.clean(), "errors=" + r.errors() + " first=" + r.firstError());
@@ -56,6 +65,23 @@ class TcpTargetHarnessTest {
         assertTrue(r.seconds() >= 0.35 && r.seconds() < 5, "measured window " + r.seconds());
         assertTrue(r.get().gigabytesPerSecond() > 0);
         assertEquals(r.get().requests(), r.get().latency().count());
+    }
+
+    @Test
+    void aPreloadPutsRefusedBlocksAgainUntilTheyAreStored() throws Exception {
+        RecordingTarget refusing = new RecordingTarget(target, 3); // as Spillway's BACK_PRESSURE while it demotes
+        new LoadHarness(refusing, ProgressLine.silent()).preload(10, BLOCK, 4, 1);
+        assertEquals(preloaded(10), refusing.stored());
+        assertEquals(3 + 3, refusing.puts(), "three refused, then 4 + 4 + 2 stored");
+    }
+
+    /** Block {@code i} stored once, for every {@code i} below {@code blocks}. */
+    private static Map<Long, Integer> preloaded(int blocks) {
+        Map<Long, Integer> once = new TreeMap<>();
+        for (long i = 0; i < blocks; i++) {
+            once.put(i, 1);
+        }
+        return once;
     }
 
     @Test
@@ -83,6 +109,69 @@ class TcpTargetHarnessTest {
         PhaseResult r = new LoadHarness(target, ProgressLine.silent()).run(spec(1.0, 1));
         assertTrue(r.errors() > 0);
         assertTrue(!r.clean());
+    }
+
+    /**
+     * Passes puts through to the TCP target (whose sink keeps nothing) and records which blocks it stored, how often,
+     * and whether each source held its own id; refuses the first {@code refusals} puts (stores none of the batch).
+     */
+    private static final class RecordingTarget implements BenchTarget {
+        private final BenchTarget inner;
+        private final AtomicInteger refusalsLeft;
+        private final AtomicInteger puts = new AtomicInteger();
+        private final AtomicInteger largestBatch = new AtomicInteger();
+        private final Map<Long, Integer> stored = new ConcurrentHashMap<>();
+
+        RecordingTarget(BenchTarget inner, int refusals) {
+            this.inner = inner;
+            this.refusalsLeft = new AtomicInteger(refusals);
+        }
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public void open(int workers) {
+        }
+
+        @Override
+        public int put(int worker, Batch batch) throws Exception {
+            puts.incrementAndGet();
+            largestBatch.accumulateAndGet(batch.size(), Math::max);
+            if (refusalsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return 0;
+            }
+            int n = inner.put(worker, batch);
+            for (int i = 0; i < n; i++) {
+                String wrong = BlockPattern.check(batch.sources[i].duplicate(), batch.ids[i], batch.blockBytes());
+                stored.merge(wrong == null ? batch.ids[i] : -1 - batch.ids[i], 1, Integer::sum);
+            }
+            return n;
+        }
+
+        @Override
+        public int get(int worker, Batch batch) throws Exception {
+            return inner.get(worker, batch);
+        }
+
+        /** Stored block id to times stored; a block whose source did not hold its id shows as {@code -1 - id}. */
+        Map<Long, Integer> stored() {
+            return new TreeMap<>(stored);
+        }
+
+        int puts() {
+            return puts.get();
+        }
+
+        int largestBatch() {
+            return largestBatch.get();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Passes everything through, but flips the last byte of every block a get returns. */

@@ -21,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,15 +36,19 @@ class RouterTest {
     void aRequestThroughTheProxyShowsInMetricsAndTheDecisionLog() throws Exception {
         HttpServer pod = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         pod.createContext("/v1/completions", ex -> reply(ex, "{\"choices\": [{\"text\": \"hi\"}]}"));
-        pod.createContext("/metrics", ex -> reply(ex, "vllm:num_requests_waiting 3\nvllm:num_requests_running 1\n"
-            + "vllm:kv_cache_usage_perc 0.5\n"));
+        CountDownLatch scraped = new CountDownLatch(2);
+        pod.createContext("/metrics", ex -> {
+            scraped.countDown();
+            reply(ex, "vllm:num_requests_waiting 3\nvllm:num_requests_running 1\nvllm:kv_cache_usage_perc 0.5\n");
+        });
         pod.start();
         String address = "127.0.0.1:" + pod.getAddress().getPort();
         RouterContext ctx = RouterContext.builder().host("127.0.0.1").proxyPort(0).extProcPort(0).httpPort(0)
             .namespace(NS).staticPod(address).build();
         HttpClient http = HttpClient.newHttpClient();
         try (Router router = new Router(ctx)) {
-            Thread.sleep(300); // a few scrapes
+            // a pod is scraped again only once its previous scrape ended: a second scrape means the first reading is in
+            assertTrue(scraped.await(10, TimeUnit.SECONDS), "the router scraped the pod twice");
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + router.proxyPort() + "/v1/completions")).POST(HttpRequest.BodyPublishers.ofString(
                 "{\"model\": \"m\", \"prompt\": \"hello there, router\"}")).build(), HttpResponse.BodyHandlers.ofString());
