@@ -4,15 +4,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
 import java.io.IOException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 
 /**
  * First handler of every connection: counts it, registers it for shutdown, and turns writability changes into
  * {@link ReadGate} pauses so a slow reader stops the server reading its requests instead of growing its queue.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger LOG = Logger.getLogger(ConnectionHandler.class.getName());
+    private static final Logger LOG = System.getLogger(ConnectionHandler.class.getName());
 
     private final ServerMetrics metrics;
     private final ChannelGroup channels;

@@ -12,8 +12,8 @@ import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.ResponseEncoder;
 import io.spillway.tier.BlockHandle;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 
 /**
  * Answers one GET_BATCH. The CPU tier is read on the event loop; keys it misses are read from NVMe on the tier
@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  * response ends with the topology trailer (the version of the map the keys were checked against).
  */
 final class GetBatchResponder {
-    private static final Logger LOG = Logger.getLogger(GetBatchResponder.class.getName());
+    private static final Logger LOG = System.getLogger(GetBatchResponder.class.getName());
 
     private final NodeServices node;
     private final int requestId;

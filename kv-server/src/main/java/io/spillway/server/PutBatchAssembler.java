@@ -7,9 +7,9 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.ResponseEncoder;
 import io.spillway.tier.BlockWriter;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Stores the blocks of one connection's PUT_BATCH as they stream in, writing each block's bytes once, from the
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * map's version (the topology trailer). Event-loop confined.
  */
 final class PutBatchAssembler {
-    private static final Logger LOG = Logger.getLogger(PutBatchAssembler.class.getName());
+    private static final Logger LOG = System.getLogger(PutBatchAssembler.class.getName());
 
     private final TierChain tiers;
     private final ServerMetrics metrics;

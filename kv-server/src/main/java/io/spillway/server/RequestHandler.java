@@ -10,9 +10,9 @@ import io.spillway.protocol.RequestDecoder;
 import io.spillway.protocol.RequestListener;
 import io.spillway.protocol.ResponseEncoder;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Last handler of a connection: feeds kv-client's streaming {@link RequestDecoder} and turns its callbacks into
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * connection (reading pauses beyond that). Event-loop confined.
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter implements RequestListener {
-    private static final Logger LOG = Logger.getLogger(RequestHandler.class.getName());
+    private static final Logger LOG = System.getLogger(RequestHandler.class.getName());
 
     private final NodeServices node;
     private final ReadGate gate;

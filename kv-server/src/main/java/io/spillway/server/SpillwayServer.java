@@ -13,6 +13,8 @@ import io.spillway.server.events.SnapshotService;
 import io.spillway.tier.TierListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -21,8 +23,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One Spillway node: the tier chain, the binary data plane, the gRPC control plane, the HTTP metrics/probe
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  * }</pre>
  */
 public final class SpillwayServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(SpillwayServer.class.getName());
+    private static final Logger LOG = System.getLogger(SpillwayServer.class.getName());
 
     private enum State { STARTING, SERVING, DRAINING, CLOSED }
 
@@ -134,8 +134,8 @@ public final class SpillwayServer implements AutoCloseable {
         }
         state = State.SERVING;
         controlPlane.serving(true);
-        LOG.info(() -> "node " + context.nodeId() + " serving: data " + dataPort() + " (" + (dataPlane.epoll()
-            ? "epoll" : "nio") + "), control " + controlPort() + ", http " + httpPort());
+        LOG.log(Level.INFO, () -> "node " + context.nodeId() + " serving: data " + dataPort() + " ("
+            + (dataPlane.epoll() ? "epoll" : "nio") + "), control " + controlPort() + ", http " + httpPort());
     }
 
     public int dataPort() {
@@ -230,7 +230,7 @@ public final class SpillwayServer implements AutoCloseable {
         inFlight.drain();
         try {
             if (!inFlight.awaitIdle(context.drainTimeoutMillis())) {
-                LOG.warning(() -> inFlight.running() + " requests still running after "
+                LOG.log(Level.WARNING, () -> inFlight.running() + " requests still running after "
                     + context.drainTimeoutMillis() + " ms; closing their connections");
             }
         } catch (InterruptedException e) {

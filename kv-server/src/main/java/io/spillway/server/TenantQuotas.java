@@ -5,13 +5,14 @@ import io.spillway.server.cluster.ClusterView;
 import io.spillway.server.cluster.TenantStore;
 import io.spillway.tier.cpu.CpuTier;
 import io.spillway.tier.cpu.GroupUsage;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
 
 /**
  * Tenant quotas on this node (docs/cluster.md, "Tenants and quotas"). A quota is the most bytes a tenant's blocks
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * re-applied whenever a quota changes anywhere and whenever the membership changes.
  */
 public final class TenantQuotas {
-    private static final Logger LOG = Logger.getLogger(TenantQuotas.class.getName());
+    private static final Logger LOG = System.getLogger(TenantQuotas.class.getName());
 
     /** One tenant as this node sees it. */
     public record Tenant(String name, long cpuQuotaBytes, long nodeShareBytes, GroupUsage usage, int namespaces) {
@@ -106,7 +107,7 @@ public final class TenantQuotas {
         next.forEach((t, share) -> {
             if (!share.equals(applied.get(t))) {
                 cpu.setGroupLimit(t, share);
-                LOG.fine(() -> "tenant " + t + ": CPU-tier share " + share + " bytes");
+                LOG.log(Level.DEBUG, () -> "tenant " + t + ": CPU-tier share " + share + " bytes");
             }
         });
         for (String t : applied.keySet()) {

@@ -7,9 +7,9 @@ import io.aeron.driver.ext.DebugReceiveChannelEndpoint;
 import io.aeron.driver.ext.DebugSendChannelEndpoint;
 import io.aeron.driver.ext.LossGenerator;
 import io.aeron.driver.ext.RandomLossGenerator;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
 /**
@@ -25,7 +25,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  * }</pre>
  */
 public final class FeedMedia implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(FeedMedia.class.getName());
+    private static final Logger LOG = System.getLogger(FeedMedia.class.getName());
 
     /**
      * @param directory         the media driver's directory (created, and deleted again on close, when embedded)

@@ -8,6 +8,8 @@ import io.spillway.event.EventMessage;
 import io.spillway.event.EventType;
 import io.spillway.event.NodeLoad;
 import io.spillway.event.aeron.FeedMedia;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,8 +18,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
@@ -35,7 +35,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>An Agrona {@link Agent}: run it on an {@code AgentRunner}, or call {@link #doWork} by hand in tests.
  */
 public final class FeedSubscriber implements Agent, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(FeedSubscriber.class.getName());
+    private static final Logger LOG = System.getLogger(FeedSubscriber.class.getName());
     private static final int FRAGMENT_LIMIT = 64;
     /** Timeouts and retries are looked at this often, not on every duty cycle of a busy subscriber. */
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000;
@@ -120,7 +120,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         if (why != null) {
             invalid.incrementAndGet();
             Session s = length >= EventMessage.HEADER_LENGTH ? sessions.get(message.sessionId()) : null;
-            LOG.warning(() -> "malformed feed message" + (s == null ? "" : " in " + s) + ": " + why);
+            LOG.log(Level.WARNING, () -> "malformed feed message" + (s == null ? "" : " in " + s) + ": " + why);
             if (s != null && s.phase == Session.Phase.LIVE) {
                 gap(s); // a message of this session could not be applied: reload rather than drift
             }
@@ -165,7 +165,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         if (previous != null && previous != s) {
             end(previous, false);
             sink.reset(s.nodeId); // a restart emptied its CPU tier: forget it now, the new snapshot brings it back
-            LOG.info(() -> "node " + s.nodeId + " restarted: " + previous + " replaced by session "
+            LOG.log(Level.INFO, () -> "node " + s.nodeId + " restarted: " + previous + " replaced by session "
                 + Long.toHexString(s.id));
         }
     }
@@ -177,7 +177,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         }
         if (seq != s.lastSequence + 1) {
             gaps.incrementAndGet();
-            LOG.fine(() -> s + ": gap before " + seq);
+            LOG.log(Level.DEBUG, () -> s + ": gap before " + seq);
             gap(s);
             hold(s, m.buffer(), m.offset(), m.length());
             return;
@@ -251,7 +251,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         }
         if (!r.ok()) {
             snapshotFailures.incrementAndGet();
-            LOG.log(Level.FINE, () -> r.error());
+            LOG.log(Level.DEBUG, () -> r.error());
             if (r.foundSession() != 0 && r.foundSession() != s.id) {
                 end(s, false); // the node has a newer session; its own messages will bring it in
                 return;
@@ -285,7 +285,8 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private void onImageLost(int aeronSessionId) {
         for (Session s : List.copyOf(sessions.values())) {
             if (s.aeronSessionId == aeronSessionId && s.phase != Session.Phase.ENDED) {
-                LOG.info(() -> "feed image of " + s + " went away: forgetting the node until it is heard again");
+                LOG.log(Level.INFO,
+                    () -> "feed image of " + s + " went away: forgetting the node until it is heard again");
                 lose(s);
             }
         }
@@ -306,7 +307,8 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
                 requestSnapshot(s);
                 work++;
             } else if (now - s.lastHeardNanos > timeout) {
-                LOG.info(() -> s + " silent for " + ctx.sessionTimeout().toMillis() + " ms: forgetting the node");
+                LOG.log(Level.INFO,
+                    () -> s + " silent for " + ctx.sessionTimeout().toMillis() + " ms: forgetting the node");
                 lose(s);
                 work++;
             }

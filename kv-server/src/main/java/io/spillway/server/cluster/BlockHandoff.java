@@ -8,6 +8,8 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.cpu.ResidentBlock;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Pushes this node's CPU-tier blocks to the nodes a {@link HandoffPlan} names, over the ordinary data plane
@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  * One hand-off runs at a time; the caller decides on which thread.
  */
 public final class BlockHandoff implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(BlockHandoff.class.getName());
+    private static final Logger LOG = System.getLogger(BlockHandoff.class.getName());
     private static final long RETRY_PAUSE_MILLIS = 100;
 
     private final Supplier<List<ResidentBlock>> residents;
@@ -140,7 +140,7 @@ public final class BlockHandoff implements AutoCloseable {
             closed = true;
             return blocks;
         } catch (Exception e) {
-            LOG.log(Level.FINE, "hand-off to " + batch.target.id() + " failed; retrying", e);
+            LOG.log(Level.DEBUG, "hand-off to " + batch.target.id() + " failed; retrying", e);
             dropPeer(batch.target.id());
             return blocks;
         }
@@ -154,7 +154,7 @@ public final class BlockHandoff implements AutoCloseable {
                 again.add(blocks.get(i));
             } else {
                 tally.failed++;
-                LOG.warning("hand-off of " + keys[i] + " to " + batch.target.id() + " refused: " + s);
+                LOG.log(Level.WARNING, "hand-off of " + keys[i] + " to " + batch.target.id() + " refused: " + s);
             }
         }
         return again;

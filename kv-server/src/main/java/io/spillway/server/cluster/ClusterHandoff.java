@@ -2,6 +2,8 @@ package io.spillway.server.cluster;
 
 import io.spillway.cluster.PartitionMap;
 import io.spillway.tier.cpu.ResidentBlock;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -9,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
 
 /**
  * When and how a member hands blocks to new owners (docs/cluster.md, "Topology changes"): on every new map from
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * has left the cluster, so that the receivers already own the keys.
  */
 public final class ClusterHandoff implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(ClusterHandoff.class.getName());
+    private static final Logger LOG = System.getLogger(ClusterHandoff.class.getName());
     private static final int BATCH_BLOCKS = 32;
     private static final long BATCH_BYTES = 32L << 20;
 
@@ -70,7 +71,7 @@ public final class ClusterHandoff implements AutoCloseable {
             HandoffReport r = handoff.run(plan, System.nanoTime() + TimeUnit.MINUTES.toNanos(5),
                 () -> generation.get() != mine);
             if (r.pushedBlocks() + r.failedBlocks() > 0 || r.cancelled()) {
-                LOG.info(() -> "re-balance to map " + next.topologyVersion() + ": " + r);
+                LOG.log(Level.INFO, () -> "re-balance to map " + next.topologyVersion() + ": " + r);
             }
         });
     }
@@ -90,7 +91,7 @@ public final class ClusterHandoff implements AutoCloseable {
         background.shutdownNow();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaveTimeoutMillis);
         HandoffReport r = handoff.run(HandoffPlan.leaving(self, current, withoutSelf), deadline, () -> false);
-        LOG.info(() -> "hand-off before exit: " + r);
+        LOG.log(Level.INFO, () -> "hand-off before exit: " + r);
         return r;
     }
 

@@ -3,6 +3,8 @@ package io.spillway.server.cluster;
 import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -44,7 +44,7 @@ import org.apache.ignite.lang.IgnitePredicate;
  * <p>Map work runs on one thread ({@code spillway-cluster}), never on Ignite's discovery thread.
  */
 public final class IgniteMembership implements ClusterView {
-    private static final Logger LOG = Logger.getLogger(IgniteMembership.class.getName());
+    private static final Logger LOG = System.getLogger(IgniteMembership.class.getName());
 
     private final ClusterContext settings;
     private final List<Consumer<PartitionMap>> listeners = new CopyOnWriteArrayList<>();
@@ -109,7 +109,7 @@ public final class IgniteMembership implements ClusterView {
             long v = ignite.cluster().topologyVersion();
             topology(v, ignite.cluster().topology(v));
         });
-        LOG.info(() -> "node " + self.id() + " joined the cluster: " + map);
+        LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
     }
 
     /** The replicated namespace registry (available once joined). */
@@ -200,7 +200,7 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         map = next;
-        LOG.fine(() -> "partition map " + next);
+        LOG.log(Level.DEBUG, () -> "partition map " + next);
         for (Consumer<PartitionMap> l : listeners) {
             try {
                 l.accept(next);

@@ -7,12 +7,12 @@ import io.spillway.event.aeron.FeedMedia;
 import io.spillway.server.events.vllm.VllmEventPublisher;
 import io.spillway.server.events.vllm.VllmTap;
 import io.spillway.tier.TierListener;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -28,7 +28,7 @@ import org.agrona.concurrent.SystemNanoClock;
  * }</pre>
  */
 public final class EventFeed implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(EventFeed.class.getName());
+    private static final Logger LOG = System.getLogger(EventFeed.class.getName());
     /** The publisher's longest sleep while keys wait (it sleeps until the next mark or heartbeat otherwise). */
     private static final long PUBLISHER_BUSY_MAX_PARK_MICROS = 100;
     /** How long closing waits for the session's last messages to be taken. */
@@ -105,7 +105,7 @@ public final class EventFeed implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info(() -> "node " + nodeId + " publishes block locations on " + publications.stream()
+        LOG.log(Level.INFO, () -> "node " + nodeId + " publishes block locations on " + publications.stream()
             .map(p -> p.channel() + (p == network ? " at " + network.localSocketAddresses() : "")).toList()
             + " stream " + ctx.streamId() + ", session " + Long.toHexString(publisher.sessionId()));
     }

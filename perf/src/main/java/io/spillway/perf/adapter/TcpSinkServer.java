@@ -2,6 +2,8 @@ package io.spillway.perf.adapter;
 
 import io.spillway.perf.harness.BlockPattern;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Runs in-process ({@link #start}) or as a child process ({@link #main}: prints {@code LISTENING <port>}).
  */
 public final class TcpSinkServer implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(TcpSinkServer.class.getName());
     private static final int SCRATCH_BYTES = 1 << 20;
 
     private final ServerSocketChannel server;
@@ -59,7 +62,7 @@ public final class TcpSinkServer implements AutoCloseable {
                 return;
             } catch (IOException e) {
                 if (!closed) {
-                    System.err.println("tcp sink: accept failed: " + e);
+                    LOG.log(Level.WARNING, "tcp sink: accept failed: " + e);
                 }
                 return;
             }

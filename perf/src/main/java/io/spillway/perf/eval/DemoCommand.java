@@ -3,6 +3,8 @@ package io.spillway.perf.eval;
 import io.spillway.perf.sim.SimCommand;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,9 +58,16 @@ public final class DemoCommand implements Callable<Integer> {
         + "target/demo-<time>).")
     Path out;
 
+    @Option(names = "--verbose", description = "Also print the embedded node's and router's INFO log lines (default: "
+        + "warnings and errors only, so the console shows the progress line, the tables and the report path).")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
+        if (!verbose) {
+            quietLogs();
+        }
         if (requests < 1 || pods < 1 || gpuBlocks < 1 || clusterCpuBlocks < 1 || clusterNvmeBlocks < 1
             || !(speedup > 0) || !(faster > 0)) {
             throw new IllegalArgumentException("--requests, --pods, --gpu-blocks, --cluster-*-blocks, --speedup and "
@@ -80,6 +89,15 @@ public final class DemoCommand implements Callable<Integer> {
         new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out).run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
         System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
+    }
+
+    /**
+     * The node and the router run in this JVM and log through {@link System.Logger}, whose backend here is
+     * java.util.logging: raising its root level to WARNING keeps their INFO lines out of the demo's table. This is
+     * the demo's whole logging configuration.
+     */
+    static void quietLogs() {
+        Logger.getLogger("").setLevel(Level.WARNING);
     }
 
     public static void main(String[] args) {

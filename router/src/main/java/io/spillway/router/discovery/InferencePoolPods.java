@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.spillway.placement.routing.PodRole;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -15,8 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Pods from a Gateway API Inference Extension InferencePool, as the protocol's endpoint picker selects them: an
@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * had their first list and the pool exists.
  */
 public final class InferencePoolPods implements PodDiscovery {
-    private static final Logger LOG = Logger.getLogger(InferencePoolPods.class.getName());
+    private static final Logger LOG = System.getLogger(InferencePoolPods.class.getName());
     /** GIE's annotation narrowing a pod's ports to some of the pool's. */
     public static final String ACTIVE_PORTS = "inference.networking.k8s.io/active-ports";
 
@@ -103,7 +103,7 @@ public final class InferencePoolPods implements PodDiscovery {
             try {
                 read = InferencePool.of(resource);
             } catch (IllegalArgumentException e) {
-                LOG.warning("no pods: " + e.getMessage());
+                LOG.log(Level.WARNING, "no pods: " + e.getMessage());
             }
         }
         pool = read;

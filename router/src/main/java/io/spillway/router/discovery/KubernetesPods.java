@@ -5,13 +5,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.spillway.placement.routing.PodRole;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Pods from a Kubernetes informer (fabric8) on a namespace and label selector: a pod is routable when its Ready
@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  * current; pods whose role label is bad are left out and logged.
  */
 public final class KubernetesPods implements PodDiscovery {
-    private static final Logger LOG = Logger.getLogger(KubernetesPods.class.getName());
+    private static final Logger LOG = System.getLogger(KubernetesPods.class.getName());
     public static final String DEFAULT_ROLE_LABEL = "llm-d.ai/role";
 
     private final int port;

@@ -4,6 +4,8 @@ import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.CertificateUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -11,8 +13,6 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A certificate chain and its key, read from PEM files into a key manager, and read again when either file's
@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * file rewritten, the other not yet) is not taken: the last good pair stays until both agree.
  */
 final class CertificateFiles {
-    private static final Logger LOG = Logger.getLogger(CertificateFiles.class.getName());
+    private static final Logger LOG = System.getLogger(CertificateFiles.class.getName());
 
     private final Path cert;
     private final Path key;

@@ -5,8 +5,8 @@ import io.spillway.event.feed.FeedSink;
 import io.spillway.event.feed.FeedSubscriber;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -24,7 +24,7 @@ import org.agrona.concurrent.SystemNanoClock;
  * }</pre>
  */
 public final class ClusterFeed implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(ClusterFeed.class.getName());
+    private static final Logger LOG = System.getLogger(ClusterFeed.class.getName());
 
     private final BlockLocationIndex index;
     private final FeedSink sink;

@@ -46,7 +46,7 @@ import org.agrona.concurrent.AgentRunner;
  * Replicas share nothing: each follows the feeds itself (active-active). Closing stops everything.
  */
 public final class Router implements AutoCloseable {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Router.class.getName());
+    private static final System.Logger LOG = System.getLogger(Router.class.getName());
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final RouterMetrics metrics = new RouterMetrics();
     private final DecisionLog log;
@@ -85,7 +85,7 @@ public final class Router implements AutoCloseable {
                 VllmEventSubscriber subscriber = events.build();
                 metrics.vllmEvents(subscriber.counters());
                 AgentRunner runner = VllmEventSubscriber.startOnThread(subscriber,
-                    t -> LOG.log(java.util.logging.Level.WARNING, "vLLM event subscriber error", t));
+                    t -> LOG.log(System.Logger.Level.WARNING, "vLLM event subscriber error", t));
                 parts.add(runner);
             }
             discovery = !ctx.staticPods().isEmpty() ? StaticPods.parse(ctx.staticPods())
@@ -101,7 +101,8 @@ public final class Router implements AutoCloseable {
             PromptTokenizer tokenizer = tokenizer(ctx, discovery);
             parts.add(tokenizer);
             ChatTokenizer chats = chatTokenizer(ctx, tokenizer);
-            LOG.info("router: prompts keyed by " + tokenizer.describe() + ", chat requests by " + chats.describe());
+            LOG.log(System.Logger.Level.INFO, "router: prompts keyed by " + tokenizer.describe() + ", chat requests by "
+                + chats.describe());
             RequestScheduler scheduler = new RequestScheduler(index,
                 () -> PodViews.of(discovery.pods(), loads, inFlight), new PromptKeys(tokenizer, chats, ctx.namespace(),
                     new AdapterNames(ctx.servedModelNames())), ctx.routing(), ctx.costModel(), ctx.shedAtWaiting());
@@ -160,8 +161,8 @@ public final class Router implements AutoCloseable {
         if (ctx.tokenizer().equals("approximate")) {
             return new RoleLinesChatTokenizer(tokenizer);
         }
-        LOG.warning("router: no chat template beside " + ctx.tokenizer() + " and none given (--chat-template): chat "
-            + "requests are routed on load alone");
+        LOG.log(System.Logger.Level.WARNING, "router: no chat template beside " + ctx.tokenizer()
+            + " and none given (--chat-template): chat requests are routed on load alone");
         return new NoChatTemplate(ctx.tokenizer());
     }
 

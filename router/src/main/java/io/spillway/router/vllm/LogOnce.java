@@ -1,9 +1,9 @@
 package io.spillway.router.vllm;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Logs the first occurrence of each kind of problem and stays silent after it (the counters keep counting), so a

@@ -7,6 +7,8 @@ import io.spillway.event.vllm.VllmTopic;
 import io.spillway.event.vllm.VllmWire;
 import io.spillway.key.Namespace;
 import io.spillway.placement.index.BlockLocationIndex;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +20,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -50,7 +50,7 @@ import org.zeromq.ZMQ;
  * unknown model or tag is counted ({@link #counters()}), logged once per kind, and skipped.
  */
 public final class VllmEventSubscriber implements Agent, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(VllmEventSubscriber.class.getName());
+    private static final Logger LOG = System.getLogger(VllmEventSubscriber.class.getName());
     private static final byte[] EMPTY = new byte[0];
     /** Publishers one bound address keeps sequences for: a pod is one topic (one per data-parallel rank). */
     static final int MAX_TOPICS_PER_BOUND_STREAM = 65_536;
@@ -472,7 +472,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         } catch (RuntimeException e) {
             counters.malformedEvents.increment();
             if (logOnce.warn("apply:" + pod, "a KV-event batch from " + pod + " failed to apply: " + e)) {
-                LOG.log(Level.FINE, "apply failure", e);
+                LOG.log(Level.DEBUG, "apply failure", e);
             }
         }
     }

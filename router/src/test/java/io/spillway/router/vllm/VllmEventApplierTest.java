@@ -19,7 +19,6 @@ import io.spillway.placement.index.Medium;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** vLLM events to Spillway keys and locations, without sockets. */
@@ -297,7 +296,7 @@ class VllmEventApplierTest {
 
     private VllmEventApplier applier(int aliasCapacity) {
         return new VllmEventApplier(index, aliasCapacity, counters,
-            new LogOnce(Logger.getLogger(VllmEventApplierTest.class.getName())));
+            new LogOnce(System.getLogger(VllmEventApplierTest.class.getName())));
     }
 
     private void apply(String pod, VllmEvent event) {

@@ -18,7 +18,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -59,7 +58,7 @@ class VllmIndexConformanceTest {
         BlockLocationIndex index = new BlockLocationIndex(1 << 12);
         VllmSubscriberCounters counters = new VllmSubscriberCounters();
         VllmEventApplier applier = new VllmEventApplier(index, 1_000, counters,
-            new LogOnce(Logger.getLogger(VllmIndexConformanceTest.class.getName())));
+            new LogOnce(System.getLogger(VllmIndexConformanceTest.class.getName())));
         VllmEventDecoder decoder = new VllmEventDecoder();
         int checks = 0;
         for (String line : lines) {

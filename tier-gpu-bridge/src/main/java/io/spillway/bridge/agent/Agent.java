@@ -19,6 +19,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -45,6 +47,7 @@ import java.util.concurrent.locks.LockSupport;
  * bridge and every transfer and never blocks on one; connection threads only parse and wait for their answer.
  */
 public final class Agent implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(Agent.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long REPLY_TIMEOUT_SECONDS = 60;
 
@@ -117,7 +120,7 @@ public final class Agent implements AutoCloseable {
                 t.start();
             } catch (IOException e) {
                 if (running) {
-                    System.err.println("agent: accept failed: " + e.getMessage());
+                    LOG.log(Level.WARNING, "agent: accept failed: " + e.getMessage());
                 }
                 return;
             }
@@ -343,7 +346,7 @@ public final class Agent implements AutoCloseable {
             counters.loopErrors.incrementAndGet();
             if (!loopErrorLogged) {
                 loopErrorLogged = true;
-                System.err.println("agent: an operation failed on the loop thread (counted in stats.loop_errors; "
+                LOG.log(Level.WARNING, "agent: an operation failed on the loop thread (counted in stats.loop_errors; "
                     + "reported once): " + e);
             }
         }

@@ -6,6 +6,8 @@ import io.spillway.event.vllm.VllmEventEncoder;
 import io.spillway.event.vllm.VllmTopic;
 import io.spillway.event.vllm.VllmWire;
 import io.spillway.tier.TierKind;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -15,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -44,7 +44,7 @@ import org.zeromq.ZMQ;
  * refuses outright is counted as {@link #dropped()}.
  */
 public final class VllmEventPublisher implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(VllmEventPublisher.class.getName());
+    private static final Logger LOG = System.getLogger(VllmEventPublisher.class.getName());
     private static final byte[] EMPTY = new byte[0];
     private static final int MAX_REPLAY_REQUESTS_PER_CALL = 16;
 
@@ -328,7 +328,7 @@ public final class VllmEventPublisher implements AutoCloseable {
             && replay.send(seq, ZMQ.SNDMORE | ZMQ.DONTWAIT)
             && replay.send(payload, ZMQ.DONTWAIT);
         if (!sent) {
-            LOG.log(Level.FINE, "a replay message to a requester was refused");
+            LOG.log(Level.DEBUG, "a replay message to a requester was refused");
         }
     }
 
