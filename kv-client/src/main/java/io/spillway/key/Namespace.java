@@ -1,6 +1,7 @@
 package io.spillway.key;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything that makes KV bytes differ for the same tokens. Blocks of different namespaces never match: the
@@ -21,7 +22,7 @@ public final class Namespace {
     private final int ppSize;
     private final int ppRank;
     private final String layout;
-    private volatile BlockKey id;
+    private volatile @Nullable BlockKey id;
 
     private Namespace(Builder b) {
         this.tenant = b.tenant;
@@ -100,6 +101,7 @@ public final class Namespace {
     /** Builds a namespace; {@link #build()} rejects missing or out-of-range fields with a message naming them. */
     public static final class Builder {
         private String tenant = "default";
+        @SuppressWarnings("NullAway.Init") // build() rejects a namespace without one
         private String modelId;
         private String loraAdapter = "";
         private String dtype = "bfloat16";

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a request adds to its block keys beyond its tokens: a LoRA adapter name, a cache salt, multimodal items and
@@ -25,8 +26,8 @@ public final class RequestExtras {
 
     private final String lora;
     private final String cacheSalt;
-    private final byte[] loraEntry;
-    private final byte[] saltEntry;
+    private final byte @Nullable [] loraEntry;
+    private final byte @Nullable [] saltEntry;
     private final RangedEntries multimodal;
     private final RangedEntries promptEmbeds;
     private final int maxEncodedLength;

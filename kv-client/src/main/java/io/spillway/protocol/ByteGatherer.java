@@ -2,6 +2,7 @@ package io.spillway.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Collects a fixed-size field that may arrive split over several input buffers. When the input already holds the
@@ -20,7 +21,7 @@ final class ByteGatherer {
      * complete; {@code null} while incomplete (then all of {@code in} was consumed). The caller reads the {@code n}
      * bytes and then calls {@link #reset()}.
      */
-    ByteBuf gather(ByteBuf in, int n) {
+    @Nullable ByteBuf gather(ByteBuf in, int n) {
         int have = scratch.writerIndex();
         if (have == 0 && in.readableBytes() >= n) {
             return in;

@@ -1,5 +1,7 @@
 package io.spillway.protocol;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Status codes carried on the wire (frame {@code status} field and per-block status), shared by the server, the
  * client and the tiers. Codes are stable: never renumber, only add. See docs/protocol.md.
@@ -65,7 +67,7 @@ public enum ErrorCode {
     }
 
     /** The code for a wire value, or {@code null} when the value is not a known code. */
-    public static ErrorCode fromCode(int code) {
+    public static @Nullable ErrorCode fromCode(int code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

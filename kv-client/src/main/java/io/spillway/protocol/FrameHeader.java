@@ -1,6 +1,7 @@
 package io.spillway.protocol;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Flyweight over the 16-byte frame header (docs/protocol.md, "Frame"); all integers little-endian.
@@ -34,6 +35,7 @@ public final class FrameHeader {
         return topologyVersion >= 0 ? FLAG_RESPONSE | FLAG_TOPOLOGY : FLAG_RESPONSE;
     }
 
+    @SuppressWarnings("NullAway.Init") // a flyweight: wrap() comes before every read
     private ByteBuf buffer;
     private int offset;
 
@@ -57,7 +59,7 @@ public final class FrameHeader {
     }
 
     /** The op, or {@code null} when the op byte is unknown. */
-    public OpCode op() {
+    public @Nullable OpCode op() {
         return OpCode.fromCode(opCode());
     }
 
@@ -75,7 +77,7 @@ public final class FrameHeader {
     }
 
     /** The status, or {@code null} when the value is not a known {@link ErrorCode}. */
-    public ErrorCode status() {
+    public @Nullable ErrorCode status() {
         return ErrorCode.fromCode(statusCode());
     }
 

@@ -1,5 +1,7 @@
 package io.spillway.protocol;
 
+import org.jspecify.annotations.Nullable;
+
 /** The data-plane ops (docs/protocol.md, "Ops"); {@link #code()} is the header's {@code op} byte. */
 public enum OpCode {
     PUT_BATCH(0x01),
@@ -20,7 +22,7 @@ public enum OpCode {
     }
 
     /** The op for a wire value, or {@code null} when the value is not a known op. */
-    public static OpCode fromCode(int code) {
+    public static @Nullable OpCode fromCode(int code) {
         return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

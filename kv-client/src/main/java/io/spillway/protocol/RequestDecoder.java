@@ -2,7 +2,9 @@ package io.spillway.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.spillway.key.BlockKey;
+import java.util.Objects;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Streaming decoder of request frames, fed with buffers as they arrive ({@link #decode(ByteBuf)}); it never holds
@@ -27,10 +29,12 @@ public final class RequestDecoder {
     private final CRC32C crc = new CRC32C();
 
     private int state = HEADER;
+    @SuppressWarnings("NullAway.Init") // readHeader sets it before any body state
     private OpCode op;
     private int opCode;
     private int requestId;
     private long bodyRemaining;
+    @SuppressWarnings("NullAway.Init") // readPreamble sets it before it is read
     private BlockKey preambleNamespace;
     private int preambleCount;
     private int count;
@@ -90,12 +94,12 @@ public final class RequestDecoder {
             startSkip();
             listener.onUnknownOp(opCode, requestId);
         } else {
-            op = OpCode.fromCode(opCode);
+            op = Objects.requireNonNull(OpCode.fromCode(opCode), "validate() passed an unknown op");
             startBody();
         }
     }
 
-    private String requestProblem() {
+    private @Nullable String requestProblem() {
         if (header.isResponse()) {
             return "response flag set on a request";
         }

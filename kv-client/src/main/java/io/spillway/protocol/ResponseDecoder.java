@@ -3,7 +3,9 @@ package io.spillway.protocol;
 import io.netty.buffer.ByteBuf;
 import io.spillway.tier.TierKind;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Streaming decoder of response frames, fed with buffers as they arrive ({@link #decode(ByteBuf)}). A GET_BATCH
@@ -32,10 +34,10 @@ public final class ResponseDecoder {
     private final CRC32C crc = new CRC32C();
 
     private int state = HEADER;
-    private OpCode op;
+    private @Nullable OpCode op;
     private int opCode;
     private int requestId;
-    private ErrorCode status;
+    private @Nullable ErrorCode status;
     private long bodyRemaining;
     private int count;
     private int index;
@@ -130,7 +132,7 @@ public final class ResponseDecoder {
         gatherer.reset();
         bodyRemaining = 0;
         state = HEADER;
-        listener.onError(opCode, requestId, status, message);
+        listener.onError(opCode, requestId, Objects.requireNonNull(status, "status"), message);
     }
 
     private void startBody() {
@@ -147,12 +149,12 @@ public final class ResponseDecoder {
             }
             bodyRemaining -= FrameHeader.TOPOLOGY_TRAILER_LENGTH;
         }
-        switch (op) {
+        switch (op()) {
             case PING -> {
                 if (bodyRemaining != 0) {
                     fail(ErrorCode.MALFORMED_FRAME, "PING response body must be empty, got " + bodyRemaining);
                 } else {
-                    listener.onResponseEnd(op, requestId);
+                    listener.onResponseEnd(op(), requestId);
                 }
             }
             case LOOKUP_PREFIX -> state = LOOKUP_HEAD;
@@ -213,7 +215,7 @@ public final class ResponseDecoder {
         }
         listener.onPutStatus(at, s);
         if (last && !trailerPending) {
-            listener.onResponseEnd(op, requestId);
+            listener.onResponseEnd(op(), requestId);
         }
     }
 
@@ -231,8 +233,11 @@ public final class ResponseDecoder {
         bodyRemaining -= BodyLayout.ENTRY_HEADER_LENGTH;
         ErrorCode s = ErrorCode.fromCode(code);
         long after = bodyRemaining - length - (long) BodyLayout.ENTRY_HEADER_LENGTH * (count - index - 1);
-        String problem = s == null ? "unknown status " + code
-            : s != ErrorCode.OK && length != 0 ? "miss with status " + s + " carries " + length + " bytes"
+        if (s == null) {
+            fail(ErrorCode.MALFORMED_FRAME, "GET_BATCH entry " + index + ": unknown status " + code);
+            return;
+        }
+        String problem = s != ErrorCode.OK && length != 0 ? "miss with status " + s + " carries " + length + " bytes"
             : s == ErrorCode.OK && tier >= TIERS.length ? "unknown tier " + tier
             : after < 0 ? "length " + length + " runs past the body's end"
             : index == count - 1 && after > 0 ? after + " trailing bytes after the last entry" : null;
@@ -270,7 +275,7 @@ public final class ResponseDecoder {
         state = !last ? ENTRY_HEADER : trailerPending ? TRAILER : HEADER;
         listener.onGetEntryEnd(done, verdict);
         if (last && !trailerPending) {
-            listener.onResponseEnd(op, requestId);
+            listener.onResponseEnd(op(), requestId);
         }
     }
 
@@ -288,7 +293,7 @@ public final class ResponseDecoder {
             return;
         }
         listener.onTopologyVersion(requestId, version);
-        listener.onResponseEnd(op, requestId);
+        listener.onResponseEnd(op(), requestId);
     }
 
     private void readLookupHead(ByteBuf in) {
@@ -311,7 +316,7 @@ public final class ResponseDecoder {
         if (!listener.onLookupResponse(requestId, prefixLength, tiers)) {
             startSkip();
         } else if (tiers == 0) {
-            listener.onResponseEnd(op, requestId);
+            listener.onResponseEnd(op(), requestId);
         }
     }
 
@@ -335,7 +340,7 @@ public final class ResponseDecoder {
         }
         listener.onLookupTier(TIERS[tier], run, inPrefix);
         if (last) {
-            listener.onResponseEnd(op, requestId);
+            listener.onResponseEnd(op(), requestId);
         }
     }
 
@@ -354,6 +359,11 @@ public final class ResponseDecoder {
         if (bodyRemaining == 0) {
             state = HEADER;
         }
+    }
+
+    /** The frame's op: readHeader fails a frame whose op is unknown before any body state runs. */
+    private OpCode op() {
+        return Objects.requireNonNull(op, "op");
     }
 
     private void fail(ErrorCode code, String message) {

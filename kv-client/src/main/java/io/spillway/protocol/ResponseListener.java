@@ -2,6 +2,7 @@ package io.spillway.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.spillway.tier.TierKind;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link ResponseDecoder} reports, in wire order. Buffers passed in are the decoder's input: read the given
@@ -23,7 +24,7 @@ public interface ResponseListener {
     boolean onGetResponse(int requestId, int count);
 
     /** Entry {@code index}: {@code status} {@code OK} with {@code length} bytes to follow from {@code tier}, or a miss. */
-    void onGetEntry(int index, ErrorCode status, TierKind tier, int length);
+    void onGetEntry(int index, ErrorCode status, @Nullable TierKind tier, int length);
 
     /** The next {@code length} bytes of the current entry, at {@code index} in {@code buffer}. */
     void onGetBytes(ByteBuf buffer, int index, int length);

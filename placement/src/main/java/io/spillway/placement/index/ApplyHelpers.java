@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Threads that take parts (runs of shards) of a large write batch while its caller takes others: parts are claimed
@@ -26,7 +27,7 @@ final class ApplyHelpers implements AutoCloseable {
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicInteger result = new AtomicInteger();
-        volatile Throwable failure;
+        volatile @Nullable Throwable failure;
 
         Job(int op, int id, int to, KeyBatch batch, int first) {
             this.op = op;
@@ -46,7 +47,7 @@ final class ApplyHelpers implements AutoCloseable {
     private final int parts;
     private final Thread[] threads;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private volatile Job posted;
+    private volatile @Nullable Job posted;
     private volatile boolean closed;
     private final AtomicInteger parked = new AtomicInteger();
     /** Parts written by helper threads (not callers) since creation. */
@@ -133,7 +134,7 @@ final class ApplyHelpers implements AutoCloseable {
         }
     }
 
-    private void park(Job last) {
+    private void park(@Nullable Job last) {
         parked.incrementAndGet();
         Job job = posted; // read after announcing the park: an offer after this read sees parked > 0 and unparks
         if (job == last && !closed) {

@@ -7,6 +7,7 @@ import java.util.concurrent.locks.StampedLock;
 import java.util.function.ToLongFunction;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2IntHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where every known block is: from a 128-bit block key to the set of {@link Location}s holding it (pods' GPUs and
@@ -80,7 +81,7 @@ public final class BlockLocationIndex implements AutoCloseable {
     private final Int2IntHashMap purgesLeft = new Int2IntHashMap(0);
     private final AtomicInteger awaitingRelease = new AtomicInteger();
     private final ThreadLocal<KeyBatch> batches = ThreadLocal.withInitial(KeyBatch::new);
-    private final ApplyHelpers helpers;
+    private final @Nullable ApplyHelpers helpers;
     /** Shards per part of a batch that a helper or the caller claims: a quarter of them (fewer claims to share). */
     private final int partShards;
     /**
@@ -404,7 +405,7 @@ public final class BlockLocationIndex implements AutoCloseable {
                         live = LocationTable.isLive(ids.live, id);
                         toLive = op == MOVE && LocationTable.isLive(ids.live, to);
                     }
-                    KeyTable keys = shard.keys;
+                    KeyTable keys = Objects.requireNonNull(shard).keys; // set when s first moved past locked = -1
                     int home = keys.homeOf(hashes[j]);
                     if (op == ADD) {
                         changed += live && keys.add(his[j], los[j], home, id) ? 1 : 0;
@@ -504,7 +505,7 @@ public final class BlockLocationIndex implements AutoCloseable {
         prefix(null, his, los, count, out);
     }
 
-    private void prefix(BlockKey[] chain, long[] his, long[] los, int count, PrefixRuns out) {
+    private void prefix(BlockKey @Nullable [] chain, long @Nullable [] his, long @Nullable [] los, int count, PrefixRuns out) {
         long[] stamps = out.stamps(shards.length);
         if (readPrefix(chain, his, los, count, out, stamps)) {
             return;
@@ -541,7 +542,7 @@ public final class BlockLocationIndex implements AutoCloseable {
      * After an optimistic read of a chain failed: takes the read locks of the chain's shards in shard order (their
      * stamps into {@code stamps}) and returns the set of shards taken.
      */
-    private long lockChain(BlockKey[] chain, long[] his, long[] los, int count, long[] stamps) {
+    private long lockChain(BlockKey @Nullable [] chain, long @Nullable [] his, long @Nullable [] los, int count, long[] stamps) {
         long taken = 0;
         for (int k = 0; k < count; k++) {
             taken |= 1L << shardOf(hashOf(chain, his, los, k), shardShift);
@@ -568,7 +569,7 @@ public final class BlockLocationIndex implements AutoCloseable {
      * probe after another so that their cache misses overlap, then its keys are told. A walk that stops early has
      * probed at most a batch too far. (Touching the batch's pool blocks in a pass between measured no faster.)
      */
-    private boolean readWalk(long[] his, long[] los, int count, ChainWalker walker, long[] stamps) {
+    private boolean readWalk(long[] his, long[] los, int count, ChainWalker walker, long @Nullable [] stamps) {
         walker.begin();
         long seen = 0;
         long[] words = walker.words;
@@ -610,7 +611,7 @@ public final class BlockLocationIndex implements AutoCloseable {
      * first time. Returns the shards seen so far with {@code s}, or 0 when a write holds the shard (the read is to be
      * done again under the locks); never 0 otherwise.
      */
-    private long stampOnFirstRead(int s, long seen, long[] stamps) {
+    private long stampOnFirstRead(int s, long seen, long @Nullable [] stamps) {
         long bit = 1L << s;
         if (stamps != null && (seen & bit) == 0) {
             long stamp = shards[s].lock.tryOptimisticRead();
@@ -631,7 +632,8 @@ public final class BlockLocationIndex implements AutoCloseable {
         return true;
     }
 
-    private static long hashOf(BlockKey[] chain, long[] his, long[] los, int k) {
+    @SuppressWarnings("NullAway") // callers pass a chain or both his and los: never neither
+    private static long hashOf(BlockKey @Nullable [] chain, long @Nullable [] his, long @Nullable [] los, int k) {
         return chain != null ? KeyTable.hash(chain[k].hi(), chain[k].lo()) : KeyTable.hash(his[k], los[k]);
     }
 
@@ -641,7 +643,9 @@ public final class BlockLocationIndex implements AutoCloseable {
      * read: each shard's stamp is taken when the chain first reaches it, and all are validated at the end; false when
      * one fails (the result is then to be thrown away). Without, the caller holds the read locks.
      */
-    private boolean readPrefix(BlockKey[] chain, long[] his, long[] los, int count, PrefixRuns out, long[] stamps) {
+    @SuppressWarnings("NullAway") // callers pass a chain or both his and los: never neither
+    private boolean readPrefix(BlockKey @Nullable [] chain, long @Nullable [] his, long @Nullable [] los, int count, PrefixRuns out,
+        long @Nullable [] stamps) {
         out.clear();
         long seen = 0;
         long[] live = ids.live;
@@ -771,7 +775,7 @@ public final class BlockLocationIndex implements AutoCloseable {
     }
 
     /** What is wrong with the tables, or null (a full scan, for tests): each shard's structure and its keys' shards. */
-    String checkInvariants() {
+    @Nullable String checkInvariants() {
         for (int s = 0; s < shards.length; s++) {
             Shard shard = shards[s];
             long stamp = shard.lock.readLock();

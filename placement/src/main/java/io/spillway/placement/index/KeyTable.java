@@ -3,6 +3,7 @@ package io.spillway.placement.index;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.agrona.collections.IntArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage of {@link BlockLocationIndex}: an open-addressing table over 128-bit keys with linear probing and
@@ -732,7 +733,7 @@ final class KeyTable {
      *
      * @return null when sound, else what is wrong
      */
-    String checkInvariants() {
+    @Nullable String checkInvariants() {
         int[] counted = new int[keysAt.length];
         long keys = 0;
         for (int s = 0; s < capacity; s++) {

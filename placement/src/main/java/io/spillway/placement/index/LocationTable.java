@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Interns {@link Location}s as 16-bit ids for {@link BlockLocationIndex}: each location has one current id; a
@@ -34,7 +35,7 @@ public final class LocationTable {
     }
 
     /** The location a live or retired id stood for, or {@code null} for an id never issued. */
-    public Location location(int id) {
+    public @Nullable Location location(int id) {
         Location[] locations = byId;
         return id < 1 || id >= locations.length ? null : (Location) BY_ID.getAcquire(locations, id);
     }

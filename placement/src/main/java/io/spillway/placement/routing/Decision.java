@@ -1,6 +1,7 @@
 package io.spillway.placement.routing;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a request goes: the pod that serves it (decode, or the whole request when not split), the pod that
@@ -15,7 +16,7 @@ import java.util.List;
  * @param hits         the serving pod's leading blocks by where they are (for the router's metrics)
  * @param table        per serving candidate and scorer, for the debug view ({@link #scores} reads it)
  */
-public record Decision(Pod pod, Pod prefill, List<Pod> fallbacks, double hitTokens, double uncachedTokens,
+public record Decision(@Nullable Pod pod, @Nullable Pod prefill, List<Pod> fallbacks, double hitTokens, double uncachedTokens,
                        boolean cold, Hits hits, ScoreTable table) {
     /**
      * The serving pod's leading blocks: in its GPU, then in its own offload, then in the cluster beyond those.

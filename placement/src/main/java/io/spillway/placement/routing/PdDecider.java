@@ -2,6 +2,7 @@ package io.spillway.placement.routing;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides a request as llm-d's disaggregation profile handler does: scores the ready pods the decode profile's filters
@@ -13,7 +14,7 @@ import java.util.List;
  */
 public final class PdDecider {
     private final Profile decode;
-    private final Profile prefill;
+    private final @Nullable Profile prefill;
     private final SplitRule rule;
     private final MaxScorePicker picker;
     private final TransferCostModel model;
@@ -29,7 +30,7 @@ public final class PdDecider {
      * @param prefill         null for no split
      * @param thresholdTokens a prefix-based rule's {@code nonCachedTokens} (ignored without {@code prefill})
      */
-    public PdDecider(Profile decode, Profile prefill, int thresholdTokens, MaxScorePicker picker,
+    public PdDecider(Profile decode, @Nullable Profile prefill, int thresholdTokens, MaxScorePicker picker,
                      TransferCostModel model) {
         this(filtered(decode, RoleFilter.DECODE), prefill == null ? null : filtered(prefill, RoleFilter.PREFILL),
             SplitRule.prefixBased(thresholdTokens), picker, model);
@@ -40,7 +41,7 @@ public final class PdDecider {
     }
 
     /** @param prefill null for no split */
-    public PdDecider(Profile decode, Profile prefill, SplitRule rule, MaxScorePicker picker, TransferCostModel model) {
+    public PdDecider(Profile decode, @Nullable Profile prefill, SplitRule rule, MaxScorePicker picker, TransferCostModel model) {
         if (decode == null || rule == null || picker == null || model == null) {
             throw new IllegalArgumentException("a decider needs a decode profile, a split rule, a picker and a cost"
                 + " model");

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Fills a {@link PrefixMatch} from a {@link BlockLocationIndex}: walks the request's chain key by key ({@link
@@ -44,6 +45,7 @@ public final class PrefixMatcher {
     }
 
     /** Matches {@code request} for {@code candidates} (in that order) into {@code out}. */
+    @SuppressWarnings("NullAway") // clears walk.out after the walk so it holds no caller's match
     public PrefixMatch match(RoutingRequest request, List<Pod> candidates, PrefixMatch out) {
         usePods(candidates);
         out.reset(request.blocks(), candidates.size());
@@ -61,6 +63,7 @@ public final class PrefixMatcher {
 
     /** The walk over one request's chain; its state is reset by {@link #start} (again if the walk starts over). */
     private final class Walk extends ChainWalker {
+        @SuppressWarnings("NullAway.Init") // match() sets it for the walk, then clears it
         PrefixMatch out;
         /** Per pod, how many of the current key's locations are its GPU, and are any of its media. */
         private int[] gpuHeld = new int[0];
@@ -211,7 +214,7 @@ public final class PrefixMatcher {
         int m = meaning[id];
         if (m == UNKNOWN) {
             LocationTable table = index.locations();
-            m = table.isLive(id) ? decode(table.location(id)) : OTHER;
+            m = table.isLive(id) ? decode(Objects.requireNonNull(table.location(id))) : OTHER; // live ids have one
             meaning[id] = m;
         }
         return m;

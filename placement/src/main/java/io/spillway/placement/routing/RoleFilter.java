@@ -1,5 +1,7 @@
 package io.spillway.placement.routing;
 
+import org.jspecify.annotations.Nullable;
+
 /** llm-d's role filters ({@code decode-filter}, {@code prefill-filter}, {@code encode-filter}): see {@link PodRole}. */
 public enum RoleFilter {
     DECODE("decode-filter"),
@@ -26,7 +28,7 @@ public enum RoleFilter {
     }
 
     /** The filter of a plugin type, or null when the type is none of llm-d's role filters. */
-    public static RoleFilter ofType(String type) {
+    public static @Nullable RoleFilter ofType(String type) {
         for (RoleFilter f : values()) {
             if (f.type.equals(type)) {
                 return f;

@@ -15,8 +15,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The router's scheduling configuration: an llm-d {@code EndpointPickerConfig}, read as llm-d reads it and written back
@@ -127,9 +129,15 @@ public final class RoutingConfig {
         }
 
         String text(String key, String otherwise) {
+            String v = textOrNull(key);
+            return v == null ? otherwise : v;
+        }
+
+        /** The parameter {@code key}'s text, or null when it is not set. */
+        @Nullable String textOrNull(String key) {
             JsonNode v = parameters.get(key);
             if (v == null || v.isNull()) {
-                return otherwise;
+                return null;
             }
             if (!v.isTextual()) {
                 throw new IllegalArgumentException("plugin " + name + ": parameter " + key + " must be a string, got "
@@ -149,7 +157,7 @@ public final class RoutingConfig {
     }
 
     /** A profile's reference to a plugin, with the weight written (null when none). */
-    public record Ref(String pluginRef, Double weight) {
+    public record Ref(String pluginRef, @Nullable Double weight) {
     }
 
     /**
@@ -174,8 +182,8 @@ public final class RoutingConfig {
      * @param encodeProfile  the encode profile's name ({@code disagg-profile-handler} only, else null)
      * @param prefillDecider the prefill decider's plugin name, or null for none (no split)
      */
-    public record Handler(String name, String type, String decodeProfile, String prefillProfile, String encodeProfile,
-                          String prefillDecider) {
+    public record Handler(String name, String type, String decodeProfile, @Nullable String prefillProfile,
+                          @Nullable String encodeProfile, @Nullable String prefillDecider) {
     }
 
     private final String apiVersion;
@@ -183,7 +191,7 @@ public final class RoutingConfig {
     private final Map<String, Plugin> plugins;
     private final Map<String, ProfileSpec> profiles;
     private final Handler handler;
-    private final SplitRule rule;
+    private final @Nullable SplitRule rule;
 
     private RoutingConfig(String apiVersion, List<String> featureGates, Map<String, Plugin> plugins,
                           Map<String, ProfileSpec> profiles, Handler handler) {
@@ -192,7 +200,8 @@ public final class RoutingConfig {
         this.plugins = plugins;
         this.profiles = profiles;
         this.handler = handler;
-        this.rule = handler.prefillDecider() == null ? null : splitRule(plugins.get(handler.prefillDecider()));
+        String decider = handler.prefillDecider();
+        this.rule = decider == null ? null : splitRule(Objects.requireNonNull(plugins.get(decider), decider));
     }
 
     /** The preset names {@link #preset} knows. */
@@ -385,7 +394,7 @@ public final class RoutingConfig {
             throw new IllegalArgumentException("plugin " + name + ": parameters must be a mapping, got " + params);
         }
         if (kind != Kind.DATA_PLANE) {
-            Set<String> known = PARAMETERS.get(type);
+            Set<String> known = Objects.requireNonNull(PARAMETERS.get(type), type); // kind() found it
             for (Iterator<String> it = parameters.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
                 if (type.equals(PD_HANDLER) && key.equals("threshold")) {
@@ -402,7 +411,7 @@ public final class RoutingConfig {
         return new Plugin(name, type, parameters);
     }
 
-    private static Kind kind(String type) {
+    private static @Nullable Kind kind(String type) {
         if (DATA_PLANE.contains(type)) {
             return Kind.DATA_PLANE;
         }
@@ -420,7 +429,7 @@ public final class RoutingConfig {
         };
     }
 
-    private static ProfileSpec profile(JsonNode profile, Map<String, Plugin> plugins, String defaultPicker) {
+    private static ProfileSpec profile(JsonNode profile, Map<String, Plugin> plugins, @Nullable String defaultPicker) {
         String name = text(profile, "name", null);
         List<Ref> refs = new ArrayList<>();
         List<String> filters = new ArrayList<>();
@@ -440,7 +449,7 @@ public final class RoutingConfig {
             JsonNode w = ref.get("weight");
             Double weight = w == null || w.isNull() ? null : w.isNumber() ? w.asDouble() : Double.NaN;
             refs.add(new Ref(pluginRef, weight));
-            switch (kind(p.type())) {
+            switch (Objects.requireNonNull(kind(p.type()), p.type())) { // plugin() refused unknown types
                 case FILTER -> filters.add(pluginRef);
                 case PICKER -> {
                     if (picker != null) {
@@ -512,14 +521,16 @@ public final class RoutingConfig {
         String decode;
         String prefill;
         String encode;
-        String prefillDecider;
-        String encodeDecider;
+        @Nullable String prefillDecider;
+        @Nullable String encodeDecider;
         if (flat) {
             decode = h.text("decodeProfile", "decode");
             prefill = h.text("prefillProfile", "prefill");
             encode = h.text("encodeProfile", "encode");
-            prefillDecider = h.text("prefillDeciderPluginName", h.text("deciderPluginName", null));
-            encodeDecider = h.text("encodeDeciderPluginName", null);
+            String deprecated = h.textOrNull("deciderPluginName");
+            String named = h.textOrNull("prefillDeciderPluginName");
+            prefillDecider = named != null ? named : deprecated;
+            encodeDecider = h.textOrNull("encodeDeciderPluginName");
         } else {
             ObjectNode profiles = section(h, "profiles", Set.of("decode", "prefill", "encode"));
             ObjectNode deciders = section(h, "deciders", Set.of("prefill", "encode"));
@@ -528,8 +539,8 @@ public final class RoutingConfig {
             prefill = view.text("prefill", "prefill");
             encode = view.text("encode", "encode");
             Plugin dv = new Plugin(h.name() + ".deciders", h.type(), deciders);
-            prefillDecider = dv.text("prefill", null);
-            encodeDecider = dv.text("encode", null);
+            prefillDecider = dv.textOrNull("prefill");
+            encodeDecider = dv.textOrNull("encode");
         }
         if (encodeDecider != null) {
             throw new IllegalArgumentException("plugin " + h.name() + ": deciders.encode (" + encodeDecider
@@ -615,23 +626,33 @@ public final class RoutingConfig {
         return handler;
     }
 
-    private ProfileSpec prefillSpec() {
+    private @Nullable ProfileSpec prefillSpec() {
         return rule == null || handler.prefillProfile() == null ? null : profiles.get(handler.prefillProfile());
+    }
+
+    /** A plugin by name, one the loader checked is configured. */
+    private Plugin configured(String name) {
+        return Objects.requireNonNull(plugins.get(name), name);
+    }
+
+    /** The serving profile, which the loader checked is configured. */
+    private ProfileSpec decodeSpec() {
+        return Objects.requireNonNull(profiles.get(handler.decodeProfile()), handler.decodeProfile());
     }
 
     /** The serving (decode) profile's scorers and weights, by plugin name. */
     public Map<String, Double> decode() {
-        return profiles.get(handler.decodeProfile()).scorers();
+        return decodeSpec().scorers();
     }
 
     /** The prefill profile's scorers and weights, or null when no request can be split. */
-    public Map<String, Double> prefill() {
+    public @Nullable Map<String, Double> prefill() {
         ProfileSpec p = prefillSpec();
         return p == null ? null : p.scorers();
     }
 
     /** When a request is split, or null when none can be. */
-    public SplitRule splitRule() {
+    public @Nullable SplitRule splitRule() {
         return prefillSpec() == null ? null : rule;
     }
 
@@ -643,7 +664,7 @@ public final class RoutingConfig {
 
     /** The serving profile's picker's tie-break {@code seed} (a Spillway parameter; 0 when not set). */
     public long seed() {
-        return (long) plugins.get(profiles.get(handler.decodeProfile()).picker()).number("seed", 0);
+        return (long) configured(decodeSpec().picker()).number("seed", 0);
     }
 
     /**
@@ -655,9 +676,9 @@ public final class RoutingConfig {
     public long speculativeTtlNanos() {
         double seconds = 0;
         for (ProfileSpec p : prefillSpec() == null ? List.of(profiles.get(handler.decodeProfile()))
-            : List.of(profiles.get(handler.decodeProfile()), prefillSpec())) {
+            : List.of(decodeSpec(), prefillSpec())) {
             for (String name : p.scorers().keySet()) {
-                seconds = Math.max(seconds, ttlSeconds(plugins.get(name)));
+                seconds = Math.max(seconds, ttlSeconds(configured(name)));
             }
         }
         return Math.round(seconds * 1e9);
@@ -672,7 +693,7 @@ public final class RoutingConfig {
                 if (!p.bool("speculativeIndexing")) {
                     return 0;
                 }
-                String ttl = p.text("speculativeTTL", null);
+                String ttl = p.textOrNull("speculativeTTL");
                 s = ttl == null || ttl.isEmpty() ? PRECISE_SPECULATIVE_TTL_SECONDS : GoDuration.seconds(ttl, p.name());
             }
             default -> {
@@ -692,10 +713,10 @@ public final class RoutingConfig {
      * NoHitSpreader}) are taken from {@code shared} so that every thread's decisions feed one of each.
      */
     public PdDecider decider(TransferCostModel model, Map<String, Scorer> shared, int thread) {
-        Profile d = profile(profiles.get(handler.decodeProfile()), shared);
+        Profile d = profile(decodeSpec(), shared);
         ProfileSpec ps = prefillSpec();
         Profile p = ps == null ? null : profile(ps, shared);
-        return new PdDecider(d, p, p == null ? SplitRule.prefixBased(0) : rule, new MaxScorePicker(seed() + thread),
+        return new PdDecider(d, p, p == null ? SplitRule.prefixBased(0) : Objects.requireNonNull(rule), new MaxScorePicker(seed() + thread),
             model);
     }
 
@@ -713,12 +734,12 @@ public final class RoutingConfig {
     private Profile profile(ProfileSpec spec, Map<String, Scorer> shared) {
         List<Profile.Weighted> scorers = new ArrayList<>();
         spec.scorers().forEach((plugin, weight) -> scorers.add(new Profile.Weighted(scorer(plugin, shared), weight)));
-        List<RoleFilter> filters = spec.filters().stream().map(f -> RoleFilter.ofType(plugins.get(f).type())).toList();
+        List<RoleFilter> filters = spec.filters().stream().map(f -> RoleFilter.ofType(configured(f).type())).toList();
         return new Profile(spec.name(), filters, scorers);
     }
 
     private Scorer scorer(String plugin, Map<String, Scorer> shared) {
-        Plugin p = plugins.get(plugin);
+        Plugin p = configured(plugin);
         return switch (p.type()) {
             case CachedPrefixScorer.APPROXIMATE, CachedPrefixScorer.PRECISE -> new CachedPrefixScorer(p.type());
             case PrefixScorer.TYPE -> new PrefixScorer();
@@ -727,7 +748,7 @@ public final class RoutingConfig {
             case LoadAwareScorer.TYPE -> new LoadAwareScorer(p.integer("threshold", LoadAwareScorer.DEFAULT_THRESHOLD));
             case SPILLWAY_LOAD -> new SpillwayLoadScorer(p.integer("threshold", SpillwayLoadScorer.DEFAULT_THRESHOLD));
             case ActiveRequestScorer.TYPE -> {
-                String timeout = p.text("requestTimeout", null);
+                String timeout = p.textOrNull("requestTimeout");
                 if (timeout != null && !timeout.isEmpty()) {
                     GoDuration.seconds(timeout, p.name()); // read for its errors: the count ends with the request
                 }
@@ -755,10 +776,10 @@ public final class RoutingConfig {
         profiles.forEach((name, spec) -> {
             ObjectNode p = ps.putObject(name);
             ArrayNode filters = p.putArray("filters");
-            spec.filters().forEach(fl -> filters.add(plugins.get(fl).type()));
+            spec.filters().forEach(fl -> filters.add(configured(fl).type()));
             ObjectNode scorers = p.putObject("scorers");
             spec.scorers().forEach(scorers::put);
-            Plugin picker = plugins.get(spec.picker());
+            Plugin picker = configured(spec.picker());
             p.putObject("picker").put("type", picker.type())
                 .put("maxNumOfEndpoints", picker.integer("maxNumOfEndpoints", 1) <= 0 ? 1
                     : picker.integer("maxNumOfEndpoints", 1));
@@ -770,8 +791,9 @@ public final class RoutingConfig {
             if (handler.encodeProfile() != null) {
                 names.put("encode", handler.encodeProfile());
             }
-            if (handler.prefillDecider() != null) {
-                Plugin d = plugins.get(handler.prefillDecider());
+            String decider = handler.prefillDecider();
+            if (decider != null) {
+                Plugin d = configured(decider);
                 ObjectNode dn = h.putObject("deciders").putObject("prefill").put("name", d.name()).put("type",
                     d.type());
                 if (d.type().equals(SplitRule.PREFIX_BASED)) {
@@ -838,7 +860,7 @@ public final class RoutingConfig {
         return a;
     }
 
-    private static String text(JsonNode node, String field, String otherwise) {
+    private static String text(JsonNode node, String field, @Nullable String otherwise) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             if (otherwise == null) {
