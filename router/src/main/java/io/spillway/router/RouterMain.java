@@ -48,7 +48,7 @@ public final class RouterMain implements Callable<Integer> {
     int podPort;
     @Option(names = "--config", description = "a routing configuration file (an llm-d EndpointPickerConfig)")
     Path config;
-    @Option(names = "--preset", defaultValue = "llm-d-default", description = "a routing preset when no --config: "
+    @Option(names = "--preset", defaultValue = "spillway-default", description = "a routing preset when no --config: "
         + "llm-d-default, spillway-default, spillway-pd or load-only (default: ${DEFAULT-VALUE})")
     String preset;
     @Option(names = "--print-config", description = "print the routing configuration (--config or --preset) as an "

@@ -1,7 +1,10 @@
 package io.spillway.perf.eval;
 
-import io.spillway.perf.sim.SimCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Option;
         + "node behind the pods, the router in front); then the same slice in virtual time under all six policies."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "FILE", description = "Mooncake-format trace (default: the conversation "
-        + "trace in ../shared/traces).")
+        + "trace's first 2,000 rows, shipped in the project; give the whole trace for more).")
     Path trace;
 
     @Option(names = "--requests", defaultValue = "600", description = "The slice: the first N requests (default: "
@@ -76,19 +79,41 @@ public final class DemoCommand implements Callable<Integer> {
         if (blockBytes < 16 || blockBytes > (8 << 20)) {
             throw new IllegalArgumentException("--block-bytes must be 16 to 8 MiB, got " + blockBytes);
         }
-        Path file = trace != null ? trace : SimCommand.defaultTrace();
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        if (trace == null && requests > EMBEDDED_ROWS) {
+            throw new IllegalArgumentException("--requests " + requests + " is more than the " + EMBEDDED_ROWS
+                + " rows shipped with the demo: give --trace FILE (Mooncake's conversation_trace.jsonl)");
+        }
+        Path file = trace != null ? trace : embeddedTrace();
+        if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no Mooncake trace at " + file + ": give --trace FILE (the "
-                + "conversation trace, mooncake/conversation_trace.jsonl of the shared traces)");
+                + "conversation trace, mooncake/conversation_trace.jsonl)");
         }
         Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
         System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
-                + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(), file.getFileName(),
+                + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(),
+            trace != null ? file.getFileName() : "Mooncake's conversation trace (its first 2,000 rows, shipped)",
             slice.inputTokens(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster));
         new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out).run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
         System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
+    }
+
+    /** The first rows of Mooncake's conversation trace, shipped with perf (resources/traces/README.md). */
+    static final String EMBEDDED_TRACE = "/traces/mooncake-conversation-first2000.jsonl";
+    static final int EMBEDDED_ROWS = 2_000;
+
+    /** The shipped slice, copied to a temporary file (the trace reader takes a path); deleted on exit. */
+    static Path embeddedTrace() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(EMBEDDED_TRACE)) {
+            if (in == null) {
+                throw new IllegalStateException(EMBEDDED_TRACE + " is missing from the classpath");
+            }
+            Path copy = Files.createTempFile("mooncake-conversation-first2000-", ".jsonl");
+            copy.toFile().deleteOnExit();
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            return copy;
+        }
     }
 
     /**

@@ -96,7 +96,7 @@ public final class LiveDemo {
         ExecutorService streams = streams();
         try (LocalNode node = new LocalNode("demo-node", clusterCpuBlocks, clusterNvmeBlocks, blockBytes, ns)) {
             RouterContext.Builder router = RouterContext.builder().host("127.0.0.1").proxyPort(0).extProcPort(0)
-                .httpPort(0).routing(RoutingConfig.preset("llm-d-default")).costModel(params.costs()).namespace(ns)
+                .httpPort(0).routing(RoutingConfig.preset("spillway-default")).costModel(params.costs()).namespace(ns)
                 .feedNode(node.feedAddress()).maxKeys(4_000_000);
             for (int p = 0; p < pods; p++) {
                 EngineServer engine = new EngineServer("127.0.0.1", 0, 0, ns, params, node.access());

@@ -54,7 +54,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private int proxyPort = 8080;
         private int extProcPort = 9002;
         private int httpPort = 9090;
-        private RoutingConfig routing = RoutingConfig.preset("llm-d-default");
+        private RoutingConfig routing = RoutingConfig.preset("spillway-default");
         private TransferCostModel costModel = TransferCostModel.defaults();
         private Namespace namespace;
         private String tokenizer = "approximate";
