@@ -69,12 +69,22 @@ def start_agent(socket_path, data_port, control_port, *extra):
                     "127.0.0.1:%d" % data_port, "--control-port", str(control_port), "--backend", "host",
                     "--slots", "32", "--chunk-blocks", "4", "--tenant", "harness"] + list(extra)
     proc = subprocess.Popen(cmd, stdout=open(socket_path + ".log", "w"), stderr=subprocess.STDOUT)
+    # ready once it answers, not once its socket file exists: the file appears at bind, before the agent accepts,
+    # and a connector that registers in between finds the agent down and waits out its retry period (a clean-clone
+    # CI run failed the lifecycle part's first save that way)
     deadline = time.time() + 30
     while time.time() < deadline:
-        if os.path.exists(socket_path) or proc.poll() is not None:
-            return proc
+        if proc.poll() is not None:
+            raise AssertionError("the agent exited with %s before it answered; its log: %s" % (
+                proc.returncode, open(socket_path + ".log").read()[-2000:]))
+        if os.path.exists(socket_path):
+            try:
+                agent_call(socket_path, "ping")
+                return proc
+            except (OSError, ValueError):
+                pass
         time.sleep(0.05)
-    raise AssertionError("the agent did not open %s in 30 s" % socket_path)
+    raise AssertionError("the agent did not answer on %s in 30 s" % socket_path)
 
 
 def agent_call(socket_path, op, **fields):
