@@ -17,12 +17,14 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class FreePorts {
     private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
     private static final int SPAN = 12_000;
+    /** Read once: every pick used to read the sysctl again. */
+    private static final int EPHEMERAL_LOW = ephemeralLow();
 
     private FreePorts() {
     }
 
     public static int pick() {
-        int low = ephemeralLow();
+        int low = EPHEMERAL_LOW;
         int from = Math.max(1025, low - SPAN);
         for (int attempt = 0; attempt < 1000; attempt++) {
             int port = from + ThreadLocalRandom.current().nextInt(low - from);

@@ -14,7 +14,6 @@ import io.grpc.stub.StreamObserver;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.router.schedule.Outcome;
-import java.io.ByteArrayOutputStream;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -65,7 +64,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
     private final EndpointPicker picker;
     private final StreamObserver<ProcessingResponse> out;
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    /** The body so far: pieces joined without copying (a rope), copied once for the decision. */
+    private ByteString body = ByteString.EMPTY;
     private Mode requestMode = Mode.UNKNOWN;
     private Mode responseMode = Mode.UNKNOWN;
     /** The request mode was inferred, not announced; and, when it was, whether a provisional destination went. */
@@ -173,7 +173,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             refuse(StatusCode.PayloadTooLarge, "request body over " + picker.maxBodyBytes + " bytes");
             return;
         }
-        body.writeBytes(chunk.toByteArray());
+        body = body.concat(chunk);
         bodyPieces++;
         switch (requestMode) {
             case FULL_DUPLEX -> {
@@ -183,7 +183,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             }
             case BUFFERED -> {
                 if (bodyPieces == 1 && provisional && !piece.getEndOfStream()
-                    && !JsonEnd.complete(body.toByteArray(), body.size())) {
+                    && !JsonEnd.complete(chunk.toByteArray(), chunk.size())) { // the first piece is the body
                     requestMode = Mode.STREAMED; // a first piece of more: the provisional destination stands
                     out.onNext(Replies.continueRequestBody());
                 } else {
@@ -228,7 +228,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
     private void routeBuffered() {
         bodyTaken = true;
-        Outcome o = picker.scheduler.schedule(path, body.toByteArray(), subset, priority);
+        Outcome o = picker.scheduler.schedule(path, body.toByteArray(), subset, priority); // the one copy
         if (decide(o)) {
             String destinations = Replies.destinations(o.decision());
             out.onNext(Replies.requestBody(Replies.routing(o.decision(), destinations, 0),
@@ -238,7 +238,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
     private void routeFullDuplex(boolean trailersFollow) {
         bodyTaken = true;
-        byte[] bytes = body.toByteArray();
+        byte[] bytes = body.toByteArray(); // the one copy: the pieces sent back are slices of the rope
         Outcome o = bodyPieces == 0 ? picker.scheduler.scheduleWithoutPrompt(subset, priority)
             : picker.scheduler.schedule(path, bytes, subset, priority);
         if (!decide(o)) {
@@ -248,7 +248,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         answerHeaders(Replies.requestHeaders(Replies.routing(o.decision(), destinations, bytes.length),
             Replies.lbMetadata(destinations)));
         if (bodyPieces > 0) {
-            Replies.streamed(ByteString.copyFrom(bytes), !trailersFollow, true).forEach(out::onNext);
+            Replies.streamed(body, !trailersFollow, true).forEach(out::onNext);
         }
     }
 

@@ -42,11 +42,6 @@ public record CompletionPrompt(String model, String prompt, ChatPrompt chat, boo
     public static final String RESPONSES = "/v1/responses";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A text completion or a chat request (the record as it was before token ids and unkeyed requests). */
-    public CompletionPrompt(String model, String prompt, ChatPrompt chat, boolean stream, String cacheSalt) {
-        this(model, prompt, chat, stream, cacheSalt, null, true, null);
-    }
-
     /** The body of a request whose path is unknown: a completion or a chat request, told by its fields. */
     public static CompletionPrompt parse(byte[] body) {
         return parse(null, body);

@@ -95,16 +95,9 @@ public final class RequestScheduler {
     }
 
     /**
-     * @param subset   the pods a gateway allows (its subset hint), or null for all; its {@code toString} names it
-     * @param priority the request's priority: below 0 it is sheddable
-     */
-    public Outcome schedule(byte[] body, Predicate<Pod> subset, int priority) {
-        return schedule(null, body, subset, priority);
-    }
-
-    /**
-     * The full entry point: {@code path} as in {@link #schedule(String, byte[], Set)}, {@code subset} and {@code
-     * priority} as in {@link #schedule(byte[], Predicate, int)}.
+     * The full entry point: {@code path} as in {@link #schedule(String, byte[], Set)}; {@code subset} the pods a
+     * gateway allows (its subset hint), or null for all, its {@code toString} naming it; {@code priority} the
+     * request's priority, sheddable below 0.
      */
     public Outcome schedule(String path, byte[] body, Predicate<Pod> subset, int priority) {
         CompletionPrompt prompt;
@@ -114,11 +107,6 @@ public final class RequestScheduler {
             return observed(new Outcome(Outcome.Kind.BAD_REQUEST, null, e.getMessage(), 0, 0));
         }
         return observed(decide(prompt, subset, priority));
-    }
-
-    /** A request without a body (a GET through a gateway): no prompt to key, routed on load alone. */
-    public Outcome scheduleWithoutPrompt(Set<String> subset) {
-        return scheduleWithoutPrompt(addresses(subset), SHEDDABLE);
     }
 
     /** A request routed before its body is seen (no body, or a gateway that wants the destination first). */

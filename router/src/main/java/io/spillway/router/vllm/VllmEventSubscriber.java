@@ -351,21 +351,19 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
     /** A bound stream's message: ordered within its topic (one publisher); a gap or restart clears that pod only. */
     private void sequenceByTopic(EndpointStream s, EndpointStream.Message m) {
         Long last = s.topicSeqs.get(m.topic());
-        VllmTopic topic = VllmTopic.parse(m.topic());
-        String pod = topic == null ? null : topic.pod();
         if (last != null && m.seq() <= last) {
             counters.publisherRestarts.increment();
             logOnce.warn("restart:" + m.topic(), "seq went back from " + last + " to " + m.seq() + " on topic "
                 + m.topic() + " at " + s.endpoint.eventsEndpoint() + ": that publisher restarted, its pod's blocks "
                 + "are dropped");
-            clearPod(s, pod);
+            clearPod(m.topic());
         } else if (last != null && m.seq() > last + 1) {
             counters.gaps.increment();
             counters.unrecoverableGaps.increment();
             logOnce.warn("gap:" + m.topic(), "batches " + (last + 1) + ".." + (m.seq() - 1) + " on topic " + m.topic()
                 + " at " + s.endpoint.eventsEndpoint() + " are lost (no replay through a bound address); the pod's "
                 + "blocks are dropped from the index");
-            clearPod(s, pod);
+            clearPod(m.topic());
         }
         if (last == null && s.topicSeqs.size() >= MAX_TOPICS_PER_BOUND_STREAM) {
             counters.malformedFrames.increment();
@@ -377,9 +375,11 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         apply(s, m);
     }
 
-    private void clearPod(EndpointStream s, String pod) {
-        if (pod != null) {
-            applier.clearPod(pod); // counted there
+    /** Clears the pod a topic names (parsed only here: a gap or restart is rare, and apply parses it anyway). */
+    private void clearPod(String topicName) {
+        VllmTopic topic = VllmTopic.parse(topicName);
+        if (topic != null) {
+            applier.clearPod(topic.pod()); // counted there
         }
     }
 
@@ -478,13 +478,6 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
     }
 
     private void clearStream(EndpointStream s) {
-        if (s.bound()) {
-            for (String pod : s.pods) {
-                applier.clearPod(pod);
-            }
-            s.topicSeqs.clear();
-            return;
-        }
         for (String pod : s.pods) {
             applier.clearPod(pod);
         }
