@@ -117,6 +117,11 @@ public final class NodeCluster implements AutoCloseable {
             "--set", "spillway.cluster.nodeName=node-" + i,
             "--set", "spillway.cluster.discoveryPort=" + discoveryAndCommunication[0],
             "--set", "spillway.cluster.communicationPort=" + discoveryAndCommunication[1],
+            // exactly the ports picked: with Ignite's default ranges of 10 a node's two ranges could overlap each
+            // other or its peers' (a clean-clone run failed StaleMapIT with "discovery ports 1913..1923 overlap
+            // communication ports 1916..1926"), and only the picked ports were checked free
+            "--set", "spillway.cluster.discoveryPortRange=0",
+            "--set", "spillway.cluster.communicationPortRange=0",
             "--set", "spillway.cluster.seeds=" + String.join(",", seeds)));
         return new NodeProcess("node-" + i, base.resolve("node-" + i), freePort(taken), freePort(taken),
             freePort(taken), all);
