@@ -167,12 +167,12 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
             replaying |= s.replaying();
         }
         // Replies come on DEALERs outside the poller: while one is awaited, poll briefly and check them each call.
+        // The poll is only the wait: every SUB is then read without waiting, flagged or not. A CI run saw one
+        // subscriber's poller flag nothing for 10 s while a plain blocking SUB on the same PUB received (JeroMQ 0.6.0);
+        // reading an empty SUB costs one check of its command queue.
         poller.poll(replaying ? Math.min(1, pollTimeoutMs) : pollTimeoutMs);
-        for (int i = 0; i < streams.size(); i++) {
-            EndpointStream s = streams.get(i);
-            if (poller.pollin(i)) {
-                work += drainLive(s);
-            }
+        for (EndpointStream s : streams) {
+            work += drainLive(s);
             if (s.replaying()) {
                 work += drainReplay(s);
                 if (s.replaying() && nanoClock.getAsLong() - s.replayDeadlineNanos > 0) {
