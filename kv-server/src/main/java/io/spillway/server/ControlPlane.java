@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -28,7 +29,7 @@ final class ControlPlane implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ControlPlane start(String bind, int port, ControlService service, io.grpc.BindableService... more)
+    static ControlPlane start(String bind, int port, ControlService service, BindableService... more)
         throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("", ServingStatus.NOT_SERVING);
@@ -36,7 +37,7 @@ final class ControlPlane implements AutoCloseable {
             new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
             .addService(service).addService(health.getHealthService()).executor(executor);
-        for (io.grpc.BindableService s : more) {
+        for (BindableService s : more) {
             builder.addService(s);
         }
         Server server = builder.build().start();

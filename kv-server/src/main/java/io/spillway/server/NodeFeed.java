@@ -3,6 +3,7 @@ package io.spillway.server;
 import io.spillway.event.NodeLoad;
 import io.spillway.key.BlockKey;
 import io.spillway.server.events.EventFeed;
+import io.spillway.server.events.FeedTap;
 import io.spillway.server.events.HoldingView;
 import io.spillway.tier.TierKind;
 import io.spillway.tier.cpu.CpuTier;
@@ -41,7 +42,7 @@ final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     }
 
     /** Starts {@code feed} publishing this node. */
-    void start(EventFeed feed, io.spillway.server.events.FeedTap tap) {
+    void start(EventFeed feed, FeedTap tap) {
         feed.start(nodeId, this, this, tap);
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.ResponseEncoder;
+import java.util.Locale;
 
 /**
  * Writes the responses of one connection and closes the books on each request when its write completes (or fails
@@ -72,7 +73,7 @@ final class Responder {
         String[] names = new String[256];
         for (int i = 0; i < names.length; i++) {
             OpCode op = OpCode.fromCode(i);
-            names[i] = op == null ? "unknown" : op.name().toLowerCase(java.util.Locale.ROOT);
+            names[i] = op == null ? "unknown" : op.name().toLowerCase(Locale.ROOT);
         }
         return names;
     }

@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -170,7 +171,7 @@ public final class SpillwayServer implements AutoCloseable {
      * run.
      */
     public void beforeLeave(Runnable step) {
-        beforeLeave.add(java.util.Objects.requireNonNull(step, "step"));
+        beforeLeave.add(Objects.requireNonNull(step, "step"));
     }
 
     /** The address peers and clients reach this node at: the setting, else the bind address, else the host's. */

@@ -8,6 +8,7 @@ import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -114,7 +115,7 @@ public final class TierChain implements AutoCloseable {
         int[] runs = new int[n];
         int[] serves = new int[n];
         boolean[] running = new boolean[n];
-        java.util.Arrays.fill(running, true);
+        Arrays.fill(running, true);
         int prefix = 0;
         for (BlockKey key : keys) {
             int fastest = -1;

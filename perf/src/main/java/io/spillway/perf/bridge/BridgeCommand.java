@@ -17,6 +17,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.perf.RunDir;
+import io.spillway.protocol.ErrorCode;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
 import java.nio.ByteBuffer;
@@ -185,7 +186,7 @@ public final class BridgeCommand implements Callable<Integer> {
 
     private static void checkPut(PutResult r) {
         for (var s : r.statuses()) {
-            if (s != io.spillway.protocol.ErrorCode.OK) {
+            if (s != ErrorCode.OK) {
                 throw new IllegalStateException("a PUT was answered " + s);
             }
         }

@@ -11,6 +11,7 @@ import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -367,8 +368,8 @@ public final class CpuTier implements BlockTier {
     }
 
     /** Every group's share of the index now, by name; empty without {@code groupOf}. */
-    public java.util.Map<String, GroupUsage> groupUsage() {
-        return shares == null ? java.util.Map.of() : shares.usage();
+    public Map<String, GroupUsage> groupUsage() {
+        return shares == null ? Map.of() : shares.usage();
     }
 
     /** Evicts blocks a group's limit named, each one that is still indexed (another path may have evicted it). */

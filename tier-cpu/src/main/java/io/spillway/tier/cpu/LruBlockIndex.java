@@ -2,6 +2,7 @@ package io.spillway.tier.cpu;
 
 import io.spillway.key.BlockKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,7 +129,7 @@ final class LruBlockIndex implements BlockIndex {
         } finally {
             lock.unlock();
         }
-        java.util.Collections.reverse(out);
+        Collections.reverse(out);
         return out;
     }
 

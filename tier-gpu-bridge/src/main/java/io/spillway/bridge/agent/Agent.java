@@ -1,5 +1,6 @@
 package io.spillway.bridge.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -138,7 +139,7 @@ public final class Agent implements AutoCloseable {
                 ObjectNode reply;
                 try {
                     reply = answer(JSON.readTree(line));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                } catch (JsonProcessingException e) {
                     reply = error("not a JSON object: " + e.getOriginalMessage());
                 }
                 out.write((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
