@@ -50,7 +50,7 @@ public final class SpillwayServer implements AutoCloseable {
     private TierChain tiers;
     private ThreadPoolExecutor tierExecutor;
     private DataPlane dataPlane;
-    private ControlPlane controlPlane;
+    private ControlPlaneServer controlPlane;
     private HttpEndpoint http;
     private volatile ClusterView cluster;
     private IgniteMembership membership;
@@ -109,9 +109,9 @@ public final class SpillwayServer implements AutoCloseable {
             metrics::activeConnections, this::cluster, cc, tenants);
         String host = advertisedHost(cc);
         String feedNodeId = cc.enabled() ? cc.nodeName(host, dataPort()) : context.nodeId();
-        controlPlane = feed == null ? ControlPlane.start(context.bind(), context.controlPort(), control)
-            : ControlPlane.start(context.bind(), context.controlPort(), control, new SnapshotService(feedNodeId,
-                feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
+        controlPlane = feed == null ? ControlPlaneServer.start(context.bind(), context.controlPort(), control)
+            : ControlPlaneServer.start(context.bind(), context.controlPort(), control, new SnapshotService(
+                feedNodeId, feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
         if (membership != null) {
