@@ -20,7 +20,7 @@ import java.util.function.IntFunction;
 final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     private final TierChain tiers;
     private final ServerMetrics metrics;
-    private final InFlight inFlight;
+    private final DrainGate inFlight;
     private final ThreadPoolExecutor tierExecutor;
     private final String nodeId;
     private final String controlHost;
@@ -29,7 +29,7 @@ final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     private long lastRequests;
     private long lastNanos = System.nanoTime();
 
-    NodeFeed(TierChain tiers, ServerMetrics metrics, InFlight inFlight, ThreadPoolExecutor tierExecutor,
+    NodeFeed(TierChain tiers, ServerMetrics metrics, DrainGate inFlight, ThreadPoolExecutor tierExecutor,
              String nodeId, String controlHost, int controlPort, int heartbeatIntervalMillis) {
         this.tiers = tiers;
         this.metrics = metrics;

@@ -18,9 +18,9 @@ final class Responder {
 
     private final ChannelHandlerContext ctx;
     private final ServerMetrics metrics;
-    private final InFlight inFlight;
+    private final DrainGate inFlight;
 
-    Responder(ChannelHandlerContext ctx, ServerMetrics metrics, InFlight inFlight) {
+    Responder(ChannelHandlerContext ctx, ServerMetrics metrics, DrainGate inFlight) {
         this.ctx = ctx;
         this.metrics = metrics;
         this.inFlight = inFlight;
@@ -30,7 +30,7 @@ final class Responder {
         return ctx;
     }
 
-    /** Writes the response of a request started with {@link InFlight#begin()}; {@code after} runs once written. */
+    /** Writes the response of a request started with {@link DrainGate#begin()}; {@code after} runs once written. */
     void complete(int opCode, long startNanos, ByteBuf response, Runnable after) {
         ctx.writeAndFlush(response).addListener(f -> {
             try {

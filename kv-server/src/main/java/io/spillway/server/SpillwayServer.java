@@ -43,7 +43,7 @@ public final class SpillwayServer implements AutoCloseable {
 
     private final ServerContext context;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final InFlight inFlight = new InFlight();
+    private final DrainGate inFlight = new DrainGate();
     private volatile State state = State.STARTING;
     private NamespaceRegistry namespaces;
     private TenantQuotas tenants;
