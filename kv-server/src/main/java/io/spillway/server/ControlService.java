@@ -250,7 +250,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 return;
             }
         }
-        PrefixMatch m = tiers.lookupPrefix(keys);
+        TierPrefixMatch m = tiers.lookupPrefix(keys);
         LookupPrefixReply.Builder b = LookupPrefixReply.newBuilder().setPrefixLength(m.prefixLength());
         for (int t = 0; t < m.kinds().length; t++) {
             b.addTiers(TierPrefix.newBuilder().setTier(m.kinds()[t].name().toLowerCase(Locale.ROOT))

@@ -110,7 +110,7 @@ public final class TierChain implements AutoCloseable {
      * The longest run of leading {@code keys} present in some tier, and per tier its own longest run and how
      * many blocks of that prefix it serves (the fastest tier holding each). May block on disk.
      */
-    public PrefixMatch lookupPrefix(BlockKey[] keys) {
+    public TierPrefixMatch lookupPrefix(BlockKey[] keys) {
         int n = stages.size();
         int[] runs = new int[n];
         int[] serves = new int[n];
@@ -140,7 +140,7 @@ public final class TierChain implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             kinds[t] = stages.get(t).tier().kind();
         }
-        return new PrefixMatch(prefix, kinds, runs, serves);
+        return new TierPrefixMatch(prefix, kinds, runs, serves);
     }
 
     /** Closes CPU first (its pending demotions land in NVMe), then NVMe (which flushes). */
