@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * {@link EvictionPolicy#LRU}: exact least-recently-used order, weighed in bytes. One lock around a
+ * {@link CpuEvictionPolicy#LRU}: exact least-recently-used order, weighed in bytes. One lock around a
  * {@link LinkedHashMap} in access order; a put evicts the least recently used blocks while the total weight exceeds
  * the maximum, before it returns. A block heavier than the maximum on its own is evicted at once and nothing else.
  *
