@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.Backend;
 import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
-import io.spillway.bridge.agent.Agent;
+import io.spillway.bridge.agent.BridgeAgent;
 import io.spillway.bridge.agent.AgentConnection;
 import io.spillway.bridge.agent.AgentContext;
 import io.spillway.client.ClientContext;
@@ -85,8 +85,8 @@ public final class BridgeCommand implements Callable<Integer> {
                  .maxBlockBytes((int) Math.max(1 << 20, spec.blockBytes())).cpuCapacityBytes(4 * bytes + (256L << 20))
                  .nvmeEnabled(false).build());
              HostKvCache worker = new HostKvCache(spec);
-             Agent agent = new Agent(new AgentContext(dir.path().resolve("agent.sock"), "127.0.0.1", node.dataPort(),
-                 node.controlPort(), Backend.HOST, 0, null, slots, chunkBlocks, "bench"));
+             BridgeAgent agent = new BridgeAgent(new AgentContext(dir.path().resolve("agent.sock"), "127.0.0.1",
+                 node.dataPort(), node.controlPort(), Backend.HOST, 0, null, slots, chunkBlocks, "bench"));
              AgentConnection conn = new AgentConnection(dir.path().resolve("agent.sock"));
              KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
                  .controlPort(node.controlPort()).build())) {
