@@ -9,8 +9,11 @@ import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -40,7 +43,7 @@ public final class ClusterKvClient implements KvClient {
     private final ClusterMembers members;
     private final Semaphore repairPermits;
     private final ScheduledFuture<?> periodicRefresh;
-    private final java.util.Set<ClusterPut> retrying = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<ClusterPut> retrying = ConcurrentHashMap.newKeySet();
 
     private ClusterKvClient(ClientContext context) {
         this.context = context;
@@ -194,7 +197,7 @@ public final class ClusterKvClient implements KvClient {
                 retrying.remove(put);
                 put.nextRound();
             }, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             retrying.remove(put);
             put.abort();
         }

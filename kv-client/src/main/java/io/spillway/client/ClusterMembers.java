@@ -13,10 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The client's view of the cluster: the newest {@link PartitionMap} it has fetched, one lazily opened
@@ -235,7 +240,7 @@ final class ClusterMembers implements AutoCloseable {
                     // closing a member that left: nothing to recover
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // the client is closing: close() closes every member itself
         }
     }
@@ -249,13 +254,13 @@ final class ClusterMembers implements AutoCloseable {
      * Sends one node's share of a cluster request: {@code onReply} with its result, or {@code onFailure} with the
      * unwrapped cause, also when sending itself throws.
      */
-    static <T> void send(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> request,
-                         java.util.function.Consumer<T> onReply, java.util.function.Consumer<Throwable> onFailure) {
-        java.util.concurrent.CompletableFuture<T> sent;
+    static <T> void send(Supplier<CompletableFuture<T>> request,
+                         Consumer<T> onReply, Consumer<Throwable> onFailure) {
+        CompletableFuture<T> sent;
         try {
             sent = request.get();
         } catch (RuntimeException e) {
-            sent = java.util.concurrent.CompletableFuture.failedFuture(e);
+            sent = CompletableFuture.failedFuture(e);
         }
         sent.whenComplete((result, e) -> {
             if (e == null) {
@@ -267,8 +272,8 @@ final class ClusterMembers implements AutoCloseable {
     }
 
     static Throwable unwrap(Throwable e) {
-        while ((e instanceof java.util.concurrent.CompletionException
-            || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+        while ((e instanceof CompletionException
+            || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
         return e;

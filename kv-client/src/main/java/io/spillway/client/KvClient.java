@@ -2,6 +2,7 @@ package io.spillway.client;
 
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.protocol.ProtocolLimits;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
@@ -65,12 +66,12 @@ public interface KvClient extends AutoCloseable {
 
     /**
      * {@link #lookupPrefix} for a chain of any length (a 128k-token prompt is 8,192 keys): batches of the default
-     * request limit ({@link io.spillway.protocol.ProtocolLimits#DEFAULT_MAX_BLOCKS_PER_REQUEST}), each asked only
+     * request limit ({@link ProtocolLimits#DEFAULT_MAX_BLOCKS_PER_REQUEST}), each asked only
      * while the ones before it were whole; an empty chain is an empty prefix.
      */
     default CompletableFuture<PrefixLookup> lookupLongPrefix(BlockKey namespace, BlockKey[] keys) {
         return LongPrefixLookup.start(this, namespace, keys,
-            io.spillway.protocol.ProtocolLimits.DEFAULT_MAX_BLOCKS_PER_REQUEST);
+            ProtocolLimits.DEFAULT_MAX_BLOCKS_PER_REQUEST);
     }
 
     /** A round trip on the data plane. */

@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.protocol.BodyLayout;
 import io.spillway.protocol.BulkReads;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
@@ -117,7 +118,7 @@ final class NettyKvClient implements KvClient {
             }
             total += blocks[i].remaining();
         }
-        long body = io.spillway.protocol.BodyLayout.putBatchRequestBodyLength(keys.length, total);
+        long body = BodyLayout.putBatchRequestBodyLength(keys.length, total);
         if (body > context.limits().maxFrameBytes()) {
             return new KvClientException(ErrorCode.FRAME_TOO_LARGE, "batch body of " + body
                 + " bytes over maxFrameBytes=" + context.limits().maxFrameBytes() + ": split it");

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.BodyLayout;
+import io.spillway.protocol.Crc32c;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.OpCode;
@@ -46,7 +47,7 @@ final class PutRequest extends PendingRequest<PutResult> {
     static int[] crcsOf(ByteBuffer[] blocks) {
         int[] crcs = new int[blocks.length];
         for (int i = 0; i < blocks.length; i++) {
-            crcs[i] = io.spillway.protocol.Crc32c.of(blocks[i]);
+            crcs[i] = Crc32c.of(blocks[i]);
         }
         return crcs;
     }

@@ -2,6 +2,7 @@ package io.spillway.cluster;
 
 import io.spillway.key.BlockKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -165,7 +166,7 @@ public final class PartitionMap {
             return false;
         }
         for (int p = 0; p < owners.length; p++) {
-            if (!java.util.Arrays.equals(owners[p], m.owners[p])) {
+            if (!Arrays.equals(owners[p], m.owners[p])) {
                 return false;
             }
         }

@@ -2,6 +2,8 @@ package io.spillway.event;
 
 import io.spillway.tier.TierKind;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import org.agrona.DirectBuffer;
 
 /**
@@ -144,7 +146,7 @@ public final class NodeStatus {
 
     /** The whole status as a value (allocates; once per heartbeat). */
     public NodeLoad toLoad() {
-        java.util.List<NodeLoad.TierLoad> tiers = new java.util.ArrayList<>(tierCount());
+        List<NodeLoad.TierLoad> tiers = new ArrayList<>(tierCount());
         for (int i = 0; i < tierCount(); i++) {
             tiers.add(new NodeLoad.TierLoad(tier(i), tierBytes(i), tierBlocks(i), tierCapacityBytes(i)));
         }

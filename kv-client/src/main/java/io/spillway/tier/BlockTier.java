@@ -3,6 +3,7 @@ package io.spillway.tier;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * One storage tier. Blocks are immutable per key: a put of a key already present returns {@link ErrorCode#OK}
@@ -55,7 +56,7 @@ public interface BlockTier extends AutoCloseable {
      *
      * @throws UnsupportedOperationException when the tier cannot list its keys
      */
-    default java.util.List<BlockKey> keys() {
+    default List<BlockKey> keys() {
         throw new UnsupportedOperationException(kind() + " tier " + getClass().getSimpleName()
             + " cannot list its keys");
     }

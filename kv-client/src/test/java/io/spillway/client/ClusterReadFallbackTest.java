@@ -15,6 +15,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +70,7 @@ class ClusterReadFallbackTest {
 
     @Test
     void aHungPrimaryCostsOneRequestTimeoutThenTheBackupAnswers() {
-        BlockKey[] keys = connectAndPut(fast(cluster).requestTimeout(java.time.Duration.ofMillis(300)), 60, 28);
+        BlockKey[] keys = connectAndPut(fast(cluster).requestTimeout(Duration.ofMillis(300)), 60, 28);
         int onHung = primariedBy(keys, "node-2").size();
         cluster.node(2).silent = true;
         long start = System.nanoTime();

@@ -49,6 +49,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One node of a fake cluster (test-jar helper): a data plane speaking docs/protocol.md with the real codec that
@@ -73,7 +74,7 @@ public final class FakeClusterNode implements AutoCloseable {
     public final AtomicInteger getRequests = new AtomicInteger();
     public final AtomicInteger mapRequests = new AtomicInteger();
     /** When set, answers every owned put block with the status it returns for the block's key (null = store). */
-    public volatile java.util.function.Function<BlockKey, ErrorCode> putFault;
+    public volatile Function<BlockKey, ErrorCode> putFault;
     public volatile PartitionMap map;
     /** A hung node: reads requests, never answers PUT_BATCH or GET_BATCH (its connections stay open). */
     public volatile boolean silent;
@@ -262,7 +263,7 @@ public final class FakeClusterNode implements AutoCloseable {
                 notOwnerAnswers.incrementAndGet();
                 verdict = ErrorCode.NOT_OWNER;
             }
-            java.util.function.Function<BlockKey, ErrorCode> fault = putFault;
+            Function<BlockKey, ErrorCode> fault = putFault;
             ErrorCode injected = fault == null || verdict != ErrorCode.OK ? null : fault.apply(blockKey);
             if (injected != null) {
                 verdict = injected;

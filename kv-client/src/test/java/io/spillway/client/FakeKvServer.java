@@ -20,7 +20,10 @@ import io.spillway.protocol.RequestDecoder;
 import io.spillway.protocol.RequestListener;
 import io.spillway.protocol.ResponseEncoder;
 import io.spillway.tier.TierKind;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +57,7 @@ public final class FakeKvServer implements AutoCloseable {
     }
 
     public int port() {
-        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     @Override
@@ -66,7 +69,7 @@ public final class FakeKvServer implements AutoCloseable {
     private final class Handler extends ChannelInboundHandlerAdapter implements RequestListener {
         private final RequestDecoder decoder = new RequestDecoder(ProtocolLimits.DEFAULTS, this);
         private ChannelHandlerContext ctx;
-        private final java.util.List<BlockKey> keys = new java.util.ArrayList<>();
+        private final List<BlockKey> keys = new ArrayList<>();
         private ErrorCode[] statuses;
         private BlockKey blockKey;
         private byte[] block;

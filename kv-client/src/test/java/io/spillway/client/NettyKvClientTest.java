@@ -11,6 +11,7 @@ import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +75,7 @@ class NettyKvClientTest {
         BlockKey[] keys = keys(4, 1);
         ByteBuffer[] blocks = randomBlocks(1, 4096, 300_000, 2 * 1024 * 1024);
         PutResult put = client.put(NS, keys, blocks).join();
-        assertTrue(put.allOk(), java.util.Arrays.toString(put.statuses()));
+        assertTrue(put.allOk(), Arrays.toString(put.statuses()));
         assertEquals(0, blocks[2].position(), "put leaves positions alone");
 
         BlockKey[] wanted = {keys[0], keys[1], new BlockKey(9, 9), keys[2], keys[3]};

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.spillway.tier.TierKind;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -50,7 +51,7 @@ class EventMessageRoundTripTest {
             .beginGroup(BlockOp.STORED, TierKind.CPU, null).key(0x0102030405060708L, 0x090A0B0C0D0E0F10L).finish();
         byte[] key = new byte[16];
         buffer.getBytes(length - 16, key);
-        assertEquals("0102030405060708090a0b0c0d0e0f10", java.util.HexFormat.of().formatHex(key));
+        assertEquals("0102030405060708090a0b0c0d0e0f10", HexFormat.of().formatHex(key));
     }
 
     @Test

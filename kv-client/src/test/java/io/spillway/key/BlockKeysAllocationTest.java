@@ -5,6 +5,7 @@ import static io.spillway.key.KeyFixtures.randomTokens;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -17,9 +18,9 @@ class BlockKeysAllocationTest {
 
     @Test
     void chainAllocatesOnlyItsResult() {
-        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean,
             "needs per-thread allocation counters");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         Namespace ns = llama3();
         int[] tokens = randomTokens(new Random(40), BLOCKS * 16);

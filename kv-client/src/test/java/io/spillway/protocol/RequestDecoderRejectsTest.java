@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.key.BlockKey;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -140,7 +141,7 @@ class RequestDecoderRejectsTest {
         byte[] whole = Frames.build(out -> RequestEncoder.writeGetBatch(out, 1, NS, new BlockKey[] {NS}));
         RecordingRequestListener rec = new RecordingRequestListener();
         RequestDecoder decoder = new RequestDecoder(ProtocolLimits.DEFAULTS, rec);
-        Frames.feed(java.util.Arrays.copyOf(whole, whole.length - 1), 1, decoder::decode);
+        Frames.feed(Arrays.copyOf(whole, whole.length - 1), 1, decoder::decode);
         assertEquals(List.of("keysStart GET_BATCH id=1 ns=" + NS + " count=1"), rec.events);
         assertTrue(!decoder.isIdle() && !decoder.isFailed());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.key.BlockKey;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +43,7 @@ class RequestRoundTripTest {
     static int[] crcs(byte[][] blocks) {
         int[] crcs = new int[blocks.length];
         for (int i = 0; i < blocks.length; i++) {
-            crcs[i] = Crc32c.of(java.nio.ByteBuffer.wrap(blocks[i]));
+            crcs[i] = Crc32c.of(ByteBuffer.wrap(blocks[i]));
         }
         return crcs;
     }

@@ -2,6 +2,7 @@ package io.spillway.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.tier.TierKind;
 import org.junit.jupiter.api.Test;
 
 class ResponseDecoderRejectsTest {
@@ -65,7 +66,7 @@ class ResponseDecoderRejectsTest {
     void getEntryRunningPastTheBodyIsMalformed() {
         byte[] body = Frames.build(out -> {
             out.writeIntLE(1);
-            ResponseEncoder.writeGetEntryHeader(out, io.spillway.tier.TierKind.CPU, 100, 0);
+            ResponseEncoder.writeGetEntryHeader(out, TierKind.CPU, 100, 0);
             out.writeBytes(new byte[10]);
         });
         assertFatal(Frames.concat(raw(2, 1, 0, body.length), body), ErrorCode.MALFORMED_FRAME, "runs past");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.Unpooled;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +50,7 @@ class TopologyTrailerTest {
     }
 
     private static List<String> with(List<String> body, String... tail) {
-        List<String> all = new java.util.ArrayList<>(body);
+        List<String> all = new ArrayList<>(body);
         all.addAll(List.of(tail));
         return all;
     }

@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -39,6 +40,7 @@ import io.spillway.tier.TierCounters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -149,7 +151,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         String self = c.self() == null ? null : c.self().id();
         long timeoutMs = clusterSettings == null ? 1000 : clusterSettings.statusTimeoutMs();
         List<ManagedChannel> channels = new ArrayList<>();
-        List<com.google.common.util.concurrent.ListenableFuture<StatsReply>> calls = new ArrayList<>();
+        List<ListenableFuture<StatsReply>> calls = new ArrayList<>();
         for (NodeInfo node : map.nodes()) {
             if (node.id().equals(self)) {
                 calls.add(null);
@@ -176,7 +178,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                         Thread.currentThread().interrupt();
                         s.setReachable(false).setError("interrupted");
                     } catch (Exception e) {
-                        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                        Throwable cause = e instanceof ExecutionException && e.getCause() != null
                             ? e.getCause() : e;
                         s.setReachable(false).setError(String.valueOf(cause.getMessage() == null ? cause
                             : cause.getMessage()));
@@ -248,7 +250,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 return;
             }
         }
-        PrefixMatch m = tiers.lookupPrefix(keys);
+        TierPrefixMatch m = tiers.lookupPrefix(keys);
         LookupPrefixReply.Builder b = LookupPrefixReply.newBuilder().setPrefixLength(m.prefixLength());
         for (int t = 0; t < m.kinds().length; t++) {
             b.addTiers(TierPrefix.newBuilder().setTier(m.kinds()[t].name().toLowerCase(Locale.ROOT))

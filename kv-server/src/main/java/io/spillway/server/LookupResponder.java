@@ -12,7 +12,7 @@ final class LookupResponder {
     private final int requestId;
     private final BlockKey[] keys;
     private final long startNanos;
-    private PrefixMatch match;
+    private TierPrefixMatch match;
     private RuntimeException failure;
 
     LookupResponder(NodeServices node, int requestId, BlockKey[] keys, long startNanos) {

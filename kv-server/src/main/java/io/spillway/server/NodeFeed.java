@@ -3,6 +3,7 @@ package io.spillway.server;
 import io.spillway.event.NodeLoad;
 import io.spillway.key.BlockKey;
 import io.spillway.server.events.EventFeed;
+import io.spillway.server.events.FeedTap;
 import io.spillway.server.events.HoldingView;
 import io.spillway.tier.TierKind;
 import io.spillway.tier.cpu.CpuTier;
@@ -19,7 +20,7 @@ import java.util.function.IntFunction;
 final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     private final TierChain tiers;
     private final ServerMetrics metrics;
-    private final InFlight inFlight;
+    private final DrainGate inFlight;
     private final ThreadPoolExecutor tierExecutor;
     private final String nodeId;
     private final String controlHost;
@@ -28,7 +29,7 @@ final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     private long lastRequests;
     private long lastNanos = System.nanoTime();
 
-    NodeFeed(TierChain tiers, ServerMetrics metrics, InFlight inFlight, ThreadPoolExecutor tierExecutor,
+    NodeFeed(TierChain tiers, ServerMetrics metrics, DrainGate inFlight, ThreadPoolExecutor tierExecutor,
              String nodeId, String controlHost, int controlPort, int heartbeatIntervalMillis) {
         this.tiers = tiers;
         this.metrics = metrics;
@@ -41,7 +42,7 @@ final class NodeFeed implements HoldingView, IntFunction<NodeLoad> {
     }
 
     /** Starts {@code feed} publishing this node. */
-    void start(EventFeed feed, io.spillway.server.events.FeedTap tap) {
+    void start(EventFeed feed, FeedTap tap) {
         feed.start(nodeId, this, this, tap);
     }
 

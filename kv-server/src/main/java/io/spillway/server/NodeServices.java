@@ -12,10 +12,10 @@ import java.util.function.Supplier;
  * gives null until the node knows its own ports, which only matters to a standalone node: it checks nothing).
  */
 record NodeServices(ServerContext context, TierChain tiers, NamespaceRegistry namespaces, ServerMetrics metrics,
-                    Executor tierExecutor, ProtocolLimits limits, InFlight inFlight, Supplier<ClusterView> cluster) {
+                    Executor tierExecutor, ProtocolLimits limits, DrainGate inFlight, Supplier<ClusterView> cluster) {
 
     NodeServices(ServerContext context, TierChain tiers, NamespaceRegistry namespaces, ServerMetrics metrics,
-                 Executor tierExecutor, ProtocolLimits limits, InFlight inFlight) {
+                 Executor tierExecutor, ProtocolLimits limits, DrainGate inFlight) {
         this(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight, () -> null);
     }
 

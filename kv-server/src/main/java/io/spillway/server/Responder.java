@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.ResponseEncoder;
+import java.util.Locale;
 
 /**
  * Writes the responses of one connection and closes the books on each request when its write completes (or fails
@@ -17,9 +18,9 @@ final class Responder {
 
     private final ChannelHandlerContext ctx;
     private final ServerMetrics metrics;
-    private final InFlight inFlight;
+    private final DrainGate inFlight;
 
-    Responder(ChannelHandlerContext ctx, ServerMetrics metrics, InFlight inFlight) {
+    Responder(ChannelHandlerContext ctx, ServerMetrics metrics, DrainGate inFlight) {
         this.ctx = ctx;
         this.metrics = metrics;
         this.inFlight = inFlight;
@@ -29,7 +30,7 @@ final class Responder {
         return ctx;
     }
 
-    /** Writes the response of a request started with {@link InFlight#begin()}; {@code after} runs once written. */
+    /** Writes the response of a request started with {@link DrainGate#begin()}; {@code after} runs once written. */
     void complete(int opCode, long startNanos, ByteBuf response, Runnable after) {
         ctx.writeAndFlush(response).addListener(f -> {
             try {
@@ -72,7 +73,7 @@ final class Responder {
         String[] names = new String[256];
         for (int i = 0; i < names.length; i++) {
             OpCode op = OpCode.fromCode(i);
-            names[i] = op == null ? "unknown" : op.name().toLowerCase(java.util.Locale.ROOT);
+            names[i] = op == null ? "unknown" : op.name().toLowerCase(Locale.ROOT);
         }
         return names;
     }

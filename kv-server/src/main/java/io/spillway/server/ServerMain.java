@@ -2,11 +2,15 @@ package io.spillway.server;
 
 import io.spillway.config.Sizes;
 import io.spillway.server.cluster.ClusterContext;
+import io.spillway.server.events.EventsContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,12 +96,12 @@ public final class ServerMain implements Callable<Integer> {
      * Spillway's own log records go to stderr through a handler of their own: the embedded Ignite reconfigures
      * java.util.logging's root when it starts, which otherwise silences a cluster member's INFO and WARNING lines.
      */
-    private static final java.util.logging.Logger SPILLWAY_LOG = ownHandler("io.spillway");
+    private static final Logger SPILLWAY_LOG = ownHandler("io.spillway");
 
-    private static java.util.logging.Logger ownHandler(String name) {
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger(name);
-        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
-        handler.setLevel(java.util.logging.Level.ALL);
+    private static Logger ownHandler(String name) {
+        Logger log = Logger.getLogger(name);
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(Level.ALL);
         log.addHandler(handler);
         log.setUseParentHandlers(false);
         return log;
@@ -119,7 +123,7 @@ public final class ServerMain implements Callable<Integer> {
         putIf(flags, ServerContext.DATA_DIR, dataDir);
         putIf(flags, ServerContext.CPU_CAPACITY, cpuCapacity);
         putIf(flags, ServerContext.NVME_CAPACITY, nvmeCapacity);
-        putIf(flags, io.spillway.server.events.EventsContext.PORT, eventsPort);
+        putIf(flags, EventsContext.PORT, eventsPort);
         putIf(flags, ClusterContext.ENABLED, cluster);
         putIf(flags, ClusterContext.NODE_NAME, nodeName);
         putIf(flags, ClusterContext.ZONE, zone);

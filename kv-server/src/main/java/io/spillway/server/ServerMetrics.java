@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -140,7 +141,7 @@ public final class ServerMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
             timers.set(op & 0xFF, t);
         }
-        t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        t.record(nanos, TimeUnit.NANOSECONDS);
         requests.increment();
     }
 

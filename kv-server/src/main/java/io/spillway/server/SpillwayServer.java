@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -42,14 +43,14 @@ public final class SpillwayServer implements AutoCloseable {
 
     private final ServerContext context;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final InFlight inFlight = new InFlight();
+    private final DrainGate inFlight = new DrainGate();
     private volatile State state = State.STARTING;
     private NamespaceRegistry namespaces;
     private TenantQuotas tenants;
     private TierChain tiers;
     private ThreadPoolExecutor tierExecutor;
     private DataPlane dataPlane;
-    private ControlPlane controlPlane;
+    private ControlPlaneServer controlPlane;
     private HttpEndpoint http;
     private volatile ClusterView cluster;
     private IgniteMembership membership;
@@ -108,9 +109,9 @@ public final class SpillwayServer implements AutoCloseable {
             metrics::activeConnections, this::cluster, cc, tenants);
         String host = advertisedHost(cc);
         String feedNodeId = cc.enabled() ? cc.nodeName(host, dataPort()) : context.nodeId();
-        controlPlane = feed == null ? ControlPlane.start(context.bind(), context.controlPort(), control)
-            : ControlPlane.start(context.bind(), context.controlPort(), control, new SnapshotService(feedNodeId,
-                feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
+        controlPlane = feed == null ? ControlPlaneServer.start(context.bind(), context.controlPort(), control)
+            : ControlPlaneServer.start(context.bind(), context.controlPort(), control, new SnapshotService(
+                feedNodeId, feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
         if (membership != null) {
@@ -170,7 +171,7 @@ public final class SpillwayServer implements AutoCloseable {
      * run.
      */
     public void beforeLeave(Runnable step) {
-        beforeLeave.add(java.util.Objects.requireNonNull(step, "step"));
+        beforeLeave.add(Objects.requireNonNull(step, "step"));
     }
 
     /** The address peers and clients reach this node at: the setting, else the bind address, else the host's. */

@@ -8,6 +8,7 @@ import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -109,12 +110,12 @@ public final class TierChain implements AutoCloseable {
      * The longest run of leading {@code keys} present in some tier, and per tier its own longest run and how
      * many blocks of that prefix it serves (the fastest tier holding each). May block on disk.
      */
-    public PrefixMatch lookupPrefix(BlockKey[] keys) {
+    public TierPrefixMatch lookupPrefix(BlockKey[] keys) {
         int n = stages.size();
         int[] runs = new int[n];
         int[] serves = new int[n];
         boolean[] running = new boolean[n];
-        java.util.Arrays.fill(running, true);
+        Arrays.fill(running, true);
         int prefix = 0;
         for (BlockKey key : keys) {
             int fastest = -1;
@@ -139,7 +140,7 @@ public final class TierChain implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             kinds[t] = stages.get(t).tier().kind();
         }
-        return new PrefixMatch(prefix, kinds, runs, serves);
+        return new TierPrefixMatch(prefix, kinds, runs, serves);
     }
 
     /** Closes CPU first (its pending demotions land in NVMe), then NVMe (which flushes). */

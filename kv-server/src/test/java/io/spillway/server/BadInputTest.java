@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierKind;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -181,7 +182,7 @@ class BadInputTest {
     void corruptBytesOnDiskAreServedAsAMiss() throws Exception {
         BlockKey key = key(random);
         byte[] block = bytes(random, 10_000);
-        nvme.put(NS, key, java.nio.ByteBuffer.wrap(block), RawClient.crc(block));
+        nvme.put(NS, key, ByteBuffer.wrap(block), RawClient.crc(block));
         nvme.corrupt(key);
         try (RawClient c = new RawClient(server.dataPort())) {
             c.write(RawClient.keysFrame(RawClient.GET, 20, NS, key));

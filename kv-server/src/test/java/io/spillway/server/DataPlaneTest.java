@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierKind;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -117,7 +118,7 @@ class DataPlaneTest {
         server = TestNode.start(dir, 64 << 20, nvme);
         BlockKey[] keys = new BlockKey[50];
         byte[][] blocks = new byte[50][];
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (int i = 0; i < keys.length; i++) {
             keys[i] = key(random);
             blocks[i] = bytes(random, 1 + random.nextInt(40_000));

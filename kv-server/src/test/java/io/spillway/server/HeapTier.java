@@ -9,6 +9,7 @@ import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
@@ -28,8 +29,8 @@ final class HeapTier implements BlockTier {
     final AtomicInteger openHandles = new AtomicInteger();
     volatile boolean closed;
     /** When set, {@link #get} signals {@code getEntered} and waits for this latch: a slow disk on demand. */
-    volatile java.util.concurrent.CountDownLatch getGate;
-    final java.util.concurrent.CountDownLatch getEntered = new java.util.concurrent.CountDownLatch(1);
+    volatile CountDownLatch getGate;
+    final CountDownLatch getEntered = new CountDownLatch(1);
 
     HeapTier(TierKind kind, long capacity) {
         this.kind = kind;
@@ -66,7 +67,7 @@ final class HeapTier implements BlockTier {
 
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
-        java.util.concurrent.CountDownLatch gate = getGate;
+        CountDownLatch gate = getGate;
         if (gate != null) {
             getEntered.countDown();
             try {

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -87,7 +88,7 @@ final class RawClient implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
         int magic = b.getShort(0) & 0xFFFF;
         if (magic != 0x5753 || b.get(2) != 1) {
-            throw new IOException("bad response header " + java.util.HexFormat.of().formatHex(h));
+            throw new IOException("bad response header " + HexFormat.of().formatHex(h));
         }
         byte[] body = new byte[b.getInt(12)];
         in.readFully(body);

@@ -13,6 +13,7 @@ import io.spillway.tier.TierKind;
 import io.spillway.tier.cpu.CpuTier;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
@@ -129,8 +130,8 @@ class RoundTripTest {
                     break;
                 }
                 assertTrue(attempt < 2000, "back pressure never cleared");
-                keys = java.util.Arrays.copyOf(keys, pressured);
-                blocks = java.util.Arrays.copyOf(blocks, pressured);
+                keys = Arrays.copyOf(keys, pressured);
+                blocks = Arrays.copyOf(blocks, pressured);
                 n = pressured;
                 Thread.sleep(1);
             }
@@ -147,7 +148,7 @@ class RoundTripTest {
         for (int from = 0; from < BLOCKS; from += BATCH) {
             int n = Math.min(BATCH, BLOCKS - from);
             BlockKey[] keys = new BlockKey[n];
-            ByteBuffer[] d = java.util.Arrays.copyOf(dst, n);
+            ByteBuffer[] d = Arrays.copyOf(dst, n);
             for (int j = 0; j < n; j++) {
                 keys[j] = key(from + j);
                 d[j].clear();

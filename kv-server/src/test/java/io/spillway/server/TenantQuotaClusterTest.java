@@ -12,10 +12,17 @@ import io.spillway.control.v1.TenantInfo;
 import io.spillway.key.Namespace;
 import io.spillway.server.cluster.ClusterQuotaCommand;
 import io.spillway.server.cluster.ClusterTenantsCommand;
+import io.spillway.tier.cpu.CpuTier;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Tenant quotas are cluster metadata: set on one member, they reach every member through the replicated
@@ -71,7 +78,7 @@ class TenantQuotaClusterTest {
             a.tenants().set("team-a", 0);
             ClusterNodesTest.await(() -> share(b, "team-a") == 0, "a removed quota is removed everywhere");
             assertEquals(0, info(b, "team-a").getNodeShareBytes());
-            assertTrue(java.nio.file.Files.readString(dir.resolve("node-b").resolve(FileTenantStore.FILE))
+            assertTrue(Files.readString(dir.resolve("node-b").resolve(FileTenantStore.FILE))
                 .lines().noneMatch(l -> l.startsWith("team-a=")), "the mirror follows the removal");
         } finally {
             if (c != null) {
@@ -83,11 +90,11 @@ class TenantQuotaClusterTest {
     }
 
     /** Runs a cluster command the way bin/spillway does, returning what it printed; fails on a non-zero exit. */
-    private static String cli(java.util.function.Function<java.io.PrintStream, Object> command, String... args) {
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream out = new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8);
-        int code = new picocli.CommandLine(command.apply(out)).execute(args);
-        String printed = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+    private static String cli(Function<PrintStream, Object> command, String... args) {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
+        int code = new CommandLine(command.apply(out)).execute(args);
+        String printed = text.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, printed);
         return printed;
     }
@@ -106,7 +113,7 @@ class TenantQuotaClusterTest {
 
     /** The tenant's share of the CPU tier this member enforces, as its CPU tier holds it (0: no limit). */
     private static long share(SpillwayServer s, String tenant) {
-        var usage = ((io.spillway.tier.cpu.CpuTier) s.tiers().cpu()).groupUsage().get(tenant);
+        var usage = ((CpuTier) s.tiers().cpu()).groupUsage().get(tenant);
         return usage == null || !usage.limited() ? 0 : usage.limitBytes();
     }
 }

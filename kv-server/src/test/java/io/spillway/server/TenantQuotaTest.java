@@ -19,6 +19,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierKind;
+import io.spillway.tier.cpu.CpuTier;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -148,7 +149,7 @@ class TenantQuotaTest {
     /** Waits until the CPU tier has handed every evicted block to NVMe (a read of one then comes from NVMe). */
     private static void awaitDemotions(SpillwayServer server) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (((io.spillway.tier.cpu.CpuTier) server.tiers().cpu()).pendingDemotions() > 0) {
+        while (((CpuTier) server.tiers().cpu()).pendingDemotions() > 0) {
             assertTrue(System.nanoTime() < deadline, "demotions never finished");
             Thread.sleep(10);
         }

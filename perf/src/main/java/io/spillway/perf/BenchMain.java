@@ -1,8 +1,12 @@
 package io.spillway.perf;
 
+import io.spillway.perf.bridge.BridgeCommand;
 import io.spillway.perf.cluster.FailoverCommand;
 import io.spillway.perf.cluster.MapModelCommand;
 import io.spillway.perf.cluster.ScaleCommand;
+import io.spillway.perf.eval.EngineCommand;
+import io.spillway.perf.eval.EvalCommand;
+import io.spillway.perf.feed.FeedCommand;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
@@ -26,10 +30,10 @@ import picocli.CommandLine.Option;
  * run), {@code jmh} (microbenchmarks) and {@code sim} (the CPU tier's eviction-policy simulator).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, io.spillway.perf.eval.EvalCommand.class,
-        io.spillway.perf.eval.EngineCommand.class, FailoverCommand.class,
-        ScaleCommand.class, MapModelCommand.class, io.spillway.perf.feed.FeedCommand.class,
-        io.spillway.perf.bridge.BridgeCommand.class},
+    subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, EvalCommand.class,
+        EngineCommand.class, FailoverCommand.class,
+        ScaleCommand.class, MapModelCommand.class, FeedCommand.class,
+        BridgeCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {

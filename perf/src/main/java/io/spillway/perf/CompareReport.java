@@ -1,5 +1,6 @@
 package io.spillway.perf;
 
+import io.spillway.config.Sizes;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
 import io.spillway.perf.report.JsonWriter;
@@ -91,7 +92,7 @@ final class CompareReport {
     void print(PrintStream out) {
         PhaseSpec first = specs.get(0);
         out.printf(Locale.ROOT, "%nworkload: %s blocks, %d connections, %d threads, batch-get %d blocks, working set %d"
-                + " blocks, %s writes, %.1fs warmup + %.1fs per phase%s%n", io.spillway.config.Sizes.format(
+                + " blocks, %s writes, %.1fs warmup + %.1fs per phase%s%n", Sizes.format(
                 first.blockBytes()), connections, first.threads(), spec(BATCH_GET).batch(), first.blocks(),
             first.writes().name().toLowerCase(Locale.ROOT), first.warmup().toMillis() / 1e3,
             first.duration().toMillis() / 1e3, roundCount() > 0 ? " in " + roundCount() + " interleaved rounds" : "");

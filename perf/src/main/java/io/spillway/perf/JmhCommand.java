@@ -3,6 +3,7 @@ package io.spillway.perf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
@@ -19,7 +20,7 @@ public final class JmhCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
+        Main.main(jmhArgs.toArray(String[]::new));
         return 0;
     }
 }

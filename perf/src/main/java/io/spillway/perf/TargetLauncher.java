@@ -9,6 +9,7 @@ import io.spillway.perf.adapter.RedisTarget;
 import io.spillway.perf.adapter.SpillwayTarget;
 import io.spillway.perf.adapter.TcpTarget;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,8 +46,8 @@ public final class TargetLauncher {
     public static Started start(String kind, WorkloadOptions w, Path runDir) throws Exception {
         switch (checkKind(kind)) {
             case "spillway" -> {
-                java.util.List<String> args = new java.util.ArrayList<>(w.serverArgs);
-                args.addAll(java.util.List.of("--set", "spillway.server.nvmeEnabled=" + w.withNvme()));
+                List<String> args = new ArrayList<>(w.serverArgs);
+                args.addAll(List.of("--set", "spillway.server.nvmeEnabled=" + w.withNvme()));
                 SpillwayServerProcess s = SpillwayServerProcess.start(runDir, Sizes.format(w.cpuCapacityBytes()),
                     w.nvmeCapacity, args, w.serverJvmOptions);
                 return new Started(new SpillwayTarget("127.0.0.1", s.dataPort(), s.controlPort(), w.connections), s);

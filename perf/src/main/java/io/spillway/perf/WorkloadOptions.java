@@ -4,6 +4,9 @@ import io.spillway.config.Sizes;
 import io.spillway.perf.harness.WritePattern;
 import io.spillway.perf.report.Durations;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** The workload options every bench command shares: sizes, parallelism, phase lengths. */
@@ -55,11 +58,11 @@ public final class WorkloadOptions {
     @Option(names = "--server-arg", paramLabel = "ARG",
         description = "Extra argument for a Spillway node the bench starts, e.g. --server-arg=--set"
             + " --server-arg=k=v (repeatable).")
-    java.util.List<String> serverArgs = new java.util.ArrayList<>();
+    List<String> serverArgs = new ArrayList<>();
 
     @Option(names = "--server-jvm-opt", paramLabel = "OPT",
         description = "JVM option for a Spillway node the bench starts, e.g. -Xmx2g (repeatable).")
-    java.util.List<String> serverJvmOptions = new java.util.ArrayList<>();
+    List<String> serverJvmOptions = new ArrayList<>();
 
     @Option(names = "--no-progress", description = "No live progress line on stderr.")
     boolean noProgress;
@@ -87,7 +90,7 @@ public final class WorkloadOptions {
 
     public WritePattern writePattern() {
         try {
-            return WritePattern.valueOf(writes.trim().toUpperCase(java.util.Locale.ROOT));
+            return WritePattern.valueOf(writes.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--writes must be fresh or overwrite, got '" + writes + "'");
         }
@@ -95,7 +98,7 @@ public final class WorkloadOptions {
 
     /** Whether a Spillway node the bench starts has an NVMe tier behind its CPU tier. */
     public boolean withNvme() {
-        String t = tiers.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = tiers.trim().toLowerCase(Locale.ROOT);
         if (!t.equals("memory") && !t.equals("nvme")) {
             throw new IllegalArgumentException("--tiers must be memory or nvme, got '" + tiers + "'");
         }

@@ -1,7 +1,9 @@
 package io.spillway.bridge;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -217,10 +219,10 @@ public final class BridgeContext implements AutoCloseable {
      * segment's name), or -1 for another backend's handle, whose size it does not carry.
      */
     static long hostHandleSize(byte[] handle) {
-        if (handle.length < 16 || !java.util.Arrays.equals(handle, 0, 4, HOST_HANDLE_MAGIC, 0, 4)) {
+        if (handle.length < 16 || !Arrays.equals(handle, 0, 4, HOST_HANDLE_MAGIC, 0, 4)) {
             return -1;
         }
-        return ByteBuffer.wrap(handle, 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        return ByteBuffer.wrap(handle, 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     /** Settings of a context; the worker's allocations are given either as IPC handles or as raw pointers. */

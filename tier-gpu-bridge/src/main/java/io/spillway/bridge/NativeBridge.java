@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 
 /**
  * Every native method of the bridge (libspillway_bridge.so, built from {@code src/main/c} by the project's build with
@@ -49,7 +50,7 @@ public final class NativeBridge {
             }
             String os = System.getProperty("os.name", "");
             String arch = System.getProperty("os.arch", "");
-            if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux")
+            if (!os.toLowerCase(Locale.ROOT).contains("linux")
                 || !(arch.equals("amd64") || arch.equals("x86_64"))) {
                 return new UnsupportedOperationException("the bridge is built for Linux x86-64, not " + os + " "
                     + arch);

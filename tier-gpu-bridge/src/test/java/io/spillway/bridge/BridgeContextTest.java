@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +59,7 @@ public class BridgeContextTest {
                 }
                 assertArrayEquals(worker.block(3), worker.block(12), layout + ": block 3's bytes now in block 12");
                 assertArrayEquals(worker.block(7), worker.block(0), layout + ": block 7's bytes now in block 0");
-                assertTrue(!java.util.Arrays.equals(before12, worker.block(12)), "the load changed block 12");
+                assertTrue(!Arrays.equals(before12, worker.block(12)), "the load changed block 12");
                 assertArrayEquals(allBut(original, 12, 0), allBut(current(worker, spec), 12, 0),
                     layout + ": nothing else moved");
                 agent.giveBack(slots);
@@ -143,7 +145,7 @@ public class BridgeContextTest {
 
     /** Every block's bytes but blocks {@code a} and {@code b}, one after the other. */
     private static byte[] allBut(List<byte[]> blocks, int a, int b) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int k = 0; k < blocks.size(); k++) {
             if (k != a && k != b) {
                 out.writeBytes(blocks.get(k));

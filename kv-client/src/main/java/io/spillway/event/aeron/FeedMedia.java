@@ -7,10 +7,12 @@ import io.aeron.driver.ext.DebugReceiveChannelEndpoint;
 import io.aeron.driver.ext.DebugSendChannelEndpoint;
 import io.aeron.driver.ext.LossGenerator;
 import io.aeron.driver.ext.RandomLossGenerator;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The Aeron side of an event-feed publisher or subscriber: an embedded media driver (one shared thread) with an Aeron
@@ -69,7 +71,7 @@ public final class FeedMedia implements AutoCloseable {
      * virtual machines a yielding thread is a system call a loop, and the feed's four threads (publisher, two media
      * drivers, subscriber) would take the CPU the node and the router need.
      */
-    public static org.agrona.concurrent.IdleStrategy idleStrategy(long maxParkMicros) {
+    public static IdleStrategy idleStrategy(long maxParkMicros) {
         return new BackoffIdleStrategy(20, 0, TimeUnit.MICROSECONDS.toNanos(Math.min(10, maxParkMicros)),
             TimeUnit.MICROSECONDS.toNanos(maxParkMicros));
     }
@@ -127,7 +129,7 @@ public final class FeedMedia implements AutoCloseable {
      * A media-driver system counter (NAKs sent, retransmits sent, loss gap fills, ...) of the driver this client is
      * attached to: evidence that loss happened and was repaired.
      */
-    public long systemCounter(io.aeron.driver.status.SystemCounterDescriptor counter) {
+    public long systemCounter(SystemCounterDescriptor counter) {
         return aeron.countersReader().getCounterValue(counter.id());
     }
 

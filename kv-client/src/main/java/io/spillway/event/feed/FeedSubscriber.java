@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -63,7 +65,7 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private final AtomicLong keysApplied = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
     private final LagHistogram lag = new LagHistogram();
-    private final org.agrona.concurrent.EpochNanoClock epochClock = new org.agrona.concurrent.SystemEpochNanoClock();
+    private final EpochNanoClock epochClock = new SystemEpochNanoClock();
     private volatile int liveSessions;
     /** The clock at the start of this duty cycle. */
     private long now;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessageInsufficientBufferException;
@@ -536,7 +537,7 @@ public final class VllmEventDecoder {
             }
             default -> {
                 in.skipValue();
-                return new VllmExtraKey.Other(type.name().toLowerCase(java.util.Locale.ROOT));
+                return new VllmExtraKey.Other(type.name().toLowerCase(Locale.ROOT));
             }
         }
     }

@@ -4,14 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.event.EventEncoder;
+import io.spillway.event.EventMessage;
 import io.spillway.event.EventType;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.key.BlockKey;
 import io.spillway.tier.TierKind;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,8 +123,8 @@ class FeedSubscriberTest {
     }
 
     private void assertEatsOldSession() {
-        assertEquals(java.util.Set.of(key(9)), sink.keys("node-a", TierKind.CPU));
-        assertEquals(java.util.Set.of(key(3)), sink.keys("node-a", TierKind.NVME));
+        assertEquals(Set.of(key(9)), sink.keys("node-a", TierKind.CPU));
+        assertEquals(Set.of(key(3)), sink.keys("node-a", TierKind.NVME));
         assertTrue(subscriber.sessionsEnded() >= 1);
     }
 
@@ -159,7 +164,7 @@ class FeedSubscriberTest {
         awaitConverged();
         node.clear(TierKind.CPU);
         awaitConverged();
-        assertEquals(java.util.Set.of(key(2)), sink.keys("node-a", TierKind.NVME));
+        assertEquals(Set.of(key(2)), sink.keys("node-a", TierKind.NVME));
     }
 
     @Test
@@ -167,10 +172,10 @@ class FeedSubscriberTest {
         node.heartbeat(EventType.NODE_JOINED);
         awaitConverged();
         byte[] bad = new byte[64];
-        org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(bad);
-        new io.spillway.event.EventEncoder().wrap(b, 0, 64).header(EventType.BLOCKS, SESSION, 99, 0);
-        b.putInt(io.spillway.event.EventMessage.FRAME_LENGTH_OFFSET, 64, java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putByte(io.spillway.event.EventMessage.HEADER_LENGTH, (byte) 77); // an unknown op
+        UnsafeBuffer b = new UnsafeBuffer(bad);
+        new EventEncoder().wrap(b, 0, 64).header(EventType.BLOCKS, SESSION, 99, 0);
+        b.putInt(EventMessage.FRAME_LENGTH_OFFSET, 64, ByteOrder.LITTLE_ENDIAN);
+        b.putByte(EventMessage.HEADER_LENGTH, (byte) 77); // an unknown op
         node.raw(bad);
         node.store(TierKind.CPU, true, key(7));
         awaitConverged();

@@ -19,6 +19,7 @@ import io.spillway.tier.TierKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -85,7 +86,7 @@ final class ScriptedNode implements AutoCloseable {
         for (TierKind t : TierKind.values()) {
             List<BlockKey> keys = new ArrayList<>(served.get(t));
             for (int from = 0; from < keys.size(); from += 3) { // small chunks: several per tier
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 * Math.min(3, keys.size() - from));
+                ByteBuffer b = ByteBuffer.allocate(16 * Math.min(3, keys.size() - from));
                 for (int i = from; i < Math.min(from + 3, keys.size()); i++) {
                     keys.get(i).write(b, (i - from) * 16);
                 }

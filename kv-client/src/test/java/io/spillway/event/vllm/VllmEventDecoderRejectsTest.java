@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.spillway.event.vllm.VllmDecodeException.Reason;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -212,7 +213,7 @@ class VllmEventDecoderRejectsTest {
             } catch (VllmDecodeException expected) {
                 assertTrue(expected.getMessage().length() > 0);
             } catch (RuntimeException e) {
-                fail("input " + java.util.HexFormat.of().formatHex(input) + " escaped as " + e, e);
+                fail("input " + HexFormat.of().formatHex(input) + " escaped as " + e, e);
             }
         }
     }

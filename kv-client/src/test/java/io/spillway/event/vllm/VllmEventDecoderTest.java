@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -129,7 +130,7 @@ class VllmEventDecoderTest {
         assertEquals(EngineBlockHash.ofBytes(h2), stored.blockHashes().get(0));
         assertEquals(EngineBlockHash.ofBytes(h1), stored.parentBlockHash());
         assertArrayEquals(new int[] {5, 6}, stored.tokenIds());
-        assertEquals(java.util.Collections.singletonList(null), stored.extraKeys());
+        assertEquals(Collections.singletonList(null), stored.extraKeys());
         assertEquals(0, stored.groupIdx());
         assertEquals(new VllmEvent.BlockRemoved(List.of(EngineBlockHash.ofBytes(h2)), "GPU", 0),
             batch.events().get(1));

@@ -1,6 +1,8 @@
 package io.spillway.server.cluster;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.server.PropertySources;
+import io.spillway.server.SettingsSection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -152,7 +154,7 @@ public final class ClusterContext {
      * are rejected. {@code workDirectory} is where Ignite keeps its work files (under the node's data dir).
      */
     public static ClusterContext from(Map<String, String> values, Map<String, String> origins, Path workDirectory) {
-        return new ClusterContext(io.spillway.server.SettingsSection.read(PREFIX, DEFAULTS, values, origins,
+        return new ClusterContext(SettingsSection.read(PREFIX, DEFAULTS, values, origins,
             ClusterContext::canonical), workDirectory);
     }
 
@@ -167,8 +169,8 @@ public final class ClusterContext {
             return key;
         }
         for (String known : DEFAULTS.keySet()) {
-            if (key.equals(io.spillway.server.PropertySources.propertyName(
-                io.spillway.server.PropertySources.envName(known)))) {
+            if (key.equals(PropertySources.propertyName(
+                PropertySources.envName(known)))) {
                 return known;
             }
         }

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.cache.Cache;
+import javax.cache.event.CacheEntryEvent;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.Ignition;
@@ -63,7 +65,7 @@ public final class IgniteMembership implements ClusterView {
     private QueryCursor<?> metadataQuery;
     private long topologyVersion = -1;
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
-    private final Map<String, String> metadata = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> metadata = new ConcurrentHashMap<>();
 
     public IgniteMembership(ClusterContext settings) {
         this.settings = settings;
@@ -91,7 +93,7 @@ public final class IgniteMembership implements ClusterView {
         namespaces = new IgniteNamespaceStore(ignite, cache);
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
         q.setLocalListener(events -> {
-            for (javax.cache.event.CacheEntryEvent<? extends String, ? extends String> e : events) {
+            for (CacheEntryEvent<? extends String, ? extends String> e : events) {
                 if (e.getEventType() == javax.cache.event.EventType.REMOVED || e.getValue() == null) {
                     metadata.remove(e.getKey()); // a removal's event carries the old value
                 } else {
@@ -126,7 +128,7 @@ public final class IgniteMembership implements ClusterView {
     }
 
     /** Seeds the replicated quotas with {@code known} (a joining node's file); the cluster's entries win. */
-    public void seedTenants(java.util.Map<String, Long> known) {
+    public void seedTenants(Map<String, Long> known) {
         known.forEach(joinedTenants()::seed);
     }
 

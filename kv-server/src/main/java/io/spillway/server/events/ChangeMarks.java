@@ -6,8 +6,13 @@ import io.spillway.tier.TierListener;
 import java.nio.ByteOrder;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.BitUtil;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -20,16 +25,16 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 public final class ChangeMarks implements TierListener {
     private static final int MARK_LENGTH = 16;
     /** A mark's record in the ring: the ring's 8-byte record header and the key, on the ring's 8-byte alignment. */
-    static final int MARK_RECORD_BYTES = org.agrona.BitUtil.align(
-        org.agrona.concurrent.ringbuffer.RecordDescriptor.HEADER_LENGTH + MARK_LENGTH,
-        org.agrona.concurrent.ringbuffer.RecordDescriptor.ALIGNMENT);
+    static final int MARK_RECORD_BYTES = BitUtil.align(
+        RecordDescriptor.HEADER_LENGTH + MARK_LENGTH,
+        RecordDescriptor.ALIGNMENT);
 
     private final ManyToOneRingBuffer ring;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong droppedSeen = new AtomicLong();
     /** The publisher's thread while it sleeps waiting for marks, else null: the first mark wakes it. */
-    private final java.util.concurrent.atomic.AtomicReference<Thread> sleeper =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Thread> sleeper =
+        new AtomicReference<>();
 
     /** A ring of {@code bytes} (rounded down to a power of two); each mark takes {@link #MARK_RECORD_BYTES} (24) of it. */
     public ChangeMarks(int bytes) {
@@ -51,7 +56,7 @@ public final class ChangeMarks implements TierListener {
         if (sleeper.get() != null) { // a plain read on the data path; a wake-up only while the publisher sleeps
             Thread t = sleeper.getAndSet(null);
             if (t != null) {
-                java.util.concurrent.locks.LockSupport.unpark(t);
+                LockSupport.unpark(t);
             }
         }
     }
@@ -64,7 +69,7 @@ public final class ChangeMarks implements TierListener {
         Thread self = Thread.currentThread();
         sleeper.set(self);
         if (ring.size() == 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(this, nanos);
+            LockSupport.parkNanos(this, nanos);
         }
         sleeper.compareAndSet(self, null);
     }
@@ -75,8 +80,8 @@ public final class ChangeMarks implements TierListener {
             long hi = buffer.getLong(index, ByteOrder.LITTLE_ENDIAN);
             long lo = buffer.getLong(index + 8, ByteOrder.LITTLE_ENDIAN);
             return pending.mark(hi, lo, 1 << (type - 1))
-                ? org.agrona.concurrent.ControlledMessageHandler.Action.CONTINUE
-                : org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+                ? ControlledMessageHandler.Action.CONTINUE
+                : ControlledMessageHandler.Action.ABORT;
         }, limit);
     }
 

@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -150,7 +151,7 @@ public final class EventFeed implements AutoCloseable {
     }
 
     /** Runs the publisher and, on the agent's thread as it stops, publishes the end of the session. */
-    private static final class Leaving implements org.agrona.concurrent.Agent {
+    private static final class Leaving implements Agent {
         private final EventPublisher publisher;
         private final String nodeId;
         private final FeedTap tap;

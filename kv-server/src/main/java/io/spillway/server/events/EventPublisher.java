@@ -6,6 +6,7 @@ import io.spillway.event.EventMessage;
 import io.spillway.event.EventType;
 import io.spillway.event.NodeLoad;
 import io.spillway.tier.TierKind;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.agrona.concurrent.Agent;
@@ -180,7 +181,7 @@ public final class EventPublisher implements Agent {
      * entries (a key changed in both tiers and held by both, or by neither, is an entry in each tier's group).
      */
     private void blocks() {
-        java.util.Arrays.fill(counts, 0);
+        Arrays.fill(counts, 0);
         int n = 0;
         int entries = 0;
         while (pending.size() > 0 && entries + 2 <= maxKeys) { // a key changed in both tiers may take two entries

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
  * The {@code spillway.events.*} settings of one node: where its block-location feed is published (docs/events.md),
@@ -125,7 +126,7 @@ public final class EventsContext {
             throw new IllegalArgumentException(EMBEDDED_DRIVER + "=false needs " + AERON_DIR
                 + ": the directory of the external media driver");
         }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
         dataDirTag = Long.toHexString(crc.getValue());
     }

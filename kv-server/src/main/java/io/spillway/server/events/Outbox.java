@@ -1,6 +1,8 @@
 package io.spillway.server.events;
 
 import io.aeron.Publication;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -23,7 +25,7 @@ final class Outbox {
     Outbox(List<Publication> publications, int maxMessageBytes) {
         this.publications = publications;
         this.delivered = new boolean[publications.size()];
-        this.buffer = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(maxMessageBytes));
+        this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(maxMessageBytes));
     }
 
     /** Whether a message still waits for a publication to take it. */
@@ -38,7 +40,7 @@ final class Outbox {
         }
         length = messageLength;
         full = true;
-        java.util.Arrays.fill(delivered, false);
+        Arrays.fill(delivered, false);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.spillway.server.events;
 
+import java.util.Arrays;
+
 /**
  * Keys whose holding changed and that wait to be published, each once however often it changed (the feed publishes
  * what the tiers hold when it gets to a key, so repeated changes coalesce). First marked, first published. Bounded:
@@ -107,7 +109,7 @@ final class PendingKeys {
 
     /** Forgets every waiting key (their changes are covered some other way, such as a declared gap). */
     void clear() {
-        java.util.Arrays.fill(tableTiers, (byte) 0);
+        Arrays.fill(tableTiers, (byte) 0);
         head = tail;
         size = 0;
     }

@@ -1,5 +1,6 @@
 package io.spillway.server.events;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -8,6 +9,7 @@ import io.spillway.control.v1.BlockSnapshotRequest;
 import io.spillway.control.v1.FeedGrpc;
 import io.spillway.key.BlockKey;
 import io.spillway.tier.BlockTier;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -69,7 +71,7 @@ public final class SnapshotService extends FeedGrpc.FeedImplBase {
         private final List<BlockTier> tiers;
         private final List<List<BlockKey>> listed;
         private final byte[] packed = new byte[KEYS_PER_CHUNK * BlockKey.BYTES];
-        private final java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(packed);
+        private final ByteBuffer out = ByteBuffer.wrap(packed);
         private int tier;
         private int next;
         private boolean first = true;
@@ -111,7 +113,7 @@ public final class SnapshotService extends FeedGrpc.FeedImplBase {
             }
             last = t == listed.size();
             BlockSnapshotChunk.Builder b = BlockSnapshotChunk.newBuilder().setTier(code)
-                .setKeys(com.google.protobuf.ByteString.copyFrom(packed, 0, out.position())).setLast(last);
+                .setKeys(ByteString.copyFrom(packed, 0, out.position())).setLast(last);
             if (first) {
                 b.setSessionId(session).setSequence(sequence).setNodeId(nodeId);
                 first = false;

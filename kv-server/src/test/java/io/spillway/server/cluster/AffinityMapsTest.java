@@ -8,6 +8,7 @@ import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -68,7 +69,7 @@ class AffinityMapsTest {
             primaries[m.ownerIndices(p)[0]]++;
         }
         for (int c : primaries) {
-            assertTrue(c > 1024 / 4 / 2 && c < 1024 / 4 * 2, "primary counts " + java.util.Arrays.toString(primaries));
+            assertTrue(c > 1024 / 4 / 2 && c < 1024 / 4 * 2, "primary counts " + Arrays.toString(primaries));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.server.PropertySources;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class ClusterContextTest {
         assertEquals(1, c.replication());
         assertEquals(3, c.maxReplication());
         assertEquals(ClusterContext.Discovery.STATIC, c.discovery());
-        assertEquals(java.util.List.of("127.0.0.1:47500..47509"), c.seeds());
+        assertEquals(List.of("127.0.0.1:47500..47509"), c.seeds());
         assertEquals(47500, c.discoveryPort());
         assertEquals(47100, c.communicationPort());
         assertEquals(10_000, c.failureDetectionTimeoutMs());

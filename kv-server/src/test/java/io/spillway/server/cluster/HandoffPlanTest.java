@@ -7,6 +7,7 @@ import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,9 +87,9 @@ class HandoffPlanTest {
         int[][] afterOwners = new int[parts][];
         for (int p = 0; p < parts; p++) {
             List<Integer> perm = new ArrayList<>(List.of(0, 1, 2, 3));
-            java.util.Collections.shuffle(perm, random);
+            Collections.shuffle(perm, random);
             beforeOwners[p] = perm.stream().mapToInt(Integer::intValue).toArray();
-            java.util.Collections.shuffle(perm, random);
+            Collections.shuffle(perm, random);
             afterOwners[p] = perm.stream().mapToInt(Integer::intValue).toArray();
         }
         PartitionMap before = new PartitionMap(1, nodes, beforeOwners, Map.of(NS, 2), 1);

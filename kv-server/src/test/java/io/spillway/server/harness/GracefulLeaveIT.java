@@ -12,12 +12,17 @@ import io.spillway.client.PutResult;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.server.cluster.ClusterStatusCommand;
 import io.spillway.tier.TierKind;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * Acceptance (issue 3): SIGTERM of one node with replication 1 — at least 95% of the CPU-tier hits it served are
@@ -82,11 +87,11 @@ class GracefulLeaveIT {
 
     /** {@code bin/spillway cluster status} against the real members: one line per node, up, with CPU blocks. */
     private static void assertClusterStatusListsEveryMemberWithItsBlocks(NodeCluster cluster) {
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        int code = new picocli.CommandLine(new io.spillway.server.cluster.ClusterStatusCommand(
-            new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8), System.err))
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        int code = new CommandLine(new ClusterStatusCommand(
+            new PrintStream(text, true, StandardCharsets.UTF_8), System.err))
             .execute("--seed", "127.0.0.1:" + cluster.node(2).controlPort());
-        String out = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String out = text.toString(StandardCharsets.UTF_8);
         System.out.println(out);
         assertEquals(0, code, out);
         int cpuBlocks = 0;

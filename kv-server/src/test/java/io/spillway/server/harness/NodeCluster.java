@@ -3,6 +3,7 @@ package io.spillway.server.harness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -46,11 +49,11 @@ public final class NodeCluster implements AutoCloseable {
 
     private NodeCluster(List<NodeProcess> nodes, Path base, List<String> args, Set<Integer> taken,
                         List<String> seeds) {
-        this.nodes = new java.util.concurrent.CopyOnWriteArrayList<>(nodes);
+        this.nodes = new CopyOnWriteArrayList<>(nodes);
         this.base = base;
         this.args = List.copyOf(args);
         this.taken = taken;
-        this.seeds = new java.util.concurrent.CopyOnWriteArrayList<>(seeds);
+        this.seeds = new CopyOnWriteArrayList<>(seeds);
         this.reaper = new Thread(this::destroyAll, "node-cluster-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
@@ -197,12 +200,12 @@ public final class NodeCluster implements AutoCloseable {
         }
         int from = Math.max(1025, low - 12_000);
         for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(low - from);
+            int port = from + ThreadLocalRandom.current().nextInt(low - from);
             if (taken.contains(port)) {
                 continue;
             }
             try (ServerSocket s = new ServerSocket()) {
-                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
                 taken.add(port);
                 return port;
             } catch (IOException busy) {

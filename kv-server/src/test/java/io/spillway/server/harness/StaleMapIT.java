@@ -13,11 +13,13 @@ import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
+import io.spillway.key.Namespace;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +80,7 @@ class StaleMapIT {
      * again with bytes Y is acknowledged both times, and each replica, read directly, answers X.
      */
     private static void aSecondPutOfAKeyNeverReplacesItsValueOnAnyReplica(NodeCluster cluster, KvClient client) {
-        io.spillway.key.Namespace twoCopies = io.spillway.key.Namespace.builder().modelId("it/immutable").layers(2)
+        Namespace twoCopies = Namespace.builder().modelId("it/immutable").layers(2)
             .kvHeads(2).headDim(64).build();
         BlockKey ns = client.registerNamespace(twoCopies, 2).join();
         BlockKey k = key(9, 0);
@@ -107,7 +109,7 @@ class StaleMapIT {
             List<BlockKey> part = keys.subList(from, from + 20);
             PutResult put = client.put(NS, part.toArray(BlockKey[]::new),
                 part.stream().map(k -> bytes(k, BLOCK)).toArray(ByteBuffer[]::new)).join();
-            assertTrue(put.allOk(), () -> "put of run " + run + ": " + java.util.Arrays.toString(put.statuses()));
+            assertTrue(put.allOk(), () -> "put of run " + run + ": " + Arrays.toString(put.statuses()));
         }
         return keys;
     }

@@ -9,6 +9,7 @@ import io.spillway.key.Namespace;
 import io.spillway.perf.harness.Batch;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -82,7 +83,7 @@ public final class SpillwayTarget implements BenchTarget {
         return keys;
     }
 
-    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+    private static <T> T join(CompletableFuture<T> f) throws Exception {
         try {
             return f.get();
         } catch (ExecutionException e) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.Backend;
 import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
-import io.spillway.bridge.agent.Agent;
+import io.spillway.bridge.agent.BridgeAgent;
 import io.spillway.bridge.agent.AgentConnection;
 import io.spillway.bridge.agent.AgentContext;
 import io.spillway.client.ClientContext;
@@ -17,6 +17,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.perf.RunDir;
+import io.spillway.protocol.ErrorCode;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
 import java.nio.ByteBuffer;
@@ -84,8 +85,8 @@ public final class BridgeCommand implements Callable<Integer> {
                  .maxBlockBytes((int) Math.max(1 << 20, spec.blockBytes())).cpuCapacityBytes(4 * bytes + (256L << 20))
                  .nvmeEnabled(false).build());
              HostKvCache worker = new HostKvCache(spec);
-             Agent agent = new Agent(new AgentContext(dir.path().resolve("agent.sock"), "127.0.0.1", node.dataPort(),
-                 node.controlPort(), Backend.HOST, 0, null, slots, chunkBlocks, "bench"));
+             BridgeAgent agent = new BridgeAgent(new AgentContext(dir.path().resolve("agent.sock"), "127.0.0.1",
+                 node.dataPort(), node.controlPort(), Backend.HOST, 0, null, slots, chunkBlocks, "bench"));
              AgentConnection conn = new AgentConnection(dir.path().resolve("agent.sock"));
              KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
                  .controlPort(node.controlPort()).build())) {
@@ -185,7 +186,7 @@ public final class BridgeCommand implements Callable<Integer> {
 
     private static void checkPut(PutResult r) {
         for (var s : r.statuses()) {
-            if (s != io.spillway.protocol.ErrorCode.OK) {
+            if (s != ErrorCode.OK) {
                 throw new IllegalStateException("a PUT was answered " + s);
             }
         }

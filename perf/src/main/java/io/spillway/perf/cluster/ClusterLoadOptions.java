@@ -1,5 +1,6 @@
 package io.spillway.perf.cluster;
 
+import io.spillway.config.Sizes;
 import io.spillway.perf.RunDir;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,7 +41,7 @@ final class ClusterLoadOptions {
     Path json;
 
     int blockBytes() {
-        return (int) io.spillway.config.Sizes.parse("--block-size", blockSize);
+        return (int) Sizes.parse("--block-size", blockSize);
     }
 
     /** A scenario run in a fresh run directory. */

@@ -1,11 +1,13 @@
 package io.spillway.perf.cluster;
 
+import io.spillway.client.ClusterKvClient;
 import io.spillway.client.KvClient;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,7 +32,7 @@ final class FailoverScenario {
     }
 
     private List<String> nodeSettings() {
-        List<String> all = new java.util.ArrayList<>(List.of("spillway.cluster.replication=" + s.replication(),
+        List<String> all = new ArrayList<>(List.of("spillway.cluster.replication=" + s.replication(),
             "spillway.cluster.failureDetectionTimeoutMs=" + s.failureDetectionMillis(),
             "spillway.server.ioThreads=1", "spillway.server.maxBlockBytes=" + Math.max(1 << 20, s.blockBytes())));
         all.addAll(s.nodeSettings());
@@ -65,7 +67,7 @@ final class FailoverScenario {
                 log.printf("failover: survivors dropped it from the map at %.1f s%n", detectedAt);
                 t.sleepUntil(s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());
                 load.stop();
-                if (client instanceof io.spillway.client.ClusterKvClient cluster3) {
+                if (client instanceof ClusterKvClient cluster3) {
                     log.printf("failover: client %s%n", cluster3.counters());
                 }
 

@@ -1,14 +1,17 @@
 package io.spillway.perf.cluster;
 
+import io.spillway.config.Sizes;
+import java.util.List;
+
 /**
  * The shape of a failover run: cluster size and replication, the load (block size, batch, put share, threads), and
  * the phases (two-node baseline, warm-up, load before and after the SIGKILL).
  */
 record FailoverSettings(int nodes, int replication, int blockBytes, int batch, double putShare, int threads,
                         int baselineSeconds, int warmupSeconds, int beforeSeconds, int afterSeconds,
-                        String cpuCapacity, long failureDetectionMillis, long seed, java.util.List<String> nodeSettings) {
+                        String cpuCapacity, long failureDetectionMillis, long seed, List<String> nodeSettings) {
     FailoverSettings {
-        nodeSettings = java.util.List.copyOf(nodeSettings);
+        nodeSettings = List.copyOf(nodeSettings);
         if (nodes < 3) {
             throw new IllegalArgumentException("a failover run needs at least 3 nodes, got " + nodes);
         }
@@ -31,7 +34,7 @@ record FailoverSettings(int nodes, int replication, int blockBytes, int batch, d
      * baseline and the recovered cluster serve the same state.
      */
     int keysPerWorker() {
-        long workingSet = io.spillway.config.Sizes.parse("cpu capacity", cpuCapacity) / 2;
+        long workingSet = Sizes.parse("cpu capacity", cpuCapacity) / 2;
         return (int) Math.max(batch, workingSet / blockBytes / threads);
     }
 }

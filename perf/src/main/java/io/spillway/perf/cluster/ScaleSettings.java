@@ -1,5 +1,6 @@
 package io.spillway.perf.cluster;
 
+import io.spillway.config.Sizes;
 import java.util.List;
 
 /**
@@ -40,7 +41,7 @@ record ScaleSettings(List<Integer> nodeCounts, int replication, int blockBytes, 
      * cluster size serves the same working set from memory (the one-node cluster too).
      */
     int keysPerWorker() {
-        long workingSet = io.spillway.config.Sizes.parse("cpu capacity", cpuCapacity) / 2;
+        long workingSet = Sizes.parse("cpu capacity", cpuCapacity) / 2;
         return (int) Math.max(batch, workingSet / blockBytes / threads);
     }
 }

@@ -7,6 +7,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -110,7 +111,7 @@ final class VerifyingLoad {
 
     private void check(List<BlockKey> keys, ByteBuffer[] dst, long[] out) {
         BlockKey[] k = keys.toArray(BlockKey[]::new);
-        ByteBuffer[] d = java.util.Arrays.copyOf(dst, k.length);
+        ByteBuffer[] d = Arrays.copyOf(dst, k.length);
         for (ByteBuffer b : d) {
             b.clear();
         }

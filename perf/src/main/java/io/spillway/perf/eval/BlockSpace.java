@@ -5,6 +5,9 @@ import io.spillway.key.BlockKeys;
 import io.spillway.key.ExtraKeys;
 import io.spillway.key.Namespace;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The blocks of a workload: each has a dense int id (what the simulator's caches hold) and its real block key
@@ -99,7 +102,7 @@ public final class BlockSpace {
         return ids;
     }
 
-    private final java.util.Map<BlockKey, Integer> byKey = new java.util.HashMap<>();
+    private final Map<BlockKey, Integer> byKey = new HashMap<>();
 
     /**
      * A request's prompt as token ids: its full blocks' tokens, then {@code inputTokens} minus those filled with
@@ -113,7 +116,7 @@ public final class BlockSpace {
             fill(ids[b], block);
             System.arraycopy(block, 0, prompt, b * TOKENS_PER_BLOCK, TOKENS_PER_BLOCK);
         }
-        java.util.SplittableRandom rest = new java.util.SplittableRandom(seed);
+        SplittableRandom rest = new SplittableRandom(seed);
         for (int t = ids.length * TOKENS_PER_BLOCK; t < prompt.length; t++) {
             prompt[t] = rest.nextInt(128_000);
         }

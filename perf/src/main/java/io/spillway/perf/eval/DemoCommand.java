@@ -1,5 +1,6 @@
 package io.spillway.perf.eval;
 
+import io.spillway.perf.BenchMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -126,7 +127,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(io.spillway.perf.BenchMain.withUsageErrors(new CommandLine(new DemoCommand()), "demo")
+        System.exit(BenchMain.withUsageErrors(new CommandLine(new DemoCommand()), "demo")
             .execute(args));
     }
 }

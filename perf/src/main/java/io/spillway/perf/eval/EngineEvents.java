@@ -8,7 +8,9 @@ import io.spillway.event.vllm.VllmWire;
 import io.spillway.placement.index.Medium;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -63,7 +65,7 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
     @Override
     public void stored(int pod, int block) {
         LiveBlocks.Block b = blocks.block(block);
-        if (runLast < 0 || b.parent() != runLast || !java.util.Objects.equals(b.lora(), runLora)) {
+        if (runLast < 0 || b.parent() != runLast || !Objects.equals(b.lora(), runLora)) {
             endRun();
             runParent = b.parent();
             runLora = b.lora();
@@ -78,7 +80,7 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
         }
         runExtras.add(extras.isEmpty() ? null : extras);
         if (runLength + b.tokens().length > runTokens.length) {
-            runTokens = java.util.Arrays.copyOf(runTokens, Math.max(runTokens.length * 2, runLength
+            runTokens = Arrays.copyOf(runTokens, Math.max(runTokens.length * 2, runLength
                 + b.tokens().length));
         }
         System.arraycopy(b.tokens(), 0, runTokens, runLength, b.tokens().length);
@@ -106,8 +108,8 @@ final class EngineEvents implements BlockEvents, AutoCloseable {
         if (!run.isEmpty()) {
             EngineBlockHash parent = runParent < 0 ? null : EngineBlockHash.ofLong(blocks.block(runParent)
                 .engineHash());
-            int[] tokens = java.util.Arrays.copyOf(runTokens, runLength);
-            boolean plain = runExtras.stream().allMatch(java.util.Objects::isNull);
+            int[] tokens = Arrays.copyOf(runTokens, runLength);
+            boolean plain = runExtras.stream().allMatch(Objects::isNull);
             encoder.add(plain ? VllmEvent.BlockStored.of(run, parent, tokens, BlockSpace.TOKENS_PER_BLOCK)
                 : new VllmEvent.BlockStored(run, parent, tokens, BlockSpace.TOKENS_PER_BLOCK, null, null, runLora,
                     runExtras, null, null, null));

@@ -11,6 +11,7 @@ import io.spillway.router.tokenize.HuggingFaceTokenizer;
 import io.spillway.router.tokenize.PromptTokenizer;
 import io.spillway.router.tokenize.RoleLinesChatTokenizer;
 import io.spillway.router.tokenize.TemplateChatTokenizer;
+import io.spillway.router.tokenize.TokenizeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -93,7 +94,7 @@ public final class EnginePrompts implements AutoCloseable {
             }
             return new Prompt(tokenizer.encode(request.prompt(), root.path("add_special_tokens").asBoolean(true)),
                 extras);
-        } catch (io.spillway.router.tokenize.TokenizeException e) {
+        } catch (TokenizeException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
     }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.spillway.client.KvClient;
+import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.key.RequestExtras;
 import java.io.IOException;
@@ -14,13 +16,18 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A simulated vLLM pod serving real requests: the OpenAI API ({@code /v1/completions} and {@code
@@ -49,8 +56,8 @@ public final class EngineServer implements AutoCloseable {
     private final ExecutorService handlers;
     private final AtomicInteger requests = new AtomicInteger();
     private long promptTokens;
-    private final java.util.concurrent.atomic.LongAdder cpuHitTokens = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder nvmeHitTokens = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder cpuHitTokens = new LongAdder();
+    private final LongAdder nvmeHitTokens = new LongAdder();
     private long generationTokens;
 
     /**
@@ -70,7 +77,7 @@ public final class EngineServer implements AutoCloseable {
     }
 
     /** Where a pod's KV connector reaches the Spillway cluster: a client, the model's namespace key, block bytes. */
-    public record ClusterAccess(io.spillway.client.KvClient client, io.spillway.key.BlockKey namespace,
+    public record ClusterAccess(KvClient client, BlockKey namespace,
                                 int blockBytes) {
     }
 
@@ -150,8 +157,8 @@ public final class EngineServer implements AutoCloseable {
     }
 
     /** {@link #clusterFailures()} by reason: an error code or exception, with the blocks or calls it cost. */
-    public java.util.Map<String, Long> clusterFailureReasons() {
-        java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+    public Map<String, Long> clusterFailureReasons() {
+        Map<String, Long> reasons = new TreeMap<>();
         if (tiers != null) {
             tiers.failureReasons.forEach((reason, n) -> reasons.put(reason, n.sum()));
         }
@@ -364,7 +371,7 @@ public final class EngineServer implements AutoCloseable {
         });
         try {
             return text.get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the pod did not report its metrics: " + e, e);
         }
     }

@@ -10,8 +10,10 @@ import io.spillway.router.tokenize.RoleLinesChatTokenizer;
 import io.spillway.router.tokenize.TemplateChatTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -185,7 +187,7 @@ public final class EvalCommand implements Callable<Integer> {
                 ChatWorkload.RouterKeys keys = ChatWorkload.RouterKeys.parse(way);
                 ChatTokenizer chats = keys == ChatWorkload.RouterKeys.TEMPLATE
                     ? new TemplateChatTokenizer(ChatTemplate.load(
-                        dir.resolve("tokenizer_config.json"), java.time.Clock.systemUTC()), tokenizer)
+                        dir.resolve("tokenizer_config.json"), Clock.systemUTC()), tokenizer)
                     : new RoleLinesChatTokenizer(tokenizer);
                 PromptKeys router = new PromptKeys(tokenizer,
                     chats, Workloads.NAMESPACE, new AdapterNames(List.of(model)));
@@ -230,7 +232,7 @@ public final class EvalCommand implements Callable<Integer> {
                 RunResult l = new LiveRun(w, policy, load.label(), pods, fast, clusterCpuBlocks, clusterNvmeBlocks,
                     seed).run();
                 double gap = v.hitRate() == 0 ? 0 : (l.hitRate() - v.hitRate()) / v.hitRate();
-                System.out.printf(java.util.Locale.ROOT, "| %s | %s | %.1f | %.1f | %+.1f%% | %.1f | %.0f | %.0f |%n",
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %+.1f%% | %.1f | %.0f | %.0f |%n",
                     load.label(), policy.label(), 100 * v.hitRate(), 100 * l.hitRate(), 100 * gap,
                     100.0 * (l.cpuHitTokens() + l.nvmeHitTokens()) / l.inputTokens(), v.ttftP90Millis(),
                     l.ttftP90Millis());

@@ -3,13 +3,18 @@ package io.spillway.perf.eval;
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.KvClientException;
+import io.spillway.client.PutResult;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.key.BlockKey;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -37,8 +42,8 @@ final class KvClusterTiers implements ClusterTiers {
     private final List<BlockKey> pending = new ArrayList<>();
     private boolean flushScheduled;
     /** Why calls failed: an error code or exception class, with how many blocks (or calls) it cost. */
-    final java.util.concurrent.ConcurrentHashMap<String, LongAdder> failureReasons =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, LongAdder> failureReasons =
+        new ConcurrentHashMap<>();
 
     KvClusterTiers(KvClient client, BlockKey namespace, LiveBlocks blocks, TransferCostModel costs, int blockBytes,
                    WallClock clock) {
@@ -77,7 +82,7 @@ final class KvClusterTiers implements ClusterTiers {
                     if (run == 0 || costs.netTokens(cpu, nvme) <= 0) {
                         answer(done, 0, 0);
                     } else {
-                        load(java.util.Arrays.copyOf(keys, run), done);
+                        load(Arrays.copyOf(keys, run), done);
                     }
                 } catch (RuntimeException e) {
                     failed(done, e);
@@ -93,16 +98,16 @@ final class KvClusterTiers implements ClusterTiers {
      * is loaded, counted by the tier that served it.
      */
     private void load(BlockKey[] run, Loaded done) {
-        List<java.util.concurrent.CompletableFuture<GetResult>> parts = new ArrayList<>();
+        List<CompletableFuture<GetResult>> parts = new ArrayList<>();
         for (int from = 0; from < run.length; from += MAX_WRITE) {
-            BlockKey[] part = java.util.Arrays.copyOfRange(run, from, Math.min(run.length, from + MAX_WRITE));
+            BlockKey[] part = Arrays.copyOfRange(run, from, Math.min(run.length, from + MAX_WRITE));
             ByteBuffer[] into = new ByteBuffer[part.length];
             for (int i = 0; i < part.length; i++) {
                 into[i] = ByteBuffer.allocate(blockBytes);
             }
             parts.add(client.get(namespace, part, into));
         }
-        java.util.concurrent.CompletableFuture.allOf(parts.toArray(new java.util.concurrent.CompletableFuture[0]))
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
             .whenComplete((all, error) -> {
                 if (error != null) {
                     failed(done, error);
@@ -111,7 +116,7 @@ final class KvClusterTiers implements ClusterTiers {
                 int cpu = 0;
                 int nvme = 0;
                 leading:
-                for (java.util.concurrent.CompletableFuture<GetResult> part : parts) {
+                for (CompletableFuture<GetResult> part : parts) {
                     GetResult got = part.join();
                     for (int i = 0; i < got.statuses().length; i++) {
                         if (!got.hit(i)) {
@@ -144,7 +149,7 @@ final class KvClusterTiers implements ClusterTiers {
     }
 
     private static String reason(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
             ? error.getCause() : error;
         return cause instanceof KvClientException e ? e.code().name() : cause.getClass().getSimpleName() + ": "
             + cause.getMessage();
@@ -183,7 +188,7 @@ final class KvClusterTiers implements ClusterTiers {
         for (int i = 0; i < keys.length; i++) {
             data[i] = pattern.duplicate();
         }
-        java.util.concurrent.CompletableFuture<io.spillway.client.PutResult> sent;
+        CompletableFuture<PutResult> sent;
         try {
             sent = client.put(namespace, keys, data);
         } catch (RuntimeException e) {
@@ -217,7 +222,7 @@ final class KvClusterTiers implements ClusterTiers {
     }
 
     private static boolean retryable(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
             ? error.getCause() : error;
         return cause instanceof KvClientException e && e.code() == ErrorCode.BACK_PRESSURE;
     }

@@ -4,6 +4,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.key.RequestExtras;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -51,7 +52,7 @@ final class LiveBlocks {
             int offset = b * BlockSpace.TOKENS_PER_BLOCK;
             blocks[b] = ids.computeIfAbsent(keys[b], k -> {
                 int id = next.getAndIncrement();
-                this.blocks.put(id, new Block(k.hi(), k.lo(), parent, java.util.Arrays.copyOfRange(tokens,
+                this.blocks.put(id, new Block(k.hi(), k.lo(), parent, Arrays.copyOfRange(tokens,
                     offset, offset + BlockSpace.TOKENS_PER_BLOCK), extras.lora().isEmpty() ? null : extras.lora(),
                     offset > 0 || extras.cacheSalt().isEmpty() ? null : extras.cacheSalt()));
                 return id;

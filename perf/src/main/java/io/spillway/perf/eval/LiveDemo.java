@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code bin/spillway demo}: a slice of the Mooncake trace replayed live twice on four simulated pods, once as
@@ -108,7 +111,7 @@ public final class LiveDemo {
                 String proxy = "127.0.0.1:" + running.proxyPort();
                 RunResult result = EngineServer.withClusterHits(replay(Policy.SPILLWAY, (r, request) -> proxy,
                     streams), engines);
-                java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+                Map<String, Long> reasons = new TreeMap<>();
                 engines.forEach(e -> e.clusterFailureReasons().forEach((k, v) -> reasons.merge(k, v, Long::sum)));
                 out.printf("cluster calls that failed (answered as misses): %d %s%n",
                     engines.stream().mapToLong(EngineServer::clusterFailures).sum(), reasons);
@@ -122,7 +125,7 @@ public final class LiveDemo {
 
     private RunResult replay(Policy policy, Replayer.Dispatch dispatch, ExecutorService streams) throws Exception {
         long started = System.nanoTime();
-        java.util.concurrent.atomic.AtomicLong printed = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong printed = new AtomicLong();
         int total = slice.requests().size();
         Replayer.Progress line = (sent, done, cached, input) -> {
             long now = System.nanoTime();

@@ -1,9 +1,12 @@
 package io.spillway.perf.eval;
 
+import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import io.spillway.router.discovery.PodEndpoint;
+import io.spillway.router.feed.ClusterFeed;
 import io.spillway.router.load.InFlight;
 import io.spillway.router.load.LoadScraper;
 import io.spillway.router.load.PodViews;
@@ -68,12 +71,12 @@ public final class LiveRun {
         AgentRunner events = null;
         LoadScraper loads = null;
         LocalNode node = null;
-        io.spillway.router.feed.ClusterFeed feed = null;
+        ClusterFeed feed = null;
         try {
             if (policy == Policy.SPILLWAY) {
                 node = new LocalNode("live-node", clusterCpuBlocks, clusterNvmeBlocks, Workloads.NAMESPACE);
-                feed = io.spillway.router.feed.ClusterFeed.start(io.spillway.event.feed.FeedSubscriberContext.builder()
-                    .node(node.feedAddress()).media(io.spillway.event.aeron.FeedMedia.Settings
+                feed = ClusterFeed.start(FeedSubscriberContext.builder()
+                    .node(node.feedAddress()).media(FeedMedia.Settings
                         .defaults(node.scratch("feed").toString())).build(), index);
             }
             List<PodEndpoint> endpoints = new ArrayList<>();

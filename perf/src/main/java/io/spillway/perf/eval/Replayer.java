@@ -18,6 +18,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * Sends a workload's requests in wall-clock time, each as a streamed completion with its usage, to where a {@link
@@ -133,8 +135,8 @@ final class Replayer {
     }
 
     /** Sends one streamed completion; tells when its first token came and how many tokens were cached. */
-    private static void stream(HttpClient http, String address, String body, java.util.function.LongConsumer first,
-                               java.util.function.IntConsumer cachedTokens) throws Exception {
+    private static void stream(HttpClient http, String address, String body, LongConsumer first,
+                               IntConsumer cachedTokens) throws Exception {
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create("http://" + address
             + "/v1/completions")).header("content-type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());

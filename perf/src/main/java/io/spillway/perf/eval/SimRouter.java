@@ -13,7 +13,9 @@ import io.spillway.placement.routing.RoutingRequest;
 import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.placement.routing.TransferCostModel;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -125,7 +127,7 @@ abstract class SimRouter {
      */
     static final class Speculating extends Scoring {
         private final SpeculativeBlocks speculative;
-        private final java.util.Map<SimRequest, SpeculativeBlocks.Ticket> tickets = new java.util.IdentityHashMap<>();
+        private final Map<SimRequest, SpeculativeBlocks.Ticket> tickets = new IdentityHashMap<>();
 
         Speculating(RoutingConfig config, BlockSpace space, BlockLocationIndex index, TransferCostModel costs,
                     long seed) {

@@ -3,6 +3,7 @@ package io.spillway.perf.eval;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.Pod;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class VirtualRun implements SimPod.Listener, BlockEvents {
     private final String load;
     private final EventQueue clock = new EventQueue();
     private final List<SimPod> pods = new ArrayList<>();
-    private final List<io.spillway.placement.routing.Pod> views = new ArrayList<>();
+    private final List<Pod> views = new ArrayList<>();
     private final BlockLocationIndex index;
     private final int[] gpuIds;
     private final int cpuId;

@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +93,7 @@ final class CatchupBench {
                 for (int i = 0; i < count; i++) {
                     keys[i] = new BlockKey(0xCA7C_0000L + n, from + i);
                 }
-                inFlight.add(client.put(ns, keys, count == BATCH ? bytes : java.util.Arrays.copyOf(bytes, count)));
+                inFlight.add(client.put(ns, keys, count == BATCH ? bytes : Arrays.copyOf(bytes, count)));
                 if (inFlight.size() == 8) {
                     check(inFlight.remove(0).get(60, TimeUnit.SECONDS));
                 }

@@ -1,5 +1,6 @@
 package io.spillway.perf.feed;
 
+import io.aeron.driver.status.SystemCounterDescriptor;
 import io.spillway.client.KvClient;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSubscriber;
@@ -174,7 +175,7 @@ public final class FeedConvergence {
     private static Follower follower(String name, FeedTruth.Diff diff, ClusterFeed f) {
         FeedSubscriber sub = f.subscriber();
         return new Follower(name, diff, sub.snapshots(), sub.gaps(), sub.invalidMessages(),
-            sub.media().systemCounter(io.aeron.driver.status.SystemCounterDescriptor.NAK_MESSAGES_SENT),
+            sub.media().systemCounter(SystemCounterDescriptor.NAK_MESSAGES_SENT),
             f.index().size());
     }
 

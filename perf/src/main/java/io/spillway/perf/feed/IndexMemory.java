@@ -1,15 +1,21 @@
 package io.spillway.perf.feed;
 
 import io.spillway.key.BlockKey;
+import io.spillway.perf.launch.JavaCommand;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.ref.Reference;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -92,13 +98,13 @@ public final class IndexMemory {
      * {@link #measure} in a JVM of its own, started with {@code jvmOptions} (the collector's settings; see
      * {@link #main}); {@code dir} is its working directory.
      */
-    public static Result measureInChild(long keys, int locationsPerKey, java.util.List<String> jvmOptions,
-                                        java.nio.file.Path dir) throws java.io.IOException, InterruptedException {
-        java.util.List<String> cmd = io.spillway.perf.launch.JavaCommand.of(IndexMemory.class.getName(), jvmOptions,
-            java.util.List.of(Long.toString(keys), Integer.toString(locationsPerKey)), dir);
+    public static Result measureInChild(long keys, int locationsPerKey, List<String> jvmOptions,
+                                        Path dir) throws IOException, InterruptedException {
+        List<String> cmd = JavaCommand.of(IndexMemory.class.getName(), jvmOptions,
+            List.of(Long.toString(keys), Integer.toString(locationsPerKey)), dir);
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!child.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || child.exitValue() != 0) {
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!child.waitFor(10, TimeUnit.MINUTES) || child.exitValue() != 0) {
             child.destroyForcibly();
             throw new IllegalStateException("the IndexMemory child failed: " + output);
         }

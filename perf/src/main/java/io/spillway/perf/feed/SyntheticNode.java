@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -118,7 +119,7 @@ final class SyntheticNode implements AutoCloseable {
                     backPressured.incrementAndGet();
                     // a node publishes at its own pace; spinning here would only take the core the subscriber
                     // shares on a small machine (the term buffer holds far more than one pause's worth)
-                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    LockSupport.parkNanos(50_000);
                 } else {
                     throw new IllegalStateException("publication failed: " + r);
                 }

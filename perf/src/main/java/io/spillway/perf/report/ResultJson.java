@@ -3,6 +3,7 @@ package io.spillway.perf.report;
 import io.spillway.perf.harness.OpResult;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
+import java.util.Locale;
 
 /** Phase results as JSON objects (field names in snake_case; GB/s is 10^9 bytes per second). */
 public final class ResultJson {
@@ -15,7 +16,7 @@ public final class ResultJson {
             .field("connections", connections)
             .field("threads", spec.threads())
             .field("working_set_blocks", spec.blocks())
-            .field("writes", spec.writes().name().toLowerCase(java.util.Locale.ROOT))
+            .field("writes", spec.writes().name().toLowerCase(Locale.ROOT))
             .field("warmup_s", spec.warmup().toMillis() / 1e3)
             .field("duration_s", spec.duration().toMillis() / 1e3)
             .endObject();

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class FailoverIT {
     @Test
     void aKilledNodeCostsNoWrongBytesNoAcknowledgedBlockAndFewFailedGets() throws Exception {
-        FailoverSettings settings = new FailoverSettings(3, 2, 64 << 10, 4, 0.3, 2, 3, 2, 8, 12, "256m", 3_000, 7, java.util.List.of());
+        FailoverSettings settings = new FailoverSettings(3, 2, 64 << 10, 4, 0.3, 2, 3, 2, 8, 12, "256m", 3_000, 7, List.of());
         Path dir = Path.of("target", "it", "FailoverIT");
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         FailoverReport r = new FailoverScenario(settings, dir, new PrintStream(text, true, StandardCharsets.UTF_8))

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.router.load.PrometheusText;
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,7 +85,7 @@ class EngineServerTest {
             + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\","
             + "\"content\":\"hello there\"}],\"max_tokens\":6,\"stream\":true,"
             + "\"stream_options\":{\"include_usage\":true}}")).build();
-        HttpResponse<java.io.InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
         List<String> events = new ArrayList<>();
         List<Long> arrivals = new ArrayList<>();

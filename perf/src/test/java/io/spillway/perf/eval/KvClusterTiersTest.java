@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.protocol.ProtocolLimits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class KvClusterTiersTest {
             tokens[t] = t * 7 + 1;
         }
         int[] ids = blocks.blocksOf(tokens);
-        assertTrue(ids.length > 2 * io.spillway.protocol.ProtocolLimits.DEFAULT_MAX_BLOCKS_PER_REQUEST);
+        assertTrue(ids.length > 2 * ProtocolLimits.DEFAULT_MAX_BLOCKS_PER_REQUEST);
         try (LocalNode node = new LocalNode("tiers-test", 8_192, 8_192, 2_048, Workloads.NAMESPACE);
              WallClock clock = new WallClock("tiers-test")) {
             EngineServer.ClusterAccess access = node.access();

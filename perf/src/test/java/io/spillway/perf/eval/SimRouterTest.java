@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.spillway.placement.index.BlockLocationIndex;
+import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.TransferCostModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ class SimRouterTest {
         return pods;
     }
 
-    private static List<io.spillway.placement.routing.Pod> views(List<SimPod> pods) {
+    private static List<Pod> views(List<SimPod> pods) {
         return pods.stream().map(SimPod::view).toList();
     }
 

@@ -1,5 +1,6 @@
 package io.spillway.placement.index;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -47,6 +48,6 @@ public record Location(Kind kind, String owner, Medium medium) {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + owner + "/" + medium;
+        return kind.name().toLowerCase(Locale.ROOT) + ":" + owner + "/" + medium;
     }
 }

@@ -1,5 +1,7 @@
 package io.spillway.placement.index;
 
+import java.util.Arrays;
+
 /**
  * The result of {@link BlockLocationIndex#longestPrefix}: for every location holding the first key of the chain,
  * how many leading keys of the chain it holds without a gap. Reused across lookups by one thread (no allocation per
@@ -61,11 +63,11 @@ public final class PrefixRuns {
     /** Adds an entry for a location id (1..65535) that has none. */
     void add(int location, int run) {
         if (size == locations.length) {
-            locations = java.util.Arrays.copyOf(locations, size * 2);
-            runs = java.util.Arrays.copyOf(runs, size * 2);
+            locations = Arrays.copyOf(locations, size * 2);
+            runs = Arrays.copyOf(runs, size * 2);
         }
         if (location >= entryById.length) {
-            entryById = java.util.Arrays.copyOf(entryById, Math.min(BlockLocationIndex.MAX_LOCATION_ID + 1,
+            entryById = Arrays.copyOf(entryById, Math.min(BlockLocationIndex.MAX_LOCATION_ID + 1,
                 Math.max(location + 1, entryById.length * 2)));
         }
         locations[size] = location;

@@ -1,6 +1,9 @@
 package io.spillway.placement.routing;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,7 +29,7 @@ public record Decision(@Nullable Pod pod, @Nullable Pod prefill, List<Pod> fallb
     }
 
     /** One candidate's scores: per scorer type, and the weighted total. */
-    public record PodScores(String pod, java.util.Map<String, Double> byScorer, double total) {
+    public record PodScores(String pod, Map<String, Double> byScorer, double total) {
     }
 
     /**
@@ -43,9 +46,9 @@ public record Decision(@Nullable Pod pod, @Nullable Pod prefill, List<Pod> fallb
 
     /** Per serving candidate, its scores by scorer type and its total, in candidate order. */
     public List<PodScores> scores() {
-        List<PodScores> out = new java.util.ArrayList<>(table.pods().length);
+        List<PodScores> out = new ArrayList<>(table.pods().length);
         for (int j = 0; j < table.pods().length; j++) {
-            java.util.Map<String, Double> by = new java.util.LinkedHashMap<>();
+            Map<String, Double> by = new LinkedHashMap<>();
             for (int s = 0; s < table.types().length; s++) {
                 by.put(table.types()[s], table.byScorer()[s][j]);
             }

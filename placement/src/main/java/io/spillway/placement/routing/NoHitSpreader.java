@@ -1,5 +1,6 @@
 package io.spillway.placement.routing;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -38,7 +39,7 @@ public final class NoHitSpreader implements Scorer, DecisionListener {
         }
         synchronized (recent) {
             int n = recent.size();
-            Map<String, Integer> rank = new java.util.HashMap<>(n * 2);
+            Map<String, Integer> rank = new HashMap<>(n * 2);
             int r = 0;
             for (String id : recent.keySet()) {
                 rank.put(id, r++); // 0 = the oldest cold request

@@ -1,6 +1,7 @@
 package io.spillway.placement.routing;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -125,7 +126,7 @@ public final class PdDecider {
             types[s] = profile.scorers().get(s).scorer().type();
             by[s] = profile.lastScores(s, n);
         }
-        return new Decision.ScoreTable(pods, types, by, java.util.Arrays.copyOf(totals, n));
+        return new Decision.ScoreTable(pods, types, by, Arrays.copyOf(totals, n));
     }
 
     private void grow(int pods) {

@@ -1,5 +1,7 @@
 package io.spillway.placement.routing;
 
+import java.util.Arrays;
+
 /**
  * Where a request's leading blocks are, per candidate pod and in the cluster: for each pod, the run of leading
  * blocks in its GPU and the run in any of its own media (GPU or its local offload); for the cluster, the run of
@@ -22,8 +24,8 @@ public final class PrefixMatch {
             gpuRun = new int[podCount];
             podRun = new int[podCount];
         }
-        java.util.Arrays.fill(gpuRun, 0, podCount, 0);
-        java.util.Arrays.fill(podRun, 0, podCount, 0);
+        Arrays.fill(gpuRun, 0, podCount, 0);
+        Arrays.fill(podRun, 0, podCount, 0);
         if (cpuPrefix.length < blockCount + 1) {
             cpuPrefix = new int[blockCount + 1];
         }

@@ -1,5 +1,6 @@
 package io.spillway.placement.routing;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -67,7 +68,7 @@ public final class Profile {
         if (last.length != scorers.size() || (n > 0 && last[0].length < n)) {
             last = new double[scorers.size()][Math.max(n, 8)];
         }
-        java.util.Arrays.fill(totals, 0, n, 0);
+        Arrays.fill(totals, 0, n, 0);
         for (int s = 0; s < scorers.size(); s++) {
             Weighted w = scorers.get(s);
             double[] out = last[s];
@@ -85,6 +86,6 @@ public final class Profile {
 
     /** A copy of scorer {@code s}'s scores of the first {@code n} candidates in the last pass. */
     double[] lastScores(int s, int n) {
-        return java.util.Arrays.copyOf(last[s], n);
+        return Arrays.copyOf(last[s], n);
     }
 }

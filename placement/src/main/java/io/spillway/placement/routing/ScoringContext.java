@@ -1,5 +1,6 @@
 package io.spillway.placement.routing;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,7 +27,7 @@ public final class ScoringContext {
         this.subset = subset;
         this.count = count;
         this.hits = new double[count];
-        java.util.Arrays.fill(hits, Double.NaN);
+        Arrays.fill(hits, Double.NaN);
     }
 
     public RoutingRequest request() {

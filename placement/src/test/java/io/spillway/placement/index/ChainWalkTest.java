@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -73,7 +74,7 @@ class ChainWalkTest {
             Arrays.sort(expected);
             int[] counted = held.entrySet().stream()
                 .filter(e -> index.locations().isLive(e.getKey()))
-                .flatMapToInt(e -> java.util.stream.IntStream.generate(e::getKey).limit(e.getValue()))
+                .flatMapToInt(e -> IntStream.generate(e::getKey).limit(e.getValue()))
                 .toArray();
             assertEquals(Arrays.toString(expected), Arrays.toString(counted), "key " + k);
             return k < stopAfter;

@@ -1,6 +1,7 @@
 package io.spillway.placement.index;
 
 import io.spillway.key.BlockKey;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,8 +32,8 @@ final class IndexFixtures {
     static UnsafeBuffer packed(List<BlockKey> keys) {
         UnsafeBuffer buffer = new UnsafeBuffer(new byte[keys.size() * BlockKey.BYTES]);
         for (int i = 0; i < keys.size(); i++) {
-            buffer.putLong(i * BlockKey.BYTES, keys.get(i).hi(), java.nio.ByteOrder.BIG_ENDIAN);
-            buffer.putLong(i * BlockKey.BYTES + 8, keys.get(i).lo(), java.nio.ByteOrder.BIG_ENDIAN);
+            buffer.putLong(i * BlockKey.BYTES, keys.get(i).hi(), ByteOrder.BIG_ENDIAN);
+            buffer.putLong(i * BlockKey.BYTES + 8, keys.get(i).lo(), ByteOrder.BIG_ENDIAN);
         }
         return buffer;
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -189,9 +190,9 @@ class IndexModelTest {
     }
 
     /** The batch packed {@code offset} bytes into a buffer, to check the offset is honoured. */
-    private static org.agrona.concurrent.UnsafeBuffer shifted(List<BlockKey> batch, int offset) {
-        org.agrona.concurrent.UnsafeBuffer plain = packed(batch);
-        org.agrona.concurrent.UnsafeBuffer buffer = new org.agrona.concurrent.UnsafeBuffer(
+    private static UnsafeBuffer shifted(List<BlockKey> batch, int offset) {
+        UnsafeBuffer plain = packed(batch);
+        UnsafeBuffer buffer = new UnsafeBuffer(
             new byte[offset + plain.capacity()]);
         buffer.putBytes(offset, plain, 0, plain.capacity());
         return buffer;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.management.ThreadMXBean;
 import io.spillway.key.BlockKey;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
@@ -107,9 +108,9 @@ class PrefixLookupTest {
 
     @Test
     void aLookupAllocatesNothingOnceItsResultHasGrown() {
-        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean,
             "needs per-thread allocation counters");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         BlockKey[] chain = randomKeys(random, 128);
         BlockLocationIndex index = new BlockLocationIndex(10_000);

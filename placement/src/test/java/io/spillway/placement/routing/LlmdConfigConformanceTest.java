@@ -14,9 +14,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,12 +187,12 @@ class LlmdConfigConformanceTest {
             return n.asDouble();
         }
         if (n.isArray()) {
-            List<Object> l = new java.util.ArrayList<>();
+            List<Object> l = new ArrayList<>();
             n.forEach(e -> l.add(normal(e)));
             return l;
         }
         if (n.isObject()) {
-            Map<String, Object> m = new java.util.TreeMap<>();
+            Map<String, Object> m = new TreeMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 m.put(e.getKey(), normal(e.getValue()));

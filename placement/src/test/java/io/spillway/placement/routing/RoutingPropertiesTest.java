@@ -10,6 +10,7 @@ import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class RoutingPropertiesTest {
             ScoringContext ctx = all(w);
             double[] out = new double[ctx.count()];
             for (Scorer s : scorers) {
-                java.util.Arrays.fill(out, Double.NaN);
+                Arrays.fill(out, Double.NaN);
                 s.score(ctx, out);
                 for (int j = 0; j < ctx.count(); j++) {
                     assertTrue(out[j] >= 0 && out[j] <= 1, s.type() + " scored " + out[j] + " (seed " + seed + ")");
@@ -213,7 +214,7 @@ class RoutingPropertiesTest {
             counts[picker.pick(equal, 4)]++;
         }
         for (int c : counts) {
-            assertTrue(c > 1700 && c < 2300, "each tied pod about a quarter: " + java.util.Arrays.toString(counts));
+            assertTrue(c > 1700 && c < 2300, "each tied pod about a quarter: " + Arrays.toString(counts));
         }
         MaxScorePicker a = new MaxScorePicker(9);
         MaxScorePicker b = new MaxScorePicker(9);
@@ -292,7 +293,7 @@ class RoutingPropertiesTest {
             counts[pods.indexOf(d.pod())]++;
         }
         for (int c : counts) {
-            assertEquals(10, c, "round robin over four idle pods: " + java.util.Arrays.toString(counts));
+            assertEquals(10, c, "round robin over four idle pods: " + Arrays.toString(counts));
         }
         assertFalse(spreader.type().isEmpty());
     }

@@ -14,6 +14,7 @@ import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import java.time.Clock;
 import java.time.ZonedDateTime;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,7 +78,7 @@ final class HfJinja {
      * @throws ChatTemplateException naming the template's first error (a {@code raise_exception} included)
      */
     String render(String source, Map<String, Object> variables) {
-        Map<String, Object> context = new java.util.HashMap<>(variables);
+        Map<String, Object> context = new HashMap<>(variables);
         context.put(CLOCK, clock);
         RenderResult result;
         try {

@@ -1,6 +1,9 @@
 package io.spillway.router.chat;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code tojson} as Hugging Face's chat-template environment defines it: Python's {@code json.dumps(x,
@@ -26,11 +29,11 @@ final class PythonJson {
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             out.append(d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16 ? String.format(
-                java.util.Locale.ROOT, "%.1f", d) : Double.toString(d));
+                Locale.ROOT, "%.1f", d) : Double.toString(d));
         } else if (v instanceof Number n) {
             out.append(n);
         } else if (v instanceof Map<?, ?> map) {
-            Iterable<? extends Map.Entry<?, ?>> entries = sortKeys ? new java.util.TreeMap<>(stringKeys(map)).entrySet()
+            Iterable<? extends Map.Entry<?, ?>> entries = sortKeys ? new TreeMap<>(stringKeys(map)).entrySet()
                 : map.entrySet();
             if (map.isEmpty()) {
                 out.append("{}");
@@ -67,7 +70,7 @@ final class PythonJson {
     }
 
     private static Map<String, Object> stringKeys(Map<?, ?> map) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         map.forEach((k, val) -> m.put(String.valueOf(k), val));
         return m;
     }

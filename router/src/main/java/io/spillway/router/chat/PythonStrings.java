@@ -4,6 +4,7 @@ import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
@@ -46,11 +47,11 @@ final class PythonStrings extends ELResolver {
             case "lstrip" -> strip(s, chars(p), true, false);
             case "rstrip" -> strip(s, chars(p), false, true);
             case "split" -> split(s, p);
-            case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
-            case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
+            case "upper" -> s.toUpperCase(Locale.ROOT);
+            case "lower" -> s.toLowerCase(Locale.ROOT);
             case "title" -> title(s);
             case "capitalize" -> s.isEmpty() ? s
-                : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+                : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "replace" -> replace(s, p);
             case "find" -> (long) s.indexOf(text(p, 0));
             case "count" -> count(s, text(p, 0));

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -173,9 +174,9 @@ public final class InferencePoolPods implements PodDiscovery {
 
     /** Each event of an informer runs {@code onEvent} with the object and whether it was deleted. */
     private static final class Handler<T> implements ResourceEventHandler<T> {
-        private final java.util.function.BiConsumer<T, Boolean> onEvent;
+        private final BiConsumer<T, Boolean> onEvent;
 
-        Handler(java.util.function.BiConsumer<T, Boolean> onEvent) {
+        Handler(BiConsumer<T, Boolean> onEvent) {
             this.onEvent = onEvent;
         }
 

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.spillway.placement.routing.PodRole;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -47,7 +48,7 @@ public final class KubernetesPods implements PodDiscovery {
 
     /** Parses a selector {@code k=v,k2=v2}. */
     public static Map<String, String> selector(String text) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         for (String part : text.split(",")) {
             String p = part.trim();
             int eq = p.indexOf('=');

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -83,7 +84,7 @@ final class CertificateFiles {
         if (algorithm == null) {
             return; // a key type we cannot check: taken as it is
         }
-        byte[] probe = "spillway".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] probe = "spillway".getBytes(StandardCharsets.US_ASCII);
         Signature sign = Signature.getInstance(algorithm);
         sign.initSign(key);
         sign.update(probe);

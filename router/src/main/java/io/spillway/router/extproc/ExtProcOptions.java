@@ -1,6 +1,7 @@
 package io.spillway.router.extproc;
 
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import java.util.Locale;
 
 /**
  * The endpoint picker's settings beyond the router's own: TLS on its port (null: plaintext), the objectives'
@@ -30,7 +31,7 @@ public record ExtProcOptions(ExtProcServer.Tls tls, Objectives objectives, BodyS
      * @throws IllegalArgumentException naming the value when it is none of those
      */
     public static BodySendMode mode(String name) {
-        String n = name.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         if (n.equals("INFER")) {
             return null;
         }

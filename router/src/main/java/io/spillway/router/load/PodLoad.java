@@ -1,5 +1,7 @@
 package io.spillway.router.load;
 
+import java.util.Set;
+
 /**
  * A pod's load as its last good scrape read it.
  *
@@ -17,7 +19,7 @@ public record PodLoad(int waiting, int running, double kvUtilization, int blockS
     static final String KV_USAGE = "vllm:kv_cache_usage_perc";
     static final String KV_USAGE_OLD = "vllm:gpu_cache_usage_perc";
     static final String CACHE_CONFIG = "vllm:cache_config_info";
-    static final java.util.Set<String> METRICS = java.util.Set.of(WAITING, RUNNING, KV_USAGE, KV_USAGE_OLD,
+    static final Set<String> METRICS = Set.of(WAITING, RUNNING, KV_USAGE, KV_USAGE_OLD,
         CACHE_CONFIG);
 
     /**

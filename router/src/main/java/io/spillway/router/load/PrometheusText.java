@@ -2,6 +2,7 @@ package io.spillway.router.load;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the few samples the router needs from a Prometheus text exposition: a metric's value (summed over its
@@ -16,7 +17,7 @@ public final class PrometheusText {
     }
 
     /** Parses {@code text}, keeping only the metrics named in {@code wanted}. */
-    public static PrometheusText parse(String text, java.util.Set<String> wanted) {
+    public static PrometheusText parse(String text, Set<String> wanted) {
         PrometheusText out = new PrometheusText();
         int at = 0;
         int n = text.length();
@@ -31,7 +32,7 @@ public final class PrometheusText {
         return out;
     }
 
-    private void line(String text, int from, int to, java.util.Set<String> wanted) {
+    private void line(String text, int from, int to, Set<String> wanted) {
         while (from < to && Character.isWhitespace(text.charAt(from))) {
             from++;
         }

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An OpenAI-compatible reverse proxy for {@code /v1/completions}, {@code /v1/chat/completions}, {@code
@@ -65,7 +66,7 @@ public final class OpenAiProxy implements AutoCloseable {
     public void close() {
         server.close().syncUninterruptibly();
         scheduling.shutdownNow();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
-        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     }
 }

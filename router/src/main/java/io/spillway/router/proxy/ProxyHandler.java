@@ -1,5 +1,7 @@
 package io.spillway.router.proxy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -20,14 +22,16 @@ import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 /** One client connection: schedules each request off the event loop, then forwards it ({@link Forward}). */
 final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-        new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON =
+        new ObjectMapper();
     static final Set<String> PATHS = Set.of(CompletionPrompt.COMPLETIONS, CompletionPrompt.CHAT,
         CompletionPrompt.EMBEDDINGS, CompletionPrompt.RESPONSES);
 
@@ -87,9 +91,9 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static void error(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String message) {
         String json;
         try {
-            json = JSON.writeValueAsString(java.util.Map.of("error", new java.util.LinkedHashMap<>(java.util.Map.of(
+            json = JSON.writeValueAsString(Map.of("error", new LinkedHashMap<>(Map.of(
                 "message", message, "type", type(status), "code", status.code()))));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("an error body that cannot be written: " + e.getMessage(), e);
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,

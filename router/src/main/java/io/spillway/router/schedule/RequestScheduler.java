@@ -17,7 +17,9 @@ import io.spillway.router.tokenize.TokenizeException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -46,8 +48,8 @@ public final class RequestScheduler {
     private final ThreadLocal<PdDecider> deciders;
     /** Speculative entries for what this router sends, or null when the configuration turns them off. */
     private final SpeculativeBlocks speculative;
-    private final java.util.List<java.util.function.Consumer<Outcome>> observers =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<Outcome>> observers =
+        new CopyOnWriteArrayList<>();
 
     /**
      * @param pods          the pods now (discovery joined with loads and in-flight counts)
@@ -71,7 +73,7 @@ public final class RequestScheduler {
     }
 
     /** Calls {@code observer} with every outcome (metrics, the decision log), on the scheduling thread. */
-    public void observe(java.util.function.Consumer<Outcome> observer) {
+    public void observe(Consumer<Outcome> observer) {
         observers.add(observer);
     }
 
@@ -152,7 +154,7 @@ public final class RequestScheduler {
     }
 
     private Outcome observed(Outcome outcome) {
-        for (java.util.function.Consumer<Outcome> o : observers) {
+        for (Consumer<Outcome> o : observers) {
             o.accept(outcome);
         }
         return outcome;

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,7 +28,7 @@ public final class DecisionLog {
     public void record(Outcome outcome, long epochMillis) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("at", epochMillis);
-        e.put("outcome", outcome.kind().name().toLowerCase(java.util.Locale.ROOT));
+        e.put("outcome", outcome.kind().name().toLowerCase(Locale.ROOT));
         if (outcome.reason() != null) {
             e.put("reason", outcome.reason());
         }

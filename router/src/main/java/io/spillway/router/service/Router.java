@@ -33,10 +33,12 @@ import io.spillway.router.vllm.VllmEventSubscriber;
 import io.spillway.router.vllm.VllmPodEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.agrona.concurrent.AgentRunner;
 
@@ -155,7 +157,7 @@ public final class Router implements AutoCloseable {
             template = Files.isRegularFile(beside) ? beside : null;
         }
         if (template != null) {
-            return new TemplateChatTokenizer(ChatTemplate.load(template, java.time.Clock.systemDefaultZone()),
+            return new TemplateChatTokenizer(ChatTemplate.load(template, Clock.systemDefaultZone()),
                 tokenizer);
         }
         if (ctx.tokenizer().equals("approximate")) {
@@ -188,7 +190,7 @@ public final class Router implements AutoCloseable {
     private Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("pods", discovery.pods().stream().map(p -> p.address() + (p.ready() ? "" : " (not ready)") + " "
-            + p.role().name().toLowerCase(java.util.Locale.ROOT)).toList());
+            + p.role().name().toLowerCase(Locale.ROOT)).toList());
         return s;
     }
 

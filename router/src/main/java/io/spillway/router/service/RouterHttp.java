@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The router's HTTP endpoint: {@code /metrics} (Prometheus text), {@code /health} (200 while running),
@@ -18,7 +19,7 @@ public final class RouterHttp implements AutoCloseable {
     private final HttpServer server;
 
     public RouterHttp(String host, int port, RouterMetrics metrics, DecisionLog log,
-                      java.util.function.Supplier<Map<String, Object>> status) throws IOException {
+                      Supplier<Map<String, Object>> status) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 0);
         server.createContext("/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
             metrics.scrape()));

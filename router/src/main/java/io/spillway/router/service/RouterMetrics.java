@@ -1,14 +1,19 @@
 package io.spillway.router.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.placement.routing.Decision;
 import io.spillway.router.schedule.Outcome;
+import io.spillway.router.vllm.VllmSubscriberCounters;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The router's own figures as Prometheus text: decisions by outcome, split decisions, cold ones, the serving pod's
@@ -31,7 +36,7 @@ public final class RouterMetrics {
     public RouterMetrics() {
         for (Outcome.Kind kind : Outcome.Kind.values()) {
             outcomes.put(kind, Counter.builder("spillway.router.decisions").description("requests by outcome")
-                .tag("outcome", kind.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+                .tag("outcome", kind.name().toLowerCase(Locale.ROOT)).register(registry));
         }
         split = Counter.builder("spillway.router.decisions.split").description("requests given a prefill pod")
             .register(registry);
@@ -46,7 +51,7 @@ public final class RouterMetrics {
             if (why != Outcome.Unkeyed.NO) {
                 unkeyed.put(why, Counter.builder("spillway.router.unkeyed")
                     .description("requests routed on load alone because their prompt could not be keyed")
-                    .tag("cause", why.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry));
+                    .tag("cause", why.name().toLowerCase(Locale.ROOT).replace('_', '-')).register(registry));
             }
         }
         decide = Timer.builder("spillway.router.decide")
@@ -59,9 +64,9 @@ public final class RouterMetrics {
      * stored and removed, and what was skipped and why (unknown parents, rejected events, gaps), so an operator sees
      * whether precise routing is fed at all.
      */
-    public void vllmEvents(io.spillway.router.vllm.VllmSubscriberCounters c) {
-        Map<String, java.util.function.ToDoubleFunction<io.spillway.router.vllm.VllmSubscriberCounters>> what =
-            new java.util.LinkedHashMap<>();
+    public void vllmEvents(VllmSubscriberCounters c) {
+        Map<String, ToDoubleFunction<VllmSubscriberCounters>> what =
+            new LinkedHashMap<>();
         what.put("batches", x -> x.batches());
         what.put("events", x -> x.events());
         what.put("blocks-stored", x -> x.blocksStored());
@@ -77,7 +82,7 @@ public final class RouterMetrics {
         what.put("malformed-events", x -> x.malformedEvents());
         what.put("decode-errors", x -> x.decodeErrors());
         what.put("unknown-model-events", x -> x.unknownModelEvents());
-        what.forEach((name, f) -> io.micrometer.core.instrument.FunctionCounter.builder("spillway.router.vllm.events",
+        what.forEach((name, f) -> FunctionCounter.builder("spillway.router.vllm.events",
             c, f).description("the pods' vLLM KV-event feed").tag("what", name).register(registry));
     }
 

@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -67,7 +69,7 @@ public final class EngineTokenizer implements PromptTokenizer, ChatTokenizer {
         body.set("messages", chat.messages());
         body.put("add_generation_prompt", chat.addGenerationPrompt());
         body.put("continue_final_message", chat.continueFinalMessage());
-        java.util.Map<String, Object> kwargs = new java.util.LinkedHashMap<>(chat.kwargs());
+        Map<String, Object> kwargs = new LinkedHashMap<>(chat.kwargs());
         Object tools = kwargs.remove("tools");
         if (tools != null) {
             body.set("tools", JSON.valueToTree(tools));

@@ -12,13 +12,17 @@ import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.router.tokenize.HuggingFaceTokenizer;
 import io.spillway.router.tokenize.TemplateChatTokenizer;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +51,7 @@ class ChatTemplateConformanceTest {
     static Path resource(String name) {
         try {
             return Path.of(ChatTemplateConformanceTest.class.getResource("/chat/" + name).toURI());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -105,9 +109,9 @@ class ChatTemplateConformanceTest {
 
     private static final Map<String, String> SOURCES = new LinkedHashMap<>();
     /** The day both sides render ({@code strftime_now}): a fixed one, so that midnight cannot split them. */
-    private static final java.time.LocalDate TODAY = java.time.LocalDate.of(2026, 12, 7);
-    private static final Clock CLOCK = Clock.fixed(TODAY.atTime(9, 30).toInstant(java.time.ZoneOffset.UTC),
-        java.time.ZoneOffset.UTC);
+    private static final LocalDate TODAY = LocalDate.of(2026, 12, 7);
+    private static final Clock CLOCK = Clock.fixed(TODAY.atTime(9, 30).toInstant(ZoneOffset.UTC),
+        ZoneOffset.UTC);
 
     private static Model model(String name, String source, Map<String, String> tokens, boolean tokenize) {
         SOURCES.put(name, source);
@@ -280,7 +284,7 @@ class ChatTemplateConformanceTest {
             .template;
         ObjectNode body = JSON.createObjectNode();
         body.putArray("messages").addObject().put("role", "assistant").put("content", "I speak first");
-        ChatTemplateException e = org.junit.jupiter.api.Assertions.assertThrows(ChatTemplateException.class,
+        ChatTemplateException e = Assertions.assertThrows(ChatTemplateException.class,
             () -> mistral.prompt(ChatPrompt.parse(body)));
         assertTrue(e.getMessage().contains("must alternate user/assistant"), e.getMessage());
     }

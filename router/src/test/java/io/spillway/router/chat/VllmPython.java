@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +35,7 @@ public final class VllmPython {
 
     /** Runs {@code script} (under src/test/python) with {@code args}; returns its standard output. */
     public static String run(String script, List<String> args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(interpreter().toString(),
+        List<String> command = new ArrayList<>(List.of(interpreter().toString(),
             root().resolve("router/src/test/python").resolve(script).toString()));
         command.addAll(args);
         Path err = Files.createTempFile("vllm-python", ".err");

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,14 +73,14 @@ class KubernetesPodsTest {
         assertEquals(List.of(PodRole.PREFILL, PodRole.UNLABELED), pods.routable().stream().map(PodEndpoint::role).toList());
         assertEquals("10.0.0.6:8001", pods.pods().get(1).address());
         for (String bad : List.of("10.0.0.5", "10.0.0.5:", "10.0.0.5:http", "10.0.0.5:8000=chef", "h:70000")) {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> StaticPods.parse(List.of(bad)));
             assertTrue(e.getMessage().contains(bad.contains("=") ? "chef" : bad.contains("70000") ? "70000" : bad),
                 e.getMessage());
         }
     }
 
-    private static void await(BooleanSupplier condition, java.util.function.Supplier<String> what) {
+    private static void await(BooleanSupplier condition, Supplier<String> what) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

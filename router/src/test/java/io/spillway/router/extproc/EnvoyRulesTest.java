@@ -6,13 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.StreamObserver;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -154,11 +163,11 @@ class EnvoyRulesTest {
     @Test
     void observabilityModeIsNeverAnswered() throws Exception {
         try (PickerFixture f = new PickerFixture(pods(false), 1 << 20, 0, Objectives.none())) {
-            var responses = new java.util.concurrent.LinkedBlockingQueue<Object>();
-            var stream = io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.newStub(f.channel).process(
-                new io.grpc.stub.StreamObserver<>() {
+            var responses = new LinkedBlockingQueue<Object>();
+            var stream = ExternalProcessorGrpc.newStub(f.channel).process(
+                new StreamObserver<>() {
                     @Override
-                    public void onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse v) {
+                    public void onNext(ProcessingResponse v) {
                         responses.add(v);
                     }
 
@@ -172,16 +181,16 @@ class EnvoyRulesTest {
                         responses.add("closed");
                     }
                 });
-            stream.onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest.newBuilder()
-                .setObservabilityMode(true).setRequestHeaders(io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders
+            stream.onNext(ProcessingRequest.newBuilder()
+                .setObservabilityMode(true).setRequestHeaders(HttpHeaders
                     .newBuilder().setEndOfStream(false)).build());
-            stream.onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest.newBuilder()
-                .setObservabilityMode(true).setRequestBody(io.envoyproxy.envoy.service.ext_proc.v3.HttpBody
-                    .newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(completion(PROMPT, 0)))
+            stream.onNext(ProcessingRequest.newBuilder()
+                .setObservabilityMode(true).setRequestBody(HttpBody
+                    .newBuilder().setBody(ByteString.copyFrom(completion(PROMPT, 0)))
                     .setEndOfStream(true)).build());
-            assertEquals(null, responses.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(null, responses.poll(300, TimeUnit.MILLISECONDS));
             stream.onCompleted();
-            assertEquals("closed", responses.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("closed", responses.poll(5, TimeUnit.SECONDS));
             assertEquals(0, f.picker.routed());
         }
     }

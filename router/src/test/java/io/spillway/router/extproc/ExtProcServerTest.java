@@ -19,6 +19,7 @@ import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
@@ -34,6 +35,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +59,7 @@ class ExtProcServerTest {
         X509Certificate c = new JcaX509CertificateConverter().getCertificate(b.build(
             new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
         write(cert, c);
-        write(key, new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(pair.getPrivate(), null).generate());
+        write(key, new JcaPKCS8Generator(pair.getPrivate(), null).generate());
         return c;
     }
 
@@ -68,8 +70,8 @@ class ExtProcServerTest {
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, s.toString());
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static EndpointPicker picker(PickerFixture f) {
@@ -101,7 +103,7 @@ class ExtProcServerTest {
 
             ManagedChannel plain = NettyChannelBuilder.forAddress("127.0.0.1", tls.port()).usePlaintext().build();
             assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(plain)
-                .withDeadlineAfter(java.time.Duration.ofSeconds(2)).check(HealthCheckRequest.newBuilder()
+                .withDeadlineAfter(Duration.ofSeconds(2)).check(HealthCheckRequest.newBuilder()
                     .setService(ExtProcServer.LIVENESS).build()), "no plaintext on a TLS port");
             plain.shutdownNow();
 
@@ -109,15 +111,15 @@ class ExtProcServerTest {
             Path newKey = dir.resolve("new.key");
             selfSigned("second", newCert, newKey);
             Files.copy(newCert, secondTrust);
-            Files.move(newKey, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Files.move(newCert, cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(newKey, key, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(newCert, cert, StandardCopyOption.REPLACE_EXISTING);
             long deadline = System.nanoTime() + 10_000_000_000L;
             StatusRuntimeException last = null;
             while (System.nanoTime() < deadline) {
                 ManagedChannel second = tlsChannel(tls.port(), secondTrust);
                 try {
                     assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(second)
-                        .withDeadlineAfter(java.time.Duration.ofSeconds(2)).check(HealthCheckRequest.newBuilder()
+                        .withDeadlineAfter(Duration.ofSeconds(2)).check(HealthCheckRequest.newBuilder()
                             .setService(ExtProcServer.LIVENESS).build()).getStatus());
                     last = null;
                     break;

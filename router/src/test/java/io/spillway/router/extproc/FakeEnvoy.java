@@ -21,8 +21,10 @@ import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -374,7 +376,7 @@ public final class FakeEnvoy {
             return;
         }
         for (HeaderValueOption o : c.getHeaderMutation().getSetHeadersList()) {
-            String key = o.getHeader().getKey().toLowerCase(java.util.Locale.ROOT);
+            String key = o.getHeader().getKey().toLowerCase(Locale.ROOT);
             String value = o.getHeader().getRawValue().isEmpty() ? o.getHeader().getValue()
                 : o.getHeader().getRawValue().toStringUtf8();
             if (o.getAppendAction() == HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD
@@ -410,7 +412,7 @@ public final class FakeEnvoy {
         int n = Math.max(1, pieces);
         int size = (body.length + n - 1) / n;
         for (int at = 0; at < body.length || out.isEmpty(); at += Math.max(1, size)) {
-            out.add(java.util.Arrays.copyOfRange(body, at, Math.min(body.length, at + Math.max(1, size))));
+            out.add(Arrays.copyOfRange(body, at, Math.min(body.length, at + Math.max(1, size))));
             if (body.length == 0) {
                 break;
             }

@@ -2,9 +2,14 @@ package io.spillway.router.extproc;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -98,11 +103,11 @@ class FakeEnvoyTest {
             if (req.hasRequestTrailers()) {
                 out.onNext(Replies.requestHeaders(Replies.routing(null, "10.0.0.1:8000", 0), null));
                 out.onNext(ProcessingResponse.newBuilder().setRequestBody(
-                    io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse.newBuilder().setResponse(
-                        io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse.newBuilder().setBodyMutation(
-                            io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation.newBuilder().setStreamedResponse(
-                                io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse.newBuilder().setBody(
-                                    com.google.protobuf.ByteString.copyFrom(EnvoyRulesTest.completion(
+                    BodyResponse.newBuilder().setResponse(
+                        CommonResponse.newBuilder().setBodyMutation(
+                            BodyMutation.newBuilder().setStreamedResponse(
+                                StreamedBodyResponse.newBuilder().setBody(
+                                    ByteString.copyFrom(EnvoyRulesTest.completion(
                                         EnvoyRulesTest.PROMPT, 100_000))))))).build());
                 out.onNext(Replies.requestTrailers());
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
@@ -431,7 +432,7 @@ class LlmdVectorsTest {
             v.getFieldsOrThrow("phase").getStringValue(), model, pods, models, requests, expected);
     }
 
-    private static void merge(Value json, com.google.protobuf.Message.Builder into, Path file) throws IOException {
+    private static void merge(Value json, Message.Builder into, Path file) throws IOException {
         try {
             JsonFormat.parser().merge(JsonFormat.printer().print(json), into);
         } catch (InvalidProtocolBufferException e) {

@@ -9,6 +9,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.tier.TierKind;
+import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,8 +23,8 @@ class IndexFeedSinkTest {
     private static UnsafeBuffer packed(BlockKey... keys) {
         UnsafeBuffer b = new UnsafeBuffer(new byte[16 * keys.length]);
         for (int i = 0; i < keys.length; i++) {
-            b.putLong(16 * i, keys[i].hi(), java.nio.ByteOrder.BIG_ENDIAN);
-            b.putLong(16 * i + 8, keys[i].lo(), java.nio.ByteOrder.BIG_ENDIAN);
+            b.putLong(16 * i, keys[i].hi(), ByteOrder.BIG_ENDIAN);
+            b.putLong(16 * i + 8, keys[i].lo(), ByteOrder.BIG_ENDIAN);
         }
         return b;
     }

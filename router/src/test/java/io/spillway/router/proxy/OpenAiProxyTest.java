@@ -20,11 +20,14 @@ import io.spillway.router.schedule.RequestScheduler;
 import io.spillway.router.tokenize.CharacterTokenizer;
 import io.spillway.router.tokenize.PromptKeys;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,7 +98,7 @@ class OpenAiProxyTest {
     }
 
     private static String deadAddress() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return "127.0.0.1:" + socket.getLocalPort(); // closed on return: connecting is refused
         }
     }
@@ -171,7 +175,7 @@ class OpenAiProxyTest {
 
     @Test
     void aClientThatLeavesMidStreamTakesItsUpstreamRequestWithIt() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean upstreamSawTheClose = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean upstreamSawTheClose = new AtomicBoolean();
         CountDownLatch clientGone = new CountDownLatch(1);
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         s.createContext("/", exchange -> {
@@ -188,7 +192,7 @@ class OpenAiProxyTest {
                     out.flush();
                     Thread.sleep(10);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 upstreamSawTheClose.set(true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -200,7 +204,7 @@ class OpenAiProxyTest {
         upstreams.add(s);
         String pod = "127.0.0.1:" + s.getAddress().getPort();
         startProxy(List.of(Pod.idle(pod, PodRole.BOTH)));
-        try (java.net.Socket client = new java.net.Socket("127.0.0.1", proxy.port())) {
+        try (Socket client = new Socket("127.0.0.1", proxy.port())) {
             String body = "{\"prompt\": \"hi\", \"stream\": true}";
             client.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                 + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));

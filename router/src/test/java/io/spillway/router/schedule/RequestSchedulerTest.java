@@ -24,6 +24,7 @@ import io.spillway.router.tokenize.TemplateChatTokenizer;
 import io.spillway.router.tokenize.TokenizeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,7 +118,7 @@ class RequestSchedulerTest {
                   - {pluginRef: prefix-cache-scorer, weight: 3}
                   - {pluginRef: queue-scorer, weight: 2}
                 """), TransferCostModel.defaults(), 0);
-        java.util.Set<String> chosen = new java.util.HashSet<>();
+        Set<String> chosen = new HashSet<>();
         for (int i = 0; i < 12; i++) {
             Outcome o = off.schedule(body("{\"prompt\": \"" + PROMPT + " question " + i + "?\"}"), null);
             assertNull(o.speculative());

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.router.chat.ChatPrompt;
 import io.spillway.router.chat.VllmPython;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,7 +38,7 @@ class RequestTypesConformanceTest {
             ObjectNode c = JSON.createObjectNode().put("id", id).put("api", api);
             c.set("body", JSON.readTree(body));
             CASES.put(id, c);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(id, e);
         }
     }
@@ -131,7 +133,7 @@ class RequestTypesConformanceTest {
             CompletionPrompt ours;
             try {
                 ours = CompletionPrompt.parse(path(api), JSON.writeValueAsBytes(c.getValue().get("body")));
-            } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (IllegalArgumentException | JsonProcessingException e) {
                 refused++;
                 assertTrue(!vllm.get("valid").asBoolean(), c.getKey() + ": the router refused (" + e.getMessage()
                     + ") a body vLLM accepts");

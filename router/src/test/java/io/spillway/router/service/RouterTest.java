@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.spillway.key.Namespace;
 import io.spillway.router.tokenize.CharacterTokenizer;
 import io.spillway.router.tokenize.HuggingFaceTokenizer;
 import io.spillway.router.tokenize.NoChatTemplate;
 import io.spillway.router.tokenize.RoleLinesChatTokenizer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -86,7 +88,7 @@ class RouterTest {
             HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    private static void reply(com.sun.net.httpserver.HttpExchange ex, String body) throws java.io.IOException {
+    private static void reply(HttpExchange ex, String body) throws IOException {
         ex.getRequestBody().readAllBytes();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, bytes.length);

@@ -19,6 +19,7 @@ import io.spillway.router.schedule.CompletionPrompt;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,7 +102,7 @@ class RequestTypesKeysTest {
         ObjectNode changed = JSON.createObjectNode();
         changed.set("prompt", ids(other));
         BlockKey[] k = keysOf(request(CompletionPrompt.COMPLETIONS, changed));
-        assertArrayEquals(java.util.Arrays.copyOf(fromText, 2), java.util.Arrays.copyOf(k, 2));
+        assertArrayEquals(Arrays.copyOf(fromText, 2), Arrays.copyOf(k, 2));
         assertNotEquals(fromText[2], k[2]);
     }
 

@@ -16,6 +16,8 @@ import io.spillway.key.BlockKeys;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.placement.index.Location;
 import io.spillway.placement.index.Medium;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,7 +222,7 @@ class VllmEventSubscriberTest {
     @Test
     void aListeningAddressSequencesEachPublisherOnItsOwn() throws Exception {
         int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         String other = "10.0.0.2:8000";

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The CPU tier's index of resident blocks, bounded by weight in bytes ({@link #weigh}); the {@link EvictionPolicy}
+ * The CPU tier's index of resident blocks, bounded by weight in bytes ({@link #weigh}); the {@link CpuEvictionPolicy}
  * picks the blocks evicted when a put takes it over its maximum. The index holds one reference on each block and
  * hands it to the eviction listener with the evicted block, or to the caller of a successful remove.
  *
@@ -62,7 +62,7 @@ interface BlockIndex {
     }
 
     /** An index of at most {@code maxWeight} bytes ordered by {@code policy}, calling {@code onEviction}. */
-    static BlockIndex create(EvictionPolicy policy, long maxWeight, Consumer<Block> onEviction) {
+    static BlockIndex create(CpuEvictionPolicy policy, long maxWeight, Consumer<Block> onEviction) {
         switch (policy) {
             case LRU:
                 return new LruBlockIndex(maxWeight, onEviction);

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 
 /**
- * {@link EvictionPolicy#W_TINYLFU}: a Caffeine cache with a byte weigher. Maintenance runs on the calling thread
+ * {@link CpuEvictionPolicy#W_TINYLFU}: a Caffeine cache with a byte weigher. Maintenance runs on the calling thread
  * ({@code executor(Runnable::run)}), so eviction is prompt and tests are deterministic; the eviction listener runs
  * inside the map operation that evicts, as Caffeine's {@code evictionListener} does.
  */

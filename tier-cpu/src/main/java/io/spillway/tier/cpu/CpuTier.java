@@ -11,6 +11,7 @@ import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,8 +21,8 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The CPU tier: blocks in pooled off-heap memory under a hard byte cap, evicted in the context's
- * {@link EvictionPolicy} order (byte-weighted LRU by default, W-TinyLFU as a setting) and demoted to the next tier by
- * a background Agrona {@link Agent}.
+ * {@link CpuEvictionPolicy} order (byte-weighted LRU by default, W-TinyLFU as a setting) and demoted to the next tier
+ * by a background Agrona {@link Agent}.
  *
  * <p>Memory: every block's bytes are reserved against {@link #capacityBytes()} before they are allocated and given
  * back only when freed, so {@link #allocatedBytes()} counts blocks in the index, blocks waiting for demotion,
@@ -121,7 +122,7 @@ public final class CpuTier implements BlockTier {
      * now and counts against {@link #capacityBytes()} (in {@link #allocatedBytes()}) until it is aborted, or until
      * the committed block is freed; the target is that memory itself, so the bytes are written once. A commit
      * counts a put. Writers still open when the tier closes free their memory when they commit or abort. Under
-     * {@link EvictionPolicy#LRU} a put of an indexed key makes that block most recently used.
+     * {@link CpuEvictionPolicy#LRU} a put of an indexed key makes that block most recently used.
      */
     @Override
     public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
@@ -367,8 +368,8 @@ public final class CpuTier implements BlockTier {
     }
 
     /** Every group's share of the index now, by name; empty without {@code groupOf}. */
-    public java.util.Map<String, GroupUsage> groupUsage() {
-        return shares == null ? java.util.Map.of() : shares.usage();
+    public Map<String, GroupUsage> groupUsage() {
+        return shares == null ? Map.of() : shares.usage();
     }
 
     /** Evicts blocks a group's limit named, each one that is still indexed (another path may have evicted it). */

@@ -31,9 +31,9 @@ public final class CpuTierContext {
     /** Share of the cap kept out of the index for blocks waiting for demotion (at least maxBlockBytes). */
     public static final String DEMOTION_HEADROOM_FRACTION_PROP = "spillway.cpu.demotionHeadroomFraction";
     public static final double DEMOTION_HEADROOM_FRACTION_DEFAULT = 0.1;
-    /** Order of eviction from the index: {@code lru} or {@code w-tinylfu} ({@link EvictionPolicy}). */
+    /** Order of eviction from the index: {@code lru} or {@code w-tinylfu} ({@link CpuEvictionPolicy}). */
     public static final String EVICTION_POLICY_PROP = "spillway.cpu.evictionPolicy";
-    public static final EvictionPolicy EVICTION_POLICY_DEFAULT = EvictionPolicy.LRU;
+    public static final CpuEvictionPolicy EVICTION_POLICY_DEFAULT = CpuEvictionPolicy.LRU;
     /** Blocks waiting for demotion beyond which puts answer BACK_PRESSURE. */
     public static final String DEMOTION_QUEUE_BLOCKS_PROP = "spillway.cpu.demotionQueueBlocks";
     public static final int DEMOTION_QUEUE_BLOCKS_DEFAULT = 256;
@@ -79,7 +79,7 @@ public final class CpuTierContext {
     private final long capacityBytes;
     private final int maxBlockBytes;
     private final double demotionHeadroomFraction;
-    private final EvictionPolicy evictionPolicy;
+    private final CpuEvictionPolicy evictionPolicy;
     private final int demotionQueueBlocks;
     private final int demotionBatchBlocks;
     private final ThreadingMode threadingMode;
@@ -163,9 +163,9 @@ public final class CpuTierContext {
     }
 
     /** The policy a property value names, or an exception naming the property and the value. */
-    private static EvictionPolicy evictionPolicy(String value) {
+    private static CpuEvictionPolicy evictionPolicy(String value) {
         try {
-            return EvictionPolicy.fromName(value);
+            return CpuEvictionPolicy.fromName(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(EVICTION_POLICY_PROP + " " + e.getMessage(), e);
         }
@@ -194,7 +194,7 @@ public final class CpuTierContext {
     }
 
     /** The order in which the index evicts blocks. */
-    public EvictionPolicy evictionPolicy() {
+    public CpuEvictionPolicy evictionPolicy() {
         return evictionPolicy;
     }
 
@@ -271,7 +271,7 @@ public final class CpuTierContext {
         private long capacityBytes = CAPACITY_BYTES_DEFAULT;
         private int maxBlockBytes = MAX_BLOCK_BYTES_DEFAULT;
         private double demotionHeadroomFraction = DEMOTION_HEADROOM_FRACTION_DEFAULT;
-        private EvictionPolicy evictionPolicy = EVICTION_POLICY_DEFAULT;
+        private CpuEvictionPolicy evictionPolicy = EVICTION_POLICY_DEFAULT;
         private int demotionQueueBlocks = DEMOTION_QUEUE_BLOCKS_DEFAULT;
         private int demotionBatchBlocks = DEMOTION_BATCH_BLOCKS_DEFAULT;
         private ThreadingMode threadingMode = THREADING_MODE_DEFAULT;
@@ -315,7 +315,7 @@ public final class CpuTierContext {
         }
 
         /** Order of eviction from the index ({@value #EVICTION_POLICY_PROP}); {@code LRU} by default. */
-        public Builder evictionPolicy(EvictionPolicy v) {
+        public Builder evictionPolicy(CpuEvictionPolicy v) {
             evictionPolicy = requireNonNull("evictionPolicy", EVICTION_POLICY_PROP, v);
             return this;
         }

@@ -2,6 +2,7 @@ package io.spillway.tier.cpu;
 
 import io.spillway.key.BlockKey;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,7 +85,7 @@ final class DemotionQueue {
     }
 
     /** The keys pending now (weakly consistent with concurrent offers and removes). */
-    java.util.Set<BlockKey> keys() {
+    Set<BlockKey> keys() {
         return pending.keySet();
     }
 }

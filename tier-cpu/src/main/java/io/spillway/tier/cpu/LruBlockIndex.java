@@ -2,6 +2,7 @@ package io.spillway.tier.cpu;
 
 import io.spillway.key.BlockKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * {@link EvictionPolicy#LRU}: exact least-recently-used order, weighed in bytes. One lock around a
+ * {@link CpuEvictionPolicy#LRU}: exact least-recently-used order, weighed in bytes. One lock around a
  * {@link LinkedHashMap} in access order; a put evicts the least recently used blocks while the total weight exceeds
  * the maximum, before it returns. A block heavier than the maximum on its own is evicted at once and nothing else.
  *
@@ -128,7 +129,7 @@ final class LruBlockIndex implements BlockIndex {
         } finally {
             lock.unlock();
         }
-        java.util.Collections.reverse(out);
+        Collections.reverse(out);
         return out;
     }
 

@@ -23,13 +23,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Index 48 blocks of 16 KiB, headroom 16 blocks: 64 blocks fill the 1 MiB cap. */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class BackPressureTest {
     @RegisterExtension
     final TierInvariants tiers;
     private final HeapTier next = new HeapTier();
 
-    BackPressureTest(EvictionPolicy policy) {
+    BackPressureTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

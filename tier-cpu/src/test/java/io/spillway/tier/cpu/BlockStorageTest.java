@@ -26,13 +26,13 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class BlockStorageTest {
     @RegisterExtension
     final TierInvariants tiers;
     private final CpuTier tier;
 
-    BlockStorageTest(EvictionPolicy policy) {
+    BlockStorageTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
         tier = tiers.open(TestBlocks.smallTier());
     }

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * thread hands evicted blocks to a next tier that refuses now and then; a watcher checks the cap all along.
  */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class CapInvariantTest {
     private static final int WORKERS = 4;
     private static final int OPS = 4000;
@@ -50,7 +50,7 @@ class CapInvariantTest {
         return (int) (key.lo() * 7919 % (MAX_BLOCK + 1));
     }
 
-    CapInvariantTest(EvictionPolicy policy) {
+    CapInvariantTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

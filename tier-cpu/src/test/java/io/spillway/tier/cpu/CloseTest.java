@@ -23,13 +23,13 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class CloseTest {
     @RegisterExtension
     final TierInvariants tiers;
     private final HeapTier next = new HeapTier();
 
-    CloseTest(EvictionPolicy policy) {
+    CloseTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

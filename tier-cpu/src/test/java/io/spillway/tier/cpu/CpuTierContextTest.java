@@ -19,7 +19,7 @@ class CpuTierContextTest {
         assertEquals(1L << 30, ctx.capacityBytes());
         assertEquals(8 << 20, ctx.maxBlockBytes());
         assertEquals(0.1, ctx.demotionHeadroomFraction());
-        assertEquals(EvictionPolicy.LRU, ctx.evictionPolicy());
+        assertEquals(CpuEvictionPolicy.LRU, ctx.evictionPolicy());
         assertEquals((long) Math.ceil((1L << 30) * 0.1), ctx.demotionHeadroomBytes());
         assertEquals((1L << 30) - ctx.demotionHeadroomBytes(), ctx.maxIndexBytes());
         assertEquals(256, ctx.demotionQueueBlocks());
@@ -64,7 +64,7 @@ class CpuTierContextTest {
         assertEquals(64L << 20, ctx.capacityBytes());
         assertEquals(2 << 20, ctx.maxBlockBytes());
         assertEquals(0.2, ctx.demotionHeadroomFraction());
-        assertEquals(EvictionPolicy.W_TINYLFU, ctx.evictionPolicy());
+        assertEquals(CpuEvictionPolicy.W_TINYLFU, ctx.evictionPolicy());
         assertEquals(32, ctx.demotionQueueBlocks());
         assertEquals(4, ctx.demotionBatchBlocks());
         assertEquals(ThreadingMode.INVOKER, ctx.threadingMode());
@@ -114,11 +114,11 @@ class CpuTierContextTest {
 
     @Test
     void evictionPolicyIsReadByPropertyValueOrConstantNameInAnyCase() {
-        assertEquals(EvictionPolicy.LRU, policyOf("lru"));
-        assertEquals(EvictionPolicy.LRU, policyOf(" LRU "));
-        assertEquals(EvictionPolicy.W_TINYLFU, policyOf("W-TinyLFU"));
-        assertEquals(EvictionPolicy.W_TINYLFU, policyOf("w_tinylfu"));
-        assertEquals("w-tinylfu", EvictionPolicy.W_TINYLFU.propertyValue());
+        assertEquals(CpuEvictionPolicy.LRU, policyOf("lru"));
+        assertEquals(CpuEvictionPolicy.LRU, policyOf(" LRU "));
+        assertEquals(CpuEvictionPolicy.W_TINYLFU, policyOf("W-TinyLFU"));
+        assertEquals(CpuEvictionPolicy.W_TINYLFU, policyOf("w_tinylfu"));
+        assertEquals("w-tinylfu", CpuEvictionPolicy.W_TINYLFU.propertyValue());
     }
 
     @Test
@@ -153,7 +153,7 @@ class CpuTierContextTest {
         assertThrows(IllegalArgumentException.class, () -> CpuTierContext.builder().chunkBytes(256 << 20));
     }
 
-    private static EvictionPolicy policyOf(String value) {
+    private static CpuEvictionPolicy policyOf(String value) {
         return CpuTierContext.fromProperties(props("spillway.cpu.evictionPolicy", value)).build().evictionPolicy();
     }
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The index holds 48 blocks of 16 KiB (768 KiB); putting 60 evicts exactly 12. */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class DemotionTest {
     private static final int PUT = 60;
     private static final int INDEXED = 48;
@@ -43,7 +43,7 @@ class DemotionTest {
 
     private final HeapTier next = new HeapTier();
 
-    DemotionTest(EvictionPolicy policy) {
+    DemotionTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

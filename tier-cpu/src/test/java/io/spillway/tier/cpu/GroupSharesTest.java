@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * used blocks, never another group's, under either eviction policy. The small tier's index holds 48 blocks.
  */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class GroupSharesTest {
     private static final BlockKey UNGROUPED_NS = new BlockKey(0x5711_0000L, 3);
 
@@ -40,7 +40,7 @@ class GroupSharesTest {
     private final HeapTier next = new HeapTier();
     private final CpuTier tier;
 
-    GroupSharesTest(EvictionPolicy policy) {
+    GroupSharesTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
         tier = tiers.open(TestBlocks.smallTier().nextTier(next).groupOf(GroupSharesTest::groupOf));
     }

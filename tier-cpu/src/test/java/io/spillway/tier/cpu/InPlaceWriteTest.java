@@ -27,13 +27,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link CpuTier#reserve}: blocks written in place into the tier's memory, then committed or aborted. */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class InPlaceWriteTest {
     @RegisterExtension
     final TierInvariants tiers;
     private final CpuTier tier;
 
-    InPlaceWriteTest(EvictionPolicy policy) {
+    InPlaceWriteTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
         tier = tiers.open(TestBlocks.smallTier());
     }

@@ -21,12 +21,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link EvictionPolicy#LRU} in the tier: the index holds 48 blocks of 16 KiB (768 KiB). */
+/** {@link CpuEvictionPolicy#LRU} in the tier: the index holds 48 blocks of 16 KiB (768 KiB). */
 class LruEvictionTest {
     private static final int INDEXED = 48;
 
     @RegisterExtension
-    final TierInvariants tiers = new TierInvariants(EvictionPolicy.LRU);
+    final TierInvariants tiers = new TierInvariants(CpuEvictionPolicy.LRU);
 
     private final HeapTier next = new HeapTier();
 

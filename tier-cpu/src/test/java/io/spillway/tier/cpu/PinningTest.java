@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class PinningTest {
     @RegisterExtension
     final TierInvariants tiers;
@@ -49,7 +49,7 @@ class PinningTest {
         }
     }
 
-    PinningTest(EvictionPolicy policy) {
+    PinningTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

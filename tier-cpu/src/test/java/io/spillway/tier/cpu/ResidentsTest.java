@@ -25,13 +25,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link CpuTier#residents()}: the snapshot a node hands off, read without disturbing order or counters. */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class ResidentsTest {
     @RegisterExtension
     final TierInvariants tiers;
-    private final EvictionPolicy policy;
+    private final CpuEvictionPolicy policy;
 
-    ResidentsTest(EvictionPolicy policy) {
+    ResidentsTest(CpuEvictionPolicy policy) {
         this.policy = policy;
         tiers = new TierInvariants(policy);
     }
@@ -61,7 +61,7 @@ class ResidentsTest {
 
     @Test
     void lruListsMostRecentlyUsedFirstAndReadingThemKeepsTheOrder() {
-        if (policy != EvictionPolicy.LRU) {
+        if (policy != CpuEvictionPolicy.LRU) {
             return; // W-TinyLFU's order is Caffeine's own; the first test covers its content
         }
         try (CpuTier tier = tiers.open(TestBlocks.smallTier())) {

@@ -9,19 +9,19 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Opens a test's tiers under one {@link EvictionPolicy} and, after a passing test, checks what must hold for every
+ * Opens a test's tiers under one {@link CpuEvictionPolicy} and, after a passing test, checks what must hold for every
  * tier under every policy (in the manner of Caffeine's {@code CacheValidationListener}): the cap, the index's
  * weight bound and the gauges; then closes the tier and checks that nothing is left held or allocated.
  */
 final class TierInvariants implements AfterEachCallback {
-    private final EvictionPolicy policy;
+    private final CpuEvictionPolicy policy;
     private final List<CpuTier> tiers = new ArrayList<>();
 
-    TierInvariants(EvictionPolicy policy) {
+    TierInvariants(CpuEvictionPolicy policy) {
         this.policy = policy;
     }
 
-    EvictionPolicy policy() {
+    CpuEvictionPolicy policy() {
         return policy;
     }
 

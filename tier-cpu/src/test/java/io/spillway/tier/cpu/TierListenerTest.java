@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * evictions and demotions: every key whose holding differs must have been reported during the run.
  */
 @ParameterizedClass
-@EnumSource(EvictionPolicy.class)
+@EnumSource(CpuEvictionPolicy.class)
 class TierListenerTest {
     private static final int KEYS = 120;
 
@@ -44,7 +44,7 @@ class TierListenerTest {
         reported.add(key);
     };
 
-    TierListenerTest(EvictionPolicy policy) {
+    TierListenerTest(CpuEvictionPolicy policy) {
         tiers = new TierInvariants(policy);
     }
 

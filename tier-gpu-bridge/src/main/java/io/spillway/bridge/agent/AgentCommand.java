@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bin/spillway agent}: the agent beside one vLLM worker ({@link Agent}); runs until stopped. */
+/** {@code bin/spillway agent}: the agent beside one vLLM worker ({@link BridgeAgent}); runs until stopped. */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Runs beside one vLLM worker: its Spillway connector talks to it over a Unix socket; it maps the "
         + "worker's KV tensors and moves blocks between them and a Spillway node."})
@@ -70,7 +70,7 @@ public final class AgentCommand implements Callable<Integer> {
         AgentContext ctx = new AgentContext(socket, server.substring(0, colon), port, controlPort,
             Backend.parse(backend), device, library, slots, chunkBlocks, tenant, copyFaults);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (Agent agent = new Agent(ctx)) {
+        try (BridgeAgent agent = new BridgeAgent(ctx)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             System.out.println("agent: listening on " + socket + ", node " + server + ", backend " + backend);
             stopped.await();

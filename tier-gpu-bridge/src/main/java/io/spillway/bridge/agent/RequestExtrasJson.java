@@ -1,6 +1,7 @@
 package io.spillway.bridge.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.spillway.key.RequestExtras;
 import java.util.HexFormat;
 
@@ -50,7 +51,7 @@ final class RequestExtrasJson {
     private static JsonNode array(JsonNode extras, String name) {
         JsonNode v = extras.get(name);
         if (v == null || v.isNull()) {
-            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            return JsonNodeFactory.instance.arrayNode();
         }
         if (!v.isArray()) {
             throw new IllegalArgumentException("\"" + name + "\" must be a list");

@@ -7,6 +7,7 @@ import io.spillway.event.vllm.VllmPython;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +31,7 @@ final class VllmVenv {
      * code. Whatever the script left running goes with it.
      */
     static String run(String script, List<String> args, int timeoutMinutes) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(VllmPython.interpreter().toString(), "-u",
+        List<String> command = new ArrayList<>(List.of(VllmPython.interpreter().toString(), "-u",
             module().resolve("src/test/python/" + script).toString()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

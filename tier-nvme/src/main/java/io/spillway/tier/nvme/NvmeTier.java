@@ -6,9 +6,11 @@ import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -66,7 +68,7 @@ public final class NvmeTier implements BlockTier {
         try {
             store = RocksStore.open(ctx.directory(), ctx.blobFiles(), ctx.writeAheadLog());
         } catch (RocksDBException e) {
-            throw new UncheckedIOException(new java.io.IOException("cannot open NVMe tier in " + ctx.directory(), e));
+            throw new UncheckedIOException(new IOException("cannot open NVMe tier in " + ctx.directory(), e));
         }
         NvmeTier tier = new NvmeTier(ctx, store);
         tier.loadIndex();
@@ -306,7 +308,7 @@ public final class NvmeTier implements BlockTier {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, Comparator.comparingLong(i -> metas.get(i).lastAccess()));
+        Arrays.sort(order, Comparator.comparingLong(i -> metas.get(i).lastAccess()));
         synchronized (indexLock) {
             long maxTick = 0;
             for (int i : order) {

@@ -1,6 +1,7 @@
 package io.spillway.tier.nvme;
 
 import io.spillway.key.BlockKey;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ final class RocksStore implements AutoCloseable {
         try {
             Files.createDirectories(directory);
             db = RocksDB.open(dbOptions, directory.toString(), families, opened);
-        } catch (java.io.IOException | RocksDBException e) {
+        } catch (IOException | RocksDBException e) {
             closeAll(options);
             throw e instanceof RocksDBException r ? r : new RocksDBException("cannot create " + directory + ": " + e);
         }

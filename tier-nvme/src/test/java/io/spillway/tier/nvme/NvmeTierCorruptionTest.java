@@ -19,6 +19,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,7 @@ class NvmeTierCorruptionTest {
             byte[] b = random(1, 5000);
             tier.put(NS, key(1), ByteBuffer.wrap(b), crc(b));
             byte[] record = tier.store().recordBytes(key(1));
-            tier.store().putRecordBytes(key(1), java.util.Arrays.copyOf(record, 30));
+            tier.store().putRecordBytes(key(1), Arrays.copyOf(record, 30));
             assertNull(tier.get(NS, key(1)));
             assertEquals(1, tier.counters().corrupt.sum());
         }

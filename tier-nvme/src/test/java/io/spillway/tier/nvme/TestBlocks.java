@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Assertions;
 
 /** Test data: keys, namespaces, random and bf16-like blocks, and a tier opener with small defaults. */
 final class TestBlocks {
@@ -71,7 +72,7 @@ final class TestBlocks {
             assertNotNull(h, "miss on " + key);
             assertEquals(expected.length, h.length());
             assertEquals(crc(expected), h.crc32c());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, bytes(h), "bytes of " + key);
+            Assertions.assertArrayEquals(expected, bytes(h), "bytes of " + key);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -17,18 +18,18 @@ import java.util.concurrent.TimeUnit;
  * (SERVING while the node is ready, NOT_SERVING while draining). Calls run on a small bounded pool of their own,
  * because a prefix lookup may read the NVMe tier's index.
  */
-final class ControlPlane implements AutoCloseable {
+final class ControlPlaneServer implements AutoCloseable {
     private final Server server;
     private final HealthStatusManager health;
     private final ExecutorService executor;
 
-    private ControlPlane(Server server, HealthStatusManager health, ExecutorService executor) {
+    private ControlPlaneServer(Server server, HealthStatusManager health, ExecutorService executor) {
         this.server = server;
         this.health = health;
         this.executor = executor;
     }
 
-    static ControlPlane start(String bind, int port, ControlService service, io.grpc.BindableService... more)
+    static ControlPlaneServer start(String bind, int port, ControlService service, BindableService... more)
         throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("", ServingStatus.NOT_SERVING);
@@ -36,11 +37,11 @@ final class ControlPlane implements AutoCloseable {
             new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
             .addService(service).addService(health.getHealthService()).executor(executor);
-        for (io.grpc.BindableService s : more) {
+        for (BindableService s : more) {
             builder.addService(s);
         }
         Server server = builder.build().start();
-        return new ControlPlane(server, health, executor);
+        return new ControlPlaneServer(server, health, executor);
     }
 
     int port() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A client that asks for much more than it reads: the server stops reading it, then catches up, losing nothing. */
-class BackPressureTest {
+class ConnectionBackPressureTest {
     static final int REQUESTS = 48;
 
     @TempDir

@@ -32,14 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
  * other blocks with identical bytes, a miss, extra keys, fenced generations, a failed copy, and a clear error for
  * each bad request.
  */
-class AgentTest {
+class BridgeAgentTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final KvCacheSpec SPEC = KvCacheSpec.kvFirst(2, 32, 16, 2, 16, 2);
 
     @TempDir
     Path dir;
     private SpillwayServer node;
-    private Agent agent;
+    private BridgeAgent agent;
     private AgentConnection conn;
     private HostKvCache worker;
 
@@ -52,7 +52,7 @@ class AgentTest {
     }
 
     private void startAgent(int copyFaults) throws Exception {
-        agent = new Agent(new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
+        agent = new BridgeAgent(new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
             node.controlPort(), Backend.HOST, 0, null, 8, 3, "test", copyFaults));
         conn = new AgentConnection(dir.resolve("agent.sock"));
     }

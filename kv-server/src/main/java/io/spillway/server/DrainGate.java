@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
  * drain state: once draining, new requests are answered {@code SHUTTING_DOWN} and {@link #awaitIdle} waits for the
  * ones already running.
  */
-final class InFlight {
+final class DrainGate {
     private final Object lock = new Object();
     private int running;
     private volatile boolean draining;

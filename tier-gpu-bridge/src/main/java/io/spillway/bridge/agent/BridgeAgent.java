@@ -1,5 +1,6 @@
 package io.spillway.bridge.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -46,8 +47,8 @@ import java.util.concurrent.locks.LockSupport;
  * cluster in chunks, so that one chunk is copied while another is on the wire. One thread (the loop) owns the
  * bridge and every transfer and never blocks on one; connection threads only parse and wait for their answer.
  */
-public final class Agent implements AutoCloseable {
-    private static final Logger LOG = System.getLogger(Agent.class.getName());
+public final class BridgeAgent implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(BridgeAgent.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long REPLY_TIMEOUT_SECONDS = 60;
 
@@ -75,7 +76,7 @@ public final class Agent implements AutoCloseable {
     private boolean loopErrorLogged;
     private final AgentCounters counters = new AgentCounters();
 
-    public Agent(AgentContext ctx) throws IOException {
+    public BridgeAgent(AgentContext ctx) throws IOException {
         this.ctx = ctx;
         Files.deleteIfExists(ctx.socket());
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -138,7 +139,7 @@ public final class Agent implements AutoCloseable {
                 ObjectNode reply;
                 try {
                     reply = answer(JSON.readTree(line));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                } catch (JsonProcessingException e) {
                     reply = error("not a JSON object: " + e.getOriginalMessage());
                 }
                 out.write((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));

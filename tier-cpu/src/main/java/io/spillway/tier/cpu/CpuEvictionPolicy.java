@@ -8,7 +8,7 @@ import java.util.Arrays;
  * {@code spillway.cpu.evictionPolicy}; the trace simulator's table in {@code docs/tier-cpu.md} is why LRU is the
  * default.
  */
-public enum EvictionPolicy {
+public enum CpuEvictionPolicy {
     /** Least recently used first (a put or a hit makes a block most recent), weighed in bytes. The default. */
     LRU("lru"),
     /**
@@ -19,7 +19,7 @@ public enum EvictionPolicy {
 
     private final String propertyValue;
 
-    EvictionPolicy(String propertyValue) {
+    CpuEvictionPolicy(String propertyValue) {
         this.propertyValue = propertyValue;
     }
 
@@ -33,8 +33,8 @@ public enum EvictionPolicy {
      *
      * @throws IllegalArgumentException naming the unknown value and the known ones
      */
-    public static EvictionPolicy fromName(String name) {
-        for (EvictionPolicy p : values()) {
+    public static CpuEvictionPolicy fromName(String name) {
+        for (CpuEvictionPolicy p : values()) {
             if (p.propertyValue.equalsIgnoreCase(name) || p.name().equalsIgnoreCase(name)) {
                 return p;
             }
@@ -44,6 +44,6 @@ public enum EvictionPolicy {
 
     /** The accepted property values, for messages: {@code [lru, w-tinylfu]}. */
     static String propertyValues() {
-        return Arrays.toString(Arrays.stream(values()).map(EvictionPolicy::propertyValue).toArray());
+        return Arrays.toString(Arrays.stream(values()).map(CpuEvictionPolicy::propertyValue).toArray());
     }
 }
