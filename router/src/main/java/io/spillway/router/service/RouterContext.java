@@ -252,7 +252,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
 
         /** {@code approximate}, {@code engine} or a tokenizer.json file ({@value #TOKENIZER_PROP}). */
         public Builder tokenizer(String v) {
-            if (v == null || !v.equals("approximate") && !v.equals("engine") && !Path.of(v).toFile().isFile()) {
+            if (v == null || (!v.equals("approximate") && !v.equals("engine") && !Path.of(v).toFile().isFile())) {
                 throw new IllegalArgumentException("tokenizer (" + TOKENIZER_PROP + ") must be approximate, engine or "
                     + "a tokenizer.json file, got '" + v + "'");
             }
@@ -537,7 +537,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private static List<String> list(PropertyReader r, String prop) {
             List<String> out = new ArrayList<>();
             r.string(prop).ifPresent(v -> {
-                for (String part : v.split(",")) {
+                for (String part : v.split(",", -1)) {
                     if (!part.isBlank()) {
                         out.add(part.strip());
                     }
@@ -546,7 +546,11 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             return out;
         }
 
-        /** @throws IllegalArgumentException naming the settings that do not fit together */
+        /**
+         * The context these settings make.
+         *
+         * @throws IllegalArgumentException naming the settings that are missing or do not fit together
+         */
         public RouterContext build() {
             if (proxyPort == -1 && extProcPort == -1) {
                 throw new IllegalArgumentException("a router needs a front: " + PROXY_PORT_PROP + " or "

@@ -249,7 +249,11 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             }
         }
 
-        /** @throws IllegalArgumentException naming the settings that are missing or do not fit together */
+        /**
+         * The context these settings make.
+         *
+         * @throws IllegalArgumentException naming the settings that are missing or do not fit together
+         */
         public AgentContext build() {
             if (socket == null) {
                 throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
