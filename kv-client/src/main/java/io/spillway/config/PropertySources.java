@@ -58,7 +58,7 @@ public final class PropertySources {
     }
 
     /** Every key of a Java properties file, in no particular order; a missing or unreadable file is an error. */
-    public static Map<String, String> readFile(Path file) {
+    private static Map<String, String> readFile(Path file) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
