@@ -36,22 +36,23 @@ public final class ClientContext {
     /** Cluster mode: read-repair puts in flight at most; 0 turns read repair off. */
     public static final String READ_REPAIR_CONCURRENCY_PROP = PREFIX + "readRepairConcurrency";
 
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final int DEFAULT_DATA_PORT = 7600;
-    public static final int DEFAULT_CONTROL_PORT = 7601;
-    public static final int DEFAULT_CONNECTIONS = 4;
-    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
-    public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+    public static final String HOST_DEFAULT = "127.0.0.1";
+    public static final int DATA_PORT_DEFAULT = 7600;
+    public static final int CONTROL_PORT_DEFAULT = 7601;
+    public static final int CONNECTIONS_DEFAULT = 4;
+    public static final Duration REQUEST_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
+    public static final Duration CONNECT_TIMEOUT_DEFAULT = Duration.ofSeconds(3);
+    public static final int MAX_IN_FLIGHT_DEFAULT = 64;
+    public static final boolean USE_EPOLL_DEFAULT = true;
     /** 0: one thread per connection, at most the number of processors. */
-    public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
+    public static final int EVENT_LOOP_THREADS_DEFAULT = 0;
     /** Outlasts failure detection (a few seconds) plus a map refresh. */
-    public static final Duration DEFAULT_RETRY_DEADLINE = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(10);
-    public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofMillis(500);
-    public static final Duration DEFAULT_MAP_REFRESH_INTERVAL = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_DEAD_NODE_SKIP = Duration.ofSeconds(1);
-    public static final int DEFAULT_READ_REPAIR_CONCURRENCY = 4;
+    public static final Duration RETRY_DEADLINE_DEFAULT = Duration.ofSeconds(10);
+    public static final Duration RETRY_BACKOFF_DEFAULT = Duration.ofMillis(10);
+    public static final Duration RETRY_BACKOFF_MAX_DEFAULT = Duration.ofMillis(500);
+    public static final Duration MAP_REFRESH_INTERVAL_DEFAULT = Duration.ofSeconds(5);
+    public static final Duration DEAD_NODE_SKIP_DEFAULT = Duration.ofSeconds(1);
+    public static final int READ_REPAIR_CONCURRENCY_DEFAULT = 4;
 
     private final String host;
     private final int dataPort;
@@ -138,23 +139,23 @@ public final class ClientContext {
     public static Builder fromSystemProperties() {
         PropertyReader r = PropertyReader.systemProperties();
         Builder b = new Builder();
-        b.host = r.string(HOST_PROP).orElse(DEFAULT_HOST);
-        b.dataPort = r.intValue(DATA_PORT_PROP).orElse(DEFAULT_DATA_PORT);
-        b.controlPort = r.intValue(CONTROL_PORT_PROP).orElse(DEFAULT_CONTROL_PORT);
-        b.connections = r.intValue(CONNECTIONS_PROP).orElse(DEFAULT_CONNECTIONS);
-        b.requestTimeout = millis(r, REQUEST_TIMEOUT_MS_PROP, DEFAULT_REQUEST_TIMEOUT);
-        b.connectTimeout = millis(r, CONNECT_TIMEOUT_MS_PROP, DEFAULT_CONNECT_TIMEOUT);
-        b.maxInFlightPerConnection = r.intValue(MAX_IN_FLIGHT_PROP).orElse(DEFAULT_MAX_IN_FLIGHT);
-        b.useEpoll = r.bool(USE_EPOLL_PROP).orElse(true);
-        b.eventLoopThreads = r.intValue(EVENT_LOOP_THREADS_PROP).orElse(DEFAULT_EVENT_LOOP_THREADS);
+        b.host = r.string(HOST_PROP).orElse(HOST_DEFAULT);
+        b.dataPort = r.intValue(DATA_PORT_PROP).orElse(DATA_PORT_DEFAULT);
+        b.controlPort = r.intValue(CONTROL_PORT_PROP).orElse(CONTROL_PORT_DEFAULT);
+        b.connections = r.intValue(CONNECTIONS_PROP).orElse(CONNECTIONS_DEFAULT);
+        b.requestTimeout = millis(r, REQUEST_TIMEOUT_MS_PROP, REQUEST_TIMEOUT_DEFAULT);
+        b.connectTimeout = millis(r, CONNECT_TIMEOUT_MS_PROP, CONNECT_TIMEOUT_DEFAULT);
+        b.maxInFlightPerConnection = r.intValue(MAX_IN_FLIGHT_PROP).orElse(MAX_IN_FLIGHT_DEFAULT);
+        b.useEpoll = r.bool(USE_EPOLL_PROP).orElse(USE_EPOLL_DEFAULT);
+        b.eventLoopThreads = r.intValue(EVENT_LOOP_THREADS_PROP).orElse(EVENT_LOOP_THREADS_DEFAULT);
         b.limits = ProtocolLimits.fromSystemProperties(PREFIX);
         b.seeds = r.string(SEEDS_PROP).map(ClientContext::splitSeeds).orElse(List.of());
-        b.retryDeadline = millis(r, RETRY_DEADLINE_MS_PROP, DEFAULT_RETRY_DEADLINE);
-        b.retryBackoff = millis(r, RETRY_BACKOFF_MS_PROP, DEFAULT_RETRY_BACKOFF);
-        b.retryBackoffMax = millis(r, RETRY_BACKOFF_MAX_MS_PROP, DEFAULT_RETRY_BACKOFF_MAX);
-        b.mapRefreshInterval = millis(r, MAP_REFRESH_INTERVAL_MS_PROP, DEFAULT_MAP_REFRESH_INTERVAL);
-        b.deadNodeSkip = millis(r, DEAD_NODE_SKIP_MS_PROP, DEFAULT_DEAD_NODE_SKIP);
-        b.readRepairConcurrency = r.intValue(READ_REPAIR_CONCURRENCY_PROP).orElse(DEFAULT_READ_REPAIR_CONCURRENCY);
+        b.retryDeadline = millis(r, RETRY_DEADLINE_MS_PROP, RETRY_DEADLINE_DEFAULT);
+        b.retryBackoff = millis(r, RETRY_BACKOFF_MS_PROP, RETRY_BACKOFF_DEFAULT);
+        b.retryBackoffMax = millis(r, RETRY_BACKOFF_MAX_MS_PROP, RETRY_BACKOFF_MAX_DEFAULT);
+        b.mapRefreshInterval = millis(r, MAP_REFRESH_INTERVAL_MS_PROP, MAP_REFRESH_INTERVAL_DEFAULT);
+        b.deadNodeSkip = millis(r, DEAD_NODE_SKIP_MS_PROP, DEAD_NODE_SKIP_DEFAULT);
+        b.readRepairConcurrency = r.intValue(READ_REPAIR_CONCURRENCY_PROP).orElse(READ_REPAIR_CONCURRENCY_DEFAULT);
         return b;
     }
 
@@ -228,23 +229,23 @@ public final class ClientContext {
     }
 
     public static final class Builder {
-        private String host = DEFAULT_HOST;
-        private int dataPort = DEFAULT_DATA_PORT;
-        private int controlPort = DEFAULT_CONTROL_PORT;
-        private int connections = DEFAULT_CONNECTIONS;
-        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private int maxInFlightPerConnection = DEFAULT_MAX_IN_FLIGHT;
-        private boolean useEpoll = true;
-        private int eventLoopThreads = DEFAULT_EVENT_LOOP_THREADS;
+        private String host = HOST_DEFAULT;
+        private int dataPort = DATA_PORT_DEFAULT;
+        private int controlPort = CONTROL_PORT_DEFAULT;
+        private int connections = CONNECTIONS_DEFAULT;
+        private Duration requestTimeout = REQUEST_TIMEOUT_DEFAULT;
+        private Duration connectTimeout = CONNECT_TIMEOUT_DEFAULT;
+        private int maxInFlightPerConnection = MAX_IN_FLIGHT_DEFAULT;
+        private boolean useEpoll = USE_EPOLL_DEFAULT;
+        private int eventLoopThreads = EVENT_LOOP_THREADS_DEFAULT;
         private ProtocolLimits limits = ProtocolLimits.DEFAULTS;
         private List<String> seeds = List.of();
-        private Duration retryDeadline = DEFAULT_RETRY_DEADLINE;
-        private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
-        private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
-        private Duration mapRefreshInterval = DEFAULT_MAP_REFRESH_INTERVAL;
-        private Duration deadNodeSkip = DEFAULT_DEAD_NODE_SKIP;
-        private int readRepairConcurrency = DEFAULT_READ_REPAIR_CONCURRENCY;
+        private Duration retryDeadline = RETRY_DEADLINE_DEFAULT;
+        private Duration retryBackoff = RETRY_BACKOFF_DEFAULT;
+        private Duration retryBackoffMax = RETRY_BACKOFF_MAX_DEFAULT;
+        private Duration mapRefreshInterval = MAP_REFRESH_INTERVAL_DEFAULT;
+        private Duration deadNodeSkip = DEAD_NODE_SKIP_DEFAULT;
+        private int readRepairConcurrency = READ_REPAIR_CONCURRENCY_DEFAULT;
 
         /** Data-plane address; the control plane is on {@link #controlPort(int)}. */
         public Builder server(String host, int dataPort) { this.host = host; this.dataPort = dataPort; return this; }

@@ -3,6 +3,7 @@ package io.spillway.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -51,6 +52,36 @@ public final class PropertyReader {
     /** Reads the JVM's system properties as they are at each call. */
     public static PropertyReader systemProperties() {
         return new PropertyReader(System::getProperty, name -> null);
+    }
+
+    /**
+     * This reader, also reading each new name of {@code oldToNew} under its old name when the new one is absent: the
+     * old name is then logged as deprecated, and errors name the new name and, as the origin, the old one.
+     */
+    public PropertyReader withRenamed(Map<String, String> oldToNew) {
+        Map<String, String> oldOf = new HashMap<>();
+        oldToNew.forEach((old, now) -> oldOf.put(now, old));
+        UnaryOperator<String> fallback = name -> {
+            String old = oldOf.get(name);
+            return old != null && values.apply(name) == null && values.apply(old) != null ? old : null;
+        };
+        return new PropertyReader(name -> {
+            String old = fallback.apply(name);
+            if (old == null) {
+                return values.apply(name);
+            }
+            String origin = origins.apply(old);
+            System.getLogger(PropertyReader.class.getName()).log(System.Logger.Level.WARNING,
+                PropertySources.deprecated(old, name, origin == null ? "properties" : origin));
+            return values.apply(old);
+        }, name -> {
+            String old = fallback.apply(name);
+            if (old == null) {
+                return origins.apply(name);
+            }
+            String origin = origins.apply(old);
+            return "deprecated name " + old + (origin == null ? "" : ", " + origin);
+        });
     }
 
     /** The trimmed value; empty if absent. */

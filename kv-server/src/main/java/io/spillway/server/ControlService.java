@@ -205,7 +205,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         int max = clusterSettings == null ? ClusterContext.MAX_OWNERS : clusterSettings.maxReplication();
         if (replication > max) {
             out.onError(Status.INVALID_ARGUMENT.withDescription("replication " + replication + " exceeds "
-                + ClusterContext.MAX_REPLICATION + "=" + max + " (each partition has at most " + max + " owners)")
+                + ClusterContext.MAX_REPLICATION_PROP + "=" + max + " (each partition has at most " + max + " owners)")
                 .asRuntimeException());
             return;
         }

@@ -1,7 +1,12 @@
 package io.spillway.server;
 
+import io.netty.util.internal.PlatformDependent;
+import io.spillway.config.PropertySources;
+import io.spillway.config.Sizes;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.events.EventsContext;
+import io.spillway.tier.cpu.CpuTierContext;
+import io.spillway.tier.nvme.NvmeTierContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -16,7 +21,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Every setting of one node, each with a property name, a default and validation that names the bad value.
+ * Every setting of one node, each with a property name ({@code X_PROP}), a default ({@code X_DEFAULT}) and validation
+ * that names the bad value: a setter rejects a bad value at once, {@link Builder#build()} a bad combination.
  * Load order: defaults &lt; config file &lt; environment ({@code SPILLWAY_SERVER_DATA_PORT}) &lt; flags; see
  * {@link PropertySources}. Keys under {@code spillway.cpu.} and {@code spillway.nvme.} are passed to the tiers.
  *
@@ -25,30 +31,69 @@ import java.util.TreeMap;
  * }</pre>
  */
 public final class ServerContext {
-    public static final String NODE_ID = "spillway.server.nodeId";
-    public static final String BIND = "spillway.server.bind";
-    public static final String DATA_PORT = "spillway.server.dataPort";
-    public static final String CONTROL_PORT = "spillway.server.controlPort";
-    public static final String HTTP_PORT = "spillway.server.httpPort";
-    public static final String DATA_DIR = "spillway.server.dataDir";
-    public static final String MAX_BLOCK_BYTES = "spillway.server.maxBlockBytes";
-    public static final String MAX_BLOCKS_PER_REQUEST = "spillway.server.maxBlocksPerRequest";
-    public static final String MAX_FRAME_BYTES = "spillway.server.maxFrameBytes";
-    public static final String PROMOTE_ON_HIT = "spillway.server.promoteOnHit";
-    public static final String NVME_ENABLED = "spillway.server.nvmeEnabled";
-    public static final String TRANSPORT = "spillway.server.transport";
-    public static final String IO_THREADS = "spillway.server.ioThreads";
-    public static final String TIER_THREADS = "spillway.server.tierThreads";
-    public static final String TIER_QUEUE_DEPTH = "spillway.server.tierQueueDepth";
-    public static final String MAX_IN_FLIGHT_PER_CONNECTION = "spillway.server.maxInFlightPerConnection";
-    public static final String WRITE_HIGH_WATER_MARK = "spillway.server.writeHighWaterMark";
-    public static final String WRITE_LOW_WATER_MARK = "spillway.server.writeLowWaterMark";
-    public static final String DRAIN_TIMEOUT_MILLIS = "spillway.server.drainTimeoutMillis";
-    public static final String CPU_CAPACITY = "spillway.cpu.capacityBytes";
-    public static final String CPU_MAX_BLOCK_BYTES = "spillway.cpu.maxBlockBytes";
-    public static final String NVME_DIRECTORY = "spillway.nvme.directory";
-    public static final String NVME_CAPACITY = "spillway.nvme.capacityBytes";
-    public static final String NVME_MAX_BLOCK_BYTES = "spillway.nvme.maxBlockBytes";
+    public static final String PREFIX = "spillway.server.";
+    /** Name in logs, stats and health; the host name by default. */
+    public static final String NODE_ID_PROP = PREFIX + "nodeId";
+    /** Address of all three listeners. */
+    public static final String BIND_PROP = PREFIX + "bind";
+    public static final String BIND_DEFAULT = "127.0.0.1";
+    /** Binary data plane; 0 picks an ephemeral port. */
+    public static final String DATA_PORT_PROP = PREFIX + "dataPort";
+    public static final int DATA_PORT_DEFAULT = 7600;
+    /** gRPC control plane; 0 picks an ephemeral port. */
+    public static final String CONTROL_PORT_PROP = PREFIX + "controlPort";
+    public static final int CONTROL_PORT_DEFAULT = 7601;
+    /** {@code /metrics}, {@code /health}, {@code /ready}; 0 picks an ephemeral port. */
+    public static final String HTTP_PORT_PROP = PREFIX + "httpPort";
+    public static final int HTTP_PORT_DEFAULT = 7602;
+    /** The namespaces file, and the NVMe tier under {@code nvme/}. */
+    public static final String DATA_DIR_PROP = PREFIX + "dataDir";
+    public static final String DATA_DIR_DEFAULT = "./data";
+    /** Largest block accepted; a size. */
+    public static final String MAX_BLOCK_BYTES_PROP = PREFIX + "maxBlockBytes";
+    public static final int MAX_BLOCK_BYTES_DEFAULT = 16 << 20;
+    public static final String MAX_BLOCKS_PER_REQUEST_PROP = PREFIX + "maxBlocksPerRequest";
+    public static final int MAX_BLOCKS_PER_REQUEST_DEFAULT = 1024;
+    /** Largest frame body, both directions; a size. */
+    public static final String MAX_FRAME_BYTES_PROP = PREFIX + "maxFrameBytes";
+    public static final long MAX_FRAME_BYTES_DEFAULT = 1L << 30;
+    /** Copy NVMe hits up into the CPU tier. */
+    public static final String PROMOTE_ON_HIT_PROP = PREFIX + "promoteOnHit";
+    public static final boolean PROMOTE_ON_HIT_DEFAULT = true;
+    /** {@code false}: a memory-only node, whose CPU tier drops what it evicts. */
+    public static final String NVME_ENABLED_PROP = PREFIX + "nvmeEnabled";
+    public static final boolean NVME_ENABLED_DEFAULT = true;
+    public static final String TRANSPORT_PROP = PREFIX + "transport";
+    public static final Transport TRANSPORT_DEFAULT = Transport.AUTO;
+    /** Netty event loops of the data plane; the CPU count by default. */
+    public static final String IO_THREADS_PROP = PREFIX + "ioThreads";
+    public static final int IO_THREADS_DEFAULT = Runtime.getRuntime().availableProcessors();
+    /** Threads that run NVMe reads and prefix lookups; max(2, CPU count) by default. */
+    public static final String TIER_THREADS_PROP = PREFIX + "tierThreads";
+    public static final int TIER_THREADS_DEFAULT = Math.max(2, IO_THREADS_DEFAULT);
+    public static final String TIER_QUEUE_DEPTH_PROP = PREFIX + "tierQueueDepth";
+    public static final int TIER_QUEUE_DEPTH_DEFAULT = 1024;
+    public static final String MAX_IN_FLIGHT_PER_CONNECTION_PROP = PREFIX + "maxInFlightPerConnection";
+    public static final int MAX_IN_FLIGHT_PER_CONNECTION_DEFAULT = 64;
+    /** Outbound bytes queued per connection before it stops reading; a size. */
+    public static final String WRITE_HIGH_WATER_MARK_PROP = PREFIX + "writeHighWaterMark";
+    public static final int WRITE_HIGH_WATER_MARK_DEFAULT = 4 << 20;
+    /** ...and resumes below this; a size. */
+    public static final String WRITE_LOW_WATER_MARK_PROP = PREFIX + "writeLowWaterMark";
+    public static final int WRITE_LOW_WATER_MARK_DEFAULT = 2 << 20;
+    /** How long shutdown waits for requests in flight, in milliseconds (was {@code drainTimeoutMs}). */
+    public static final String DRAIN_TIMEOUT_MS_PROP = PREFIX + "drainTimeoutMs";
+    public static final long DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
+    /** The CPU tier's size; by default a share of physical memory (see {@link #CPU_DEFAULT_SHARE}). */
+    public static final String CPU_CAPACITY_PROP = CpuTierContext.CAPACITY_BYTES_PROP;
+    /** The CPU tier's largest block; {@link #MAX_BLOCK_BYTES_PROP}'s value by default. */
+    public static final String CPU_MAX_BLOCK_BYTES_PROP = CpuTierContext.MAX_BLOCK_BYTES_PROP;
+    /** The NVMe tier's directory; {@code nvme/} under {@link #DATA_DIR_PROP} by default. */
+    public static final String NVME_DIRECTORY_PROP = NvmeTierContext.DIRECTORY_PROP;
+    /** The NVMe tier's size; by default half the free space under the data dir, at most {@link #NVME_DEFAULT_CAP}. */
+    public static final String NVME_CAPACITY_PROP = NvmeTierContext.CAPACITY_BYTES_PROP;
+    /** The NVMe tier's largest block; {@link #MAX_BLOCK_BYTES_PROP}'s value by default. */
+    public static final String NVME_MAX_BLOCK_BYTES_PROP = NvmeTierContext.MAX_BLOCK_BYTES_PROP;
 
     /** The CPU tier's default: this share of physical memory, at most {@link #CPU_DEFAULT_CAP}. */
     public static final double CPU_DEFAULT_SHARE = 0.25;
@@ -56,33 +101,42 @@ public final class ServerContext {
     /** The NVMe tier's default: half the free space under the data dir, at most {@link #NVME_DEFAULT_CAP}. */
     public static final long NVME_DEFAULT_CAP = 256L << 30;
 
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /**
+     * Properties renamed, old name to new (the node's and its tiers'): an old name is still read, in any layer, as
+     * the new one, with a warning. {@code drainTimeoutMs} became {@code drainTimeoutMs} when every duration
+     * setting took the {@code Ms} suffix.
+     */
+    public static final Map<String, String> RENAMED_PROPERTIES;
 
     /** Server settings with their defaults, in documentation order ({@code null}: computed in {@link Builder#build()}). */
     static final Map<String, String> DEFAULTS;
 
     static {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(NODE_ID, null);
-        d.put(BIND, "127.0.0.1");
-        d.put(DATA_PORT, "7600");
-        d.put(CONTROL_PORT, "7601");
-        d.put(HTTP_PORT, "7602");
-        d.put(DATA_DIR, "./data");
-        d.put(MAX_BLOCK_BYTES, "16m");
-        d.put(MAX_BLOCKS_PER_REQUEST, "1024");
-        d.put(MAX_FRAME_BYTES, "1g");
-        d.put(PROMOTE_ON_HIT, "true");
-        d.put(NVME_ENABLED, "true");
-        d.put(TRANSPORT, "auto");
-        d.put(IO_THREADS, String.valueOf(CORES));
-        d.put(TIER_THREADS, String.valueOf(Math.max(2, CORES)));
-        d.put(TIER_QUEUE_DEPTH, "1024");
-        d.put(MAX_IN_FLIGHT_PER_CONNECTION, "64");
-        d.put(WRITE_HIGH_WATER_MARK, "4m");
-        d.put(WRITE_LOW_WATER_MARK, "2m");
-        d.put(DRAIN_TIMEOUT_MILLIS, "10000");
+        d.put(NODE_ID_PROP, null);
+        d.put(BIND_PROP, BIND_DEFAULT);
+        d.put(DATA_PORT_PROP, String.valueOf(DATA_PORT_DEFAULT));
+        d.put(CONTROL_PORT_PROP, String.valueOf(CONTROL_PORT_DEFAULT));
+        d.put(HTTP_PORT_PROP, String.valueOf(HTTP_PORT_DEFAULT));
+        d.put(DATA_DIR_PROP, DATA_DIR_DEFAULT);
+        d.put(MAX_BLOCK_BYTES_PROP, Sizes.format(MAX_BLOCK_BYTES_DEFAULT));
+        d.put(MAX_BLOCKS_PER_REQUEST_PROP, String.valueOf(MAX_BLOCKS_PER_REQUEST_DEFAULT));
+        d.put(MAX_FRAME_BYTES_PROP, Sizes.format(MAX_FRAME_BYTES_DEFAULT));
+        d.put(PROMOTE_ON_HIT_PROP, String.valueOf(PROMOTE_ON_HIT_DEFAULT));
+        d.put(NVME_ENABLED_PROP, String.valueOf(NVME_ENABLED_DEFAULT));
+        d.put(TRANSPORT_PROP, TRANSPORT_DEFAULT.name().toLowerCase(Locale.ROOT));
+        d.put(IO_THREADS_PROP, String.valueOf(IO_THREADS_DEFAULT));
+        d.put(TIER_THREADS_PROP, String.valueOf(TIER_THREADS_DEFAULT));
+        d.put(TIER_QUEUE_DEPTH_PROP, String.valueOf(TIER_QUEUE_DEPTH_DEFAULT));
+        d.put(MAX_IN_FLIGHT_PER_CONNECTION_PROP, String.valueOf(MAX_IN_FLIGHT_PER_CONNECTION_DEFAULT));
+        d.put(WRITE_HIGH_WATER_MARK_PROP, Sizes.format(WRITE_HIGH_WATER_MARK_DEFAULT));
+        d.put(WRITE_LOW_WATER_MARK_PROP, Sizes.format(WRITE_LOW_WATER_MARK_DEFAULT));
+        d.put(DRAIN_TIMEOUT_MS_PROP, String.valueOf(DRAIN_TIMEOUT_MS_DEFAULT));
         DEFAULTS = Collections.unmodifiableMap(d);
+        Map<String, String> renamed = new LinkedHashMap<>();
+        renamed.put(PREFIX + "drainTimeoutMillis", DRAIN_TIMEOUT_MS_PROP);
+        renamed.putAll(CpuTierContext.RENAMED_PROPERTIES);
+        RENAMED_PROPERTIES = Collections.unmodifiableMap(renamed);
     }
 
     /** Transport of the data plane: {@code auto} picks epoll where it is available. */
@@ -107,7 +161,7 @@ public final class ServerContext {
     private final int maxInFlightPerConnection;
     private final int writeHighWaterMark;
     private final int writeLowWaterMark;
-    private final long drainTimeoutMillis;
+    private final long drainTimeoutMs;
     private final Properties cpuProperties;
     private final Properties nvmeProperties;
     private final TierFactory tierFactory;
@@ -117,50 +171,79 @@ public final class ServerContext {
     private ServerContext(Builder b, Map<String, String> s) {
         Settings v = new Settings(s, b.origins);
         this.settings = Collections.unmodifiableMap(new TreeMap<>(s));
-        this.nodeId = v.text(NODE_ID);
-        this.bind = v.text(BIND);
-        this.dataPort = v.port(DATA_PORT);
-        this.controlPort = v.port(CONTROL_PORT);
-        this.httpPort = v.port(HTTP_PORT);
-        this.dataDir = v.path(DATA_DIR);
-        this.maxBlockBytes = (int) v.size(MAX_BLOCK_BYTES, 1, Integer.MAX_VALUE - 64);
-        this.maxBlocksPerRequest = (int) v.integer(MAX_BLOCKS_PER_REQUEST, 1, 1 << 20);
-        this.maxFrameBytes = v.size(MAX_FRAME_BYTES, 1, 0xFFFF_FFFFL);
-        this.promoteOnHit = v.bool(PROMOTE_ON_HIT);
-        this.nvmeEnabled = v.bool(NVME_ENABLED);
-        this.transport = v.choice(TRANSPORT, Transport.class);
-        this.ioThreads = (int) v.integer(IO_THREADS, 1, 1024);
-        this.tierThreads = (int) v.integer(TIER_THREADS, 1, 1024);
-        this.tierQueueDepth = (int) v.integer(TIER_QUEUE_DEPTH, 1, 1 << 20);
-        this.maxInFlightPerConnection = (int) v.integer(MAX_IN_FLIGHT_PER_CONNECTION, 1, 1 << 16);
-        this.writeHighWaterMark = (int) v.size(WRITE_HIGH_WATER_MARK, 2, Integer.MAX_VALUE);
-        this.writeLowWaterMark = (int) v.size(WRITE_LOW_WATER_MARK, 1, Integer.MAX_VALUE);
-        this.drainTimeoutMillis = v.integer(DRAIN_TIMEOUT_MILLIS, 0, 3_600_000);
+        this.nodeId = (String) read(v, NODE_ID_PROP);
+        this.bind = (String) read(v, BIND_PROP);
+        this.dataPort = (Integer) read(v, DATA_PORT_PROP);
+        this.controlPort = (Integer) read(v, CONTROL_PORT_PROP);
+        this.httpPort = (Integer) read(v, HTTP_PORT_PROP);
+        this.dataDir = (Path) read(v, DATA_DIR_PROP);
+        this.maxBlockBytes = (Integer) read(v, MAX_BLOCK_BYTES_PROP);
+        this.maxBlocksPerRequest = (Integer) read(v, MAX_BLOCKS_PER_REQUEST_PROP);
+        this.maxFrameBytes = (Long) read(v, MAX_FRAME_BYTES_PROP);
+        this.promoteOnHit = (Boolean) read(v, PROMOTE_ON_HIT_PROP);
+        this.nvmeEnabled = (Boolean) read(v, NVME_ENABLED_PROP);
+        this.transport = (Transport) read(v, TRANSPORT_PROP);
+        this.ioThreads = (Integer) read(v, IO_THREADS_PROP);
+        this.tierThreads = (Integer) read(v, TIER_THREADS_PROP);
+        this.tierQueueDepth = (Integer) read(v, TIER_QUEUE_DEPTH_PROP);
+        this.maxInFlightPerConnection = (Integer) read(v, MAX_IN_FLIGHT_PER_CONNECTION_PROP);
+        this.writeHighWaterMark = (Integer) read(v, WRITE_HIGH_WATER_MARK_PROP);
+        this.writeLowWaterMark = (Integer) read(v, WRITE_LOW_WATER_MARK_PROP);
+        this.drainTimeoutMs = (Long) read(v, DRAIN_TIMEOUT_MS_PROP);
         this.cpuProperties = v.tierProperties("spillway.cpu.");
         this.nvmeProperties = v.tierProperties("spillway.nvme.");
-        v.size(CPU_CAPACITY, 1, Long.MAX_VALUE);
-        v.size(NVME_CAPACITY, 1, Long.MAX_VALUE);
+        read(v, CPU_CAPACITY_PROP);
+        read(v, NVME_CAPACITY_PROP);
         this.tierFactory = b.tierFactory;
         this.cluster = ClusterContext.from(s, b.origins, dataDir.resolve("ignite"));
         this.events = EventsContext.from(s, b.origins, bind, dataDir);
-        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        long direct = PlatformDependent.maxDirectMemory();
         if (cpuCapacityBytes() > direct) {
-            throw new IllegalArgumentException(CPU_CAPACITY + "=" + cpuCapacityBytes() + " exceeds the JVM's direct "
-                + "memory limit " + direct + " (the CPU tier is off-heap): raise -XX:MaxDirectMemorySize or lower it");
+            throw new IllegalArgumentException(CPU_CAPACITY_PROP + "=" + cpuCapacityBytes() + " exceeds the JVM's "
+                + "direct memory limit " + direct + " (the CPU tier is off-heap): raise -XX:MaxDirectMemorySize or "
+                + "lower it");
         }
         if (maxBlockBytes > maxFrameBytes) {
-            throw new IllegalArgumentException(MAX_BLOCK_BYTES + "=" + maxBlockBytes + " must not exceed "
-                + MAX_FRAME_BYTES + "=" + maxFrameBytes);
+            throw new IllegalArgumentException(MAX_BLOCK_BYTES_PROP + "=" + maxBlockBytes + " must not exceed "
+                + MAX_FRAME_BYTES_PROP + "=" + maxFrameBytes);
         }
         if (writeLowWaterMark >= writeHighWaterMark) {
-            throw new IllegalArgumentException(WRITE_LOW_WATER_MARK + "=" + writeLowWaterMark + " must be below "
-                + WRITE_HIGH_WATER_MARK + "=" + writeHighWaterMark);
+            throw new IllegalArgumentException(WRITE_LOW_WATER_MARK_PROP + "=" + writeLowWaterMark + " must be below "
+                + WRITE_HIGH_WATER_MARK_PROP + "=" + writeHighWaterMark);
         }
         long ports = (long) dataPort * controlPort * httpPort;
         if (ports != 0 && (dataPort == controlPort || dataPort == httpPort || controlPort == httpPort)) {
-            throw new IllegalArgumentException("ports must differ: " + DATA_PORT + "=" + dataPort + ", "
-                + CONTROL_PORT + "=" + controlPort + ", " + HTTP_PORT + "=" + httpPort);
+            throw new IllegalArgumentException("ports must differ: " + DATA_PORT_PROP + "=" + dataPort + ", "
+                + CONTROL_PORT_PROP + "=" + controlPort + ", " + HTTP_PORT_PROP + "=" + httpPort);
         }
+    }
+
+    /**
+     * Reads and checks one of the node's own settings (or a tier's size): the one place each setting's type and range
+     * are stated, used by the builder's setters at once and by {@link Builder#build()}. {@code null} for a name it
+     * does not check (the tiers' other settings, cluster and events: their own contexts check those).
+     *
+     * @throws IllegalArgumentException naming the property, the value and where it came from
+     */
+    private static Object read(Settings v, String key) {
+        return switch (key) {
+            case NODE_ID_PROP, BIND_PROP -> v.text(key);
+            case DATA_PORT_PROP, CONTROL_PORT_PROP, HTTP_PORT_PROP -> v.port(key);
+            case DATA_DIR_PROP -> v.path(key);
+            case MAX_BLOCK_BYTES_PROP -> (int) v.size(key, 1, Integer.MAX_VALUE - 64);
+            case MAX_BLOCKS_PER_REQUEST_PROP -> (int) v.integer(key, 1, 1 << 20);
+            case MAX_FRAME_BYTES_PROP -> v.size(key, 1, 0xFFFF_FFFFL);
+            case PROMOTE_ON_HIT_PROP, NVME_ENABLED_PROP -> v.bool(key);
+            case TRANSPORT_PROP -> v.choice(key, Transport.class);
+            case IO_THREADS_PROP, TIER_THREADS_PROP -> (int) v.integer(key, 1, 1024);
+            case TIER_QUEUE_DEPTH_PROP -> (int) v.integer(key, 1, 1 << 20);
+            case MAX_IN_FLIGHT_PER_CONNECTION_PROP -> (int) v.integer(key, 1, 1 << 16);
+            case WRITE_HIGH_WATER_MARK_PROP -> (int) v.size(key, 2, Integer.MAX_VALUE);
+            case WRITE_LOW_WATER_MARK_PROP -> (int) v.size(key, 1, Integer.MAX_VALUE);
+            case DRAIN_TIMEOUT_MS_PROP -> v.integer(key, 0, 3_600_000);
+            case CPU_CAPACITY_PROP, NVME_CAPACITY_PROP -> v.size(key, 1, Long.MAX_VALUE);
+            default -> null;
+        };
     }
 
     public static Builder builder() {
@@ -187,13 +270,14 @@ public final class ServerContext {
     public int maxInFlightPerConnection() { return maxInFlightPerConnection; }
     public int writeHighWaterMark() { return writeHighWaterMark; }
     public int writeLowWaterMark() { return writeLowWaterMark; }
-    public long drainTimeoutMillis() { return drainTimeoutMillis; }
+    /** How long shutdown waits for requests in flight, in milliseconds. */
+    public long drainTimeoutMs() { return drainTimeoutMs; }
     /** {@code spillway.cpu.*} with sizes in plain bytes and the server's defaults filled in. */
     public Properties cpuProperties() { return copy(cpuProperties); }
     /** {@code spillway.nvme.*} with sizes in plain bytes and the server's defaults filled in. */
     public Properties nvmeProperties() { return copy(nvmeProperties); }
-    public long cpuCapacityBytes() { return Long.parseLong(cpuProperties.getProperty(CPU_CAPACITY)); }
-    public long nvmeCapacityBytes() { return Long.parseLong(nvmeProperties.getProperty(NVME_CAPACITY)); }
+    public long cpuCapacityBytes() { return Long.parseLong(cpuProperties.getProperty(CPU_CAPACITY_PROP)); }
+    public long nvmeCapacityBytes() { return Long.parseLong(nvmeProperties.getProperty(NVME_CAPACITY_PROP)); }
     public TierFactory tierFactory() { return tierFactory; }
     /** The {@code spillway.cluster.*} settings (cluster membership is off by default). */
     public ClusterContext cluster() { return cluster; }
@@ -213,43 +297,73 @@ public final class ServerContext {
         return "ServerContext" + settings;
     }
 
-    /** Collects settings as property strings; {@link #build()} fills defaults, parses and validates. */
+    /**
+     * Collects settings as property strings. Each setter checks its value at once (a bad one is an
+     * {@link IllegalArgumentException} naming the property, the value and where it came from); {@link #build()} fills
+     * the defaults in and checks how the values fit together.
+     */
     public static final class Builder {
         private final Map<String, String> values = new LinkedHashMap<>();
         private final Map<String, String> origins = new LinkedHashMap<>();
         private TierFactory tierFactory = TierFactory.DEFAULT;
 
-        /** Sets any {@code spillway.*} property (unknown {@code spillway.server.*} names are rejected by build). */
+        /**
+         * Sets any {@code spillway.*} property; an unknown {@code spillway.server.*} name is rejected, and a
+         * {@link #RENAMED_PROPERTIES renamed} one is taken as its new name, with a warning.
+         */
         public Builder set(String property, String value) {
-            values.put(property, value);
-            origins.remove(property);
+            put(property, value, null);
             return this;
         }
 
         /** Takes every value of {@code sources}, remembering where each came from for error messages. */
         public Builder load(PropertySources sources) {
-            sources.values().forEach((k, v) -> {
-                values.put(k, v);
-                origins.put(k, sources.origin(k));
-            });
+            sources.values().forEach((k, v) -> put(k, v, sources.origin(k)));
             return this;
         }
 
-        public Builder nodeId(String v) { return set(NODE_ID, v); }
-        public Builder bind(String v) { return set(BIND, v); }
-        public Builder dataPort(int v) { return set(DATA_PORT, String.valueOf(v)); }
-        public Builder controlPort(int v) { return set(CONTROL_PORT, String.valueOf(v)); }
-        public Builder httpPort(int v) { return set(HTTP_PORT, String.valueOf(v)); }
-        public Builder dataDir(Path v) { return set(DATA_DIR, v.toString()); }
-        public Builder maxBlockBytes(long v) { return set(MAX_BLOCK_BYTES, String.valueOf(v)); }
-        public Builder maxBlocksPerRequest(int v) { return set(MAX_BLOCKS_PER_REQUEST, String.valueOf(v)); }
-        public Builder promoteOnHit(boolean v) { return set(PROMOTE_ON_HIT, String.valueOf(v)); }
-        public Builder nvmeEnabled(boolean v) { return set(NVME_ENABLED, String.valueOf(v)); }
-        public Builder cpuCapacityBytes(long v) { return set(CPU_CAPACITY, String.valueOf(v)); }
-        public Builder nvmeCapacityBytes(long v) { return set(NVME_CAPACITY, String.valueOf(v)); }
-        public Builder drainTimeoutMillis(long v) { return set(DRAIN_TIMEOUT_MILLIS, String.valueOf(v)); }
-        public Builder ioThreads(int v) { return set(IO_THREADS, String.valueOf(v)); }
-        public Builder tierThreads(int v) { return set(TIER_THREADS, String.valueOf(v)); }
+        private void put(String property, String value, String origin) {
+            String k = property.trim();
+            String now = RENAMED_PROPERTIES.get(k);
+            if (now != null) {
+                System.getLogger(ServerContext.class.getName()).log(System.Logger.Level.WARNING,
+                    PropertySources.deprecated(k, now, origin == null ? "builder" : origin));
+                k = now;
+            }
+            if (origin == null) {
+                origins.remove(k);
+            } else {
+                origins.put(k, origin);
+            }
+            if (!k.startsWith(PropertySources.PREFIX)) {
+                throw new IllegalArgumentException("setting '" + k + "' is not a spillway.* property");
+            }
+            if (k.startsWith(PREFIX) && !DEFAULTS.containsKey(k)) {
+                throw new IllegalArgumentException("unknown setting '" + k + "' (from " + origin(k) + "); known: "
+                    + DEFAULTS.keySet());
+            }
+            if (value == null) {
+                throw new IllegalArgumentException(k + " must not be null (from " + origin(k) + ")");
+            }
+            read(new Settings(Map.of(k, value), origins), k);
+            values.put(k, value);
+        }
+
+        public Builder nodeId(String v) { return set(NODE_ID_PROP, v); }
+        public Builder bind(String v) { return set(BIND_PROP, v); }
+        public Builder dataPort(int v) { return set(DATA_PORT_PROP, String.valueOf(v)); }
+        public Builder controlPort(int v) { return set(CONTROL_PORT_PROP, String.valueOf(v)); }
+        public Builder httpPort(int v) { return set(HTTP_PORT_PROP, String.valueOf(v)); }
+        public Builder dataDir(Path v) { return set(DATA_DIR_PROP, v == null ? null : v.toString()); }
+        public Builder maxBlockBytes(long v) { return set(MAX_BLOCK_BYTES_PROP, String.valueOf(v)); }
+        public Builder maxBlocksPerRequest(int v) { return set(MAX_BLOCKS_PER_REQUEST_PROP, String.valueOf(v)); }
+        public Builder promoteOnHit(boolean v) { return set(PROMOTE_ON_HIT_PROP, String.valueOf(v)); }
+        public Builder nvmeEnabled(boolean v) { return set(NVME_ENABLED_PROP, String.valueOf(v)); }
+        public Builder cpuCapacityBytes(long v) { return set(CPU_CAPACITY_PROP, String.valueOf(v)); }
+        public Builder nvmeCapacityBytes(long v) { return set(NVME_CAPACITY_PROP, String.valueOf(v)); }
+        public Builder drainTimeoutMs(long v) { return set(DRAIN_TIMEOUT_MS_PROP, String.valueOf(v)); }
+        public Builder ioThreads(int v) { return set(IO_THREADS_PROP, String.valueOf(v)); }
+        public Builder tierThreads(int v) { return set(TIER_THREADS_PROP, String.valueOf(v)); }
         /** Any {@code spillway.cluster.*} setting, e.g. {@code cluster("enabled", "true")}. */
         public Builder cluster(String name, String v) { return set(ClusterContext.PREFIX + name, v); }
         /** Any {@code spillway.events.*} setting, e.g. {@code events("enabled", "false")}. */
@@ -266,25 +380,18 @@ public final class ServerContext {
             });
             for (Map.Entry<String, String> e : values.entrySet()) {
                 String k = e.getKey();
-                if (!k.startsWith(PropertySources.PREFIX)) {
-                    throw new IllegalArgumentException("setting '" + k + "' is not a spillway.* property");
-                }
-                if (k.startsWith("spillway.server.") && !DEFAULTS.containsKey(k)) {
-                    throw new IllegalArgumentException("unknown setting '" + k + "' (from " + origin(k)
-                        + "); known: " + DEFAULTS.keySet());
-                }
-                if (k.startsWith("spillway.server.") || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")
+                if (k.startsWith(PREFIX) || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")
                     || k.startsWith(ClusterContext.PREFIX) || k.startsWith(EventsContext.PREFIX)) {
                     s.put(k, e.getValue());
                 }
             }
-            s.computeIfAbsent(NODE_ID, k -> hostName());
-            Path dir = Path.of(s.get(DATA_DIR).isBlank() ? "./data" : s.get(DATA_DIR));
-            s.computeIfAbsent(CPU_CAPACITY, k -> String.valueOf(defaultCpuCapacity()));
-            s.computeIfAbsent(CPU_MAX_BLOCK_BYTES, k -> s.get(MAX_BLOCK_BYTES));
-            s.computeIfAbsent(NVME_DIRECTORY, k -> dir.resolve("nvme").toString());
-            s.computeIfAbsent(NVME_CAPACITY, k -> String.valueOf(defaultNvmeCapacity(dir)));
-            s.computeIfAbsent(NVME_MAX_BLOCK_BYTES, k -> s.get(MAX_BLOCK_BYTES));
+            s.computeIfAbsent(NODE_ID_PROP, k -> hostName());
+            Path dir = Path.of(s.get(DATA_DIR_PROP));
+            s.computeIfAbsent(CPU_CAPACITY_PROP, k -> String.valueOf(defaultCpuCapacity()));
+            s.computeIfAbsent(CPU_MAX_BLOCK_BYTES_PROP, k -> s.get(MAX_BLOCK_BYTES_PROP));
+            s.computeIfAbsent(NVME_DIRECTORY_PROP, k -> dir.resolve("nvme").toString());
+            s.computeIfAbsent(NVME_CAPACITY_PROP, k -> String.valueOf(defaultNvmeCapacity(dir)));
+            s.computeIfAbsent(NVME_MAX_BLOCK_BYTES_PROP, k -> s.get(MAX_BLOCK_BYTES_PROP));
             return new ServerContext(this, s);
         }
 
@@ -302,7 +409,7 @@ public final class ServerContext {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             physical = os.getTotalMemorySize();
         }
-        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory() / 4 * 3;
+        long direct = PlatformDependent.maxDirectMemory() / 4 * 3;
         return Math.max(64L << 20, Math.min(Math.min(CPU_DEFAULT_CAP, direct), (long) (physical * CPU_DEFAULT_SHARE)));
     }
 

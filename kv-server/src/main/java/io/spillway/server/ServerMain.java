@@ -1,5 +1,6 @@
 package io.spillway.server;
 
+import io.spillway.config.PropertySources;
 import io.spillway.config.Sizes;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.events.EventsContext;
@@ -22,22 +23,28 @@ import picocli.CommandLine.Option;
 @Command(name = "spillway server", mixinStandardHelpOptions = true, version = "spillway " + ControlService.VERSION,
     sortOptions = false, description = "Runs one Spillway node: data plane, gRPC control plane, metrics/health.")
 public final class ServerMain implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "Java properties file with spillway.* settings")
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Java properties file of spillway.* settings (below the environment and the flags)")
     Path config;
 
-    @Option(names = "--data-port", paramLabel = "PORT", description = "data-plane port (default 7600; 0 = any)")
+    @Option(names = "--data-port", paramLabel = "PORT",
+        description = "data-plane port (default " + ServerContext.DATA_PORT_DEFAULT + "; 0 = any)")
     Integer dataPort;
 
-    @Option(names = "--control-port", paramLabel = "PORT", description = "gRPC control port (default 7601)")
+    @Option(names = "--control-port", paramLabel = "PORT",
+        description = "gRPC control port (default " + ServerContext.CONTROL_PORT_DEFAULT + ")")
     Integer controlPort;
 
-    @Option(names = "--http-port", paramLabel = "PORT", description = "metrics/health HTTP port (default 7602)")
+    @Option(names = "--http-port", paramLabel = "PORT",
+        description = "metrics/health HTTP port (default " + ServerContext.HTTP_PORT_DEFAULT + ")")
     Integer httpPort;
 
-    @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+        description = "address to listen on (default " + ServerContext.BIND_DEFAULT + ")")
     String bind;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "data directory (default ./data)")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "data directory (default " + ServerContext.DATA_DIR_DEFAULT + ")")
     Path dataDir;
 
     @Option(names = "--cpu-capacity", paramLabel = "SIZE", description = "CPU tier size, like 512m or 4g")
@@ -47,28 +54,32 @@ public final class ServerMain implements Callable<Integer> {
     String nvmeCapacity;
 
     @Option(names = "--events-port", paramLabel = "PORT",
-        description = "UDP port event-feed subscribers send to (default 7603; 0 picks one)")
+        description = "UDP port event-feed subscribers send to (default " + EventsContext.PORT_DEFAULT
+            + "; 0 picks one)")
     Integer eventsPort;
 
-    @Option(names = "--cluster", description = "join a cluster (spillway.cluster.enabled=true)")
+    @Option(names = "--cluster", description = "join a cluster (" + ClusterContext.ENABLED_PROP + "=true)")
     Boolean cluster;
 
     @Option(names = "--node-name", paramLabel = "NAME",
         description = "stable cluster node name (default host-dataPort)")
     String nodeName;
 
-    @Option(names = "--zone", paramLabel = "ZONE", description = "failure zone for replica placement (default default)")
+    @Option(names = "--zone", paramLabel = "ZONE",
+        description = "failure zone for replica placement (default " + ClusterContext.ZONE_DEFAULT + ")")
     String zone;
 
     @Option(names = "--seeds", paramLabel = "ADDRS",
-        description = "static discovery addresses, host:port[..port],... (default 127.0.0.1:47500..47509)")
+        description = "static discovery addresses, host:port[..port],... (default " + ClusterContext.SEEDS_DEFAULT
+            + ")")
     String seeds;
 
-    @Option(names = "--discovery-port", paramLabel = "PORT", description = "cluster discovery port (default 47500)")
+    @Option(names = "--discovery-port", paramLabel = "PORT",
+        description = "cluster discovery port (default " + ClusterContext.DISCOVERY_PORT_DEFAULT + ")")
     Integer discoveryPort;
 
     @Option(names = "--communication-port", paramLabel = "PORT",
-        description = "cluster communication port (default 47100)")
+        description = "cluster communication port (default " + ClusterContext.COMMUNICATION_PORT_DEFAULT + ")")
     Integer communicationPort;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any spillway.* setting (repeatable)")
@@ -109,27 +120,27 @@ public final class ServerMain implements Callable<Integer> {
 
     /** The node's context from the file, the environment and these flags, in that order of precedence. */
     ServerContext context() {
-        PropertySources sources = new PropertySources();
+        PropertySources sources = new PropertySources().renamed(ServerContext.RENAMED_PROPERTIES);
         if (config != null) {
             sources.file(config);
         }
         sources.environment(environment);
         sources.overrides(settings, "--set");
         Map<String, String> flags = new LinkedHashMap<>();
-        putIf(flags, ServerContext.DATA_PORT, dataPort);
-        putIf(flags, ServerContext.CONTROL_PORT, controlPort);
-        putIf(flags, ServerContext.HTTP_PORT, httpPort);
-        putIf(flags, ServerContext.BIND, bind);
-        putIf(flags, ServerContext.DATA_DIR, dataDir);
-        putIf(flags, ServerContext.CPU_CAPACITY, cpuCapacity);
-        putIf(flags, ServerContext.NVME_CAPACITY, nvmeCapacity);
-        putIf(flags, EventsContext.PORT, eventsPort);
-        putIf(flags, ClusterContext.ENABLED, cluster);
-        putIf(flags, ClusterContext.NODE_NAME, nodeName);
-        putIf(flags, ClusterContext.ZONE, zone);
-        putIf(flags, ClusterContext.SEEDS, seeds);
-        putIf(flags, ClusterContext.DISCOVERY_PORT, discoveryPort);
-        putIf(flags, ClusterContext.COMMUNICATION_PORT, communicationPort);
+        putIf(flags, ServerContext.DATA_PORT_PROP, dataPort);
+        putIf(flags, ServerContext.CONTROL_PORT_PROP, controlPort);
+        putIf(flags, ServerContext.HTTP_PORT_PROP, httpPort);
+        putIf(flags, ServerContext.BIND_PROP, bind);
+        putIf(flags, ServerContext.DATA_DIR_PROP, dataDir);
+        putIf(flags, ServerContext.CPU_CAPACITY_PROP, cpuCapacity);
+        putIf(flags, ServerContext.NVME_CAPACITY_PROP, nvmeCapacity);
+        putIf(flags, EventsContext.PORT_PROP, eventsPort);
+        putIf(flags, ClusterContext.ENABLED_PROP, cluster);
+        putIf(flags, ClusterContext.NODE_NAME_PROP, nodeName);
+        putIf(flags, ClusterContext.ZONE_PROP, zone);
+        putIf(flags, ClusterContext.SEEDS_PROP, seeds);
+        putIf(flags, ClusterContext.DISCOVERY_PORT_PROP, discoveryPort);
+        putIf(flags, ClusterContext.COMMUNICATION_PORT_PROP, communicationPort);
         sources.overrides(flags, "command line");
         return ServerContext.builder().load(sources).build();
     }

@@ -212,7 +212,7 @@ public final class SpillwayServer implements AutoCloseable {
 
     /**
      * Graceful shutdown: marks the node not ready, stops accepting, answers new requests {@code SHUTTING_DOWN},
-     * waits up to {@code drainTimeoutMillis} for requests in flight, closes connections, runs the
+     * waits up to {@code drainTimeoutMs} for requests in flight, closes connections, runs the
      * {@link #beforeLeave} steps, leaves the cluster, then closes the control plane and the tiers (the NVMe tier
      * flushes). Idempotent.
      */
@@ -230,9 +230,9 @@ public final class SpillwayServer implements AutoCloseable {
         }
         inFlight.drain();
         try {
-            if (!inFlight.awaitIdle(context.drainTimeoutMillis())) {
+            if (!inFlight.awaitIdle(context.drainTimeoutMs())) {
                 LOG.log(Level.WARNING, () -> inFlight.running() + " requests still running after "
-                    + context.drainTimeoutMillis() + " ms; closing their connections");
+                    + context.drainTimeoutMs() + " ms; closing their connections");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

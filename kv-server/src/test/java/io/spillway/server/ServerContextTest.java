@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.config.PropertySources;
+import io.spillway.tier.cpu.CpuTierContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +39,8 @@ class ServerContextTest {
         assertTrue(ctx.promoteOnHit());
         assertTrue(ctx.cpuCapacityBytes() > 0 && ctx.cpuCapacityBytes() <= ServerContext.CPU_DEFAULT_CAP);
         assertEquals(Path.of("./data").resolve("nvme").toString(),
-            ctx.nvmeProperties().getProperty(ServerContext.NVME_DIRECTORY));
-        assertEquals(String.valueOf(16 << 20), ctx.cpuProperties().getProperty(ServerContext.CPU_MAX_BLOCK_BYTES));
+            ctx.nvmeProperties().getProperty(ServerContext.NVME_DIRECTORY_PROP));
+        assertEquals(String.valueOf(16 << 20), ctx.cpuProperties().getProperty(ServerContext.CPU_MAX_BLOCK_BYTES_PROP));
     }
 
     @Test
@@ -71,7 +74,7 @@ class ServerContextTest {
         assertFalse(ctx.promoteOnHit());
         assertEquals("77", ctx.cpuProperties().getProperty("spillway.cpu.demotionQueueBlocks"));
         assertEquals("lz4", ctx.nvmeProperties().getProperty("spillway.nvme.compression"));
-        assertEquals(dir.resolve("nvme").toString(), ctx.nvmeProperties().getProperty(ServerContext.NVME_DIRECTORY));
+        assertEquals(dir.resolve("nvme").toString(), ctx.nvmeProperties().getProperty(ServerContext.NVME_DIRECTORY_PROP));
     }
 
     @Test
@@ -96,13 +99,75 @@ class ServerContextTest {
         assertTrue(same.getMessage().contains("9000"), same.getMessage());
 
         IllegalArgumentException bool = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "maybe").build());
+            () -> ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "maybe").build());
         assertTrue(bool.getMessage().contains("maybe"), bool.getMessage());
 
         IllegalArgumentException block = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES, "2g").set(ServerContext.MAX_FRAME_BYTES, "1g")
+            () -> ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES_PROP, "2g").set(ServerContext.MAX_FRAME_BYTES_PROP, "1g")
                 .build());
         assertTrue(block.getMessage().contains("maxBlockBytes"), block.getMessage());
+    }
+
+    @Test
+    void settersRejectABadValueAtOnceNamingTheSetting() {
+        ServerContext.Builder b = ServerContext.builder();
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> b.dataPort(70_000));
+        assertEquals("spillway.server.dataPort must be at most 65535, got '70000' (from default or builder)",
+            port.getMessage());
+        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class, () -> b.ioThreads(0));
+        assertTrue(threads.getMessage().startsWith("spillway.server.ioThreads must be at least 1"),
+            threads.getMessage());
+        IllegalArgumentException drain = assertThrows(IllegalArgumentException.class, () -> b.drainTimeoutMs(-1));
+        assertTrue(drain.getMessage().startsWith("spillway.server.drainTimeoutMs "), drain.getMessage());
+        IllegalArgumentException transport = assertThrows(IllegalArgumentException.class,
+            () -> b.set(ServerContext.TRANSPORT_PROP, "rdma"));
+        assertTrue(transport.getMessage().contains("'rdma'"), transport.getMessage());
+        assertEquals(ServerContext.DATA_PORT_DEFAULT, b.build().dataPort(), "a rejected value leaves the default");
+    }
+
+    @Test
+    void defaultsAreStatedOnceAndReadBackAsThemselves() {
+        ServerContext ctx = ServerContext.builder().build();
+        assertEquals(ServerContext.DATA_PORT_DEFAULT, ctx.dataPort());
+        assertEquals(ServerContext.CONTROL_PORT_DEFAULT, ctx.controlPort());
+        assertEquals(ServerContext.HTTP_PORT_DEFAULT, ctx.httpPort());
+        assertEquals(ServerContext.BIND_DEFAULT, ctx.bind());
+        assertEquals(ServerContext.MAX_BLOCK_BYTES_DEFAULT, ctx.maxBlockBytes());
+        assertEquals(ServerContext.MAX_FRAME_BYTES_DEFAULT, ctx.maxFrameBytes());
+        assertEquals(ServerContext.WRITE_HIGH_WATER_MARK_DEFAULT, ctx.writeHighWaterMark());
+        assertEquals(ServerContext.TRANSPORT_DEFAULT, ctx.transport());
+        assertEquals(ServerContext.IO_THREADS_DEFAULT, ctx.ioThreads());
+        assertEquals(ServerContext.DRAIN_TIMEOUT_MS_DEFAULT, ctx.drainTimeoutMs());
+        assertEquals("16m", ctx.settings().get(ServerContext.MAX_BLOCK_BYTES_PROP), "--print-config shows sizes short");
+    }
+
+    @Test
+    void theOldDrainTimeoutNameIsReadInEveryLayerAsTheNewOneWithAWarning() throws Exception {
+        Path old = dir.resolve("old.properties");
+        Files.writeString(old, "spillway.server.drainTimeoutMillis=7000\nspillway.cpu.closeTimeoutMillis=300\n");
+        ServerContext fromFile = fromCommandLine(Map.of(), "--config", old.toString());
+        assertEquals(7000, fromFile.drainTimeoutMs());
+        assertEquals("300", fromFile.cpuProperties().getProperty(CpuTierContext.CLOSE_TIMEOUT_MS_PROP));
+        assertFalse(fromFile.settings().containsKey("spillway.server.drainTimeoutMillis"));
+
+        assertEquals(8000, fromCommandLine(Map.of("SPILLWAY_SERVER_DRAIN_TIMEOUT_MS", "8000"), "--config",
+            old.toString()).drainTimeoutMs(), "the environment's new name beats the file's old one");
+        Path now = dir.resolve("new.properties");
+        Files.writeString(now, "spillway.server.drainTimeoutMs=7000\n");
+        assertEquals(9000, fromCommandLine(Map.of("SPILLWAY_SERVER_DRAIN_TIMEOUT_MILLIS", "9000"), "--config",
+            now.toString()).drainTimeoutMs(), "the environment's old name beats the file's new one");
+        assertEquals(6000, fromCommandLine(Map.of(), "--config", now.toString(), "--set",
+            "spillway.server.drainTimeoutMillis=6000").drainTimeoutMs());
+        assertEquals(5000, ServerContext.builder().set("spillway.server.drainTimeoutMillis", "5000").build()
+            .drainTimeoutMs());
+
+        PropertySources sources = new PropertySources().renamed(ServerContext.RENAMED_PROPERTIES)
+            .environment(Map.of("SPILLWAY_SERVER_DRAIN_TIMEOUT_MILLIS", "9000"));
+        assertEquals(Map.of(ServerContext.DRAIN_TIMEOUT_MS_PROP, "9000"), sources.values());
+        assertEquals(List.of("spillway.server.drainTimeoutMillis (from environment "
+            + "SPILLWAY_SERVER_DRAIN_TIMEOUT_MILLIS) is deprecated and will be removed: use "
+            + "spillway.server.drainTimeoutMs (its value is taken as spillway.server.drainTimeoutMs's)"),
+            sources.warnings());
     }
 
     @Test
@@ -115,7 +180,7 @@ class ServerContextTest {
     void environmentNamesSplitCamelCaseAndMapBack() {
         assertEquals("SPILLWAY_SERVER_DATA_PORT", PropertySources.envName("spillway.server.dataPort"));
         assertEquals("SPILLWAY_SERVER_MAX_BLOCKS_PER_REQUEST",
-            PropertySources.envName(ServerContext.MAX_BLOCKS_PER_REQUEST));
+            PropertySources.envName(ServerContext.MAX_BLOCKS_PER_REQUEST_PROP));
         for (String name : ServerContext.serverPropertyNames()) {
             assertEquals(name, PropertySources.propertyName(PropertySources.envName(name)));
         }
@@ -123,9 +188,9 @@ class ServerContextTest {
 
     @Test
     void sizesReadTheWayOperatorsWriteThem() {
-        ServerContext ctx = ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES, "16MiB")
-            .set(ServerContext.WRITE_HIGH_WATER_MARK, "8_388_608").set(ServerContext.WRITE_LOW_WATER_MARK, "512k")
-            .set(ServerContext.CPU_CAPACITY, "64M").set(ServerContext.NVME_CAPACITY, "1t").build();
+        ServerContext ctx = ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES_PROP, "16MiB")
+            .set(ServerContext.WRITE_HIGH_WATER_MARK_PROP, "8_388_608").set(ServerContext.WRITE_LOW_WATER_MARK_PROP, "512k")
+            .set(ServerContext.CPU_CAPACITY_PROP, "64M").set(ServerContext.NVME_CAPACITY_PROP, "1t").build();
         assertEquals(16 << 20, ctx.maxBlockBytes());
         assertEquals(8 << 20, ctx.writeHighWaterMark());
         assertEquals(512 << 10, ctx.writeLowWaterMark());
@@ -133,21 +198,21 @@ class ServerContextTest {
         assertEquals(1L << 40, ctx.nvmeCapacityBytes());
 
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES, "-1m").build());
+            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES_PROP, "-1m").build());
         assertEquals("spillway.server.maxFrameBytes must not be negative, got '-1m' (from default or builder)",
             negative.getMessage());
         IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES, "8g").build());
+            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES_PROP, "8g").build());
         assertEquals("spillway.server.maxFrameBytes must be at most 4294967295 B, got '8g' (from default or builder)",
             tooLarge.getMessage());
     }
 
     @Test
     void booleansAreTrueOrFalseLikeTheTiersAndTheClient() {
-        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "False").build().promoteOnHit());
-        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT, "TRUE").build().promoteOnHit());
+        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "False").build().promoteOnHit());
+        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "TRUE").build().promoteOnHit());
         IllegalArgumentException yes = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.NVME_ENABLED, "yes").build());
+            () -> ServerContext.builder().set(ServerContext.NVME_ENABLED_PROP, "yes").build());
         assertTrue(yes.getMessage().startsWith("spillway.server.nvmeEnabled "), yes.getMessage());
         assertTrue(yes.getMessage().contains("'yes'"), yes.getMessage());
     }

@@ -22,7 +22,7 @@ final class TestNode {
 
     static ServerContext.Builder context(Path dir) {
         return ServerContext.builder().dataPort(0).controlPort(0).httpPort(0).dataDir(dir).ioThreads(2)
-            .tierThreads(2).maxBlockBytes(1 << 20).drainTimeoutMillis(5_000).events("port", "0");
+            .tierThreads(2).maxBlockBytes(1 << 20).drainTimeoutMs(5_000).events("port", "0");
     }
 
     static SpillwayServer start(Path dir, long cpuCapacity, HeapTier nvme) {

@@ -1,7 +1,7 @@
 package io.spillway.server.cluster;
 
 import io.spillway.config.PropertyReader;
-import io.spillway.server.PropertySources;
+import io.spillway.config.PropertySources;
 import io.spillway.server.SettingsSection;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,63 +20,83 @@ import java.util.Optional;
  * ({@code SPILLWAY_CLUSTER_K8S_MASTER_URL}, read as {@code spillway.cluster.k8sMasterUrl}).
  */
 public final class ClusterContext {
+    /** How members find each other. */
+    public enum Discovery { STATIC, KUBERNETES }
+
     public static final String PREFIX = "spillway.cluster.";
-    public static final String ENABLED = PREFIX + "enabled";
-    public static final String NODE_NAME = PREFIX + "nodeName";
-    public static final String ZONE = PREFIX + "zone";
-    public static final String ADVERTISE_HOST = PREFIX + "advertiseHost";
-    public static final String PARTITIONS = PREFIX + "partitions";
-    public static final String REPLICATION = PREFIX + "replication";
-    public static final String MAX_REPLICATION = PREFIX + "maxReplication";
-    public static final String DISCOVERY = PREFIX + "discovery";
-    public static final String SEEDS = PREFIX + "seeds";
-    public static final String DISCOVERY_PORT = PREFIX + "discoveryPort";
-    public static final String DISCOVERY_PORT_RANGE = PREFIX + "discoveryPortRange";
-    public static final String COMMUNICATION_PORT = PREFIX + "communicationPort";
-    public static final String COMMUNICATION_PORT_RANGE = PREFIX + "communicationPortRange";
-    public static final String FAILURE_DETECTION_TIMEOUT_MS = PREFIX + "failureDetectionTimeoutMs";
-    public static final String STATUS_TIMEOUT_MS = PREFIX + "statusTimeoutMs";
-    public static final String HANDOFF_TIMEOUT_MS = PREFIX + "handoffTimeoutMs";
-    public static final String REBALANCE = PREFIX + "rebalance";
-    public static final String K8S_MASTER_URL = PREFIX + "k8s.masterUrl";
-    public static final String K8S_NAMESPACE = PREFIX + "k8s.namespace";
-    public static final String K8S_SERVICE_NAME = PREFIX + "k8s.serviceName";
-    public static final String K8S_ACCOUNT_TOKEN = PREFIX + "k8s.accountToken";
-    public static final String K8S_INCLUDE_NOT_READY = PREFIX + "k8s.includeNotReadyAddresses";
+    public static final String ENABLED_PROP = PREFIX + "enabled";
+    public static final boolean ENABLED_DEFAULT = false;
+    public static final String NODE_NAME_PROP = PREFIX + "nodeName";
+    public static final String ZONE_PROP = PREFIX + "zone";
+    public static final String ZONE_DEFAULT = "default";
+    public static final String ADVERTISE_HOST_PROP = PREFIX + "advertiseHost";
+    public static final String PARTITIONS_PROP = PREFIX + "partitions";
+    public static final int PARTITIONS_DEFAULT = 1024;
+    public static final String REPLICATION_PROP = PREFIX + "replication";
+    public static final int REPLICATION_DEFAULT = 1;
+    public static final String MAX_REPLICATION_PROP = PREFIX + "maxReplication";
+    public static final int MAX_REPLICATION_DEFAULT = 3;
+    public static final String DISCOVERY_PROP = PREFIX + "discovery";
+    public static final Discovery DISCOVERY_DEFAULT = Discovery.STATIC;
+    public static final String SEEDS_PROP = PREFIX + "seeds";
+    public static final String SEEDS_DEFAULT = "127.0.0.1:47500..47509";
+    public static final String DISCOVERY_PORT_PROP = PREFIX + "discoveryPort";
+    public static final int DISCOVERY_PORT_DEFAULT = 47500;
+    public static final String DISCOVERY_PORT_RANGE_PROP = PREFIX + "discoveryPortRange";
+    public static final int DISCOVERY_PORT_RANGE_DEFAULT = 10;
+    public static final String COMMUNICATION_PORT_PROP = PREFIX + "communicationPort";
+    public static final int COMMUNICATION_PORT_DEFAULT = 47100;
+    public static final String COMMUNICATION_PORT_RANGE_PROP = PREFIX + "communicationPortRange";
+    public static final int COMMUNICATION_PORT_RANGE_DEFAULT = 10;
+    public static final String FAILURE_DETECTION_TIMEOUT_MS_PROP = PREFIX + "failureDetectionTimeoutMs";
+    public static final long FAILURE_DETECTION_TIMEOUT_MS_DEFAULT = 10_000;
+    public static final String STATUS_TIMEOUT_MS_PROP = PREFIX + "statusTimeoutMs";
+    public static final long STATUS_TIMEOUT_MS_DEFAULT = 1000;
+    public static final String HANDOFF_TIMEOUT_MS_PROP = PREFIX + "handoffTimeoutMs";
+    public static final long HANDOFF_TIMEOUT_MS_DEFAULT = 30_000;
+    public static final String REBALANCE_PROP = PREFIX + "rebalance";
+    public static final boolean REBALANCE_DEFAULT = true;
+    public static final String K8S_MASTER_URL_PROP = PREFIX + "k8s.masterUrl";
+    public static final String K8S_MASTER_URL_DEFAULT = "https://kubernetes.default.svc.cluster.local:443";
+    public static final String K8S_NAMESPACE_PROP = PREFIX + "k8s.namespace";
+    public static final String K8S_NAMESPACE_DEFAULT = "default";
+    public static final String K8S_SERVICE_NAME_PROP = PREFIX + "k8s.serviceName";
+    public static final String K8S_SERVICE_NAME_DEFAULT = "spillway";
+    public static final String K8S_ACCOUNT_TOKEN_PROP = PREFIX + "k8s.accountToken";
+    public static final String K8S_ACCOUNT_TOKEN_DEFAULT = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    public static final String K8S_INCLUDE_NOT_READY_PROP = PREFIX + "k8s.includeNotReadyAddresses";
+    public static final boolean K8S_INCLUDE_NOT_READY_DEFAULT = false;
 
     /** Largest owner list a map carries (and so the largest replication factor). */
     public static final int MAX_OWNERS = 16;
-
-    /** How members find each other. */
-    public enum Discovery { STATIC, KUBERNETES }
 
     /** Cluster settings and their defaults, in documentation order ({@code null}: derived, see the getters). */
     public static final Map<String, String> DEFAULTS;
 
     static {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(ENABLED, "false");
-        d.put(NODE_NAME, null);
-        d.put(ZONE, "default");
-        d.put(ADVERTISE_HOST, null);
-        d.put(PARTITIONS, "1024");
-        d.put(REPLICATION, "1");
-        d.put(MAX_REPLICATION, "3");
-        d.put(DISCOVERY, "static");
-        d.put(SEEDS, "127.0.0.1:47500..47509");
-        d.put(DISCOVERY_PORT, "47500");
-        d.put(DISCOVERY_PORT_RANGE, "10");
-        d.put(COMMUNICATION_PORT, "47100");
-        d.put(COMMUNICATION_PORT_RANGE, "10");
-        d.put(FAILURE_DETECTION_TIMEOUT_MS, "10000");
-        d.put(STATUS_TIMEOUT_MS, "1000");
-        d.put(HANDOFF_TIMEOUT_MS, "30000");
-        d.put(REBALANCE, "true");
-        d.put(K8S_MASTER_URL, "https://kubernetes.default.svc.cluster.local:443");
-        d.put(K8S_NAMESPACE, "default");
-        d.put(K8S_SERVICE_NAME, "spillway");
-        d.put(K8S_ACCOUNT_TOKEN, "/var/run/secrets/kubernetes.io/serviceaccount/token");
-        d.put(K8S_INCLUDE_NOT_READY, "false");
+        d.put(ENABLED_PROP, String.valueOf(ENABLED_DEFAULT));
+        d.put(NODE_NAME_PROP, null);
+        d.put(ZONE_PROP, ZONE_DEFAULT);
+        d.put(ADVERTISE_HOST_PROP, null);
+        d.put(PARTITIONS_PROP, String.valueOf(PARTITIONS_DEFAULT));
+        d.put(REPLICATION_PROP, String.valueOf(REPLICATION_DEFAULT));
+        d.put(MAX_REPLICATION_PROP, String.valueOf(MAX_REPLICATION_DEFAULT));
+        d.put(DISCOVERY_PROP, DISCOVERY_DEFAULT.name().toLowerCase(Locale.ROOT));
+        d.put(SEEDS_PROP, SEEDS_DEFAULT);
+        d.put(DISCOVERY_PORT_PROP, String.valueOf(DISCOVERY_PORT_DEFAULT));
+        d.put(DISCOVERY_PORT_RANGE_PROP, String.valueOf(DISCOVERY_PORT_RANGE_DEFAULT));
+        d.put(COMMUNICATION_PORT_PROP, String.valueOf(COMMUNICATION_PORT_DEFAULT));
+        d.put(COMMUNICATION_PORT_RANGE_PROP, String.valueOf(COMMUNICATION_PORT_RANGE_DEFAULT));
+        d.put(FAILURE_DETECTION_TIMEOUT_MS_PROP, String.valueOf(FAILURE_DETECTION_TIMEOUT_MS_DEFAULT));
+        d.put(STATUS_TIMEOUT_MS_PROP, String.valueOf(STATUS_TIMEOUT_MS_DEFAULT));
+        d.put(HANDOFF_TIMEOUT_MS_PROP, String.valueOf(HANDOFF_TIMEOUT_MS_DEFAULT));
+        d.put(REBALANCE_PROP, String.valueOf(REBALANCE_DEFAULT));
+        d.put(K8S_MASTER_URL_PROP, K8S_MASTER_URL_DEFAULT);
+        d.put(K8S_NAMESPACE_PROP, K8S_NAMESPACE_DEFAULT);
+        d.put(K8S_SERVICE_NAME_PROP, K8S_SERVICE_NAME_DEFAULT);
+        d.put(K8S_ACCOUNT_TOKEN_PROP, K8S_ACCOUNT_TOKEN_DEFAULT);
+        d.put(K8S_INCLUDE_NOT_READY_PROP, String.valueOf(K8S_INCLUDE_NOT_READY_DEFAULT));
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -105,42 +125,42 @@ public final class ClusterContext {
     private final Path workDirectory;
 
     private ClusterContext(PropertyReader r, Path workDirectory) {
-        this.enabled = r.bool(ENABLED).orElseThrow();
-        this.nodeName = r.string(NODE_NAME).orElse(null);
-        this.zone = r.string(ZONE).orElseThrow();
-        this.advertiseHost = r.string(ADVERTISE_HOST).orElse(null);
-        this.partitions = r.intValue(PARTITIONS, 1, 65_000).orElseThrow();
-        this.maxReplication = r.intValue(MAX_REPLICATION, 1, MAX_OWNERS).orElseThrow();
-        this.replication = r.intValue(REPLICATION, 1, MAX_OWNERS).orElseThrow();
-        this.discovery = r.enumValue(DISCOVERY, Discovery.class).orElseThrow();
-        this.seeds = seeds(r.string(SEEDS).orElseThrow());
-        this.discoveryPort = r.intValue(DISCOVERY_PORT, 1, 65535).orElseThrow();
-        this.discoveryPortRange = r.intValue(DISCOVERY_PORT_RANGE, 0, 1000).orElseThrow();
-        this.communicationPort = r.intValue(COMMUNICATION_PORT, 1, 65535).orElseThrow();
-        this.communicationPortRange = r.intValue(COMMUNICATION_PORT_RANGE, 0, 1000).orElseThrow();
-        this.failureDetectionTimeoutMs = r.longValue(FAILURE_DETECTION_TIMEOUT_MS, 200, 600_000).orElseThrow();
-        this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS, 10, 60_000).orElseThrow();
-        this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS, 0, 3_600_000).orElseThrow();
-        this.rebalance = r.bool(REBALANCE).orElseThrow();
-        this.k8sMasterUrl = r.string(K8S_MASTER_URL).orElseThrow();
-        this.k8sNamespace = r.string(K8S_NAMESPACE).orElseThrow();
-        this.k8sServiceName = r.string(K8S_SERVICE_NAME).orElseThrow();
-        this.k8sAccountToken = r.string(K8S_ACCOUNT_TOKEN).orElseThrow();
-        this.k8sIncludeNotReadyAddresses = r.bool(K8S_INCLUDE_NOT_READY).orElseThrow();
+        this.enabled = r.bool(ENABLED_PROP).orElseThrow();
+        this.nodeName = r.string(NODE_NAME_PROP).orElse(null);
+        this.zone = r.string(ZONE_PROP).orElseThrow();
+        this.advertiseHost = r.string(ADVERTISE_HOST_PROP).orElse(null);
+        this.partitions = r.intValue(PARTITIONS_PROP, 1, 65_000).orElseThrow();
+        this.maxReplication = r.intValue(MAX_REPLICATION_PROP, 1, MAX_OWNERS).orElseThrow();
+        this.replication = r.intValue(REPLICATION_PROP, 1, MAX_OWNERS).orElseThrow();
+        this.discovery = r.enumValue(DISCOVERY_PROP, Discovery.class).orElseThrow();
+        this.seeds = seeds(r.string(SEEDS_PROP).orElseThrow());
+        this.discoveryPort = r.intValue(DISCOVERY_PORT_PROP, 1, 65535).orElseThrow();
+        this.discoveryPortRange = r.intValue(DISCOVERY_PORT_RANGE_PROP, 0, 1000).orElseThrow();
+        this.communicationPort = r.intValue(COMMUNICATION_PORT_PROP, 1, 65535).orElseThrow();
+        this.communicationPortRange = r.intValue(COMMUNICATION_PORT_RANGE_PROP, 0, 1000).orElseThrow();
+        this.failureDetectionTimeoutMs = r.longValue(FAILURE_DETECTION_TIMEOUT_MS_PROP, 200, 600_000).orElseThrow();
+        this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS_PROP, 10, 60_000).orElseThrow();
+        this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS_PROP, 0, 3_600_000).orElseThrow();
+        this.rebalance = r.bool(REBALANCE_PROP).orElseThrow();
+        this.k8sMasterUrl = r.string(K8S_MASTER_URL_PROP).orElseThrow();
+        this.k8sNamespace = r.string(K8S_NAMESPACE_PROP).orElseThrow();
+        this.k8sServiceName = r.string(K8S_SERVICE_NAME_PROP).orElseThrow();
+        this.k8sAccountToken = r.string(K8S_ACCOUNT_TOKEN_PROP).orElseThrow();
+        this.k8sIncludeNotReadyAddresses = r.bool(K8S_INCLUDE_NOT_READY_PROP).orElseThrow();
         this.workDirectory = workDirectory;
         if (replication > maxReplication) {
-            throw new IllegalArgumentException(REPLICATION + "=" + replication + " exceeds " + MAX_REPLICATION + "="
+            throw new IllegalArgumentException(REPLICATION_PROP + "=" + replication + " exceeds " + MAX_REPLICATION_PROP + "="
                 + maxReplication + " (the owner list is only that long)");
         }
         if (discovery == Discovery.KUBERNETES && !k8sMasterUrl.toLowerCase(Locale.ROOT).startsWith("https://")) {
-            throw new IllegalArgumentException(K8S_MASTER_URL + "='" + k8sMasterUrl + "' must be an https:// URL "
+            throw new IllegalArgumentException(K8S_MASTER_URL_PROP + "='" + k8sMasterUrl + "' must be an https:// URL "
                 + "(Ignite's Kubernetes IP finder only speaks HTTPS)");
         }
         int dEnd = discoveryPort + discoveryPortRange;
         int cEnd = communicationPort + communicationPortRange;
         if (dEnd > 65535 || cEnd > 65535) {
-            throw new IllegalArgumentException("port range past 65535: " + DISCOVERY_PORT + "=" + discoveryPort + "+"
-                + discoveryPortRange + ", " + COMMUNICATION_PORT + "=" + communicationPort + "+"
+            throw new IllegalArgumentException("port range past 65535: " + DISCOVERY_PORT_PROP + "=" + discoveryPort + "+"
+                + discoveryPortRange + ", " + COMMUNICATION_PORT_PROP + "=" + communicationPort + "+"
                 + communicationPortRange);
         }
         if (discoveryPort <= cEnd && communicationPort <= dEnd) {
@@ -169,8 +189,7 @@ public final class ClusterContext {
             return key;
         }
         for (String known : DEFAULTS.keySet()) {
-            if (key.equals(PropertySources.propertyName(
-                PropertySources.envName(known)))) {
+            if (key.equals(PropertySources.propertyName(PropertySources.envName(known)))) {
                 return known;
             }
         }
@@ -186,7 +205,7 @@ public final class ClusterContext {
             }
             int colon = a.lastIndexOf(':');
             if (colon <= 0 || colon == a.length() - 1) {
-                throw new IllegalArgumentException(SEEDS + ": '" + a + "' must be host:port or host:port..port");
+                throw new IllegalArgumentException(SEEDS_PROP + ": '" + a + "' must be host:port or host:port..port");
             }
             String ports = a.substring(colon + 1);
             try {
@@ -197,13 +216,13 @@ public final class ClusterContext {
                     throw new NumberFormatException();
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(SEEDS + ": '" + a + "' has a bad port or port range '" + ports
+                throw new IllegalArgumentException(SEEDS_PROP + ": '" + a + "' has a bad port or port range '" + ports
                     + "' (like 47500 or 47500..47509)");
             }
             out.add(a);
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(SEEDS + " must list at least one host:port");
+            throw new IllegalArgumentException(SEEDS_PROP + " must list at least one host:port");
         }
         return List.copyOf(out);
     }

@@ -47,7 +47,7 @@ public final class ClusterQuotaCommand implements Callable<Integer> {
             err.println("spillway cluster quota: " + e.getMessage());
             return 2;
         }
-        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(target.seeds, target.timeoutMillis,
+        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(target.seeds, target.timeoutMs,
             stub -> stub.setTenantQuota(SetTenantQuotaRequest.newBuilder().setTenant(tenant).setCpuBytes(bytes)
                 .build()));
         if (!a.answered()) {

@@ -33,7 +33,7 @@ public final class ClusterStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(target.seeds, target.timeoutMillis,
+        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(target.seeds, target.timeoutMs,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!a.answered()) {
             err.println("spillway cluster status: no seed answered");

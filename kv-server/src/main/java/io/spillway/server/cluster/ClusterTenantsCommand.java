@@ -50,7 +50,7 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(target.seeds, target.timeoutMillis,
+        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(target.seeds, target.timeoutMs,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!status.answered()) {
             err.println("spillway cluster tenants: no seed answered");
@@ -64,7 +64,7 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
             String address = n.getNode().getHost() + ":" + n.getNode().getControlPort();
             ListTenantsReply reply;
             try {
-                reply = ControlCalls.call(address, target.timeoutMillis,
+                reply = ControlCalls.call(address, target.timeoutMs,
                     stub -> stub.listTenants(ListTenantsRequest.getDefaultInstance()));
             } catch (StatusRuntimeException | IllegalArgumentException e) {
                 missing.add(n.getNode().getId() + " (" + address + "): " + e.getMessage());

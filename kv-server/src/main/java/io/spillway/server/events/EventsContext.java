@@ -1,6 +1,7 @@
 package io.spillway.server.events;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.config.Sizes;
 import io.spillway.server.SettingsSection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,51 +19,70 @@ import java.util.zip.CRC32C;
  */
 public final class EventsContext {
     public static final String PREFIX = "spillway.events.";
-    public static final String ENABLED = PREFIX + "enabled";
-    public static final String PORT = PREFIX + "port";
-    public static final String CHANNEL = PREFIX + "channel";
-    public static final String IPC = PREFIX + "ipc";
-    public static final String STREAM_ID = PREFIX + "streamId";
-    public static final String EMBEDDED_DRIVER = PREFIX + "embeddedDriver";
-    public static final String AERON_DIR = PREFIX + "aeronDir";
-    public static final String HEARTBEAT_INTERVAL_MS = PREFIX + "heartbeatIntervalMs";
-    public static final String PENDING_KEYS = PREFIX + "pendingKeys";
-    public static final String MARK_BUFFER_BYTES = PREFIX + "markBufferBytes";
-    public static final String IDLE_MAX_PARK_MICROS = PREFIX + "idleMaxParkMicros";
-    public static final String LOSS_RATE = PREFIX + "lossRate";
-    public static final String LOSS_SEED = PREFIX + "lossSeed";
-    public static final String VLLM_ENABLED = PREFIX + "vllm.enabled";
-    public static final String VLLM_ENDPOINT = PREFIX + "vllm.endpoint";
-    public static final String VLLM_REPLAY_ENDPOINT = PREFIX + "vllm.replayEndpoint";
-    public static final String VLLM_MODEL = PREFIX + "vllm.model";
-    public static final String VLLM_BLOCK_SIZE = PREFIX + "vllm.blockSize";
-
+    /** Whether the node publishes its block locations at all. */
+    public static final String ENABLED_PROP = PREFIX + "enabled";
+    public static final boolean ENABLED_DEFAULT = true;
+    /** The UDP port subscribers send to (the default channel's MDC control port); 0 picks one. */
+    public static final String PORT_PROP = PREFIX + "port";
+    public static final int PORT_DEFAULT = 7603;
+    /** The Aeron channel of the network publication, or {@code none}; by default MDC on the bind address and port. */
+    public static final String CHANNEL_PROP = PREFIX + "channel";
+    public static final String IPC_PROP = PREFIX + "ipc";
+    public static final boolean IPC_DEFAULT = false;
+    public static final String STREAM_ID_PROP = PREFIX + "streamId";
     /** The stream every Spillway feed publishes on unless told otherwise. */
-    public static final int DEFAULT_STREAM_ID = 1001;
+    public static final int STREAM_ID_DEFAULT = 1001;
+    public static final String EMBEDDED_DRIVER_PROP = PREFIX + "embeddedDriver";
+    public static final boolean EMBEDDED_DRIVER_DEFAULT = true;
+    /** The media driver's directory; by default one under {@code /dev/shm} named after the data dir. */
+    public static final String AERON_DIR_PROP = PREFIX + "aeronDir";
+    public static final String HEARTBEAT_INTERVAL_MS_PROP = PREFIX + "heartbeatIntervalMs";
+    public static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 100;
+    public static final String PENDING_KEYS_PROP = PREFIX + "pendingKeys";
+    public static final int PENDING_KEYS_DEFAULT = 1 << 20;
+    /** A size. */
+    public static final String MARK_BUFFER_BYTES_PROP = PREFIX + "markBufferBytes";
+    public static final int MARK_BUFFER_BYTES_DEFAULT = 8 << 20;
+    public static final String IDLE_MAX_PARK_MICROS_PROP = PREFIX + "idleMaxParkMicros";
+    public static final long IDLE_MAX_PARK_MICROS_DEFAULT = 1000;
+    public static final String LOSS_RATE_PROP = PREFIX + "lossRate";
+    public static final double LOSS_RATE_DEFAULT = 0;
+    public static final String LOSS_SEED_PROP = PREFIX + "lossSeed";
+    public static final long LOSS_SEED_DEFAULT = -1;
+    public static final String VLLM_ENABLED_PROP = PREFIX + "vllm.enabled";
+    public static final boolean VLLM_ENABLED_DEFAULT = false;
+    public static final String VLLM_ENDPOINT_PROP = PREFIX + "vllm.endpoint";
+    public static final String VLLM_ENDPOINT_DEFAULT = "tcp://*:5557";
+    public static final String VLLM_REPLAY_ENDPOINT_PROP = PREFIX + "vllm.replayEndpoint";
+    public static final String VLLM_REPLAY_ENDPOINT_DEFAULT = "tcp://*:5558";
+    public static final String VLLM_MODEL_PROP = PREFIX + "vllm.model";
+    public static final String VLLM_MODEL_DEFAULT = "spillway";
+    public static final String VLLM_BLOCK_SIZE_PROP = PREFIX + "vllm.blockSize";
+    public static final int VLLM_BLOCK_SIZE_DEFAULT = 16;
 
     /** Settings and their defaults, in documentation order ({@code null}: derived, see the getters). */
     public static final Map<String, String> DEFAULTS;
 
     static {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(ENABLED, "true");
-        d.put(PORT, "7603");
-        d.put(CHANNEL, null);
-        d.put(IPC, "false");
-        d.put(STREAM_ID, String.valueOf(DEFAULT_STREAM_ID));
-        d.put(EMBEDDED_DRIVER, "true");
-        d.put(AERON_DIR, null);
-        d.put(HEARTBEAT_INTERVAL_MS, "100");
-        d.put(PENDING_KEYS, "1048576");
-        d.put(MARK_BUFFER_BYTES, "8m");
-        d.put(IDLE_MAX_PARK_MICROS, "1000");
-        d.put(LOSS_RATE, "0");
-        d.put(LOSS_SEED, "-1");
-        d.put(VLLM_ENABLED, "false");
-        d.put(VLLM_ENDPOINT, "tcp://*:5557");
-        d.put(VLLM_REPLAY_ENDPOINT, "tcp://*:5558");
-        d.put(VLLM_MODEL, "spillway");
-        d.put(VLLM_BLOCK_SIZE, "16");
+        d.put(ENABLED_PROP, String.valueOf(ENABLED_DEFAULT));
+        d.put(PORT_PROP, String.valueOf(PORT_DEFAULT));
+        d.put(CHANNEL_PROP, null);
+        d.put(IPC_PROP, String.valueOf(IPC_DEFAULT));
+        d.put(STREAM_ID_PROP, String.valueOf(STREAM_ID_DEFAULT));
+        d.put(EMBEDDED_DRIVER_PROP, String.valueOf(EMBEDDED_DRIVER_DEFAULT));
+        d.put(AERON_DIR_PROP, null);
+        d.put(HEARTBEAT_INTERVAL_MS_PROP, String.valueOf(HEARTBEAT_INTERVAL_MS_DEFAULT));
+        d.put(PENDING_KEYS_PROP, String.valueOf(PENDING_KEYS_DEFAULT));
+        d.put(MARK_BUFFER_BYTES_PROP, Sizes.format(MARK_BUFFER_BYTES_DEFAULT));
+        d.put(IDLE_MAX_PARK_MICROS_PROP, String.valueOf(IDLE_MAX_PARK_MICROS_DEFAULT));
+        d.put(LOSS_RATE_PROP, String.valueOf(LOSS_RATE_DEFAULT));
+        d.put(LOSS_SEED_PROP, String.valueOf(LOSS_SEED_DEFAULT));
+        d.put(VLLM_ENABLED_PROP, String.valueOf(VLLM_ENABLED_DEFAULT));
+        d.put(VLLM_ENDPOINT_PROP, VLLM_ENDPOINT_DEFAULT);
+        d.put(VLLM_REPLAY_ENDPOINT_PROP, VLLM_REPLAY_ENDPOINT_DEFAULT);
+        d.put(VLLM_MODEL_PROP, VLLM_MODEL_DEFAULT);
+        d.put(VLLM_BLOCK_SIZE_PROP, String.valueOf(VLLM_BLOCK_SIZE_DEFAULT));
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -87,43 +107,43 @@ public final class EventsContext {
     private final String dataDirTag;
 
     private EventsContext(PropertyReader r, String bind, Path dataDir) {
-        enabled = r.bool(ENABLED).orElseThrow();
-        port = r.intValue(PORT, 0, 65535).orElseThrow();
-        String c = r.string(CHANNEL).orElse(null);
+        enabled = r.bool(ENABLED_PROP).orElseThrow();
+        port = r.intValue(PORT_PROP, 0, 65535).orElseThrow();
+        String c = r.string(CHANNEL_PROP).orElse(null);
         channel = c != null ? c : "aeron:udp?control=" + bind + ":" + port
             + "|control-mode=dynamic|term-length=8m"; // Aeron's default MTU: real networks take it unfragmented
-        ipc = r.bool(IPC).orElseThrow();
-        streamId = r.intValue(STREAM_ID, Integer.MIN_VALUE, Integer.MAX_VALUE).orElseThrow();
-        embeddedDriver = r.bool(EMBEDDED_DRIVER).orElseThrow();
-        aeronDir = r.string(AERON_DIR).orElse(null);
-        heartbeatIntervalMs = r.longValue(HEARTBEAT_INTERVAL_MS, 10, 60_000).orElseThrow();
-        pendingKeys = r.intValue(PENDING_KEYS, 1024, 1 << 28).orElseThrow();
-        markBufferBytes = (int) r.size(MARK_BUFFER_BYTES, 64 << 10, 1 << 30).orElseThrow();
-        idleMaxParkMicros = r.longValue(IDLE_MAX_PARK_MICROS, 1, 1_000_000).orElseThrow();
-        lossRate = r.doubleValue(LOSS_RATE).orElseThrow();
+        ipc = r.bool(IPC_PROP).orElseThrow();
+        streamId = r.intValue(STREAM_ID_PROP, Integer.MIN_VALUE, Integer.MAX_VALUE).orElseThrow();
+        embeddedDriver = r.bool(EMBEDDED_DRIVER_PROP).orElseThrow();
+        aeronDir = r.string(AERON_DIR_PROP).orElse(null);
+        heartbeatIntervalMs = r.longValue(HEARTBEAT_INTERVAL_MS_PROP, 10, 60_000).orElseThrow();
+        pendingKeys = r.intValue(PENDING_KEYS_PROP, 1024, 1 << 28).orElseThrow();
+        markBufferBytes = (int) r.size(MARK_BUFFER_BYTES_PROP, 64 << 10, 1 << 30).orElseThrow();
+        idleMaxParkMicros = r.longValue(IDLE_MAX_PARK_MICROS_PROP, 1, 1_000_000).orElseThrow();
+        lossRate = r.doubleValue(LOSS_RATE_PROP).orElseThrow();
         if (!(lossRate >= 0 && lossRate < 1)) {
-            throw new IllegalArgumentException(LOSS_RATE + "=" + lossRate + " must be in [0, 1)");
+            throw new IllegalArgumentException(LOSS_RATE_PROP + "=" + lossRate + " must be in [0, 1)");
         }
-        lossSeed = r.longValue(LOSS_SEED, Long.MIN_VALUE, Long.MAX_VALUE).orElseThrow();
-        vllmEnabled = r.bool(VLLM_ENABLED).orElseThrow();
-        vllmEndpoint = r.string(VLLM_ENDPOINT).orElseThrow();
-        vllmReplayEndpoint = r.string(VLLM_REPLAY_ENDPOINT).orElseThrow();
-        vllmModel = r.string(VLLM_MODEL).orElseThrow();
-        vllmBlockSize = r.intValue(VLLM_BLOCK_SIZE, 1, 1 << 20).orElseThrow();
+        lossSeed = r.longValue(LOSS_SEED_PROP, Long.MIN_VALUE, Long.MAX_VALUE).orElseThrow();
+        vllmEnabled = r.bool(VLLM_ENABLED_PROP).orElseThrow();
+        vllmEndpoint = r.string(VLLM_ENDPOINT_PROP).orElseThrow();
+        vllmReplayEndpoint = r.string(VLLM_REPLAY_ENDPOINT_PROP).orElseThrow();
+        vllmModel = r.string(VLLM_MODEL_PROP).orElseThrow();
+        vllmBlockSize = r.intValue(VLLM_BLOCK_SIZE_PROP, 1, 1 << 20).orElseThrow();
         if (enabled && channel.equals("none") && !ipc) {
-            throw new IllegalArgumentException(CHANNEL + "=none and " + IPC + "=false leave the feed nowhere to go: "
-                + "set " + ENABLED + "=false to turn it off");
+            throw new IllegalArgumentException(CHANNEL_PROP + "=none and " + IPC_PROP + "=false leave the feed nowhere to go: "
+                + "set " + ENABLED_PROP + "=false to turn it off");
         }
         if (!channel.equals("none") && !channel.startsWith("aeron:")) {
-            throw new IllegalArgumentException(CHANNEL + "='" + channel + "' is not an Aeron channel (aeron:udp?... "
+            throw new IllegalArgumentException(CHANNEL_PROP + "='" + channel + "' is not an Aeron channel (aeron:udp?... "
                 + "or aeron:ipc), nor 'none'");
         }
         if (lossRate > 0 && !embeddedDriver) {
-            throw new IllegalArgumentException(LOSS_RATE + "=" + lossRate + " needs the embedded media driver ("
-                + EMBEDDED_DRIVER + "=true): loss is injected by the driver that sends");
+            throw new IllegalArgumentException(LOSS_RATE_PROP + "=" + lossRate + " needs the embedded media driver ("
+                + EMBEDDED_DRIVER_PROP + "=true): loss is injected by the driver that sends");
         }
         if (!embeddedDriver && aeronDir == null) {
-            throw new IllegalArgumentException(EMBEDDED_DRIVER + "=false needs " + AERON_DIR
+            throw new IllegalArgumentException(EMBEDDED_DRIVER_PROP + "=false needs " + AERON_DIR_PROP
                 + ": the directory of the external media driver");
         }
         CRC32C crc = new CRC32C();
@@ -133,7 +153,7 @@ public final class EventsContext {
 
     /**
      * Reads the {@code spillway.events.*} entries of {@code values}; unknown event keys are rejected. The default
-     * channel listens for subscribers on {@code bind}:{@link #PORT}.
+     * channel listens for subscribers on {@code bind}:{@link #PORT_PROP}.
      */
     public static EventsContext from(Map<String, String> values, Map<String, String> origins, String bind,
                                      Path dataDir) {
@@ -179,7 +199,7 @@ public final class EventsContext {
     /**
      * Longest sleep of the embedded media driver's thread when idle: at most this much (plus the timer's slack) is
      * added to a message's way out over UDP. The default, 1 ms, is Aeron's own for a shared driver thread: a node's
-     * feed costs it a few hundred wake-ups a second, not ten thousand. IPC subscribers do not wait on it.
+     * feed costs it a few hundred wake-ups a second, not ten thousand. IPC_PROP subscribers do not wait on it.
      */
     public long idleMaxParkMicros() { return idleMaxParkMicros; }
     /** Fraction of the feed's outgoing data frames the embedded driver drops on purpose (Aeron's loss generator). */

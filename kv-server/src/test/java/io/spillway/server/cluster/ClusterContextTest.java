@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spillway.server.PropertySources;
+import io.spillway.config.PropertySources;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +47,14 @@ class ClusterContextTest {
 
     @Test
     void badValuesAreRejectedWithTheirName() {
-        assertMessage(Map.of(ClusterContext.REPLICATION, "4"), "spillway.cluster.replication=4 exceeds");
-        assertMessage(Map.of(ClusterContext.SEEDS, "localhost"), "'localhost' must be host:port");
-        assertMessage(Map.of(ClusterContext.SEEDS, "h:47509..47500"), "bad port or port range '47509..47500'");
-        assertMessage(Map.of(ClusterContext.PARTITIONS, "0"), "spillway.cluster.partitions");
+        assertMessage(Map.of(ClusterContext.REPLICATION_PROP, "4"), "spillway.cluster.replication=4 exceeds");
+        assertMessage(Map.of(ClusterContext.SEEDS_PROP, "localhost"), "'localhost' must be host:port");
+        assertMessage(Map.of(ClusterContext.SEEDS_PROP, "h:47509..47500"), "bad port or port range '47509..47500'");
+        assertMessage(Map.of(ClusterContext.PARTITIONS_PROP, "0"), "spillway.cluster.partitions");
         assertMessage(Map.of("spillway.cluster.zones", "a"), "unknown setting 'spillway.cluster.zones'");
-        assertMessage(Map.of(ClusterContext.DISCOVERY, "kubernetes", ClusterContext.K8S_MASTER_URL,
+        assertMessage(Map.of(ClusterContext.DISCOVERY_PROP, "kubernetes", ClusterContext.K8S_MASTER_URL_PROP,
             "http://api:80"), "must be an https:// URL");
-        assertMessage(Map.of(ClusterContext.COMMUNICATION_PORT, "47505"), "overlap");
+        assertMessage(Map.of(ClusterContext.COMMUNICATION_PORT_PROP, "47505"), "overlap");
     }
 
     private static void assertMessage(Map<String, String> values, String part) {

@@ -28,7 +28,7 @@ final class ClusterSupport {
     static List<String> args(int replication) {
         return List.of("--cpu-capacity", "64m", "--nvme-capacity", "256m",
             "--set", "spillway.server.ioThreads=1", "--set", "spillway.server.tierThreads=2",
-            "--set", "spillway.server.drainTimeoutMillis=5000", "--set", "spillway.server.maxBlockBytes=1m",
+            "--set", "spillway.server.drainTimeoutMs=5000", "--set", "spillway.server.maxBlockBytes=1m",
             "--set", "spillway.cluster.replication=" + replication,
             "--set", "spillway.cluster.failureDetectionTimeoutMs=3000");
     }

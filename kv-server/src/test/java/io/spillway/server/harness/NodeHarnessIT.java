@@ -45,7 +45,7 @@ class NodeHarnessIT {
     /** A 4 MiB CPU tier so a few dozen 256 KiB blocks overflow to NVMe; no promotion, so a hit stays where it is. */
     static final List<String> ARGS = List.of("--cpu-capacity", "4m", "--nvme-capacity", "256m",
         "--set", "spillway.server.ioThreads=1", "--set", "spillway.server.tierThreads=2",
-        "--set", "spillway.server.promoteOnHit=false", "--set", "spillway.server.drainTimeoutMillis=5000",
+        "--set", "spillway.server.promoteOnHit=false", "--set", "spillway.server.drainTimeoutMs=5000",
         "--set", "spillway.server.maxBlockBytes=1m");
 
     @Test

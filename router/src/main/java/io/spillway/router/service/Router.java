@@ -58,10 +58,7 @@ public final class Router implements AutoCloseable {
     private final PodDiscovery discovery;
 
     public Router(RouterContext ctx) throws Exception {
-        this(ctx, ExtProcOptions.defaults());
-    }
-
-    public Router(RouterContext ctx, ExtProcOptions extProcOptions) throws Exception {
+        ExtProcOptions extProcOptions = ctx.extProc();
         boolean started = false;
         try {
             log = new DecisionLog(ctx.decisionLog());

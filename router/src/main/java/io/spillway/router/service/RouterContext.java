@@ -1,16 +1,37 @@
 package io.spillway.router.service;
 
+import io.spillway.config.PropertyReader;
+import io.spillway.config.PropertySources;
 import io.spillway.key.Namespace;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.TransferCostModel;
+import io.spillway.router.discovery.KubernetesPods;
+import io.spillway.router.discovery.StaticPods;
+import io.spillway.router.extproc.ExtProcOptions;
+import io.spillway.router.extproc.ExtProcServer;
+import io.spillway.router.extproc.Objectives;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
- * Everything a router is started with; {@link Builder#build()} checks each value and names the bad one.
+ * Everything a router is started with. Every setting has a property name ({@code X_PROP}, {@code spillway.router.*})
+ * and a default ({@code X_DEFAULT}), stated here only; the builder's setters reject a bad value at once and
+ * {@link Builder#build()} a bad combination, each naming the property. {@link Builder#load} reads the layered
+ * settings the way the server does: defaults &lt; {@code --config} file (Java properties) &lt; environment
+ * ({@code SPILLWAY_ROUTER_PROXY_PORT}) &lt; flags, see {@link PropertySources}.
+ *
+ * <pre>{@code
+ * RouterContext ctx = RouterContext.builder().namespace(ns).staticPod("10.0.0.5:8000").proxyPort(0).build();
+ * }</pre>
  *
  * @param host            the address the router's ports bind
  * @param proxyPort       the OpenAI-compatible proxy's port; -1 for none (0 picks one)
@@ -38,126 +59,571 @@ import java.util.Map;
  * @param shedAtWaiting   shed (429) when every candidate has this many waiting; 0 never
  * @param maxBodyBytes    the largest request body taken
  * @param decisionLog     decisions kept for the debug view
+ * @param extProc         the endpoint picker's TLS, objectives and assumed body mode
  */
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
-                            Path chatTemplate, List<String> servedModelNames, List<String> staticPods, String k8sNamespace, Map<String, String> k8sSelector,
-                            String inferencePool, int podPort, List<String> feedNodes, List<String> vllmEvents, long maxKeys,
-                            Duration scrapeInterval, int shedAtWaiting, int maxBodyBytes, int decisionLog) {
+                            Path chatTemplate, List<String> servedModelNames, List<String> staticPods,
+                            String k8sNamespace, Map<String, String> k8sSelector, String inferencePool, int podPort,
+                            List<String> feedNodes, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
+                            int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc) {
+    public static final String PREFIX = "spillway.router.";
+    /** The model id, as the engines and clients key it; required. */
+    public static final String MODEL_PROP = PREFIX + "model";
+    /** Tokens per block, part of the model's key namespace. */
+    public static final String BLOCK_SIZE_PROP = PREFIX + "blockSize";
+    public static final int BLOCK_SIZE_DEFAULT = 16;
+    /** The model's layers, part of its key namespace. */
+    public static final String LAYERS_PROP = PREFIX + "layers";
+    public static final int LAYERS_DEFAULT = 32;
+    /** The model's KV heads, part of its key namespace. */
+    public static final String KV_HEADS_PROP = PREFIX + "kvHeads";
+    public static final int KV_HEADS_DEFAULT = 8;
+    /** The model's head dimension, part of its key namespace. */
+    public static final String HEAD_DIM_PROP = PREFIX + "headDim";
+    public static final int HEAD_DIM_DEFAULT = 128;
+    /** Static pods, {@code host:port[=role]}, comma-separated; or Kubernetes discovery instead. */
+    public static final String PODS_PROP = PREFIX + "pods";
+    /** The Kubernetes namespace to discover pods in (with a selector or an InferencePool). */
+    public static final String K8S_NAMESPACE_PROP = PREFIX + "k8sNamespace";
+    /** The pods' label selector, {@code k=v[,k=v]}. */
+    public static final String K8S_SELECTOR_PROP = PREFIX + "k8sSelector";
+    /** The InferencePool in the namespace whose selector and target ports give the pods. */
+    public static final String INFERENCE_POOL_PROP = PREFIX + "inferencePool";
+    /** The pods' serving port under Kubernetes discovery by label selector. */
+    public static final String POD_PORT_PROP = PREFIX + "podPort";
+    public static final int POD_PORT_DEFAULT = 8000;
+    /** A routing configuration file: an llm-d EndpointPickerConfig (YAML), as llm-d's EPP takes it. */
+    public static final String CONFIG_FILE_PROP = PREFIX + "configFile";
+    /** A routing configuration given inline (YAML), instead of {@link #CONFIG_FILE_PROP}. */
+    public static final String CONFIG_TEXT_PROP = PREFIX + "configText";
+    /** The routing preset when no configuration file or text is given ({@link RoutingConfig#PRESETS}). */
+    public static final String PRESET_PROP = PREFIX + "preset";
+    public static final String PRESET_DEFAULT = "spillway-default";
+    /** {@code approximate}, {@code engine} (the pods' /tokenize) or a tokenizer.json path. */
+    public static final String TOKENIZER_PROP = PREFIX + "tokenizer";
+    public static final String TOKENIZER_DEFAULT = "approximate";
+    /** The model's chat template; by default the tokenizer_config.json beside the tokenizer's file. */
+    public static final String CHAT_TEMPLATE_PROP = PREFIX + "chatTemplate";
+    /** Names the base model is served under, comma-separated; the model id by default. */
+    public static final String SERVED_MODEL_NAMES_PROP = PREFIX + "servedModelNames";
+    /** Spillway nodes' block-location feeds, {@code host:eventsPort}, comma-separated. */
+    public static final String FEED_NODES_PROP = PREFIX + "feedNodes";
+    /** vLLM KV-event publishers, {@code host:port[:replayPort]} or {@code listen=tcp://*:5557}, comma-separated. */
+    public static final String VLLM_EVENTS_PROP = PREFIX + "vllmEvents";
+    /** The address every port binds. */
+    public static final String HOST_PROP = PREFIX + "host";
+    public static final String HOST_DEFAULT = "0.0.0.0";
+    /** The OpenAI-compatible proxy's port; -1 for none, 0 picks one. */
+    public static final String PROXY_PORT_PROP = PREFIX + "proxyPort";
+    public static final int PROXY_PORT_DEFAULT = 8080;
+    /** The Envoy ext_proc endpoint picker's port; -1 for none, 0 picks one. */
+    public static final String EXT_PROC_PORT_PROP = PREFIX + "extProcPort";
+    public static final int EXT_PROC_PORT_DEFAULT = 9002;
+    /** Metrics, health and {@code /debug/decisions}; 0 picks one. */
+    public static final String HTTP_PORT_PROP = PREFIX + "httpPort";
+    public static final int HTTP_PORT_DEFAULT = 9090;
+    /** The block-location index's bound, in keys. */
+    public static final String MAX_KEYS_PROP = PREFIX + "maxKeys";
+    public static final long MAX_KEYS_DEFAULT = 10_000_000;
+    /** How often each pod's /metrics is read, in milliseconds. */
+    public static final String SCRAPE_INTERVAL_MS_PROP = PREFIX + "scrapeIntervalMs";
+    public static final long SCRAPE_INTERVAL_MS_DEFAULT = 50;
+    /** 429 for a sheddable request when every pod has this many waiting; 0 never. */
+    public static final String SHED_AT_WAITING_PROP = PREFIX + "shedAtWaiting";
+    public static final int SHED_AT_WAITING_DEFAULT = 0;
+    /** The largest request body taken (a size); a larger one gets 413. */
+    public static final String MAX_BODY_BYTES_PROP = PREFIX + "maxBodyBytes";
+    public static final int MAX_BODY_BYTES_DEFAULT = 16 << 20;
+    /** Decisions kept for {@code /debug/decisions}. */
+    public static final String DECISION_LOG_PROP = PREFIX + "decisionLog";
+    public static final int DECISION_LOG_DEFAULT = 64;
+    /** Serve ext_proc over TLS; by default on when a certificate is given. */
+    public static final String EXT_PROC_TLS_PROP = PREFIX + "extProcTls";
+    /** ext_proc's TLS certificate chain (PEM), re-read when it changes. */
+    public static final String EXT_PROC_CERT_PROP = PREFIX + "extProcCert";
+    /** ext_proc's TLS private key (PEM), re-read when it changes. */
+    public static final String EXT_PROC_KEY_PROP = PREFIX + "extProcKey";
+    /** How often the TLS files are checked for changes, in milliseconds. */
+    public static final String EXT_PROC_CERT_REFRESH_MS_PROP = PREFIX + "extProcCertRefreshMs";
+    public static final long EXT_PROC_CERT_REFRESH_MS_DEFAULT = 60_000;
+    /**
+     * The body mode when Envoy sends no protocol_config (Envoy 1.33): {@code infer}, {@code full-duplex-streamed},
+     * {@code buffered}, {@code streamed} or {@code none}.
+     */
+    public static final String EXT_PROC_MODE_PROP = PREFIX + "extProcMode";
+    public static final String EXT_PROC_MODE_DEFAULT = "infer";
+    /** InferenceObjectives' priorities, {@code name=priority}, comma-separated; below 0 is sheddable. */
+    public static final String OBJECTIVES_PROP = PREFIX + "objectives";
+
+    /** Every {@code spillway.router.*} name {@link Builder#load} reads. */
+    public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
+        HEAD_DIM_PROP, PODS_PROP, K8S_NAMESPACE_PROP, K8S_SELECTOR_PROP, INFERENCE_POOL_PROP, POD_PORT_PROP,
+        CONFIG_FILE_PROP, CONFIG_TEXT_PROP, PRESET_PROP, TOKENIZER_PROP, CHAT_TEMPLATE_PROP, SERVED_MODEL_NAMES_PROP,
+        FEED_NODES_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
+        MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
+        EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
+        OBJECTIVES_PROP);
+
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Defaults: bind 0.0.0.0, proxy 8080, ext_proc 9002, http 9090, {@code llm-d-default}, approximate tokens. */
+    /** Collects settings; each setter checks its value at once, naming the property. */
     public static final class Builder {
-        private String host = "0.0.0.0";
-        private int proxyPort = 8080;
-        private int extProcPort = 9002;
-        private int httpPort = 9090;
-        private RoutingConfig routing = RoutingConfig.preset("spillway-default");
+        private String host = HOST_DEFAULT;
+        private int proxyPort = PROXY_PORT_DEFAULT;
+        private int extProcPort = EXT_PROC_PORT_DEFAULT;
+        private int httpPort = HTTP_PORT_DEFAULT;
+        private RoutingConfig routing = RoutingConfig.preset(PRESET_DEFAULT);
         private TransferCostModel costModel = TransferCostModel.defaults();
         private Namespace namespace;
-        private String tokenizer = "approximate";
+        private String tokenizer = TOKENIZER_DEFAULT;
         private Path chatTemplate;
         private final List<String> servedModelNames = new ArrayList<>();
         private final List<String> staticPods = new ArrayList<>();
         private String k8sNamespace;
         private Map<String, String> k8sSelector = Map.of();
         private String inferencePool;
-        private int podPort = 8000;
+        private int podPort = POD_PORT_DEFAULT;
         private final List<String> feedNodes = new ArrayList<>();
         private final List<String> vllmEvents = new ArrayList<>();
-        private long maxKeys = 10_000_000;
-        private Duration scrapeInterval = Duration.ofMillis(50);
-        private int shedAtWaiting;
-        private int maxBodyBytes = 16 << 20;
-        private int decisionLog = 64;
+        private long maxKeys = MAX_KEYS_DEFAULT;
+        private Duration scrapeInterval = Duration.ofMillis(SCRAPE_INTERVAL_MS_DEFAULT);
+        private int shedAtWaiting = SHED_AT_WAITING_DEFAULT;
+        private int maxBodyBytes = MAX_BODY_BYTES_DEFAULT;
+        private int decisionLog = DECISION_LOG_DEFAULT;
+        private Boolean extProcTls;
+        private Path extProcCert;
+        private Path extProcKey;
+        private Duration extProcCertRefresh = Duration.ofMillis(EXT_PROC_CERT_REFRESH_MS_DEFAULT);
+        private String extProcMode = EXT_PROC_MODE_DEFAULT;
+        private final List<String> objectives = new ArrayList<>();
 
-        public Builder host(String v) { host = v; return this; }
-        public Builder proxyPort(int v) { proxyPort = v; return this; }
-        public Builder extProcPort(int v) { extProcPort = v; return this; }
-        public Builder httpPort(int v) { httpPort = v; return this; }
-        public Builder routing(RoutingConfig v) { routing = v; return this; }
-        public Builder costModel(TransferCostModel v) { costModel = v; return this; }
-        public Builder namespace(Namespace v) { namespace = v; return this; }
-        public Builder tokenizer(String v) { tokenizer = v; return this; }
-        public Builder chatTemplate(Path v) { chatTemplate = v; return this; }
-        public Builder servedModelName(String v) { servedModelNames.add(v); return this; }
-        public Builder staticPod(String v) { staticPods.add(v); return this; }
-        public Builder kubernetes(String ns, Map<String, String> selector) {
-            k8sNamespace = ns;
-            k8sSelector = Map.copyOf(selector);
+        private Builder() {
+        }
+
+        /** The address every port binds ({@value #HOST_PROP}). */
+        public Builder host(String v) {
+            host = requireText("host", HOST_PROP, v);
             return this;
         }
+
+        /** The OpenAI proxy's port ({@value #PROXY_PORT_PROP}): 0..65535, or -1 for none. */
+        public Builder proxyPort(int v) {
+            proxyPort = port("proxyPort", PROXY_PORT_PROP, v, true);
+            return this;
+        }
+
+        /** The ext_proc endpoint picker's port ({@value #EXT_PROC_PORT_PROP}): 0..65535, or -1 for none. */
+        public Builder extProcPort(int v) {
+            extProcPort = port("extProcPort", EXT_PROC_PORT_PROP, v, true);
+            return this;
+        }
+
+        /** Metrics, health and the decision log ({@value #HTTP_PORT_PROP}): 0..65535. */
+        public Builder httpPort(int v) {
+            httpPort = port("httpPort", HTTP_PORT_PROP, v, false);
+            return this;
+        }
+
+        /** Scorers, weights, P/D split ({@value #CONFIG_FILE_PROP}, {@value #CONFIG_TEXT_PROP}, {@value #PRESET_PROP}). */
+        public Builder routing(RoutingConfig v) {
+            routing = requireNonNull("routing", PRESET_PROP, v);
+            return this;
+        }
+
+        /** The routing configuration as set so far (for {@code --print-config}). */
+        public RoutingConfig routingConfig() {
+            return routing;
+        }
+
+        /** What a cluster hit is worth (no property: set in code). */
+        public Builder costModel(TransferCostModel v) {
+            costModel = requireNonNull("costModel", "-", v);
+            return this;
+        }
+
+        /** The model's key namespace ({@value #MODEL_PROP}, {@value #BLOCK_SIZE_PROP}, ...). */
+        public Builder namespace(Namespace v) {
+            namespace = requireNonNull("namespace", MODEL_PROP, v);
+            return this;
+        }
+
+        /** {@code approximate}, {@code engine} or a tokenizer.json file ({@value #TOKENIZER_PROP}). */
+        public Builder tokenizer(String v) {
+            if (v == null || (!v.equals("approximate") && !v.equals("engine") && !Path.of(v).toFile().isFile())) {
+                throw new IllegalArgumentException("tokenizer (" + TOKENIZER_PROP + ") must be approximate, engine or "
+                    + "a tokenizer.json file, got '" + v + "'");
+            }
+            tokenizer = v;
+            return this;
+        }
+
+        /** The model's chat template ({@value #CHAT_TEMPLATE_PROP}): a file, or null for the one beside the tokenizer. */
+        public Builder chatTemplate(Path v) {
+            if (v != null && !v.toFile().isFile()) {
+                throw new IllegalArgumentException("chatTemplate (" + CHAT_TEMPLATE_PROP + ") must be a "
+                    + "tokenizer_config.json or Jinja file, got '" + v + "'");
+            }
+            chatTemplate = v;
+            return this;
+        }
+
+        /** A name the base model is served under ({@value #SERVED_MODEL_NAMES_PROP}); repeat for more. */
+        public Builder servedModelName(String v) {
+            servedModelNames.add(requireText("servedModelNames", SERVED_MODEL_NAMES_PROP, v));
+            return this;
+        }
+
+        /** A static pod {@code host:port[=role]} ({@value #PODS_PROP}); repeat for more. */
+        public Builder staticPod(String v) {
+            try {
+                StaticPods.parse(List.of(requireText("pods", PODS_PROP, v)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("pods (" + PODS_PROP + "): " + e.getMessage(), e);
+            }
+            staticPods.add(v);
+            return this;
+        }
+
+        /** Pods by label selector in a Kubernetes namespace ({@value #K8S_NAMESPACE_PROP}, {@value #K8S_SELECTOR_PROP}). */
+        public Builder kubernetes(String ns, Map<String, String> selector) {
+            k8sNamespace = requireText("k8sNamespace", K8S_NAMESPACE_PROP, ns);
+            k8sSelector = Map.copyOf(requireNonNull("k8sSelector", K8S_SELECTOR_PROP, selector));
+            return this;
+        }
+
         /** Pods from the InferencePool {@code name} in namespace {@code ns} (its selector and target ports). */
         public Builder inferencePool(String ns, String name) {
-            k8sNamespace = ns;
-            inferencePool = name;
+            k8sNamespace = requireText("k8sNamespace", K8S_NAMESPACE_PROP, ns);
+            inferencePool = requireText("inferencePool", INFERENCE_POOL_PROP, name);
             return this;
         }
-        public Builder podPort(int v) { podPort = v; return this; }
-        public Builder feedNode(String v) { feedNodes.add(v); return this; }
-        public Builder vllmEvents(String v) { vllmEvents.add(v); return this; }
-        public Builder maxKeys(long v) { maxKeys = v; return this; }
-        public Builder scrapeInterval(Duration v) { scrapeInterval = v; return this; }
-        public Builder shedAtWaiting(int v) { shedAtWaiting = v; return this; }
-        public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
-        public Builder decisionLog(int v) { decisionLog = v; return this; }
 
-        /** @throws IllegalArgumentException naming the first bad value */
+        /** The pods' serving port under Kubernetes discovery ({@value #POD_PORT_PROP}): 0..65535. */
+        public Builder podPort(int v) {
+            podPort = port("podPort", POD_PORT_PROP, v, false);
+            return this;
+        }
+
+        /** A Spillway node's feed, {@code host:eventsPort} ({@value #FEED_NODES_PROP}); repeat for more. */
+        public Builder feedNode(String v) {
+            feedNodes.add(requireText("feedNodes", FEED_NODES_PROP, v));
+            return this;
+        }
+
+        /** A vLLM KV-event publisher ({@value #VLLM_EVENTS_PROP}); repeat for more. */
+        public Builder vllmEvents(String v) {
+            vllmEvents.add(requireText("vllmEvents", VLLM_EVENTS_PROP, v));
+            return this;
+        }
+
+        /** The index's bound ({@value #MAX_KEYS_PROP}); > 0. */
+        public Builder maxKeys(long v) {
+            requirePositive("maxKeys", MAX_KEYS_PROP, v);
+            maxKeys = v;
+            return this;
+        }
+
+        /** How often each pod's /metrics is read ({@value #SCRAPE_INTERVAL_MS_PROP}); > 0. */
+        public Builder scrapeInterval(Duration v) {
+            scrapeInterval = requirePositive("scrapeInterval", SCRAPE_INTERVAL_MS_PROP, v);
+            return this;
+        }
+
+        /** Shed when every candidate has this many waiting ({@value #SHED_AT_WAITING_PROP}); >= 0, 0 never. */
+        public Builder shedAtWaiting(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("shedAtWaiting (" + SHED_AT_WAITING_PROP + ") must be >= 0, got "
+                    + v);
+            }
+            shedAtWaiting = v;
+            return this;
+        }
+
+        /** The largest request body taken ({@value #MAX_BODY_BYTES_PROP}); > 0. */
+        public Builder maxBodyBytes(int v) {
+            requirePositive("maxBodyBytes", MAX_BODY_BYTES_PROP, v);
+            maxBodyBytes = v;
+            return this;
+        }
+
+        /** Decisions kept for the debug view ({@value #DECISION_LOG_PROP}); > 0. */
+        public Builder decisionLog(int v) {
+            requirePositive("decisionLog", DECISION_LOG_PROP, v);
+            decisionLog = v;
+            return this;
+        }
+
+        /** Serve ext_proc over TLS ({@value #EXT_PROC_TLS_PROP}); null: when a certificate is given. */
+        public Builder extProcTls(Boolean v) {
+            extProcTls = v;
+            return this;
+        }
+
+        /** ext_proc's certificate chain and private key, PEM ({@value #EXT_PROC_CERT_PROP}, {@value #EXT_PROC_KEY_PROP}). */
+        public Builder extProcCert(Path cert, Path key) {
+            extProcCert = cert;
+            extProcKey = key;
+            return this;
+        }
+
+        /** How often the TLS files are checked for changes ({@value #EXT_PROC_CERT_REFRESH_MS_PROP}); > 0. */
+        public Builder extProcCertRefresh(Duration v) {
+            extProcCertRefresh = requirePositive("extProcCertRefresh", EXT_PROC_CERT_REFRESH_MS_PROP, v);
+            return this;
+        }
+
+        /** The body mode assumed when Envoy announces none ({@value #EXT_PROC_MODE_PROP}). */
+        public Builder extProcMode(String v) {
+            try {
+                ExtProcOptions.mode(requireText("extProcMode", EXT_PROC_MODE_PROP, v));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("extProcMode (" + EXT_PROC_MODE_PROP + "): " + e.getMessage(), e);
+            }
+            extProcMode = v;
+            return this;
+        }
+
+        /** An InferenceObjective's priority, {@code name=priority} ({@value #OBJECTIVES_PROP}); repeat for more. */
+        public Builder objective(String v) {
+            List<String> all = new ArrayList<>(objectives);
+            all.add(requireText("objectives", OBJECTIVES_PROP, v));
+            try {
+                Objectives.parse(all);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("objectives (" + OBJECTIVES_PROP + "): " + e.getMessage(), e);
+            }
+            objectives.add(v);
+            return this;
+        }
+
+        /**
+         * Takes every {@code spillway.router.*} value of {@code sources} (other keys are left to other components);
+         * an unknown {@code spillway.router.*} name is rejected. Errors name the property, the value and where it
+         * came from.
+         */
+        public Builder load(PropertySources sources) {
+            PropertyReader r = sources.reader();
+            for (String k : sources.values().keySet()) {
+                if (k.startsWith(PREFIX) && !PROPERTY_NAMES.contains(k)) {
+                    throw new IllegalArgumentException("unknown setting '" + k + "' (from " + sources.origin(k)
+                        + "); known: " + new TreeSet<>(PROPERTY_NAMES));
+                }
+            }
+            r.string(HOST_PROP).ifPresent(v -> from(sources, HOST_PROP, () -> host(v)));
+            r.intValue(PROXY_PORT_PROP).ifPresent(v -> from(sources, PROXY_PORT_PROP, () -> proxyPort(v)));
+            r.intValue(EXT_PROC_PORT_PROP).ifPresent(v -> from(sources, EXT_PROC_PORT_PROP, () -> extProcPort(v)));
+            r.intValue(HTTP_PORT_PROP).ifPresent(v -> from(sources, HTTP_PORT_PROP, () -> httpPort(v)));
+            RoutingConfig loaded = routing(sources, r);
+            if (loaded != null) {
+                routing(loaded);
+            }
+            r.string(MODEL_PROP).ifPresent(model -> {
+                int blockSize = r.intValue(BLOCK_SIZE_PROP, 1, Integer.MAX_VALUE).orElse(BLOCK_SIZE_DEFAULT);
+                int layers = r.intValue(LAYERS_PROP, 1, Integer.MAX_VALUE).orElse(LAYERS_DEFAULT);
+                int kvHeads = r.intValue(KV_HEADS_PROP, 1, Integer.MAX_VALUE).orElse(KV_HEADS_DEFAULT);
+                int headDim = r.intValue(HEAD_DIM_PROP, 1, Integer.MAX_VALUE).orElse(HEAD_DIM_DEFAULT);
+                from(sources, MODEL_PROP, () -> namespace(Namespace.builder().modelId(model).blockSizeTokens(blockSize)
+                    .layers(layers).kvHeads(kvHeads).headDim(headDim).build()));
+            });
+            r.string(TOKENIZER_PROP).ifPresent(v -> from(sources, TOKENIZER_PROP, () -> tokenizer(v)));
+            r.path(CHAT_TEMPLATE_PROP).ifPresent(v -> from(sources, CHAT_TEMPLATE_PROP, () -> chatTemplate(v)));
+            replace(servedModelNames, list(r, SERVED_MODEL_NAMES_PROP), v -> from(sources, SERVED_MODEL_NAMES_PROP,
+                () -> servedModelName(v)));
+            replace(staticPods, list(r, PODS_PROP), v -> from(sources, PODS_PROP, () -> staticPod(v)));
+            String ns = r.string(K8S_NAMESPACE_PROP).orElse(null);
+            String selector = r.string(K8S_SELECTOR_PROP).orElse(null);
+            String pool = r.string(INFERENCE_POOL_PROP).orElse(null);
+            if (ns == null && (selector != null || pool != null)) {
+                throw new IllegalArgumentException((pool != null ? INFERENCE_POOL_PROP + " (--inference-pool)"
+                    : K8S_SELECTOR_PROP + " (--k8s-selector)") + " needs " + K8S_NAMESPACE_PROP
+                    + " (--k8s-namespace) (from " + sources.origin(pool != null ? INFERENCE_POOL_PROP
+                    : K8S_SELECTOR_PROP) + ")");
+            }
+            if (ns != null && selector != null && pool != null) {
+                throw new IllegalArgumentException(INFERENCE_POOL_PROP + " (--inference-pool) and " + K8S_SELECTOR_PROP
+                    + " (--k8s-selector) exclude each other (from " + sources.origin(INFERENCE_POOL_PROP) + " and "
+                    + sources.origin(K8S_SELECTOR_PROP) + ")");
+            }
+            if (ns != null && pool != null) {
+                from(sources, INFERENCE_POOL_PROP, () -> inferencePool(ns, pool));
+            } else if (ns != null) {
+                from(sources, K8S_SELECTOR_PROP, () -> kubernetes(ns, selector == null ? Map.of()
+                    : KubernetesPods.selector(selector)));
+            }
+            r.intValue(POD_PORT_PROP).ifPresent(v -> from(sources, POD_PORT_PROP, () -> podPort(v)));
+            replace(feedNodes, list(r, FEED_NODES_PROP), v -> from(sources, FEED_NODES_PROP, () -> feedNode(v)));
+            replace(vllmEvents, list(r, VLLM_EVENTS_PROP), v -> from(sources, VLLM_EVENTS_PROP, () -> vllmEvents(v)));
+            r.longValue(MAX_KEYS_PROP).ifPresent(v -> from(sources, MAX_KEYS_PROP, () -> maxKeys(v)));
+            r.longValue(SCRAPE_INTERVAL_MS_PROP).ifPresent(v -> from(sources, SCRAPE_INTERVAL_MS_PROP,
+                () -> scrapeInterval(Duration.ofMillis(v))));
+            r.intValue(SHED_AT_WAITING_PROP).ifPresent(v -> from(sources, SHED_AT_WAITING_PROP,
+                () -> shedAtWaiting(v)));
+            r.intSize(MAX_BODY_BYTES_PROP).ifPresent(v -> from(sources, MAX_BODY_BYTES_PROP, () -> maxBodyBytes(v)));
+            r.intValue(DECISION_LOG_PROP).ifPresent(v -> from(sources, DECISION_LOG_PROP, () -> decisionLog(v)));
+            r.bool(EXT_PROC_TLS_PROP).ifPresent(this::extProcTls);
+            Path cert = r.path(EXT_PROC_CERT_PROP).orElse(extProcCert);
+            Path key = r.path(EXT_PROC_KEY_PROP).orElse(extProcKey);
+            extProcCert(cert, key);
+            r.longValue(EXT_PROC_CERT_REFRESH_MS_PROP).ifPresent(v -> from(sources, EXT_PROC_CERT_REFRESH_MS_PROP,
+                () -> extProcCertRefresh(Duration.ofMillis(v))));
+            r.string(EXT_PROC_MODE_PROP).ifPresent(v -> from(sources, EXT_PROC_MODE_PROP, () -> extProcMode(v)));
+            replace(objectives, list(r, OBJECTIVES_PROP), v -> from(sources, OBJECTIVES_PROP, () -> objective(v)));
+            return this;
+        }
+
+        /** A list setting given in the properties replaces the builder's list (a later layer's list replaces too). */
+        private static void replace(List<String> current, List<String> given, Consumer<String> add) {
+            if (!given.isEmpty()) {
+                current.clear();
+                given.forEach(add);
+            }
+        }
+
+        /** The routing configuration the settings name (text, file or preset), or null when they name none. */
+        private static RoutingConfig routing(PropertySources sources, PropertyReader r) {
+            String text = r.string(CONFIG_TEXT_PROP).orElse(null);
+            Path file = r.path(CONFIG_FILE_PROP).orElse(null);
+            if (text != null && file != null) {
+                throw new IllegalArgumentException("give one routing configuration: " + CONFIG_FILE_PROP
+                    + " (--config-file, from " + sources.origin(CONFIG_FILE_PROP) + ") or " + CONFIG_TEXT_PROP
+                    + " (--config-text, from " + sources.origin(CONFIG_TEXT_PROP) + ")");
+            }
+            if (text != null) {
+                return parse(CONFIG_TEXT_PROP, sources, text);
+            }
+            if (file != null) {
+                String yaml;
+                try {
+                    yaml = Files.readString(file, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(CONFIG_FILE_PROP + ": cannot read '" + file + "' (from "
+                        + sources.origin(CONFIG_FILE_PROP) + "): " + e, e);
+                }
+                return parse(CONFIG_FILE_PROP, sources, yaml);
+            }
+            String preset = r.string(PRESET_PROP).orElse(null);
+            if (preset == null) {
+                return null;
+            }
+            try {
+                return RoutingConfig.preset(preset);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(PRESET_PROP + ": " + e.getMessage() + " (from "
+                    + sources.origin(PRESET_PROP) + ")", e);
+            }
+        }
+
+        private static RoutingConfig parse(String prop, PropertySources sources, String yaml) {
+            try {
+                return RoutingConfig.parse(yaml);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(prop + ": " + e.getMessage() + " (from " + sources.origin(prop)
+                    + ")", e);
+            }
+        }
+
+        /** Runs a setter, adding the value's origin to its error. */
+        private static void from(PropertySources sources, String prop, Runnable set) {
+            try {
+                set.run();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (from " + sources.origin(prop) + ")", e);
+            }
+        }
+
+        private static List<String> list(PropertyReader r, String prop) {
+            List<String> out = new ArrayList<>();
+            r.string(prop).ifPresent(v -> {
+                for (String part : v.split(",", -1)) {
+                    if (!part.isBlank()) {
+                        out.add(part.strip());
+                    }
+                }
+            });
+            return out;
+        }
+
+        /**
+         * The context these settings make.
+         *
+         * @throws IllegalArgumentException naming the settings that are missing or do not fit together
+         */
         public RouterContext build() {
-            port("proxyPort", proxyPort, true);
-            port("extProcPort", extProcPort, true);
-            port("httpPort", httpPort, false);
             if (proxyPort == -1 && extProcPort == -1) {
-                throw new IllegalArgumentException("a router needs a front: proxyPort or extProcPort");
+                throw new IllegalArgumentException("a router needs a front: " + PROXY_PORT_PROP + " or "
+                    + EXT_PROC_PORT_PROP + " must not be -1");
             }
             if (namespace == null) {
-                throw new IllegalArgumentException("a router needs the model's namespace (its model id at least)");
+                throw new IllegalArgumentException(MODEL_PROP + " (--model) must be set: a router needs the model's "
+                    + "namespace (its model id at least)");
             }
             if (staticPods.isEmpty() == (k8sNamespace == null)) {
-                throw new IllegalArgumentException("pods come from a static list or from Kubernetes: give exactly one"
-                    + " (static pods: " + staticPods.size() + ", Kubernetes namespace: " + k8sNamespace + ")");
+                throw new IllegalArgumentException("pods come from a static list (" + PODS_PROP + ") or from "
+                    + "Kubernetes (" + K8S_NAMESPACE_PROP + "): give exactly one (static pods: " + staticPods.size()
+                    + ", Kubernetes namespace: " + k8sNamespace + ")");
             }
             if (k8sNamespace != null && k8sSelector.isEmpty() == (inferencePool == null)) {
-                throw new IllegalArgumentException("Kubernetes discovery needs a label selector or an InferencePool: "
-                    + "give exactly one (selector: " + k8sSelector + ", InferencePool: " + inferencePool + ")");
+                throw new IllegalArgumentException("Kubernetes discovery needs a label selector (" + K8S_SELECTOR_PROP
+                    + ") or an InferencePool (" + INFERENCE_POOL_PROP + "): give exactly one (selector: " + k8sSelector
+                    + ", InferencePool: " + inferencePool + ")");
             }
-            if (inferencePool != null && inferencePool.isBlank()) {
-                throw new IllegalArgumentException("inferencePool must name a pool, got '" + inferencePool + "'");
+            boolean tls = extProcTls != null ? extProcTls : extProcCert != null;
+            ExtProcServer.Tls serverTls = null;
+            if (tls) {
+                if (extProcCert == null || extProcKey == null) {
+                    throw new IllegalArgumentException("ext_proc TLS needs both " + EXT_PROC_CERT_PROP
+                        + " (--ext-proc-cert) and " + EXT_PROC_KEY_PROP + " (--ext-proc-key), got " + extProcCert
+                        + " and " + extProcKey);
+                }
+                serverTls = new ExtProcServer.Tls(extProcCert, extProcKey, extProcCertRefresh);
             }
-            port("podPort", podPort, false);
-            if (!tokenizer.equals("approximate") && !tokenizer.equals("engine")
-                && !Path.of(tokenizer).toFile().isFile()) {
-                throw new IllegalArgumentException("tokenizer must be approximate, engine or a tokenizer.json file, got '"
-                    + tokenizer + "'");
-            }
-            if (chatTemplate != null && !chatTemplate.toFile().isFile()) {
-                throw new IllegalArgumentException("chatTemplate must be a tokenizer_config.json or Jinja file, got '"
-                    + chatTemplate + "'");
-            }
-            if (servedModelNames.stream().anyMatch(n -> n == null || n.isBlank())) {
-                throw new IllegalArgumentException("servedModelNames must not be blank, got " + servedModelNames);
-            }
-            if (maxKeys < 1 || shedAtWaiting < 0 || maxBodyBytes < 1 || decisionLog < 1
-                || scrapeInterval.isNegative() || scrapeInterval.isZero()) {
-                throw new IllegalArgumentException("maxKeys, maxBodyBytes, decisionLog and scrapeInterval must be > 0"
-                    + " and shedAtWaiting >= 0; got " + maxKeys + ", " + maxBodyBytes + ", " + decisionLog + ", "
-                    + scrapeInterval + ", " + shedAtWaiting);
-            }
+            ExtProcOptions extProc = new ExtProcOptions(serverTls, Objectives.parse(objectives),
+                ExtProcOptions.mode(extProcMode));
             List<String> served = servedModelNames.isEmpty() ? List.of(namespace.modelId())
                 : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
-                List.copyOf(feedNodes),
-                List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog);
+                List.copyOf(feedNodes), List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
+                maxBodyBytes, decisionLog, extProc);
         }
 
-        private static void port(String name, int port, boolean mayBeOff) {
+        private static int port(String name, String prop, int port, boolean mayBeOff) {
             if ((port < 0 && !(mayBeOff && port == -1)) || port > 65_535) {
-                throw new IllegalArgumentException(name + " must be 0..65535" + (mayBeOff ? " or -1 (off)" : "")
-                    + ", got " + port);
+                throw new IllegalArgumentException(name + " (" + prop + ") must be 0..65535"
+                    + (mayBeOff ? " or -1 (off)" : "") + ", got " + port);
             }
+            return port;
+        }
+
+        private static void requirePositive(String name, String prop, long v) {
+            if (v < 1) {
+                throw new IllegalArgumentException(name + " (" + prop + ") must be > 0, got " + v);
+            }
+        }
+
+        private static Duration requirePositive(String name, String prop, Duration v) {
+            if (v == null || v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException(name + " (" + prop + ") must be > 0, got "
+                    + (v == null ? null : v.toMillis() + " ms"));
+            }
+            return v;
+        }
+
+        private static String requireText(String name, String prop, String v) {
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException(name + " (" + prop + ") must not be blank, got '" + v + "'");
+            }
+            return v;
+        }
+
+        private static <T> T requireNonNull(String name, String prop, T v) {
+            if (v == null) {
+                throw new IllegalArgumentException(name + " (" + prop + ") must not be null");
+            }
+            return v;
         }
     }
 }

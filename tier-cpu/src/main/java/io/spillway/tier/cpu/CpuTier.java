@@ -76,11 +76,11 @@ public final class CpuTier implements BlockTier {
     }
 
     /**
-     * Stops the dedicated thread and waits for it: after each {@code closeTimeoutMillis} it is still running, the
+     * Stops the dedicated thread and waits for it: after each {@code closeTimeoutMs} it is still running, the
      * error handler hears of it and the thread is interrupted (Agrona's {@code AgentRunner.close(int, Consumer)}).
      */
     private void stopDedicated() {
-        long timeoutMillis = ctx.closeTimeoutMillis();
+        long timeoutMillis = ctx.closeTimeoutMs();
         String role = demotionAgent.roleName();
         runner.close((int) Math.min(Integer.MAX_VALUE, timeoutMillis), thread -> ctx.errorHandler().onError(
             new IllegalStateException(role + " did not stop within " + timeoutMillis + " ms; interrupted")));
@@ -412,7 +412,7 @@ public final class CpuTier implements BlockTier {
 
     /**
      * Stops the demotion agent, demotes every block first when {@code flushOnClose} is set (within
-     * {@code closeTimeoutMillis}), then frees every block no reader pins; pinned blocks are freed when their handles
+     * {@code closeTimeoutMs}), then frees every block no reader pins; pinned blocks are freed when their handles
      * close, and blocks still being written when their writers commit (answering {@code SHUTTING_DOWN}) or abort.
      * Puts and reservations then answer {@code SHUTTING_DOWN} and gets miss. Does not close the next tier.
      * Idempotent.
@@ -423,7 +423,7 @@ public final class CpuTier implements BlockTier {
             return;
         }
         closed = true;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMillis());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.closeTimeoutMs());
         if (runner != null) {
             stopDedicated();
         }

@@ -4,6 +4,7 @@ import io.spillway.config.PropertyReader;
 import io.spillway.key.BlockKey;
 import io.spillway.tier.BlockTier;
 import io.spillway.tier.TierListener;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -70,8 +71,15 @@ public final class CpuTierContext {
     public static final String FLUSH_ON_CLOSE_PROP = "spillway.cpu.flushOnClose";
     public static final boolean FLUSH_ON_CLOSE_DEFAULT = false;
     /** How long close() may spend flushing and stopping the agent, in milliseconds. */
-    public static final String CLOSE_TIMEOUT_MILLIS_PROP = "spillway.cpu.closeTimeoutMillis";
-    public static final long CLOSE_TIMEOUT_MILLIS_DEFAULT = 5000;
+    public static final String CLOSE_TIMEOUT_MS_PROP = "spillway.cpu.closeTimeoutMs";
+    public static final long CLOSE_TIMEOUT_MS_DEFAULT = 5000;
+
+    /**
+     * Properties renamed, old name to new: an old name is still read, with a warning. {@code closeTimeoutMillis}
+     * became {@code closeTimeoutMs} when every duration setting took the {@code Ms} suffix.
+     */
+    public static final Map<String, String> RENAMED_PROPERTIES =
+        Map.of("spillway.cpu.closeTimeoutMillis", CLOSE_TIMEOUT_MS_PROP);
 
     private static final int MIN_CHUNK_BYTES = OffHeapPool.PAGE_SIZE;
     private static final int MAX_CHUNK_BYTES = OffHeapPool.PAGE_SIZE << 14;
@@ -87,7 +95,7 @@ public final class CpuTierContext {
     private final int arenas;
     private final int chunkBytes;
     private final boolean flushOnClose;
-    private final long closeTimeoutMillis;
+    private final long closeTimeoutMs;
     private final BlockTier nextTier;
     private final ErrorHandler errorHandler;
     private final Function<BlockKey, String> groupOf;
@@ -106,7 +114,7 @@ public final class CpuTierContext {
         arenas = b.arenas;
         chunkBytes = b.chunkBytes;
         flushOnClose = b.flushOnClose;
-        closeTimeoutMillis = b.closeTimeoutMillis;
+        closeTimeoutMs = b.closeTimeoutMs;
         nextTier = b.nextTier;
         errorHandler = b.errorHandler;
         groupOf = b.groupOf;
@@ -118,13 +126,14 @@ public final class CpuTierContext {
     }
 
     /**
-     * A builder holding the defaults overridden by every {@code spillway.cpu.*} property present in {@code props}.
+     * A builder holding the defaults overridden by every {@code spillway.cpu.*} property present in {@code props}
+     * (a {@link #RENAMED_PROPERTIES renamed} one also under its old name, with a warning).
      *
      * @throws IllegalArgumentException naming the property and its bad value
      */
     public static Builder fromProperties(Properties props) {
         Builder b = new Builder();
-        PropertyReader r = PropertyReader.of(props);
+        PropertyReader r = PropertyReader.of(props).withRenamed(RENAMED_PROPERTIES);
         r.size(CAPACITY_BYTES_PROP).ifPresent(b::capacityBytes);
         r.intSize(MAX_BLOCK_BYTES_PROP).ifPresent(b::maxBlockBytes);
         r.doubleValue(DEMOTION_HEADROOM_FRACTION_PROP).ifPresent(b::demotionHeadroomFraction);
@@ -137,7 +146,7 @@ public final class CpuTierContext {
         r.intValue(ARENAS_PROP).ifPresent(b::arenas);
         r.intSize(CHUNK_BYTES_PROP).ifPresent(b::chunkBytes);
         r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
-        r.longValue(CLOSE_TIMEOUT_MILLIS_PROP).ifPresent(b::closeTimeoutMillis);
+        r.longValue(CLOSE_TIMEOUT_MS_PROP).ifPresent(b::closeTimeoutMs);
         return b;
     }
 
@@ -227,8 +236,8 @@ public final class CpuTierContext {
         return flushOnClose;
     }
 
-    public long closeTimeoutMillis() {
-        return closeTimeoutMillis;
+    public long closeTimeoutMs() {
+        return closeTimeoutMs;
     }
 
     /** The tier evicted blocks are demoted to, or {@code null}: evicted blocks are then dropped. */
@@ -258,7 +267,7 @@ public final class CpuTierContext {
             + evictionPolicy.propertyValue() + ", demotionQueueBlocks=" + demotionQueueBlocks
             + ", demotionBatchBlocks=" + demotionBatchBlocks + ", threadingMode=" + threadingMode
             + ", idleStrategy=" + idleStrategy + ", arenas=" + arenas + ", chunkBytes=" + chunkBytes
-            + ", flushOnClose=" + flushOnClose + ", closeTimeoutMillis=" + closeTimeoutMillis
+            + ", flushOnClose=" + flushOnClose + ", closeTimeoutMs=" + closeTimeoutMs
             + ", nextTier=" + (nextTier == null ? "none" : nextTier.kind()) + "}";
     }
 
@@ -281,7 +290,7 @@ public final class CpuTierContext {
         private int arenas = ARENAS_DEFAULT;
         private int chunkBytes = CHUNK_BYTES_DEFAULT;
         private boolean flushOnClose = FLUSH_ON_CLOSE_DEFAULT;
-        private long closeTimeoutMillis = CLOSE_TIMEOUT_MILLIS_DEFAULT;
+        private long closeTimeoutMs = CLOSE_TIMEOUT_MS_DEFAULT;
         private BlockTier nextTier;
         private ErrorHandler errorHandler = CpuTierContext::logError;
         private Function<BlockKey, String> groupOf;
@@ -389,13 +398,13 @@ public final class CpuTierContext {
             return this;
         }
 
-        /** Time close() may spend flushing and stopping the agent ({@value #CLOSE_TIMEOUT_MILLIS_PROP}); >= 0. */
-        public Builder closeTimeoutMillis(long v) {
+        /** Time close() may spend flushing and stopping the agent ({@value #CLOSE_TIMEOUT_MS_PROP}); >= 0. */
+        public Builder closeTimeoutMs(long v) {
             if (v < 0) {
                 throw new IllegalArgumentException(
-                    "closeTimeoutMillis (" + CLOSE_TIMEOUT_MILLIS_PROP + ") must be >= 0, got " + v);
+                    "closeTimeoutMs (" + CLOSE_TIMEOUT_MS_PROP + ") must be >= 0, got " + v);
             }
-            closeTimeoutMillis = v;
+            closeTimeoutMs = v;
             return this;
         }
 

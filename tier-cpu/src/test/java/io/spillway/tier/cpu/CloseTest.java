@@ -92,7 +92,7 @@ class CloseTest {
     void flushOnCloseGivesUpAfterTheTimeoutWhenTheNextTierRefuses() {
         next.refuseAll();
         CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).flushOnClose(true)
-            .closeTimeoutMillis(50));
+            .closeTimeoutMs(50));
         putRange(tier, 10);
 
         tier.close();
@@ -118,7 +118,7 @@ class CloseTest {
         next.mode = HeapTier.Mode.STALL;
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         CpuTier tier = tiers.open(TestBlocks.smallTier().nextTier(next).threadingMode(ThreadingMode.DEDICATED)
-            .closeTimeoutMillis(100).errorHandler(errors::add));
+            .closeTimeoutMs(100).errorHandler(errors::add));
         putRange(tier, 60);
         assertTrue(next.stalled.await(10, TimeUnit.SECONDS), "the demotion thread is stuck in the next tier");
 

@@ -29,7 +29,7 @@ class CpuTierContextTest {
             + " maxParkPeriodNs=1000000}", ctx.idleStrategy().toString(), "Agrona's, with the tier's parameters");
         assertEquals(4 << 20, ctx.chunkBytes());
         assertFalse(ctx.flushOnClose());
-        assertEquals(5000, ctx.closeTimeoutMillis());
+        assertEquals(5000, ctx.closeTimeoutMs());
         assertNull(ctx.nextTier());
     }
 
@@ -57,7 +57,7 @@ class CpuTierContextTest {
         p.setProperty("spillway.cpu.arenas", "3");
         p.setProperty("spillway.cpu.chunkBytes", "16m");
         p.setProperty("spillway.cpu.flushOnClose", "true");
-        p.setProperty("spillway.cpu.closeTimeoutMillis", "100");
+        p.setProperty("spillway.cpu.closeTimeoutMs", "100");
 
         CpuTierContext ctx = CpuTierContext.fromProperties(p).build();
 
@@ -72,7 +72,26 @@ class CpuTierContextTest {
         assertEquals(3, ctx.arenas());
         assertEquals(16 << 20, ctx.chunkBytes());
         assertTrue(ctx.flushOnClose());
-        assertEquals(100, ctx.closeTimeoutMillis());
+        assertEquals(100, ctx.closeTimeoutMs());
+    }
+
+    @Test
+    void theOldCloseTimeoutNameIsStillReadButTheNewOneWins() {
+        Properties old = new Properties();
+        old.setProperty("spillway.cpu.closeTimeoutMillis", "250");
+        assertEquals(250, CpuTierContext.fromProperties(old).build().closeTimeoutMs());
+
+        Properties both = new Properties();
+        both.setProperty("spillway.cpu.closeTimeoutMillis", "250");
+        both.setProperty(CpuTierContext.CLOSE_TIMEOUT_MS_PROP, "300");
+        assertEquals(300, CpuTierContext.fromProperties(both).build().closeTimeoutMs());
+
+        Properties bad = new Properties();
+        bad.setProperty("spillway.cpu.closeTimeoutMillis", "soon");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> CpuTierContext.fromProperties(bad));
+        assertEquals("spillway.cpu.closeTimeoutMs must be an integer, got 'soon' (from deprecated name "
+            + "spillway.cpu.closeTimeoutMillis)", e.getMessage());
     }
 
     @Test

@@ -1,11 +1,19 @@
 package io.spillway.bridge.agent;
 
 import io.spillway.bridge.Backend;
+import io.spillway.client.ClientContext;
+import io.spillway.config.PropertyReader;
+import io.spillway.config.PropertySources;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * An agent's settings: its control socket, the Spillway node it reaches, the accelerator backend, the pinned pool,
- * and the tenant its blocks are keyed under.
+ * and the tenant its blocks are keyed under. Every setting has a property name ({@code X_PROP},
+ * {@code spillway.agent.*}) and a default ({@code X_DEFAULT}), stated here only; the builder's setters reject a bad
+ * value at once, naming the property. {@link Builder#load} reads the layered settings the way the server and the
+ * router do: defaults &lt; {@code --config} file &lt; environment ({@code SPILLWAY_AGENT_SLOTS}) &lt; flags.
  *
  * @param socket       the Unix domain socket the worker's connector talks to
  * @param serverHost   a Spillway node's address
@@ -22,28 +30,236 @@ import java.nio.file.Path;
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                            String library, int slots, int chunkBlocks, String tenant, int copyFaults) {
+    public static final String PREFIX = "spillway.agent.";
+    /** The Unix domain socket the worker's connector talks to; required. */
+    public static final String SOCKET_PROP = PREFIX + "socket";
+    /** A Spillway node's data address, {@code HOST:PORT}. */
+    public static final String SERVER_PROP = PREFIX + "server";
+    public static final String SERVER_DEFAULT = ClientContext.HOST_DEFAULT + ":" + ClientContext.DATA_PORT_DEFAULT;
+    /** Its control (gRPC) port. */
+    public static final String CONTROL_PORT_PROP = PREFIX + "controlPort";
+    public static final int CONTROL_PORT_DEFAULT = ClientContext.CONTROL_PORT_DEFAULT;
+    /** {@code cuda}, {@code hip} or {@code host}. */
+    public static final String BACKEND_PROP = PREFIX + "backend";
+    public static final String BACKEND_DEFAULT = "cuda";
+    /** The accelerator's index. */
+    public static final String DEVICE_PROP = PREFIX + "device";
+    public static final int DEVICE_DEFAULT = 0;
+    /** The CUDA or HIP runtime library to load; by default libcudart.so / libamdhip64.so by the loader's search. */
+    public static final String RUNTIME_LIBRARY_PROP = PREFIX + "runtimeLibrary";
+    /** Pinned host slots of a block each. */
+    public static final String SLOTS_PROP = PREFIX + "slots";
+    public static final int SLOTS_DEFAULT = 256;
+    /** Blocks a copy-and-send step carries; at most the slots. */
+    public static final String CHUNK_BLOCKS_PROP = PREFIX + "chunkBlocks";
+    public static final int CHUNK_BLOCKS_DEFAULT = 32;
+    /** The tenant blocks are keyed under. */
+    public static final String TENANT_PROP = PREFIX + "tenant";
+    public static final String TENANT_DEFAULT = "default";
+    /** Tests only (host backend): the first this-many device copies of each registration fail. No property. */
+    public static final int COPY_FAULTS_DEFAULT = 0;
+
+    /** Every {@code spillway.agent.*} name {@link Builder#load} reads. */
+    public static final Set<String> PROPERTY_NAMES = Set.of(SOCKET_PROP, SERVER_PROP, CONTROL_PORT_PROP,
+        BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP);
+
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant) {
-        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant, 0);
+        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
+            COPY_FAULTS_DEFAULT);
     }
 
     public AgentContext {
-        if (socket == null || serverHost == null || serverHost.isEmpty() || backend == null) {
-            throw new IllegalArgumentException("a socket path, a server and a backend are needed");
+        if (socket == null) {
+            throw new IllegalArgumentException("socket (" + SOCKET_PROP + ") is needed");
+        }
+        if (serverHost == null || serverHost.isEmpty()) {
+            throw new IllegalArgumentException("a server host (" + SERVER_PROP + ") is needed");
+        }
+        if (backend == null) {
+            throw new IllegalArgumentException("a backend (" + BACKEND_PROP + ") is needed");
         }
         if (dataPort < 1 || dataPort > 65_535 || controlPort < 1 || controlPort > 65_535) {
-            throw new IllegalArgumentException("ports must be 1..65535, got " + dataPort + " and " + controlPort);
+            throw new IllegalArgumentException("ports (" + SERVER_PROP + ", " + CONTROL_PORT_PROP + ") must be "
+                + "1..65535, got " + dataPort + " and " + controlPort);
         }
         if (slots < 1 || chunkBlocks < 1 || chunkBlocks > slots) {
-            throw new IllegalArgumentException("slots (" + slots + ") and chunk blocks (" + chunkBlocks + ") must be "
-                + ">= 1, a chunk no larger than the pool");
+            throw new IllegalArgumentException("slots (" + SLOTS_PROP + ", " + slots + ") and chunk blocks ("
+                + CHUNK_BLOCKS_PROP + ", " + chunkBlocks + ") must be >= 1, a chunk no larger than the pool");
         }
         if (tenant == null || tenant.isEmpty()) {
-            throw new IllegalArgumentException("a tenant is needed");
+            throw new IllegalArgumentException("a tenant (" + TENANT_PROP + ") is needed");
         }
         if (copyFaults < 0 || (copyFaults > 0 && backend != Backend.HOST)) {
             throw new IllegalArgumentException("copy faults (" + copyFaults + ") are >= 0, and injected on the host "
                 + "backend only");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects settings; each setter checks its value at once, naming the property. */
+    public static final class Builder {
+        private Path socket;
+        private String serverHost = ClientContext.HOST_DEFAULT;
+        private int dataPort = ClientContext.DATA_PORT_DEFAULT;
+        private int controlPort = CONTROL_PORT_DEFAULT;
+        private Backend backend = Backend.parse(BACKEND_DEFAULT);
+        private int device = DEVICE_DEFAULT;
+        private String library;
+        private int slots = SLOTS_DEFAULT;
+        private int chunkBlocks = CHUNK_BLOCKS_DEFAULT;
+        private String tenant = TENANT_DEFAULT;
+        private int copyFaults = COPY_FAULTS_DEFAULT;
+
+        private Builder() {
+        }
+
+        /** The control socket ({@value #SOCKET_PROP}). */
+        public Builder socket(Path v) {
+            if (v == null) {
+                throw new IllegalArgumentException("socket (" + SOCKET_PROP + ") must not be null");
+            }
+            socket = v;
+            return this;
+        }
+
+        /** A node's data address {@code HOST:PORT} ({@value #SERVER_PROP}). */
+        public Builder server(String hostPort) {
+            int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+            int port = -1;
+            if (colon >= 1) {
+                try {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("server (" + SERVER_PROP + ") is HOST:PORT with a port in "
+                    + "1..65535, got '" + hostPort + "'");
+            }
+            serverHost = hostPort.substring(0, colon);
+            dataPort = port;
+            return this;
+        }
+
+        /** The node's control port ({@value #CONTROL_PORT_PROP}): 1..65535. */
+        public Builder controlPort(int v) {
+            if (v < 1 || v > 65_535) {
+                throw new IllegalArgumentException("controlPort (" + CONTROL_PORT_PROP + ") must be 1..65535, got "
+                    + v);
+            }
+            controlPort = v;
+            return this;
+        }
+
+        /** {@code cuda}, {@code hip} or {@code host} ({@value #BACKEND_PROP}). */
+        public Builder backend(String v) {
+            try {
+                backend = Backend.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("backend (" + BACKEND_PROP + "): " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /** The accelerator's index ({@value #DEVICE_PROP}); >= 0. */
+        public Builder device(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("device (" + DEVICE_PROP + ") must be >= 0, got " + v);
+            }
+            device = v;
+            return this;
+        }
+
+        /** The runtime library to load ({@value #RUNTIME_LIBRARY_PROP}), or null for the usual names. */
+        public Builder runtimeLibrary(String v) {
+            library = v;
+            return this;
+        }
+
+        /** Pinned host slots ({@value #SLOTS_PROP}); >= 1. */
+        public Builder slots(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("slots (" + SLOTS_PROP + ") must be >= 1, got " + v);
+            }
+            slots = v;
+            return this;
+        }
+
+        /** Blocks a copy-and-send step carries ({@value #CHUNK_BLOCKS_PROP}); >= 1, at most the slots. */
+        public Builder chunkBlocks(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("chunkBlocks (" + CHUNK_BLOCKS_PROP + ") must be >= 1, got " + v);
+            }
+            chunkBlocks = v;
+            return this;
+        }
+
+        /** The tenant blocks are keyed under ({@value #TENANT_PROP}). */
+        public Builder tenant(String v) {
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException("tenant (" + TENANT_PROP + ") must not be blank, got '" + v + "'");
+            }
+            tenant = v;
+            return this;
+        }
+
+        /** Tests only, host backend: the first {@code v} device copies of each registration fail. */
+        public Builder copyFaults(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("copy faults must be >= 0, got " + v);
+            }
+            copyFaults = v;
+            return this;
+        }
+
+        /**
+         * Takes every {@code spillway.agent.*} value of {@code sources}; an unknown one is rejected. Errors name the
+         * property, the value and where it came from.
+         */
+        public Builder load(PropertySources sources) {
+            for (String k : sources.values().keySet()) {
+                if (k.startsWith(PREFIX) && !PROPERTY_NAMES.contains(k)) {
+                    throw new IllegalArgumentException("unknown setting '" + k + "' (from " + sources.origin(k)
+                        + "); known: " + new TreeSet<>(PROPERTY_NAMES));
+                }
+            }
+            PropertyReader r = sources.reader();
+            r.path(SOCKET_PROP).ifPresent(v -> from(sources, SOCKET_PROP, () -> socket(v)));
+            r.string(SERVER_PROP).ifPresent(v -> from(sources, SERVER_PROP, () -> server(v)));
+            r.intValue(CONTROL_PORT_PROP).ifPresent(v -> from(sources, CONTROL_PORT_PROP, () -> controlPort(v)));
+            r.string(BACKEND_PROP).ifPresent(v -> from(sources, BACKEND_PROP, () -> backend(v)));
+            r.intValue(DEVICE_PROP).ifPresent(v -> from(sources, DEVICE_PROP, () -> device(v)));
+            r.string(RUNTIME_LIBRARY_PROP).ifPresent(this::runtimeLibrary);
+            r.intValue(SLOTS_PROP).ifPresent(v -> from(sources, SLOTS_PROP, () -> slots(v)));
+            r.intValue(CHUNK_BLOCKS_PROP).ifPresent(v -> from(sources, CHUNK_BLOCKS_PROP, () -> chunkBlocks(v)));
+            r.string(TENANT_PROP).ifPresent(v -> from(sources, TENANT_PROP, () -> tenant(v)));
+            return this;
+        }
+
+        private static void from(PropertySources sources, String prop, Runnable set) {
+            try {
+                set.run();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (from " + sources.origin(prop) + ")", e);
+            }
+        }
+
+        /**
+         * The context these settings make.
+         *
+         * @throws IllegalArgumentException naming the settings that are missing or do not fit together
+         */
+        public AgentContext build() {
+            if (socket == null) {
+                throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
+            }
+            return new AgentContext(socket, serverHost, dataPort, controlPort, backend, device, library, slots,
+                chunkBlocks, tenant, copyFaults);
         }
     }
 }

@@ -1,0 +1,88 @@
+package io.spillway.bridge.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spillway.bridge.Backend;
+import io.spillway.config.PropertySources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The agent's settings: the server's and the router's layering (file &lt; environment &lt; flags) and validation. */
+class AgentCommandTest {
+    @TempDir
+    Path dir;
+
+    private static AgentContext fromCommandLine(Map<String, String> env, String... args) {
+        AgentCommand command = new AgentCommand(env);
+        new CommandLine(command).parseArgs(args);
+        return command.context();
+    }
+
+    @Test
+    void flagsOverrideEnvironmentWhichOverridesFileWhichOverridesDefaults() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, "spillway.agent.socket=/run/agent.sock\nspillway.agent.slots=64\n"
+            + "spillway.agent.chunkBlocks=8\nspillway.agent.tenant=file\nspillway.agent.backend=host\n");
+        Map<String, String> env = Map.of("SPILLWAY_AGENT_SLOTS", "128", "SPILLWAY_AGENT_TENANT", "env",
+            "SPILLWAY_VLLM_VENV", "/opt/venv");
+
+        AgentContext all = fromCommandLine(env, "--config", file.toString(), "--tenant", "flag");
+        assertEquals("flag", all.tenant(), "flag beats environment");
+        assertEquals(128, all.slots(), "environment beats file");
+        assertEquals(8, all.chunkBlocks(), "file beats default");
+        assertEquals(Path.of("/run/agent.sock"), all.socket());
+        assertEquals(Backend.HOST, all.backend());
+
+        AgentContext defaults = fromCommandLine(Map.of(), "--socket", "/s");
+        assertEquals("127.0.0.1", defaults.serverHost());
+        assertEquals(7600, defaults.dataPort());
+        assertEquals(AgentContext.CONTROL_PORT_DEFAULT, defaults.controlPort());
+        assertEquals(Backend.parse(AgentContext.BACKEND_DEFAULT), defaults.backend());
+        assertEquals(AgentContext.SLOTS_DEFAULT, defaults.slots());
+        assertEquals(AgentContext.CHUNK_BLOCKS_DEFAULT, defaults.chunkBlocks());
+        assertEquals(AgentContext.TENANT_DEFAULT, defaults.tenant());
+        assertNull(defaults.library());
+
+        AgentContext server = fromCommandLine(Map.of("SPILLWAY_AGENT_SERVER", "10.0.0.9:7700"), "--socket", "/s");
+        assertEquals("10.0.0.9", server.serverHost());
+        assertEquals(7700, server.dataPort());
+        for (String name : AgentContext.PROPERTY_NAMES) {
+            assertEquals(name, PropertySources.propertyName(PropertySources.envName(name)));
+        }
+    }
+
+    @Test
+    void badValuesNameTheSettingTheValueAndTheOrigin() {
+        IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of(), "--socket", "/s", "--server", "node"));
+        assertEquals("server (spillway.agent.server) is HOST:PORT with a port in 1..65535, got 'node' (from command "
+            + "line)", server.getMessage());
+        IllegalArgumentException backend = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_BACKEND", "tpu"), "--socket", "/s"));
+        assertTrue(backend.getMessage().startsWith("backend (spillway.agent.backend): unknown backend 'tpu'")
+            && backend.getMessage().endsWith("(from environment SPILLWAY_AGENT_BACKEND)"), backend.getMessage());
+        IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_SLOTS", "many"), "--socket", "/s"));
+        assertEquals("spillway.agent.slots must be an integer, got 'many' (from environment SPILLWAY_AGENT_SLOTS)",
+            slots.getMessage());
+        IllegalArgumentException chunk = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of(), "--socket", "/s", "--slots", "4", "--chunk-blocks", "8"));
+        assertTrue(chunk.getMessage().contains("spillway.agent.chunkBlocks"), chunk.getMessage());
+        IllegalArgumentException socket = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of()));
+        assertEquals("socket (spillway.agent.socket, --socket) must be set", socket.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_SLOT", "1"), "--socket", "/s"));
+        assertTrue(unknown.getMessage().startsWith("unknown setting 'spillway.agent.slot'"), unknown.getMessage());
+        IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
+            () -> AgentContext.builder().device(-1));
+        assertEquals("device (spillway.agent.device) must be >= 0, got -1", device.getMessage());
+    }
+}
