@@ -22,11 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The index against vLLM 0.34.0 itself: kv-client's src/test/python/vllm_kv_events.py plays each case on vLLM's own
- * block pool and offloading connector (a placeholder store in a step with GPU events, the STORAGE medium, a hash cached
- * twice and removed once, a REMOTE tier, two owning tiers, a batch with a bad event, a cleared cache), publishes the
- * batches with vLLM's structs and msgspec encoder, and says after each step what the pod holds in each medium; the
- * index, fed those batches through the decoder and the applier, must agree at every step.
+ * The index against vLLM 0.34.0 itself: kv-client/vllm-events/src/test/python/vllm_kv_events.py plays each case on
+ * vLLM's own block pool and offloading connector (a placeholder store in a step with GPU events, the STORAGE medium, a
+ * hash cached twice and removed once, a REMOTE tier, two owning tiers, a batch with a bad event, a cleared cache),
+ * publishes the batches with vLLM's structs and msgspec encoder, and says after each step what the pod holds in each
+ * medium; the index, fed those batches through the decoder and the applier, must agree at every step.
  */
 class VllmIndexConformanceTest {
     private static final Namespace NS = Namespace.builder().modelId("m").layers(1).kvHeads(1).headDim(1)
