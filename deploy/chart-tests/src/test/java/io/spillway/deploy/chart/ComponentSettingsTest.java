@@ -263,7 +263,7 @@ class ComponentSettingsTest {
         assertEquals(model, transfer.path("kv_connector_extra_config").path("model").asText());
         assertTrue(args.contains("--port=" + port));
         int tp = Integer.parseInt(args.stream().filter(a -> a.startsWith("--tensor-parallel-size="))
-            .findFirst().orElseThrow().split("=")[1]);
+            .findFirst().orElseThrow().replaceFirst("^[^=]*=", ""));
         String socketPattern = transfer.path("kv_connector_extra_config").path("agent_socket").asText();
         int agents = 0;
         for (int rank = 0; rank < tp; rank++) {

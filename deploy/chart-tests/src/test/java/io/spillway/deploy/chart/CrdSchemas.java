@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -174,8 +173,7 @@ final class CrdSchemas {
         JsonNode properties = schema.path("properties");
         JsonNode additional = schema.path("additionalProperties");
         boolean preserve = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean();
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
             String p = path + "." + e.getKey();
             if (root && e.getKey().equals("metadata")) {
                 if (!e.getValue().isObject()) {
