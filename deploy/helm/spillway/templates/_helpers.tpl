@@ -1,0 +1,166 @@
+{{/*
+Names. Every object is called <fullname>-<component>: the release name, or <release>-spillway when the release name
+does not already say spillway.
+*/}}
+{{- define "spillway.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else if contains "spillway" .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-spillway" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "spillway.node.name" -}}{{ include "spillway.fullname" . }}-node{{- end -}}
+{{- define "spillway.router.name" -}}{{ include "spillway.fullname" . }}-router{{- end -}}
+{{- define "spillway.vllm.name" -}}{{ include "spillway.fullname" . }}-vllm{{- end -}}
+{{- define "spillway.pool.name" -}}{{ .Values.inferencePool.name | default (include "spillway.fullname" .) }}{{- end -}}
+
+{{- define "spillway.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: spillway
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: spillway
+{{- end -}}
+
+{{/* The labels that select one component's pods (stable across upgrades: selectors are immutable). */}}
+{{- define "spillway.selector" -}}
+app.kubernetes.io/name: spillway
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* The label a client pod (one running the agent) carries to reach the nodes' data and control ports. */}}
+{{- define "spillway.clientLabel" -}}
+spillway.io/client: {{ include "spillway.fullname" . | quote }}
+{{- end -}}
+
+{{/* The labels the InferencePool (or, in proxy mode, the router's label selector) selects model servers by. */}}
+{{- define "spillway.modelServerSelector" -}}
+{{- if .Values.inferencePool.selector -}}
+{{- toYaml .Values.inferencePool.selector -}}
+{{- else -}}
+spillway.io/inference-pool: {{ include "spillway.pool.name" . | quote }}
+{{- end -}}
+{{- end -}}
+
+{{- define "spillway.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion -}}
+{{- if .Values.image.registry -}}
+{{ printf "%s/%s:%s" .Values.image.registry .Values.image.repository $tag }}
+{{- else -}}
+{{ printf "%s:%s" .Values.image.repository $tag }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A Kubernetes quantity in binary units ("8Gi", "512Mi", "1Ti", "4096Ki") as whole MiB. The schema allows only these
+forms for the sizes the chart computes with, so the arithmetic below is exact.
+*/}}
+{{- define "spillway.mib" -}}
+{{- $q := toString . -}}
+{{- $n := regexFind "^[0-9]+" $q | int64 -}}
+{{- $unit := trimPrefix (toString $n) $q -}}
+{{- if eq $unit "Ti" -}}{{ mul $n 1048576 }}
+{{- else if eq $unit "Gi" -}}{{ mul $n 1024 }}
+{{- else if eq $unit "Mi" -}}{{ $n }}
+{{- else if eq $unit "Ki" -}}{{ div $n 1024 }}
+{{- else -}}{{ fail (printf "spillway: size %q must be a whole number of Ki, Mi, Gi or Ti" $q) }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The node's memory plan, from its container's memory limit (all in MiB), as "heap direct cpu shm":
+  heap   = node.jvm.heapMiB, else limit/8 within [1024, 4096] (Ignite's membership takes ~350 MiB of it)
+  shm    = node.devShm.sizeLimit (the feed's Aeron media driver, ~47 MB; tmpfs pages count against the limit)
+  direct = limit - heap - shm - node.jvm.nativeOverheadMiB (metaspace, code cache, thread stacks, GC, RocksDB's
+           memtables and caches, Ignite's off-heap regions): -XX:MaxDirectMemorySize
+  cpu    = node.cpuTier.capacity, else direct - max(direct/8, 512): the CPU tier is Netty direct memory and must
+           leave room for the data plane's and the NVMe tier's buffers (the node refuses a capacity above direct)
+*/}}
+{{- define "spillway.node.memoryPlan" -}}
+{{- $n := .Values.node -}}
+{{- $limit := include "spillway.mib" $n.resources.limits.memory | int64 -}}
+{{- $heap := int64 0 -}}
+{{- if $n.jvm.heapMiB -}}
+{{- $heap = int64 $n.jvm.heapMiB -}}
+{{- else -}}
+{{- $heap = max 1024 (min 4096 (div $limit 8)) | int64 -}}
+{{- end -}}
+{{- $shm := include "spillway.mib" $n.devShm.sizeLimit | int64 -}}
+{{- $direct := sub (sub (sub $limit $heap) $shm) (int64 $n.jvm.nativeOverheadMiB) | int64 -}}
+{{- $cpu := int64 0 -}}
+{{- if $n.cpuTier.capacity -}}
+{{- $cpu = include "spillway.mib" $n.cpuTier.capacity | int64 -}}
+{{- else -}}
+{{- $cpu = sub $direct (max 512 (div $direct 8)) | int64 -}}
+{{- end -}}
+{{- if lt $cpu 256 -}}
+{{- fail (printf "spillway: node.resources.limits.memory %s leaves a CPU tier of %d MiB (heap %d, /dev/shm %d, native %d, direct %d): raise the limit or lower node.jvm.heapMiB" $n.resources.limits.memory $cpu $heap $shm (int64 $n.jvm.nativeOverheadMiB) $direct) -}}
+{{- end -}}
+{{- if gt $cpu $direct -}}
+{{- fail (printf "spillway: node.cpuTier.capacity %s (%d MiB) exceeds the direct memory the limit leaves (%d MiB)" $n.cpuTier.capacity $cpu $direct) -}}
+{{- end -}}
+{{- printf "%d %d %d %d" $heap $direct $cpu $shm -}}
+{{- end -}}
+
+{{/* The NVMe tier's capacity in MiB: node.nvmeTier.capacity, else 90% of the volume (RocksDB needs headroom). */}}
+{{- define "spillway.node.nvmeMiB" -}}
+{{- $n := .Values.node -}}
+{{- $volume := include "spillway.mib" $n.persistence.size | int64 -}}
+{{- if $n.nvmeTier.capacity -}}
+{{- $c := include "spillway.mib" $n.nvmeTier.capacity | int64 -}}
+{{- if gt $c $volume -}}{{ fail (printf "spillway: node.nvmeTier.capacity %s exceeds node.persistence.size %s" $n.nvmeTier.capacity $n.persistence.size) }}{{- end -}}
+{{- $c -}}
+{{- else -}}
+{{- div (mul $volume 9) 10 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Seconds a node may take to stop: its preStop pause, the drain (drainTimeoutMs), the hand-off of its CPU tier to the
+new owners (handoffTimeoutMs), and a margin for leaving Ignite and closing the tiers (RocksDB's flush).
+*/}}
+{{- define "spillway.node.terminationSeconds" -}}
+{{- $n := .Values.node -}}
+{{- add (int64 $n.preStop.sleepSeconds) (div (add (int64 $n.drainTimeoutMs) (int64 $n.cluster.handoffTimeoutMs) 999) 1000) (int64 $n.shutdownMarginSeconds) -}}
+{{- end -}}
+
+{{/* The headless Service's DNS name inside the namespace, and each node's stable name in it. */}}
+{{- define "spillway.node.service" -}}{{ include "spillway.node.name" . }}{{- end -}}
+
+{{/* host:port of every node's block-location feed, for the router (the StatefulSet's stable pod names). */}}
+{{- define "spillway.node.feeds" -}}
+{{- $svc := include "spillway.node.service" . -}}
+{{- $sts := include "spillway.node.name" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $port := int .Values.node.ports.events -}}
+{{- $out := list -}}
+{{- range $i := until (int .Values.node.replicas) -}}
+{{- $out = append $out (printf "%s-%d.%s.%s.svc:%d" $sts $i $svc $ns $port) -}}
+{{- end -}}
+{{- join "," $out -}}
+{{- end -}}
+
+{{- define "spillway.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.securityContext.uid }}
+runAsGroup: {{ .Values.securityContext.uid }}
+fsGroup: {{ .Values.securityContext.uid }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "spillway.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: {{ .Values.securityContext.uid }}
+runAsGroup: {{ .Values.securityContext.uid }}
+capabilities:
+  drop: ["ALL"]
+{{- end -}}
