@@ -4,27 +4,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Per-second counters of a load run, indexed by whole seconds since the run's start. */
-final class Timeline {
-    static final int OPS = 0;
-    static final int BYTES = 1;
-    static final int GETS_OK = 2;
-    static final int GETS_FAILED = 3;
-    static final int PUTS_OK = 4;
-    static final int PUTS_FAILED = 5;
-    static final int WRONG = 6;
+public final class Timeline {
+    public static final int OPS = 0;
+    public static final int BYTES = 1;
+    public static final int GETS_OK = 2;
+    public static final int GETS_FAILED = 3;
+    public static final int PUTS_OK = 4;
+    public static final int PUTS_FAILED = 5;
+    public static final int WRONG = 6;
     private static final int FIELDS = 7;
 
     private final long startNanos;
     private final int seconds;
     private final AtomicLongArray counts;
 
-    Timeline(long startNanos, int seconds) {
+    public Timeline(long startNanos, int seconds) {
         this.startNanos = startNanos;
         this.seconds = seconds;
         this.counts = new AtomicLongArray(seconds * FIELDS);
     }
 
-    long startNanos() {
+    public long startNanos() {
         return startNanos;
     }
 
@@ -33,23 +33,23 @@ final class Timeline {
     }
 
     /** The second (since start) that {@code nanos} falls in. */
-    int second(long nanos) {
+    public int second(long nanos) {
         return (int) ((nanos - startNanos) / 1_000_000_000L);
     }
 
-    void add(long nanos, int field, long n) {
+    public void add(long nanos, int field, long n) {
         int s = second(nanos);
         if (s >= 0 && s < seconds) {
             counts.addAndGet(s * FIELDS + field, n);
         }
     }
 
-    long get(int second, int field) {
+    public long get(int second, int field) {
         return counts.get(second * FIELDS + field);
     }
 
     /** Sum of {@code field} over seconds {@code [from, to)}, clipped to the run. */
-    long sum(int from, int to, int field) {
+    public long sum(int from, int to, int field) {
         long n = 0;
         for (int s = Math.max(0, from); s < Math.min(seconds, to); s++) {
             n += get(s, field);
@@ -58,17 +58,17 @@ final class Timeline {
     }
 
     /** Mean per second of {@code field} over seconds {@code [from, to)}; 0 for an empty range. */
-    double mean(int from, int to, int field) {
+    public double mean(int from, int to, int field) {
         return to <= from ? 0 : sum(from, to, field) / (double) (to - from);
     }
 
     /** Seconds from the start to {@code nanos}. */
-    double secondsAt(long nanos) {
+    public double secondsAt(long nanos) {
         return (nanos - startNanos) / 1e9;
     }
 
     /** Sleeps until {@code second} seconds after the start. */
-    void sleepUntil(int second) throws InterruptedException {
+    public void sleepUntil(int second) throws InterruptedException {
         long until = startNanos + second * 1_000_000_000L;
         long left;
         while ((left = until - System.nanoTime()) > 0) {

@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Mixed load that checks every byte: each worker puts batches of new blocks (bytes derived from the key, see
  * {@link BlockBytes}) and reads back random blocks it has had acknowledged. A get of an acknowledged block that
  * misses or fails counts as a failed get; a hit with bytes that are not the key's counts as a wrong block. Counts go
- * to a {@link Timeline} per second.
+ * to a {@link Timeline} per second. Public for the container tests (deploy/container-tests), which run it against
+ * nodes in containers.
  */
-final class VerifyingLoad {
+public final class VerifyingLoad {
     private final KvClient client;
     private final BlockKey namespace;
     private final int blockBytes;
@@ -36,7 +37,7 @@ final class VerifyingLoad {
      * @param keysPerWorker each worker's key space: once every key has been put, puts go round again (a put of a
      *                      key already stored is acknowledged without change), so the working set stays bounded
      */
-    VerifyingLoad(KvClient client, BlockKey namespace, int blockBytes, int batch, double putShare, int threads,
+    public VerifyingLoad(KvClient client, BlockKey namespace, int blockBytes, int batch, double putShare, int threads,
                   int keysPerWorker, long seed) {
         if (keysPerWorker < batch) {
             throw new IllegalArgumentException("keys per worker " + keysPerWorker + " below the batch " + batch);
@@ -53,7 +54,7 @@ final class VerifyingLoad {
     }
 
     /** Runs the workers until {@link #stop()}, counting into {@code timeline}. */
-    void start(Timeline timeline) {
+    public void start(Timeline timeline) {
         stop.set(false);
         for (Worker w : workers) {
             w.timeline = timeline;
@@ -63,7 +64,7 @@ final class VerifyingLoad {
         }
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         stop.set(true);
         for (Worker w : workers) {
             if (w.thread != null) {
@@ -73,15 +74,15 @@ final class VerifyingLoad {
         }
     }
 
-    long wrongBlocks() {
+    public long wrongBlocks() {
         return wrong.get();
     }
 
-    synchronized List<String> wrongExamples() {
+    public synchronized List<String> wrongExamples() {
         return List.copyOf(wrongExamples);
     }
 
-    long ackedBlocks() {
+    public long ackedBlocks() {
         long n = 0;
         for (Worker w : workers) {
             n += w.acked.cardinality();
@@ -90,7 +91,7 @@ final class VerifyingLoad {
     }
 
     /** Reads every acknowledged block once: {@code [hits, misses, failed, wrong]}. */
-    long[] verifyAll() {
+    public long[] verifyAll() {
         long[] out = new long[4];
         ByteBuffer[] dst = buffers();
         for (Worker w : workers) {
