@@ -132,6 +132,19 @@ new owners (handoffTimeoutMs), and a margin for leaving Ignite and closing the t
 {{/* The headless Service's DNS name inside the namespace, and each node's stable name in it. */}}
 {{- define "spillway.node.service" -}}{{ include "spillway.node.name" . }}{{- end -}}
 
+{{/* host:port of every node's control (gRPC) port, the agents' cluster seeds (the StatefulSet's stable pod names). */}}
+{{- define "spillway.node.controlAddresses" -}}
+{{- $svc := include "spillway.node.service" . -}}
+{{- $sts := include "spillway.node.name" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $port := int .Values.node.ports.control -}}
+{{- $out := list -}}
+{{- range $i := until (int .Values.node.replicas) -}}
+{{- $out = append $out (printf "%s-%d.%s.%s.svc:%d" $sts $i $svc $ns $port) -}}
+{{- end -}}
+{{- join "," $out -}}
+{{- end -}}
+
 {{/* host:port of every node's block-location feed, for the router (the StatefulSet's stable pod names). */}}
 {{- define "spillway.node.feeds" -}}
 {{- $svc := include "spillway.node.service" . -}}

@@ -14,6 +14,8 @@ import static io.spillway.router.service.RouterContext.EXT_PROC_MODE_PROP;
 import static io.spillway.router.service.RouterContext.EXT_PROC_PORT_DEFAULT;
 import static io.spillway.router.service.RouterContext.EXT_PROC_PORT_PROP;
 import static io.spillway.router.service.RouterContext.EXT_PROC_TLS_PROP;
+import static io.spillway.router.service.RouterContext.FEED_LOCAL_HOST_DEFAULT;
+import static io.spillway.router.service.RouterContext.FEED_LOCAL_HOST_PROP;
 import static io.spillway.router.service.RouterContext.FEED_NODES_PROP;
 import static io.spillway.router.service.RouterContext.HEAD_DIM_DEFAULT;
 import static io.spillway.router.service.RouterContext.HEAD_DIM_PROP;
@@ -131,6 +133,10 @@ public final class RouterMain implements Callable<Integer> {
     List<String> servedModelNames = new ArrayList<>();
     @Option(names = "--feed-node", description = "a Spillway node's block-location feed, host:eventsPort (repeat)")
     List<String> feedNodes = new ArrayList<>();
+    @Option(names = "--feed-local-host", description = "the local address the feed is received on, which the nodes "
+        + "send to: an IP literal or a resolvable host name (default: " + FEED_LOCAL_HOST_DEFAULT + ", nodes on this "
+        + "host only; on Kubernetes, the pod's IP)")
+    String feedLocalHost;
     @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (the router "
         + "connects), or listen=tcp://*:5557 (the pods connect, as llm-d lays it out) (repeat)")
     List<String> vllmEvents = new ArrayList<>();
@@ -232,6 +238,7 @@ public final class RouterMain implements Callable<Integer> {
         putIf(flags, CHAT_TEMPLATE_PROP, chatTemplate);
         putList(flags, SERVED_MODEL_NAMES_PROP, servedModelNames);
         putList(flags, FEED_NODES_PROP, feedNodes);
+        putIf(flags, FEED_LOCAL_HOST_PROP, feedLocalHost);
         putList(flags, VLLM_EVENTS_PROP, vllmEvents);
         putIf(flags, HOST_PROP, host);
         putIf(flags, PROXY_PORT_PROP, proxyPort);

@@ -95,6 +95,40 @@ class RouterMainTest {
     }
 
     @Test
+    void theFeedsLocalHostLayersAndIsAnIpLiteralOrAResolvableName() throws Exception {
+        assertEquals(RouterContext.FEED_LOCAL_HOST_DEFAULT, fromCommandLine(Map.of(), "--model", "m", "--pods", "a:1")
+            .feedLocalHost(), "the loopback address by default, as before");
+        assertEquals("127.0.0.1", RouterContext.FEED_LOCAL_HOST_DEFAULT);
+        assertEquals("SPILLWAY_ROUTER_FEED_LOCAL_HOST", PropertySources.envName(RouterContext.FEED_LOCAL_HOST_PROP),
+            "the chart's downward-API variable");
+        Path file = dir.resolve("router.properties");
+        Files.writeString(file, "spillway.router.model=m\nspillway.router.pods=a:1\n"
+            + "spillway.router.feedLocalHost=10.0.0.1\n");
+        assertEquals("10.0.0.1", fromCommandLine(Map.of(), "--config", file.toString()).feedLocalHost());
+        Map<String, String> env = Map.of("SPILLWAY_ROUTER_FEED_LOCAL_HOST", "10.244.1.17");
+        assertEquals("10.244.1.17", fromCommandLine(env, "--config", file.toString()).feedLocalHost(),
+            "environment beats file");
+        assertEquals("10.0.0.3", fromCommandLine(env, "--config", file.toString(), "--feed-local-host", "10.0.0.3")
+            .feedLocalHost(), "flag beats environment");
+        assertEquals("[fd00::17]", fromCommandLine(Map.of(), "--model", "m", "--pods", "a:1", "--feed-local-host",
+            "fd00::17").feedLocalHost(), "IPv6 in brackets, as Aeron's endpoint takes it");
+        assertEquals("[::1]", fromCommandLine(Map.of(), "--model", "m", "--pods", "a:1", "--feed-local-host",
+            "[::1]").feedLocalHost());
+        assertEquals("localhost", fromCommandLine(Map.of(), "--model", "m", "--pods", "a:1", "--feed-local-host",
+            "localhost").feedLocalHost(), "a name that resolves");
+
+        for (String bad : List.of("10.0.0.256", "10.0.0", "fd00::zz", "not a host", "-bad.example", "[localhost]",
+            "no-such-host.invalid")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fromCommandLine(Map.of("SPILLWAY_ROUTER_FEED_LOCAL_HOST", bad), "--model", "m", "--pods", "a:1"),
+                bad);
+            assertTrue(e.getMessage().startsWith("feedLocalHost (spillway.router.feedLocalHost) ")
+                && e.getMessage().contains(bad)
+                && e.getMessage().endsWith("(from environment SPILLWAY_ROUTER_FEED_LOCAL_HOST)"), e.getMessage());
+        }
+    }
+
+    @Test
     void badValuesNameTheSettingTheValueAndTheOrigin() throws Exception {
         IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
             () -> fromCommandLine(Map.of("SPILLWAY_ROUTER_PROXY_PORT", "70000"), "--model", "m", "--pods", "a:1"));

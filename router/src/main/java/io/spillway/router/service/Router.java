@@ -57,6 +57,21 @@ public final class Router implements AutoCloseable {
     private final RouterHttp http;
     private final PodDiscovery discovery;
 
+    /** The Spillway nodes' feed, or null without {@link RouterContext#feedNodes()}. */
+    private ClusterFeed feed;
+
+    /**
+     * The feed subscriber's settings: a channel per node of {@code ctx.feedNodes()}, each received on
+     * {@code ctx.feedLocalHost()} (the address the node is asked to send to), with a media driver in {@code media}.
+     */
+    static FeedSubscriberContext feedContext(RouterContext ctx, Path media) {
+        FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
+            .media(FeedMedia.Settings.defaults(media.toString()))
+            .localHost(ctx.feedLocalHost()); // before the nodes: each node's channel takes it when added
+        ctx.feedNodes().forEach(feed::node);
+        return feed.build();
+    }
+
     public Router(RouterContext ctx) throws Exception {
         ExtProcOptions extProcOptions = ctx.extProc();
         boolean started = false;
@@ -66,10 +81,8 @@ public final class Router implements AutoCloseable {
             parts.add(index);
             if (!ctx.feedNodes().isEmpty()) {
                 Path media = Files.createTempDirectory("spillway-router-feed");
-                FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
-                    .media(FeedMedia.Settings.defaults(media.toString()));
-                ctx.feedNodes().forEach(feed::node);
-                parts.add(ClusterFeed.start(feed.build(), index));
+                feed = ClusterFeed.start(feedContext(ctx, media), index);
+                parts.add(feed);
             }
             if (!ctx.vllmEvents().isEmpty()) {
                 VllmEventSubscriber.Builder events = VllmEventSubscriber.builder().index(index)
@@ -189,6 +202,11 @@ public final class Router implements AutoCloseable {
         s.put("pods", discovery.pods().stream().map(p -> p.address() + (p.ready() ? "" : " (not ready)") + " "
             + p.role().name().toLowerCase(Locale.ROOT)).toList());
         return s;
+    }
+
+    /** The Spillway nodes' feed, or null when none is subscribed to. */
+    ClusterFeed feed() {
+        return feed;
     }
 
     public int proxyPort() {

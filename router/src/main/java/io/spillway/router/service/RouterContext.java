@@ -11,6 +11,8 @@ import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.extproc.Objectives;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Everything a router is started with. Every setting has a property name ({@code X_PROP}, {@code spillway.router.*})
@@ -53,6 +56,8 @@ import java.util.function.Consumer;
  *                        selector and target ports give the pods, or null for the label selector
  * @param podPort         the pods' serving port under Kubernetes discovery
  * @param feedNodes       Spillway nodes' feed addresses {@code host:eventsPort}
+ * @param feedLocalHost   the local address the feed is received on (the nodes send to it): an IP literal, IPv6 in
+ *                        brackets, or a host name that resolved when the setting was taken
  * @param vllmEvents      vLLM KV-event publishers {@code host:eventsPort[:replayPort]}, topics naming their pods
  * @param maxKeys         the index's bound
  * @param scrapeInterval  how often each pod's /metrics is read
@@ -65,7 +70,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
                             Path chatTemplate, List<String> servedModelNames, List<String> staticPods,
                             String k8sNamespace, Map<String, String> k8sSelector, String inferencePool, int podPort,
-                            List<String> feedNodes, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
+                            List<String> feedNodes, String feedLocalHost, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
                             int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc) {
     public static final String PREFIX = "spillway.router.";
     /** The model id, as the engines and clients key it; required. */
@@ -109,6 +114,13 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final String SERVED_MODEL_NAMES_PROP = PREFIX + "servedModelNames";
     /** Spillway nodes' block-location feeds, {@code host:eventsPort}, comma-separated. */
     public static final String FEED_NODES_PROP = PREFIX + "feedNodes";
+    /**
+     * The local address the feed subscriber receives on, which each node of {@link #FEED_NODES_PROP} is asked to send
+     * to: an IP literal (IPv6 bare or in brackets) or a host name that resolves. The default reaches only nodes on
+     * this host; on Kubernetes, the pod's IP.
+     */
+    public static final String FEED_LOCAL_HOST_PROP = PREFIX + "feedLocalHost";
+    public static final String FEED_LOCAL_HOST_DEFAULT = "127.0.0.1";
     /** vLLM KV-event publishers, {@code host:port[:replayPort]} or {@code listen=tcp://*:5557}, comma-separated. */
     public static final String VLLM_EVENTS_PROP = PREFIX + "vllmEvents";
     /** The address every port binds. */
@@ -160,10 +172,16 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
         HEAD_DIM_PROP, PODS_PROP, K8S_NAMESPACE_PROP, K8S_SELECTOR_PROP, INFERENCE_POOL_PROP, POD_PORT_PROP,
         CONFIG_FILE_PROP, CONFIG_TEXT_PROP, PRESET_PROP, TOKENIZER_PROP, CHAT_TEMPLATE_PROP, SERVED_MODEL_NAMES_PROP,
-        FEED_NODES_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
+        FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
         MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
         EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
         OBJECTIVES_PROP);
+
+    private static final Pattern IPV4 = Pattern.compile(
+        "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
+    /** RFC 1123 labels, dot-separated. */
+    private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
     public static Builder builder() {
         return new Builder();
@@ -187,6 +205,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private String inferencePool;
         private int podPort = POD_PORT_DEFAULT;
         private final List<String> feedNodes = new ArrayList<>();
+        private String feedLocalHost = FEED_LOCAL_HOST_DEFAULT;
         private final List<String> vllmEvents = new ArrayList<>();
         private long maxKeys = MAX_KEYS_DEFAULT;
         private Duration scrapeInterval = Duration.ofMillis(SCRAPE_INTERVAL_MS_DEFAULT);
@@ -311,6 +330,33 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         public Builder feedNode(String v) {
             feedNodes.add(requireText("feedNodes", FEED_NODES_PROP, v));
             return this;
+        }
+
+        /**
+         * The address the feed is received on ({@value #FEED_LOCAL_HOST_PROP}): an IPv4 literal, an IPv6 literal
+         * (bare or in brackets; kept in brackets, as Aeron's channels take it) or a host name that resolves now.
+         */
+        public Builder feedLocalHost(String v) {
+            feedLocalHost = feedAddress(requireText("feedLocalHost", FEED_LOCAL_HOST_PROP, v).strip());
+            return this;
+        }
+
+        private static String feedAddress(String v) {
+            String bare = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
+            boolean v6 = bare.contains(":");
+            boolean v4 = bare.matches("[0-9.]+");
+            if (v6 ? !bare.matches("[0-9A-Fa-f:.]+") : (v4 ? !IPV4.matcher(bare).matches()
+                : !HOST_NAME.matcher(bare).matches() || !bare.equals(v))) {
+                throw new IllegalArgumentException("feedLocalHost (" + FEED_LOCAL_HOST_PROP + ") must be an IP "
+                    + "literal or a host name, got '" + v + "'");
+            }
+            try {
+                InetAddress.getByName(bare); // a literal is only parsed; a name is looked up
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("feedLocalHost (" + FEED_LOCAL_HOST_PROP + ") '" + v + "' "
+                    + (v4 || v6 ? "is not a valid IP literal" : "does not resolve") + ": " + e.getMessage(), e);
+            }
+            return v6 ? "[" + bare + "]" : bare;
         }
 
         /** A vLLM KV-event publisher ({@value #VLLM_EVENTS_PROP}); repeat for more. */
@@ -455,6 +501,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             }
             r.intValue(POD_PORT_PROP).ifPresent(v -> from(sources, POD_PORT_PROP, () -> podPort(v)));
             replace(feedNodes, list(r, FEED_NODES_PROP), v -> from(sources, FEED_NODES_PROP, () -> feedNode(v)));
+            r.string(FEED_LOCAL_HOST_PROP).ifPresent(v -> from(sources, FEED_LOCAL_HOST_PROP,
+                () -> feedLocalHost(v)));
             replace(vllmEvents, list(r, VLLM_EVENTS_PROP), v -> from(sources, VLLM_EVENTS_PROP, () -> vllmEvents(v)));
             r.longValue(MAX_KEYS_PROP).ifPresent(v -> from(sources, MAX_KEYS_PROP, () -> maxKeys(v)));
             r.longValue(SCRAPE_INTERVAL_MS_PROP).ifPresent(v -> from(sources, SCRAPE_INTERVAL_MS_PROP,
@@ -586,7 +634,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
-                List.copyOf(feedNodes), List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
+                List.copyOf(feedNodes), feedLocalHost, List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
                 maxBodyBytes, decisionLog, extProc);
         }
 

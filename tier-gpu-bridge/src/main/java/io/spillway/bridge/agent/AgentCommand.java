@@ -37,6 +37,11 @@ public final class AgentCommand implements Callable<Integer> {
         + AgentContext.CONTROL_PORT_DEFAULT + ").")
     Integer controlPort;
 
+    @Option(names = "--seeds", paramLabel = "HOST:PORT,...", description = "A cluster's control addresses: the "
+        + "agent then reaches every node through the partition map, and --server and --control-port are not used "
+        + "(default: none, one node).")
+    String seeds;
+
     @Option(names = "--backend", description = "cuda, hip or host (default: " + AgentContext.BACKEND_DEFAULT + ").")
     String backend;
 
@@ -85,6 +90,7 @@ public final class AgentCommand implements Callable<Integer> {
         putIf(flags, AgentContext.SOCKET_PROP, socket);
         putIf(flags, AgentContext.SERVER_PROP, server);
         putIf(flags, AgentContext.CONTROL_PORT_PROP, controlPort);
+        putIf(flags, AgentContext.SEEDS_PROP, seeds);
         putIf(flags, AgentContext.BACKEND_PROP, backend);
         putIf(flags, AgentContext.DEVICE_PROP, device);
         putIf(flags, AgentContext.RUNTIME_LIBRARY_PROP, library);
@@ -114,8 +120,8 @@ public final class AgentCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (BridgeAgent agent = new BridgeAgent(ctx)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-            System.out.println("agent: listening on " + ctx.socket() + ", node " + ctx.serverHost() + ":"
-                + ctx.dataPort() + ", backend " + ctx.backend().name().toLowerCase(Locale.ROOT));
+            System.out.println("agent: listening on " + ctx.socket() + ", " + ctx.target() + ", backend "
+                + ctx.backend().name().toLowerCase(Locale.ROOT));
             System.out.flush();
             stopped.await();
         }

@@ -5,12 +5,14 @@ import io.spillway.client.ClientContext;
 import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * An agent's settings: its control socket, the Spillway node it reaches, the accelerator backend, the pinned pool,
- * and the tenant its blocks are keyed under. Every setting has a property name ({@code X_PROP},
+ * An agent's settings: its control socket, the Spillway node or cluster it reaches, the accelerator backend, the
+ * pinned pool, and the tenant its blocks are keyed under. Every setting has a property name ({@code X_PROP},
  * {@code spillway.agent.*}) and a default ({@code X_DEFAULT}), stated here only; the builder's setters reject a bad
  * value at once, naming the property. {@link Builder#load} reads the layered settings the way the server and the
  * router do: defaults &lt; {@code --config} file &lt; environment ({@code SPILLWAY_AGENT_SLOTS}) &lt; flags.
@@ -27,9 +29,13 @@ import java.util.TreeSet;
  * @param tenant       the tenant of the namespace the blocks are keyed under
  * @param copyFaults   fault injection, host backend only: the first this-many device copies of each registration
  *                     report a failure (tests of what a failed copy does); 0 in production
+ * @param seeds        control-plane addresses {@code HOST:PORT} of a cluster's nodes: when any, the agent talks to
+ *                     the cluster through its partition map ({@code ClusterKvClient}) and {@code serverHost} and the
+ *                     ports are not used; when none, to the one node at {@code serverHost}
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
-                           String library, int slots, int chunkBlocks, String tenant, int copyFaults) {
+                           String library, int slots, int chunkBlocks, String tenant, int copyFaults,
+                           List<String> seeds) {
     public static final String PREFIX = "spillway.agent.";
     /** The Unix domain socket the worker's connector talks to; required. */
     public static final String SOCKET_PROP = PREFIX + "socket";
@@ -56,17 +62,30 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
     /** The tenant blocks are keyed under. */
     public static final String TENANT_PROP = PREFIX + "tenant";
     public static final String TENANT_DEFAULT = "default";
+    /**
+     * A cluster's control-plane addresses, {@code HOST:PORT} ({@code [v6]:PORT}), comma-separated: when set, the agent
+     * reaches every node through the partition map instead of the one node of {@link #SERVER_PROP}; unset by
+     * default.
+     */
+    public static final String SEEDS_PROP = PREFIX + "seeds";
     /** Tests only (host backend): the first this-many device copies of each registration fail. No property. */
     public static final int COPY_FAULTS_DEFAULT = 0;
 
     /** Every {@code spillway.agent.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(SOCKET_PROP, SERVER_PROP, CONTROL_PORT_PROP,
-        BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP);
+        BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP, SEEDS_PROP);
 
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant) {
         this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
             COPY_FAULTS_DEFAULT);
+    }
+
+    /** One node's agent: no seeds. */
+    public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
+                        String library, int slots, int chunkBlocks, String tenant, int copyFaults) {
+        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
+            copyFaults, List.of());
     }
 
     public AgentContext {
@@ -94,6 +113,75 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             throw new IllegalArgumentException("copy faults (" + copyFaults + ") are >= 0, and injected on the host "
                 + "backend only");
         }
+        if (seeds == null) {
+            throw new IllegalArgumentException("seeds (" + SEEDS_PROP + ") must not be null; empty for one node");
+        }
+        seeds.forEach(AgentContext::checkSeed);
+        seeds = List.copyOf(seeds);
+    }
+
+    /** Whether the agent reaches a cluster through its seeds rather than one node. */
+    public boolean clustered() {
+        return !seeds.isEmpty();
+    }
+
+    /**
+     * The client settings the agent connects with: the seeds when there are any (for {@code ClusterKvClient}),
+     * else the one node's address and control port (for {@code KvClient.connect}).
+     */
+    public ClientContext clientContext() {
+        ClientContext.Builder b = ClientContext.builder().server(serverHost, dataPort).controlPort(controlPort);
+        if (clustered()) {
+            b.seeds(seeds);
+        }
+        return b.build();
+    }
+
+    /** Where the agent's blocks go, for messages: the node's data address or the cluster's seeds. */
+    public String target() {
+        return clustered() ? "the cluster (seeds " + String.join(",", seeds) + ")" : "the node at " + serverHost + ":"
+            + dataPort;
+    }
+
+    /**
+     * Splits {@code value} at commas into {@code HOST:PORT} entries (blank entries skipped; blank means none),
+     * rejecting a malformed one with the property's name.
+     */
+    static List<String> parseSeeds(String value) {
+        List<String> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        for (String entry : value.split(",", -1)) {
+            if (!entry.isBlank()) {
+                out.add(checkSeed(entry.strip()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code seed} if it is {@code HOST:PORT} ({@code [v6]:PORT}) with a port in 1..65535; throws otherwise. */
+    private static String checkSeed(String seed) {
+        int colon = seed == null ? -1 : seed.lastIndexOf(':');
+        String host = colon < 1 ? "" : seed.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":") || host.contains("[") || host.contains("]")) {
+            host = ""; // an IPv6 literal needs its brackets
+        }
+        int port = -1;
+        if (colon >= 1) {
+            try {
+                port = Integer.parseInt(seed.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace) || port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("seeds (" + SEEDS_PROP + ") are HOST:PORT entries, comma-separated, "
+                + "with a port in 1..65535 ([v6]:PORT for IPv6), got '" + seed + "'");
+        }
+        return seed;
     }
 
     public static Builder builder() {
@@ -113,6 +201,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         private int chunkBlocks = CHUNK_BLOCKS_DEFAULT;
         private String tenant = TENANT_DEFAULT;
         private int copyFaults = COPY_FAULTS_DEFAULT;
+        private List<String> seeds = List.of();
 
         private Builder() {
         }
@@ -208,6 +297,15 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             return this;
         }
 
+        /**
+         * A cluster's control-plane addresses ({@value #SEEDS_PROP}): {@code HOST:PORT} entries, comma-separated;
+         * blank for one node ({@link #server}).
+         */
+        public Builder seeds(String v) {
+            seeds = List.copyOf(parseSeeds(v));
+            return this;
+        }
+
         /** Tests only, host backend: the first {@code v} device copies of each registration fail. */
         public Builder copyFaults(int v) {
             if (v < 0) {
@@ -238,6 +336,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             r.intValue(SLOTS_PROP).ifPresent(v -> from(sources, SLOTS_PROP, () -> slots(v)));
             r.intValue(CHUNK_BLOCKS_PROP).ifPresent(v -> from(sources, CHUNK_BLOCKS_PROP, () -> chunkBlocks(v)));
             r.string(TENANT_PROP).ifPresent(v -> from(sources, TENANT_PROP, () -> tenant(v)));
+            r.string(SEEDS_PROP).ifPresent(v -> from(sources, SEEDS_PROP, () -> seeds(v)));
             return this;
         }
 
@@ -259,7 +358,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                 throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
             }
             return new AgentContext(socket, serverHost, dataPort, controlPort, backend, device, library, slots,
-                chunkBlocks, tenant, copyFaults);
+                chunkBlocks, tenant, copyFaults, seeds);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.spillway.bridge.BridgeContext;
 import io.spillway.bridge.Backend;
 import io.spillway.bridge.TransferFence;
 import io.spillway.client.ClientContext;
+import io.spillway.client.ClusterKvClient;
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
@@ -101,11 +102,12 @@ public final class BridgeAgent implements AutoCloseable {
         KvClient c = client;
         if (c == null) {
             try {
-                c = KvClient.connect(ClientContext.builder().server(ctx.serverHost(), ctx.dataPort())
-                    .controlPort(ctx.controlPort()).build());
+                ClientContext cc = ctx.clientContext();
+                // with seeds, through the partition map to each block's owners: one node refuses the partitions
+                // it does not own (NOT_OWNER)
+                c = ctx.clustered() ? ClusterKvClient.connect(cc) : KvClient.connect(cc);
             } catch (RuntimeException e) {
-                throw new IllegalStateException("the cluster at " + ctx.serverHost() + ":" + ctx.dataPort()
-                    + " cannot be reached: " + e.getMessage(), e);
+                throw new IllegalStateException(ctx.target() + " cannot be reached: " + e.getMessage(), e);
             }
             client = c;
         }

@@ -1,6 +1,7 @@
 package io.spillway.bridge.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import io.spillway.bridge.Backend;
 import io.spillway.config.PropertySources;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +61,30 @@ class AgentCommandTest {
     }
 
     @Test
+    void seedsMakeTheAgentAClusterClientAndLayerLikeEveryOtherSetting() throws Exception {
+        AgentContext one = fromCommandLine(Map.of(), "--socket", "/s", "--server", "node-0.node:7600",
+            "--control-port", "7701");
+        assertFalse(one.clustered(), "no seeds: one node, as before");
+        assertEquals(List.of(), one.clientContext().seeds());
+        assertEquals("node-0.node", one.clientContext().host());
+        assertEquals(7701, one.clientContext().controlPort());
+
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, "spillway.agent.socket=/s\nspillway.agent.seeds=file:1\n");
+        assertEquals(List.of("file:1"), fromCommandLine(Map.of(), "--config", file.toString()).seeds());
+        AgentContext env = fromCommandLine(Map.of("SPILLWAY_AGENT_SEEDS", " n-0.n.ns.svc:7601, ,[fd00::2]:7601 "),
+            "--config", file.toString());
+        assertEquals(List.of("n-0.n.ns.svc:7601", "[fd00::2]:7601"), env.seeds(),
+            "environment beats file; entries trimmed, blank ones skipped, IPv6 in brackets");
+        assertTrue(env.clustered());
+        assertEquals(env.seeds(), env.clientContext().seeds(), "the client gets the seeds");
+        AgentContext flag = fromCommandLine(Map.of("SPILLWAY_AGENT_SEEDS", "env:1"), "--config", file.toString(),
+            "--seeds", "a:7601,b:7601");
+        assertEquals(List.of("a:7601", "b:7601"), flag.seeds(), "flag beats environment");
+        assertEquals("the cluster (seeds a:7601,b:7601)", flag.target());
+    }
+
+    @Test
     void badValuesNameTheSettingTheValueAndTheOrigin() {
         IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
             () -> fromCommandLine(Map.of(), "--socket", "/s", "--server", "node"));
@@ -81,6 +107,14 @@ class AgentCommandTest {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
             () -> fromCommandLine(Map.of("SPILLWAY_AGENT_SLOT", "1"), "--socket", "/s"));
         assertTrue(unknown.getMessage().startsWith("unknown setting 'spillway.agent.slot'"), unknown.getMessage());
+        IllegalArgumentException seeds = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_SEEDS", "node-0:7601,node-1"), "--socket", "/s"));
+        assertEquals("seeds (spillway.agent.seeds) are HOST:PORT entries, comma-separated, with a port in 1..65535 "
+            + "([v6]:PORT for IPv6), got 'node-1' (from environment SPILLWAY_AGENT_SEEDS)", seeds.getMessage());
+        for (String bad : List.of("node:0", "node:65536", ":7601", "node:x", "::1:7601", "no de:7601")) {
+            assertThrows(IllegalArgumentException.class, () -> fromCommandLine(Map.of(), "--socket", "/s",
+                "--seeds", bad), bad);
+        }
         IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
             () -> AgentContext.builder().device(-1));
         assertEquals("device (spillway.agent.device) must be >= 0, got -1", device.getMessage());

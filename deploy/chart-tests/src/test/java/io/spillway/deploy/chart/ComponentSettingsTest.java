@@ -37,9 +37,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the node (ServerMain --print-config in a JVM started with the rendered JVM options, the rendered file and the
  * environment kubelet would give it), the router (RouterContext from the rendered file and environment), the agents
  * (AgentContext from their environment); and the pieces agree: the memory plan adds up to the limit, the grace
- * period covers drain and hand-off, the router's feed addresses are the nodes' stable names, each agent's socket is
- * the connector's for its rank, vLLM's KV events reach the router's Service and name the pod as the router's
- * discovery names it.
+ * period covers drain and hand-off, the router's feed addresses are the nodes' stable names and it receives the feed
+ * on its pod's IP, each agent's socket is the connector's for its rank and its cluster seeds are every node's control
+ * address, vLLM's KV events reach the router's Service and name the pod as the router's discovery names it.
  */
 class ComponentSettingsTest {
     private static final Pattern OPT = Pattern.compile("-(Xmx|Xms|XX:MaxDirectMemorySize=)(\\d+)m");
@@ -207,6 +207,9 @@ class ComponentSettingsTest {
             expected.add("spillway-node-" + i + ".spillway-node.spillway.svc:7603");
         }
         assertEquals(expected, ctx.feedNodes(), "each node's stable DNS name and feed port");
+        assertEquals("127.0.2.1", Kubelet.env(Kubelet.container(pod, "router"), pod)
+            .get(PropertySources.envName(RouterContext.FEED_LOCAL_HOST_PROP)), "the downward API's pod IP");
+        assertEquals("127.0.2.1", ctx.feedLocalHost(), "the nodes send the feed to the router pod's IP");
         assertEquals(List.of("listen=tcp://*:" + servicePort(r, "spillway-router", "kv-events")), ctx.vllmEvents());
         boolean extProc = variant != Chart.Variant.PROXY_WITH_VLLM;
         assertEquals(extProc ? "spillway" : null, ctx.inferencePool());
@@ -271,9 +274,16 @@ class ComponentSettingsTest {
             AgentContext ctx = AgentContext.builder()
                 .load(new PropertySources().environment(Kubelet.env(agent, pod))).build();
             assertEquals(socketPattern.replace("{rank}", String.valueOf(rank)), ctx.socket().toString());
-            assertEquals("spillway-node.spillway.svc", ctx.serverHost());
-            assertEquals(servicePort(r, "spillway-node", "data"), ctx.dataPort());
-            assertEquals(servicePort(r, "spillway-node", "control"), ctx.controlPort());
+            List<String> seeds = new ArrayList<>();
+            int nodes = ((StatefulSet) Models.parse(r.get("StatefulSet", "spillway-node"))).getSpec().getReplicas();
+            assertTrue(nodes > 1, "a cluster, where one node alone would refuse others' partitions");
+            for (int i = 0; i < nodes; i++) {
+                seeds.add("spillway-node-" + i + ".spillway-node.spillway.svc:"
+                    + servicePort(r, "spillway-node", "control"));
+            }
+            assertEquals(seeds, ctx.seeds(), "every node's stable DNS name and control port");
+            assertTrue(ctx.clustered(), "the cluster client, not one node");
+            assertEquals(seeds, ctx.clientContext().seeds(), "the seeds reach the client's settings");
             assertEquals(transfer.path("kv_connector_extra_config").path("staging").asBoolean(),
                 ctx.backend() == Backend.HOST, "host staging on both sides, or neither");
             assertTrue(sharesVolume(vllm, agent, "/run/spillway") && sharesVolume(vllm, agent, "/dev/shm"));
