@@ -377,7 +377,9 @@ def fencing_part(work, node, node_ports, rng):
         # whatever of the stale save reached the cluster is the bytes the blocks held before release
         stale_blocks = s.get_num_new_matched_tokens(request("probe-stale", big), 0)[0] // BLOCK
         if stale_blocks:
-            check(load(s, w, request("reload-stale", big), list(range(0, 47)))[1] == set(), "reloads cleanly")
+            reloaded, failed = load(s, w, request("reload-stale", big), list(range(0, 47)))
+            check(failed == set(), "reloads cleanly: %d of %d stale blocks failed to load (%s); agent %s"
+                  % (len(failed), stale_blocks, sorted(failed), agent_call(sock, "stats")))
             for j in range(stale_blocks):
                 got = block_bytes(caches, 0, j)
                 check(all(torch.equal(a, b) for a, b in zip(big_bytes[j], got)),
