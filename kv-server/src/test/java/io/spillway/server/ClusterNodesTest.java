@@ -29,6 +29,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -115,6 +116,21 @@ class ClusterNodesTest {
     private static long trailer(RawClient.Frame f) {
         assertEquals(FrameHeader.FLAG_RESPONSE | FrameHeader.FLAG_TOPOLOGY, f.flags(), "response flags");
         return ByteBuffer.wrap(f.body(), f.body().length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /**
+     * Ignite opens two listeners of its own by default beside discovery and communication: the thin-client/JDBC/ODBC
+     * connector (10800+) and the TCP REST binary protocol (11211+). Either would let anything that reaches a member
+     * read and rewrite the replicated namespace and tenant metadata, with no Spillway check in the way.
+     */
+    @Test
+    void membersOpenNoIgniteClientOrRestPort() throws Exception {
+        Set<Integer> ports = ListeningPorts.ofThisProcess();
+        assertFalse(ports.isEmpty(), "the listeners of this JVM are visible in /proc");
+        assertTrue(ports.contains(a.cluster().self().dataPort()), "the data port is seen: " + ports);
+        List<Integer> ignites = ports.stream().filter(p -> p >= 10800 && p < 10900 || p >= 11211 && p < 11311)
+            .toList();
+        assertTrue(ignites.isEmpty(), "Ignite client connector or REST ports open: " + ignites + " of " + ports);
     }
 
     @Test

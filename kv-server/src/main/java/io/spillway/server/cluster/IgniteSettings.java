@@ -26,7 +26,8 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.kubernetes.TcpDiscoveryKuber
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 
 /**
- * The embedded Ignite node's configuration: membership only. No persistence, no peer class loading, small memory
+ * The embedded Ignite node's configuration: membership only. No persistence, no peer class loading, no client
+ * connector or REST listener (only discovery and communication ports are opened), small memory
  * regions and thread pools, work files under the node's data dir, quiet logs (JUL {@code org.apache.ignite} at
  * WARNING unless configured otherwise, no banner, no update check), and Spillway's node facts as user attributes.
  */
@@ -67,6 +68,10 @@ final class IgniteSettings {
             .setWorkDirectory(c.workDirectory().toAbsolutePath().toString())
             .setGridLogger(new JavaLogger(jul, false))
             .setPeerClassLoadingEnabled(false)
+            // no thin-client/JDBC connector (10800+) and no TCP REST (11211+): both are open by default and let
+            // anything that reaches a member read and rewrite the metadata caches past Spillway's checks
+            .setClientConnectorConfiguration(null)
+            .setConnectorConfiguration(null)
             .setMetricsLogFrequency(0)
             .setFailureDetectionTimeout(c.failureDetectionTimeoutMs())
             .setClientFailureDetectionTimeout(Math.max(c.failureDetectionTimeoutMs(), 30_000))
