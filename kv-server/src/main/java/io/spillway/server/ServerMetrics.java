@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.events.EventFeed;
 import io.spillway.server.events.EventPublisher;
 import io.spillway.tier.TierCounters;
@@ -86,6 +87,12 @@ public final class ServerMetrics {
             counter("spillway.tier.corrupt", tier, c, x -> x.corrupt.sum());
             counter("spillway.tier.dropped", tier, c, x -> x.dropped.sum());
         }
+    }
+
+    /** Joins this member refused for a missing or wrong join secret. */
+    public void bindMembership(IgniteMembership membership) {
+        FunctionCounter.builder("spillway.cluster.joins.refused", membership, IgniteMembership::refusedJoins)
+            .description("nodes refused at join for a missing or wrong join secret").register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {

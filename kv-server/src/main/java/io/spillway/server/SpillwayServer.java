@@ -101,6 +101,7 @@ public final class SpillwayServer implements AutoCloseable {
         if (cc.enabled()) {
             membership = new IgniteMembership(cc);
             cluster = membership;
+            metrics.bindMembership(membership);
         }
         NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight,
             this::cluster);

@@ -56,6 +56,11 @@ public final class ClusterContext {
     public static final long HANDOFF_TIMEOUT_MS_DEFAULT = 30_000;
     public static final String REBALANCE_PROP = PREFIX + "rebalance";
     public static final boolean REBALANCE_DEFAULT = true;
+    /**
+     * A file holding the cluster's join secret (at least 16 characters): members refuse a node that cannot show it.
+     * Unset: any node that reaches the discovery port may join (a warning at start-up).
+     */
+    public static final String JOIN_SECRET_FILE_PROP = PREFIX + "joinSecretFile";
     public static final String K8S_MASTER_URL_PROP = PREFIX + "k8s.masterUrl";
     public static final String K8S_MASTER_URL_DEFAULT = "https://kubernetes.default.svc.cluster.local:443";
     public static final String K8S_NAMESPACE_PROP = PREFIX + "k8s.namespace";
@@ -92,6 +97,7 @@ public final class ClusterContext {
         d.put(STATUS_TIMEOUT_MS_PROP, String.valueOf(STATUS_TIMEOUT_MS_DEFAULT));
         d.put(HANDOFF_TIMEOUT_MS_PROP, String.valueOf(HANDOFF_TIMEOUT_MS_DEFAULT));
         d.put(REBALANCE_PROP, String.valueOf(REBALANCE_DEFAULT));
+        d.put(JOIN_SECRET_FILE_PROP, null);
         d.put(K8S_MASTER_URL_PROP, K8S_MASTER_URL_DEFAULT);
         d.put(K8S_NAMESPACE_PROP, K8S_NAMESPACE_DEFAULT);
         d.put(K8S_SERVICE_NAME_PROP, K8S_SERVICE_NAME_DEFAULT);
@@ -117,6 +123,7 @@ public final class ClusterContext {
     private final long statusTimeoutMs;
     private final long handoffTimeoutMs;
     private final boolean rebalance;
+    private final Path joinSecretFile;
     private final String k8sMasterUrl;
     private final String k8sNamespace;
     private final String k8sServiceName;
@@ -142,6 +149,7 @@ public final class ClusterContext {
         this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS_PROP, 10, 60_000).orElseThrow();
         this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS_PROP, 0, 3_600_000).orElseThrow();
         this.rebalance = r.bool(REBALANCE_PROP).orElseThrow();
+        this.joinSecretFile = r.string(JOIN_SECRET_FILE_PROP).map(Path::of).orElse(null);
         this.k8sMasterUrl = r.string(K8S_MASTER_URL_PROP).orElseThrow();
         this.k8sNamespace = r.string(K8S_NAMESPACE_PROP).orElseThrow();
         this.k8sServiceName = r.string(K8S_SERVICE_NAME_PROP).orElseThrow();
@@ -251,6 +259,8 @@ public final class ClusterContext {
     public long handoffTimeoutMs() { return handoffTimeoutMs; }
     /** Whether members push CPU-tier blocks to new owners when a node joins or fails. */
     public boolean rebalance() { return rebalance; }
+    /** The file holding the join secret, if one is configured. */
+    public Optional<Path> joinSecretFile() { return Optional.ofNullable(joinSecretFile); }
     public String k8sMasterUrl() { return k8sMasterUrl; }
     public String k8sNamespace() { return k8sNamespace; }
     public String k8sServiceName() { return k8sServiceName; }

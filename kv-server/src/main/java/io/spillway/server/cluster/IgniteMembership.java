@@ -55,6 +55,7 @@ public final class IgniteMembership implements ClusterView {
         t.setDaemon(true);
         return t;
     });
+    private final JoinSecret joinSecret;
     private volatile PartitionMap map;
     private volatile NodeInfo self;
     private volatile List<NodeInfo> members = List.of();
@@ -69,6 +70,11 @@ public final class IgniteMembership implements ClusterView {
 
     public IgniteMembership(ClusterContext settings) {
         this.settings = settings;
+        this.joinSecret = settings.joinSecretFile().map(JoinSecret::fromFile).orElseGet(JoinSecret::none);
+        if (!joinSecret.configured()) {
+            LOG.log(Level.WARNING, "no join secret (" + ClusterContext.JOIN_SECRET_FILE_PROP + "): any process that "
+                + "reaches this node's discovery port can join the cluster and receive its metadata");
+        }
         this.map = AffinityMaps.empty(settings.partitions(), settings.replication());
     }
 
@@ -88,7 +94,7 @@ public final class IgniteMembership implements ClusterView {
             submit(() -> topology(version, nodes));
             return true;
         };
-        ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology));
+        ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology, joinSecret));
         IgniteCache<String, String> cache = ignite.cache(IgniteSettings.NAMESPACE_CACHE);
         namespaces = new IgniteNamespaceStore(ignite, cache);
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
@@ -112,6 +118,11 @@ public final class IgniteMembership implements ClusterView {
             topology(v, ignite.cluster().topology(v));
         });
         LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
+    }
+
+    /** Nodes this member refused to admit for a missing or wrong join secret (counted where it is coordinator). */
+    public long refusedJoins() {
+        return joinSecret.refused();
     }
 
     /** The replicated namespace registry (available once joined). */

@@ -1,7 +1,9 @@
 package io.spillway.server.cluster;
 
 import io.spillway.cluster.NodeInfo;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.ignite.cache.CacheAtomicityMode;
@@ -44,8 +46,16 @@ final class IgniteSettings {
     private IgniteSettings() {
     }
 
-    static IgniteConfiguration configuration(ClusterContext c, NodeInfo self, IgnitePredicate<Event> onTopology) {
+    static IgniteConfiguration configuration(ClusterContext c, NodeInfo self, IgnitePredicate<Event> onTopology,
+                                             JoinSecret joinSecret) {
         quiet();
+        UUID nodeId = UUID.randomUUID(); // chosen here so that the join proof can name it
+        Map<String, Object> attributes = new HashMap<>(Map.of(AffinityNode.ZONE_ATTRIBUTE, self.zone(), ATTR_NODE,
+            self.id(), ATTR_HOST, self.host(), ATTR_DATA_PORT, self.dataPort(), ATTR_CONTROL_PORT, self.controlPort(),
+            ATTR_HTTP_PORT, self.httpPort()));
+        if (joinSecret.configured()) {
+            attributes.put(JoinSecret.ATTR_PROOF, joinSecret.proof(nodeId));
+        }
         TcpDiscoverySpi discovery = new TcpDiscoverySpi().setIpFinder(ipFinder(c)).setLocalAddress(self.host())
             .setLocalPort(c.discoveryPort()).setLocalPortRange(c.discoveryPortRange());
         TcpCommunicationSpi communication = new TcpCommunicationSpi().setLocalAddress(self.host())
@@ -63,6 +73,8 @@ final class IgniteSettings {
         }
         return new IgniteConfiguration()
             .setIgniteInstanceName("spillway-" + self.id())
+            .setNodeId(nodeId)
+            .setPluginProviders(joinSecret)
             .setConsistentId(self.id())
             .setLocalHost(self.host())
             .setWorkDirectory(c.workDirectory().toAbsolutePath().toString())
@@ -76,9 +88,7 @@ final class IgniteSettings {
             .setFailureDetectionTimeout(c.failureDetectionTimeoutMs())
             .setClientFailureDetectionTimeout(Math.max(c.failureDetectionTimeoutMs(), 30_000))
             .setFailureHandler(new StopNodeFailureHandler())
-            .setUserAttributes(Map.of(AffinityNode.ZONE_ATTRIBUTE, self.zone(), ATTR_NODE, self.id(),
-                ATTR_HOST, self.host(), ATTR_DATA_PORT, self.dataPort(), ATTR_CONTROL_PORT, self.controlPort(),
-                ATTR_HTTP_PORT, self.httpPort()))
+            .setUserAttributes(attributes)
             .setDiscoverySpi(discovery)
             .setCommunicationSpi(communication)
             .setDataStorageConfiguration(storage)
