@@ -11,11 +11,14 @@ import io.spillway.event.aeron.FeedMedia;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
@@ -39,6 +42,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class FeedSubscriber implements Agent, AutoCloseable {
     private static final Logger LOG = System.getLogger(FeedSubscriber.class.getName());
     private static final int FRAGMENT_LIMIT = 64;
+    private static final int MAX_REFUSED_NODES_LOGGED = 64;
     /** Timeouts and retries are looked at this often, not on every duty cycle of a busy subscriber. */
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000;
 
@@ -64,6 +68,9 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     private final AtomicLong snapshotKeys = new AtomicLong();
     private final AtomicLong keysApplied = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
+    private final AtomicLong unknownNodes = new AtomicLong();
+    /** Node ids refused and already logged (bounded: a flood of forged ids is counted, not remembered). */
+    private final Set<String> refusedNodes = new HashSet<>();
     private final LagHistogram lag = new LagHistogram();
     private final EpochNanoClock epochClock = new SystemEpochNanoClock();
     private volatile int liveSessions;
@@ -136,6 +143,10 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         s.lastHeardNanos = now;
         s.aeronSessionId = header.sessionId();
         if (s.phase != Session.Phase.ENDED && isStatus(message)) {
+            if (!admitted(message)) {
+                s.clearHeld(); // a node the map does not list: nothing of its session is kept
+                return;
+            }
             sink.load(message.status().toLoad()); // a figure of now, whatever the phase: not held back
         }
         switch (s.phase) {
@@ -157,12 +168,35 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         return m.type() == EventType.HEARTBEAT || m.type() == EventType.NODE_JOINED;
     }
 
+    /**
+     * Whether the node a status message names may publish: any node without a membership, else only those the map
+     * lists. A refused one is counted, and logged once per node id until it is admitted.
+     */
+    private boolean admitted(EventMessage m) {
+        FeedMembership membership = ctx.membership();
+        if (membership == null) {
+            return true;
+        }
+        String nodeId = m.status().nodeId();
+        if (membership.controlAddress(nodeId) != null) {
+            refusedNodes.remove(nodeId);
+            return true;
+        }
+        unknownNodes.incrementAndGet();
+        if (refusedNodes.size() < MAX_REFUSED_NODES_LOGGED && refusedNodes.add(nodeId)) {
+            LOG.log(Level.WARNING, () -> "feed heartbeat from '" + nodeId + "', which the cluster's map does not list:"
+                + " ignored (a node that has just joined is admitted once the map lists it)");
+        }
+        return false;
+    }
+
     /** A session's node, and the node's previous session replaced. */
     private void learn(Session s, EventMessage m) {
         NodeLoad load = m.status().toLoad();
         s.nodeId = load.nodeId();
-        s.controlHost = load.controlHost();
-        s.controlPort = load.controlPort();
+        InetSocketAddress member = ctx.membership() == null ? null : ctx.membership().controlAddress(s.nodeId);
+        s.controlHost = member != null ? member.getHostString() : load.controlHost();
+        s.controlPort = member != null ? member.getPort() : load.controlPort();
         Session previous = nodes.put(s.nodeId, s);
         if (previous != null && previous != s) {
             end(previous, false);
@@ -376,6 +410,8 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
     public long snapshotKeys() { return snapshotKeys.get(); }
     public long keysApplied() { return keysApplied.get(); }
     public long sessionsEnded() { return sessionsEnded.get(); }
+    /** Status messages ignored because their node is not in the membership's map. */
+    public long unknownNodes() { return unknownNodes.get(); }
 
     /** The subscriptions' local addresses (the ephemeral ports of MDC subscriptions), for logs and tests. */
     public List<String> localAddresses() {

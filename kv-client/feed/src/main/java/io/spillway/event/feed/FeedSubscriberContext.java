@@ -35,6 +35,7 @@ public final class FeedSubscriberContext {
     private final long maxBufferedBytes;
     private final int snapshotThreads;
     private final long idleMaxParkMicros;
+    private final FeedMembership membership;
 
     private FeedSubscriberContext(Builder b) {
         channels = List.copyOf(b.channels);
@@ -47,6 +48,7 @@ public final class FeedSubscriberContext {
         maxBufferedBytes = b.maxBufferedBytes;
         snapshotThreads = b.snapshotThreads;
         idleMaxParkMicros = b.idleMaxParkMicros;
+        membership = b.membership;
     }
 
     public static Builder builder() {
@@ -76,6 +78,8 @@ public final class FeedSubscriberContext {
     public int snapshotThreads() { return snapshotThreads; }
     /** Longest sleep of the subscriber's thread when idle (the lag it adds at most, plus the timer's slack). */
     public long idleMaxParkMicros() { return idleMaxParkMicros; }
+    /** Who may publish and where snapshots come from; null: the heartbeats are trusted (a test or a closed network). */
+    public FeedMembership membership() { return membership; }
 
     public static final class Builder {
         private final List<String> channels = new ArrayList<>();
@@ -90,6 +94,7 @@ public final class FeedSubscriberContext {
         private long idleMaxParkMicros = DEFAULT_IDLE_MAX_PARK_MICROS;
         private String localHost = "127.0.0.1";
 
+        private FeedMembership membership;
         private Builder() {
         }
 
@@ -183,6 +188,18 @@ public final class FeedSubscriberContext {
                 throw new IllegalArgumentException("idleMaxParkMicros must be in [1, 1000000], got " + v);
             }
             idleMaxParkMicros = v;
+            return this;
+        }
+
+        /**
+         * Admit only the nodes {@code v} lists, and fetch their snapshots from the address it gives rather than the
+         * one their heartbeats name (docs/security.md).
+         */
+        public Builder membership(FeedMembership v) {
+            if (v == null) {
+                throw new IllegalArgumentException("membership must not be null");
+            }
+            membership = v;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.spillway.event.feed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.event.EventEncoder;
@@ -10,10 +11,16 @@ import io.spillway.event.EventType;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.key.BlockKey;
 import io.spillway.tier.TierKind;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -40,10 +47,18 @@ class FeedSubscriberTest {
     }
 
     private void start(long maxBuffered) {
+        start(maxBuffered, null);
+    }
+
+    private void start(long maxBuffered, FeedMembership membership) {
         String aeron = dir.resolve("aeron").toString();
-        subscriber = new FeedSubscriber(FeedSubscriberContext.builder().channel("aeron:ipc")
+        FeedSubscriberContext.Builder b = FeedSubscriberContext.builder().channel("aeron:ipc")
             .media(FeedMedia.Settings.defaults(aeron)).snapshotRetry(Duration.ofMillis(50))
-            .maxBufferedBytes(maxBuffered).build(), sink, clock);
+            .maxBufferedBytes(maxBuffered);
+        if (membership != null) {
+            b.membership(membership);
+        }
+        subscriber = new FeedSubscriber(b.build(), sink, clock);
         node = new ScriptedNode("node-a", aeron, SESSION);
         await("publication connected", node::connected);
     }
@@ -94,6 +109,50 @@ class FeedSubscriberTest {
         assertEquals(1, subscriber.snapshots());
         assertEquals(0, subscriber.gaps());
         assertEquals(node.controlPort(), sink.loads().get("node-a").controlPort(), "the heartbeat reached the sink");
+    }
+
+    /** Restarts the subscriber with {@code membership} as the map (the scripted node keeps publishing). */
+    private void restartWith(FeedMembership membership) {
+        node.close();
+        subscriber.close();
+        start(FeedSubscriberContext.DEFAULT_MAX_BUFFERED_BYTES, membership);
+    }
+
+    @Test
+    void aHeartbeatFromANodeTheMapDoesNotListIsIgnoredUntilTheMapListsIt() {
+        Map<String, InetSocketAddress> map = new ConcurrentHashMap<>();
+        restartWith(map::get);
+        node.store(TierKind.CPU, false, key(1));
+        for (int i = 0; i < 5; i++) {
+            node.heartbeat(EventType.HEARTBEAT);
+            node.store(TierKind.CPU, true, key(10 + i));
+        }
+        await("five heartbeats refused", () -> subscriber.unknownNodes() >= 5);
+        for (int i = 0; i < 50; i++) {
+            subscriber.doWork();
+        }
+        assertEquals(0, node.snapshotRequests.get(), "no snapshot asked of a node outside the map");
+        assertTrue(sink.keys("node-a", TierKind.CPU).isEmpty(), "none of its blocks applied");
+        assertFalse(sink.loads().containsKey("node-a"), "its load figures not taken either");
+
+        map.put("node-a", new InetSocketAddress("127.0.0.1", node.controlPort())); // the map now lists it
+        node.heartbeat(EventType.HEARTBEAT);
+        awaitConverged();
+        assertEquals(5, subscriber.unknownNodes());
+    }
+
+    @Test
+    void theSnapshotComesFromTheMapsAddressNotTheOneTheHeartbeatNames() throws Exception {
+        try (ServerSocket elsewhere = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            restartWith(id -> id.equals("node-a") ? new InetSocketAddress("127.0.0.1", node.controlPort()) : null);
+            node.store(TierKind.CPU, false, key(1), key(2));
+            node.heartbeat(EventType.HEARTBEAT, elsewhere.getLocalPort()); // names another host:port
+            node.store(TierKind.CPU, true, key(3));
+            awaitConverged();
+            assertEquals(1, node.snapshotRequests.get(), "the snapshot was asked of the map's address");
+            elsewhere.setSoTimeout(1);
+            assertThrows(SocketTimeoutException.class, elsewhere::accept, "nothing connected to the named address");
+        }
     }
 
     @Test

@@ -121,7 +121,12 @@ final class ScriptedNode implements AutoCloseable {
 
     /** Publishes a heartbeat (or join) with the next sequence. */
     synchronized void heartbeat(EventType type) {
-        NodeLoad load = new NodeLoad(nodeId, "127.0.0.1", controlPort(), 100, 5, 0, 0, 0, 0, List.of());
+        heartbeat(type, controlPort());
+    }
+
+    /** A heartbeat that names {@code port} as the node's control port (a forged or misconfigured one). */
+    synchronized void heartbeat(EventType type, int port) {
+        NodeLoad load = new NodeLoad(nodeId, "127.0.0.1", port, 100, 5, 0, 0, 0, 0, List.of());
         send(encoder.wrap(buffer, 0, buffer.capacity()).header(type, session, ++sequence, 0).status(load).finish());
     }
 
