@@ -16,6 +16,7 @@ import static io.spillway.router.service.RouterContext.EXT_PROC_PORT_PROP;
 import static io.spillway.router.service.RouterContext.EXT_PROC_TLS_PROP;
 import static io.spillway.router.service.RouterContext.FEED_LOCAL_HOST_DEFAULT;
 import static io.spillway.router.service.RouterContext.FEED_LOCAL_HOST_PROP;
+import static io.spillway.router.service.RouterContext.CLUSTER_SEEDS_PROP;
 import static io.spillway.router.service.RouterContext.FEED_NODES_PROP;
 import static io.spillway.router.service.RouterContext.HEAD_DIM_DEFAULT;
 import static io.spillway.router.service.RouterContext.HEAD_DIM_PROP;
@@ -137,6 +138,10 @@ public final class RouterMain implements Callable<Integer> {
         + "send to: an IP literal or a resolvable host name (default: " + FEED_LOCAL_HOST_DEFAULT + ", nodes on this "
         + "host only; on Kubernetes, the pod's IP)")
     String feedLocalHost;
+    @Option(names = "--cluster-seed", description = "a Spillway node's control address, host:controlPort (repeat): "
+        + "the feed then admits only the nodes the cluster's partition map lists and loads their snapshots where the "
+        + "map says (without it, any heartbeat reaching the feed's port is believed)")
+    List<String> clusterSeeds = new ArrayList<>();
     @Option(names = "--vllm-events", description = "a vLLM KV-event publisher, host:port[:replayPort] (the router "
         + "connects), or listen=tcp://*:5557 (the pods connect, as llm-d lays it out) (repeat)")
     List<String> vllmEvents = new ArrayList<>();
@@ -239,6 +244,7 @@ public final class RouterMain implements Callable<Integer> {
         putList(flags, SERVED_MODEL_NAMES_PROP, servedModelNames);
         putList(flags, FEED_NODES_PROP, feedNodes);
         putIf(flags, FEED_LOCAL_HOST_PROP, feedLocalHost);
+        putList(flags, CLUSTER_SEEDS_PROP, clusterSeeds);
         putList(flags, VLLM_EVENTS_PROP, vllmEvents);
         putIf(flags, HOST_PROP, host);
         putIf(flags, PROXY_PORT_PROP, proxyPort);

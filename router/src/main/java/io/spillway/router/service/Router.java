@@ -2,6 +2,7 @@ package io.spillway.router.service;
 
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.feed.FeedMembership;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.router.discovery.InferencePoolPods;
@@ -13,6 +14,7 @@ import io.spillway.router.extproc.EndpointPicker;
 import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.feed.ClusterFeed;
+import io.spillway.router.feed.MapMembership;
 import io.spillway.router.load.InFlight;
 import io.spillway.router.load.LoadScraper;
 import io.spillway.router.load.PodViews;
@@ -49,6 +51,8 @@ import org.agrona.concurrent.AgentRunner;
  */
 public final class Router implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
+    /** How often the feed's membership fetches the cluster's map (and at most once a second on an unknown node). */
+    private static final Duration MAP_REFRESH = Duration.ofSeconds(5);
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final RouterMetrics metrics = new RouterMetrics();
     private final DecisionLog log;
@@ -64,11 +68,14 @@ public final class Router implements AutoCloseable {
      * The feed subscriber's settings: a channel per node of {@code ctx.feedNodes()}, each received on
      * {@code ctx.feedLocalHost()} (the address the node is asked to send to), with a media driver in {@code media}.
      */
-    static FeedSubscriberContext feedContext(RouterContext ctx, Path media) {
+    static FeedSubscriberContext feedContext(RouterContext ctx, Path media, FeedMembership membership) {
         FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
             .media(FeedMedia.Settings.defaults(media.toString()))
             .localHost(ctx.feedLocalHost()); // before the nodes: each node's channel takes it when added
         ctx.feedNodes().forEach(feed::node);
+        if (membership != null) {
+            feed.membership(membership);
+        }
         return feed.build();
     }
 
@@ -81,7 +88,12 @@ public final class Router implements AutoCloseable {
             parts.add(index);
             if (!ctx.feedNodes().isEmpty()) {
                 Path media = Files.createTempDirectory("spillway-router-feed");
-                feed = ClusterFeed.start(feedContext(ctx, media), index);
+                MapMembership membership = null;
+                if (!ctx.clusterSeeds().isEmpty()) {
+                    membership = new MapMembership(ctx.clusterSeeds(), MAP_REFRESH);
+                    parts.add(membership);
+                }
+                feed = ClusterFeed.start(feedContext(ctx, media, membership), index);
                 parts.add(feed);
             }
             if (!ctx.vllmEvents().isEmpty()) {

@@ -58,6 +58,8 @@ import java.util.regex.Pattern;
  * @param feedNodes       Spillway nodes' feed addresses {@code host:eventsPort}
  * @param feedLocalHost   the local address the feed is received on (the nodes send to it): an IP literal, IPv6 in
  *                        brackets, or a host name that resolved when the setting was taken
+ * @param clusterSeeds    Spillway nodes' control addresses {@code host:controlPort}: the feed admits only the nodes
+ *                        their partition map lists and loads snapshots where the map says; empty trusts heartbeats
  * @param vllmEvents      vLLM KV-event publishers {@code host:eventsPort[:replayPort]}, topics naming their pods
  * @param maxKeys         the index's bound
  * @param scrapeInterval  how often each pod's /metrics is read
@@ -70,7 +72,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
                             Path chatTemplate, List<String> servedModelNames, List<String> staticPods,
                             String k8sNamespace, Map<String, String> k8sSelector, String inferencePool, int podPort,
-                            List<String> feedNodes, String feedLocalHost, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
+                            List<String> feedNodes, String feedLocalHost, List<String> clusterSeeds, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
                             int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc) {
     public static final String PREFIX = "spillway.router.";
     /** The model id, as the engines and clients key it; required. */
@@ -121,6 +123,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
      */
     public static final String FEED_LOCAL_HOST_PROP = PREFIX + "feedLocalHost";
     public static final String FEED_LOCAL_HOST_DEFAULT = "127.0.0.1";
+    /**
+     * Spillway nodes' control addresses, {@code host:controlPort}, comma-separated: the feed admits only the nodes
+     * their partition map lists, and loads each one's snapshot at the address the map gives (docs/security.md).
+     * Unset, any heartbeat that reaches the feed's port is believed.
+     */
+    public static final String CLUSTER_SEEDS_PROP = PREFIX + "clusterSeeds";
     /** vLLM KV-event publishers, {@code host:port[:replayPort]} or {@code listen=tcp://*:5557}, comma-separated. */
     public static final String VLLM_EVENTS_PROP = PREFIX + "vllmEvents";
     /** The address every port binds. */
@@ -172,7 +180,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
         HEAD_DIM_PROP, PODS_PROP, K8S_NAMESPACE_PROP, K8S_SELECTOR_PROP, INFERENCE_POOL_PROP, POD_PORT_PROP,
         CONFIG_FILE_PROP, CONFIG_TEXT_PROP, PRESET_PROP, TOKENIZER_PROP, CHAT_TEMPLATE_PROP, SERVED_MODEL_NAMES_PROP,
-        FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
+        FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, CLUSTER_SEEDS_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
         MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
         EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
         OBJECTIVES_PROP);
@@ -206,6 +214,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private int podPort = POD_PORT_DEFAULT;
         private final List<String> feedNodes = new ArrayList<>();
         private String feedLocalHost = FEED_LOCAL_HOST_DEFAULT;
+        private final List<String> clusterSeeds = new ArrayList<>();
         private final List<String> vllmEvents = new ArrayList<>();
         private long maxKeys = MAX_KEYS_DEFAULT;
         private Duration scrapeInterval = Duration.ofMillis(SCRAPE_INTERVAL_MS_DEFAULT);
@@ -329,6 +338,19 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         /** A Spillway node's feed, {@code host:eventsPort} ({@value #FEED_NODES_PROP}); repeat for more. */
         public Builder feedNode(String v) {
             feedNodes.add(requireText("feedNodes", FEED_NODES_PROP, v));
+            return this;
+        }
+
+        /** A node's control address, {@code host:controlPort} ({@value #CLUSTER_SEEDS_PROP}); repeat for more. */
+        public Builder clusterSeed(String v) {
+            String seed = requireText("clusterSeeds", CLUSTER_SEEDS_PROP, v).strip();
+            int colon = seed.lastIndexOf(':');
+            if (colon <= 0 || colon == seed.length() - 1 || !seed.substring(colon + 1).chars().allMatch(Character::isDigit)
+                || Integer.parseInt(seed.substring(colon + 1)) > 65_535) {
+                throw new IllegalArgumentException("clusterSeeds (" + CLUSTER_SEEDS_PROP + ") '" + seed
+                    + "' must be host:controlPort");
+            }
+            clusterSeeds.add(seed);
             return this;
         }
 
@@ -503,6 +525,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             replace(feedNodes, list(r, FEED_NODES_PROP), v -> from(sources, FEED_NODES_PROP, () -> feedNode(v)));
             r.string(FEED_LOCAL_HOST_PROP).ifPresent(v -> from(sources, FEED_LOCAL_HOST_PROP,
                 () -> feedLocalHost(v)));
+            replace(clusterSeeds, list(r, CLUSTER_SEEDS_PROP), v -> from(sources, CLUSTER_SEEDS_PROP,
+                () -> clusterSeed(v)));
             replace(vllmEvents, list(r, VLLM_EVENTS_PROP), v -> from(sources, VLLM_EVENTS_PROP, () -> vllmEvents(v)));
             r.longValue(MAX_KEYS_PROP).ifPresent(v -> from(sources, MAX_KEYS_PROP, () -> maxKeys(v)));
             r.longValue(SCRAPE_INTERVAL_MS_PROP).ifPresent(v -> from(sources, SCRAPE_INTERVAL_MS_PROP,
@@ -634,7 +658,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
-                List.copyOf(feedNodes), feedLocalHost, List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
+                List.copyOf(feedNodes), feedLocalHost, List.copyOf(clusterSeeds), List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
                 maxBodyBytes, decisionLog, extProc);
         }
 

@@ -1,11 +1,21 @@
 package io.spillway.router.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.status.LocalSocketAddressStatus;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.spillway.cluster.NodeInfo;
+import io.spillway.cluster.PartitionMap;
+import io.spillway.cluster.PartitionMaps;
+import io.spillway.control.v1.ControlGrpc;
+import io.spillway.control.v1.PartitionMapReply;
+import io.spillway.control.v1.PartitionMapRequest;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.key.Namespace;
@@ -20,6 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,11 +57,11 @@ class RouterFeedTest {
             .feedLocalHost("10.244.1.17").build();
         assertEquals(List.of(FeedSubscriberContext.nodeChannel("node-0.node:7602", "10.244.1.17"),
             FeedSubscriberContext.nodeChannel("node-1.node:7602", "10.244.1.17")),
-            Router.feedContext(pod, dir).channels());
-        assertTrue(Router.feedContext(pod, dir).channels().get(0).startsWith("aeron:udp?endpoint=10.244.1.17:0|"),
-            Router.feedContext(pod, dir).channels().toString());
+            Router.feedContext(pod, dir, null).channels());
+        assertTrue(Router.feedContext(pod, dir, null).channels().get(0).startsWith("aeron:udp?endpoint=10.244.1.17:0|"),
+            Router.feedContext(pod, dir, null).channels().toString());
         assertEquals(List.of("aeron:udp?endpoint=127.0.0.1:0|control=n:7602|control-mode=dynamic"),
-            Router.feedContext(context().feedNode("n:7602").build(), dir).channels(), "today's default");
+            Router.feedContext(context().feedNode("n:7602").build(), dir, null).channels(), "today's default");
     }
 
     @Test
@@ -76,6 +87,34 @@ class RouterFeedTest {
             assertEquals(1, bound.size(), bound.toString());
             assertTrue(bound.get(0).startsWith(address + ":"), "the router receives on " + address + ": " + bound);
         }
+    }
+
+    @Test
+    void withClusterSeedsTheFeedAsksTheSeedsForTheMapThatAdmitsNodes() throws Exception {
+        AtomicInteger mapCalls = new AtomicInteger();
+        Server control = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(new ControlGrpc.ControlImplBase() {
+                @Override
+                public void partitionMap(PartitionMapRequest r, StreamObserver<PartitionMapReply> out) {
+                    mapCalls.incrementAndGet();
+                    out.onNext(PartitionMaps.toProto(PartitionMap.single(
+                        new NodeInfo("n", "z", "127.0.0.1", 7600, 7601, 7602), 8)));
+                    out.onCompleted();
+                }
+            }).build().start();
+        try (Router router = new Router(context().feedNode("127.0.0.1:1").clusterSeed("127.0.0.1:" + control.getPort())
+            .build())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (mapCalls.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(mapCalls.get() > 0, "the router's feed fetched the map from its seed");
+        } finally {
+            control.shutdownNow();
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+            () -> context().clusterSeed("node-0:control"));
+        assertTrue(bad.getMessage().contains("spillway.router.clusterSeeds"), bad.getMessage());
     }
 
     /** The addresses the feed's receive sockets are bound to (Aeron's {@code rcv-local-sockaddr} counters). */
