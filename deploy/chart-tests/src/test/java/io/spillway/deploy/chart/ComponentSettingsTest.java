@@ -207,6 +207,11 @@ class ComponentSettingsTest {
             expected.add("spillway-node-" + i + ".spillway-node.spillway.svc:7603");
         }
         assertEquals(expected, ctx.feedNodes(), "each node's stable DNS name and feed port");
+        List<String> controls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            controls.add("spillway-node-" + i + ".spillway-node.spillway.svc:7601");
+        }
+        assertEquals(controls, ctx.clusterSeeds(), "the feed's membership: the map from the nodes' control planes");
         assertEquals("127.0.2.1", Kubelet.env(Kubelet.container(pod, "router"), pod)
             .get(PropertySources.envName(RouterContext.FEED_LOCAL_HOST_PROP)), "the downward API's pod IP");
         assertEquals("127.0.2.1", ctx.feedLocalHost(), "the nodes send the feed to the router pod's IP");
