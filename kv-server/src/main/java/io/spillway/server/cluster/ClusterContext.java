@@ -61,6 +61,14 @@ public final class ClusterContext {
      * Unset: any node that reaches the discovery port may join (a warning at start-up).
      */
     public static final String JOIN_SECRET_FILE_PROP = PREFIX + "joinSecretFile";
+    /**
+     * Ignite's discovery and communication over mutual TLS: this member's certificate and key (a PKCS#12 key store),
+     * and the certificates it trusts (a PKCS#12 trust store); each store's password in a file. All four or none.
+     */
+    public static final String TLS_KEY_STORE_PROP = PREFIX + "tls.keyStore";
+    public static final String TLS_KEY_STORE_PASSWORD_FILE_PROP = PREFIX + "tls.keyStorePasswordFile";
+    public static final String TLS_TRUST_STORE_PROP = PREFIX + "tls.trustStore";
+    public static final String TLS_TRUST_STORE_PASSWORD_FILE_PROP = PREFIX + "tls.trustStorePasswordFile";
     public static final String K8S_MASTER_URL_PROP = PREFIX + "k8s.masterUrl";
     public static final String K8S_MASTER_URL_DEFAULT = "https://kubernetes.default.svc.cluster.local:443";
     public static final String K8S_NAMESPACE_PROP = PREFIX + "k8s.namespace";
@@ -98,6 +106,10 @@ public final class ClusterContext {
         d.put(HANDOFF_TIMEOUT_MS_PROP, String.valueOf(HANDOFF_TIMEOUT_MS_DEFAULT));
         d.put(REBALANCE_PROP, String.valueOf(REBALANCE_DEFAULT));
         d.put(JOIN_SECRET_FILE_PROP, null);
+        d.put(TLS_KEY_STORE_PROP, null);
+        d.put(TLS_KEY_STORE_PASSWORD_FILE_PROP, null);
+        d.put(TLS_TRUST_STORE_PROP, null);
+        d.put(TLS_TRUST_STORE_PASSWORD_FILE_PROP, null);
         d.put(K8S_MASTER_URL_PROP, K8S_MASTER_URL_DEFAULT);
         d.put(K8S_NAMESPACE_PROP, K8S_NAMESPACE_DEFAULT);
         d.put(K8S_SERVICE_NAME_PROP, K8S_SERVICE_NAME_DEFAULT);
@@ -124,6 +136,7 @@ public final class ClusterContext {
     private final long handoffTimeoutMs;
     private final boolean rebalance;
     private final Path joinSecretFile;
+    private final MemberTls tls;
     private final String k8sMasterUrl;
     private final String k8sNamespace;
     private final String k8sServiceName;
@@ -150,6 +163,10 @@ public final class ClusterContext {
         this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS_PROP, 0, 3_600_000).orElseThrow();
         this.rebalance = r.bool(REBALANCE_PROP).orElseThrow();
         this.joinSecretFile = r.string(JOIN_SECRET_FILE_PROP).map(Path::of).orElse(null);
+        this.tls = MemberTls.of(r.string(TLS_KEY_STORE_PROP).map(Path::of).orElse(null),
+            r.string(TLS_KEY_STORE_PASSWORD_FILE_PROP).map(Path::of).orElse(null),
+            r.string(TLS_TRUST_STORE_PROP).map(Path::of).orElse(null),
+            r.string(TLS_TRUST_STORE_PASSWORD_FILE_PROP).map(Path::of).orElse(null));
         this.k8sMasterUrl = r.string(K8S_MASTER_URL_PROP).orElseThrow();
         this.k8sNamespace = r.string(K8S_NAMESPACE_PROP).orElseThrow();
         this.k8sServiceName = r.string(K8S_SERVICE_NAME_PROP).orElseThrow();
@@ -261,6 +278,8 @@ public final class ClusterContext {
     public boolean rebalance() { return rebalance; }
     /** The file holding the join secret, if one is configured. */
     public Optional<Path> joinSecretFile() { return Optional.ofNullable(joinSecretFile); }
+    /** Ignite's TLS stores, if configured. */
+    public Optional<MemberTls> tls() { return Optional.ofNullable(tls); }
     public String k8sMasterUrl() { return k8sMasterUrl; }
     public String k8sNamespace() { return k8sNamespace; }
     public String k8sServiceName() { return k8sServiceName; }

@@ -71,6 +71,10 @@ public final class IgniteMembership implements ClusterView {
     public IgniteMembership(ClusterContext settings) {
         this.settings = settings;
         this.joinSecret = settings.joinSecretFile().map(JoinSecret::fromFile).orElseGet(JoinSecret::none);
+        if (settings.tls().isEmpty()) {
+            LOG.log(Level.WARNING, "no cluster TLS (" + ClusterContext.TLS_KEY_STORE_PROP + "): discovery and "
+                + "communication, the replicated metadata included, cross the network in clear");
+        }
         if (!joinSecret.configured()) {
             LOG.log(Level.WARNING, "no join secret (" + ClusterContext.JOIN_SECRET_FILE_PROP + "): any process that "
                 + "reaches this node's discovery port can join the cluster and receive its metadata");

@@ -71,7 +71,9 @@ final class IgniteSettings {
         if (jul.getLevel() == null) {
             jul.setLevel(Level.WARNING);
         }
-        return new IgniteConfiguration()
+        IgniteConfiguration cfg = new IgniteConfiguration();
+        c.tls().ifPresent(tls -> cfg.setSslContextFactory(tls.factory()));
+        return cfg
             .setIgniteInstanceName("spillway-" + self.id())
             .setNodeId(nodeId)
             .setPluginProviders(joinSecret)
