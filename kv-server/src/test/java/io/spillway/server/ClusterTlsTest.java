@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.server.cluster.ClusterContext;
-import io.spillway.tier.TierKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * map. Key stores made by the JDK's keytool; real embedded nodes on loopback (discovery 29300+, communication 29400+).
  */
 class ClusterTlsTest {
-    private static final String SEEDS = "127.0.0.1:29300..29303";
     private static final String PASSWORD = "store-password";
 
     @TempDir
@@ -69,13 +67,7 @@ class ClusterTlsTest {
     }
 
     private ServerContext.Builder context(String name, Path[] identity) throws Exception {
-        ServerContext.Builder b = TestNode.context(dir.resolve(name))
-            .tierFactory(HeapTier.factory(4 << 20, new HeapTier(TierKind.NVME, 4 << 20)))
-            .cluster("enabled", "true").cluster("nodeName", name).cluster("zone", "z-" + name)
-            .cluster("partitions", "32").cluster("seeds", SEEDS)
-            .cluster("discoveryPort", "29300").cluster("discoveryPortRange", "3")
-            .cluster("communicationPort", "29400").cluster("communicationPortRange", "3")
-            .cluster("failureDetectionTimeoutMs", "2000");
+        ServerContext.Builder b = TestNode.member(dir, name, 29300, 29400, 3);
         if (identity != null) {
             Path password = dir.resolve("password");
             Files.writeString(password, PASSWORD + "\n", StandardCharsets.UTF_8);

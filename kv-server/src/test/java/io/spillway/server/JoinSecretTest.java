@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.cluster.IgniteMembership;
-import io.spillway.tier.TierKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 29100+, communication 29200+, below the ephemeral range).
  */
 class JoinSecretTest {
-    private static final String SEEDS = "127.0.0.1:29100..29103";
 
     @TempDir
     Path dir;
@@ -38,13 +36,7 @@ class JoinSecretTest {
     }
 
     private SpillwayServer node(String name, Path secret) {
-        ServerContext.Builder b = TestNode.context(dir.resolve(name))
-            .tierFactory(HeapTier.factory(4 << 20, new HeapTier(TierKind.NVME, 4 << 20)))
-            .cluster("enabled", "true").cluster("nodeName", name).cluster("zone", "z-" + name)
-            .cluster("partitions", "32").cluster("seeds", SEEDS)
-            .cluster("discoveryPort", "29100").cluster("discoveryPortRange", "3")
-            .cluster("communicationPort", "29200").cluster("communicationPortRange", "3")
-            .cluster("failureDetectionTimeoutMs", "2000");
+        ServerContext.Builder b = TestNode.member(dir, name, 29100, 29200, 3);
         if (secret != null) {
             b.cluster("joinSecretFile", secret.toString());
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.tier.TierKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,20 @@ final class TestNode {
     static ServerContext.Builder context(Path dir) {
         return ServerContext.builder().dataPort(0).controlPort(0).httpPort(0).dataDir(dir).ioThreads(2)
             .tierThreads(2).maxBlockBytes(1 << 20).drainTimeoutMs(5_000).events("port", "0");
+    }
+
+    /**
+     * A small cluster member named {@code name} on loopback: discovery from {@code discoveryPort} and communication
+     * from {@code communicationPort}, {@code range} ports each (below the ephemeral range), seeds the discovery range,
+     * 32 partitions, 2 s failure detection.
+     */
+    static ServerContext.Builder member(Path dir, String name, int discoveryPort, int communicationPort, int range) {
+        return context(dir.resolve(name)).tierFactory(HeapTier.factory(4 << 20, new HeapTier(TierKind.NVME, 4 << 20)))
+            .cluster("enabled", "true").cluster("nodeName", name).cluster("zone", "z-" + name)
+            .cluster("partitions", "32").cluster("seeds", "127.0.0.1:" + discoveryPort + ".." + (discoveryPort + range))
+            .cluster("discoveryPort", String.valueOf(discoveryPort)).cluster("discoveryPortRange", String.valueOf(range))
+            .cluster("communicationPort", String.valueOf(communicationPort))
+            .cluster("communicationPortRange", String.valueOf(range)).cluster("failureDetectionTimeoutMs", "2000");
     }
 
     static SpillwayServer start(Path dir, long cpuCapacity, HeapTier nvme) {
