@@ -13,6 +13,11 @@ import io.spillway.control.v1.ListNamespacesRequest;
 import io.spillway.control.v1.RegisterNamespaceRequest;
 import io.spillway.key.Namespace;
 import io.spillway.tier.TierKind;
+import java.io.DataInputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -66,6 +71,53 @@ class ControlLimitsTest {
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * What the control plane tells a new HTTP/2 connection, read off the wire: its SETTINGS carry
+     * MAX_CONCURRENT_STREAMS = {@code controlMaxConcurrentCallsPerConnection}, and a connection that makes no call is
+     * sent GOAWAY after {@code controlMaxConnectionIdleMs}.
+     */
+    @Test
+    void aConnectionIsToldItsCallLimitAndAnIdleOneIsSentAway() throws Exception {
+        try (SpillwayServer server = SpillwayServer.start(TestNode.context(dir)
+                .set(ServerContext.CONTROL_MAX_CONCURRENT_CALLS_PROP, "3")
+                .set(ServerContext.CONTROL_MAX_CONNECTION_IDLE_MS_PROP, "1000")
+                .tierFactory(HeapTier.factory(1 << 20, null)).build());
+             Socket s = new Socket("127.0.0.1", server.controlPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // an empty SETTINGS frame
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            long t0 = System.nanoTime();
+            Integer maxStreams = null;
+            long goAwayMs = -1;
+            while (goAwayMs < 0) {
+                int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                in.readInt(); // stream id
+                byte[] payload = in.readNBytes(length);
+                if (type == 4 && (flags & 1) == 0) { // SETTINGS, not an ACK
+                    ByteBuffer b = ByteBuffer.wrap(payload);
+                    while (b.remaining() >= 6) {
+                        int id = b.getShort() & 0xFFFF;
+                        int value = b.getInt();
+                        if (id == 3) {
+                            maxStreams = value;
+                        }
+                    }
+                    out.write(new byte[] {0, 0, 0, 4, 1, 0, 0, 0, 0}); // ACK
+                    out.flush();
+                } else if (type == 7) {
+                    goAwayMs = (System.nanoTime() - t0) / 1_000_000;
+                }
+            }
+            assertEquals(3, maxStreams, "SETTINGS_MAX_CONCURRENT_STREAMS");
+            assertTrue(goAwayMs >= 900 && goAwayMs < 5_000, "GOAWAY after " + goAwayMs + " ms idle");
         }
     }
 }
