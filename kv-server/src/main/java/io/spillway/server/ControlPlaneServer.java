@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * The gRPC server on the control port: {@link ControlService}, any further services (the event feed's snapshots),
  * plus the standard {@code grpc.health.v1} service
  * (SERVING while the node is ready, NOT_SERVING while draining). Calls run on a small bounded pool of their own,
- * because a prefix lookup may read the NVMe tier's index.
+ * because a prefix lookup may read the NVMe tier's index. {@link ControlLimits} bound what one peer can hold: the
+ * largest message (over it gRPC answers {@code RESOURCE_EXHAUSTED}), calls open at once per connection, how long an
+ * idle connection stays, and keepalive pings (a client pinging more often than every 10 s is sent GOAWAY).
  */
 final class ControlPlaneServer implements AutoCloseable {
     private final Server server;
@@ -29,14 +31,21 @@ final class ControlPlaneServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ControlPlaneServer start(String bind, int port, ControlService service, BindableService... more)
-        throws IOException {
+    static ControlPlaneServer start(String bind, int port, ControlLimits limits, ControlService service,
+                                    BindableService... more) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("", ServingStatus.NOT_SERVING);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
-            .addService(service).addService(health.getHealthService()).executor(executor);
+            .addService(service).addService(health.getHealthService()).executor(executor)
+            .maxInboundMessageSize(limits.maxInboundMessageBytes())
+            .maxInboundMetadataSize(64 << 10)
+            .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+            .maxConnectionIdle(limits.maxConnectionIdleMs(), TimeUnit.MILLISECONDS)
+            .keepAliveTime(limits.keepAliveTimeMs(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(limits.keepAliveTimeoutMs(), TimeUnit.MILLISECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS);
         for (BindableService s : more) {
             builder.addService(s);
         }

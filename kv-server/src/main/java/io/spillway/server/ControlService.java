@@ -215,6 +215,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (UnsupportedOperationException e) {
             out.onError(Status.UNIMPLEMENTED.withDescription("namespace ids: " + e.getMessage()).asRuntimeException());
             return;
+        } catch (NamespaceRegistry.LimitReachedException e) {
+            out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+            return;
         } catch (IllegalArgumentException e) {
             out.onError(Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException());
             return;

@@ -21,10 +21,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spillway.protocol.BulkReads;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The binary data plane on Netty: epoll where available (or NIO), pooled direct buffers, and per connection the
- * pipeline {@link ConnectionHandler} (counting, writability back pressure) then {@link RequestHandler} (kv-client's
+ * pipeline {@link ConnectionLimiter} (the connection caps), {@link ConnectionHandler} (counting, writability back
+ * pressure), {@link ReadDeadline} (idle and request-read timeouts) then {@link RequestHandler} (kv-client's
  * streaming decoder and the ops). {@link #stopAccepting()} and {@link #close()} are the two steps of a drain.
  */
 final class DataPlane implements AutoCloseable {
@@ -33,14 +35,16 @@ final class DataPlane implements AutoCloseable {
     private final Channel server;
     private final ChannelGroup connections;
     private final boolean epoll;
+    private final ListenerCounters counters;
 
     private DataPlane(EventLoopGroup boss, EventLoopGroup workers, Channel server, ChannelGroup connections,
-                      boolean epoll) {
+                      boolean epoll, ListenerCounters counters) {
         this.boss = boss;
         this.workers = workers;
         this.server = server;
         this.connections = connections;
         this.epoll = epoll;
+        this.counters = counters;
     }
 
     static DataPlane start(NodeServices node) throws InterruptedException {
@@ -60,6 +64,10 @@ final class DataPlane implements AutoCloseable {
         Class<? extends ServerSocketChannel> type = epoll ? EpollServerSocketChannel.class
             : NioServerSocketChannel.class;
         ChannelGroup connections = new DefaultChannelGroup("spillway-data", GlobalEventExecutor.INSTANCE);
+        ListenerCounters counters = new ListenerCounters(ctx.dataLimits().listener());
+        node.metrics().bindListener(counters);
+        ConnectionQuota quota = new ConnectionQuota(ctx.dataLimits(), counters);
+        AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
         try {
             Channel server = new ServerBootstrap().group(boss, workers).channel(type)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -73,12 +81,15 @@ final class DataPlane implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ReadGate gate = new ReadGate(ch, node.metrics());
+                        RequestHandler requests = new RequestHandler(node, gate);
+                        ch.pipeline().addLast("limits", new ConnectionLimiter(quota, lastRefusalLog));
                         ch.pipeline().addLast("connection", new ConnectionHandler(node.metrics(), connections, gate));
-                        ch.pipeline().addLast("requests", new RequestHandler(node, gate));
+                        ch.pipeline().addLast("deadline", new ReadDeadline(ctx.dataLimits(), requests, counters));
+                        ch.pipeline().addLast("requests", requests);
                     }
                 })
                 .bind(new InetSocketAddress(ctx.bind(), ctx.dataPort())).sync().channel();
-            return new DataPlane(boss, workers, server, connections, epoll);
+            return new DataPlane(boss, workers, server, connections, epoll, counters);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -92,6 +103,11 @@ final class DataPlane implements AutoCloseable {
 
     boolean epoll() {
         return epoll;
+    }
+
+    /** Connections open, refused and timed out. */
+    ListenerCounters counters() {
+        return counters;
     }
 
     /** Closes the listening socket; open connections keep being served. */

@@ -1,70 +1,91 @@
 package io.spillway.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * Metrics and probes over plain HTTP (the JDK's server, one thread: scrapes and probes are rare and cheap):
- * {@code /metrics} Prometheus text, {@code /health} 200 while the process is live, {@code /ready} 200 while the
- * node serves and 503 while it is starting or draining.
+ * Metrics and probes over plain HTTP: {@code /metrics} Prometheus text, {@code /health} 200 while the process is
+ * live, {@code /ready} 200 while the node serves and 503 while it is starting or draining ({@link ProbeHandler}).
+ *
+ * <p>On Netty, one event loop of its own, so nothing a client does can block another: a client that sends part of
+ * a request and stops holds only its connection, which its request-read timeout closes, while probes keep being
+ * answered. The listener's caps and timeouts are {@link ServerContext#httpLimits()}, enforced by the same handlers
+ * as the data plane's ({@link ConnectionLimiter}, {@link ReadDeadline}); requests are small (request line 4 KiB,
+ * headers 8 KiB, body 8 KiB), larger ones are answered 4xx and closed.
  */
 final class HttpEndpoint implements AutoCloseable {
     static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    static final int MAX_LINE_BYTES = 4096;
+    static final int MAX_HEADER_BYTES = 8192;
+    static final int MAX_BODY_BYTES = 8192;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final ListenerCounters counters;
 
-    private HttpEndpoint(HttpServer server, ExecutorService executor) {
+    private HttpEndpoint(EventLoopGroup group, Channel server, ListenerCounters counters) {
+        this.group = group;
         this.server = server;
-        this.executor = executor;
+        this.counters = counters;
     }
 
-    static HttpEndpoint start(String bind, int port, ServerMetrics metrics, BooleanSupplier ready) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 64);
-        server.createContext("/metrics", ex -> reply(ex, 200, PROMETHEUS_TYPE, metrics.scrape()));
-        server.createContext("/health", ex -> reply(ex, 200, "text/plain", "live\n"));
-        server.createContext("/ready", ex -> {
-            boolean r = ready.getAsBoolean();
-            reply(ex, r ? 200 : 503, "text/plain", r ? "ready\n" : "not ready\n");
-        });
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "spillway-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.start();
-        return new HttpEndpoint(server, executor);
+    static HttpEndpoint start(String bind, int port, ListenerLimits limits, ServerMetrics metrics,
+                              BooleanSupplier ready) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new NamedThreads("spillway-http"),
+            NioIoHandler.newFactory());
+        ListenerCounters counters = new ListenerCounters(limits.listener());
+        metrics.bindListener(counters);
+        ConnectionQuota quota = new ConnectionQuota(limits, counters);
+        AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ProbeHandler probes = new ProbeHandler(metrics, ready);
+                        ch.pipeline().addLast("limits", new ConnectionLimiter(quota, lastRefusalLog));
+                        ch.pipeline().addLast("deadline", new ReadDeadline(limits, probes, counters));
+                        ch.pipeline().addLast("codec", new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES,
+                            MAX_LINE_BYTES));
+                        ch.pipeline().addLast("body", new HttpObjectAggregator(MAX_BODY_BYTES));
+                        ch.pipeline().addLast("probes", probes);
+                    }
+                })
+                .bind(new InetSocketAddress(bind, port)).sync().channel();
+            return new HttpEndpoint(group, server, counters);
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
-        try (ex) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", type);
-            boolean head = "HEAD".equals(ex.getRequestMethod());
-            ex.sendResponseHeaders(status, head ? -1 : bytes.length);
-            if (!head) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(bytes);
-                }
-            }
-        }
+    /** Connections open, refused and timed out. */
+    ListenerCounters counters() {
+        return counters;
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The namespaces this node serves, by id. Lookups are lock-free (the data plane asks for every request);
@@ -27,6 +28,17 @@ public final class NamespaceRegistry {
     private final Map<BlockKey, Integer> replication = new ConcurrentHashMap<>();
     private final Path file;
     private volatile NamespaceStore store;
+    private volatile int maxNamespaces = ServerContext.MAX_NAMESPACES_DEFAULT;
+    private final LongAdder refused = new LongAdder();
+
+    /** Thrown when a new namespace would pass {@link ServerContext#MAX_NAMESPACES_PROP}. */
+    public static final class LimitReachedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        LimitReachedException(String message) {
+            super(message);
+        }
+    }
 
     private NamespaceRegistry(Path file) {
         this.file = file;
@@ -71,6 +83,14 @@ public final class NamespaceRegistry {
         if (factor < 0) {
             throw new IllegalArgumentException("replication must be >= 0, got " + factor);
         }
+        if (!byId.containsKey(id) && fetch(id) == null) {
+            int registered = size();
+            if (registered >= maxNamespaces) {
+                refused.increment();
+                throw new LimitReachedException("namespace limit reached: " + registered + " registered, "
+                    + ServerContext.MAX_NAMESPACES_PROP + "=" + maxNamespaces + "; " + ns + " was not registered");
+            }
+        }
         NamespaceStore s = store;
         if (s != null) {
             NamespaceStore.Entry e = s.register(id, specText(ns), factor);
@@ -111,6 +131,19 @@ public final class NamespaceRegistry {
             }
         }
         this.store = store;
+    }
+
+    /** New namespaces are refused ({@link LimitReachedException}) once {@code max} are registered. */
+    public void maxNamespaces(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException(ServerContext.MAX_NAMESPACES_PROP + " must be >= 1, got " + max);
+        }
+        maxNamespaces = max;
+    }
+
+    /** Registrations refused because the limit was reached. */
+    public long refused() {
+        return refused.sum();
     }
 
     public boolean isRegistered(BlockKey id) {

@@ -20,7 +20,9 @@ import java.nio.ByteBuffer;
  * reservation, so nothing partial becomes visible. The CPU tier does not wait on NVMe (it demotes asynchronously
  * and answers {@code BACK_PRESSURE} when behind), so all of this runs on the event loop. In a cluster, a block
  * whose key this node does not own is refused the same way, with {@code NOT_OWNER}, and the response ends with the
- * map's version (the topology trailer). Event-loop confined.
+ * map's version (the topology trailer). The bytes reserved for blocks being received are the node's
+ * {@code spillway_put_reserved_bytes} gauge: a connection closed mid-block (by its peer or by its request-read
+ * timeout) gives its reservation back. Event-loop confined.
  */
 final class PutBatchAssembler {
     private static final Logger LOG = System.getLogger(PutBatchAssembler.class.getName());
@@ -36,6 +38,8 @@ final class PutBatchAssembler {
     private int crc32c;
     private BlockWriter writer;
     private ByteBuffer target;
+    /** Bytes the current block's reservation holds in the tier (0 when refused or none), in the node's gauge. */
+    private int reserved;
     private PartitionMap map;
     private String self;
 
@@ -71,6 +75,10 @@ final class PutBatchAssembler {
             writer = BlockWriter.refused(ErrorCode.INTERNAL);
         }
         target = writer.target();
+        if (target != null) {
+            reserved = length;
+            metrics.putReserved(length);
+        }
     }
 
     /** The next slice of the current block: copied into the tier's memory, or dropped when refused. */
@@ -95,6 +103,7 @@ final class PutBatchAssembler {
         BlockWriter w = writer;
         writer = null;
         target = null;
+        unreserve();
         try {
             ErrorCode code = w.commit(crc32c);
             if (code == ErrorCode.OK) {
@@ -123,6 +132,14 @@ final class PutBatchAssembler {
             writer.abort();
             writer = null;
             target = null;
+        }
+        unreserve();
+    }
+
+    private void unreserve() {
+        if (reserved != 0) {
+            metrics.putReserved(-reserved);
+            reserved = 0;
         }
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
  * Work that can block on NVMe goes to the tier executor, at most {@code maxInFlightPerConnection} requests per
  * connection (reading pauses beyond that). Event-loop confined.
  */
-final class RequestHandler extends ChannelInboundHandlerAdapter implements RequestListener {
+final class RequestHandler extends ChannelInboundHandlerAdapter implements RequestListener, RequestProgress {
     private static final Logger LOG = System.getLogger(RequestHandler.class.getName());
 
     private final NodeServices node;
@@ -36,6 +36,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     private BlockKey namespace;
     private BlockKey[] keys;
     private int offloaded;
+    private long requestsRead;
 
     RequestHandler(NodeServices node, ReadGate gate) {
         this.node = node;
@@ -58,6 +59,21 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
         } finally {
             in.release();
         }
+    }
+
+    @Override
+    public long requestsRead() {
+        return requestsRead;
+    }
+
+    @Override
+    public boolean betweenRequests() {
+        return decoder.isIdle();
+    }
+
+    @Override
+    public boolean waiting() {
+        return offloaded > 0;
     }
 
     @Override
@@ -92,9 +108,11 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     private boolean admit(int opCode, int requestId, BlockKey ns) {
         if (!begin(opCode, requestId)) {
+            requestsRead++; // answered at its header; the decoder skips the body
             return false;
         }
         if (!node.namespaces().isRegistered(ns)) {
+            requestsRead++;
             open = false;
             responder.fail(opCode, requestId, startNanos, ErrorCode.UNKNOWN_NAMESPACE,
                 "namespace " + ns + " is not registered on node " + node.context().nodeId());
@@ -144,6 +162,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     @Override
     public void onRequestEnd(OpCode op, int requestId) {
+        requestsRead++;
         open = false;
         BlockKey[] k = keys;
         keys = null;
@@ -209,6 +228,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     @Override
     public void onPing(int requestId) {
+        requestsRead++;
         if (begin(OpCode.PING.code(), requestId)) {
             open = false;
             ByteBuf out = ctx.alloc().directBuffer(16);
@@ -219,6 +239,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     @Override
     public void onUnknownOp(int opCode, int requestId) {
+        requestsRead++;
         responder.reject(opCode, requestId, ErrorCode.UNKNOWN_OP,
             String.format("unknown op 0x%02x; its body was skipped", opCode));
     }

@@ -84,6 +84,48 @@ public final class ServerContext {
     /** How long shutdown waits for requests in flight, in milliseconds (was {@code drainTimeoutMs}). */
     public static final String DRAIN_TIMEOUT_MS_PROP = PREFIX + "drainTimeoutMs";
     public static final long DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
+    /** Data-plane connections open at once, at most; more are closed at accept and counted. */
+    public static final String MAX_CONNECTIONS_PROP = PREFIX + "maxConnections";
+    public static final int MAX_CONNECTIONS_DEFAULT = 10_000;
+    /** Data-plane connections open at once from one peer address, at most. */
+    public static final String MAX_CONNECTIONS_PER_PEER_PROP = PREFIX + "maxConnectionsPerPeer";
+    public static final int MAX_CONNECTIONS_PER_PEER_DEFAULT = 1_000;
+    /** A data-plane connection with nothing read, nothing written and nothing waiting this long is closed; 0: never. */
+    public static final String IDLE_TIMEOUT_MS_PROP = PREFIX + "idleTimeoutMs";
+    public static final long IDLE_TIMEOUT_MS_DEFAULT = 300_000;
+    /** A data-plane request must arrive whole within this of its first byte (time the node paused reading aside). */
+    public static final String REQUEST_READ_TIMEOUT_MS_PROP = PREFIX + "requestReadTimeoutMs";
+    public static final long REQUEST_READ_TIMEOUT_MS_DEFAULT = 30_000;
+    /** HTTP (probes, metrics) connections open at once, at most. */
+    public static final String HTTP_MAX_CONNECTIONS_PROP = PREFIX + "httpMaxConnections";
+    public static final int HTTP_MAX_CONNECTIONS_DEFAULT = 64;
+    /** HTTP connections open at once from one peer address, at most. */
+    public static final String HTTP_MAX_CONNECTIONS_PER_PEER_PROP = PREFIX + "httpMaxConnectionsPerPeer";
+    public static final int HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT = 16;
+    /** An HTTP connection with no request for this long is closed; 0: never. */
+    public static final String HTTP_IDLE_TIMEOUT_MS_PROP = PREFIX + "httpIdleTimeoutMs";
+    public static final long HTTP_IDLE_TIMEOUT_MS_DEFAULT = 30_000;
+    /** An HTTP request must arrive whole within this of its first byte. */
+    public static final String HTTP_REQUEST_READ_TIMEOUT_MS_PROP = PREFIX + "httpRequestReadTimeoutMs";
+    public static final long HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT = 5_000;
+    /** Largest gRPC message the control plane takes; a size. */
+    public static final String CONTROL_MAX_INBOUND_MESSAGE_BYTES_PROP = PREFIX + "controlMaxInboundMessageBytes";
+    public static final int CONTROL_MAX_INBOUND_MESSAGE_BYTES_DEFAULT = 4 << 20;
+    /** gRPC calls one control-plane connection may have open at once. */
+    public static final String CONTROL_MAX_CONCURRENT_CALLS_PROP = PREFIX + "controlMaxConcurrentCallsPerConnection";
+    public static final int CONTROL_MAX_CONCURRENT_CALLS_DEFAULT = 32;
+    /** A control-plane connection without calls for this long is closed (gRPC's max connection idle). */
+    public static final String CONTROL_MAX_CONNECTION_IDLE_MS_PROP = PREFIX + "controlMaxConnectionIdleMs";
+    public static final long CONTROL_MAX_CONNECTION_IDLE_MS_DEFAULT = 300_000;
+    /** How often the control plane pings a quiet client to find dead connections (gRPC keepalive time). */
+    public static final String CONTROL_KEEPALIVE_TIME_MS_PROP = PREFIX + "controlKeepAliveTimeMs";
+    public static final long CONTROL_KEEPALIVE_TIME_MS_DEFAULT = 60_000;
+    /** How long the control plane waits for a ping's answer before closing the connection. */
+    public static final String CONTROL_KEEPALIVE_TIMEOUT_MS_PROP = PREFIX + "controlKeepAliveTimeoutMs";
+    public static final long CONTROL_KEEPALIVE_TIMEOUT_MS_DEFAULT = 20_000;
+    /** Namespaces the node (or cluster) registers, at most; more are refused with RESOURCE_EXHAUSTED. */
+    public static final String MAX_NAMESPACES_PROP = PREFIX + "maxNamespaces";
+    public static final int MAX_NAMESPACES_DEFAULT = 4_096;
     /** The CPU tier's size; by default a share of physical memory (see {@link #CPU_DEFAULT_SHARE}). */
     public static final String CPU_CAPACITY_PROP = CpuTierContext.CAPACITY_BYTES_PROP;
     /** The CPU tier's largest block; {@link #MAX_BLOCK_BYTES_PROP}'s value by default. */
@@ -132,6 +174,20 @@ public final class ServerContext {
         d.put(WRITE_HIGH_WATER_MARK_PROP, Sizes.format(WRITE_HIGH_WATER_MARK_DEFAULT));
         d.put(WRITE_LOW_WATER_MARK_PROP, Sizes.format(WRITE_LOW_WATER_MARK_DEFAULT));
         d.put(DRAIN_TIMEOUT_MS_PROP, String.valueOf(DRAIN_TIMEOUT_MS_DEFAULT));
+        d.put(MAX_CONNECTIONS_PROP, String.valueOf(MAX_CONNECTIONS_DEFAULT));
+        d.put(MAX_CONNECTIONS_PER_PEER_PROP, String.valueOf(MAX_CONNECTIONS_PER_PEER_DEFAULT));
+        d.put(IDLE_TIMEOUT_MS_PROP, String.valueOf(IDLE_TIMEOUT_MS_DEFAULT));
+        d.put(REQUEST_READ_TIMEOUT_MS_PROP, String.valueOf(REQUEST_READ_TIMEOUT_MS_DEFAULT));
+        d.put(HTTP_MAX_CONNECTIONS_PROP, String.valueOf(HTTP_MAX_CONNECTIONS_DEFAULT));
+        d.put(HTTP_MAX_CONNECTIONS_PER_PEER_PROP, String.valueOf(HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT));
+        d.put(HTTP_IDLE_TIMEOUT_MS_PROP, String.valueOf(HTTP_IDLE_TIMEOUT_MS_DEFAULT));
+        d.put(HTTP_REQUEST_READ_TIMEOUT_MS_PROP, String.valueOf(HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT));
+        d.put(CONTROL_MAX_INBOUND_MESSAGE_BYTES_PROP, Sizes.format(CONTROL_MAX_INBOUND_MESSAGE_BYTES_DEFAULT));
+        d.put(CONTROL_MAX_CONCURRENT_CALLS_PROP, String.valueOf(CONTROL_MAX_CONCURRENT_CALLS_DEFAULT));
+        d.put(CONTROL_MAX_CONNECTION_IDLE_MS_PROP, String.valueOf(CONTROL_MAX_CONNECTION_IDLE_MS_DEFAULT));
+        d.put(CONTROL_KEEPALIVE_TIME_MS_PROP, String.valueOf(CONTROL_KEEPALIVE_TIME_MS_DEFAULT));
+        d.put(CONTROL_KEEPALIVE_TIMEOUT_MS_PROP, String.valueOf(CONTROL_KEEPALIVE_TIMEOUT_MS_DEFAULT));
+        d.put(MAX_NAMESPACES_PROP, String.valueOf(MAX_NAMESPACES_DEFAULT));
         DEFAULTS = Collections.unmodifiableMap(d);
         Map<String, String> renamed = new LinkedHashMap<>();
         renamed.put(PREFIX + "drainTimeoutMillis", DRAIN_TIMEOUT_MS_PROP);
@@ -162,6 +218,10 @@ public final class ServerContext {
     private final int writeHighWaterMark;
     private final int writeLowWaterMark;
     private final long drainTimeoutMs;
+    private final ListenerLimits dataLimits;
+    private final ListenerLimits httpLimits;
+    private final ControlLimits controlLimits;
+    private final int maxNamespaces;
     private final Properties cpuProperties;
     private final Properties nvmeProperties;
     private final TierFactory tierFactory;
@@ -190,6 +250,16 @@ public final class ServerContext {
         this.writeHighWaterMark = (Integer) read(v, WRITE_HIGH_WATER_MARK_PROP);
         this.writeLowWaterMark = (Integer) read(v, WRITE_LOW_WATER_MARK_PROP);
         this.drainTimeoutMs = (Long) read(v, DRAIN_TIMEOUT_MS_PROP);
+        this.dataLimits = new ListenerLimits("data", (Integer) read(v, MAX_CONNECTIONS_PROP),
+            (Integer) read(v, MAX_CONNECTIONS_PER_PEER_PROP), (Long) read(v, IDLE_TIMEOUT_MS_PROP),
+            (Long) read(v, REQUEST_READ_TIMEOUT_MS_PROP));
+        this.httpLimits = new ListenerLimits("http", (Integer) read(v, HTTP_MAX_CONNECTIONS_PROP),
+            (Integer) read(v, HTTP_MAX_CONNECTIONS_PER_PEER_PROP), (Long) read(v, HTTP_IDLE_TIMEOUT_MS_PROP),
+            (Long) read(v, HTTP_REQUEST_READ_TIMEOUT_MS_PROP));
+        this.controlLimits = new ControlLimits((Integer) read(v, CONTROL_MAX_INBOUND_MESSAGE_BYTES_PROP),
+            (Integer) read(v, CONTROL_MAX_CONCURRENT_CALLS_PROP), (Long) read(v, CONTROL_MAX_CONNECTION_IDLE_MS_PROP),
+            (Long) read(v, CONTROL_KEEPALIVE_TIME_MS_PROP), (Long) read(v, CONTROL_KEEPALIVE_TIMEOUT_MS_PROP));
+        this.maxNamespaces = (Integer) read(v, MAX_NAMESPACES_PROP);
         this.cpuProperties = v.tierProperties("spillway.cpu.");
         this.nvmeProperties = v.tierProperties("spillway.nvme.");
         read(v, CPU_CAPACITY_PROP);
@@ -210,6 +280,15 @@ public final class ServerContext {
         if (writeLowWaterMark >= writeHighWaterMark) {
             throw new IllegalArgumentException(WRITE_LOW_WATER_MARK_PROP + "=" + writeLowWaterMark + " must be below "
                 + WRITE_HIGH_WATER_MARK_PROP + "=" + writeHighWaterMark);
+        }
+        if (dataLimits.maxConnectionsPerPeer() > dataLimits.maxConnections()) {
+            throw new IllegalArgumentException(MAX_CONNECTIONS_PER_PEER_PROP + "=" + dataLimits.maxConnectionsPerPeer()
+                + " must not exceed " + MAX_CONNECTIONS_PROP + "=" + dataLimits.maxConnections());
+        }
+        if (httpLimits.maxConnectionsPerPeer() > httpLimits.maxConnections()) {
+            throw new IllegalArgumentException(HTTP_MAX_CONNECTIONS_PER_PEER_PROP + "="
+                + httpLimits.maxConnectionsPerPeer() + " must not exceed " + HTTP_MAX_CONNECTIONS_PROP + "="
+                + httpLimits.maxConnections());
         }
         long ports = (long) dataPort * controlPort * httpPort;
         if (ports != 0 && (dataPort == controlPort || dataPort == httpPort || controlPort == httpPort)) {
@@ -241,6 +320,15 @@ public final class ServerContext {
             case WRITE_HIGH_WATER_MARK_PROP -> (int) v.size(key, 2, Integer.MAX_VALUE);
             case WRITE_LOW_WATER_MARK_PROP -> (int) v.size(key, 1, Integer.MAX_VALUE);
             case DRAIN_TIMEOUT_MS_PROP -> v.integer(key, 0, 3_600_000);
+            case MAX_CONNECTIONS_PROP, MAX_CONNECTIONS_PER_PEER_PROP -> (int) v.integer(key, 1, 1 << 24);
+            case HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_PROP -> (int) v.integer(key, 1, 1 << 16);
+            case IDLE_TIMEOUT_MS_PROP, REQUEST_READ_TIMEOUT_MS_PROP, HTTP_IDLE_TIMEOUT_MS_PROP,
+                 HTTP_REQUEST_READ_TIMEOUT_MS_PROP -> v.integer(key, 0, 86_400_000);
+            case CONTROL_MAX_INBOUND_MESSAGE_BYTES_PROP -> (int) v.size(key, 1024, Integer.MAX_VALUE);
+            case CONTROL_MAX_CONCURRENT_CALLS_PROP -> (int) v.integer(key, 1, 1 << 16);
+            case CONTROL_MAX_CONNECTION_IDLE_MS_PROP, CONTROL_KEEPALIVE_TIME_MS_PROP,
+                 CONTROL_KEEPALIVE_TIMEOUT_MS_PROP -> v.integer(key, 1, 86_400_000);
+            case MAX_NAMESPACES_PROP -> (int) v.integer(key, 1, 1 << 24);
             case CPU_CAPACITY_PROP, NVME_CAPACITY_PROP -> v.size(key, 1, Long.MAX_VALUE);
             default -> null;
         };
@@ -272,6 +360,14 @@ public final class ServerContext {
     public int writeLowWaterMark() { return writeLowWaterMark; }
     /** How long shutdown waits for requests in flight, in milliseconds. */
     public long drainTimeoutMs() { return drainTimeoutMs; }
+    /** The data plane's connection caps and timeouts. */
+    public ListenerLimits dataLimits() { return dataLimits; }
+    /** The HTTP endpoint's connection caps and timeouts. */
+    public ListenerLimits httpLimits() { return httpLimits; }
+    /** The gRPC control plane's message, call and connection limits. */
+    public ControlLimits controlLimits() { return controlLimits; }
+    /** Namespaces registered at most. */
+    public int maxNamespaces() { return maxNamespaces; }
     /** {@code spillway.cpu.*} with sizes in plain bytes and the server's defaults filled in. */
     public Properties cpuProperties() { return copy(cpuProperties); }
     /** {@code spillway.nvme.*} with sizes in plain bytes and the server's defaults filled in. */

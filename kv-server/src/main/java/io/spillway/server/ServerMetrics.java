@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
@@ -40,6 +41,7 @@ public final class ServerMetrics {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder requests = new LongAdder();
+    private final AtomicLong putReserved = new AtomicLong();
     private volatile TenantQuotas tenants;
     private volatile Map<String, TenantQuotas.Tenant> tenantSnapshot = Map.of();
     private final Set<String> tenantMeters = ConcurrentHashMap.newKeySet();
@@ -59,6 +61,9 @@ public final class ServerMetrics {
                     .tag("code", code.name()).register(registry);
             }
         }
+        Gauge.builder("spillway.put.reserved", putReserved, AtomicLong::get).baseUnit("bytes")
+            .description("tier bytes reserved for blocks being received (released when a put ends, fails or stalls)")
+            .register(registry);
         FunctionCounter.builder("spillway.block.bytes", bytesIn, LongAdder::sum).tag("direction", "in")
             .description("block bytes received in puts and sent in gets").register(registry);
         FunctionCounter.builder("spillway.block.bytes", bytesOut, LongAdder::sum).tag("direction", "out")
@@ -98,6 +103,8 @@ public final class ServerMetrics {
     public void bindNamespaces(NamespaceRegistry namespaces) {
         Gauge.builder("spillway.namespaces", namespaces, NamespaceRegistry::size)
             .description("registered namespaces").register(registry);
+        FunctionCounter.builder("spillway.namespaces.refused", namespaces, NamespaceRegistry::refused)
+            .description("namespace registrations refused at spillway.server.maxNamespaces").register(registry);
     }
 
     private void counter(String name, String tier, TierCounters c, ToDoubleFunction<TierCounters> f) {
@@ -177,6 +184,39 @@ public final class ServerMetrics {
     private void feedCounter(EventFeed feed, String name, ToLongFunction<EventPublisher> value, String description) {
         FunctionCounter.builder(name, feed, f -> f.publisher() == null ? 0 : value.applyAsLong(f.publisher()))
             .description(description).register(registry);
+    }
+
+    /** Tier bytes reserved for blocks being received change by {@code delta}. */
+    void putReserved(long delta) {
+        putReserved.addAndGet(delta);
+    }
+
+    /** Tier bytes reserved now for blocks being received. */
+    public long putReservedBytes() {
+        return putReserved.get();
+    }
+
+    /**
+     * Registers a listener's connection figures: {@code spillway_listener_connections{listener}} (open now),
+     * {@code spillway_listener_connections_peak}, {@code spillway_listener_refused_total{listener, reason}} and
+     * {@code spillway_listener_timeouts_total{listener, reason}}.
+     */
+    public void bindListener(ListenerCounters c) {
+        String l = c.listener();
+        Gauge.builder("spillway.listener.connections", c, ListenerCounters::active).tag("listener", l)
+            .description("connections open, by listener").register(registry);
+        Gauge.builder("spillway.listener.connections.peak", c, ListenerCounters::peak).tag("listener", l)
+            .description("the most connections open at once since start, by listener").register(registry);
+        for (ListenerCounters.Refusal r : ListenerCounters.Refusal.values()) {
+            FunctionCounter.builder("spillway.listener.refused", c, x -> x.refused(r)).tag("listener", l)
+                .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                .description("connections closed at accept because a cap was reached").register(registry);
+        }
+        for (ListenerCounters.Timeout t : ListenerCounters.Timeout.values()) {
+            FunctionCounter.builder("spillway.listener.timeouts", c, x -> x.timeouts(t)).tag("listener", l)
+                .tag("reason", t.name().toLowerCase(Locale.ROOT))
+                .description("connections closed by a timeout").register(registry);
+        }
     }
 
     public void bytesIn(long n) {

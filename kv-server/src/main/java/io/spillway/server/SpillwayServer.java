@@ -82,8 +82,9 @@ public final class SpillwayServer implements AutoCloseable {
 
     private void open() throws IOException, InterruptedException {
         Files.createDirectories(context.dataDir());
-        http = HttpEndpoint.start(context.bind(), context.httpPort(), metrics, this::ready);
+        http = HttpEndpoint.start(context.bind(), context.httpPort(), context.httpLimits(), metrics, this::ready);
         namespaces = NamespaceRegistry.open(context.dataDir());
+        namespaces.maxNamespaces(context.maxNamespaces());
         feed = context.events().enabled() ? EventFeed.create(context.events()) : null;
         tiers = context.tierFactory().open(context, namespaces::tenantOf,
             feed == null ? TierListener.NONE : feed.listener());
@@ -110,8 +111,10 @@ public final class SpillwayServer implements AutoCloseable {
             metrics::activeConnections, this::cluster, cc, tenants);
         String host = advertisedHost(cc);
         String feedNodeId = cc.enabled() ? cc.nodeName(host, dataPort()) : context.nodeId();
-        controlPlane = feed == null ? ControlPlaneServer.start(context.bind(), context.controlPort(), control)
-            : ControlPlaneServer.start(context.bind(), context.controlPort(), control, new SnapshotService(
+        controlPlane = feed == null
+            ? ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), control)
+            : ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), control,
+                new SnapshotService(
                 feedNodeId, feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
@@ -150,6 +153,16 @@ public final class SpillwayServer implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** The data plane's connections: open, refused at a cap, closed by a timeout. */
+    public ListenerCounters dataConnections() {
+        return dataPlane.counters();
+    }
+
+    /** The HTTP endpoint's connections: open, refused at a cap, closed by a timeout. */
+    public ListenerCounters httpConnections() {
+        return http.counters();
     }
 
     public ServerContext context() {

@@ -19,6 +19,8 @@ import java.util.PriorityQueue;
  * answer is seen (a gateway's request, a lost one). A block another live decision also sent to that pod stays until
  * that one leaves too. Confirmed blocks are the pod's own entries, apart from these, so an entry that leaves never
  * takes a confirmed block with it, and one that lingers after the pod evicted the block misleads for the grace only.
+ * Memory is bounded: when more than {@code maxKeys} keys are held, the decisions due first leave early
+ * ({@link #evictions()} counts them), so a flood of distinct prompts cannot grow the map or the index past it.
  * Thread-safe: one lock.
  */
 public final class SpeculativeBlocks {
@@ -59,18 +61,33 @@ public final class SpeculativeBlocks {
 
     private final BlockLocationIndex index;
     private final long ttlNanos;
+    private final int maxKeys;
+    private long evictions;
     private final PriorityQueue<Ticket> due = new PriorityQueue<>(Comparator.comparingLong(t -> t.deadline));
     /** Per key and routed location, how many live decisions entered it. */
     private final Map<Held, Integer> holders = new HashMap<>();
 
+    /** Without a bound of its own: at most {@link #DEFAULT_MAX_KEYS} keys. */
     public SpeculativeBlocks(BlockLocationIndex index, long ttlNanos) {
+        this(index, ttlNanos, DEFAULT_MAX_KEYS);
+    }
+
+    /** @param maxKeys keys held at most (counted once per pod); beyond it the decisions due first leave */
+    public SpeculativeBlocks(BlockLocationIndex index, long ttlNanos, int maxKeys) {
         if (ttlNanos <= 0) {
             throw new IllegalArgumentException("a speculative entry's time to live must be > 0, got " + ttlNanos
                 + " ns");
         }
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("speculative entries' bound must be >= 1 key, got " + maxKeys);
+        }
         this.index = index;
         this.ttlNanos = ttlNanos;
+        this.maxKeys = maxKeys;
     }
+
+    /** The bound when none is given: a million keys (about 100 MB of map entries). */
+    public static final int DEFAULT_MAX_KEYS = 1_000_000;
 
     /**
      * The first {@code count} keys of a prompt go to pod {@code podId} at {@code nowNanos} (on one clock for all
@@ -88,6 +105,12 @@ public final class SpeculativeBlocks {
             holders.merge(new Held(location, ticket.his[k], ticket.los[k]), 1, Integer::sum);
         }
         due.add(ticket);
+        while (holders.size() > maxKeys && !due.isEmpty()) {
+            Ticket early = due.poll();
+            early.gone = true;
+            withdraw(early);
+            evictions++;
+        }
         return ticket;
     }
 
@@ -140,6 +163,11 @@ public final class SpeculativeBlocks {
     /** Keys held speculatively now, counted once per pod. */
     public synchronized int size() {
         return holders.size();
+    }
+
+    /** Decisions whose entries left early because more than {@code maxKeys} keys were held. */
+    public synchronized long evictions() {
+        return evictions;
     }
 
     /** Decisions whose entries have not left. */

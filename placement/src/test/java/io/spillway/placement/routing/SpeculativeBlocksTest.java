@@ -94,4 +94,24 @@ class SpeculativeBlocksTest {
         }
         return keys;
     }
+
+    @Test
+    void pastTheBoundTheDecisionsDueFirstLeaveAndAreCounted() {
+        SpeculativeBlocks bounded = new SpeculativeBlocks(index, 30 * SECOND, 10);
+        long[][] first = keys(100, 4);
+        long[][] second = keys(200, 4);
+        long[][] third = keys(300, 4);
+        bounded.routed("a", first[0], first[1], 4, 0);
+        bounded.routed("a", second[0], second[1], 4, SECOND);
+        assertEquals(8, bounded.size());
+        assertEquals(0, bounded.evictions());
+        bounded.routed("b", third[0], third[1], 4, 2 * SECOND);
+        assertEquals(8, bounded.size(), "12 keys > 10: the decision due first left");
+        assertEquals(1, bounded.evictions());
+        assertEquals(0, gpuRun(first, 0), "its entries are out of the index too");
+        assertEquals(4, gpuRun(second, 0));
+        assertEquals(4, gpuRun(third, 1));
+        assertEquals(2, bounded.live());
+        assertThrows(IllegalArgumentException.class, () -> new SpeculativeBlocks(index, SECOND, 0));
+    }
 }

@@ -57,13 +57,21 @@ final class Replies {
     /**
      * The routing answer's common part: the destination header (and the prefill pod's for a split), the body's
      * length when the body comes back streamed, and a cleared route cache. Headers overwrite: a client's own
-     * {@code x-gateway-destination-endpoint} must not survive next to the router's.
+     * {@code x-gateway-destination-endpoint} must not survive next to the router's; the other router-only headers
+     * ({@link RoutingHeaders}) the router does not set are removed, so a client's {@code x-prefiller-host-port}
+     * never reaches a pod of a request the router did not split.
      */
     static CommonResponse routing(Decision decision, String destinations, long contentLength) {
         HeaderMutation.Builder headers = HeaderMutation.newBuilder().addSetHeaders(header(EndpointPicker.DESTINATION,
             destinations));
-        if (decision != null && decision.split()) {
+        boolean split = decision != null && decision.split();
+        if (split) {
             headers.addSetHeaders(header(EndpointPicker.PREFILLER, HostPort.bracketed(decision.prefill().address())));
+        }
+        for (String name : RoutingHeaders.ROUTER_ONLY) {
+            if (!name.equals(EndpointPicker.DESTINATION) && !(split && name.equals(EndpointPicker.PREFILLER))) {
+                headers.addRemoveHeaders(name);
+            }
         }
         if (contentLength > 0) {
             headers.addSetHeaders(header("content-length", Long.toString(contentLength)));

@@ -22,14 +22,18 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.spillway.placement.routing.Decision;
 import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.SpeculativeBlocks;
 import io.spillway.router.extproc.EndpointPicker;
+import io.spillway.router.extproc.RoutingHeaders;
 import io.spillway.router.load.InFlight;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request's forwarding: tries the decision's pods in order until one starts answering, then relays that
@@ -45,13 +49,23 @@ final class Forward {
     private final SpeculativeBlocks.Ticket speculative;
     private final InFlight inFlight;
     private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final ProxyCounters counters;
+    private final Runnable onEnd;
     private final boolean keepAlive;
     private final List<String> failures = new ArrayList<>();
     private boolean told;
+    private boolean ended;
     private int next;
 
+    /**
+     * @param readTimeout a pod silent this long (no byte of its answer) is given up: the next one is tried when it
+     *                    has not answered yet, else the client's answer is cut
+     * @param onEnd       run once when the client's answer is complete or abandoned
+     */
     Forward(ChannelHandlerContext client, FullHttpRequest request, byte[] body, Decision decision,
-            SpeculativeBlocks.Ticket speculative, InFlight inFlight, Duration connectTimeout) {
+            SpeculativeBlocks.Ticket speculative, InFlight inFlight, Duration connectTimeout, Duration readTimeout,
+            ProxyCounters counters, Runnable onEnd) {
         this.client = client;
         this.request = request.retainedDuplicate();
         this.body = body;
@@ -59,7 +73,17 @@ final class Forward {
         this.speculative = speculative;
         this.inFlight = inFlight;
         this.connectTimeout = connectTimeout;
+        this.readTimeout = readTimeout;
+        this.counters = counters;
+        this.onEnd = onEnd;
         this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    private void end() {
+        if (!ended) {
+            ended = true;
+            onEnd.run();
+        }
     }
 
     void start() {
@@ -73,6 +97,7 @@ final class Forward {
             ProxyHandler.error(client, request, HttpResponseStatus.BAD_GATEWAY, "no pod answered: "
                 + String.join("; ", failures));
             request.release();
+            end();
             return;
         }
         Pod pod = pods.get(next++);
@@ -84,7 +109,8 @@ final class Forward {
             .handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new HttpClientCodec(), upstream);
+                    ch.pipeline().addLast(new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                        new HttpClientCodec(), upstream);
                 }
             }).connect(hostPort[0], Integer.parseInt(hostPort[1])).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
@@ -102,6 +128,7 @@ final class Forward {
         DefaultFullHttpRequest out = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
             request.uri(), Unpooled.wrappedBuffer(body));
         out.headers().set(request.headers());
+        RoutingHeaders.strip(out.headers()); // only the router's own routing values reach a pod
         out.headers().set(HttpHeaderNames.HOST, pod.address());
         out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -177,6 +204,7 @@ final class Forward {
                 inFlight.finished(pod.address());
                 request.release();
                 ctx.close();
+                end();
             }
         }
 
@@ -200,14 +228,19 @@ final class Forward {
                 inFlight.finished(pod.address());
                 request.release();
                 client.close();
+                end();
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            boolean silent = cause instanceof ReadTimeoutException;
+            if (silent) {
+                counters.countUpstreamTimeout();
+            }
             if (!started) {
                 ctx.close();
-                failed(cause.toString());
+                failed(silent ? "sent nothing for " + readTimeout.toMillis() + " ms" : cause.toString());
             } else {
                 ctx.close();
             }

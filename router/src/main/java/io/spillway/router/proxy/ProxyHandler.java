@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.spillway.router.limits.RequestProgress;
 import io.spillway.router.load.InFlight;
 import io.spillway.router.schedule.CompletionPrompt;
 import io.spillway.router.schedule.Outcome;
@@ -28,8 +29,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
-/** One client connection: schedules each request off the event loop, then forwards it ({@link Forward}). */
-final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+/**
+ * One client connection: schedules each request off the event loop (a full scheduling queue is a 503, counted),
+ * then forwards it ({@link Forward}). Counts requests read and in flight for the connection's read deadline: a
+ * connection waiting for a pod's answer is not idle. Event-loop confined but for the scheduling task.
+ */
+final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements RequestProgress {
     private static final ObjectMapper JSON =
         new ObjectMapper();
     static final Set<String> PATHS = Set.of(CompletionPrompt.COMPLETIONS, CompletionPrompt.CHAT,
@@ -39,16 +44,46 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final InFlight inFlight;
     private final ExecutorService scheduling;
     private final Duration connectTimeout;
+    private final Duration upstreamReadTimeout;
+    private final int maxQueued;
+    private final ProxyCounters counters;
+    private long requests;
+    private int inProgress;
 
-    ProxyHandler(RequestScheduler scheduler, InFlight inFlight, ExecutorService scheduling, Duration connectTimeout) {
+    ProxyHandler(RequestScheduler scheduler, InFlight inFlight, ExecutorService scheduling, Duration connectTimeout,
+                 Duration upstreamReadTimeout, int maxQueued, ProxyCounters counters) {
         this.scheduler = scheduler;
         this.inFlight = inFlight;
         this.scheduling = scheduling;
         this.connectTimeout = connectTimeout;
+        this.upstreamReadTimeout = upstreamReadTimeout;
+        this.maxQueued = maxQueued;
+        this.counters = counters;
+    }
+
+    @Override
+    public long requestsRead() {
+        return requests;
+    }
+
+    @Override
+    public boolean betweenRequests() {
+        return false; // the codec may hold part of the next request: only a finished request resets the clock
+    }
+
+    @Override
+    public boolean waiting() {
+        return inProgress > 0;
+    }
+
+    /** A request's answer is complete (or abandoned); on the event loop. */
+    private void ended() {
+        inProgress--;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        requests++;
         String path = request.uri().split("\\?", 2)[0];
         if (!PATHS.contains(path)) {
             error(ctx, request, HttpResponseStatus.NOT_FOUND, "no route for " + path + ": this proxy serves "
@@ -61,6 +96,7 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         byte[] body = ByteBufUtil.getBytes(request.content());
         FullHttpRequest held = request.retainedDuplicate();
+        inProgress++;
         try {
             scheduling.execute(() -> {
                 Outcome outcome = scheduler.schedule(path, body, null);
@@ -68,7 +104,14 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             });
         } catch (RejectedExecutionException e) {
             held.release();
-            error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router is shutting down");
+            inProgress--;
+            if (scheduling.isShutdown()) {
+                error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router is shutting down");
+            } else {
+                counters.countQueueFull();
+                error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router is overloaded: " + maxQueued
+                    + " requests already wait for scheduling (spillway.router.proxyMaxQueued); retry later");
+            }
         }
     }
 
@@ -76,10 +119,19 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             switch (outcome.kind()) {
                 case ROUTED -> new Forward(ctx, request, body, outcome.decision(), outcome.speculative(), inFlight,
-                    connectTimeout).start();
-                case NO_POD -> error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, outcome.reason());
-                case SHED -> error(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, outcome.reason());
-                case BAD_REQUEST -> error(ctx, request, HttpResponseStatus.BAD_REQUEST, outcome.reason());
+                    connectTimeout, upstreamReadTimeout, counters, this::ended).start();
+                case NO_POD -> {
+                    ended();
+                    error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, outcome.reason());
+                }
+                case SHED -> {
+                    ended();
+                    error(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, outcome.reason());
+                }
+                case BAD_REQUEST -> {
+                    ended();
+                    error(ctx, request, HttpResponseStatus.BAD_REQUEST, outcome.reason());
+                }
                 default -> throw new IllegalStateException("outcome " + outcome.kind());
             }
         } finally {

@@ -57,6 +57,12 @@ public final class RequestScheduler {
      */
     public RequestScheduler(BlockLocationIndex index, Supplier<List<Pod>> pods, PromptKeys keys, RoutingConfig config,
                             TransferCostModel model, int shedAtWaiting) {
+        this(index, pods, keys, config, model, shedAtWaiting, SpeculativeBlocks.DEFAULT_MAX_KEYS);
+    }
+
+    /** @param maxSpeculativeKeys speculative entries held at most; beyond it the decisions due first leave early */
+    public RequestScheduler(BlockLocationIndex index, Supplier<List<Pod>> pods, PromptKeys keys, RoutingConfig config,
+                            TransferCostModel model, int shedAtWaiting, int maxSpeculativeKeys) {
         if (shedAtWaiting < 0) {
             throw new IllegalArgumentException("shedAtWaiting must be >= 0, got " + shedAtWaiting);
         }
@@ -69,7 +75,7 @@ public final class RequestScheduler {
         AtomicInteger threads = new AtomicInteger();
         this.deciders = ThreadLocal.withInitial(() -> config.decider(model, shared, threads.getAndIncrement()));
         long ttl = config.speculativeTtlNanos();
-        this.speculative = ttl > 0 ? new SpeculativeBlocks(index, ttl) : null;
+        this.speculative = ttl > 0 ? new SpeculativeBlocks(index, ttl, maxSpeculativeKeys) : null;
     }
 
     /** Calls {@code observer} with every outcome (metrics, the decision log), on the scheduling thread. */
@@ -208,6 +214,11 @@ public final class RequestScheduler {
 
     public BlockLocationIndex index() {
         return index;
+    }
+
+    /** Decisions whose speculative entries left early at the bound (0 when off). */
+    public long speculativeEvictions() {
+        return speculative == null ? 0 : speculative.evictions();
     }
 
     /** Keys held speculatively now (0 when off). */

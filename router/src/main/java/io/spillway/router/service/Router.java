@@ -129,7 +129,9 @@ public final class Router implements AutoCloseable {
                 + chats.describe());
             RequestScheduler scheduler = new RequestScheduler(index,
                 () -> PodViews.of(discovery.pods(), loads, inFlight), new PromptKeys(tokenizer, chats, ctx.namespace(),
-                    new AdapterNames(ctx.servedModelNames())), ctx.routing(), ctx.costModel(), ctx.shedAtWaiting());
+                    new AdapterNames(ctx.servedModelNames())), ctx.routing(), ctx.costModel(), ctx.shedAtWaiting(),
+                ctx.limits().maxSpeculativeKeys());
+            metrics.bindSpeculative(scheduler);
             scheduler.observe(metrics::record);
             scheduler.observe(o -> log.record(o, System.currentTimeMillis()));
             extProc = ctx.extProcPort() < 0 ? null
@@ -140,11 +142,13 @@ public final class Router implements AutoCloseable {
                 parts.add(extProc);
             }
             proxy = ctx.proxyPort() < 0 ? null : new OpenAiProxy(scheduler, inFlight, ctx.host(), ctx.proxyPort(),
-                ctx.maxBodyBytes(), Duration.ofSeconds(2));
+                ctx.maxBodyBytes(), Duration.ofSeconds(2), ctx.limits());
             if (proxy != null) {
                 parts.add(proxy);
+                metrics.bindListener(proxy.counters());
+                metrics.bindProxy(proxy.proxyCounters());
             }
-            http = new RouterHttp(ctx.host(), ctx.httpPort(), metrics, log, this::status);
+            http = new RouterHttp(ctx.host(), ctx.httpPort(), ctx.limits().http(), metrics, log, this::status);
             parts.add(http);
             started = true;
         } finally {

@@ -10,6 +10,8 @@ import io.spillway.router.discovery.StaticPods;
 import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.extproc.Objectives;
+import io.spillway.router.limits.ListenerLimits;
+import io.spillway.router.limits.RouterLimits;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,13 +70,16 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes    the largest request body taken
  * @param decisionLog     decisions kept for the debug view
  * @param extProc         the endpoint picker's TLS, objectives and assumed body mode
+ * @param limits          connection caps and timeouts, the proxy's queue, upstream silence, speculative entries
  */
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
                             Path chatTemplate, List<String> servedModelNames, List<String> staticPods,
                             String k8sNamespace, Map<String, String> k8sSelector, String inferencePool, int podPort,
-                            List<String> feedNodes, String feedLocalHost, List<String> clusterSeeds, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
-                            int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc) {
+                            List<String> feedNodes, String feedLocalHost, List<String> clusterSeeds,
+                            List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
+                            int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc,
+                            RouterLimits limits) {
     public static final String PREFIX = "spillway.router.";
     /** The model id, as the engines and clients key it; required. */
     public static final String MODEL_PROP = PREFIX + "model";
@@ -175,6 +181,61 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final String EXT_PROC_MODE_DEFAULT = "infer";
     /** InferenceObjectives' priorities, {@code name=priority}, comma-separated; below 0 is sheddable. */
     public static final String OBJECTIVES_PROP = PREFIX + "objectives";
+    /** OpenAI-proxy connections open at once, at most; more are closed at accept and counted. */
+    public static final String PROXY_MAX_CONNECTIONS_PROP = PREFIX + "proxyMaxConnections";
+    public static final int PROXY_MAX_CONNECTIONS_DEFAULT = 10_000;
+    /** OpenAI-proxy connections open at once from one peer address, at most. */
+    public static final String PROXY_MAX_CONNECTIONS_PER_PEER_PROP = PREFIX + "proxyMaxConnectionsPerPeer";
+    public static final int PROXY_MAX_CONNECTIONS_PER_PEER_DEFAULT = 10_000;
+    /** A proxy connection with nothing read, written or in flight this long is closed, in milliseconds; 0: never. */
+    public static final String PROXY_IDLE_TIMEOUT_MS_PROP = PREFIX + "proxyIdleTimeoutMs";
+    public static final long PROXY_IDLE_TIMEOUT_MS_DEFAULT = 300_000;
+    /** A proxy request must arrive whole within this of its first byte, in milliseconds; 0: no limit. */
+    public static final String PROXY_REQUEST_READ_TIMEOUT_MS_PROP = PREFIX + "proxyRequestReadTimeoutMs";
+    public static final long PROXY_REQUEST_READ_TIMEOUT_MS_DEFAULT = 30_000;
+    /** Proxy requests waiting for a scheduling thread, at most; more are answered 503. */
+    public static final String PROXY_MAX_QUEUED_PROP = PREFIX + "proxyMaxQueued";
+    public static final int PROXY_MAX_QUEUED_DEFAULT = 1024;
+    /** A pod silent this long (no byte of its answer) is given up, in milliseconds. */
+    public static final String UPSTREAM_READ_TIMEOUT_MS_PROP = PREFIX + "upstreamReadTimeoutMs";
+    public static final long UPSTREAM_READ_TIMEOUT_MS_DEFAULT = 300_000;
+    /** HTTP endpoint connections open at once, at most. */
+    public static final String HTTP_MAX_CONNECTIONS_PROP = PREFIX + "httpMaxConnections";
+    public static final int HTTP_MAX_CONNECTIONS_DEFAULT = 64;
+    /** HTTP endpoint connections open at once from one peer address, at most. */
+    public static final String HTTP_MAX_CONNECTIONS_PER_PEER_PROP = PREFIX + "httpMaxConnectionsPerPeer";
+    public static final int HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT = 16;
+    /** An HTTP endpoint connection with no request this long is closed, in milliseconds; 0: never. */
+    public static final String HTTP_IDLE_TIMEOUT_MS_PROP = PREFIX + "httpIdleTimeoutMs";
+    public static final long HTTP_IDLE_TIMEOUT_MS_DEFAULT = 30_000;
+    /** An HTTP endpoint request must arrive whole within this of its first byte, in milliseconds; 0: no limit. */
+    public static final String HTTP_REQUEST_READ_TIMEOUT_MS_PROP = PREFIX + "httpRequestReadTimeoutMs";
+    public static final long HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT = 5_000;
+    /** Speculative entries (prompt blocks, per pod) held at most; beyond it the earliest due leave first. */
+    public static final String MAX_SPECULATIVE_KEYS_PROP = PREFIX + "maxSpeculativeKeys";
+    public static final int MAX_SPECULATIVE_KEYS_DEFAULT = 1_000_000;
+
+    /** The limits' defaults, as {@link RouterLimits}. */
+    public static final RouterLimits DEFAULT_LIMITS = new RouterLimits(
+        new ListenerLimits("proxy", PROXY_MAX_CONNECTIONS_DEFAULT, PROXY_MAX_CONNECTIONS_PER_PEER_DEFAULT,
+            PROXY_IDLE_TIMEOUT_MS_DEFAULT, PROXY_REQUEST_READ_TIMEOUT_MS_DEFAULT),
+        new ListenerLimits("http", HTTP_MAX_CONNECTIONS_DEFAULT, HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT,
+            HTTP_IDLE_TIMEOUT_MS_DEFAULT, HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT),
+        PROXY_MAX_QUEUED_DEFAULT, UPSTREAM_READ_TIMEOUT_MS_DEFAULT, MAX_SPECULATIVE_KEYS_DEFAULT);
+
+    /** The limit settings: name, smallest and largest value (a timeout of 0 turns it off). */
+    private static final Map<String, long[]> LIMIT_RANGES = Map.ofEntries(
+        Map.entry(PROXY_MAX_CONNECTIONS_PROP, new long[] {1, 1 << 24}),
+        Map.entry(PROXY_MAX_CONNECTIONS_PER_PEER_PROP, new long[] {1, 1 << 24}),
+        Map.entry(PROXY_IDLE_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
+        Map.entry(PROXY_REQUEST_READ_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
+        Map.entry(PROXY_MAX_QUEUED_PROP, new long[] {1, 1 << 20}),
+        Map.entry(UPSTREAM_READ_TIMEOUT_MS_PROP, new long[] {1, 86_400_000}),
+        Map.entry(HTTP_MAX_CONNECTIONS_PROP, new long[] {1, 1 << 16}),
+        Map.entry(HTTP_MAX_CONNECTIONS_PER_PEER_PROP, new long[] {1, 1 << 16}),
+        Map.entry(HTTP_IDLE_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
+        Map.entry(HTTP_REQUEST_READ_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
+        Map.entry(MAX_SPECULATIVE_KEYS_PROP, new long[] {1, Integer.MAX_VALUE}));
 
     /** Every {@code spillway.router.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
@@ -183,7 +244,10 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, CLUSTER_SEEDS_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
         MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
         EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
-        OBJECTIVES_PROP);
+        OBJECTIVES_PROP, PROXY_MAX_CONNECTIONS_PROP, PROXY_MAX_CONNECTIONS_PER_PEER_PROP, PROXY_IDLE_TIMEOUT_MS_PROP,
+        PROXY_REQUEST_READ_TIMEOUT_MS_PROP, PROXY_MAX_QUEUED_PROP, UPSTREAM_READ_TIMEOUT_MS_PROP,
+        HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_PROP, HTTP_IDLE_TIMEOUT_MS_PROP,
+        HTTP_REQUEST_READ_TIMEOUT_MS_PROP, MAX_SPECULATIVE_KEYS_PROP);
 
     private static final Pattern IPV4 = Pattern.compile(
         "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
@@ -227,8 +291,57 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private Duration extProcCertRefresh = Duration.ofMillis(EXT_PROC_CERT_REFRESH_MS_DEFAULT);
         private String extProcMode = EXT_PROC_MODE_DEFAULT;
         private final List<String> objectives = new ArrayList<>();
+        private final Map<String, Long> limits = new HashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * One of the limit settings ({@value #PROXY_MAX_CONNECTIONS_PROP}, {@value #PROXY_MAX_QUEUED_PROP},
+         * {@value #UPSTREAM_READ_TIMEOUT_MS_PROP}, {@value #MAX_SPECULATIVE_KEYS_PROP}, ...: see {@link RouterLimits}),
+         * checked against its range at once.
+         */
+        public Builder limit(String property, long v) {
+            long[] range = LIMIT_RANGES.get(property);
+            if (range == null) {
+                throw new IllegalArgumentException("'" + property + "' is not a router limit; limits: "
+                    + new TreeSet<>(LIMIT_RANGES.keySet()));
+            }
+            if (v < range[0] || v > range[1]) {
+                throw new IllegalArgumentException(property + " must be " + range[0] + ".." + range[1] + ", got " + v);
+            }
+            limits.put(property, v);
+            return this;
+        }
+
+        private long limitOr(String property, long dflt) {
+            return limits.getOrDefault(property, dflt);
+        }
+
+        private RouterLimits limits() {
+            ListenerLimits proxy = new ListenerLimits("proxy",
+                (int) limitOr(PROXY_MAX_CONNECTIONS_PROP, PROXY_MAX_CONNECTIONS_DEFAULT),
+                (int) limitOr(PROXY_MAX_CONNECTIONS_PER_PEER_PROP, PROXY_MAX_CONNECTIONS_PER_PEER_DEFAULT),
+                limitOr(PROXY_IDLE_TIMEOUT_MS_PROP, PROXY_IDLE_TIMEOUT_MS_DEFAULT),
+                limitOr(PROXY_REQUEST_READ_TIMEOUT_MS_PROP, PROXY_REQUEST_READ_TIMEOUT_MS_DEFAULT));
+            ListenerLimits http = new ListenerLimits("http",
+                (int) limitOr(HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_DEFAULT),
+                (int) limitOr(HTTP_MAX_CONNECTIONS_PER_PEER_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT),
+                limitOr(HTTP_IDLE_TIMEOUT_MS_PROP, HTTP_IDLE_TIMEOUT_MS_DEFAULT),
+                limitOr(HTTP_REQUEST_READ_TIMEOUT_MS_PROP, HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT));
+            if (proxy.maxConnectionsPerPeer() > proxy.maxConnections()) {
+                throw new IllegalArgumentException(PROXY_MAX_CONNECTIONS_PER_PEER_PROP + "="
+                    + proxy.maxConnectionsPerPeer() + " must not exceed " + PROXY_MAX_CONNECTIONS_PROP + "="
+                    + proxy.maxConnections());
+            }
+            if (http.maxConnectionsPerPeer() > http.maxConnections()) {
+                throw new IllegalArgumentException(HTTP_MAX_CONNECTIONS_PER_PEER_PROP + "="
+                    + http.maxConnectionsPerPeer() + " must not exceed " + HTTP_MAX_CONNECTIONS_PROP + "="
+                    + http.maxConnections());
+            }
+            return new RouterLimits(proxy, http, (int) limitOr(PROXY_MAX_QUEUED_PROP, PROXY_MAX_QUEUED_DEFAULT),
+                limitOr(UPSTREAM_READ_TIMEOUT_MS_PROP, UPSTREAM_READ_TIMEOUT_MS_DEFAULT),
+                (int) limitOr(MAX_SPECULATIVE_KEYS_PROP, MAX_SPECULATIVE_KEYS_DEFAULT));
         }
 
         /** The address every port binds ({@value #HOST_PROP}). */
@@ -543,6 +656,9 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 () -> extProcCertRefresh(Duration.ofMillis(v))));
             r.string(EXT_PROC_MODE_PROP).ifPresent(v -> from(sources, EXT_PROC_MODE_PROP, () -> extProcMode(v)));
             replace(objectives, list(r, OBJECTIVES_PROP), v -> from(sources, OBJECTIVES_PROP, () -> objective(v)));
+            for (String prop : LIMIT_RANGES.keySet()) {
+                r.longValue(prop).ifPresent(v -> from(sources, prop, () -> limit(prop, v)));
+            }
             return this;
         }
 
@@ -658,8 +774,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 : List.copyOf(servedModelNames);
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
-                List.copyOf(feedNodes), feedLocalHost, List.copyOf(clusterSeeds), List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
-                maxBodyBytes, decisionLog, extProc);
+                List.copyOf(feedNodes), feedLocalHost, List.copyOf(clusterSeeds), List.copyOf(vllmEvents), maxKeys,
+                scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog, extProc, limits());
         }
 
         private static int port(String name, String prop, int port, boolean mayBeOff) {

@@ -2,11 +2,15 @@ package io.spillway.router.service;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.placement.routing.Decision;
+import io.spillway.router.limits.ListenerCounters;
+import io.spillway.router.proxy.ProxyCounters;
 import io.spillway.router.schedule.Outcome;
+import io.spillway.router.schedule.RequestScheduler;
 import io.spillway.router.vllm.VllmSubscriberCounters;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -113,6 +117,51 @@ public final class RouterMetrics {
         gpuBlocks.increment(d.hits().gpuBlocks());
         offloadBlocks.increment(d.hits().offloadBlocks());
         clusterBlocks.increment(d.hits().clusterBlocks());
+    }
+
+    /**
+     * A listener's connection figures: {@code spillway_router_listener_connections{listener}} (open now),
+     * {@code ..._connections_peak}, {@code spillway_router_listener_refused_total{listener, reason}} and
+     * {@code spillway_router_listener_timeouts_total{listener, reason}}.
+     */
+    public void bindListener(ListenerCounters c) {
+        String l = c.listener();
+        Gauge.builder("spillway.router.listener.connections", c, ListenerCounters::active).tag("listener", l)
+            .description("connections open, by listener").register(registry);
+        Gauge.builder("spillway.router.listener.connections.peak", c, ListenerCounters::peak).tag("listener", l)
+            .description("the most connections open at once since start, by listener").register(registry);
+        for (ListenerCounters.Refusal r : ListenerCounters.Refusal.values()) {
+            FunctionCounter.builder("spillway.router.listener.refused", c, x -> x.refused(r)).tag("listener", l)
+                .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                .description("connections closed at accept because a cap was reached").register(registry);
+        }
+        for (ListenerCounters.Timeout t : ListenerCounters.Timeout.values()) {
+            FunctionCounter.builder("spillway.router.listener.timeouts", c, x -> x.timeouts(t)).tag("listener", l)
+                .tag("reason", t.name().toLowerCase(Locale.ROOT))
+                .description("connections closed by a timeout").register(registry);
+        }
+    }
+
+    /**
+     * The proxy's refusals and give-ups: {@code spillway_router_proxy_queue_full_total} (503: the scheduling queue
+     * was full) and {@code spillway_router_upstream_timeouts_total} (a pod silent past the upstream read timeout).
+     */
+    public void bindProxy(ProxyCounters c) {
+        FunctionCounter.builder("spillway.router.proxy.queue.full", c, ProxyCounters::queueFull)
+            .description("proxy requests answered 503 because the scheduling queue was full").register(registry);
+        FunctionCounter.builder("spillway.router.upstream.timeouts", c, ProxyCounters::upstreamTimeouts)
+            .description("upstream pods given up after sending nothing for the upstream read timeout")
+            .register(registry);
+    }
+
+    /** Speculative entries: {@code spillway_router_speculative_evictions_total} (decisions evicted at the cap). */
+    public void bindSpeculative(RequestScheduler scheduler) {
+        FunctionCounter.builder("spillway.router.speculative.evictions", scheduler,
+                RequestScheduler::speculativeEvictions)
+            .description("decisions whose speculative entries left early because maxSpeculativeKeys was reached")
+            .register(registry);
+        Gauge.builder("spillway.router.speculative.keys", scheduler, RequestScheduler::speculativeKeys)
+            .description("prompt blocks held as speculative entries").register(registry);
     }
 
     public String scrape() {

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
@@ -263,6 +264,32 @@ class EndpointPickerConformanceTest {
         List<HeaderValueOption> set = s.next().getRequestBody().getResponse().getHeaderMutation().getSetHeadersList();
         assertTrue(header(set, EndpointPicker.DESTINATION).startsWith("10.0.1.1:8000"));
         assertEquals("10.0.1.2:8000", header(set, EndpointPicker.PREFILLER));
+    }
+
+    @Test
+    void aClientsRoutingHeadersAreRemovedAndOnlyTheRoutersOwnAreSet() throws Exception {
+        podHoldsThePrompt("10.0.0.2:8000");
+        Stream s = new Stream();
+        s.send(headers(false, BUFFERED, null));
+        s.next();
+        s.send(body(request(PROMPT), true));
+        HeaderMutation unsplit = s.next().getRequestBody().getResponse().getHeaderMutation();
+        assertTrue(unsplit.getRemoveHeadersList().contains(EndpointPicker.PREFILLER),
+            "not split: a client's x-prefiller-host-port is removed: " + unsplit);
+        assertTrue(unsplit.getRemoveHeadersList().containsAll(List.of(EndpointPicker.SERVED, EndpointPicker.SUBSET_KEY)),
+            unsplit.toString());
+        assertEquals(null, header(unsplit.getSetHeadersList(), EndpointPicker.PREFILLER));
+        assertTrue(header(unsplit.getSetHeadersList(), EndpointPicker.DESTINATION).startsWith("10.0.0.2:8000"),
+            "the destination is the router's, overwriting any the client sent");
+
+        aSplitRequestNamesItsPrefillPod(); // the split answer sets the router's prefill pod ...
+        Stream split = new Stream();
+        split.send(headers(false, BUFFERED, null));
+        split.next();
+        split.send(body(request(PROMPT), true));
+        HeaderMutation m = split.next().getRequestBody().getResponse().getHeaderMutation();
+        assertEquals("10.0.1.2:8000", header(m.getSetHeadersList(), EndpointPicker.PREFILLER));
+        assertTrue(!m.getRemoveHeadersList().contains(EndpointPicker.PREFILLER), "... and does not remove it: " + m);
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.spillway.router.load.InFlight;
 import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;
 import io.spillway.router.tokenize.CharacterTokenizer;
+import io.spillway.router.service.RouterContext;
 import io.spillway.router.tokenize.PromptKeys;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -109,7 +110,8 @@ class OpenAiProxyTest {
         scheduler = new RequestScheduler(index, () -> pods,
             new PromptKeys(new CharacterTokenizer(1), NS), RoutingConfig.preset("llm-d-default"),
             TransferCostModel.defaults(), 0);
-        proxy = new OpenAiProxy(scheduler, new InFlight(), "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(2));
+        proxy = new OpenAiProxy(scheduler, new InFlight(), "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(2),
+            RouterContext.DEFAULT_LIMITS);
     }
 
     private void holds(String pod) {

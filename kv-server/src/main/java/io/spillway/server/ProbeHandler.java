@@ -1,0 +1,107 @@
+package io.spillway.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Answers one HTTP connection's requests: {@code /metrics}, {@code /health}, {@code /ready} (GET or HEAD), 404 for
+ * other paths, 405 for other methods, 400 for a request the codec could not read (then closes). Keep-alive as the
+ * client asks. Counts requests for {@link ReadDeadline}. Event-loop confined.
+ */
+final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements RequestProgress {
+    private final ServerMetrics metrics;
+    private final BooleanSupplier ready;
+    private long requests;
+
+    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready) {
+        this.metrics = metrics;
+        this.ready = ready;
+    }
+
+    @Override
+    public long requestsRead() {
+        return requests;
+    }
+
+    @Override
+    public boolean betweenRequests() {
+        return false; // the codec may hold part of the next request: only a finished request resets the clock
+    }
+
+    @Override
+    public boolean waiting() {
+        return false; // every answer is written before the next read
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        requests++;
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            reply(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request: " + decoded.cause()
+                + "\n", true);
+            return;
+        }
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        if (!head && !HttpMethod.GET.equals(request.method())) {
+            reply(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET or HEAD only\n", false);
+            return;
+        }
+        String path = request.uri().split("\\?", 2)[0];
+        switch (path) {
+            case "/metrics" -> reply(ctx, request, HttpResponseStatus.OK, HttpEndpoint.PROMETHEUS_TYPE,
+                metrics.scrape(), false);
+            case "/health" -> reply(ctx, request, HttpResponseStatus.OK, "text/plain", "live\n", false);
+            case "/ready" -> {
+                boolean r = ready.getAsBoolean();
+                reply(ctx, request, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
+                    r ? "ready\n" : "not ready\n", false);
+            }
+            default -> reply(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "no such path: " + path
+                + " (this endpoint serves /metrics, /health, /ready)\n", false);
+        }
+    }
+
+    private static void reply(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                              String type, String body, boolean close) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH,
+            bytes.length);
+        boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            System.getLogger(ProbeHandler.class.getName()).log(System.Logger.Level.WARNING,
+                "closing HTTP connection " + ctx.channel() + " after an unexpected error", cause);
+        }
+        ctx.close();
+    }
+}
