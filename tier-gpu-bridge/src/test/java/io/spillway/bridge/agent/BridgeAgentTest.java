@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,6 +33,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -290,11 +292,13 @@ class BridgeAgentTest {
             peer.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(peer),
                 StandardCharsets.UTF_8));
-            JsonNode refusal = JSON.readTree(in.readLine());
+            // unasked: an agent that admitted the peer would wait for a request, and this would time out
+            JsonNode refusal = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> JSON.readTree(in.readLine()));
             assertFalse(refusal.get("ok").asBoolean());
             assertTrue(refusal.get("error").asText().startsWith("refused: user ")
                 && refusal.get("error").asText().contains("spillway.agent.peerUids"), refusal.toString());
-            assertEquals(null, in.readLine(), "and the connection is closed");
+            assertEquals(null, assertTimeoutPreemptively(Duration.ofSeconds(10), in::readLine),
+                "and the connection is closed");
         }
         try (AgentConnection connector = new AgentConnection(dir.resolve("agent.sock"))) {
             JsonNode answer = connector.callRaw("{\"op\": \"ping\"}"); // as the connector does: request, then read
