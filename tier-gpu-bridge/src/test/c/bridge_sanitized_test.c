@@ -461,6 +461,65 @@ static void declared_memory_is_checked_like_mapped_memory(void) {
     free(own);
 }
 
+/* The CUDA and HIP paths over fake runtimes (fake_gpu_runtime.c): an IPC mapping is sized by the driver's range. */
+static void gpu_backends_size_ipc_mappings_by_the_drivers_range(void) {
+    const char *dir = getenv("BRIDGE_FAKE_GPU_DIR");
+    check(dir != NULL, "BRIDGE_FAKE_GPU_DIR names the fake runtimes (sanitize.sh sets it)");
+    const char *libs[] = {"libfakecudart.so", "libfakehip.so"};
+    for (int k = 0; k < 2; k++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, libs[k]);
+        fake_string lib = {path};
+        reset();
+        jlong worker = B(open)(&env, NULL, k + 1, (jstring) &lib, 0);
+        jlong agent = B(open)(&env, NULL, k + 1, (jstring) &lib, 0);
+        check(worker != 0 && agent != 0 && throws == 0, "%s loads", libs[k]);
+        jlong p = B(deviceAlloc)(&env, NULL, worker, 8192);
+        fake_array *h = (fake_array *) B(ipcHandle)(&env, NULL, worker, p);
+        reset();
+        jlong at = open_handle(agent, h, NULL);
+        free_array(h);
+        check(at != 0 && throws == 0, "%s: the handle opens", libs[k]);
+        check(B(mappedBytes)(&env, NULL, agent, at) == 8192, "%s: the driver's range is the mapped size", libs[k]);
+        jlong pinned = B(hostAlloc)(&env, NULL, agent, 4096);
+        jlong stream = B(streamCreate)(&env, NULL, agent);
+        jlong dst[] = {at + 4096};
+        jlong src[] = {pinned};
+        jlong len[] = {4096};
+        jlong event = copy(agent, stream, dst, src, len, 1, 1);
+        check(event != 0 && await_event(agent, event) == 1, "%s: a load inside the allocation runs", libs[k]);
+        B(eventDestroy)(&env, NULL, agent, event);
+        jlong past[] = {at + 4097};
+        check(copy(agent, stream, past, src, len, 1, 1) == 0 && threw("outside every device mapping"),
+              "%s: a load a byte past the allocation is refused", libs[k]);
+        reset();
+        B(declareDevice)(&env, NULL, agent, p + 1024, 8192);
+        check(threw("requested end 8192 is past the allocation's mapped size 7168"),
+              "%s: declaring more than the allocation holds is refused, naming both sizes", libs[k]);
+        B(streamDestroy)(&env, NULL, agent, stream);
+        B(hostFree)(&env, NULL, agent, pinned);
+        B(ipcClose)(&env, NULL, agent, at);
+        B(deviceFree)(&env, NULL, worker, p);
+        B(close)(&env, NULL, agent);
+        B(close)(&env, NULL, worker);
+    }
+    /* a HIP runtime without hipMemGetAddressRange: the size of what a handle maps is unknown, so it is not opened */
+    char path[600];
+    snprintf(path, sizeof path, "%s/libfakehip-norange.so", dir);
+    fake_string lib = {path};
+    jlong worker = B(open)(&env, NULL, 2, (jstring) &lib, 0);
+    jlong agent = B(open)(&env, NULL, 2, (jstring) &lib, 0);
+    jlong p = B(deviceAlloc)(&env, NULL, worker, 4096);
+    fake_array *h = (fake_array *) B(ipcHandle)(&env, NULL, worker, p);
+    reset();
+    check(open_handle(agent, h, NULL) == 0 && threw("hipMemGetAddressRange"),
+          "without the driver's range a handle is refused");
+    free_array(h);
+    B(deviceFree)(&env, NULL, worker, p);
+    B(close)(&env, NULL, agent);
+    B(close)(&env, NULL, worker);
+}
+
 int main(void) {
     static struct JNINativeInterface_ functions;
     env = make_env(&functions);
@@ -469,6 +528,7 @@ int main(void) {
     segments_outside_the_policy_are_refused();
     injected_faults_fail_one_event();
     declared_memory_is_checked_like_mapped_memory();
+    gpu_backends_size_ipc_mappings_by_the_drivers_range();
     printf("bridge_sanitized_test: %d checks passed\n", checks);
     return 0;
 }
