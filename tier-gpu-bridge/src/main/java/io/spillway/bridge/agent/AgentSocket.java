@@ -5,13 +5,18 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
 
 /**
  * The agent's listening socket, created with mode {@code 0600} whatever the umask: it is bound inside a fresh
@@ -20,6 +25,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * one (another agent answers) or anything that is not a socket is refused, never deleted.
  */
 final class AgentSocket {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private AgentSocket() {
     }
 
@@ -30,8 +37,7 @@ final class AgentSocket {
             throw new IllegalArgumentException("the agent's socket " + target + " needs an existing directory");
         }
         clearStale(target);
-        Path staging = Files.createTempDirectory(parent, ".agent-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path staging = privateDirectory(parent);
         Path inner = staging.resolve("s");
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -46,6 +52,29 @@ final class AgentSocket {
             Files.deleteIfExists(staging);
         }
         return server;
+    }
+
+    /**
+     * A new directory of mode {@code 0700} in {@code parent}, with a short name ({@code .sw} and 8 letters or
+     * digits): a Unix socket's path is at most 107 bytes, and the one bound inside it should be no longer than the
+     * agent's own.
+     */
+    private static Path privateDirectory(Path parent) throws IOException {
+        FileAttribute<Set<PosixFilePermission>> owner = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rwx------"));
+        for (int attempt = 0; ; attempt++) {
+            StringBuilder name = new StringBuilder(".sw");
+            for (int i = 0; i < 8; i++) {
+                name.append(Character.forDigit(RANDOM.nextInt(36), 36));
+            }
+            try {
+                return Files.createDirectory(parent.resolve(name.toString()), owner);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 16) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Removes a dead agent's socket at {@code target}; refuses a live one and anything else. */

@@ -35,6 +35,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -266,7 +267,7 @@ class BridgeAgentTest {
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket,
             LinkOption.NOFOLLOW_LINKS));
         try (var left = Files.list(dir)) {
-            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".agent-")).toList(),
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".sw")).toList(),
                 "the private directory it was bound in is gone");
         }
         Path notASocket = dir.resolve("data");
@@ -278,6 +279,24 @@ class BridgeAgentTest {
         e = assertThrows(IllegalArgumentException.class, () -> new BridgeAgent(context(socket, 0)));
         assertTrue(e.getMessage().contains("another agent is listening there"), e.getMessage());
         assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean(), "the first agent still serves");
+    }
+
+    @Test
+    void aSocketPathNearTheLengthLimitStillBinds() throws Exception {
+        Path base = Files.createTempDirectory(Path.of("/tmp"), "sw"); // short on every machine, unlike target/
+        try {
+            int pad = 103 - base.toString().length() - "/".length() - "/agent.sock".length();
+            Path socket = Files.createDirectory(base.resolve("d".repeat(pad))).resolve("agent.sock");
+            assertEquals(103, socket.toString().length(), "a path of 103 bytes: the limit is 107");
+            try (BridgeAgent near = new BridgeAgent(context(socket, 0));
+                 AgentConnection c = new AgentConnection(socket)) {
+                assertTrue(c.callRaw("{\"op\": \"ping\"}").get("ok").asBoolean(), "bound within the limit");
+            }
+        } finally {
+            try (var all = Files.walk(base)) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test
