@@ -9,6 +9,13 @@
  * CUDA and HIP share these signatures and the enum values used here (success 0, not-ready 600, memcpy kinds 1 and
  * 2, non-blocking streams 1, events without timing 2, lazy peer access 1), so one table serves both.
  * Every JNI entry point is a static native of io.spillway.bridge.NativeBridge.
+ *
+ * A runtime knows every range a copy may touch (struct mapping): device memory it allocated, IPC mappings it opened
+ * (their size from the segment, or from the driver's cuMemGetAddressRange / hipMemGetAddressRange), ranges an
+ * in-process caller declared, and the pinned host memory it allocated. copyBatch refuses a batch in which any copy
+ * reaches outside them, before it queues anything: a wrong or hostile block list is an error, never a write at an
+ * arbitrary address. The host backend opens by handle only segments whose names start with the caller's prefix and
+ * whose owner is this process's user or one the caller allows.
  */
 #define _GNU_SOURCE
 #include <jni.h>
@@ -56,20 +63,35 @@ struct runtime {
     int (*ipc_open)(void **, ipc_handle, unsigned int);
     int (*ipc_close)(void *);
     const char *(*error_string)(int);
-    /* host backend: what it allocated, so it can export and free it */
+    /* the allocation around a device address: cuMemGetAddressRange_v2 (libcuda, the driver) or
+     * hipMemGetAddressRange; either may be missing, and then an IPC handle cannot be opened (its size is unknown) */
+    void *driver_lib;
+    int (*cu_address_range)(unsigned long long *, size_t *, unsigned long long);
+    int (*hip_address_range)(void **, size_t *, void *);
+    /* every range a copy may touch; for the host backend also what it allocated, so it can export and free it */
     pthread_mutex_t lock;
-    struct shm_segment *segments;
+    struct mapping *mappings;
     /* host backend fault injection: the next this-many completed events report a failed copy */
     atomic_int injected_faults;
 };
 
-/* A host-backend "device" allocation or an opened peer segment. */
-struct shm_segment {
+/* What a mapping is; all but MAP_PINNED are device memory (on the host backend, shared memory standing in). */
+enum mapping_kind {
+    MAP_SHM_OWNED,  /* host backend: a segment created here (unmapped and unlinked on free) */
+    MAP_SHM_OPENED, /* host backend: a segment opened from a handle (unmapped on close) */
+    MAP_DEVICE,     /* cuda/hip: device memory allocated here */
+    MAP_DEVICE_IPC, /* cuda/hip: an allocation opened from an IPC handle */
+    MAP_DECLARED,   /* device memory an in-process caller declared (its own allocation) */
+    MAP_PINNED      /* host memory allocated here for copies */
+};
+
+/* A range a copy may touch. */
+struct mapping {
     void *base;
     size_t bytes;
-    char name[48];
-    int owned; /* 1: created here (unlinked on free); 0: opened from a handle */
-    struct shm_segment *next;
+    int kind;
+    char name[48]; /* host backend segments: the POSIX shared-memory name */
+    struct mapping *next;
 };
 
 /* ---------- errors ---------- */
@@ -217,7 +239,27 @@ static int load_gpu(runtime *rt, const char *library, char *why, size_t why_size
         rt->lib = NULL;
         return -1;
     }
+    /* the allocation's range, to size what an IPC handle opened: optional here, required by ipcOpen */
+    if (hipx) {
+        rt->hip_address_range = dlsym(rt->lib, "hipMemGetAddressRange");
+    } else {
+        rt->driver_lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (rt->driver_lib != NULL) {
+            rt->cu_address_range = dlsym(rt->driver_lib, "cuMemGetAddressRange_v2");
+        }
+    }
     return 0;
+}
+
+static void unload_gpu(runtime *rt) {
+    if (rt->driver_lib != NULL) {
+        dlclose(rt->driver_lib);
+        rt->driver_lib = NULL;
+    }
+    if (rt->lib != NULL) {
+        dlclose(rt->lib);
+        rt->lib = NULL;
+    }
 }
 
 JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_open(JNIEnv *env, jclass cls, jint kind,
@@ -240,29 +282,89 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_open(JNIEnv *env, j
         if (lib != NULL) {
             (*env)->ReleaseStringUTFChars(env, library, lib);
         }
+        int count = 0;
+        int rc = failed ? 0 : rt->get_device_count(&count);
+        if (!failed && (rc != 0 || device < 0 || device >= count)) {
+            snprintf(why, sizeof why, "device %d of %d: %s", device, count,
+                     rc != 0 ? rt_error(rt, rc) : "no such device");
+            failed = 1;
+        }
+        if (!failed && (rc = rt->set_device(device)) != 0) {
+            snprintf(why, sizeof why, "set device %d: %s", device, rt_error(rt, rc));
+            failed = 1;
+        }
         if (failed) {
+            unload_gpu(rt);
+            pthread_mutex_destroy(&rt->lock);
             free(rt);
             throw_bridge(env, "%s", why);
             return 0;
         }
-        int count = 0;
-        int rc = rt->get_device_count(&count);
-        if (rc != 0 || device < 0 || device >= count) {
-            const char *e = rc != 0 ? rt_error(rt, rc) : "no such device";
-            dlclose(rt->lib);
-            free(rt);
-            throw_bridge(env, "device %d of %d: %s", device, count, e);
-            return 0;
-        }
-        rc = rt->set_device(device);
-        if (rc != 0) {
-            throw_bridge(env, "set device %d: %s", device, rt_error(rt, rc));
-            dlclose(rt->lib);
-            free(rt);
-            return 0;
-        }
     }
     return (jlong) (intptr_t) rt;
+}
+
+/* ---------- mappings: every range a copy may touch ---------- */
+
+static int is_device(int kind) {
+    return kind != MAP_PINNED;
+}
+
+/* Records a mapping; returns it, or NULL when out of memory. */
+static struct mapping *mapping_add(runtime *rt, void *base, size_t bytes, int kind, const char *name) {
+    struct mapping *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        return NULL;
+    }
+    m->base = base;
+    m->bytes = bytes;
+    m->kind = kind;
+    if (name != NULL) {
+        snprintf(m->name, sizeof m->name, "%s", name);
+    }
+    pthread_mutex_lock(&rt->lock);
+    m->next = rt->mappings;
+    rt->mappings = m;
+    pthread_mutex_unlock(&rt->lock);
+    return m;
+}
+
+/* The mapping of one of {@code kinds} (a bit per kind) that starts at {@code base}, taken off the list; or NULL. */
+static struct mapping *mapping_take(runtime *rt, void *base, unsigned kinds) {
+    pthread_mutex_lock(&rt->lock);
+    struct mapping **at = &rt->mappings;
+    while (*at != NULL && ((*at)->base != base || !(kinds & (1u << (*at)->kind)))) {
+        at = &(*at)->next;
+    }
+    struct mapping *m = *at;
+    if (m != NULL) {
+        *at = m->next;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return m;
+}
+
+/* The device (or pinned) mapping that holds all of [addr, addr + len), or NULL; the caller holds the lock. */
+static struct mapping *mapping_holding(runtime *rt, uintptr_t addr, uint64_t len, int device) {
+    for (struct mapping *m = rt->mappings; m != NULL; m = m->next) {
+        uintptr_t base = (uintptr_t) m->base;
+        if (is_device(m->kind) == device && addr >= base && addr - base <= m->bytes
+            && len <= m->bytes - (addr - base)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Releases a mapping's memory where this runtime owns it, then the record. */
+static void mapping_free(runtime *rt, struct mapping *m) {
+    if (m->kind == MAP_SHM_OWNED || m->kind == MAP_SHM_OPENED) {
+        munmap(m->base, m->bytes);
+        if (m->kind == MAP_SHM_OWNED) {
+            shm_unlink(m->name);
+        }
+    }
+    free(m);
 }
 
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_close(JNIEnv *env, jclass cls, jlong handle) {
@@ -270,33 +372,83 @@ JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_close(JNIEnv *env, j
     if (rt == NULL) {
         return;
     }
-    if (rt->lib != NULL) {
-        dlclose(rt->lib);
-    }
-    struct shm_segment *s = rt->segments;
-    while (s != NULL) {
-        struct shm_segment *next = s->next;
-        munmap(s->base, s->bytes);
-        if (s->owned) {
-            shm_unlink(s->name);
-        }
-        free(s);
-        s = next;
+    unload_gpu(rt);
+    struct mapping *m = rt->mappings;
+    while (m != NULL) {
+        struct mapping *next = m->next;
+        mapping_free(rt, m);
+        m = next;
     }
     pthread_mutex_destroy(&rt->lock);
     free(rt);
 }
 
-/* ---------- memory ---------- */
+JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_mappedBytes(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jlong ptr) {
+    runtime *rt = (runtime *) (intptr_t) handle;
+    pthread_mutex_lock(&rt->lock);
+    struct mapping *m = mapping_holding(rt, (uintptr_t) ptr, 0, 1);
+    jlong bytes = m == NULL ? -1 : (jlong) (m->bytes - ((uintptr_t) ptr - (uintptr_t) m->base));
+    pthread_mutex_unlock(&rt->lock);
+    if (m == NULL) {
+        throw_bridge(env, "%p is in no device mapping of this bridge", (void *) (intptr_t) ptr);
+    }
+    return bytes;
+}
 
-static struct shm_segment *segment_of(runtime *rt, void *base) {
-    for (struct shm_segment *s = rt->segments; s != NULL; s = s->next) {
-        if (s->base == base) {
-            return s;
+/* The allocation the driver says holds {@code p}: its base and size; 0 when it answered, else -1 with {@code why}. */
+static int address_range(runtime *rt, void *p, uintptr_t *base, size_t *size, char *why, size_t why_size) {
+    int rc;
+    if (rt->cu_address_range != NULL) {
+        unsigned long long b = 0;
+        rc = rt->cu_address_range(&b, size, (unsigned long long) (uintptr_t) p);
+        *base = (uintptr_t) b;
+    } else if (rt->hip_address_range != NULL) {
+        void *b = NULL;
+        rc = rt->hip_address_range(&b, size, p);
+        *base = (uintptr_t) b;
+    } else {
+        snprintf(why, why_size, "the driver has no %s, so the mapping's size cannot be known",
+                 rt->kind == 1 ? "cuMemGetAddressRange (libcuda.so.1)" : "hipMemGetAddressRange");
+        return -1;
+    }
+    if (rc != 0 || *base > (uintptr_t) p || (uintptr_t) p - *base > *size) {
+        snprintf(why, why_size, "the driver did not give the allocation's range (error %d)", rc);
+        return -1;
+    }
+    return 0;
+}
+
+JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_declareDevice(JNIEnv *env, jclass cls, jlong handle,
+                                                                          jlong ptr, jlong bytes) {
+    runtime *rt = (runtime *) (intptr_t) handle;
+    if (ptr == 0 || bytes <= 0) {
+        throw_bridge(env, "declaring %lld bytes at %p: needs an address and a size > 0", (long long) bytes,
+                     (void *) (intptr_t) ptr);
+        return;
+    }
+    if (rt->kind != 0) {
+        uintptr_t base;
+        size_t size;
+        char why[200];
+        if (address_range(rt, (void *) (intptr_t) ptr, &base, &size, why, sizeof why) != 0) {
+            throw_bridge(env, "declaring %lld bytes at %p: %s", (long long) bytes, (void *) (intptr_t) ptr, why);
+            return;
+        }
+        uint64_t available = size - ((uintptr_t) ptr - base);
+        if ((uint64_t) bytes > available) {
+            throw_bridge(env, "declaring %lld bytes at %p: requested end %lld is past the allocation's mapped "
+                         "size %llu", (long long) bytes, (void *) (intptr_t) ptr, (long long) bytes,
+                         (unsigned long long) available);
+            return;
         }
     }
-    return NULL;
+    if (mapping_add(rt, (void *) (intptr_t) ptr, (size_t) bytes, MAP_DECLARED, NULL) == NULL) {
+        throw_bridge(env, "out of memory");
+    }
 }
+
+/* ---------- memory ---------- */
 
 JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv *env, jclass cls, jlong handle,
                                                                          jlong bytes) {
@@ -312,76 +464,60 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv 
             throw_bridge(env, "device allocation of %lld bytes: %s", (long long) bytes, rt_error(rt, rc));
             return 0;
         }
+        if (mapping_add(rt, p, (size_t) bytes, MAP_DEVICE, NULL) == NULL) {
+            rt->dev_free(p);
+            throw_bridge(env, "out of memory");
+            return 0;
+        }
         return (jlong) (intptr_t) p;
-    }
-    struct shm_segment *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        throw_bridge(env, "out of memory");
-        return 0;
     }
     /* process-wide numbering: several runtimes in one process (a worker's cache, a fence page) never collide */
     static atomic_long next_segment;
-    snprintf(s->name, sizeof s->name, "/spillway-%d-%ld", (int) getpid(), atomic_fetch_add(&next_segment, 1));
-    int fd = shm_open(s->name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    char name[48];
+    snprintf(name, sizeof name, "/spillway-%d-%ld", (int) getpid(), atomic_fetch_add(&next_segment, 1));
+    int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd < 0 || ftruncate(fd, (off_t) bytes) != 0) {
         int e = errno;
         if (fd >= 0) {
             close(fd);
-            shm_unlink(s->name);
+            shm_unlink(name);
         }
-        free(s);
         throw_bridge(env, "shared memory of %lld bytes: %s", (long long) bytes, strerror(e));
         return 0;
     }
-    s->base = mmap(NULL, (size_t) bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *base = mmap(NULL, (size_t) bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
-    if (s->base == MAP_FAILED) {
+    if (base == MAP_FAILED) {
         int e = errno;
-        shm_unlink(s->name);
-        free(s);
+        shm_unlink(name);
         throw_bridge(env, "mapping %lld bytes: %s", (long long) bytes, strerror(e));
         return 0;
     }
-    s->bytes = (size_t) bytes;
-    s->owned = 1;
-    pthread_mutex_lock(&rt->lock);
-    s->next = rt->segments;
-    rt->segments = s;
-    pthread_mutex_unlock(&rt->lock);
-    return (jlong) (intptr_t) s->base;
-}
-
-static void host_release(runtime *rt, void *base, int owned) {
-    pthread_mutex_lock(&rt->lock);
-    struct shm_segment **at = &rt->segments;
-    while (*at != NULL && ((*at)->base != base || (*at)->owned != owned)) {
-        at = &(*at)->next;
+    if (mapping_add(rt, base, (size_t) bytes, MAP_SHM_OWNED, name) == NULL) {
+        munmap(base, (size_t) bytes);
+        shm_unlink(name);
+        throw_bridge(env, "out of memory");
+        return 0;
     }
-    struct shm_segment *s = *at;
-    if (s != NULL) {
-        *at = s->next;
-    }
-    pthread_mutex_unlock(&rt->lock);
-    if (s != NULL) {
-        munmap(s->base, s->bytes);
-        if (s->owned) {
-            shm_unlink(s->name);
-        }
-        free(s);
-    }
+    return (jlong) (intptr_t) base;
 }
 
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_deviceFree(JNIEnv *env, jclass cls, jlong handle,
                                                                        jlong ptr) {
     runtime *rt = (runtime *) (intptr_t) handle;
     if (rt->kind != 0) {
+        struct mapping *m = mapping_take(rt, (void *) (intptr_t) ptr, 1u << MAP_DEVICE);
+        free(m);
         int rc = rt->dev_free((void *) (intptr_t) ptr);
         if (rc != 0) {
             throw_bridge(env, "device free: %s", rt_error(rt, rc));
         }
         return;
     }
-    host_release(rt, (void *) (intptr_t) ptr, 1);
+    struct mapping *m = mapping_take(rt, (void *) (intptr_t) ptr, 1u << MAP_SHM_OWNED);
+    if (m != NULL) {
+        mapping_free(rt, m);
+    }
 }
 
 JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_hostAlloc(JNIEnv *env, jclass cls, jlong handle,
@@ -402,12 +538,22 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_hostAlloc(JNIEnv *e
         throw_bridge(env, "host allocation of %lld bytes failed", (long long) bytes);
         return 0;
     }
+    if (mapping_add(rt, p, (size_t) bytes, MAP_PINNED, NULL) == NULL) {
+        if (rt->kind != 0) {
+            rt->host_free(p);
+        } else {
+            free(p);
+        }
+        throw_bridge(env, "out of memory");
+        return 0;
+    }
     return (jlong) (intptr_t) p;
 }
 
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_hostFree(JNIEnv *env, jclass cls, jlong handle,
                                                                      jlong ptr) {
     runtime *rt = (runtime *) (intptr_t) handle;
+    free(mapping_take(rt, (void *) (intptr_t) ptr, 1u << MAP_PINNED));
     if (rt->kind != 0) {
         int rc = rt->host_free((void *) (intptr_t) ptr);
         if (rc != 0) {
@@ -426,6 +572,11 @@ JNIEXPORT jobject JNICALL Java_io_spillway_bridge_NativeBridge_wrap(JNIEnv *env,
 /* ---------- IPC ---------- */
 
 #define HOST_MAGIC "SPWH"
+#define MAX_ALLOWED_OWNERS 64
+/* The user a segment must belong to, unless allowed otherwise; the C test driver puts its own in. */
+#ifndef BRIDGE_EUID
+#define BRIDGE_EUID() geteuid()
+#endif
 
 JNIEXPORT jbyteArray JNICALL Java_io_spillway_bridge_NativeBridge_ipcHandle(JNIEnv *env, jclass cls, jlong handle,
                                                                             jlong ptr) {
@@ -439,16 +590,19 @@ JNIEXPORT jbyteArray JNICALL Java_io_spillway_bridge_NativeBridge_ipcHandle(JNIE
             return NULL;
         }
     } else {
+        int found = 0;
         pthread_mutex_lock(&rt->lock);
-        struct shm_segment *s = segment_of(rt, (void *) (intptr_t) ptr);
-        if (s != NULL && s->owned) {
-            uint64_t bytes = s->bytes;
-            memcpy(h.reserved, HOST_MAGIC, 4);
-            memcpy(h.reserved + 8, &bytes, 8);
-            memcpy(h.reserved + 16, s->name, sizeof s->name);
+        for (struct mapping *m = rt->mappings; m != NULL && !found; m = m->next) {
+            if (m->base == (void *) (intptr_t) ptr && m->kind == MAP_SHM_OWNED) {
+                uint64_t bytes = m->bytes;
+                memcpy(h.reserved, HOST_MAGIC, 4);
+                memcpy(h.reserved + 8, &bytes, 8);
+                memcpy(h.reserved + 16, m->name, sizeof m->name);
+                found = 1;
+            }
         }
         pthread_mutex_unlock(&rt->lock);
-        if (s == NULL || !s->owned) {
+        if (!found) {
             throw_bridge(env, "IPC handle: %p is not the start of a device allocation of this bridge",
                          (void *) (intptr_t) ptr);
             return NULL;
@@ -461,8 +615,120 @@ JNIEXPORT jbyteArray JNICALL Java_io_spillway_bridge_NativeBridge_ipcHandle(JNIE
     return out;
 }
 
+/*
+ * Whether a host-backend segment name may be opened: "/" then {@code prefix}, then letters, digits, '.', '_' or '-'
+ * only (no further '/': nothing outside the shared-memory directory), and not "." or "..".
+ */
+static int segment_name_allowed(const char *name, const char *prefix) {
+    size_t n = strlen(name);
+    size_t p = strlen(prefix);
+    if (n < 2 || name[0] != '/' || p == 0 || strncmp(name + 1, prefix, p) != 0) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+            || c == '-';
+        if (!ok) {
+            return 0;
+        }
+    }
+    return strcmp(name, "/.") != 0 && strcmp(name, "/..") != 0;
+}
+
+static int owner_allowed(uid_t owner, const jint *allowed, jsize count) {
+    if (owner == BRIDGE_EUID()) {
+        return 1;
+    }
+    for (jsize i = 0; i < count; i++) {
+        if (allowed[i] >= 0 && (uid_t) allowed[i] == owner) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Opens a host-backend segment by handle, as {@code prefix} and {@code allowed} owners permit; 0 on error thrown. */
+static jlong host_ipc_open(JNIEnv *env, runtime *rt, const ipc_handle *h, const char *prefix, const jint *allowed,
+                           jsize allowed_count) {
+    uint64_t size;
+    char name[48];
+    memcpy(&size, h->reserved + 8, 8);
+    memcpy(name, h->reserved + 16, sizeof name);
+    name[sizeof name - 1] = '\0';
+    if (memcmp(h->reserved, HOST_MAGIC, 4) != 0 || size == 0 || size > (uint64_t) SIZE_MAX / 2 || name[0] != '/') {
+        throw_bridge(env, "opening the IPC handle: not a host-backend handle");
+        return 0;
+    }
+    if (!segment_name_allowed(name, prefix)) {
+        throw_bridge(env, "opening the IPC handle %s: refused, this agent opens only shared-memory segments named "
+                     "/%s... (letters, digits, '.', '_', '-')", name, prefix);
+        return 0;
+    }
+    int fd = shm_open(name, O_RDWR | O_NOFOLLOW, 0);
+    if (fd < 0) {
+        throw_bridge(env, "opening the IPC handle %s: %s", name, strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        throw_bridge(env, "opening the IPC handle %s: not a shared-memory segment", name);
+        return 0;
+    }
+    if (!owner_allowed(st.st_uid, allowed, allowed_count)) {
+        close(fd);
+        throw_bridge(env, "opening the IPC handle %s: refused, the segment belongs to uid %u, not to this agent's "
+                     "uid %u nor an allowed one", name, (unsigned) st.st_uid, (unsigned) BRIDGE_EUID());
+        return 0;
+    }
+    if ((uint64_t) st.st_size < size) {
+        close(fd);
+        throw_bridge(env, "opening the IPC handle %s: the handle's requested end %llu is past the segment's mapped "
+                     "size %lld", name, (unsigned long long) size, (long long) st.st_size);
+        return 0;
+    }
+    void *base = mmap(NULL, (size_t) size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) {
+        throw_bridge(env, "mapping the IPC handle %s: %s", name, strerror(errno));
+        return 0;
+    }
+    if (mapping_add(rt, base, (size_t) size, MAP_SHM_OPENED, name) == NULL) {
+        munmap(base, (size_t) size);
+        throw_bridge(env, "out of memory");
+        return 0;
+    }
+    return (jlong) (intptr_t) base;
+}
+
+/* Opens a cuda/hip IPC handle and records the whole allocation as the driver gives its range; 0 on error thrown. */
+static jlong gpu_ipc_open(JNIEnv *env, runtime *rt, const ipc_handle *h) {
+    void *p = NULL;
+    int rc = rt->ipc_open(&p, *h, 1);
+    if (rc != 0) {
+        throw_bridge(env, "opening the IPC handle: %s", rt_error(rt, rc));
+        return 0;
+    }
+    uintptr_t base;
+    size_t size;
+    char why[200];
+    if (address_range(rt, p, &base, &size, why, sizeof why) != 0) {
+        rt->ipc_close(p);
+        throw_bridge(env, "opening the IPC handle: %s", why);
+        return 0;
+    }
+    if (mapping_add(rt, p, size - ((uintptr_t) p - base), MAP_DEVICE_IPC, NULL) == NULL) {
+        rt->ipc_close(p);
+        throw_bridge(env, "out of memory");
+        return 0;
+    }
+    return (jlong) (intptr_t) p;
+}
+
 JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_ipcOpen(JNIEnv *env, jclass cls, jlong handle,
-                                                                     jbyteArray bytes) {
+                                                                     jbyteArray bytes, jstring prefix,
+                                                                     jintArray owners) {
     runtime *rt = (runtime *) (intptr_t) handle;
     if (bytes == NULL || (*env)->GetArrayLength(env, bytes) != IPC_HANDLE_BYTES) {
         throw_bridge(env, "an IPC handle is %d bytes, got %d", IPC_HANDLE_BYTES,
@@ -472,68 +738,42 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_ipcOpen(JNIEnv *env
     ipc_handle h;
     (*env)->GetByteArrayRegion(env, bytes, 0, IPC_HANDLE_BYTES, (jbyte *) h.reserved);
     if (rt->kind != 0) {
-        void *p = NULL;
-        int rc = rt->ipc_open(&p, h, 1);
-        if (rc != 0) {
-            throw_bridge(env, "opening the IPC handle: %s", rt_error(rt, rc));
-            return 0;
-        }
-        return (jlong) (intptr_t) p;
+        return gpu_ipc_open(env, rt, &h);
     }
-    uint64_t size;
-    char name[48];
-    memcpy(&size, h.reserved + 8, 8);
-    memcpy(name, h.reserved + 16, sizeof name);
-    name[sizeof name - 1] = '\0';
-    if (memcmp(h.reserved, HOST_MAGIC, 4) != 0 || size == 0 || name[0] != '/') {
-        throw_bridge(env, "opening the IPC handle: not a host-backend handle");
+    jsize count = owners == NULL ? 0 : (*env)->GetArrayLength(env, owners);
+    if (prefix == NULL || count > MAX_ALLOWED_OWNERS) {
+        throw_bridge(env, "opening the IPC handle: a segment prefix and at most %d allowed owners are needed, got "
+                     "%d", MAX_ALLOWED_OWNERS, (int) count);
         return 0;
     }
-    int fd = shm_open(name, O_RDWR, 0);
-    if (fd < 0) {
-        throw_bridge(env, "opening the IPC handle %s: %s", name, strerror(errno));
-        return 0;
+    jint allowed[MAX_ALLOWED_OWNERS];
+    if (count > 0) {
+        (*env)->GetIntArrayRegion(env, owners, 0, count, allowed);
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || (uint64_t) st.st_size < size) {
-        close(fd);
-        throw_bridge(env, "opening the IPC handle %s: the segment is smaller than the handle says", name);
-        return 0;
+    const char *p = (*env)->GetStringUTFChars(env, prefix, NULL);
+    if (p == NULL) {
+        return 0; /* out of memory, thrown by the JVM */
     }
-    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (base == MAP_FAILED) {
-        throw_bridge(env, "mapping the IPC handle %s: %s", name, strerror(errno));
-        return 0;
-    }
-    struct shm_segment *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        munmap(base, size);
-        throw_bridge(env, "out of memory");
-        return 0;
-    }
-    s->base = base;
-    s->bytes = size;
-    memcpy(s->name, name, sizeof name);
-    s->owned = 0;
-    pthread_mutex_lock(&rt->lock);
-    s->next = rt->segments;
-    rt->segments = s;
-    pthread_mutex_unlock(&rt->lock);
-    return (jlong) (intptr_t) base;
+    jlong at = host_ipc_open(env, rt, &h, p, allowed, count);
+    (*env)->ReleaseStringUTFChars(env, prefix, p);
+    return at;
 }
 
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_ipcClose(JNIEnv *env, jclass cls, jlong handle,
                                                                      jlong ptr) {
     runtime *rt = (runtime *) (intptr_t) handle;
     if (rt->kind != 0) {
+        free(mapping_take(rt, (void *) (intptr_t) ptr, 1u << MAP_DEVICE_IPC));
         int rc = rt->ipc_close((void *) (intptr_t) ptr);
         if (rc != 0) {
             throw_bridge(env, "closing the IPC mapping: %s", rt_error(rt, rc));
         }
         return;
     }
-    host_release(rt, (void *) (intptr_t) ptr, 0);
+    struct mapping *m = mapping_take(rt, (void *) (intptr_t) ptr, 1u << MAP_SHM_OPENED);
+    if (m != NULL) {
+        mapping_free(rt, m);
+    }
 }
 
 /* ---------- streams, copies, events ---------- */
@@ -582,6 +822,43 @@ JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_streamDestroy(JNIEnv
     free(s);
 }
 
+/*
+ * Whether every copy of a batch stays inside this runtime's mappings: its device side in device memory it allocated,
+ * opened or was told of, its host side in pinned memory it allocated. Throws and returns 1 at the first that does
+ * not, before anything is queued.
+ */
+static int check_batch(JNIEnv *env, runtime *rt, const jlong *dst, const jlong *src, const jlong *len, int count,
+                       int toDevice) {
+    const jlong *device = toDevice ? dst : src;
+    const jlong *host = toDevice ? src : dst;
+    int bad = -1;
+    int device_side = 0;
+    pthread_mutex_lock(&rt->lock);
+    for (int i = 0; i < count && bad < 0; i++) {
+        if (len[i] < 0) {
+            bad = i;
+        } else if (mapping_holding(rt, (uintptr_t) device[i], (uint64_t) len[i], 1) == NULL) {
+            bad = i;
+            device_side = 1;
+        } else if (mapping_holding(rt, (uintptr_t) host[i], (uint64_t) len[i], 0) == NULL) {
+            bad = i;
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    if (bad < 0) {
+        return 0;
+    }
+    if (len[bad] < 0) {
+        throw_bridge(env, "copy %d: length %lld < 0", bad, (long long) len[bad]);
+    } else {
+        throw_bridge(env, "copy %d of %d refused: %s bytes [%p, +%lld) are outside every %s mapping of this bridge; "
+                     "nothing of the batch was queued", bad, count, device_side ? "device" : "host",
+                     (void *) (intptr_t) (device_side ? device[bad] : host[bad]), (long long) len[bad],
+                     device_side ? "device" : "pinned host");
+    }
+    return 1;
+}
+
 JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_copyBatch(JNIEnv *env, jclass cls, jlong handle,
                                                                       jlong stream, jlongArray dsts,
                                                                       jlongArray srcs, jlongArray lengths,
@@ -595,11 +872,11 @@ JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_copyBatch(JNIEnv *en
     jlong *dst = (*env)->GetLongArrayElements(env, dsts, NULL);
     jlong *src = (*env)->GetLongArrayElements(env, srcs, NULL);
     jlong *len = (*env)->GetLongArrayElements(env, lengths, NULL);
-    for (int i = 0; i < count; i++) {
-        if (len[i] < 0) {
-            throw_bridge(env, "copy %d: length %lld < 0", i, (long long) len[i]);
-            break;
-        }
+    int refused = dst == NULL || src == NULL || len == NULL;
+    if (!refused) {
+        refused = check_batch(env, rt, dst, src, len, count, toDevice);
+    }
+    for (int i = 0; i < count && !refused; i++) {
         if (rt->kind != 0) {
             int rc = rt->memcpy_async((void *) (intptr_t) dst[i], (const void *) (intptr_t) src[i],
                                       (size_t) len[i], toDevice ? KIND_H2D : KIND_D2H, (void *) (intptr_t) stream);
@@ -619,9 +896,15 @@ JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_copyBatch(JNIEnv *en
             host_enqueue((host_stream *) (intptr_t) stream, op);
         }
     }
-    (*env)->ReleaseLongArrayElements(env, dsts, dst, JNI_ABORT);
-    (*env)->ReleaseLongArrayElements(env, srcs, src, JNI_ABORT);
-    (*env)->ReleaseLongArrayElements(env, lengths, len, JNI_ABORT);
+    if (dst != NULL) {
+        (*env)->ReleaseLongArrayElements(env, dsts, dst, JNI_ABORT);
+    }
+    if (src != NULL) {
+        (*env)->ReleaseLongArrayElements(env, srcs, src, JNI_ABORT);
+    }
+    if (len != NULL) {
+        (*env)->ReleaseLongArrayElements(env, lengths, len, JNI_ABORT);
+    }
 }
 
 JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_eventRecord(JNIEnv *env, jclass cls, jlong handle,

@@ -11,7 +11,8 @@ objects) against real agent processes and a real Spillway node process, on the a
   fencing       the agent stopped (SIGSTOP) past the connector's timeout in the middle of a load and a save: the
                 request recomputes, no byte lands in the released blocks, the agent counts fenced steps, the next
                 request is served
-  failures      a miss, a stale IPC handle, the agent killed with a load in flight, the cluster down at start
+  failures      a miss, a stale IPC handle, the agent killed with a load in flight, a failed device copy (logged, the
+                next save stored), the cluster down at start
 Run by ConnectorHarnessTest with the interpreter of bin/vllm-venv. Prints one line of figures per part and exits 0
 when every check holds; prints the first failure and exits 1 otherwise."""
 
@@ -441,6 +442,27 @@ def failures_part(work, node_ports, rng, logs):
     finally:
         stop(agent)
 
+    # a device copy that fails: the agent answers it in `finished`, the connector logs it, the next save is stored
+    logs.records.clear()
+    faulty_sock = os.path.join(work, "faulty.sock")
+    faulty = start_agent(faulty_sock, *node_ports, "--inject-copy-faults", "1")
+    try:
+        s3, w3 = connectors(faulty_sock, layout_caches("packed-hnd"))
+        lost = tokens(rng, 2 * BLOCK + 1)
+        save(s3, w3, [request("copy-fails", lost)], [7, 8, 9])
+        copy_logs = [r for r in logs.records if "failed in the agent" in r]
+        check(len(copy_logs) == 1 and "copy-fails" in copy_logs[0] and "injected fault" in copy_logs[0],
+              "the failed copy is logged with its request and reason: %s" % logs.records)
+        check(s3.get_num_new_matched_tokens(request("probe-lost", lost), 0) == (0, False),
+              "a save whose copy failed stored nothing")
+        save(s3, w3, [request("copy-works", lost)], [7, 8, 9])
+        check(s3.get_num_new_matched_tokens(request("probe-kept", lost), 0)[0] == 2 * BLOCK,
+              "the next save is stored: the agent went on")
+        check(agent_call(faulty_sock, "stats")["failed_copies"] == 1, "counted once")
+        w3.shutdown()
+    finally:
+        stop(faulty)
+
     # the cluster down at start: an agent pointing at a port nobody serves
     logs.records.clear()
     down_sock = os.path.join(work, "down.sock")
@@ -459,7 +481,8 @@ def failures_part(work, node_ports, rng, logs):
     finally:
         stop(down)
     print("failures: a miss; a stale handle refused; the agent killed (%d blocks recompute) and restarted (the "
-          "worker registered again); the cluster down at start (%s)" % (len(into), logs.records[0][:90]))
+          "worker registered again); a failed copy logged and the next save stored; the cluster down at start (%s)"
+          % (len(into), logs.records[0][:90]))
 
 
 def main():

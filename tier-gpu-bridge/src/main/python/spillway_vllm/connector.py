@@ -482,6 +482,9 @@ class SpillwayConnector(KVConnectorBase_V1):
             self._give_up("the agent did not answer (%s)" % e)
             return
         failed = set(done.get("failed_blocks", []))
+        for error in done.get("errors", []):  # a failed device copy: its blocks are in failed_blocks, or not saved
+            logger.warning("Spillway: a transfer of request %s failed in the agent: %s", error.get("req"),
+                           error.get("error"))
         for req in done.get("saved", []):
             entry = self._saving.pop(req, None)
             if entry is not None:

@@ -1,16 +1,21 @@
 """Host memory the agent maps by handle: POSIX shared memory, and torch tensors over it.
 
 A ``SharedSegment`` is a shared-memory segment with the 64-byte handle the agent's host backend opens: ``SPWH``, 4
-zero bytes, the size (8 bytes, little-endian), then the segment's name (``/...``, NUL-padded to 48 bytes). The
+zero bytes, the size (8 bytes, little-endian), then the segment's name (``/spillway-py-...``, NUL-padded to 48
+bytes; the agent opens only names with its prefix). The
 connector makes its fence page and its staging ring this way; ``shared_tensor`` makes a torch tensor over one, which
 is what stands in for a GPU's KV tensors on the host backend (tests, and a CPU worker): the connector finds the
 segment behind such a tensor (``segment_of``) and registers it as it would a CUDA tensor's IPC handle.
 """
 
+import secrets
 import struct
 from multiprocessing import shared_memory
 
 HANDLE_BYTES = 64
+# The agent opens by handle only segments whose names start with its prefix (spillway.agent.segmentPrefix, this by
+# default) and that belong to its user or one of its peer uids: docs/security.md.
+SEGMENT_PREFIX = "spillway-"
 
 _SEGMENTS = {}  # base address -> SharedSegment, for the tensors made over them
 
@@ -20,7 +25,7 @@ class SharedSegment:
         if nbytes < 1:
             raise ValueError("a segment needs at least one byte, got %d" % nbytes)
         self.nbytes = nbytes
-        self._shm = shared_memory.SharedMemory(create=True, size=nbytes)
+        self._shm = _create(nbytes)
         self.buf = self._shm.buf
 
     @property
@@ -47,6 +52,17 @@ class SharedSegment:
         except BufferError:  # a tensor still views it: the mapping goes with the tensor, the name goes now
             pass
         self.unlink()
+
+
+def _create(nbytes):
+    """A new segment named with the agent's prefix (a random suffix; another try on the rare clash)."""
+    for _ in range(8):
+        try:
+            return shared_memory.SharedMemory(name="%spy-%s" % (SEGMENT_PREFIX, secrets.token_hex(12)), create=True,
+                                              size=nbytes)
+        except FileExistsError:
+            continue
+    raise FileExistsError("no free shared-memory name after 8 tries")
 
 
 def shared_tensor(shape, dtype, physical_order=None):

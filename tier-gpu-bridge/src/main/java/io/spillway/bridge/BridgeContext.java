@@ -9,9 +9,15 @@ import java.util.List;
 /**
  * One agent's view of one worker's KV cache: the backend, the worker's KV tensors (the allocations they live in,
  * opened from their IPC handles, or raw pointers in-process, placed as a {@link KvCacheSpec} says), a pool of pinned
- * host slots of a block each, and batched asynchronous copies of block lists between them on a dedicated stream. {@link #save} and {@link #load} only queue the copies and return
- * a {@link Transfer}; its {@link Transfer#isDone} polls the stream's event and never blocks, so an agent's duty
- * cycle can drive many transfers. Not thread-safe: one agent thread owns it.
+ * host slots of a block each, and batched asynchronous copies of block lists between them on a dedicated stream.
+ * {@link #save} and {@link #load} only queue the copies and return a {@link Transfer}; its {@link Transfer#isDone}
+ * polls the stream's event and never blocks, so an agent's duty cycle can drive many transfers. Not thread-safe: one
+ * agent thread owns it.
+ *
+ * <p>Sizes are checked twice. At open, every layer's furthest byte must lie inside what was mapped: the host
+ * backend's segment, or the allocation's range as the CUDA/HIP driver gives it ({@link NativeBridge#mappedBytes});
+ * a registration that reaches past it is refused with both sizes. At each save and load, the native side refuses a
+ * batch any of whose copies leaves the mappings it knows ({@link NativeBridge#copyBatch}).
  */
 public final class BridgeContext implements AutoCloseable {
     private static final byte[] HOST_HANDLE_MAGIC = {'S', 'P', 'W', 'H'};
@@ -37,16 +43,24 @@ public final class BridgeContext implements AutoCloseable {
         long s = 0;
         long host = 0;
         long[] mapped = new long[spec.regions()];
+        long[] mappedBytes = new long[spec.regions()];
         int opened = 0;
         try {
             s = NativeBridge.streamCreate(rt);
             if (b.handles != null) {
+                int[] owners = b.segments.ownerArray();
                 for (; opened < mapped.length; opened++) {
-                    mapped[opened] = NativeBridge.ipcOpen(rt, b.handles.get(opened));
+                    mapped[opened] = NativeBridge.ipcOpen(rt, b.handles.get(opened), b.segments.prefix(), owners);
+                    mappedBytes[opened] = NativeBridge.mappedBytes(rt, mapped[opened]);
                 }
             } else {
-                System.arraycopy(b.pointers, 0, mapped, 0, mapped.length);
+                for (int r = 0; r < mapped.length; r++) {
+                    mapped[r] = b.pointers[r];
+                    NativeBridge.declareDevice(rt, mapped[r], spec.regionBytes(r));
+                    mappedBytes[r] = NativeBridge.mappedBytes(rt, mapped[r]);
+                }
             }
+            spec.checkRegions(mappedBytes); // before any copy: the layers must end inside what was mapped
             host = NativeBridge.hostAlloc(rt, spec.blockBytes() * slots);
         } catch (RuntimeException e) {
             for (int r = 0; r < opened; r++) {
@@ -235,6 +249,7 @@ public final class BridgeContext implements AutoCloseable {
         private long[] pointers;
         private int slots = 64;
         private int copyFaults;
+        private SegmentPolicy segments = SegmentPolicy.DEFAULT;
 
         public Builder backend(Backend v) {
             backend = v;
@@ -281,6 +296,18 @@ public final class BridgeContext implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Which host-backend segments a handle may name ({@link SegmentPolicy#DEFAULT}: {@code /spillway-...} of this
+         * process's user).
+         */
+        public Builder segments(SegmentPolicy v) {
+            if (v == null) {
+                throw new IllegalArgumentException("a segment policy is needed");
+            }
+            segments = v;
+            return this;
+        }
+
         /** Pinned host slots of a block each (default 64). */
         public Builder slots(int v) {
             slots = v;
@@ -296,13 +323,6 @@ public final class BridgeContext implements AutoCloseable {
             if (given != spec.regions()) {
                 throw new IllegalArgumentException(spec.regions() + " regions are placed but " + given
                     + (handles != null ? " handles" : " pointers") + " were given");
-            }
-            if (handles != null) {
-                long[] sizes = new long[given];
-                for (int r = 0; r < given; r++) {
-                    sizes[r] = hostHandleSize(handles.get(r));
-                }
-                spec.checkRegions(sizes);
             }
             if (slots < 1) {
                 throw new IllegalArgumentException("the pinned pool needs at least one slot, got " + slots);

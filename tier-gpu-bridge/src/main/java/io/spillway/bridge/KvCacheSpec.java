@@ -32,7 +32,8 @@ public final class KvCacheSpec {
             if (p.origin() < p.spanStart() || Math.addExact(last, page.extent()) > p.spanEnd()) {
                 throw new IllegalArgumentException("layer " + l + ": blocks 0.." + (numBlocks - 1) + " at origin "
                     + p.origin() + ", stride " + p.blockStride() + ", pages reaching " + page.extent()
-                    + " bytes, do not fit the layer's span [" + p.spanStart() + ", " + p.spanEnd() + ")");
+                    + " bytes, do not fit the layer's span [" + p.spanStart() + ", " + p.spanEnd()
+                    + "): requested end " + Math.addExact(last, page.extent()) + ", span end " + p.spanEnd());
             }
             maxRegion = Math.max(maxRegion, p.region());
         }
@@ -120,7 +121,7 @@ public final class KvCacheSpec {
         return page.pageBytes() * layers.length;
     }
 
-    /** The bytes region {@code r} must have: the furthest span end of its layers. */
+    /** The bytes region {@code r} must have mapped: the furthest span end of its layers (the requested end). */
     public long regionBytes(int r) {
         long max = 0;
         for (LayerPlacement p : layers) {
@@ -131,16 +132,19 @@ public final class KvCacheSpec {
         return max;
     }
 
-    /** Rejects regions smaller than the layers placed in them say (a size of -1: not known, not checked). */
-    public void checkRegions(long[] regionSizes) {
-        if (regionSizes.length != regions) {
-            throw new IllegalArgumentException(regions + " regions are placed but " + regionSizes.length
+    /**
+     * Rejects regions whose mappings are smaller than the layers placed in them reach: {@code mappedSizes[r]}, the
+     * bytes mapped from region {@code r}'s start.
+     */
+    public void checkRegions(long[] mappedSizes) {
+        if (mappedSizes.length != regions) {
+            throw new IllegalArgumentException(regions + " regions are placed but " + mappedSizes.length
                 + " were given");
         }
         for (int r = 0; r < regions; r++) {
-            if (regionSizes[r] >= 0 && regionBytes(r) > regionSizes[r]) {
-                throw new IllegalArgumentException("region " + r + " has " + regionSizes[r] + " bytes but its layers "
-                    + "span up to byte " + regionBytes(r));
+            if (regionBytes(r) > mappedSizes[r]) {
+                throw new IllegalArgumentException("region " + r + ": its layers' requested end, byte "
+                    + regionBytes(r) + ", is past its mapped size of " + mappedSizes[r] + " bytes");
             }
         }
     }

@@ -13,7 +13,8 @@ import java.util.Locale;
  * gcc), and its loading. The library reaches the accelerator runtimes through dlopen, so it loads on any Linux
  * x86-64 machine; whether a given backend works is known when it is opened ({@link #open}). Pointers are raw
  * addresses as {@code long}; handles ({@code runtime}, streams, events) are opaque. Callers are {@link
- * BridgeContext} and tests: nothing here checks its arguments beyond what the C side does.
+ * BridgeContext} and tests. The C side knows every range a copy may touch (what it allocated, opened or was told
+ * of) and refuses a copy outside them.
  */
 public final class NativeBridge {
     /** A system property naming a library file to load instead of the one in the jar. */
@@ -94,7 +95,22 @@ public final class NativeBridge {
     /** The 64-byte IPC handle of a device allocation, for another process to open. */
     static native byte[] ipcHandle(long runtime, long pointer);
 
-    static native long ipcOpen(long runtime, byte[] handle);
+    /**
+     * Maps another process's allocation by its handle and returns its address. CUDA/HIP: the driver's range of the
+     * allocation is recorded as its mapped size (a driver without {@code cuMemGetAddressRange} /
+     * {@code hipMemGetAddressRange} is an error). Host backend: only a segment named {@code /<prefix>...} (letters,
+     * digits, '.', '_', '-') owned by this process's user or one of {@code owners} (uids) is opened.
+     */
+    static native long ipcOpen(long runtime, byte[] handle, String prefix, int[] owners);
+
+    /** Bytes from {@code pointer} to the end of the device mapping that holds it; throws when none does. */
+    static native long mappedBytes(long runtime, long pointer);
+
+    /**
+     * Records {@code bytes} at {@code pointer} as device memory copies may touch: an in-process caller's own
+     * allocation. CUDA/HIP: refused when the driver's range of the allocation ends before it.
+     */
+    static native void declareDevice(long runtime, long pointer, long bytes);
 
     static native void ipcClose(long runtime, long pointer);
 
@@ -103,7 +119,11 @@ public final class NativeBridge {
     /** Destroys a stream; on the host backend, after running what was queued on it. */
     static native void streamDestroy(long runtime, long stream);
 
-    /** Queues {@code count} copies on {@code stream}: host to device when {@code toDevice} is 1, else the reverse. */
+    /**
+     * Queues {@code count} copies on {@code stream}: host to device when {@code toDevice} is 1, else the reverse. A
+     * batch in which any copy's device side is outside this runtime's device mappings, or its host side outside its
+     * pinned memory, is refused whole (nothing queued) with an error naming the copy.
+     */
     static native void copyBatch(long runtime, long stream, long[] destinations, long[] sources, long[] lengths,
                                  int count, int toDevice);
 

@@ -47,8 +47,11 @@ public final class TransferFence implements AutoCloseable {
         this.page = page;
     }
 
-    /** Maps the connector's page from its host-backend handle and writes this process's id into it. */
-    public static TransferFence open(byte[] handle) {
+    /**
+     * Maps the connector's page from its host-backend handle, if {@code segments} allows the segment it names, and
+     * writes this process's id into it.
+     */
+    public static TransferFence open(byte[] handle, SegmentPolicy segments) {
         NativeBridge.requireAvailable();
         long size = BridgeContext.hostHandleSize(handle);
         if (size < BYTES) {
@@ -58,7 +61,7 @@ public final class TransferFence implements AutoCloseable {
         long rt = NativeBridge.open(Backend.HOST.code, null, 0);
         long at;
         try {
-            at = NativeBridge.ipcOpen(rt, handle);
+            at = NativeBridge.ipcOpen(rt, handle, segments.prefix(), segments.ownerArray());
         } catch (RuntimeException e) {
             NativeBridge.close(rt);
             throw e;

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -107,8 +111,101 @@ public class BridgeContextTest {
         try (HostKvCache worker = new HostKvCache(small)) {
             e = assertThrows(IllegalArgumentException.class,
                 () -> BridgeContext.builder().ipcHandles(claimsMore, worker.handles()).build());
-            assertTrue(e.getMessage().contains("region 0 has 2048 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("requested end, byte 4096, is past its mapped size of 2048 bytes"),
+                e.getMessage());
         }
+    }
+
+    @Test
+    void aBlockCountOrAnOffsetPastTheMappingIsRefusedNamingBothSizes() throws Exception {
+        long page = 512;
+        KvCacheSpec worker4 = KvCacheSpec.contiguousPages(2, 4, page); // 2 layers of 4 blocks: 2048 bytes each
+        // twice the blocks, with spans to match: the spans agree with the blocks, the mapping does not
+        KvCacheSpec moreBlocks = new KvCacheSpec(8, PageRuns.contiguous(page), List.of(
+            new LayerPlacement(0, 0, page, 0, 8 * page), new LayerPlacement(1, 0, page, 0, 8 * page)));
+        // the right block count, placed 1 KiB into the allocation
+        KvCacheSpec offset = new KvCacheSpec(4, PageRuns.contiguous(page), List.of(
+            new LayerPlacement(0, 0, page, 0, 4 * page), new LayerPlacement(1, 1024, page, 1024, 1024 + 4 * page)));
+        try (HostKvCache worker = new HostKvCache(worker4)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BridgeContext.builder().ipcHandles(moreBlocks, worker.handles()).build());
+            assertEquals("region 0: its layers' requested end, byte 4096, is past its mapped size of 2048 bytes",
+                e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                () -> BridgeContext.builder().ipcHandles(offset, worker.handles()).build());
+            assertEquals("region 1: its layers' requested end, byte 3072, is past its mapped size of 2048 bytes",
+                e.getMessage());
+            try (BridgeContext fits = BridgeContext.builder().ipcHandles(worker4, worker.handles()).build()) {
+                assertEquals(4, fits.spec().numBlocks(), "the worker's own layout opens");
+            }
+        }
+    }
+
+    @Test
+    void theNativeSideRefusesACopyOutsideItsMappingsAndQueuesNothingOfTheBatch() throws Exception {
+        long rt = NativeBridge.open(Backend.HOST.code, null, 0);
+        long device = NativeBridge.deviceAlloc(rt, 8192);
+        long pinned = NativeBridge.hostAlloc(rt, 4096);
+        long stream = NativeBridge.streamCreate(rt);
+        try {
+            ByteBuffer d = NativeBridge.wrap(device, 8192);
+            for (int i = 0; i < 8192; i++) {
+                d.put(i, (byte) 7);
+            }
+            // copy 0 fits; copy 1 ends a byte past the allocation
+            BridgeException e = assertThrows(BridgeException.class, () -> NativeBridge.copyBatch(rt, stream,
+                new long[] {device, device + 8192 - 4095}, new long[] {pinned, pinned}, new long[] {16, 4096}, 2, 1));
+            assertTrue(e.getMessage().startsWith("copy 1 of 2 refused: device bytes"), e.getMessage());
+            e = assertThrows(BridgeException.class, () -> NativeBridge.copyBatch(rt, stream,
+                new long[] {pinned}, new long[] {device}, new long[] {4097}, 1, 0));
+            assertTrue(e.getMessage().contains("outside every pinned host mapping"), e.getMessage());
+            long event = NativeBridge.eventRecord(rt, stream);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (NativeBridge.eventQuery(rt, event) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            NativeBridge.eventDestroy(rt, event);
+            for (int i = 0; i < 16; i++) {
+                assertEquals(7, d.get(i), "the batch's fitting copy was not queued either");
+            }
+            assertEquals(8192 - 100, NativeBridge.mappedBytes(rt, device + 100));
+        } finally {
+            NativeBridge.streamDestroy(rt, stream);
+            NativeBridge.hostFree(rt, pinned);
+            NativeBridge.deviceFree(rt, device);
+            NativeBridge.close(rt);
+        }
+    }
+
+    @Test
+    void onlySegmentsNamedWithThePolicysPrefixAreOpened() throws Exception {
+        String name = "other-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000;
+        Path file = Path.of("/dev/shm", name); // where glibc keeps POSIX shared memory
+        Files.write(file, new byte[2048]);
+        try {
+            KvCacheSpec spec = KvCacheSpec.contiguousPages(1, 4, 512);
+            List<byte[]> handles = List.of(hostHandle("/" + name, 2048));
+            BridgeException e = assertThrows(BridgeException.class,
+                () -> BridgeContext.builder().ipcHandles(spec, handles).build());
+            assertTrue(e.getMessage().contains("refused, this agent opens only shared-memory segments named "
+                + "/spillway-"), e.getMessage());
+            try (BridgeContext other = BridgeContext.builder().ipcHandles(spec, handles)
+                .segments(new SegmentPolicy("other-", List.of())).build()) {
+                assertEquals(1, other.spec().regions(), "the policy's own prefix opens");
+            }
+            List<byte[]> escape = List.of(hostHandle("/spillway-x/../../" + name, 2048));
+            e = assertThrows(BridgeException.class, () -> BridgeContext.builder().ipcHandles(spec, escape).build());
+            assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** A host-backend handle naming {@code name} of {@code size} bytes (SharedSegment's format). */
+    private static byte[] hostHandle(String name, long size) {
+        ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(new byte[] {'S', 'P', 'W', 'H', 0, 0, 0, 0}).putLong(size).put(name.getBytes(StandardCharsets.US_ASCII));
+        return h.array();
     }
 
     @Test

@@ -65,6 +65,14 @@ public final class AgentCommand implements Callable<Integer> {
         + AgentContext.TENANT_DEFAULT + ").")
     String tenant;
 
+    @Option(names = "--segment-prefix", description = "What the names of the shared-memory segments the agent opens "
+        + "by handle start with (default: " + AgentContext.SEGMENT_PREFIX_DEFAULT + ").")
+    String segmentPrefix;
+
+    @Option(names = "--peer-uids", paramLabel = "UID,...", description = "Uids besides the agent's own that may "
+        + "connect to its socket and own the segments it opens (default: none).")
+    String peerUids;
+
     @Option(names = "--inject-copy-faults", hidden = true, description = "Host backend, tests only: the first N "
         + "device copies of each registration fail.")
     Integer copyFaults;
@@ -97,6 +105,8 @@ public final class AgentCommand implements Callable<Integer> {
         putIf(flags, AgentContext.SLOTS_PROP, slots);
         putIf(flags, AgentContext.CHUNK_BLOCKS_PROP, chunkBlocks);
         putIf(flags, AgentContext.TENANT_PROP, tenant);
+        putIf(flags, AgentContext.SEGMENT_PREFIX_PROP, segmentPrefix);
+        putIf(flags, AgentContext.PEER_UIDS_PROP, peerUids);
         sources.overrides(flags, "command line");
         AgentContext.Builder b = AgentContext.builder().load(sources);
         if (copyFaults != null) {

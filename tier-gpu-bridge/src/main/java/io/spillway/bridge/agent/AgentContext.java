@@ -1,6 +1,7 @@
 package io.spillway.bridge.agent;
 
 import io.spillway.bridge.Backend;
+import io.spillway.bridge.SegmentPolicy;
 import io.spillway.client.ClientContext;
 import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
@@ -12,7 +13,8 @@ import java.util.TreeSet;
 
 /**
  * An agent's settings: its control socket, the Spillway node or cluster it reaches, the accelerator backend, the
- * pinned pool, and the tenant its blocks are keyed under. Every setting has a property name ({@code X_PROP},
+ * pinned pool, the tenant its blocks are keyed under, and who may talk to it (its own user and {@code peerUids}) and
+ * which shared-memory segments it opens. Every setting has a property name ({@code X_PROP},
  * {@code spillway.agent.*}) and a default ({@code X_DEFAULT}), stated here only; the builder's setters reject a bad
  * value at once, naming the property. {@link Builder#load} reads the layered settings the way the server and the
  * router do: defaults &lt; {@code --config} file &lt; environment ({@code SPILLWAY_AGENT_SLOTS}) &lt; flags.
@@ -32,10 +34,13 @@ import java.util.TreeSet;
  * @param seeds        control-plane addresses {@code HOST:PORT} of a cluster's nodes: when any, the agent talks to
  *                     the cluster through its partition map ({@code ClusterKvClient}) and {@code serverHost} and the
  *                     ports are not used; when none, to the one node at {@code serverHost}
+ * @param segmentPrefix what the names of the shared-memory segments the agent opens by handle start with (the host
+ *                     backend, the staging ring, the fence page): {@link SegmentPolicy}
+ * @param peerUids     uids besides the agent's own that may connect to its socket and own the segments it opens
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                            String library, int slots, int chunkBlocks, String tenant, int copyFaults,
-                           List<String> seeds) {
+                           List<String> seeds, String segmentPrefix, List<Integer> peerUids) {
     public static final String PREFIX = "spillway.agent.";
     /** The Unix domain socket the worker's connector talks to; required. */
     public static final String SOCKET_PROP = PREFIX + "socket";
@@ -68,12 +73,25 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
      * default.
      */
     public static final String SEEDS_PROP = PREFIX + "seeds";
+    /**
+     * What the names of the shared-memory segments the agent opens by handle start with (after the '/'): the host
+     * backend's worker memory, the staging ring, the fence page. The Python connector names its segments so.
+     */
+    public static final String SEGMENT_PREFIX_PROP = PREFIX + "segmentPrefix";
+    public static final String SEGMENT_PREFIX_DEFAULT = SegmentPolicy.PREFIX_DEFAULT;
+    /**
+     * Uids, comma-separated, that may connect to the agent's socket and own the segments it opens, besides the
+     * agent's own user (always allowed); none by default. A vLLM container running as another user than the agent
+     * needs its uid here.
+     */
+    public static final String PEER_UIDS_PROP = PREFIX + "peerUids";
     /** Tests only (host backend): the first this-many device copies of each registration fail. No property. */
     public static final int COPY_FAULTS_DEFAULT = 0;
 
     /** Every {@code spillway.agent.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(SOCKET_PROP, SERVER_PROP, CONTROL_PORT_PROP,
-        BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP, SEEDS_PROP);
+        BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP, SEEDS_PROP,
+        SEGMENT_PREFIX_PROP, PEER_UIDS_PROP);
 
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant) {
@@ -86,6 +104,14 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                         String library, int slots, int chunkBlocks, String tenant, int copyFaults) {
         this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
             copyFaults, List.of());
+    }
+
+    /** Default segment prefix, no other peers. */
+    public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
+                        String library, int slots, int chunkBlocks, String tenant, int copyFaults,
+                        List<String> seeds) {
+        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
+            copyFaults, seeds, SEGMENT_PREFIX_DEFAULT, List.of());
     }
 
     public AgentContext {
@@ -118,6 +144,21 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         }
         seeds.forEach(AgentContext::checkSeed);
         seeds = List.copyOf(seeds);
+        if (peerUids == null) {
+            throw new IllegalArgumentException("peer uids (" + PEER_UIDS_PROP + ") must not be null; empty for none");
+        }
+        try {
+            new SegmentPolicy(segmentPrefix, peerUids);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("segment prefix (" + SEGMENT_PREFIX_PROP + ") and peer uids ("
+                + PEER_UIDS_PROP + "): " + e.getMessage(), e);
+        }
+        peerUids = List.copyOf(peerUids);
+    }
+
+    /** The segments the agent opens by handle: named with its prefix, owned by its user or a peer uid. */
+    public SegmentPolicy segments() {
+        return new SegmentPolicy(segmentPrefix, peerUids);
     }
 
     /** Whether the agent reaches a cluster through its seeds rather than one node. */
@@ -141,6 +182,35 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
     public String target() {
         return clustered() ? "the cluster (seeds " + String.join(",", seeds) + ")" : "the node at " + serverHost + ":"
             + dataPort;
+    }
+
+    /** Splits {@code value} at commas into uids (blank entries skipped; blank means none), naming the property. */
+    static List<Integer> parseUids(String value) {
+        List<Integer> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        for (String entry : value.split(",", -1)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int uid;
+            try {
+                uid = Integer.parseInt(entry.strip());
+            } catch (NumberFormatException e) {
+                uid = -1;
+            }
+            if (uid < 0) {
+                throw new IllegalArgumentException("peer uids (" + PEER_UIDS_PROP + ") are numbers >= 0, "
+                    + "comma-separated, got '" + entry.strip() + "'");
+            }
+            out.add(uid);
+        }
+        if (out.size() > SegmentPolicy.MAX_OWNERS) {
+            throw new IllegalArgumentException("peer uids (" + PEER_UIDS_PROP + ") are at most "
+                + SegmentPolicy.MAX_OWNERS + ", got " + out.size());
+        }
+        return out;
     }
 
     /**
@@ -202,6 +272,8 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         private String tenant = TENANT_DEFAULT;
         private int copyFaults = COPY_FAULTS_DEFAULT;
         private List<String> seeds = List.of();
+        private String segmentPrefix = SEGMENT_PREFIX_DEFAULT;
+        private List<Integer> peerUids = List.of();
 
         private Builder() {
         }
@@ -306,6 +378,26 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             return this;
         }
 
+        /**
+         * What the names of the segments the agent opens start with ({@value #SEGMENT_PREFIX_PROP}): 1 to 32
+         * letters, digits, '.', '_' or '-'.
+         */
+        public Builder segmentPrefix(String v) {
+            try {
+                new SegmentPolicy(v, List.of());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("segmentPrefix (" + SEGMENT_PREFIX_PROP + "): " + e.getMessage(), e);
+            }
+            segmentPrefix = v;
+            return this;
+        }
+
+        /** Uids besides the agent's own that may connect and own its segments ({@value #PEER_UIDS_PROP}). */
+        public Builder peerUids(String v) {
+            peerUids = List.copyOf(parseUids(v));
+            return this;
+        }
+
         /** Tests only, host backend: the first {@code v} device copies of each registration fail. */
         public Builder copyFaults(int v) {
             if (v < 0) {
@@ -337,6 +429,8 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             r.intValue(CHUNK_BLOCKS_PROP).ifPresent(v -> from(sources, CHUNK_BLOCKS_PROP, () -> chunkBlocks(v)));
             r.string(TENANT_PROP).ifPresent(v -> from(sources, TENANT_PROP, () -> tenant(v)));
             r.string(SEEDS_PROP).ifPresent(v -> from(sources, SEEDS_PROP, () -> seeds(v)));
+            r.string(SEGMENT_PREFIX_PROP).ifPresent(v -> from(sources, SEGMENT_PREFIX_PROP, () -> segmentPrefix(v)));
+            r.string(PEER_UIDS_PROP).ifPresent(v -> from(sources, PEER_UIDS_PROP, () -> peerUids(v)));
             return this;
         }
 
@@ -358,7 +452,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                 throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
             }
             return new AgentContext(socket, serverHost, dataPort, controlPort, backend, device, library, slots,
-                chunkBlocks, tenant, copyFaults, seeds);
+                chunkBlocks, tenant, copyFaults, seeds, segmentPrefix, peerUids);
         }
     }
 }

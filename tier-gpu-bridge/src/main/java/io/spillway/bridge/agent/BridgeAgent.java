@@ -23,20 +23,24 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -47,16 +51,28 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link BridgeContext}), keys blocks from token ids with kv-client, and moves them between device memory and the
  * cluster in chunks, so that one chunk is copied while another is on the wire. One thread (the loop) owns the
  * bridge and every transfer and never blocks on one; connection threads only parse and wait for their answer.
+ *
+ * <p>Only its own user (and {@code peerUids}) may talk to it: the socket is created {@code 0600} ({@link AgentSocket})
+ * and each connecting process's user is checked ({@link PeerCheck}). A failed device copy fails its step's blocks,
+ * is counted, and is answered to the connector in the next {@code finished} ({@code errors}); the loop goes on.
  */
 public final class BridgeAgent implements AutoCloseable {
     private static final Logger LOG = System.getLogger(BridgeAgent.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long REPLY_TIMEOUT_SECONDS = 60;
+    /** Errors kept for the next {@code finished} at most (a connector that never polls cannot grow the list). */
+    private static final int MAX_REPORTED_ERRORS = 1_000;
+    /** How long, and how much, a refused peer may still send before its connection is closed. */
+    private static final long REFUSED_DRAIN_NANOS = 1_000_000_000L;
+    private static final long REFUSED_DRAIN_BYTES = 64 * 1024;
 
     private final AgentContext ctx;
     /** Connected at the first operation that needs the cluster, and again after a failed connect. */
     private volatile KvClient client;
     private final ServerSocketChannel server;
+    private final PeerCheck peers;
+    /** The users refused so far, each logged once (at most 64 remembered). */
+    private final Set<String> refusedUsers = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread loop;
     private final Thread acceptor;
@@ -72,16 +88,32 @@ public final class BridgeAgent implements AutoCloseable {
     private final List<String> saved = new ArrayList<>();
     private final List<String> loaded = new ArrayList<>();
     private final List<Integer> failedBlocks = new ArrayList<>();
+    /** {@code {"req", "error"}} of each request whose device copy failed since the last {@code finished}. */
+    private final List<ObjectNode> transferErrors = new ArrayList<>();
     /** Steps created and not yet released: their slots may still be written by the device or the network. */
     private int liveSteps;
     private boolean loopErrorLogged;
     private final AgentCounters counters = new AgentCounters();
 
     public BridgeAgent(AgentContext ctx) throws IOException {
+        this(ctx, null);
+    }
+
+    /**
+     * {@code self}: the user the agent takes as its own when it checks a peer, or null for the one it runs as (the
+     * owner of the socket it created); tests pass another to be a stranger to it.
+     */
+    BridgeAgent(AgentContext ctx, UserPrincipal self) throws IOException {
         this.ctx = ctx;
-        Files.deleteIfExists(ctx.socket());
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(ctx.socket()));
+        server = AgentSocket.bind(ctx.socket());
+        try {
+            peers = new PeerCheck(self != null ? self : Files.getOwner(ctx.socket(), LinkOption.NOFOLLOW_LINKS),
+                ctx.peerUids());
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            Files.deleteIfExists(ctx.socket());
+            throw e;
+        }
         loop = new Thread(this::runLoop, "spillway-agent-loop");
         loop.setDaemon(true);
         loop.start();
@@ -92,6 +124,11 @@ public final class BridgeAgent implements AutoCloseable {
 
     public AgentContext context() {
         return ctx;
+    }
+
+    /** What the agent counted (also answered by {@code stats}, to peers it admits). */
+    AgentCounters counters() {
+        return counters;
     }
 
     /**
@@ -118,6 +155,9 @@ public final class BridgeAgent implements AutoCloseable {
         while (running) {
             try {
                 SocketChannel channel = server.accept();
+                if (!admitted(channel)) {
+                    continue;
+                }
                 Thread t = new Thread(() -> serve(channel), "spillway-agent-conn");
                 t.setDaemon(true);
                 t.start();
@@ -127,6 +167,62 @@ public final class BridgeAgent implements AutoCloseable {
                 }
                 return;
             }
+        }
+    }
+
+    /**
+     * Whether the connecting process's user may talk to the agent ({@link PeerCheck}); a refused one gets one error
+     * line, and its connection is closed, counted ({@code refused_peers}) and logged once per user.
+     */
+    private boolean admitted(SocketChannel channel) {
+        UserPrincipal peer = PeerCheck.peerOf(channel);
+        if (peers.allows(peer)) {
+            return true;
+        }
+        counters.refusedPeers.incrementAndGet();
+        String who = peer == null ? "a peer whose user the kernel did not give" : "user " + peer.getName();
+        String why = "refused: " + who + " is not the agent's user nor one of its peer uids ("
+            + AgentContext.PEER_UIDS_PROP + ")";
+        if (refusedUsers.size() < 64 && refusedUsers.add(who)) {
+            LOG.log(Level.WARNING, "agent: a connection to " + ctx.socket() + " " + why + " (counted in "
+                + "stats.refused_peers; logged once per user)");
+        }
+        Thread t = new Thread(() -> refuse(channel, why), "spillway-agent-refused");
+        t.setDaemon(true);
+        t.start();
+        return false;
+    }
+
+    /**
+     * Answers a refused peer with one error line, then reads and drops what it sends for up to a second (at most 64
+     * KiB): a connector that writes its request after the agent answered still reads the reason, instead of a
+     * broken pipe. Then the connection is closed.
+     */
+    private static void refuse(SocketChannel channel, String why) {
+        try (channel; Selector selector = Selector.open()) {
+            ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(error(why)) + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+            while (line.hasRemaining()) {
+                channel.write(line);
+            }
+            channel.shutdownOutput();
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ);
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            long deadline = System.nanoTime() + REFUSED_DRAIN_NANOS;
+            long drained = 0;
+            long left;
+            while ((left = deadline - System.nanoTime()) > 0 && drained < REFUSED_DRAIN_BYTES) {
+                selector.select(Math.max(1, left / 1_000_000));
+                sink.clear();
+                int n = channel.read(sink);
+                if (n < 0) {
+                    return;
+                }
+                drained += n;
+            }
+        } catch (IOException e) {
+            // it went away first
         }
     }
 
@@ -196,11 +292,11 @@ public final class BridgeAgent implements AutoCloseable {
         Registration reg = Registration.parse(r, ctx.tenant());
         BridgeContext opened = BridgeContext.builder().backend(reg.staged() ? Backend.HOST : ctx.backend())
             .device(ctx.device()).library(reg.staged() ? null : ctx.library())
-            .ipcHandles(reg.cache(), reg.regions()).slots(ctx.slots())
+            .ipcHandles(reg.cache(), reg.regions()).slots(ctx.slots()).segments(ctx.segments())
             .injectCopyFaults(reg.staged() || ctx.backend() == Backend.HOST ? ctx.copyFaults() : 0).build();
         TransferFence openedFence;
         try {
-            openedFence = reg.fence() == null ? TransferFence.NONE : TransferFence.open(reg.fence());
+            openedFence = reg.fence() == null ? TransferFence.NONE : TransferFence.open(reg.fence(), ctx.segments());
         } catch (RuntimeException e) {
             opened.close();
             throw e;
@@ -284,9 +380,12 @@ public final class BridgeAgent implements AutoCloseable {
         loaded.forEach(l::add);
         ArrayNode f = out.putArray("failed_blocks");
         failedBlocks.forEach(f::add);
+        ArrayNode e = out.putArray("errors");
+        transferErrors.forEach(e::add);
         saved.clear();
         loaded.clear();
         failedBlocks.clear();
+        transferErrors.clear();
         reply.complete(out);
     }
 
@@ -327,7 +426,7 @@ public final class BridgeAgent implements AutoCloseable {
                     done = step.transfer.isDone();
                 } catch (RuntimeException e) {
                     done = true;
-                    step.failed = true;
+                    step.failure = e;
                 }
                 if (done) {
                     it.remove();
@@ -361,6 +460,8 @@ public final class BridgeAgent implements AutoCloseable {
         final boolean save;
         final long generation;
         final List<Integer> failed = new ArrayList<>();
+        /** The first failed device copy's error, or null. */
+        String error;
         int steps;
         int done;
 
@@ -379,6 +480,17 @@ public final class BridgeAgent implements AutoCloseable {
         void finish() {
             (save ? saved : loaded).add(req);
             failedBlocks.addAll(failed);
+            if (error != null && transferErrors.size() < MAX_REPORTED_ERRORS) {
+                transferErrors.add(JSON.createObjectNode().put("req", req).put("error", error));
+            }
+        }
+
+        void copyFailed(RuntimeException e) {
+            counters.failedCopies.incrementAndGet();
+            if (error == null) {
+                error = (save ? "save" : "load") + ": a device copy failed: "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage());
+            }
         }
     }
 
@@ -395,7 +507,8 @@ public final class BridgeAgent implements AutoCloseable {
         BridgeContext.Transfer transfer;
         BridgeContext owner;
         TransferFence guard;
-        boolean failed;
+        /** Why the device copy failed (its poll threw), or null. */
+        RuntimeException failure;
         /** The blocks the device copy moves: all of a save's, a load's that the cluster had. */
         int[] copyIds;
 
@@ -436,7 +549,7 @@ public final class BridgeAgent implements AutoCloseable {
                 transfer = job.save ? owner.save(ids, into) : owner.load(ids, into);
             } catch (RuntimeException e) {
                 guard.exit();
-                counters.failedCopies.incrementAndGet();
+                job.copyFailed(e);
                 fail(ids);
                 return;
             }
@@ -476,8 +589,8 @@ public final class BridgeAgent implements AutoCloseable {
         void copied() {
             guard.exit();
             transfer.close();
-            if (failed) {
-                counters.failedCopies.incrementAndGet();
+            if (failure != null) {
+                job.copyFailed(failure);
                 fail(copyIds);
                 return;
             }

@@ -85,6 +85,30 @@ class AgentCommandTest {
     }
 
     @Test
+    void whoMayTalkToTheAgentAndWhichSegmentsItOpensAreSettings() {
+        AgentContext defaults = fromCommandLine(Map.of(), "--socket", "/s");
+        assertEquals(AgentContext.SEGMENT_PREFIX_DEFAULT, defaults.segmentPrefix());
+        assertEquals(List.of(), defaults.peerUids(), "by default only the agent's own user");
+        AgentContext set = fromCommandLine(Map.of("SPILLWAY_AGENT_PEER_UIDS", " 0, ,1000 "), "--socket", "/s",
+            "--segment-prefix", "vllm-a.");
+        assertEquals(List.of(0, 1000), set.peerUids());
+        assertEquals("vllm-a.", set.segments().prefix());
+        assertEquals(List.of(0, 1000), set.segments().owners(), "peers' segments may be opened too");
+        IllegalArgumentException uid = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_PEER_UIDS", "1000,vllm"), "--socket", "/s"));
+        assertEquals("peer uids (spillway.agent.peerUids) are numbers >= 0, comma-separated, got 'vllm' (from "
+            + "environment SPILLWAY_AGENT_PEER_UIDS)", uid.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> fromCommandLine(Map.of(), "--socket", "/s",
+            "--peer-uids", "-1"));
+        for (String bad : List.of("a/b", "..", "x".repeat(33), "sp ace")) {
+            IllegalArgumentException prefix = assertThrows(IllegalArgumentException.class,
+                () -> fromCommandLine(Map.of(), "--socket", "/s", "--segment-prefix", bad), bad);
+            assertTrue(prefix.getMessage().startsWith("segmentPrefix (spillway.agent.segmentPrefix): a segment "
+                + "prefix is 1 to 32 letters"), prefix.getMessage());
+        }
+    }
+
+    @Test
     void badValuesNameTheSettingTheValueAndTheOrigin() {
         IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
             () -> fromCommandLine(Map.of(), "--socket", "/s", "--server", "node"));

@@ -3,6 +3,8 @@ package io.spillway.bridge.agent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,8 +19,23 @@ import io.spillway.bridge.SharedSegment;
 import io.spillway.bridge.TransferFence;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -186,18 +203,162 @@ class BridgeAgentTest {
     void aFailedCopyFailsItsStepAndTheLoopGoesOn() throws Exception {
         conn.close();
         agent.close();
-        startAgent(1);
+        startAgent(2);
         worker = new HostKvCache(SPEC);
         call(register(SPEC, worker.handles(), "m", null));
         String prompt = tokens(2 * 16, 6);
         call(transfer("save", "broken", prompt, new int[] {5, 6}, 0, 0, null));
-        awaitFinished("saved", "broken");
+        JsonNode done = awaitFinished("saved", "broken");
+        long asked = System.nanoTime();
+        JsonNode ping = call("{\"op\": \"ping\"}");
+        long pingNanos = System.nanoTime() - asked;
+        assertTrue(ping.get("ok").asBoolean(), ping.toString());
+        assertTrue(pingNanos < 1_000_000_000L, "the ping after a failed copy took " + pingNanos / 1_000_000 + " ms");
+        assertEquals(1, done.get("errors").size(), "the failed copy is answered as an error: " + done);
+        assertEquals("broken", done.get("errors").get(0).get("req").asText());
+        assertEquals("save: a device copy failed: a copy failed: injected fault (host backend)",
+            done.get("errors").get(0).get("error").asText());
         assertEquals(1, call("{\"op\": \"stats\"}").get("failed_copies").asLong());
         assertEquals(0, lookup(prompt, null), "a failed copy sends nothing");
+        call(transfer("save", "broken-too", prompt, new int[] {5, 6}, 0, 0, null));
+        JsonNode second = awaitFinished("saved", "broken-too");
+        assertEquals(1, second.get("errors").size(), "the second injected fault: " + second);
+        byte[] before = worker.block(20);
         call(transfer("save", "next", prompt, new int[] {5, 6}, 0, 0, null));
-        awaitFinished("saved", "next");
+        JsonNode next = awaitFinished("saved", "next");
+        assertEquals(0, next.get("errors").size(), "no fault left: " + next);
         assertEquals(2, lookup(prompt, null), "the next save works");
+        call(transfer("load", "back", prompt, new int[] {20, 21}, 0, 0, null));
+        JsonNode loaded = awaitFinished("loaded", "back");
+        assertEquals(0, loaded.get("failed_blocks").size(), loaded.toString());
+        assertTrue(!Arrays.equals(before, worker.block(20)), "the load wrote block 20");
+        assertEquals(2, call("{\"op\": \"stats\"}").get("failed_copies").asLong());
         assertEquals(0, call("{\"op\": \"stats\"}").get("loop_errors").asLong());
+    }
+
+    @Test
+    void aLoadWhoseCopyFailsReportsItsBlocksAndTheErrorTogether() throws Exception {
+        worker = new HostKvCache(SPEC);
+        call(register(SPEC, worker.handles(), "m", null));
+        String prompt = tokens(2 * 16, 8);
+        call(transfer("save", "first", prompt, new int[] {1, 2}, 0, 0, null));
+        awaitFinished("saved", "first");
+        conn.close();
+        agent.close();
+        startAgent(1); // a fresh agent: its first copy, the load's, fails
+        call(register(SPEC, worker.handles(), "m", null));
+        byte[] before = worker.block(20);
+        call(transfer("load", "l", prompt, new int[] {20, 21}, 0, 0, null));
+        JsonNode done = awaitFinished("loaded", "l");
+        assertEquals(Set.of(20, 21), ints(done.get("failed_blocks")), done.toString());
+        assertEquals("l", done.get("errors").get(0).get("req").asText());
+        assertTrue(done.get("errors").get(0).get("error").asText().startsWith("load: a device copy failed"),
+            done.toString());
+        assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean());
+        call(transfer("load", "again", prompt, new int[] {20, 21}, 0, 0, null));
+        JsonNode again = awaitFinished("loaded", "again");
+        assertEquals(0, again.get("failed_blocks").size(), again.toString());
+        assertTrue(!Arrays.equals(before, worker.block(20)), "the next load wrote its blocks");
+    }
+
+    @Test
+    void theSocketIsTheAgentsUsersAloneWhateverTheUmask() throws Exception {
+        Path socket = dir.resolve("agent.sock");
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket,
+            LinkOption.NOFOLLOW_LINKS));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".sw")).toList(),
+                "the private directory it was bound in is gone");
+        }
+        Path notASocket = dir.resolve("data");
+        Files.writeString(notASocket, "keep me");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BridgeAgent(context(
+            notASocket, 0)));
+        assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
+        assertEquals("keep me", Files.readString(notASocket), "never deleted");
+        e = assertThrows(IllegalArgumentException.class, () -> new BridgeAgent(context(socket, 0)));
+        assertTrue(e.getMessage().contains("another agent is listening there"), e.getMessage());
+        assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean(), "the first agent still serves");
+    }
+
+    @Test
+    void aSocketPathNearTheLengthLimitStillBinds() throws Exception {
+        Path base = Files.createTempDirectory(Path.of("/tmp"), "sw"); // short on every machine, unlike target/
+        try {
+            int pad = 103 - base.toString().length() - "/".length() - "/agent.sock".length();
+            Path socket = Files.createDirectory(base.resolve("d".repeat(pad))).resolve("agent.sock");
+            assertEquals(103, socket.toString().length(), "a path of 103 bytes: the limit is 107");
+            try (BridgeAgent near = new BridgeAgent(context(socket, 0));
+                 AgentConnection c = new AgentConnection(socket)) {
+                assertTrue(c.callRaw("{\"op\": \"ping\"}").get("ok").asBoolean(), "bound within the limit");
+            }
+        } finally {
+            try (var all = Files.walk(base)) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aPeerOfAnotherUserIsRefusedCountedAndAnAllowedOneServed() throws Exception {
+        conn.close();
+        agent.close();
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+        UserPrincipal stranger = FileSystems.getDefault().getUserPrincipalLookupService()
+            .lookupPrincipalByName(Integer.toString(uid + 1));
+        agent = new BridgeAgent(context(dir.resolve("agent.sock"), 0), stranger); // it takes itself for uid + 1
+        try (SocketChannel peer = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            peer.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(peer),
+                StandardCharsets.UTF_8));
+            // unasked: an agent that admitted the peer would wait for a request, and this would time out
+            JsonNode refusal = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> JSON.readTree(in.readLine()));
+            assertFalse(refusal.get("ok").asBoolean());
+            assertTrue(refusal.get("error").asText().startsWith("refused: user ")
+                && refusal.get("error").asText().contains("spillway.agent.peerUids"), refusal.toString());
+            assertEquals(null, assertTimeoutPreemptively(Duration.ofSeconds(10), in::readLine),
+                "and the connection is closed");
+        }
+        try (AgentConnection connector = new AgentConnection(dir.resolve("agent.sock"))) {
+            JsonNode answer = connector.callRaw("{\"op\": \"ping\"}"); // as the connector does: request, then read
+            assertTrue(answer.get("error").asText().startsWith("refused: user "), answer.toString());
+        }
+        assertEquals(2, agent.counters().refusedPeers.get());
+        agent.close();
+
+        AgentContext allowing = new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
+            node.controlPort(), Backend.HOST, 0, null, 8, 3, "test", 0, List.of(),
+            AgentContext.SEGMENT_PREFIX_DEFAULT, List.of(uid));
+        agent = new BridgeAgent(allowing, stranger);
+        conn = new AgentConnection(dir.resolve("agent.sock"));
+        JsonNode stats = call("{\"op\": \"stats\"}");
+        assertTrue(stats.get("ok").asBoolean(), "a peer uid is served: " + stats);
+        assertEquals(0, stats.get("refused_peers").asLong());
+    }
+
+    @Test
+    void aWorkerSegmentWithoutTheAgentsPrefixIsNotOpened() throws Exception {
+        conn.close();
+        agent.close();
+        agent = new BridgeAgent(new AgentContext(dir.resolve("agent.sock"), "127.0.0.1", node.dataPort(),
+            node.controlPort(), Backend.HOST, 0, null, 8, 3, "test", 0, List.of(), "vllm-only-", List.of()));
+        conn = new AgentConnection(dir.resolve("agent.sock"));
+        worker = new HostKvCache(SPEC); // its segments are named /spillway-...
+        JsonNode refused = call(register(SPEC, worker.handles(), "m", null));
+        assertTrue(refused.get("error").asText().contains("refused, this agent opens only shared-memory segments "
+            + "named /vllm-only-"), refused.toString());
+        try (SharedSegment page = new SharedSegment(TransferFence.BYTES)) {
+            agent.close();
+            conn.close();
+            startAgent(0);
+            ObjectNode withFence = register(SPEC, worker.handles(), "m", page.handle());
+            assertTrue(call(withFence).get("ok").asBoolean(), "the default prefix opens the bridge's own segments");
+        }
+    }
+
+    private AgentContext context(Path socket, int copyFaults) {
+        return new AgentContext(socket, "127.0.0.1", node.dataPort(), node.controlPort(), Backend.HOST, 0, null, 8, 3,
+            "test", copyFaults);
     }
 
     @Test
@@ -219,7 +380,13 @@ class BridgeAgentTest {
             new LayerPlacement(0, 0, SPEC.layer(0).blockStride(), 0, SPEC.regionBytes(0) * 2),
             SPEC.layer(1)));
         refused = call(register(claims, worker.handles(), "m", null));
-        assertTrue(refused.get("error").asText().contains("region 0 has"), refused.toString());
+        assertEquals("region 0: its layers' requested end, byte " + SPEC.regionBytes(0) * 2 + ", is past its mapped "
+            + "size of " + SPEC.regionBytes(0) + " bytes", refused.get("error").asText());
+        // twice the worker's blocks, spans to match: past the mapping, whatever the spans say
+        KvCacheSpec doubled = KvCacheSpec.kvFirst(2, 64, 16, 2, 16, 2);
+        refused = call(register(doubled, worker.handles(), "m", null));
+        assertTrue(refused.get("error").asText().contains("requested end, byte " + doubled.regionBytes(0)
+            + ", is past its mapped size of " + SPEC.regionBytes(0) + " bytes"), refused.toString());
         ObjectNode wrongLayers = register(SPEC, worker.handles(), "m", null);
         ((ObjectNode) wrongLayers.get("namespace")).put("layers", 3);
         assertTrue(call(wrongLayers).get("error").asText().contains("3 layers but 2 are placed"));
