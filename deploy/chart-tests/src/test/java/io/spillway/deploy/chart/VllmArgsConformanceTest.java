@@ -91,6 +91,12 @@ class VllmArgsConformanceTest {
         connector.path("agent_sockets").forEach(s -> connectorSockets.add(s.asText()));
         assertEquals(agentSockets, connectorSockets, "rank i's worker talks to agent-i");
         assertEquals(tp + 1, pod.getSpec().getContainers().size(), "vLLM and one agent per rank");
+        Long vllmUser = vllm.getSecurityContext() == null ? null : vllm.getSecurityContext().getRunAsUser();
+        for (int rank = 0; rank < tp; rank++) {
+            Container agent = Kubelet.container(pod, "agent-" + rank);
+            assertEquals(agent.getSecurityContext().getRunAsUser(), vllmUser, "the agents serve only their own user "
+                + "(SO_PEERCRED) and open only its 0600 segments: vLLM must run as the agents' uid");
+        }
 
         JsonNode events = parsed.path("kv_events");
         assertTrue(events.path("enable_kv_cache_events").asBoolean());
