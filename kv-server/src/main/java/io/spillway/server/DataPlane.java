@@ -19,12 +19,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spillway.protocol.BulkReads;
+import io.spillway.server.security.NodeSecurity;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The binary data plane on Netty: epoll where available (or NIO), pooled direct buffers, and per connection the
- * pipeline {@link ConnectionHandler} (counting, writability back pressure) then {@link RequestHandler} (kv-client's
+ * pipeline: TLS and the peer's identity when security is on ({@link NodeSecurity#install}), then
+ * {@link ConnectionHandler} (counting, writability back pressure) then {@link RequestHandler} (kv-client's
  * streaming decoder and the ops). {@link #stopAccepting()} and {@link #close()} are the two steps of a drain.
  */
 final class DataPlane implements AutoCloseable {
@@ -43,7 +45,8 @@ final class DataPlane implements AutoCloseable {
         this.epoll = epoll;
     }
 
-    static DataPlane start(NodeServices node) throws InterruptedException {
+    /** {@code security} puts TLS and the peer's identity first in every connection's pipeline. */
+    static DataPlane start(NodeServices node, NodeSecurity security) throws InterruptedException {
         ServerContext ctx = node.context();
         boolean epoll = switch (ctx.transport()) {
             case AUTO -> Epoll.isAvailable();
@@ -72,9 +75,10 @@ final class DataPlane implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        security.install(ch);
                         ReadGate gate = new ReadGate(ch, node.metrics());
                         ch.pipeline().addLast("connection", new ConnectionHandler(node.metrics(), connections, gate));
-                        ch.pipeline().addLast("requests", new RequestHandler(node, gate));
+                        ch.pipeline().addLast("requests", new RequestHandler(node, security, gate));
                     }
                 })
                 .bind(new InetSocketAddress(ctx.bind(), ctx.dataPort())).sync().channel();
