@@ -16,6 +16,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.util.CertificateUtils;
 import io.spillway.client.ClientContext;
+import io.spillway.client.ClusterKvClient;
 import io.spillway.client.KvClient;
 import io.spillway.client.KvClientException;
 import io.spillway.control.v1.ControlGrpc;
@@ -281,6 +282,33 @@ class MutualTlsTenantTest {
                     new ByteBuffer[] {ByteBuffer.allocate(4096)}).get(10, TimeUnit.SECONDS).statuses()[0],
                     "a new client works against the rotated certificate");
             }
+        }
+    }
+
+    @Test
+    void aClusterClientCarriesItsCertificateToTheMapAndToEveryMember() throws Exception {
+        try (SpillwayServer server = start();
+             KvClient b = client(server, ca.identity("b", "globex", Role.CLIENT));
+             ClusterKvClient a = KvClient.connectCluster(ClientContext.builder()
+                 .seeds("127.0.0.1:" + server.controlPort()).requestTimeout(Duration.ofSeconds(10))
+                 .retryDeadline(Duration.ofSeconds(2))
+                 .tls(TestCertificates.tls(ca.identity("a", "acme", Role.CLIENT), ca.ca(), Duration.ofSeconds(1)))
+                 .build())) {
+            BlockKey nsA = a.registerNamespace(NS_A).get(10, TimeUnit.SECONDS);
+            BlockKey nsB = b.registerNamespace(NS_B).get(10, TimeUnit.SECONDS);
+            BlockKey k = new BlockKey(11, 12);
+            assertTrue(a.put(nsA, new BlockKey[] {k}, new ByteBuffer[] {block(6)}).get(10, TimeUnit.SECONDS).allOk(),
+                "the partition map and the member's data plane, both over TLS");
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            assertEquals(ErrorCode.OK, a.get(nsA, new BlockKey[] {k}, new ByteBuffer[] {back})
+                .get(10, TimeUnit.SECONDS).statuses()[0]);
+            assertArrayEquals(block(6).array(), back.array());
+            double before = server.metrics().access().deniedCount("acme");
+            Throwable denied = assertThrows(Exception.class, () -> a.put(nsB, new BlockKey[] {k},
+                new ByteBuffer[] {block(7)}).get(10, TimeUnit.SECONDS));
+            assertTrue(denied.toString().contains("PERMISSION_DENIED") || (denied.getCause() != null
+                && denied.getCause().toString().contains("PERMISSION_DENIED")), denied.toString());
+            assertTrue(server.metrics().access().deniedCount("acme") > before, "the cluster client's put was denied");
         }
     }
 
