@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -282,6 +283,43 @@ class MutualTlsTenantTest {
                     new ByteBuffer[] {ByteBuffer.allocate(4096)}).get(10, TimeUnit.SECONDS).statuses()[0],
                     "a new client works against the rotated certificate");
             }
+        }
+    }
+
+    @Test
+    void aNewAuthorityAddedToTheTrustFileIsAcceptedWithoutARestart() throws Exception {
+        try (SpillwayServer server = start()) {
+            TestCertificates next = new TestCertificates(dir.resolve("next"), "next");
+            TestCertificates.Issued newcomer = next.identity("newcomer", "acme", Role.CLIENT);
+            Path trustBoth = dir.resolve("both-ca.pem");
+            TestCertificates.writeAtomically(trustBoth, Files.readString(ca.ca()) + Files.readString(next.ca()));
+            ClientContext context = ClientContext.builder().server("127.0.0.1", server.dataPort())
+                .controlPort(server.controlPort()).connections(1)
+                .tls(TestCertificates.tls(newcomer, trustBoth, Duration.ofSeconds(1))).build();
+            assertEquals(ErrorCode.CONNECTION_LOST, pingOutcome(context), "the node does not trust 'next' yet");
+
+            TestCertificates.writeAtomically(ca.ca(), Files.readString(ca.ca()) + Files.readString(next.ca()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            ErrorCode outcome = pingOutcome(context);
+            while (outcome != ErrorCode.OK && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                outcome = pingOutcome(context);
+            }
+            assertEquals(ErrorCode.OK, outcome, "a certificate of the added authority is taken by new connections");
+        }
+    }
+
+    /** OK when a new client with {@code context} connects and pings, else the code it failed with. */
+    private static ErrorCode pingOutcome(ClientContext context) {
+        try (KvClient c = KvClient.connect(context)) {
+            c.ping().get(10, TimeUnit.SECONDS);
+            return ErrorCode.OK;
+        } catch (KvClientException e) {
+            return e.code();
+        } catch (ExecutionException e) {
+            return code(e);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError(e);
         }
     }
 
