@@ -32,6 +32,11 @@ final class ControlPlaneRoles {
     private ControlPlaneRoles() {
     }
 
+    /** Whether someone decided who may call {@code fullMethodName}. */
+    static boolean listed(String fullMethodName) {
+        return ALLOWED.containsKey(fullMethodName);
+    }
+
     /** The roles that may call {@code fullMethodName} ({@code package.Service/Method}). */
     static Set<Role> allowed(String fullMethodName) {
         return ALLOWED.getOrDefault(fullMethodName, UNLISTED);
