@@ -217,7 +217,7 @@ class MutualTlsTenantTest {
     }
 
     @Test
-    void plaintextAndUntrustedPeersFailAtTheHandshake() throws Exception {
+    void plaintextUntrustedAndNamelessPeersAreRefusedBeforeAnyRequest() throws Exception {
         try (SpillwayServer server = start()) {
             try (Socket plain = new Socket("127.0.0.1", server.dataPort())) {
                 plain.setSoTimeout(10_000);
@@ -258,6 +258,13 @@ class MutualTlsTenantTest {
             }
             assertEquals(ErrorCode.CONNECTION_LOST, refused);
             awaitRefused(server, "handshake", 2);
+
+            TestCertificates.Issued nobody = ca.issue("nobody", "https://example.com/not-an-identity");
+            assertEquals(ErrorCode.CONNECTION_LOST, pingOutcome(ClientContext.builder()
+                .server("127.0.0.1", server.dataPort()).controlPort(server.controlPort()).connections(1)
+                .tls(TestCertificates.tls(nobody, ca.ca(), Duration.ofSeconds(1))).build()),
+                "a trusted certificate that names no identity is closed before any request");
+            awaitRefused(server, "no_identity", 1);
         }
     }
 
