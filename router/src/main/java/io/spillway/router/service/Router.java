@@ -1,8 +1,12 @@
 package io.spillway.router.service;
 
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedSubscriberContext;
+import io.spillway.identity.TlsMaterial;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.router.discovery.InferencePoolPods;
 import io.spillway.router.discovery.KubernetesPods;
@@ -65,11 +69,28 @@ public final class Router implements AutoCloseable {
      * {@code ctx.feedLocalHost()} (the address the node is asked to send to), with a media driver in {@code media}.
      */
     static FeedSubscriberContext feedContext(RouterContext ctx, Path media) {
+        return feedContext(ctx, media, InsecureChannelCredentials.create());
+    }
+
+    /** As {@link #feedContext(RouterContext, Path)}, fetching snapshots with {@code credentials}. */
+    static FeedSubscriberContext feedContext(RouterContext ctx, Path media, ChannelCredentials credentials) {
         FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
             .media(FeedMedia.Settings.defaults(media.toString()))
-            .localHost(ctx.feedLocalHost()); // before the nodes: each node's channel takes it when added
+            .localHost(ctx.feedLocalHost()) // before the nodes: each node's channel takes it when added
+            .snapshotCredentials(credentials);
         ctx.feedNodes().forEach(feed::node);
         return feed.build();
+    }
+
+    /** Plaintext, or mutual TLS with the router's files (re-read when they change; closed with the router). */
+    private ChannelCredentials feedCredentials(RouterContext ctx) {
+        if (ctx.feedTls() == null) {
+            return InsecureChannelCredentials.create();
+        }
+        TlsMaterial material = TlsMaterial.open("router feed TLS", ctx.feedTls());
+        parts.add(material);
+        return TlsChannelCredentials.newBuilder().keyManager(material.keyManager())
+            .trustManager(material.trustManager()).build();
     }
 
     public Router(RouterContext ctx) throws Exception {
@@ -81,7 +102,7 @@ public final class Router implements AutoCloseable {
             parts.add(index);
             if (!ctx.feedNodes().isEmpty()) {
                 Path media = Files.createTempDirectory("spillway-router-feed");
-                feed = ClusterFeed.start(feedContext(ctx, media), index);
+                feed = ClusterFeed.start(feedContext(ctx, media, feedCredentials(ctx)), index);
                 parts.add(feed);
             }
             if (!ctx.vllmEvents().isEmpty()) {

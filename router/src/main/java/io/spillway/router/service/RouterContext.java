@@ -2,6 +2,7 @@ package io.spillway.router.service;
 
 import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
+import io.spillway.identity.TlsFiles;
 import io.spillway.key.Namespace;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.TransferCostModel;
@@ -65,13 +66,16 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes    the largest request body taken
  * @param decisionLog     decisions kept for the debug view
  * @param extProc         the endpoint picker's TLS, objectives and assumed body mode
+ * @param feedTls         the router's certificate, key and the authorities that sign nodes, for snapshot calls to
+ *                        nodes with {@code spillway.security.mode=mtls}; null: plaintext
  */
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
                             Path chatTemplate, List<String> servedModelNames, List<String> staticPods,
                             String k8sNamespace, Map<String, String> k8sSelector, String inferencePool, int podPort,
                             List<String> feedNodes, String feedLocalHost, List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
-                            int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc) {
+                            int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc,
+                            TlsFiles feedTls) {
     public static final String PREFIX = "spillway.router.";
     /** The model id, as the engines and clients key it; required. */
     public static final String MODEL_PROP = PREFIX + "model";
@@ -121,6 +125,17 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
      */
     public static final String FEED_LOCAL_HOST_PROP = PREFIX + "feedLocalHost";
     public static final String FEED_LOCAL_HOST_DEFAULT = "127.0.0.1";
+    /**
+     * The router's certificate chain (PEM, its URI {@code spiffe://<domain>/role/router}) for snapshot calls to nodes
+     * that run mutual TLS (docs/security.md); with {@link #FEED_KEY_FILE_PROP} and {@link #FEED_TRUST_FILE_PROP}.
+     */
+    public static final String FEED_CERT_FILE_PROP = PREFIX + "feedCertFile";
+    /** The router's private key for snapshot calls, PKCS#8 PEM. */
+    public static final String FEED_KEY_FILE_PROP = PREFIX + "feedKeyFile";
+    /** The authorities that sign the nodes' certificates, PEM. */
+    public static final String FEED_TRUST_FILE_PROP = PREFIX + "feedTrustFile";
+    /** How often the three files are checked for new content. */
+    public static final Duration FEED_TLS_REFRESH = Duration.ofSeconds(5);
     /** vLLM KV-event publishers, {@code host:port[:replayPort]} or {@code listen=tcp://*:5557}, comma-separated. */
     public static final String VLLM_EVENTS_PROP = PREFIX + "vllmEvents";
     /** The address every port binds. */
@@ -175,7 +190,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
         MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
         EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
-        OBJECTIVES_PROP);
+        OBJECTIVES_PROP, FEED_CERT_FILE_PROP, FEED_KEY_FILE_PROP, FEED_TRUST_FILE_PROP);
 
     private static final Pattern IPV4 = Pattern.compile(
         "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
@@ -206,6 +221,9 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private int podPort = POD_PORT_DEFAULT;
         private final List<String> feedNodes = new ArrayList<>();
         private String feedLocalHost = FEED_LOCAL_HOST_DEFAULT;
+        private Path feedCert;
+        private Path feedKey;
+        private Path feedTrust;
         private final List<String> vllmEvents = new ArrayList<>();
         private long maxKeys = MAX_KEYS_DEFAULT;
         private Duration scrapeInterval = Duration.ofMillis(SCRAPE_INTERVAL_MS_DEFAULT);
@@ -408,6 +426,18 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             return this;
         }
 
+        /**
+         * The router's certificate, key and the nodes' authorities for snapshot calls over mutual TLS
+         * ({@value #FEED_CERT_FILE_PROP}, {@value #FEED_KEY_FILE_PROP}, {@value #FEED_TRUST_FILE_PROP}); all null:
+         * plaintext.
+         */
+        public Builder feedTls(Path cert, Path key, Path trust) {
+            feedCert = cert;
+            feedKey = key;
+            feedTrust = trust;
+            return this;
+        }
+
         /** ext_proc's certificate chain and private key, PEM ({@value #EXT_PROC_CERT_PROP}, {@value #EXT_PROC_KEY_PROP}). */
         public Builder extProcCert(Path cert, Path key) {
             extProcCert = cert;
@@ -503,6 +533,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             replace(feedNodes, list(r, FEED_NODES_PROP), v -> from(sources, FEED_NODES_PROP, () -> feedNode(v)));
             r.string(FEED_LOCAL_HOST_PROP).ifPresent(v -> from(sources, FEED_LOCAL_HOST_PROP,
                 () -> feedLocalHost(v)));
+            feedTls(r.path(FEED_CERT_FILE_PROP).orElse(feedCert), r.path(FEED_KEY_FILE_PROP).orElse(feedKey),
+                r.path(FEED_TRUST_FILE_PROP).orElse(feedTrust));
             replace(vllmEvents, list(r, VLLM_EVENTS_PROP), v -> from(sources, VLLM_EVENTS_PROP, () -> vllmEvents(v)));
             r.longValue(MAX_KEYS_PROP).ifPresent(v -> from(sources, MAX_KEYS_PROP, () -> maxKeys(v)));
             r.longValue(SCRAPE_INTERVAL_MS_PROP).ifPresent(v -> from(sources, SCRAPE_INTERVAL_MS_PROP,
@@ -632,10 +664,19 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 ExtProcOptions.mode(extProcMode));
             List<String> served = servedModelNames.isEmpty() ? List.of(namespace.modelId())
                 : List.copyOf(servedModelNames);
+            TlsFiles feedTls = null;
+            if (feedCert != null || feedKey != null || feedTrust != null) {
+                if (feedCert == null || feedKey == null || feedTrust == null) {
+                    throw new IllegalArgumentException("the feed's TLS needs " + FEED_CERT_FILE_PROP + ", "
+                        + FEED_KEY_FILE_PROP + " and " + FEED_TRUST_FILE_PROP + " together, got " + feedCert + ", "
+                        + feedKey + " and " + feedTrust);
+                }
+                feedTls = TlsFiles.mutual(feedCert, feedKey, feedTrust, FEED_TLS_REFRESH);
+            }
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
                 List.copyOf(feedNodes), feedLocalHost, List.copyOf(vllmEvents), maxKeys, scrapeInterval, shedAtWaiting,
-                maxBodyBytes, decisionLog, extProc);
+                maxBodyBytes, decisionLog, extProc, feedTls);
         }
 
         private static int port(String name, String prop, int port, boolean mayBeOff) {

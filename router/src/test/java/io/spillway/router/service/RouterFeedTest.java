@@ -1,6 +1,8 @@
 package io.spillway.router.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -51,6 +53,18 @@ class RouterFeedTest {
             Router.feedContext(pod, dir).channels().toString());
         assertEquals(List.of("aeron:udp?endpoint=127.0.0.1:0|control=n:7602|control-mode=dynamic"),
             Router.feedContext(context().feedNode("n:7602").build(), dir).channels(), "today's default");
+    }
+
+    @Test
+    void theFeedsTlsTakesCertificateKeyAndTrustTogether() {
+        assertNull(context().feedNode("n:7602").build().feedTls(), "plaintext by default");
+        RouterContext tls = context().feedNode("n:7602")
+            .feedTls(Path.of("/r.crt"), Path.of("/r.key"), Path.of("/ca.crt")).build();
+        assertEquals(Path.of("/r.crt"), tls.feedTls().certificate());
+        assertEquals(Path.of("/ca.crt"), tls.feedTls().trustedCertificates());
+        IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
+            () -> context().feedTls(Path.of("/r.crt"), null, Path.of("/ca.crt")).build());
+        assertTrue(partial.getMessage().contains(RouterContext.FEED_KEY_FILE_PROP), partial.getMessage());
     }
 
     @Test
