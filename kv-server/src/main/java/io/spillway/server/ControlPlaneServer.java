@@ -5,6 +5,7 @@ import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.spillway.server.security.NodeSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -31,14 +32,18 @@ final class ControlPlaneServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ControlPlaneServer start(String bind, int port, ControlLimits limits, ControlService service,
+    /** {@code security} gives the credentials (plaintext or TLS) and the gate every call passes. */
+    static ControlPlaneServer start(String bind, int port, ControlLimits limits, NodeSecurity security,
+                                    ControlService service,
                                     BindableService... more) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("", ServingStatus.NOT_SERVING);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(1024), new NamedThreads("spillway-grpc"));
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
+                security.grpcCredentials())
             .addService(service).addService(health.getHealthService()).executor(executor)
+            .intercept(security.grpcInterceptor())
             .maxInboundMessageSize(limits.maxInboundMessageBytes())
             .maxInboundMetadataSize(64 << 10)
             .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())

@@ -2,6 +2,8 @@ package io.spillway.server;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -32,10 +34,14 @@ import io.spillway.control.v1.StatsReply;
 import io.spillway.control.v1.StatsRequest;
 import io.spillway.control.v1.TierPrefix;
 import io.spillway.control.v1.TierStats;
+import io.spillway.identity.PeerIdentity;
+import io.spillway.identity.Role;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.cluster.ClusterView;
+import io.spillway.server.security.AccessDenials;
+import io.spillway.server.security.ControlAuthInterceptor;
 import io.spillway.tier.TierCounters;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +54,9 @@ import java.util.function.Supplier;
 
 /**
  * The gRPC control plane (spillway_control.proto): health, stats, namespaces, prefix lookup, the partition map and
- * the cluster's status. Metadata only.
+ * the cluster's status. Metadata only. Roles are checked before a call gets here ({@link ControlAuthInterceptor});
+ * this checks tenants: a client registers, lists and looks up only its own tenant's namespaces, and only an admin
+ * sets a namespace's replication.
  */
 final class ControlService extends ControlGrpc.ControlImplBase {
     static final String VERSION = "0.1.0";
@@ -61,6 +69,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final Supplier<ClusterView> cluster;
     private final ClusterContext clusterSettings;
     private final TenantQuotas tenants;
+    private AccessDenials denials;
+    private ChannelCredentials peerCredentials = InsecureChannelCredentials.create();
 
     ControlService(String nodeId, NamespaceRegistry namespaces, TierChain tiers, BooleanSupplier ready,
                    IntSupplier connections) {
@@ -82,6 +92,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         this.tiers = tiers;
         this.ready = ready;
         this.connections = connections;
+    }
+
+    /** Where refusals are counted ({@code spillway_permission_denied_total}). */
+    ControlService countDenials(AccessDenials denials) {
+        this.denials = denials;
+        return this;
+    }
+
+    /** How this node calls its peers' control planes ({@code ClusterStatus}): plaintext, or TLS with its identity. */
+    ControlService peerCredentials(ChannelCredentials credentials) {
+        this.peerCredentials = credentials;
+        return this;
     }
 
     @Override
@@ -157,7 +179,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 calls.add(null);
                 continue;
             }
-            ManagedChannel ch = NettyChannelBuilder.forAddress(node.host(), node.controlPort()).usePlaintext().build();
+            ManagedChannel ch = NettyChannelBuilder.forAddress(node.host(), node.controlPort(), peerCredentials)
+                .build();
             channels.add(ch);
             calls.add(ControlGrpc.newFutureStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                 .stats(StatsRequest.getDefaultInstance()));
@@ -202,6 +225,19 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             return;
         }
         int replication = request.getReplication();
+        PeerIdentity who = ControlAuthInterceptor.current();
+        if (who.authenticated() && !who.has(Role.ADMIN)) {
+            String why = null;
+            if (!who.mayUseTenant(ns.tenant())) {
+                why = who + " may not register a namespace of tenant " + ns.tenant();
+            } else if (replication != 0) {
+                why = who + " may not set a namespace's replication (" + replication + "): that needs the admin role";
+            }
+            if (why != null) {
+                deny(out, who, "RegisterNamespace", why);
+                return;
+            }
+        }
         int max = clusterSettings == null ? ClusterContext.MAX_OWNERS : clusterSettings.maxReplication();
         if (replication > max) {
             out.onError(Status.INVALID_ARGUMENT.withDescription("replication " + replication + " exceeds "
@@ -228,7 +264,13 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listNamespaces(ListNamespacesRequest request, StreamObserver<ListNamespacesReply> out) {
         ListNamespacesReply.Builder b = ListNamespacesReply.newBuilder();
+        PeerIdentity who = ControlAuthInterceptor.current();
+        boolean everyTenant = !who.authenticated() || who.has(Role.ADMIN) || who.has(Role.ROUTER)
+            || who.has(Role.NODE);
         namespaces.all().forEach((id, ns) -> {
+            if (!everyTenant && !ns.tenant().equals(who.tenant())) {
+                return;
+            }
             b.addNamespaces(NamespaceCodec.toSpec(ns));
             b.addNamespaceIds(ByteString.copyFrom(id.toBytes()));
         });
@@ -241,9 +283,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         if (ns == null) {
             return;
         }
-        if (!namespaces.isRegistered(ns)) {
+        String tenant = namespaces.tenantOf(ns);
+        if (tenant == null) {
             out.onError(Status.NOT_FOUND.withDescription("UNKNOWN_NAMESPACE: " + ns + " is not registered")
                 .asRuntimeException());
+            return;
+        }
+        PeerIdentity who = ControlAuthInterceptor.current();
+        if (!who.mayUseTenant(tenant)) {
+            deny(out, who, "LookupPrefix", who + " may not look up prefixes in namespace " + ns
+                + ", which belongs to tenant " + tenant);
             return;
         }
         BlockKey[] keys = new BlockKey[request.getKeysCount()];
@@ -309,6 +358,14 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             return null;
         }
         return BlockKey.fromBytes(bytes.toByteArray());
+    }
+
+    /** Refuses the call with PERMISSION_DENIED and counts it for the caller's tenant. */
+    private void deny(StreamObserver<?> out, PeerIdentity who, String method, String why) {
+        if (denials != null) {
+            denials.denied(who, method, "control", why);
+        }
+        out.onError(Status.PERMISSION_DENIED.withDescription(why).asRuntimeException());
     }
 
     private static <T> void reply(StreamObserver<T> out, T value) {

@@ -19,13 +19,15 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spillway.protocol.BulkReads;
+import io.spillway.server.security.NodeSecurity;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The binary data plane on Netty: epoll where available (or NIO), pooled direct buffers, and per connection the
- * pipeline {@link ConnectionLimiter} (the connection caps), {@link ConnectionHandler} (counting, writability back
+ * pipeline: TLS and the peer's identity when security is on ({@link NodeSecurity#install}), then
+ * {@link ConnectionLimiter} (the connection caps), {@link ConnectionHandler} (counting, writability back
  * pressure), {@link ReadDeadline} (idle and request-read timeouts) then {@link RequestHandler} (kv-client's
  * streaming decoder and the ops). {@link #stopAccepting()} and {@link #close()} are the two steps of a drain.
  */
@@ -47,7 +49,8 @@ final class DataPlane implements AutoCloseable {
         this.counters = counters;
     }
 
-    static DataPlane start(NodeServices node) throws InterruptedException {
+    /** {@code security} puts TLS and the peer's identity first in every connection's pipeline. */
+    static DataPlane start(NodeServices node, NodeSecurity security) throws InterruptedException {
         ServerContext ctx = node.context();
         boolean epoll = switch (ctx.transport()) {
             case AUTO -> Epoll.isAvailable();
@@ -80,8 +83,9 @@ final class DataPlane implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        security.install(ch);
                         ReadGate gate = new ReadGate(ch, node.metrics());
-                        RequestHandler requests = new RequestHandler(node, gate);
+                        RequestHandler requests = new RequestHandler(node, security, gate);
                         ch.pipeline().addLast("limits", new ConnectionLimiter(quota, lastRefusalLog));
                         ch.pipeline().addLast("connection", new ConnectionHandler(node.metrics(), connections, gate));
                         ch.pipeline().addLast("deadline", new ReadDeadline(ctx.dataLimits(), requests, counters));

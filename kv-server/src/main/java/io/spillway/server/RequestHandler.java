@@ -3,21 +3,28 @@ package io.spillway.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.spillway.identity.PeerIdentity;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.RequestDecoder;
 import io.spillway.protocol.RequestListener;
 import io.spillway.protocol.ResponseEncoder;
+import io.spillway.server.security.NodeSecurity;
+import io.spillway.server.security.PeerIdentityHandler;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Last handler of a connection: feeds kv-client's streaming {@link RequestDecoder} and turns its callbacks into
  * work — PUT_BATCH blocks to the {@link PutBatchAssembler}, GET_BATCH to a {@link GetBatchResponder},
- * LOOKUP_PREFIX to a {@link LookupResponder}, PING answered at once. Broken frames are answered and the
+ * LOOKUP_PREFIX to a {@link LookupResponder}, PING answered at once. A request in a namespace of a tenant the
+ * connection's identity ({@link PeerIdentityHandler#IDENTITY}) may not use is answered PERMISSION_DENIED and
+ * counted; its body is skipped like an unknown namespace's. Broken frames are answered and the
  * connection closed; unknown ops and unknown namespaces are answered and the connection keeps serving.
  * Work that can block on NVMe goes to the tier executor, at most {@code maxInFlightPerConnection} requests per
  * connection (reading pauses beyond that). Event-loop confined.
@@ -26,6 +33,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     private static final Logger LOG = System.getLogger(RequestHandler.class.getName());
 
     private final NodeServices node;
+    private final NodeSecurity security;
     private final ReadGate gate;
     private final RequestDecoder decoder;
     private final PutBatchAssembler put;
@@ -38,8 +46,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     private int offloaded;
     private long requestsRead;
 
-    RequestHandler(NodeServices node, ReadGate gate) {
+    RequestHandler(NodeServices node, NodeSecurity security, ReadGate gate) {
         this.node = node;
+        this.security = security;
         this.gate = gate;
         this.decoder = new RequestDecoder(node.limits(), this);
         this.put = new PutBatchAssembler(node.tiers(), node.metrics());
@@ -111,11 +120,28 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
             requestsRead++; // answered at its header; the decoder skips the body
             return false;
         }
-        if (!node.namespaces().isRegistered(ns)) {
-            requestsRead++;
+        String tenant = node.namespaces().tenantOf(ns);
+        if (tenant == null) {
+            requestsRead++; // answered at its header; the decoder skips the body
             open = false;
             responder.fail(opCode, requestId, startNanos, ErrorCode.UNKNOWN_NAMESPACE,
                 "namespace " + ns + " is not registered on node " + node.context().nodeId());
+            return false;
+        }
+        PeerIdentity who = ctx.channel().attr(PeerIdentityHandler.IDENTITY).get();
+        if (who == null || !who.mayUseTenant(tenant)) {
+            requestsRead++; // answered at its header; the decoder skips the body
+            open = false;
+            String op = OpCode.fromCode(opCode) == null ? "unknown" : OpCode.fromCode(opCode).name();
+            ErrorCode code = who == null ? ErrorCode.UNAUTHENTICATED : ErrorCode.PERMISSION_DENIED;
+            String why = who == null ? "the connection has not authenticated; " + op + " refused"
+                : who + " may not " + op + " in namespace " + ns + ", which belongs to tenant " + tenant;
+            if (who == null) {
+                node.metrics().access().refused("unauthenticated", PeerIdentityHandler.PLANE, why);
+            } else {
+                node.metrics().access().denied(who, op.toLowerCase(Locale.ROOT), PeerIdentityHandler.PLANE, why);
+            }
+            responder.fail(opCode, requestId, startNanos, code, why);
             return false;
         }
         return true;
@@ -234,6 +260,48 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
             ByteBuf out = ctx.alloc().directBuffer(16);
             ResponseEncoder.writePong(out, requestId);
             responder.complete(OpCode.PING.code(), startNanos, out, null);
+        }
+    }
+
+    /**
+     * Token mode: the connection names its peer with a signed token, once. A bad token is counted and the
+     * connection closed; without security the token is ignored; a node in mtls mode takes certificates only.
+     */
+    @Override
+    public void onAuth(int requestId, byte[] token) {
+        int op = OpCode.AUTH.code();
+        switch (security.mode()) {
+            case NONE -> {
+                ByteBuf out = ctx.alloc().directBuffer(16);
+                ResponseEncoder.writeAuthOk(out, requestId);
+                ctx.writeAndFlush(out);
+            }
+            case MTLS -> responder.reject(op, requestId, ErrorCode.UNAUTHENTICATED, "node "
+                + node.context().nodeId() + " names its peers by their certificates (mtls), not by tokens");
+            case TOKEN -> {
+                if (ctx.channel().attr(PeerIdentityHandler.IDENTITY).get() != null) {
+                    node.metrics().access().refused("second_auth", PeerIdentityHandler.PLANE,
+                        ctx.channel().remoteAddress() + " sent a second AUTH");
+                    responder.failAndClose(op, requestId, ErrorCode.UNAUTHENTICATED,
+                        "a connection authenticates once; open a new one for another identity");
+                    return;
+                }
+                PeerIdentity who;
+                try {
+                    who = security.tokenIdentity(new String(token, StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    node.metrics().access().refused("bad_token", PeerIdentityHandler.PLANE,
+                        ctx.channel().remoteAddress() + ": " + e.getMessage());
+                    responder.failAndClose(op, requestId, ErrorCode.UNAUTHENTICATED, "token refused: "
+                        + e.getMessage());
+                    return;
+                }
+                ctx.channel().attr(PeerIdentityHandler.IDENTITY).set(who);
+                ByteBuf out = ctx.alloc().directBuffer(16);
+                ResponseEncoder.writeAuthOk(out, requestId);
+                ctx.writeAndFlush(out);
+            }
+            default -> throw new IllegalStateException("unknown security mode " + security.mode());
         }
     }
 

@@ -5,6 +5,7 @@ import io.spillway.config.PropertySources;
 import io.spillway.config.Sizes;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.events.EventsContext;
+import io.spillway.server.security.SecurityContext;
 import io.spillway.tier.cpu.CpuTierContext;
 import io.spillway.tier.nvme.NvmeTierContext;
 import java.io.IOException;
@@ -227,6 +228,7 @@ public final class ServerContext {
     private final TierFactory tierFactory;
     private final ClusterContext cluster;
     private final EventsContext events;
+    private final SecurityContext security;
 
     private ServerContext(Builder b, Map<String, String> s) {
         Settings v = new Settings(s, b.origins);
@@ -267,6 +269,7 @@ public final class ServerContext {
         this.tierFactory = b.tierFactory;
         this.cluster = ClusterContext.from(s, b.origins, dataDir.resolve("ignite"));
         this.events = EventsContext.from(s, b.origins, bind, dataDir);
+        this.security = SecurityContext.from(s, b.origins);
         long direct = PlatformDependent.maxDirectMemory();
         if (cpuCapacityBytes() > direct) {
             throw new IllegalArgumentException(CPU_CAPACITY_PROP + "=" + cpuCapacityBytes() + " exceeds the JVM's "
@@ -379,6 +382,8 @@ public final class ServerContext {
     public ClusterContext cluster() { return cluster; }
     /** The {@code spillway.events.*} settings: the block-location feed (on by default, docs/events.md). */
     public EventsContext events() { return events; }
+    /** The {@code spillway.security.*} settings: TLS, identities and tenants (off by default, docs/security.md). */
+    public SecurityContext security() { return security; }
     /** Every effective setting, sorted by name (for the startup log and {@code --print-config}). */
     public Map<String, String> settings() { return settings; }
 
@@ -464,6 +469,8 @@ public final class ServerContext {
         public Builder cluster(String name, String v) { return set(ClusterContext.PREFIX + name, v); }
         /** Any {@code spillway.events.*} setting, e.g. {@code events("enabled", "false")}. */
         public Builder events(String name, String v) { return set(EventsContext.PREFIX + name, v); }
+        /** Any {@code spillway.security.*} setting, e.g. {@code security("mode", "mtls")}. */
+        public Builder security(String name, String v) { return set(SecurityContext.PREFIX + name, v); }
         /** How the tiers are opened; tests inject in-memory tiers here. */
         public Builder tierFactory(TierFactory v) { tierFactory = v; return this; }
 
@@ -477,7 +484,8 @@ public final class ServerContext {
             for (Map.Entry<String, String> e : values.entrySet()) {
                 String k = e.getKey();
                 if (k.startsWith(PREFIX) || k.startsWith("spillway.cpu.") || k.startsWith("spillway.nvme.")
-                    || k.startsWith(ClusterContext.PREFIX) || k.startsWith(EventsContext.PREFIX)) {
+                    || k.startsWith(ClusterContext.PREFIX) || k.startsWith(EventsContext.PREFIX)
+                    || k.startsWith(SecurityContext.PREFIX)) {
                     s.put(k, e.getValue());
                 }
             }

@@ -10,6 +10,7 @@ import io.spillway.protocol.ErrorCode;
 import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.events.EventFeed;
 import io.spillway.server.events.EventPublisher;
+import io.spillway.server.security.AccessDenials;
 import io.spillway.tier.TierCounters;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,6 +39,7 @@ public final class ServerMetrics {
     private final Counter[] errors = new Counter[ErrorCode.values().length];
     private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(256);
     private final Counter readPauses;
+    private final AccessDenials access = new AccessDenials(registry);
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder requests = new LongAdder();
@@ -267,6 +269,11 @@ public final class ServerMetrics {
     public String scrape() {
         refreshTenants();
         return registry.scrape();
+    }
+
+    /** Refusals on the security boundary: permission denied per tenant, authentication refused per reason. */
+    public AccessDenials access() {
+        return access;
     }
 
     public PrometheusMeterRegistry registry() {

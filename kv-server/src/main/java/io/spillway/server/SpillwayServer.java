@@ -10,6 +10,7 @@ import io.spillway.server.cluster.ClusterView;
 import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.events.EventFeed;
 import io.spillway.server.events.SnapshotService;
+import io.spillway.server.security.NodeSecurity;
 import io.spillway.tier.TierListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,6 +58,7 @@ public final class SpillwayServer implements AutoCloseable {
     private final List<Runnable> beforeLeave = new CopyOnWriteArrayList<>();
     private ClusterHandoff handoff;
     private EventFeed feed;
+    private NodeSecurity security;
 
     private SpillwayServer(ServerContext context) {
         this.context = context;
@@ -82,6 +84,7 @@ public final class SpillwayServer implements AutoCloseable {
 
     private void open() throws IOException, InterruptedException {
         Files.createDirectories(context.dataDir());
+        security = NodeSecurity.open(context.security(), metrics.access(), context.nodeId());
         http = HttpEndpoint.start(context.bind(), context.httpPort(), context.httpLimits(), metrics, this::ready);
         namespaces = NamespaceRegistry.open(context.dataDir());
         namespaces.maxNamespaces(context.maxNamespaces());
@@ -106,15 +109,17 @@ public final class SpillwayServer implements AutoCloseable {
         }
         NodeServices node = new NodeServices(context, tiers, namespaces, metrics, tierExecutor, limits, inFlight,
             this::cluster);
-        dataPlane = DataPlane.start(node);
+        dataPlane = DataPlane.start(node, security);
         ControlService control = new ControlService(context.nodeId(), namespaces, tiers, this::ready,
-            metrics::activeConnections, this::cluster, cc, tenants);
+            metrics::activeConnections, this::cluster, cc, tenants).countDenials(metrics.access())
+            .peerCredentials(security.peerChannelCredentials());
         String host = advertisedHost(cc);
         String feedNodeId = cc.enabled() ? cc.nodeName(host, dataPort()) : context.nodeId();
         controlPlane = feed == null
-            ? ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), control)
-            : ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), control,
-                new SnapshotService(
+            ? ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), security,
+                control)
+            : ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), security,
+                control, new SnapshotService(
                 feedNodeId, feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
         NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
             httpPort());
@@ -126,6 +131,7 @@ public final class SpillwayServer implements AutoCloseable {
             membership.addListener(map -> tenants.apply());
             if (tiers.cpu() instanceof CpuTier cpu) {
                 handoff = new ClusterHandoff(self.id(), cpu::residents, cc.rebalance(), cc.handoffTimeoutMs())
+                    .peerTls(security.peerTls())
                     .follow(membership);
             }
         } else {
@@ -215,6 +221,11 @@ public final class SpillwayServer implements AutoCloseable {
         return tiers;
     }
 
+    /** The node's TLS material, identities and refusal counters ({@code spillway.security.*}). */
+    public NodeSecurity security() {
+        return security;
+    }
+
     public ServerMetrics metrics() {
         return metrics;
     }
@@ -297,6 +308,9 @@ public final class SpillwayServer implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (security != null) {
+            security.close();
         }
         state = State.CLOSED;
     }

@@ -1,11 +1,14 @@
 package io.spillway.client;
 
 import io.spillway.config.PropertyReader;
+import io.spillway.identity.TlsFiles;
 import io.spillway.protocol.ProtocolLimits;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Settings of a {@link KvClient}. Every setting has a property name ({@code spillway.client.*}) and a default;
@@ -35,6 +38,19 @@ public final class ClientContext {
     public static final String DEAD_NODE_SKIP_MS_PROP = PREFIX + "deadNodeSkipMs";
     /** Cluster mode: read-repair puts in flight at most; 0 turns read repair off. */
     public static final String READ_REPAIR_CONCURRENCY_PROP = PREFIX + "readRepairConcurrency";
+    /** TLS (docs/security.md): the client's certificate chain, PEM (mutual TLS); unset with a token or no TLS. */
+    public static final String TLS_CERT_FILE_PROP = PREFIX + "tls.certFile";
+    /** The client's private key, PKCS#8 PEM; with {@link #TLS_CERT_FILE_PROP}. */
+    public static final String TLS_KEY_FILE_PROP = PREFIX + "tls.keyFile";
+    /** The authorities that sign the nodes' certificates, PEM; setting it turns TLS on. */
+    public static final String TLS_TRUST_FILE_PROP = PREFIX + "tls.trustFile";
+    /** How often the TLS files are checked for new content, in milliseconds. */
+    public static final String TLS_REFRESH_MS_PROP = PREFIX + "tls.refreshMs";
+    /**
+     * Token mode: a file holding the client's signed token, read again for every new connection (so a renewed token
+     * is used without a restart); needs TLS ({@link #TLS_TRUST_FILE_PROP}).
+     */
+    public static final String TOKEN_FILE_PROP = PREFIX + "tokenFile";
 
     public static final String HOST_DEFAULT = "127.0.0.1";
     public static final int DATA_PORT_DEFAULT = 7600;
@@ -53,6 +69,7 @@ public final class ClientContext {
     public static final Duration MAP_REFRESH_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration DEAD_NODE_SKIP_DEFAULT = Duration.ofSeconds(1);
     public static final int READ_REPAIR_CONCURRENCY_DEFAULT = 4;
+    public static final Duration TLS_REFRESH_DEFAULT = Duration.ofSeconds(5);
 
     private final String host;
     private final int dataPort;
@@ -72,6 +89,8 @@ public final class ClientContext {
     private final Duration deadNodeSkip;
     private final int readRepairConcurrency;
     private final int requestedEventLoopThreads;
+    private final TlsFiles tls;
+    private final Path tokenFile;
 
     private ClientContext(Builder b) {
         this.host = b.host;
@@ -93,6 +112,8 @@ public final class ClientContext {
         this.deadNodeSkip = b.deadNodeSkip;
         this.readRepairConcurrency = b.readRepairConcurrency;
         this.requestedEventLoopThreads = b.eventLoopThreads;
+        this.tls = b.tls;
+        this.tokenFile = b.tokenFile;
     }
 
     /** These settings aimed at one cluster member's data and control ports (cluster mode). */
@@ -124,6 +145,8 @@ public final class ClientContext {
         b.mapRefreshInterval = mapRefreshInterval;
         b.deadNodeSkip = deadNodeSkip;
         b.readRepairConcurrency = readRepairConcurrency;
+        b.tls = tls;
+        b.tokenFile = tokenFile;
         return b;
     }
 
@@ -156,6 +179,22 @@ public final class ClientContext {
         b.mapRefreshInterval = millis(r, MAP_REFRESH_INTERVAL_MS_PROP, MAP_REFRESH_INTERVAL_DEFAULT);
         b.deadNodeSkip = millis(r, DEAD_NODE_SKIP_MS_PROP, DEAD_NODE_SKIP_DEFAULT);
         b.readRepairConcurrency = r.intValue(READ_REPAIR_CONCURRENCY_PROP).orElse(READ_REPAIR_CONCURRENCY_DEFAULT);
+        Path trust = r.path(TLS_TRUST_FILE_PROP).orElse(null);
+        Path cert = r.path(TLS_CERT_FILE_PROP).orElse(null);
+        Path key = r.path(TLS_KEY_FILE_PROP).orElse(null);
+        if (trust != null || cert != null || key != null) {
+            if (trust == null) {
+                throw new IllegalArgumentException(TLS_CERT_FILE_PROP + "/" + TLS_KEY_FILE_PROP + " need "
+                    + TLS_TRUST_FILE_PROP + ": the authorities that sign the nodes' certificates");
+            }
+            try {
+                b.tls = new TlsFiles(cert, key, trust, millis(r, TLS_REFRESH_MS_PROP, TLS_REFRESH_DEFAULT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(TLS_CERT_FILE_PROP + ", " + TLS_KEY_FILE_PROP + ", "
+                    + TLS_TRUST_FILE_PROP + ": " + e.getMessage(), e);
+            }
+        }
+        b.tokenFile = r.path(TOKEN_FILE_PROP).orElse(null);
         return b;
     }
 
@@ -217,6 +256,10 @@ public final class ClientContext {
     public Duration mapRefreshInterval() { return mapRefreshInterval; }
     public Duration deadNodeSkip() { return deadNodeSkip; }
     public int readRepairConcurrency() { return readRepairConcurrency; }
+    /** TLS to the nodes' data and control planes, or empty for plaintext. */
+    public Optional<TlsFiles> tls() { return Optional.ofNullable(tls); }
+    /** Token mode: the file holding the client's signed token, or empty. */
+    public Optional<Path> tokenFile() { return Optional.ofNullable(tokenFile); }
 
     @Override
     public String toString() {
@@ -225,7 +268,8 @@ public final class ClientContext {
             + maxInFlightPerConnection + ", useEpoll=" + useEpoll + ", eventLoopThreads=" + eventLoopThreads
             + ", " + limits + (seeds.isEmpty() ? "" : ", seeds=" + seeds + ", retryDeadline=" + retryDeadline
             + ", retryBackoff=" + retryBackoff + ".." + retryBackoffMax + ", mapRefreshInterval=" + mapRefreshInterval
-            + ", deadNodeSkip=" + deadNodeSkip + ", readRepairConcurrency=" + readRepairConcurrency) + "}";
+            + ", deadNodeSkip=" + deadNodeSkip + ", readRepairConcurrency=" + readRepairConcurrency)
+            + (tls == null ? "" : ", tls=" + tls) + (tokenFile == null ? "" : ", tokenFile=" + tokenFile) + "}";
     }
 
     public static final class Builder {
@@ -246,6 +290,8 @@ public final class ClientContext {
         private Duration mapRefreshInterval = MAP_REFRESH_INTERVAL_DEFAULT;
         private Duration deadNodeSkip = DEAD_NODE_SKIP_DEFAULT;
         private int readRepairConcurrency = READ_REPAIR_CONCURRENCY_DEFAULT;
+        private TlsFiles tls;
+        private Path tokenFile;
 
         /** Data-plane address; the control plane is on {@link #controlPort(int)}. */
         public Builder server(String host, int dataPort) { this.host = host; this.dataPort = dataPort; return this; }
@@ -269,6 +315,20 @@ public final class ClientContext {
         public Builder mapRefreshInterval(Duration d) { this.mapRefreshInterval = d; return this; }
         public Builder deadNodeSkip(Duration d) { this.deadNodeSkip = d; return this; }
         public Builder readRepairConcurrency(int n) { this.readRepairConcurrency = n; return this; }
+        /**
+         * TLS to the nodes (null: plaintext): the trusted authorities are required; a certificate and key make it
+         * mutual TLS, the client's identity (tenant and roles) being its certificate's URI.
+         */
+        public Builder tls(TlsFiles files) {
+            if (files != null && files.trustedCertificates() == null) {
+                throw new IllegalArgumentException(TLS_TRUST_FILE_PROP + " must be set: a TLS client checks the "
+                    + "node's certificate against it");
+            }
+            this.tls = files;
+            return this;
+        }
+        /** Token mode (null: none): the file holding the client's signed token; needs {@link #tls(TlsFiles)}. */
+        public Builder tokenFile(Path file) { this.tokenFile = file; return this; }
 
         public ClientContext build() {
             if (host == null || host.isBlank()) {
@@ -293,6 +353,10 @@ public final class ClientContext {
             }
             for (String s : seeds) {
                 parseSeed(s);
+            }
+            if (tokenFile != null && tls == null) {
+                throw new IllegalArgumentException(TOKEN_FILE_PROP + "=" + tokenFile + " needs TLS ("
+                    + TLS_TRUST_FILE_PROP + "): a token sent in plaintext could be read and replayed");
             }
             requirePositive(RETRY_DEADLINE_MS_PROP, retryDeadline);
             requirePositive(RETRY_BACKOFF_MS_PROP, retryBackoff);

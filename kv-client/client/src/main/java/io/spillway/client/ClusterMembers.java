@@ -45,8 +45,11 @@ final class ClusterMembers implements AutoCloseable {
     private volatile PartitionMap map;
     private volatile String lastGood;
     private volatile boolean closed;
+    private final ClientTls tls;
 
+    /** Opens the client's TLS material (when {@link ClientContext#tls()} is set), shared by every member. */
     ClusterMembers(ClientContext context, EventLoopGroup group, Executor closer, ClusterCounters counters) {
+        this.tls = ClientTls.open(context);
         this.context = context;
         this.group = group;
         this.closer = closer;
@@ -70,7 +73,7 @@ final class ClusterMembers implements AutoCloseable {
             }
             replaced[0] = old; // same id, new address: a restarted node
             return new Member(node, new NettyKvClient(context.forNode(node.host(), node.dataPort(),
-                node.controlPort()), group, false, null));
+                node.controlPort()), group, false, null, tls));
         });
         if (replaced[0] != null) {
             closeLater(replaced[0]);
@@ -196,7 +199,8 @@ final class ClusterMembers implements AutoCloseable {
     private ControlPlane control(String address) {
         return controls.computeIfAbsent(address, a -> {
             InetSocketAddress at = ClientContext.parseSeed(a);
-            return new ControlPlane(at.getHostString(), at.getPort(), context.requestTimeout().toMillis());
+            return new ControlPlane(at.getHostString(), at.getPort(), context.requestTimeout().toMillis(),
+                tls);
         });
     }
 
@@ -290,5 +294,8 @@ final class ClusterMembers implements AutoCloseable {
             c.close();
         }
         controls.clear();
+        if (tls != null) {
+            tls.close();
+        }
     }
 }

@@ -31,6 +31,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
     private final long timeoutNanos;
     private volatile Channel channel;
     private volatile boolean closed;
+    private volatile boolean ready = true;
     private PendingRequest<?> current;
     private int nextRequestId;
 
@@ -54,7 +55,27 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
 
     boolean isUsable() {
         Channel ch = channel;
-        return !closed && ch != null && ch.isActive();
+        return ready && !closed && ch != null && ch.isActive();
+    }
+
+    /** Token mode: no request is sent on this connection until its AUTH is answered ({@link #authenticated()}). */
+    void awaitAuthentication() {
+        ready = false;
+    }
+
+    void authenticated() {
+        ready = true;
+    }
+
+    /** Sends the connection's AUTH frame, ahead of any request (it is not {@link #isUsable() usable} before). */
+    void sendAuth(AuthRequest auth) {
+        inFlight.incrementAndGet();
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            dispatch(auth);
+        } else {
+            loop.execute(() -> dispatch(auth));
+        }
     }
 
     boolean isClosed() {
@@ -91,7 +112,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
     }
 
     private void dispatch(PendingRequest<?> request) {
-        if (!isUsable()) {
+        Channel ch = channel;
+        if (closed || ch == null || !ch.isActive()) {
             inFlight.decrementAndGet();
             request.future.completeExceptionally(new KvClientException(ErrorCode.CONNECTION_LOST,
                 "connection to " + channel.remoteAddress() + " closed before the request was sent"));
@@ -212,7 +234,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
 
     @Override
     public void onResponseEnd(OpCode op, int requestId) {
-        if (op == OpCode.PING && !start(requestId, op, 0)) {
+        if ((op == OpCode.PING || op == OpCode.AUTH) && !start(requestId, op, 0)) {
             return;
         }
         PendingRequest<?> request = current;

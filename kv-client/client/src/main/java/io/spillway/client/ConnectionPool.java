@@ -1,7 +1,9 @@
 package io.spillway.client;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.spillway.protocol.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +18,16 @@ import java.util.concurrent.CompletableFuture;
 final class ConnectionPool {
     private final Bootstrap bootstrap;
     private final ClientContext context;
+    private final ClientTls tls;
     private final Connection[] slots;
     private final ChannelFuture[] connects;
     private boolean closed;
 
-    ConnectionPool(Bootstrap bootstrap, ClientContext context) {
+    /** {@code tls}: null for plaintext; with TLS a connection counts as open once its handshake is done. */
+    ConnectionPool(Bootstrap bootstrap, ClientContext context, ClientTls tls) {
         this.bootstrap = bootstrap;
         this.context = context;
+        this.tls = tls;
         this.slots = new Connection[context.connections()];
         this.connects = new ChannelFuture[context.connections()];
     }
@@ -37,7 +42,12 @@ final class ConnectionPool {
         }
         for (ChannelFuture f : all) {
             if (!f.awaitUninterruptibly(context.connectTimeout().toMillis() + 1000) || !f.isSuccess()) {
-                throw new KvClientException(ErrorCode.CONNECTION_LOST, "cannot connect to " + address(), f.cause());
+                if (f.cause() instanceof KvClientException refused) { // the node refused the AUTH token
+                    throw new KvClientException(refused.code(), "cannot connect to " + address() + ": "
+                        + refused.getMessage(), refused);
+                }
+                throw new KvClientException(ErrorCode.CONNECTION_LOST, "cannot connect to " + address()
+                    + (f.cause() == null ? "" : ": " + f.cause()), f.cause());
             }
         }
     }
@@ -120,7 +130,21 @@ final class ConnectionPool {
 
     private ChannelFuture connect(int i) {
         Connection c = new Connection(context);
-        ChannelFuture f = bootstrap.clone().handler(c).connect(context.host(), context.dataPort());
+        ChannelFuture f;
+        if (tls == null) {
+            f = bootstrap.clone().handler(c).connect(context.host(), context.dataPort());
+        } else {
+            f = ClientTls.handshakeDone(bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    tls.install(ch, context.host(), context.dataPort());
+                    ch.pipeline().addLast(c);
+                }
+            }).connect(context.host(), context.dataPort()));
+            if (tls.usesToken()) {
+                f = tls.authenticated(f, c);
+            }
+        }
         c.bind(f.channel());
         slots[i] = c;
         connects[i] = f;

@@ -2,7 +2,7 @@ package io.spillway.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -20,7 +20,7 @@ import io.spillway.protocol.ErrorCode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The client's side of the gRPC control plane (plaintext, to {@link ClientContext#controlPort()}). */
+/** The client's side of the gRPC control plane (plaintext or TLS, to {@link ClientContext#controlPort()}). */
 final class ControlPlane implements AutoCloseable {
     private final ManagedChannel channel;
     private final ControlGrpc.ControlStub stub;
@@ -28,12 +28,13 @@ final class ControlPlane implements AutoCloseable {
 
     private final String address;
 
-    ControlPlane(ClientContext context) {
-        this(context.host(), context.controlPort(), context.requestTimeout().toMillis());
+    ControlPlane(ClientContext context, ClientTls tls) {
+        this(context.host(), context.controlPort(), context.requestTimeout().toMillis(), tls);
     }
 
-    ControlPlane(String host, int port, long timeoutMillis) {
-        this.channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+    /** {@code tls}: null for plaintext. */
+    ControlPlane(String host, int port, long timeoutMillis, ClientTls tls) {
+        this.channel = Grpc.newChannelBuilderForAddress(host, port, ClientTls.grpcCredentials(tls)).build();
         this.stub = ControlGrpc.newStub(channel);
         this.timeoutMillis = timeoutMillis;
         this.address = host + ":" + port;
@@ -140,6 +141,8 @@ final class ControlPlane implements AutoCloseable {
             case UNAVAILABLE -> ErrorCode.CONNECTION_LOST;
             case INVALID_ARGUMENT -> ErrorCode.MALFORMED_FRAME;
             case RESOURCE_EXHAUSTED -> ErrorCode.BACK_PRESSURE;
+            case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
+            case UNAUTHENTICATED -> ErrorCode.UNAUTHENTICATED;
             default -> ErrorCode.INTERNAL;
         };
         return new KvClientException(code, "control plane: " + status.getCode() + " "

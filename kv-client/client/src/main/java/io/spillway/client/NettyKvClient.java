@@ -30,19 +30,28 @@ final class NettyKvClient implements KvClient {
     private final EventLoopGroup group;
     private final ConnectionPool pool;
     private final ControlPlane control;
+    private final ClientTls ownTls;
 
     private final boolean ownsGroup;
 
-    private NettyKvClient(ClientContext context) {
-        this(context, newGroup(context), true, new ControlPlane(context));
+    private NettyKvClient(ClientContext context, ClientTls tls) {
+        this(context, newGroup(context), true, new ControlPlane(context, tls), tls, tls);
     }
 
     /**
      * A client on a shared event-loop group (not closed with the client) and an optional control plane; the
      * connections open lazily, on the first request ({@link ClusterKvClient} keeps one per member).
      */
-    NettyKvClient(ClientContext context, EventLoopGroup group, boolean ownsGroup, ControlPlane control) {
+    NettyKvClient(ClientContext context, EventLoopGroup group, boolean ownsGroup, ControlPlane control,
+                  ClientTls tls) {
+        this(context, group, ownsGroup, control, tls, null);
+    }
+
+    /** {@code ownTls}: the TLS this client closes with itself (null when it shares its owner's). */
+    private NettyKvClient(ClientContext context, EventLoopGroup group, boolean ownsGroup, ControlPlane control,
+                          ClientTls tls, ClientTls ownTls) {
         this.context = context;
+        this.ownTls = ownTls;
         this.group = group;
         this.ownsGroup = ownsGroup;
         boolean epoll = epoll(context);
@@ -51,7 +60,7 @@ final class NettyKvClient implements KvClient {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.RECVBUF_ALLOCATOR, BulkReads.allocator())
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis());
-        this.pool = new ConnectionPool(bootstrap, context);
+        this.pool = new ConnectionPool(bootstrap, context, tls);
         this.control = control;
         if (!ownsGroup) {
             pool.startLazily();
@@ -69,7 +78,16 @@ final class NettyKvClient implements KvClient {
     }
 
     static KvClient connect(ClientContext context) {
-        NettyKvClient client = new NettyKvClient(context);
+        ClientTls tls = ClientTls.open(context);
+        NettyKvClient client;
+        try {
+            client = new NettyKvClient(context, tls);
+        } catch (RuntimeException e) {
+            if (tls != null) {
+                tls.close();
+            }
+            throw e;
+        }
         try {
             client.pool.open();
         } catch (RuntimeException e) {
@@ -188,6 +206,9 @@ final class NettyKvClient implements KvClient {
         }
         if (ownsGroup) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (ownTls != null) {
+            ownTls.close();
         }
     }
 

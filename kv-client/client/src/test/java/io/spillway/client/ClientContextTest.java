@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.identity.TlsFiles;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,26 @@ class ClientContextTest {
         System.clearProperty(ClientContext.REQUEST_TIMEOUT_MS_PROP);
         System.clearProperty(ClientContext.USE_EPOLL_PROP);
         System.clearProperty(ClientContext.PREFIX + "maxBlocksPerRequest");
+        System.clearProperty(ClientContext.TLS_CERT_FILE_PROP);
+        System.clearProperty(ClientContext.TLS_KEY_FILE_PROP);
+        System.clearProperty(ClientContext.TLS_TRUST_FILE_PROP);
+        System.clearProperty(ClientContext.TOKEN_FILE_PROP);
+    }
+
+    @Test
+    void tlsIsOffByDefaultAndATokenNeedsIt() {
+        assertTrue(ClientContext.builder().build().tls().isEmpty(), "plaintext unless told otherwise");
+        assertMessage(() -> ClientContext.builder().tokenFile(Path.of("/t.jwt")).build(),
+            "spillway.client.tokenFile=/t.jwt needs TLS", "plaintext");
+        assertMessage(() -> ClientContext.builder().tls(new TlsFiles(Path.of("/c"), Path.of("/k"), null,
+            Duration.ofSeconds(1))).build(), "spillway.client.tls.trustFile must be set");
+        System.setProperty(ClientContext.TLS_CERT_FILE_PROP, "/c");
+        System.setProperty(ClientContext.TLS_KEY_FILE_PROP, "/k");
+        assertMessage(() -> ClientContext.fromSystemProperties(), "need spillway.client.tls.trustFile");
+        System.setProperty(ClientContext.TLS_TRUST_FILE_PROP, "/ca");
+        TlsFiles read = ClientContext.fromSystemProperties().build().tls().orElseThrow();
+        assertEquals(Path.of("/ca"), read.trustedCertificates());
+        assertEquals(Path.of("/c"), read.certificate());
     }
 
     @Test

@@ -26,7 +26,10 @@ public enum ErrorCode {
     BUFFER_TOO_SMALL(16, Category.CLIENT, "caller's buffer is smaller than the block"),
     INTERNAL(17, Category.SERVER, "internal server error"),
     NOT_OWNER(18, Category.RETRYABLE,
-        "this node does not own the key's partition: refresh the partition map and send it to the owner");
+        "this node does not own the key's partition: refresh the partition map and send it to the owner"),
+    PERMISSION_DENIED(19, Category.CLIENT,
+        "the caller's identity may not do this: another tenant's namespace, or a role it does not hold"),
+    UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)");
 
     /** Who is at fault, and whether retrying can help. */
     public enum Category { OK, CLIENT, RETRYABLE, SERVER }

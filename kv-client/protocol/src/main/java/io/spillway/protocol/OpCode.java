@@ -7,9 +7,14 @@ public enum OpCode {
     PUT_BATCH(0x01),
     GET_BATCH(0x02),
     LOOKUP_PREFIX(0x03),
-    PING(0x04);
+    PING(0x04),
+    /** Token mode: the connection's first frame, carrying its signed token (docs/protocol.md, "AUTH"). */
+    AUTH(0x05);
 
-    private static final OpCode[] BY_CODE = {null, PUT_BATCH, GET_BATCH, LOOKUP_PREFIX, PING};
+    /** Longest AUTH body (the token's UTF-8 bytes) a decoder takes. */
+    public static final int MAX_AUTH_BYTES = 8192;
+
+    private static final OpCode[] BY_CODE = {null, PUT_BATCH, GET_BATCH, LOOKUP_PREFIX, PING, AUTH};
 
     private final int code;
 

@@ -21,6 +21,7 @@ public final class RequestDecoder {
     private static final int KEY = 5;
     private static final int SKIP = 6;
     private static final int FAILED = 7;
+    private static final int AUTH_BODY = 8;
 
     private final ProtocolLimits limits;
     private final RequestListener listener;
@@ -42,6 +43,8 @@ public final class RequestDecoder {
     private int blockRemaining;
     private int blockCrc;
     private boolean blockTooLarge;
+    private byte[] auth = new byte[0];
+    private int authFilled;
 
     public RequestDecoder(ProtocolLimits limits, RequestListener listener) {
         this.limits = limits;
@@ -59,6 +62,7 @@ public final class RequestDecoder {
                 case KEYS_PREAMBLE -> readKeysPreamble(in);
                 case KEY -> readKey(in);
                 case SKIP -> skip(in);
+                case AUTH_BODY -> readAuth(in);
                 default -> in.skipBytes(in.readableBytes());
             }
         }
@@ -119,6 +123,17 @@ public final class RequestDecoder {
                 return;
             }
             listener.onPing(requestId);
+            return;
+        }
+        if (op == OpCode.AUTH) {
+            if (bodyRemaining < 1 || bodyRemaining > OpCode.MAX_AUTH_BYTES) {
+                fail(ErrorCode.MALFORMED_FRAME, "AUTH body must hold a token of 1 to " + OpCode.MAX_AUTH_BYTES
+                    + " bytes, got " + bodyRemaining);
+                return;
+            }
+            auth = new byte[(int) bodyRemaining];
+            authFilled = 0;
+            state = AUTH_BODY;
             return;
         }
         if (bodyRemaining < BodyLayout.PREAMBLE_LENGTH) {
@@ -260,6 +275,19 @@ public final class RequestDecoder {
         listener.onKey(at, key);
         if (last) {
             listener.onRequestEnd(op, requestId);
+        }
+    }
+
+    private void readAuth(ByteBuf in) {
+        int n = Math.min(in.readableBytes(), auth.length - authFilled);
+        in.readBytes(auth, authFilled, n);
+        authFilled += n;
+        bodyRemaining -= n;
+        if (authFilled == auth.length) {
+            byte[] token = auth;
+            auth = new byte[0];
+            state = HEADER;
+            listener.onAuth(requestId, token);
         }
     }
 

@@ -42,6 +42,16 @@ public final class RequestEncoder {
         FrameHeader.writeRequest(out, OpCode.PING, requestId, 0);
     }
 
+    /** An AUTH frame carrying {@code token} (1 to {@link OpCode#MAX_AUTH_BYTES} bytes). */
+    public static void writeAuth(ByteBuf out, int requestId, byte[] token) {
+        if (token.length < 1 || token.length > OpCode.MAX_AUTH_BYTES) {
+            throw new IllegalArgumentException("an AUTH token has 1 to " + OpCode.MAX_AUTH_BYTES + " bytes, got "
+                + token.length);
+        }
+        FrameHeader.writeRequest(out, OpCode.AUTH, requestId, token.length);
+        out.writeBytes(token);
+    }
+
     /** Bytes {@link #writeGetBatch} and {@link #writeLookupPrefix} write, header included. */
     public static int keysFrameLength(int count) {
         return FrameHeader.LENGTH + (int) BodyLayout.keysRequestBodyLength(count);

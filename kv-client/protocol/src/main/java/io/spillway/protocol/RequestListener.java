@@ -41,6 +41,14 @@ public interface RequestListener {
 
     void onPing(int requestId);
 
+    /**
+     * An AUTH frame: {@code token} is its whole body (1 to {@link OpCode#MAX_AUTH_BYTES} bytes, a copy). A listener
+     * that takes no tokens answers it as an unknown op (its body was consumed either way).
+     */
+    default void onAuth(int requestId, byte[] token) {
+        onUnknownOp(OpCode.AUTH.code(), requestId);
+    }
+
     /** A frame with an unknown op: its body was skipped and the connection can keep serving. */
     void onUnknownOp(int opCode, int requestId);
 

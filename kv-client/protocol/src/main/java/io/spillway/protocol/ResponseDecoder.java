@@ -150,9 +150,9 @@ public final class ResponseDecoder {
             bodyRemaining -= FrameHeader.TOPOLOGY_TRAILER_LENGTH;
         }
         switch (op()) {
-            case PING -> {
+            case PING, AUTH -> {
                 if (bodyRemaining != 0) {
-                    fail(ErrorCode.MALFORMED_FRAME, "PING response body must be empty, got " + bodyRemaining);
+                    fail(ErrorCode.MALFORMED_FRAME, op + " response body must be empty, got " + bodyRemaining);
                 } else {
                     listener.onResponseEnd(op(), requestId);
                 }

@@ -105,6 +105,11 @@ public final class ResponseEncoder {
         FrameHeader.writeResponse(out, OpCode.PING.code(), ErrorCode.OK, requestId, 0);
     }
 
+    /** The answer to an AUTH whose token was accepted: empty body. */
+    public static void writeAuthOk(ByteBuf out, int requestId) {
+        FrameHeader.writeResponse(out, OpCode.AUTH.code(), ErrorCode.OK, requestId, 0);
+    }
+
     /**
      * A request-level failure: status {@code code} and a UTF-8 message, cut to 65535 bytes. {@code opCode} is the
      * request's raw op byte (echoed even when unknown).

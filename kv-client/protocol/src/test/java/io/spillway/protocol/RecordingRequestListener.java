@@ -3,6 +3,7 @@ package io.spillway.protocol;
 import io.netty.buffer.ByteBuf;
 import io.spillway.key.BlockKey;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +62,11 @@ public class RecordingRequestListener implements RequestListener {
     @Override
     public void onPing(int requestId) {
         events.add("ping id=" + requestId);
+    }
+
+    @Override
+    public void onAuth(int requestId, byte[] token) {
+        events.add("auth id=" + requestId + " token=" + new String(token, StandardCharsets.UTF_8));
     }
 
     @Override

@@ -88,6 +88,13 @@ class RequestDecoderRejectsTest {
     }
 
     @Test
+    void authWithoutATokenOrWithAnOversizedOneIsMalformed() {
+        assertFatal(header(FrameHeader.MAGIC, 1, 5, 0, 0, 0), ErrorCode.MALFORMED_FRAME, "AUTH body");
+        assertFatal(Frames.concat(header(FrameHeader.MAGIC, 1, 5, 0, 0, OpCode.MAX_AUTH_BYTES + 1),
+            new byte[OpCode.MAX_AUTH_BYTES + 1]), ErrorCode.MALFORMED_FRAME, "AUTH body");
+    }
+
+    @Test
     void bodyShorterThanThePreambleIsMalformed() {
         assertFatal(Frames.concat(header(FrameHeader.MAGIC, 1, 2, 0, 0, 10), new byte[10]),
             ErrorCode.MALFORMED_FRAME, "shorter than");

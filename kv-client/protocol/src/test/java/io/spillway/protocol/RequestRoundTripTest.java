@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.key.BlockKey;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +47,19 @@ class RequestRoundTripTest {
             crcs[i] = Crc32c.of(ByteBuffer.wrap(blocks[i]));
         }
         return crcs;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 24, 1000})
+    void authCarriesItsTokenWhateverTheChunkingAndThenTheNextFrame(int chunk) {
+        byte[] token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln".getBytes(StandardCharsets.UTF_8);
+        byte[] wire = Frames.concat(Frames.build(out -> RequestEncoder.writeAuth(out, 9, token)),
+            Frames.build(out -> RequestEncoder.writePing(out, 10)));
+        RecordingRequestListener l = new RecordingRequestListener();
+        RequestDecoder d = new RequestDecoder(ProtocolLimits.DEFAULTS, l);
+        Frames.feed(wire, chunk, d::decode);
+        assertEquals(List.of("auth id=9 token=" + new String(token, StandardCharsets.UTF_8),
+            "ping id=10"), l.events);
     }
 
     @ParameterizedTest

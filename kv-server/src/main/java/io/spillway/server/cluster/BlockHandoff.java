@@ -1,6 +1,7 @@
 package io.spillway.server.cluster;
 
 import io.spillway.client.ClientContext;
+import io.spillway.identity.TlsFiles;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
 import io.spillway.cluster.NodeInfo;
@@ -38,6 +39,7 @@ public final class BlockHandoff implements AutoCloseable {
     private final int batchBlocks;
     private final long batchBytes;
     private final Duration requestTimeout;
+    private TlsFiles peerTls;
     private final Map<String, KvClient> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -56,6 +58,15 @@ public final class BlockHandoff implements AutoCloseable {
         this.batchBlocks = batchBlocks;
         this.batchBytes = batchBytes;
         this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Talks to peers over mutual TLS with these files (the node's own certificate, whose URI must carry the
+     * {@code node} role, docs/security.md); null: plaintext.
+     */
+    public BlockHandoff peerTls(TlsFiles files) {
+        this.peerTls = files;
+        return this;
     }
 
     /** Runs {@code plan} over the current residents until done, {@code deadlineNanos} or {@code cancelled}. */
@@ -171,7 +182,7 @@ public final class BlockHandoff implements AutoCloseable {
     private KvClient peer(NodeInfo node) {
         return peers.computeIfAbsent(node.id(), id -> KvClient.connect(ClientContext.builder()
             .server(node.host(), node.dataPort()).controlPort(node.controlPort()).connections(1)
-            .requestTimeout(requestTimeout).build()));
+            .requestTimeout(requestTimeout).tls(peerTls).build()));
     }
 
     private void dropPeer(String id) {

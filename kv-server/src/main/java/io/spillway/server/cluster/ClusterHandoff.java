@@ -1,6 +1,7 @@
 package io.spillway.server.cluster;
 
 import io.spillway.cluster.PartitionMap;
+import io.spillway.identity.TlsFiles;
 import io.spillway.tier.cpu.ResidentBlock;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -42,6 +43,12 @@ public final class ClusterHandoff implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Hands blocks to peers over mutual TLS with the node's own files (null: plaintext). */
+    public ClusterHandoff peerTls(TlsFiles files) {
+        handoff.peerTls(files);
+        return this;
     }
 
     /** Starts following {@code cluster}'s maps. */

@@ -190,7 +190,7 @@ public final class NodeCluster implements AutoCloseable {
      * seconds later, and an ephemeral port could meanwhile be the local port of any outgoing connection (a node once
      * failed to start that way, and its peers with it).
      */
-    static int freePort(Set<Integer> taken) {
+    public static int freePort(Set<Integer> taken) {
         int low = 32768;
         try {
             low = Math.max(2048, Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))

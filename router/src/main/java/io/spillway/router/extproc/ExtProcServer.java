@@ -7,6 +7,7 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.spillway.identity.CertificateFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ public final class ExtProcServer implements AutoCloseable {
         if (tls != null) {
             CertificateFiles files;
             try {
-                files = new CertificateFiles(tls.certChain(), tls.privateKey());
+                files = new CertificateFiles("ext_proc TLS", tls.certChain(), tls.privateKey());
             } catch (IllegalArgumentException e) {
                 timer.shutdownNow();
                 throw e;

@@ -1,5 +1,7 @@
 package io.spillway.router.feed;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.spillway.cluster.NodeInfo;
@@ -40,14 +42,22 @@ public final class MapMembership implements FeedMembership, AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private volatile PartitionMap map;
 
-    /** Fetches from {@code seeds} ({@code host:controlPort}) now and every {@code refresh} after. */
+    /** Fetches from {@code seeds} ({@code host:controlPort}) now and every {@code refresh} after, in plaintext. */
     public MapMembership(List<String> seeds, Duration refresh) {
+        this(seeds, refresh, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * As {@link #MapMembership(List, Duration)}, with {@code credentials} (the router's feed TLS, for nodes that run
+     * mutual TLS).
+     */
+    public MapMembership(List<String> seeds, Duration refresh, ChannelCredentials credentials) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("a map membership needs at least one seed");
         }
         this.seeds = List.copyOf(seeds);
         for (String seed : this.seeds) {
-            channels.add(NettyChannelBuilder.forTarget(seed).usePlaintext().build());
+            channels.add(NettyChannelBuilder.forTarget(seed, credentials).build());
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "spillway-feed-membership");

@@ -1,9 +1,13 @@
 package io.spillway.router.service;
 
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import io.spillway.event.aeron.FeedMedia;
 import io.spillway.event.feed.FeedMembership;
 import io.spillway.event.feed.FeedSubscriberContext;
+import io.spillway.identity.TlsMaterial;
 import io.spillway.placement.index.BlockLocationIndex;
 import io.spillway.router.discovery.InferencePoolPods;
 import io.spillway.router.discovery.KubernetesPods;
@@ -68,15 +72,36 @@ public final class Router implements AutoCloseable {
      * The feed subscriber's settings: a channel per node of {@code ctx.feedNodes()}, each received on
      * {@code ctx.feedLocalHost()} (the address the node is asked to send to), with a media driver in {@code media}.
      */
-    static FeedSubscriberContext feedContext(RouterContext ctx, Path media, FeedMembership membership) {
+    static FeedSubscriberContext feedContext(RouterContext ctx, Path media) {
+        return feedContext(ctx, media, null, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * As {@link #feedContext(RouterContext, Path)}, admitting only the nodes {@code membership} lists (null: any) and
+     * fetching snapshots with {@code credentials}.
+     */
+    static FeedSubscriberContext feedContext(RouterContext ctx, Path media, FeedMembership membership,
+                                             ChannelCredentials credentials) {
         FeedSubscriberContext.Builder feed = FeedSubscriberContext.builder()
             .media(FeedMedia.Settings.defaults(media.toString()))
-            .localHost(ctx.feedLocalHost()); // before the nodes: each node's channel takes it when added
+            .localHost(ctx.feedLocalHost()) // before the nodes: each node's channel takes it when added
+            .snapshotCredentials(credentials);
         ctx.feedNodes().forEach(feed::node);
         if (membership != null) {
             feed.membership(membership);
         }
         return feed.build();
+    }
+
+    /** Plaintext, or mutual TLS with the router's files (re-read when they change; closed with the router). */
+    private ChannelCredentials feedCredentials(RouterContext ctx) {
+        if (ctx.feedTls() == null) {
+            return InsecureChannelCredentials.create();
+        }
+        TlsMaterial material = TlsMaterial.open("router feed TLS", ctx.feedTls());
+        parts.add(material);
+        return TlsChannelCredentials.newBuilder().keyManager(material.keyManager())
+            .trustManager(material.trustManager()).build();
     }
 
     public Router(RouterContext ctx) throws Exception {
@@ -88,12 +113,13 @@ public final class Router implements AutoCloseable {
             parts.add(index);
             if (!ctx.feedNodes().isEmpty()) {
                 Path media = Files.createTempDirectory("spillway-router-feed");
+                ChannelCredentials credentials = feedCredentials(ctx);
                 MapMembership membership = null;
                 if (!ctx.clusterSeeds().isEmpty()) {
-                    membership = new MapMembership(ctx.clusterSeeds(), MAP_REFRESH);
+                    membership = new MapMembership(ctx.clusterSeeds(), MAP_REFRESH, credentials);
                     parts.add(membership);
                 }
-                feed = ClusterFeed.start(feedContext(ctx, media, membership), index);
+                feed = ClusterFeed.start(feedContext(ctx, media, membership, credentials), index);
                 parts.add(feed);
             }
             if (!ctx.vllmEvents().isEmpty()) {

@@ -2,6 +2,7 @@ package io.spillway.router.service;
 
 import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
+import io.spillway.identity.TlsFiles;
 import io.spillway.key.Namespace;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.TransferCostModel;
@@ -71,6 +72,8 @@ import java.util.regex.Pattern;
  * @param decisionLog     decisions kept for the debug view
  * @param extProc         the endpoint picker's TLS, objectives and assumed body mode
  * @param limits          connection caps and timeouts, the proxy's queue, upstream silence, speculative entries
+ * @param feedTls         the router's certificate, key and the authorities that sign nodes, for snapshot calls to
+ *                        nodes with {@code spillway.security.mode=mtls}; null: plaintext
  */
 public record RouterContext(String host, int proxyPort, int extProcPort, int httpPort, RoutingConfig routing,
                             TransferCostModel costModel, Namespace namespace, String tokenizer,
@@ -79,7 +82,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                             List<String> feedNodes, String feedLocalHost, List<String> clusterSeeds,
                             List<String> vllmEvents, long maxKeys, Duration scrapeInterval,
                             int shedAtWaiting, int maxBodyBytes, int decisionLog, ExtProcOptions extProc,
-                            RouterLimits limits) {
+                            RouterLimits limits, TlsFiles feedTls) {
     public static final String PREFIX = "spillway.router.";
     /** The model id, as the engines and clients key it; required. */
     public static final String MODEL_PROP = PREFIX + "model";
@@ -135,6 +138,17 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
      * Unset, any heartbeat that reaches the feed's port is believed.
      */
     public static final String CLUSTER_SEEDS_PROP = PREFIX + "clusterSeeds";
+    /**
+     * The router's certificate chain (PEM, its URI {@code spiffe://<domain>/role/router}) for snapshot calls to nodes
+     * that run mutual TLS (docs/security.md); with {@link #FEED_KEY_FILE_PROP} and {@link #FEED_TRUST_FILE_PROP}.
+     */
+    public static final String FEED_CERT_FILE_PROP = PREFIX + "feedCertFile";
+    /** The router's private key for snapshot calls, PKCS#8 PEM. */
+    public static final String FEED_KEY_FILE_PROP = PREFIX + "feedKeyFile";
+    /** The authorities that sign the nodes' certificates, PEM. */
+    public static final String FEED_TRUST_FILE_PROP = PREFIX + "feedTrustFile";
+    /** How often the three files are checked for new content. */
+    public static final Duration FEED_TLS_REFRESH = Duration.ofSeconds(5);
     /** vLLM KV-event publishers, {@code host:port[:replayPort]} or {@code listen=tcp://*:5557}, comma-separated. */
     public static final String VLLM_EVENTS_PROP = PREFIX + "vllmEvents";
     /** The address every port binds. */
@@ -247,7 +261,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         OBJECTIVES_PROP, PROXY_MAX_CONNECTIONS_PROP, PROXY_MAX_CONNECTIONS_PER_PEER_PROP, PROXY_IDLE_TIMEOUT_MS_PROP,
         PROXY_REQUEST_READ_TIMEOUT_MS_PROP, PROXY_MAX_QUEUED_PROP, UPSTREAM_READ_TIMEOUT_MS_PROP,
         HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_PROP, HTTP_IDLE_TIMEOUT_MS_PROP,
-        HTTP_REQUEST_READ_TIMEOUT_MS_PROP, MAX_SPECULATIVE_KEYS_PROP);
+        HTTP_REQUEST_READ_TIMEOUT_MS_PROP, MAX_SPECULATIVE_KEYS_PROP, FEED_CERT_FILE_PROP, FEED_KEY_FILE_PROP,
+        FEED_TRUST_FILE_PROP);
 
     private static final Pattern IPV4 = Pattern.compile(
         "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
@@ -279,6 +294,9 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private final List<String> feedNodes = new ArrayList<>();
         private String feedLocalHost = FEED_LOCAL_HOST_DEFAULT;
         private final List<String> clusterSeeds = new ArrayList<>();
+        private Path feedCert;
+        private Path feedKey;
+        private Path feedTrust;
         private final List<String> vllmEvents = new ArrayList<>();
         private long maxKeys = MAX_KEYS_DEFAULT;
         private Duration scrapeInterval = Duration.ofMillis(SCRAPE_INTERVAL_MS_DEFAULT);
@@ -543,6 +561,18 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             return this;
         }
 
+        /**
+         * The router's certificate, key and the nodes' authorities for snapshot calls over mutual TLS
+         * ({@value #FEED_CERT_FILE_PROP}, {@value #FEED_KEY_FILE_PROP}, {@value #FEED_TRUST_FILE_PROP}); all null:
+         * plaintext.
+         */
+        public Builder feedTls(Path cert, Path key, Path trust) {
+            feedCert = cert;
+            feedKey = key;
+            feedTrust = trust;
+            return this;
+        }
+
         /** ext_proc's certificate chain and private key, PEM ({@value #EXT_PROC_CERT_PROP}, {@value #EXT_PROC_KEY_PROP}). */
         public Builder extProcCert(Path cert, Path key) {
             extProcCert = cert;
@@ -640,6 +670,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 () -> feedLocalHost(v)));
             replace(clusterSeeds, list(r, CLUSTER_SEEDS_PROP), v -> from(sources, CLUSTER_SEEDS_PROP,
                 () -> clusterSeed(v)));
+            feedTls(r.path(FEED_CERT_FILE_PROP).orElse(feedCert), r.path(FEED_KEY_FILE_PROP).orElse(feedKey),
+                r.path(FEED_TRUST_FILE_PROP).orElse(feedTrust));
             replace(vllmEvents, list(r, VLLM_EVENTS_PROP), v -> from(sources, VLLM_EVENTS_PROP, () -> vllmEvents(v)));
             r.longValue(MAX_KEYS_PROP).ifPresent(v -> from(sources, MAX_KEYS_PROP, () -> maxKeys(v)));
             r.longValue(SCRAPE_INTERVAL_MS_PROP).ifPresent(v -> from(sources, SCRAPE_INTERVAL_MS_PROP,
@@ -772,10 +804,19 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
                 ExtProcOptions.mode(extProcMode));
             List<String> served = servedModelNames.isEmpty() ? List.of(namespace.modelId())
                 : List.copyOf(servedModelNames);
+            TlsFiles feedTls = null;
+            if (feedCert != null || feedKey != null || feedTrust != null) {
+                if (feedCert == null || feedKey == null || feedTrust == null) {
+                    throw new IllegalArgumentException("the feed's TLS needs " + FEED_CERT_FILE_PROP + ", "
+                        + FEED_KEY_FILE_PROP + " and " + FEED_TRUST_FILE_PROP + " together, got " + feedCert + ", "
+                        + feedKey + " and " + feedTrust);
+                }
+                feedTls = TlsFiles.mutual(feedCert, feedKey, feedTrust, FEED_TLS_REFRESH);
+            }
             return new RouterContext(host, proxyPort, extProcPort, httpPort, routing, costModel, namespace, tokenizer,
                 chatTemplate, served, List.copyOf(staticPods), k8sNamespace, k8sSelector, inferencePool, podPort,
                 List.copyOf(feedNodes), feedLocalHost, List.copyOf(clusterSeeds), List.copyOf(vllmEvents), maxKeys,
-                scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog, extProc, limits());
+                scrapeInterval, shedAtWaiting, maxBodyBytes, decisionLog, extProc, limits(), feedTls);
         }
 
         private static int port(String name, String prop, int port, boolean mayBeOff) {

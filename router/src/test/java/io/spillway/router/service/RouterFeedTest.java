@@ -1,6 +1,7 @@
 package io.spillway.router.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -57,11 +58,23 @@ class RouterFeedTest {
             .feedLocalHost("10.244.1.17").build();
         assertEquals(List.of(FeedSubscriberContext.nodeChannel("node-0.node:7602", "10.244.1.17"),
             FeedSubscriberContext.nodeChannel("node-1.node:7602", "10.244.1.17")),
-            Router.feedContext(pod, dir, null).channels());
-        assertTrue(Router.feedContext(pod, dir, null).channels().get(0).startsWith("aeron:udp?endpoint=10.244.1.17:0|"),
-            Router.feedContext(pod, dir, null).channels().toString());
+            Router.feedContext(pod, dir).channels());
+        assertTrue(Router.feedContext(pod, dir).channels().get(0).startsWith("aeron:udp?endpoint=10.244.1.17:0|"),
+            Router.feedContext(pod, dir).channels().toString());
         assertEquals(List.of("aeron:udp?endpoint=127.0.0.1:0|control=n:7602|control-mode=dynamic"),
-            Router.feedContext(context().feedNode("n:7602").build(), dir, null).channels(), "today's default");
+            Router.feedContext(context().feedNode("n:7602").build(), dir).channels(), "today's default");
+    }
+
+    @Test
+    void theFeedsTlsTakesCertificateKeyAndTrustTogether() {
+        assertNull(context().feedNode("n:7602").build().feedTls(), "plaintext by default");
+        RouterContext tls = context().feedNode("n:7602")
+            .feedTls(Path.of("/r.crt"), Path.of("/r.key"), Path.of("/ca.crt")).build();
+        assertEquals(Path.of("/r.crt"), tls.feedTls().certificate());
+        assertEquals(Path.of("/ca.crt"), tls.feedTls().trustedCertificates());
+        IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
+            () -> context().feedTls(Path.of("/r.crt"), null, Path.of("/ca.crt")).build());
+        assertTrue(partial.getMessage().contains(RouterContext.FEED_KEY_FILE_PROP), partial.getMessage());
     }
 
     @Test

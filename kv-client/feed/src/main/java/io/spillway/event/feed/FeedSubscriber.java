@@ -85,7 +85,8 @@ public final class FeedSubscriber implements Agent, AutoCloseable {
         this.clock = clock;
         this.media = ctx.embedded() != null ? FeedMedia.embedded(ctx.embedded())
             : FeedMedia.external(ctx.externalDirectory());
-        this.loader = new SnapshotLoader(sink, ctx.snapshotThreads(), ctx.snapshotTimeout());
+        this.loader = new SnapshotLoader(sink, ctx.snapshotThreads(), ctx.snapshotTimeout(),
+            ctx.snapshotCredentials());
         try {
             for (String channel : ctx.channels()) {
                 subscriptions.add(media.aeron().addSubscription(channel, ctx.streamId(), image -> { },

@@ -1,5 +1,7 @@
 package io.spillway.event.feed;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.spillway.event.aeron.FeedMedia;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,7 @@ public final class FeedSubscriberContext {
     private final int snapshotThreads;
     private final long idleMaxParkMicros;
     private final FeedMembership membership;
+    private final ChannelCredentials snapshotCredentials;
 
     private FeedSubscriberContext(Builder b) {
         channels = List.copyOf(b.channels);
@@ -49,6 +52,7 @@ public final class FeedSubscriberContext {
         snapshotThreads = b.snapshotThreads;
         idleMaxParkMicros = b.idleMaxParkMicros;
         membership = b.membership;
+        snapshotCredentials = b.snapshotCredentials;
     }
 
     public static Builder builder() {
@@ -76,6 +80,8 @@ public final class FeedSubscriberContext {
     /** Bytes of messages one session may hold back while its snapshot loads; past it they are dropped (a gap). */
     public long maxBufferedBytes() { return maxBufferedBytes; }
     public int snapshotThreads() { return snapshotThreads; }
+    /** How snapshots are fetched from the nodes' control ports: plaintext, or TLS with the subscriber's identity. */
+    public ChannelCredentials snapshotCredentials() { return snapshotCredentials; }
     /** Longest sleep of the subscriber's thread when idle (the lag it adds at most, plus the timer's slack). */
     public long idleMaxParkMicros() { return idleMaxParkMicros; }
     /** Who may publish and where snapshots come from; null: the heartbeats are trusted (a test or a closed network). */
@@ -93,6 +99,7 @@ public final class FeedSubscriberContext {
         private int snapshotThreads = DEFAULT_SNAPSHOT_THREADS;
         private long idleMaxParkMicros = DEFAULT_IDLE_MAX_PARK_MICROS;
         private String localHost = "127.0.0.1";
+        private ChannelCredentials snapshotCredentials = InsecureChannelCredentials.create();
 
         private FeedMembership membership;
         private Builder() {
@@ -200,6 +207,19 @@ public final class FeedSubscriberContext {
                 throw new IllegalArgumentException("membership must not be null");
             }
             membership = v;
+            return this;
+        }
+
+        /**
+         * The credentials snapshot calls use (default plaintext): for nodes with {@code spillway.security.mode=mtls},
+         * TLS with a certificate whose URI carries the {@code router} role (docs/security.md).
+         */
+        public Builder snapshotCredentials(ChannelCredentials v) {
+            if (v == null) {
+                throw new IllegalArgumentException("snapshotCredentials must not be null (plaintext: "
+                    + "InsecureChannelCredentials.create())");
+            }
+            snapshotCredentials = v;
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.spillway.event.feed;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
@@ -29,10 +31,12 @@ final class SnapshotLoader implements AutoCloseable {
     private final FeedSink sink;
     private final Duration timeout;
     private final ExecutorService executor;
+    private final ChannelCredentials credentials;
 
-    SnapshotLoader(FeedSink sink, int threads, Duration timeout) {
+    SnapshotLoader(FeedSink sink, int threads, Duration timeout, ChannelCredentials credentials) {
         this.sink = sink;
         this.timeout = timeout;
+        this.credentials = credentials;
         this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
             r -> {
                 Thread t = new Thread(r, "spillway-feed-snapshot");
@@ -49,7 +53,7 @@ final class SnapshotLoader implements AutoCloseable {
     }
 
     private Result fetch(long sessionId, String nodeId, String host, int port) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(host, port, credentials).build();
         try {
             Iterator<BlockSnapshotChunk> chunks = FeedGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -1,4 +1,4 @@
-package io.spillway.router.extproc;
+package io.spillway.identity;
 
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.CertificateUtils;
@@ -22,37 +22,43 @@ import java.util.Arrays;
  * swap or a cert-manager rotation is seen at the next check. A pair whose key does not sign for the certificate (one
  * file rewritten, the other not yet) is not taken: the last good pair stays until both agree.
  */
-final class CertificateFiles {
+public final class CertificateFiles {
     private static final Logger LOG = System.getLogger(CertificateFiles.class.getName());
 
+    private final String label;
     private final Path cert;
     private final Path key;
     private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
     private byte[] certBytes = new byte[0];
     private byte[] keyBytes = new byte[0];
 
-    /** Reads the pair; a missing, unreadable or mismatched pair is an error naming the files. */
-    CertificateFiles(Path cert, Path key) {
+    /**
+     * Reads the pair; a missing, unreadable or mismatched pair is an error naming the files.
+     *
+     * @param label what the pair is for, at the head of every message (e.g. {@code "ext_proc TLS"})
+     */
+    public CertificateFiles(String label, Path cert, Path key) {
+        this.label = label;
         this.cert = cert;
         this.key = key;
         try {
             load();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("ext_proc TLS: cannot use certificate " + cert + " with key " + key
+            throw new IllegalArgumentException(label + ": cannot use certificate " + cert + " with key " + key
                 + ": " + e, e);
         }
     }
 
-    AdvancedTlsX509KeyManager keyManager() {
+    public AdvancedTlsX509KeyManager keyManager() {
         return keys;
     }
 
     /** Re-reads the files if either changed; a bad new pair is logged and the old one kept. */
-    synchronized void refresh() {
+    public synchronized void refresh() {
         try {
             load();
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            LOG.log(Level.WARNING, "ext_proc TLS: keeping the certificate in use; " + cert + " with " + key
+            LOG.log(Level.WARNING, label + ": keeping the certificate in use; " + cert + " with " + key
                 + " cannot be used yet: " + e);
         }
     }
