@@ -59,10 +59,10 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onPutBlock(int index, BlockKey key, int length, int crc32c) {
-        if (!(state == PUT && !inBlock && index == next)) {
+        if (state != PUT || inBlock || index != next) {
             throw broke("onPutBlock " + index);
         }
-        if (!(length >= 0 && length <= limits.maxBlockBytes())) {
+        if (length < 0 || length > limits.maxBlockBytes()) {
             throw broke("block length " + length + " over the limit");
         }
         inBlock = true;
@@ -74,13 +74,13 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onPutBytes(ByteBuf buffer, int index, int length) {
-        if (!(state == PUT && inBlock)) {
+        if (state != PUT || !inBlock) {
             throw broke("onPutBytes outside a block");
         }
-        if (!(length > 0 && index >= 0 && index + length <= buffer.writerIndex())) {
+        if (length <= 0 || index < 0 || index + length > buffer.writerIndex()) {
             throw broke("bytes [" + index + ", " + index + "+" + length + ") outside the read");
         }
-        if (!(blockReceived + length <= blockLength)) {
+        if (blockReceived + length > blockLength) {
             throw broke("more bytes than the block's length " + blockLength);
         }
         for (int i = index; i < index + length; i++) {
@@ -91,19 +91,19 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onPutBlockEnd(int index, ErrorCode verdict) {
-        if (!(state == PUT && index == next)) {
+        if (state != PUT || index != next) {
             throw broke("onPutBlockEnd " + index);
         }
         if (inBlock) {
-            if (!(blockReceived == blockLength)) {
+            if (blockReceived != blockLength) {
                 throw broke("block ended after " + blockReceived + " of " + blockLength);
             }
             ErrorCode due = (int) crc.getValue() == blockCrc ? ErrorCode.OK : ErrorCode.CHECKSUM_MISMATCH;
-            if (!(verdict == due)) {
+            if (verdict != due) {
                 throw broke("verdict " + verdict + ", the bytes say " + due);
             }
         } else {
-            if (!(verdict == ErrorCode.BLOCK_TOO_LARGE)) {
+            if (verdict != ErrorCode.BLOCK_TOO_LARGE) {
                 throw broke("a block never announced ended with " + verdict);
             }
         }
@@ -114,7 +114,7 @@ final class RequestContract implements RequestListener {
     @Override
     public boolean onKeysStart(OpCode op, int requestId, BlockKey namespace, int count) {
         expectIdle("onKeysStart");
-        if (!(op == OpCode.GET_BATCH || op == OpCode.LOOKUP_PREFIX)) {
+        if (op != OpCode.GET_BATCH && op != OpCode.LOOKUP_PREFIX) {
             throw broke("keys start of a " + op);
         }
         requireCount(count);
@@ -125,7 +125,7 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onKey(int index, BlockKey key) {
-        if (!(state == KEYS && index == next)) {
+        if (state != KEYS || index != next) {
             throw broke("onKey " + index);
         }
         next++;
@@ -133,13 +133,13 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onRequestEnd(OpCode op, int requestId) {
-        if (!(state == PUT || state == KEYS)) {
+        if (state != PUT && state != KEYS) {
             throw broke("onRequestEnd outside a request");
         }
-        if (!(op == this.op && requestId == this.requestId)) {
+        if (op != this.op || requestId != this.requestId) {
             throw broke("end of " + op + " " + requestId + " in " + this.op);
         }
-        if (!(next == count && !inBlock)) {
+        if (next != count || inBlock) {
             throw broke("request ended after " + next + " of " + count);
         }
         state = IDLE;
@@ -155,7 +155,7 @@ final class RequestContract implements RequestListener {
     @Override
     public void onUnknownOp(int opCode, int requestId) {
         expectIdle("onUnknownOp");
-        if (!(OpCode.fromCode(opCode) == null)) {
+        if (OpCode.fromCode(opCode) != null) {
             throw broke("op " + opCode + " is known");
         }
         unknownOps++;
@@ -163,13 +163,13 @@ final class RequestContract implements RequestListener {
 
     @Override
     public void onProtocolError(int requestId, int opCode, ErrorCode code, String message) {
-        if (!(state != FAILED)) {
+        if (state == FAILED) {
             throw broke("a second protocol error");
         }
-        if (!(FATAL.contains(code))) {
+        if (!FATAL.contains(code)) {
             throw broke("protocol error with code " + code);
         }
-        if (!(message != null && !message.isEmpty())) {
+        if (message == null || message.isEmpty()) {
             throw broke("protocol error without a message");
         }
         state = FAILED;
@@ -197,7 +197,7 @@ final class RequestContract implements RequestListener {
     }
 
     private void requireCount(int count) {
-        if (!(count >= 1 && count <= limits.maxBlocksPerRequest())) {
+        if (count < 1 || count > limits.maxBlocksPerRequest()) {
             throw broke("count " + count + " outside the limit");
         }
     }
