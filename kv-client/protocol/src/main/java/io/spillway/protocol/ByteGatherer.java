@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Collects a fixed-size field that may arrive split over several input buffers. When the input already holds the
  * whole field nothing is copied; otherwise the bytes are gathered in a small heap scratch buffer that the decoder
- * owns (not reference counted, so nothing to release).
+ * owns (not reference counted, so nothing to release). The scratch grows with the bytes that arrived, never ahead of
+ * them to the size the field claims: a 16-byte header that announces a 64 KiB error message costs 64 KiB only once
+ * 64 KiB came.
  */
 final class ByteGatherer {
     private ByteBuf scratch;
@@ -26,12 +28,13 @@ final class ByteGatherer {
         if (have == 0 && in.readableBytes() >= n) {
             return in;
         }
-        if (scratch.capacity() < n) {
-            ByteBuf bigger = Unpooled.wrappedBuffer(new byte[n]).clear();
+        int take = Math.min(n - have, in.readableBytes());
+        if (scratch.capacity() < have + take) {
+            int grown = (int) Math.min(n, Math.max(2L * scratch.capacity(), have + take));
+            ByteBuf bigger = Unpooled.wrappedBuffer(new byte[grown]).clear();
             bigger.writeBytes(scratch, 0, have);
             scratch = bigger;
         }
-        int take = Math.min(n - have, in.readableBytes());
         scratch.writeBytes(in, take);
         return scratch.writerIndex() == n ? scratch : null;
     }

@@ -14,7 +14,6 @@ import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
 import io.spillway.key.BlockKey;
-import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.protocol.ErrorCode;
 import java.io.BufferedReader;
@@ -338,26 +337,11 @@ public final class BridgeAgent implements AutoCloseable {
      */
     private void transfer(JsonNode r, CompletableFuture<ObjectNode> reply, boolean save) {
         requireRegistered();
-        String req = Json.textField(r, "req");
-        int[] blockIds = Json.ints(r.get("block_ids"), "\"block_ids\"");
-        int from = Json.intField(r, "from", 0);
-        long generation = Json.longField(r, "gen", 0);
-        BlockKey[] all = keysOf(r);
-        if (from < 0 || from + blockIds.length > all.length) {
-            throw new IllegalArgumentException("blocks " + from + ".." + (from + blockIds.length) + " of a request "
-                + "of " + all.length + " full blocks");
-        }
-        for (int id : blockIds) {
-            if (id < 0 || id >= bridge.spec().numBlocks()) {
-                throw new IllegalArgumentException("block id " + id + " is outside the worker's 0.."
-                    + (bridge.spec().numBlocks() - 1));
-            }
-        }
-        Job job = new Job(req, save, generation);
-        for (int at = 0; at < blockIds.length; at += ctx.chunkBlocks()) {
-            int to = Math.min(blockIds.length, at + ctx.chunkBlocks());
-            needSlots.add(new Step(job, Arrays.copyOfRange(blockIds, at, to),
-                Arrays.copyOfRange(all, from + at, from + to)));
+        TransferRequest t = TransferRequest.parse(r, namespace, bridge.spec().numBlocks());
+        Job job = new Job(t.req, save, t.generation);
+        for (int at = 0; at < t.blockCount(); at += ctx.chunkBlocks()) {
+            int to = Math.min(t.blockCount(), at + ctx.chunkBlocks());
+            needSlots.add(new Step(job, t.blockIds(at, to), t.keys(at, to)));
             job.steps++;
         }
         if (job.steps == 0) {
@@ -368,8 +352,7 @@ public final class BridgeAgent implements AutoCloseable {
 
     /** The keys of a request's full blocks: its {@code tokens} and {@code extras} under the registered namespace. */
     private BlockKey[] keysOf(JsonNode r) {
-        return BlockKeys.chain(namespace, Json.ints(r.get("tokens"), "\"tokens\""),
-            RequestExtrasJson.parse(r.get("extras")));
+        return TransferRequest.keys(r, namespace);
     }
 
     private void finished(CompletableFuture<ObjectNode> reply) {

@@ -6,7 +6,9 @@ import io.spillway.bridge.LayerPlacement;
 import io.spillway.bridge.PageRuns;
 import io.spillway.key.Namespace;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A worker's {@code register}, parsed and checked before anything is mapped: the namespace its blocks are keyed
@@ -39,7 +41,8 @@ record Registration(Namespace namespace, KvCacheSpec cache, List<byte[]> regions
                 throw new IllegalArgumentException("\"staging\" needs \"block_bytes\" >= 1");
             }
             // the ring is a cache of one layer whose blocks are whole worker blocks, a contiguous slot each
-            KvCacheSpec ring = KvCacheSpec.contiguousPages(1, slots, blockBytes);
+            KvCacheSpec ring = withinLongs(() -> KvCacheSpec.contiguousPages(1, slots, blockBytes),
+                () -> "\"staging\" of " + slots + " slots of " + blockBytes + " bytes");
             return new Registration(namespace, ring, List.of(Json.base64(staging.get("handle"),
                 "\"staging.handle\"")), fence, true);
         }
@@ -60,8 +63,9 @@ record Registration(Namespace namespace, KvCacheSpec cache, List<byte[]> regions
         }
         for (JsonNode layer : placed) {
             long[] v = Json.longs(layer, 5, "a layer's [region, origin, block stride, span start, span end]");
-            if (v[0] >= regions.size()) {
-                throw new IllegalArgumentException("a layer is placed in region " + v[0] + " of " + regions.size());
+            if (v[0] < 0 || v[0] >= regions.size()) { // checked as a long: a cast would wrap -2^32 + 1 to region 1
+                throw new IllegalArgumentException("a layer is placed in region " + v[0] + " of " + regions.size()
+                    + " (0.." + (regions.size() - 1) + ")");
             }
             layers.add(new LayerPlacement((int) v[0], v[1], v[2], v[3], v[4]));
         }
@@ -80,8 +84,23 @@ record Registration(Namespace namespace, KvCacheSpec cache, List<byte[]> regions
             offsets[i] = run[0];
             lengths[i] = run[1];
         }
-        KvCacheSpec spec = new KvCacheSpec(Json.intField(cache, "num_blocks"), new PageRuns(offsets, lengths), layers);
+        int numBlocks = Json.intField(cache, "num_blocks");
+        KvCacheSpec spec = withinLongs(() -> new KvCacheSpec(numBlocks, new PageRuns(offsets, lengths), layers),
+            () -> "\"cache\" of " + numBlocks + " blocks, layers " + layers + ", runs at " + Arrays.toString(offsets)
+                + " of " + Arrays.toString(lengths) + " bytes");
         return new Registration(namespace, spec, regions, fence, false);
+    }
+
+    /**
+     * A layout whose byte offsets overflow a long is refused as any other bad layout, naming it; the spec's exact
+     * arithmetic would otherwise answer the connector with a bare "long overflow".
+     */
+    private static KvCacheSpec withinLongs(Supplier<KvCacheSpec> spec, Supplier<String> layout) {
+        try {
+            return spec.get();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(layout.get() + ": its byte offsets overflow 64 bits", e);
+        }
     }
 
     private static JsonNode object(JsonNode r, String name) {
