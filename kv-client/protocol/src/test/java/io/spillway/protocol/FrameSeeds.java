@@ -5,6 +5,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.tier.TierKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -41,6 +42,8 @@ final class FrameSeeds {
             out.writeBytes(new byte[5]);
         })));
         seeds.put("pipelined", seed(4, Frames.concat(ping, put, get, lookup, ping)));
+        seeds.put("auth", seed(6, Frames.concat(frame(out -> RequestEncoder.writeAuth(out, 16,
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl".getBytes(StandardCharsets.US_ASCII))), ping)));
         seeds.put("put-batch-default-limits", seed(0x80, putBatch(14, new int[] {300, 1})));
         return seeds;
     }
@@ -66,6 +69,7 @@ final class FrameSeeds {
         seeds.put("skipped", seed(5, frame(out -> ResponseEncoder.writePutBatch(out, 13,
             new ErrorCode[] {ErrorCode.OK}, 1, 3))));
         seeds.put("pipelined", seed(4, Frames.concat(pong, put, get, lookup, error, getVersioned)));
+        seeds.put("auth-ok", seed(6, Frames.concat(frame(out -> ResponseEncoder.writeAuthOk(out, 16)), pong)));
         return seeds;
     }
 

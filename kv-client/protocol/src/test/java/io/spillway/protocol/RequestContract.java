@@ -38,6 +38,7 @@ final class RequestContract implements RequestListener {
     int requestsEnded;
     int pings;
     int unknownOps;
+    int auths;
     int protocolErrors;
 
     RequestContract(ProtocolLimits limits) {
@@ -150,6 +151,16 @@ final class RequestContract implements RequestListener {
     public void onPing(int requestId) {
         expectIdle("onPing");
         pings++;
+    }
+
+    @Override
+    public void onAuth(int requestId, byte[] token) {
+        expectIdle("onAuth");
+        if (token == null || token.length < 1 || token.length > OpCode.MAX_AUTH_BYTES) {
+            throw broke("AUTH token of " + (token == null ? "null" : token.length + " bytes") + " outside 1.."
+                + OpCode.MAX_AUTH_BYTES);
+        }
+        auths++;
     }
 
     @Override

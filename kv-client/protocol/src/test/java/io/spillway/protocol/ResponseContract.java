@@ -143,9 +143,9 @@ final class ResponseContract implements ResponseListener {
 
     @Override
     public void onResponseEnd(OpCode op, int requestId) {
-        if (op == OpCode.PING) {
+        if (op == OpCode.PING || op == OpCode.AUTH) {
             if (state != IDLE) {
-                throw broke("PING response in the middle of a response");
+                throw broke(op + " response in the middle of a response");
             }
         } else {
             int due = op == OpCode.PUT_BATCH ? PUT : op == OpCode.GET_BATCH ? GET : LOOKUP;
