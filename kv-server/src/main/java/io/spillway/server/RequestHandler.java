@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.spillway.identity.PeerIdentity;
 import io.spillway.key.BlockKey;
+import io.spillway.listener.RequestProgress;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.RequestDecoder;

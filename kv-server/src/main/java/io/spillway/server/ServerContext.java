@@ -3,6 +3,7 @@ package io.spillway.server;
 import io.netty.util.internal.PlatformDependent;
 import io.spillway.config.PropertySources;
 import io.spillway.config.Sizes;
+import io.spillway.listener.ListenerLimits;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.events.EventsContext;
 import io.spillway.server.security.SecurityContext;

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spillway.listener.ListenerCounters;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.events.EventFeed;

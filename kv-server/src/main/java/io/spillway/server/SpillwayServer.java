@@ -1,6 +1,7 @@
 package io.spillway.server;
 
 import io.spillway.cluster.NodeInfo;
+import io.spillway.listener.ListenerCounters;
 import io.spillway.protocol.ProtocolLimits;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.server.cluster.ClusterContext;

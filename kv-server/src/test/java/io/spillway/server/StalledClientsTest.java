@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.key.BlockKey;
+import io.spillway.listener.ListenerCounters;
 import io.spillway.tier.TierKind;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@value #LOG_EVERY_SECONDS} s). A refused connection goes no further down the pipeline: the handlers after this one
  * never see it open, read or close, so what they count and hold stays exact. One instance per connection.
  */
-final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = System.getLogger(ConnectionLimiter.class.getName());
     static final int LOG_EVERY_SECONDS = 10;
 
@@ -26,7 +26,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private boolean admitted;
 
     /** @param lastLog when a refusal was last logged (nanos), shared by the listener's connections */
-    ConnectionLimiter(ConnectionQuota quota, AtomicLong lastLog) {
+    public ConnectionLimiter(ConnectionQuota quota, AtomicLong lastLog) {
         this.quota = quota;
         this.lastLog = lastLog;
     }

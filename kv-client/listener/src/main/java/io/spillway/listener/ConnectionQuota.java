@@ -1,4 +1,4 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,13 +10,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * or says which cap refused; {@link #release} gives it back. Thread-safe; a peer's entry leaves with its last
  * connection, so the map is bounded by the open connections.
  */
-final class ConnectionQuota {
+public final class ConnectionQuota {
     private final ListenerLimits limits;
     private final ListenerCounters counters;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perPeer = new ConcurrentHashMap<>();
 
-    ConnectionQuota(ListenerLimits limits, ListenerCounters counters) {
+    public ConnectionQuota(ListenerLimits limits, ListenerCounters counters) {
         this.limits = limits;
         this.counters = counters;
     }

@@ -1,12 +1,13 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One listener's connection figures: open now, the most open at once, and every refusal and timeout by name
- * ({@code spillway_listener_refused_total{listener, reason}}, {@code spillway_listener_timeouts_total{listener,
- * reason}} through {@link ServerMetrics#bindListener}). Thread-safe.
+ * (the node exports them as {@code spillway_listener_refused_total{listener, reason}} and
+ * {@code spillway_listener_timeouts_total{listener, reason}}, the router with the {@code spillway_router_} prefix).
+ * Thread-safe.
  */
 public final class ListenerCounters {
     /** Why a connection was closed at accept. */

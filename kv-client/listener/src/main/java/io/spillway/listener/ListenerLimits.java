@@ -1,11 +1,11 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 /**
- * What one listener (the data plane, the HTTP endpoint) lets a peer hold: connections open at once, in all and per
+ * What one listener (the node's data plane or HTTP endpoint, the router's proxy or HTTP endpoint) lets a peer hold: connections open at once, in all and per
  * peer address, and how long a connection may sit idle or take to send one request. Refusals and timeouts are
  * counted by {@link ListenerCounters}.
  *
- * @param listener             the listener's name in metrics and logs ({@code data}, {@code http})
+ * @param listener             the listener's name in metrics and logs ({@code data}, {@code http}, {@code proxy})
  * @param maxConnections       connections open at once, at most
  * @param maxConnectionsPerPeer connections open at once from one peer address, at most
  * @param idleTimeoutMs        a connection with nothing read, written or waiting this long is closed; 0: never

@@ -1,4 +1,4 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  * connection closes at most that much after its deadline. Sits before the protocol handler (it must see each read
  * before and after that handler decodes it). Event-loop confined; time is injectable for tests.
  */
-final class ReadDeadline extends ChannelDuplexHandler {
+public final class ReadDeadline extends ChannelDuplexHandler {
     private static final Logger LOG = System.getLogger(ReadDeadline.class.getName());
     static final long MIN_TICK_MS = 10;
 
@@ -41,11 +41,11 @@ final class ReadDeadline extends ChannelDuplexHandler {
     private long requestSince;
     private boolean closed;
 
-    ReadDeadline(ListenerLimits limits, RequestProgress progress, ListenerCounters counters) {
+    public ReadDeadline(ListenerLimits limits, RequestProgress progress, ListenerCounters counters) {
         this(limits, progress, counters, System::nanoTime);
     }
 
-    ReadDeadline(ListenerLimits limits, RequestProgress progress, ListenerCounters counters, LongSupplier clock) {
+    public ReadDeadline(ListenerLimits limits, RequestProgress progress, ListenerCounters counters, LongSupplier clock) {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(limits.idleTimeoutMs());
         this.readNanos = TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMs());
         this.progress = progress;

@@ -1,7 +1,7 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 /** What {@link ReadDeadline} asks of a connection's protocol handler. Event-loop confined. */
-interface RequestProgress {
+public interface RequestProgress {
     /** Requests read whole (or answered at their header and skipped) so far; only ever grows. */
     long requestsRead();
 

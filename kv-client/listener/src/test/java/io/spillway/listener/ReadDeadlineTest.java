@@ -1,4 +1,4 @@
-package io.spillway.server;
+package io.spillway.listener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

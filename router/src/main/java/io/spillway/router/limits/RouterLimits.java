@@ -1,5 +1,6 @@
 package io.spillway.router.limits;
 
+import io.spillway.listener.ListenerLimits;
 
 /**
  * What a client or a pod can make the router hold: connections and their timeouts on the OpenAI proxy and the HTTP

@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.spillway.router.limits.RequestProgress;
+import io.spillway.listener.RequestProgress;
 import io.spillway.router.load.InFlight;
 import io.spillway.router.schedule.CompletionPrompt;
 import io.spillway.router.schedule.Outcome;

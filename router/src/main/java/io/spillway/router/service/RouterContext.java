@@ -11,7 +11,7 @@ import io.spillway.router.discovery.StaticPods;
 import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.extproc.Objectives;
-import io.spillway.router.limits.ListenerLimits;
+import io.spillway.listener.ListenerLimits;
 import io.spillway.router.limits.RouterLimits;
 import java.io.IOException;
 import java.net.InetAddress;

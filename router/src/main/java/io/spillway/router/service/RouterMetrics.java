@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.placement.routing.Decision;
-import io.spillway.router.limits.ListenerCounters;
+import io.spillway.listener.ListenerCounters;
 import io.spillway.router.proxy.ProxyCounters;
 import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;

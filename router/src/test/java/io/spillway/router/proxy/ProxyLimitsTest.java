@@ -9,7 +9,7 @@ import io.spillway.placement.routing.Pod;
 import io.spillway.placement.routing.PodRole;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.TransferCostModel;
-import io.spillway.router.limits.ListenerCounters;
+import io.spillway.listener.ListenerCounters;
 import io.spillway.router.limits.RouterLimits;
 import io.spillway.router.load.InFlight;
 import io.spillway.router.schedule.RequestScheduler;

@@ -3,8 +3,8 @@ package io.spillway.router.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spillway.router.limits.ListenerCounters;
-import io.spillway.router.limits.ListenerLimits;
+import io.spillway.listener.ListenerCounters;
+import io.spillway.listener.ListenerLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
