@@ -3,7 +3,9 @@ package io.spillway.event.vllm;
 /**
  * A vLLM KV-event payload or frame that cannot be decoded; {@link #reason()} says what kind of fault and the message
  * names the place ({@code events[2].token_ids[7]}) and what was found there. The one exception type of this package:
- * malformed input never surfaces as another exception.
+ * malformed input never surfaces as another exception. It carries no stack trace: the message names the place in
+ * the payload, and a pod that sends a batch of bad events (each rejected alone, so each makes one) would otherwise
+ * cost the router a captured stack per event.
  */
 public final class VllmDecodeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -27,12 +29,12 @@ public final class VllmDecodeException extends RuntimeException {
     private final Reason reason;
 
     public VllmDecodeException(Reason reason, String message) {
-        super(reason + ": " + message);
+        super(reason + ": " + message, null, false, false);
         this.reason = reason;
     }
 
     public VllmDecodeException(Reason reason, String message, Throwable cause) {
-        super(reason + ": " + message, cause);
+        super(reason + ": " + message, cause, false, false);
         this.reason = reason;
     }
 

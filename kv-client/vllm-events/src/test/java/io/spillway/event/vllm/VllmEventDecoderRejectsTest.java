@@ -20,6 +20,19 @@ import org.junit.jupiter.api.Test;
 class VllmEventDecoderRejectsTest {
     private final VllmEventDecoder decoder = new VllmEventDecoder();
 
+    /**
+     * Every event that breaks a rule makes one VllmDecodeException (it is then kept as a Rejected event): with a
+     * captured stack each cost the router ~1 KB more, and a fuzzed 431-byte payload of 256 bad events went over the
+     * fuzz target's allocation bound (finding-256-rejected-events in the corpus; 382 KB decoded before, 212 KB after).
+     */
+    @Test
+    void aDecodeErrorCarriesNoStackTrace() {
+        VllmDecodeException e = assertThrows(VllmDecodeException.class, () -> decoder.decode(new byte[] {(byte) 0x93}));
+        assertEquals(0, e.getStackTrace().length, "no stack captured per bad event");
+        assertEquals(0, new VllmDecodeException(Reason.BAD_VALUE, "x", new IllegalStateException()).getStackTrace()
+            .length);
+    }
+
     @Test
     void everyTruncationOfBothFixturesIsTruncated() {
         for (String fixture : new String[] {VllmHexFixtureTest.POSITIONAL, VllmHexFixtureTest.TAGGED_MAP}) {
