@@ -1,24 +1,15 @@
 package io.spillway.server;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
+import io.spillway.listener.HttpReplies;
 import io.spillway.listener.ReadDeadline;
 import io.spillway.listener.RequestProgress;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -82,20 +73,7 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> im
 
     private static void reply(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
                               String type, String body, boolean close) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        boolean head = HttpMethod.HEAD.equals(request.method());
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH,
-            bytes.length);
-        boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
-        if (!keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        ChannelFuture f = ctx.writeAndFlush(response);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        HttpReplies.text(ctx, request, status, type, body, close);
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.Arrays;
 import org.apache.ignite.ssl.SslContextFactory;
 
 /**
@@ -17,8 +16,20 @@ import org.apache.ignite.ssl.SslContextFactory;
  * need client authentication), so a member without a certificate the trust store accepts cannot join or talk to the
  * others. The stores are read when the node starts: a rotated certificate takes effect at the node's next restart.
  */
-public record MemberTls(Path keyStore, char[] keyStorePassword, Path trustStore, char[] trustStorePassword) {
+public final class MemberTls {
     private static final String TYPE = "PKCS12";
+
+    private final Path keyStore;
+    private final char[] keyStorePassword;
+    private final Path trustStore;
+    private final char[] trustStorePassword;
+
+    private MemberTls(Path keyStore, char[] keyStorePassword, Path trustStore, char[] trustStorePassword) {
+        this.keyStore = keyStore;
+        this.keyStorePassword = keyStorePassword;
+        this.trustStore = trustStore;
+        this.trustStorePassword = trustStorePassword;
+    }
 
     /** All four settings, or none (null); each store is opened once here so a bad one fails the start by name. */
     static MemberTls of(Path keyStore, Path keyStorePasswordFile, Path trustStore, Path trustStorePasswordFile) {
@@ -78,17 +89,6 @@ public record MemberTls(Path keyStore, char[] keyStorePassword, Path trustStore,
             throw new IllegalArgumentException(prop + ": cannot open '" + file + "' as a " + TYPE + " store: "
                 + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof MemberTls t && keyStore.equals(t.keyStore) && trustStore.equals(t.trustStore)
-            && Arrays.equals(keyStorePassword, t.keyStorePassword) && Arrays.equals(trustStorePassword, t.trustStorePassword);
-    }
-
-    @Override
-    public int hashCode() {
-        return keyStore.hashCode() * 31 + trustStore.hashCode();
     }
 
     @Override

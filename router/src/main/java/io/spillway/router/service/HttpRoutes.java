@@ -1,21 +1,12 @@
 package io.spillway.router.service;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
+import io.spillway.listener.HttpReplies;
 import io.spillway.listener.RequestProgress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -70,20 +61,8 @@ final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpRequest> impl
     }
 
     private static void reply(ChannelHandlerContext ctx, FullHttpRequest request, Answer answer, boolean close) {
-        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
-        boolean head = HttpMethod.HEAD.equals(request.method());
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.valueOf(answer.status()), head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.type())
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
-        if (!keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        ChannelFuture f = ctx.writeAndFlush(response);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        HttpReplies.text(ctx, request, HttpResponseStatus.valueOf(answer.status()), answer.type(), answer.body(),
+            close);
     }
 
     @Override
