@@ -14,9 +14,10 @@
 set -euo pipefail
 
 NAME="spillway-smoke-$$"
-NODE_ARGS=()
+# plaintext, said explicitly (the node's default is mtls, which needs certificate files)
+NODE_ARGS=(--set spillway.security.mode=none)
 if [ "${1:-}" = --cluster ]; then
-  NODE_ARGS=(--cluster --seeds "$NAME:47500")
+  NODE_ARGS+=(--cluster --seeds "$NAME:47500")
   shift
 fi
 IMAGE="${1:-spillway:latest}"

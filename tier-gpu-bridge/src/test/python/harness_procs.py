@@ -48,7 +48,8 @@ def start_node(work, name="node"):
     cmd = java() + ["io.spillway.server.ServerMain",
                     "--data-port", str(data), "--control-port", str(control), "--http-port", str(http),
                     "--events-port", "0", "--data-dir", os.path.join(work, name), "--cpu-capacity", "256m",
-                    "--set", "spillway.server.nvmeEnabled=false"]
+                    "--set", "spillway.server.nvmeEnabled=false",
+                    "--set", "spillway.security.mode=none"]
     log_path = os.path.join(work, name + ".log")
     proc = subprocess.Popen(cmd, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60

@@ -7,6 +7,7 @@ import io.spillway.listener.ListenerLimits;
 import io.spillway.server.cluster.ClusterContext;
 import io.spillway.server.events.EventsContext;
 import io.spillway.server.security.SecurityContext;
+import io.spillway.server.security.SecurityMode;
 import io.spillway.tier.cpu.CpuTierContext;
 import io.spillway.tier.nvme.NvmeTierContext;
 import java.io.IOException;
@@ -271,6 +272,11 @@ public final class ServerContext {
         this.cluster = ClusterContext.from(s, b.origins, dataDir.resolve("ignite"));
         this.events = EventsContext.from(s, b.origins, bind, dataDir);
         this.security = SecurityContext.from(s, b.origins);
+        if (cluster.enabled() && security.mode() == SecurityMode.MTLS && cluster.joinSecretFile().isEmpty()) {
+            throw new IllegalArgumentException("a clustered node in " + SecurityContext.MODE_PROP + "=mtls needs a "
+                + "join secret: set " + ClusterContext.JOIN_SECRET_FILE_PROP + " (a file of at least 16 characters, the same"
+                + " on every member; docs/security.md, \"Cluster membership\")");
+        }
         long direct = PlatformDependent.maxDirectMemory();
         if (cpuCapacityBytes() > direct) {
             throw new IllegalArgumentException(CPU_CAPACITY_PROP + "=" + cpuCapacityBytes() + " exceeds the JVM's "
@@ -383,7 +389,7 @@ public final class ServerContext {
     public ClusterContext cluster() { return cluster; }
     /** The {@code spillway.events.*} settings: the block-location feed (on by default, docs/events.md). */
     public EventsContext events() { return events; }
-    /** The {@code spillway.security.*} settings: TLS, identities and tenants (off by default, docs/security.md). */
+    /** The {@code spillway.security.*} settings: TLS, identities and tenants (mtls by default, docs/security.md). */
     public SecurityContext security() { return security; }
     /** Every effective setting, sorted by name (for the startup log and {@code --print-config}). */
     public Map<String, String> settings() { return settings; }
@@ -472,6 +478,11 @@ public final class ServerContext {
         public Builder events(String name, String v) { return set(EventsContext.PREFIX + name, v); }
         /** Any {@code spillway.security.*} setting, e.g. {@code security("mode", "mtls")}. */
         public Builder security(String name, String v) { return set(SecurityContext.PREFIX + name, v); }
+        /**
+         * {@code spillway.security.mode=none}, said explicitly: plaintext and no identities, for the local demo, tests
+         * and benchmarks on loopback. The default is {@code mtls}; the node warns at start-up when it runs without.
+         */
+        public Builder plaintext() { return security("mode", "none"); }
         /** How the tiers are opened; tests inject in-memory tiers here. */
         public Builder tierFactory(TierFactory v) { tierFactory = v; return this; }
 

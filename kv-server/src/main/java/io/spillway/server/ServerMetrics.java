@@ -101,6 +101,9 @@ public final class ServerMetrics {
     public void bindMembership(IgniteMembership membership) {
         FunctionCounter.builder("spillway.cluster.joins.refused", membership, IgniteMembership::refusedJoins)
             .description("nodes refused at join for a missing or wrong join secret").register(registry);
+        FunctionCounter.builder("spillway.cluster.tls.refused", membership, IgniteMembership::refusedTlsPeers)
+            .description("Ignite TLS handshakes refused because the peer's certificate does not name the node role "
+                + "(cluster TLS from spillway.security.* in mtls mode)").register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {

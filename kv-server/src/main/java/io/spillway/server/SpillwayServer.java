@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ServerMain}, tests, the bench and the demo.
  *
  * <pre>{@code
- * try (SpillwayServer server = SpillwayServer.start(ServerContext.builder().dataPort(0).build())) {
+ * try (SpillwayServer server = SpillwayServer.start(ServerContext.builder().plaintext().dataPort(0).build())) {
  *     int port = server.dataPort();
  * }
  * }</pre>
@@ -104,7 +104,7 @@ public final class SpillwayServer implements AutoCloseable {
             context.maxFrameBytes());
         ClusterContext cc = context.cluster();
         if (cc.enabled()) {
-            membership = new IgniteMembership(cc);
+            membership = new IgniteMembership(cc, security.memberTls());
             cluster = membership;
             metrics.bindMembership(membership);
         }

@@ -18,15 +18,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code spillway.security.*} settings: the default stays plaintext, and says so once at start-up; a mode without
- * the files it needs, or a misspelled setting, is refused with the property's name.
+ * The {@code spillway.security.*} settings: the default is {@code mtls}, so a node given no certificate files does not
+ * start; plaintext only when said ({@code mode=none}), and then the node says so once at start-up; a mode without the
+ * files it needs, a clustered mtls node without a join secret, or a misspelled setting is refused with the property's
+ * name.
  */
 class SecuritySettingsTest {
     @TempDir
     Path dir;
 
     @Test
-    void theDefaultIsPlaintextAndTheNodeWarnsOnceThatItRunsWithoutAuthentication() {
+    void theDefaultIsMutualTlsSoANodeWithoutCertificatesDoesNotStart() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> ServerContext.builder().dataDir(dir).dataPort(0).controlPort(0).httpPort(0).build());
+        assertTrue(e.getMessage().contains(SecurityContext.MODE_PROP + "=mtls needs the node's certificate and key"),
+            e.getMessage());
+        assertTrue(e.getMessage().contains(SecurityContext.MODE_PROP + "=none"), "says how to run plaintext: "
+            + e.getMessage());
+        assertEquals(SecurityMode.MTLS, SecurityContext.MODE_DEFAULT);
+    }
+
+    @Test
+    void aClusteredMutualTlsNodeNeedsAJoinSecret() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TestNode.context(dir)
+            .security("mode", "mtls").security("certFile", "/c").security("keyFile", "/k")
+            .security("trustFile", "/t").cluster("enabled", "true").build());
+        assertTrue(e.getMessage().contains("spillway.cluster.joinSecretFile"), e.getMessage());
+    }
+
+    @Test
+    void plaintextSaidExplicitlyRunsAndTheNodeWarnsOnceThatItRunsWithoutAuthentication() {
         List<LogRecord> records = new ArrayList<>();
         Logger log = Logger.getLogger(NodeSecurity.class.getName());
         Handler capture = new Handler() {

@@ -27,7 +27,7 @@ class ServerContextTest {
 
     @Test
     void embeddedDefaultsMatchTheDocumentedPortsAndLimits() {
-        ServerContext ctx = ServerContext.builder().build();
+        ServerContext ctx = ServerContext.builder().plaintext().build();
         assertEquals(7600, ctx.dataPort());
         assertEquals(7601, ctx.controlPort());
         assertEquals(7602, ctx.httpPort());
@@ -91,26 +91,26 @@ class ServerContextTest {
             size.getMessage());
 
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set("spillway.server.dataPrt", "1").build());
+            () -> ServerContext.builder().plaintext().set("spillway.server.dataPrt", "1").build());
         assertTrue(unknown.getMessage().contains("spillway.server.dataPrt"), unknown.getMessage());
 
         IllegalArgumentException same = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().dataPort(9000).controlPort(9000).build());
+            () -> ServerContext.builder().plaintext().dataPort(9000).controlPort(9000).build());
         assertTrue(same.getMessage().contains("9000"), same.getMessage());
 
         IllegalArgumentException bool = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "maybe").build());
+            () -> ServerContext.builder().plaintext().set(ServerContext.PROMOTE_ON_HIT_PROP, "maybe").build());
         assertTrue(bool.getMessage().contains("maybe"), bool.getMessage());
 
         IllegalArgumentException block = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES_PROP, "2g").set(ServerContext.MAX_FRAME_BYTES_PROP, "1g")
+            () -> ServerContext.builder().plaintext().set(ServerContext.MAX_BLOCK_BYTES_PROP, "2g").set(ServerContext.MAX_FRAME_BYTES_PROP, "1g")
                 .build());
         assertTrue(block.getMessage().contains("maxBlockBytes"), block.getMessage());
     }
 
     @Test
     void settersRejectABadValueAtOnceNamingTheSetting() {
-        ServerContext.Builder b = ServerContext.builder();
+        ServerContext.Builder b = ServerContext.builder().plaintext();
         IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> b.dataPort(70_000));
         assertEquals("spillway.server.dataPort must be at most 65535, got '70000' (from default or builder)",
             port.getMessage());
@@ -127,7 +127,7 @@ class ServerContextTest {
 
     @Test
     void defaultsAreStatedOnceAndReadBackAsThemselves() {
-        ServerContext ctx = ServerContext.builder().build();
+        ServerContext ctx = ServerContext.builder().plaintext().build();
         assertEquals(ServerContext.DATA_PORT_DEFAULT, ctx.dataPort());
         assertEquals(ServerContext.CONTROL_PORT_DEFAULT, ctx.controlPort());
         assertEquals(ServerContext.HTTP_PORT_DEFAULT, ctx.httpPort());
@@ -158,7 +158,7 @@ class ServerContextTest {
             now.toString()).drainTimeoutMs(), "the environment's old name beats the file's new one");
         assertEquals(6000, fromCommandLine(Map.of(), "--config", now.toString(), "--set",
             "spillway.server.drainTimeoutMillis=6000").drainTimeoutMs());
-        assertEquals(5000, ServerContext.builder().set("spillway.server.drainTimeoutMillis", "5000").build()
+        assertEquals(5000, ServerContext.builder().plaintext().set("spillway.server.drainTimeoutMillis", "5000").build()
             .drainTimeoutMs());
 
         PropertySources sources = new PropertySources().renamed(ServerContext.RENAMED_PROPERTIES)
@@ -172,7 +172,7 @@ class ServerContextTest {
 
     @Test
     void ephemeralPortsMayAllBeZero() {
-        ServerContext ctx = ServerContext.builder().dataPort(0).controlPort(0).httpPort(0).build();
+        ServerContext ctx = ServerContext.builder().plaintext().dataPort(0).controlPort(0).httpPort(0).build();
         assertEquals(0, ctx.dataPort() + ctx.controlPort() + ctx.httpPort());
     }
 
@@ -188,7 +188,7 @@ class ServerContextTest {
 
     @Test
     void sizesReadTheWayOperatorsWriteThem() {
-        ServerContext ctx = ServerContext.builder().set(ServerContext.MAX_BLOCK_BYTES_PROP, "16MiB")
+        ServerContext ctx = ServerContext.builder().plaintext().set(ServerContext.MAX_BLOCK_BYTES_PROP, "16MiB")
             .set(ServerContext.WRITE_HIGH_WATER_MARK_PROP, "8_388_608").set(ServerContext.WRITE_LOW_WATER_MARK_PROP, "512k")
             .set(ServerContext.CPU_CAPACITY_PROP, "64M").set(ServerContext.NVME_CAPACITY_PROP, "1t").build();
         assertEquals(16 << 20, ctx.maxBlockBytes());
@@ -198,21 +198,21 @@ class ServerContextTest {
         assertEquals(1L << 40, ctx.nvmeCapacityBytes());
 
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES_PROP, "-1m").build());
+            () -> ServerContext.builder().plaintext().set(ServerContext.MAX_FRAME_BYTES_PROP, "-1m").build());
         assertEquals("spillway.server.maxFrameBytes must not be negative, got '-1m' (from default or builder)",
             negative.getMessage());
         IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.MAX_FRAME_BYTES_PROP, "8g").build());
+            () -> ServerContext.builder().plaintext().set(ServerContext.MAX_FRAME_BYTES_PROP, "8g").build());
         assertEquals("spillway.server.maxFrameBytes must be at most 4294967295 B, got '8g' (from default or builder)",
             tooLarge.getMessage());
     }
 
     @Test
     void booleansAreTrueOrFalseLikeTheTiersAndTheClient() {
-        assertFalse(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "False").build().promoteOnHit());
-        assertTrue(ServerContext.builder().set(ServerContext.PROMOTE_ON_HIT_PROP, "TRUE").build().promoteOnHit());
+        assertFalse(ServerContext.builder().plaintext().set(ServerContext.PROMOTE_ON_HIT_PROP, "False").build().promoteOnHit());
+        assertTrue(ServerContext.builder().plaintext().set(ServerContext.PROMOTE_ON_HIT_PROP, "TRUE").build().promoteOnHit());
         IllegalArgumentException yes = assertThrows(IllegalArgumentException.class,
-            () -> ServerContext.builder().set(ServerContext.NVME_ENABLED_PROP, "yes").build());
+            () -> ServerContext.builder().plaintext().set(ServerContext.NVME_ENABLED_PROP, "yes").build());
         assertTrue(yes.getMessage().startsWith("spillway.server.nvmeEnabled "), yes.getMessage());
         assertTrue(yes.getMessage().contains("'yes'"), yes.getMessage());
     }

@@ -22,7 +22,7 @@ final class TestNode {
     }
 
     static ServerContext.Builder context(Path dir) {
-        return ServerContext.builder().dataPort(0).controlPort(0).httpPort(0).dataDir(dir).ioThreads(2)
+        return ServerContext.builder().plaintext().dataPort(0).controlPort(0).httpPort(0).dataDir(dir).ioThreads(2)
             .tierThreads(2).maxBlockBytes(1 << 20).drainTimeoutMs(5_000).events("port", "0");
     }
 

@@ -7,14 +7,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
-/** Token mode on the control plane: every call carries {@code authorization: Bearer <token>}, read fresh. */
-final class BearerToken extends CallCredentials {
+/**
+ * Token mode on the control plane: every call carries {@code authorization: Bearer <token>}, read fresh. Public for
+ * the command-line tools that make their own calls ({@code spillway cluster}).
+ */
+public final class BearerToken extends CallCredentials {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
         Metadata.ASCII_STRING_MARSHALLER);
 
     private final Supplier<byte[]> token;
 
-    BearerToken(Supplier<byte[]> token) {
+    public BearerToken(Supplier<byte[]> token) {
         this.token = token;
     }
 

@@ -1,5 +1,6 @@
 package io.spillway.server.cluster;
 
+import io.grpc.ChannelCredentials;
 import io.spillway.config.Sizes;
 import io.spillway.control.v1.SetTenantQuotaReply;
 import io.spillway.control.v1.SetTenantQuotaRequest;
@@ -40,6 +41,13 @@ public final class ClusterQuotaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ChannelCredentials credentials;
+        try {
+            credentials = target.credentials();
+        } catch (IllegalArgumentException e) {
+            err.println("spillway cluster quota: " + e.getMessage());
+            return 2;
+        }
         long bytes;
         try {
             bytes = cpu.trim().equals("0") ? 0 : Sizes.parse("--cpu", cpu);
@@ -47,7 +55,7 @@ public final class ClusterQuotaCommand implements Callable<Integer> {
             err.println("spillway cluster quota: " + e.getMessage());
             return 2;
         }
-        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(target.seeds, target.timeoutMs,
+        ControlCalls.Answer<SetTenantQuotaReply> a = ControlCalls.first(target.seeds, credentials, target.timeoutMs,
             stub -> stub.setTenantQuota(SetTenantQuotaRequest.newBuilder().setTenant(tenant).setCpuBytes(bytes)
                 .build()));
         if (!a.answered()) {

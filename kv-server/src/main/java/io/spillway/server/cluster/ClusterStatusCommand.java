@@ -1,5 +1,6 @@
 package io.spillway.server.cluster;
 
+import io.grpc.ChannelCredentials;
 import io.spillway.control.v1.ClusterStatusReply;
 import io.spillway.control.v1.ClusterStatusRequest;
 import io.spillway.control.v1.NodeStatus;
@@ -33,7 +34,14 @@ public final class ClusterStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(target.seeds, target.timeoutMs,
+        ChannelCredentials credentials;
+        try {
+            credentials = target.credentials();
+        } catch (IllegalArgumentException e) {
+            err.println("spillway cluster status: " + e.getMessage());
+            return 2;
+        }
+        ControlCalls.Answer<ClusterStatusReply> a = ControlCalls.first(target.seeds, credentials, target.timeoutMs,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!a.answered()) {
             err.println("spillway cluster status: no seed answered");

@@ -1,5 +1,6 @@
 package io.spillway.server.cluster;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.StatusRuntimeException;
 import io.spillway.control.v1.ClusterStatusReply;
 import io.spillway.control.v1.ClusterStatusRequest;
@@ -50,7 +51,14 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(target.seeds, target.timeoutMs,
+        ChannelCredentials credentials;
+        try {
+            credentials = target.credentials();
+        } catch (IllegalArgumentException e) {
+            err.println("spillway cluster tenants: " + e.getMessage());
+            return 2;
+        }
+        ControlCalls.Answer<ClusterStatusReply> status = ControlCalls.first(target.seeds, credentials, target.timeoutMs,
             stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
         if (!status.answered()) {
             err.println("spillway cluster tenants: no seed answered");
@@ -64,7 +72,7 @@ public final class ClusterTenantsCommand implements Callable<Integer> {
             String address = n.getNode().getHost() + ":" + n.getNode().getControlPort();
             ListTenantsReply reply;
             try {
-                reply = ControlCalls.call(address, target.timeoutMs,
+                reply = ControlCalls.call(address, credentials, target.timeoutMs,
                     stub -> stub.listTenants(ListTenantsRequest.getDefaultInstance()));
             } catch (StatusRuntimeException | IllegalArgumentException e) {
                 missing.add(n.getNode().getId() + " (" + address + "): " + e.getMessage());

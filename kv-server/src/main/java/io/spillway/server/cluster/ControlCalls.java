@@ -1,7 +1,8 @@
 package io.spillway.server.cluster;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.spillway.control.v1.ControlGrpc;
 import java.util.ArrayList;
@@ -15,12 +16,13 @@ final class ControlCalls {
     }
 
     /** Calls {@code rpc} on the member at {@code address} with a deadline; the channel is closed afterwards. */
-    static <T> T call(String address, long timeoutMillis, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
-        return call("address", address, timeoutMillis, rpc);
+    static <T> T call(String address, ChannelCredentials credentials, long timeoutMillis,
+                      Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return call("address", address, credentials, timeoutMillis, rpc);
     }
 
-    /** As {@link #call(String, long, Function)}; {@code what} names the address in an error ("seed"). */
-    static <T> T call(String what, String address, long timeoutMillis,
+    /** As {@link #call(String, ChannelCredentials, long, Function)}; {@code what} names the address ("seed"). */
+    static <T> T call(String what, String address, ChannelCredentials credentials, long timeoutMillis,
                       Function<ControlGrpc.ControlBlockingStub, T> rpc) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
@@ -32,7 +34,7 @@ final class ControlCalls {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad port in '" + address + "'");
         }
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(address.substring(0, colon), port).usePlaintext()
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(address.substring(0, colon), port, credentials)
             .build();
         try {
             return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis,
@@ -43,12 +45,12 @@ final class ControlCalls {
     }
 
     /** The answer of the first seed that gives one: {@code [seed, answer]}; every seed's failure otherwise. */
-    static <T> Answer<T> first(List<String> seeds, long timeoutMillis,
+    static <T> Answer<T> first(List<String> seeds, ChannelCredentials credentials, long timeoutMillis,
                                Function<ControlGrpc.ControlBlockingStub, T> rpc) {
         List<String> failures = new ArrayList<>();
         for (String seed : seeds) {
             try {
-                return new Answer<>(seed, call("seed", seed, timeoutMillis, rpc), List.of());
+                return new Answer<>(seed, call("seed", seed, credentials, timeoutMillis, rpc), List.of());
             } catch (StatusRuntimeException | IllegalArgumentException e) {
                 failures.add(seed + ": " + e.getMessage());
             }

@@ -3,6 +3,7 @@ package io.spillway.server.cluster;
 import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
+import io.spillway.server.security.MemberSslContexts;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.cache.Cache;
+import javax.cache.configuration.Factory;
 import javax.cache.event.CacheEntryEvent;
+import javax.net.ssl.SSLContext;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.Ignition;
@@ -56,6 +59,7 @@ public final class IgniteMembership implements ClusterView {
         return t;
     });
     private final JoinSecret joinSecret;
+    private final Factory<SSLContext> memberTls;
     private volatile PartitionMap map;
     private volatile NodeInfo self;
     private volatile List<NodeInfo> members = List.of();
@@ -69,10 +73,20 @@ public final class IgniteMembership implements ClusterView {
     private final Map<String, String> metadata = new ConcurrentHashMap<>();
 
     public IgniteMembership(ClusterContext settings) {
+        this(settings, null);
+    }
+
+    /**
+     * A membership whose Ignite TLS is {@code memberTls} (the node's own PEM files in {@code mtls} mode) unless
+     * {@code spillway.cluster.tls.*} names stores of its own; null: those stores or none.
+     */
+    public IgniteMembership(ClusterContext settings, Factory<SSLContext> memberTls) {
         this.settings = settings;
+        this.memberTls = settings.tls().<Factory<SSLContext>>map(MemberTls::factory).orElse(memberTls);
         this.joinSecret = settings.joinSecretFile().map(JoinSecret::fromFile).orElseGet(JoinSecret::none);
-        if (settings.tls().isEmpty()) {
-            LOG.log(Level.WARNING, "no cluster TLS (" + ClusterContext.TLS_KEY_STORE_PROP + "): discovery and "
+        if (this.memberTls == null) {
+            LOG.log(Level.WARNING, "no cluster TLS (" + ClusterContext.TLS_KEY_STORE_PROP + ", or spillway.security."
+                + "mode=mtls): discovery and "
                 + "communication, the replicated metadata included, cross the network in clear");
         }
         if (!joinSecret.configured()) {
@@ -98,7 +112,7 @@ public final class IgniteMembership implements ClusterView {
             submit(() -> topology(version, nodes));
             return true;
         };
-        ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology, joinSecret));
+        ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology, joinSecret, memberTls));
         IgniteCache<String, String> cache = ignite.cache(IgniteSettings.NAMESPACE_CACHE);
         namespaces = new IgniteNamespaceStore(ignite, cache);
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
@@ -127,6 +141,14 @@ public final class IgniteMembership implements ClusterView {
     /** Nodes this member refused to admit for a missing or wrong join secret (counted where it is coordinator). */
     public long refusedJoins() {
         return joinSecret.refused();
+    }
+
+    /**
+     * Ignite TLS handshakes this member refused because the peer's certificate, though signed by a trusted authority,
+     * does not name the {@code node} role; 0 when the cluster's TLS is not the node's own ({@code mtls} mode).
+     */
+    public long refusedTlsPeers() {
+        return memberTls instanceof MemberSslContexts m ? m.refused() : 0;
     }
 
     /** The replicated namespace registry (available once joined). */

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.cache.configuration.Factory;
+import javax.net.ssl.SSLContext;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheRebalanceMode;
@@ -47,7 +49,7 @@ final class IgniteSettings {
     }
 
     static IgniteConfiguration configuration(ClusterContext c, NodeInfo self, IgnitePredicate<Event> onTopology,
-                                             JoinSecret joinSecret) {
+                                             JoinSecret joinSecret, Factory<SSLContext> tls) {
         quiet();
         UUID nodeId = UUID.randomUUID(); // chosen here so that the join proof can name it
         Map<String, Object> attributes = new HashMap<>(Map.of(AffinityNode.ZONE_ATTRIBUTE, self.zone(), ATTR_NODE,
@@ -72,7 +74,9 @@ final class IgniteSettings {
             jul.setLevel(Level.WARNING);
         }
         IgniteConfiguration cfg = new IgniteConfiguration();
-        c.tls().ifPresent(tls -> cfg.setSslContextFactory(tls.factory()));
+        if (tls != null) {
+            cfg.setSslContextFactory(tls);
+        }
         return cfg
             .setIgniteInstanceName("spillway-" + self.id())
             .setNodeId(nodeId)

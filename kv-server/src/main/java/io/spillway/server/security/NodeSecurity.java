@@ -42,6 +42,7 @@ public final class NodeSecurity implements AutoCloseable {
     private final SslContext dataPlaneTls;
     private final TokenVerifier tokens;
     private final ScheduledExecutorService tokenRefresh;
+    private final MemberSslContexts memberTls;
 
     private NodeSecurity(SecurityContext context, AccessDenials denials, TlsMaterial tls, SslContext dataPlaneTls,
                          TokenVerifier tokens, ScheduledExecutorService tokenRefresh) {
@@ -52,6 +53,7 @@ public final class NodeSecurity implements AutoCloseable {
         this.dataPlaneTls = dataPlaneTls;
         this.tokens = tokens;
         this.tokenRefresh = tokenRefresh;
+        this.memberTls = tls == null ? null : new MemberSslContexts(tls, names);
     }
 
     /** Reads the node's certificate, key, trust and token key files (an error names the bad one). */
@@ -137,6 +139,14 @@ public final class NodeSecurity implements AutoCloseable {
         }
         return TlsChannelCredentials.newBuilder().keyManager(tls.keyManager()).trustManager(tls.trustManager())
             .build();
+    }
+
+    /**
+     * Ignite's TLS from this node's own files and authorities, with the {@code node} role required of every member
+     * ({@link MemberSslContexts}); null unless the mode is {@code mtls}.
+     */
+    public MemberSslContexts memberTls() {
+        return mode() == SecurityMode.MTLS ? memberTls : null;
     }
 
     public ServerInterceptor grpcInterceptor() {

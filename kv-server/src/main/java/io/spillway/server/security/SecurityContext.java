@@ -14,16 +14,16 @@ import java.util.Optional;
 
 /**
  * The {@code spillway.security.*} settings of one node (docs/security.md, docs/operations.md): who may talk to its
- * data plane and control plane, and how they prove it. {@code none} (the default for now) serves anyone in plaintext,
- * with a warning at start-up; {@code mtls} asks every peer for a certificate signed by the trusted authorities and
- * takes tenant and roles from it; {@code token} serves TLS without client certificates and takes them from a signed
+ * data plane and control plane, and how they prove it. {@code mtls} (the default) asks every peer for a certificate
+ * signed by the trusted authorities and takes tenant and roles from it, so a node given no certificate files does not
+ * start; {@code none} serves anyone in plaintext, only when said explicitly, with a warning at start-up; {@code token} serves TLS without client certificates and takes them from a signed
  * token each connection presents. Every error names the property, the value and where it came from.
  */
 public final class SecurityContext {
     public static final String PREFIX = "spillway.security.";
     /** {@code none}, {@code mtls} or {@code token}. */
     public static final String MODE_PROP = PREFIX + "mode";
-    public static final SecurityMode MODE_DEFAULT = SecurityMode.NONE;
+    public static final SecurityMode MODE_DEFAULT = SecurityMode.MTLS;
     /** The node's certificate chain, PEM; re-read when its content changes. */
     public static final String CERT_FILE_PROP = PREFIX + "certFile";
     /** The node's private key (PKCS#8 PEM); re-read with the certificate. */
@@ -74,13 +74,15 @@ public final class SecurityContext {
         }
         refreshMs = r.longValue(REFRESH_MS_PROP, 10, 3_600_000).orElseThrow();
         tokenKeyFile = r.path(TOKEN_KEY_FILE_PROP).orElse(null);
+        String plaintextHint = " (" + MODE_PROP + " is " + MODE_DEFAULT.label() + " unless set; for a trusted local"
+            + " run without identities set " + MODE_PROP + "=none, which serves anyone in plaintext)";
         if (mode != SecurityMode.NONE && (certFile == null || keyFile == null)) {
             throw new IllegalArgumentException(MODE_PROP + "=" + mode.label() + " needs the node's certificate and key: "
-                + "set " + CERT_FILE_PROP + " and " + KEY_FILE_PROP);
+                + "set " + CERT_FILE_PROP + " and " + KEY_FILE_PROP + plaintextHint);
         }
         if (mode == SecurityMode.MTLS && trustFile == null) {
             throw new IllegalArgumentException(MODE_PROP + "=mtls needs the authorities that sign peers: set "
-                + TRUST_FILE_PROP);
+                + TRUST_FILE_PROP + plaintextHint);
         }
         if (mode == SecurityMode.TOKEN && tokenKeyFile == null) {
             throw new IllegalArgumentException(MODE_PROP + "=token needs the key tokens are signed with: set "

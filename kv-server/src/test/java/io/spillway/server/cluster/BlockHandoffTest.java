@@ -39,7 +39,7 @@ class BlockHandoffTest {
     Path dir;
 
     private static SpillwayServer node(Path dir) {
-        SpillwayServer s = SpillwayServer.start(ServerContext.builder().dataPort(0).controlPort(0).httpPort(0).events("port", "0")
+        SpillwayServer s = SpillwayServer.start(ServerContext.builder().plaintext().dataPort(0).controlPort(0).httpPort(0).events("port", "0")
             .dataDir(dir).ioThreads(1).tierThreads(1).cpuCapacityBytes(64L << 20).nvmeEnabled(false).build());
         s.namespaces().register(NAMESPACE);
         return s;

@@ -51,7 +51,7 @@ class FeedSnapshotMutualTlsTest {
     void aRouterCertificateLoadsTheSnapshotAndAClientCertificateIsRefused() throws Exception {
         TestCertificates ca = new TestCertificates(dir.resolve("pki"), "spillway");
         TestCertificates.Issued node = ca.identity("node", null, Role.NODE);
-        ServerContext ctx = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+        ServerContext ctx = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .dataDir(dir.resolve("node")).nodeId("tls-node").cpuCapacityBytes(32 << 20).maxBlockBytes(64 << 10).nvmeEnabled(false)
             .ioThreads(1).tierThreads(1).events("port", "0").security("mode", "mtls")
             .security("certFile", node.cert().toString()).security("keyFile", node.key().toString())

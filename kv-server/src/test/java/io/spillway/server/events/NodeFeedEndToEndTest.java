@@ -51,7 +51,7 @@ class NodeFeedEndToEndTest {
 
     @Test
     void aLateSubscriberEndsWithTheNodesBlockSetAndVllmSeesTheTiers() throws Exception {
-        ServerContext ctx = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+        ServerContext ctx = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .dataDir(dir.resolve("node")).nodeId("feed-node").cpuCapacityBytes(1 << 20).nvmeCapacityBytes(3 << 20)
             .maxBlockBytes(64 << 10).ioThreads(1).tierThreads(1).events("port", "0")
             .events("vllm.enabled", "true").events("vllm.endpoint", "tcp://127.0.0.1:*")

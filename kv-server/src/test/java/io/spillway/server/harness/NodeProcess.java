@@ -96,7 +96,8 @@ public final class NodeProcess {
         cmd.add(MAIN);
         cmd.addAll(List.of("--data-port", String.valueOf(dataPort), "--control-port", String.valueOf(controlPort),
             "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1", "--data-dir", dataDir().toString(),
-            "--events-port", "0", "--set", "spillway.server.nodeId=" + name));
+            "--events-port", "0", "--set", "spillway.server.nodeId=" + name,
+            "--set", "spillway.security.mode=none"));
         cmd.addAll(extraArgs);
         return cmd;
     }

@@ -65,7 +65,7 @@ public final class DemoMain implements Callable<Integer> {
             if (keepData) {
                 runDir.keep();
             }
-            ServerContext context = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).events("port", "0")
+            ServerContext context = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).events("port", "0")
                 .httpPort(0).dataDir(runDir.path().resolve("data"))
                 .cpuCapacityBytes(Sizes.parse("--cpu-capacity", cpuCapacity))
                 .nvmeCapacityBytes(Sizes.parse("--nvme-capacity", nvmeCapacity)).build();

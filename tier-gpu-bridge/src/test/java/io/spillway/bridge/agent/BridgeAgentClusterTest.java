@@ -54,7 +54,7 @@ class BridgeAgentClusterTest {
         String seeds = "127.0.0.1:" + discovery + ".." + (discovery + 2);
         for (int i = 0; i < 2; i++) {
             String name = "node-" + i;
-            nodes.add(SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0)
+            nodes.add(SpillwayServer.start(ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0)
                 .httpPort(0).events("port", "0").dataDir(dir.resolve(name)).cpuCapacityBytes(64L << 20)
                 .nvmeEnabled(false).cluster("enabled", "true").cluster("nodeName", name)
                 .cluster("partitions", "64").cluster("seeds", seeds)

@@ -62,7 +62,7 @@ class BridgeAgentTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+        node = SpillwayServer.start(ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .events("port", "0").dataDir(dir.resolve("node")).nodeId("agent-test").cpuCapacityBytes(64L << 20)
             .nvmeEnabled(false).build());
         startAgent(0);

@@ -69,6 +69,7 @@ class ClusterContainersIT {
                 String name = "n" + i;
                 nodes.put(name, ContainerSupport.node(network, name, List.of("node", "--cluster", "--node-name", name,
                     "--zone", "z" + i, "--seeds", String.join(",", seeds), "--cpu-capacity", "256m",
+                    "--set", "spillway.security.mode=none", // plaintext on the test's own network, said
                     "--set", "spillway.cluster.replication=2",
                     "--set", "spillway.cluster.failureDetectionTimeoutMs=3000",
                     "--set", "spillway.server.ioThreads=1",

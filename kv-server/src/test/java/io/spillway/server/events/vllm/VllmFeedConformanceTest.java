@@ -35,7 +35,7 @@ class VllmFeedConformanceTest {
 
     @Test
     void vllmsOwnDecoderReadsEveryBatchTheNodePublishes() throws Exception {
-        ServerContext ctx = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+        ServerContext ctx = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .dataDir(dir.resolve("node")).nodeId("vllm-feed-node").cpuCapacityBytes(8 << 20)
             .nvmeCapacityBytes(8 << 20).maxBlockBytes(64 << 10).ioThreads(1).tierThreads(1).events("port", "0")
             .events("vllm.enabled", "true").events("vllm.endpoint", "tcp://127.0.0.1:*")

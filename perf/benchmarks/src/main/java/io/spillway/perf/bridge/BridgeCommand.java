@@ -80,7 +80,7 @@ public final class BridgeCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%d blocks of %d KiB (%d layers), %.0f MiB a round; chunks of %d, %d slots%n",
             blocks, spec.blockBytes() >> 10, layers, bytes / 1048576.0, chunkBlocks, slots);
         try (RunDir dir = RunDir.create("spillway-bridge-bench-");
-             SpillwayServer node = SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0)
+             SpillwayServer node = SpillwayServer.start(ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0)
                  .controlPort(0).httpPort(0).events("port", "0").dataDir(dir.path().resolve("node")).nodeId("bridge")
                  .maxBlockBytes((int) Math.max(1 << 20, spec.blockBytes())).cpuCapacityBytes(4 * bytes + (256L << 20))
                  .nvmeEnabled(false).build());

@@ -47,7 +47,7 @@ final class LagBench {
     static Result run(Path dir, int keysPerSecond, int warmupSeconds, int seconds, boolean ipc) throws Exception {
         int total = keysPerSecond * (warmupSeconds + seconds);
         long[] stamped = new long[total];
-        ServerContext ctx = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
+        ServerContext ctx = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0)
             .events("port", "0").events("ipc", String.valueOf(ipc)).events("idleMaxParkMicros", "" + PARK_MICROS)
             .dataDir(dir.resolve("node")).nvmeEnabled(false)
             .cpuCapacityBytes(Math.max(64L << 20, 4L * total * BLOCK_BYTES)).ioThreads(1).tierThreads(1).build();

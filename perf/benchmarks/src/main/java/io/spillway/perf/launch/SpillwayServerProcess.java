@@ -73,7 +73,8 @@ public final class SpillwayServerProcess implements AutoCloseable {
             "--events-port", Integer.toString(ports[3]),
             "--data-dir", runDir.resolve("spillway-data").toString(),
             "--cpu-capacity", cpuCapacity,
-            "--nvme-capacity", nvmeCapacity));
+            "--nvme-capacity", nvmeCapacity,
+            "--set", "spillway.security.mode=none")); // plaintext on loopback, said explicitly; extraArgs may override
         args.addAll(extraArgs);
         List<String> cmd = JavaCommand.of(MAIN_CLASS, withNodeDefaults(withDirectMemory(jvmOptions, cpuCapacity)),
             args, runDir);

@@ -36,7 +36,7 @@ class SpillwayTargetHarnessTest {
 
     @BeforeEach
     void start() throws Exception {
-        ServerContext context = ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0).events("port", "0")
+        ServerContext context = ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0).httpPort(0).events("port", "0")
             .dataDir(dir).tierFactory(ctx -> new TierChain(new TierChain.Stage(CpuTier.open(CpuTierContext.builder()
                 .capacityBytes(CAPACITY).maxBlockBytes(BLOCK).nextTier(null).build()), CAPACITY), null, null, false))
             .build();

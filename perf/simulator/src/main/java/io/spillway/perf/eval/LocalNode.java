@@ -36,7 +36,7 @@ final class LocalNode implements AutoCloseable {
         this.blockBytes = blockBytes;
         dir = RunDir.create("spillway-" + nodeId + "-");
         try {
-            node = SpillwayServer.start(ServerContext.builder().bind("127.0.0.1").dataPort(0).controlPort(0)
+            node = SpillwayServer.start(ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0).controlPort(0)
                 .httpPort(0).events("port", "0").dataDir(dir.path().resolve("node")).nodeId(nodeId)
                 .maxBlockBytes(Math.max(64 << 10, blockBytes)).cpuCapacityBytes((long) cpuBlocks * blockBytes)
                 .nvmeCapacityBytes((long) nvmeBlocks * blockBytes).build());
