@@ -4,11 +4,14 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.spillway.router.schedule.RequestScheduler;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -42,6 +45,9 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
     final LongAdder routed = new LongAdder();
     final LongAdder refused = new LongAdder();
     final LongAdder inferred = new LongAdder();
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private final LongAdder streamsRefused = new LongAdder();
+    private volatile int maxStreams = Integer.MAX_VALUE;
 
     /** @param maxBodyBytes the largest request body taken; a larger one is refused with 413 */
     public EndpointPicker(RequestScheduler scheduler, int maxBodyBytes) {
@@ -102,9 +108,92 @@ public final class EndpointPicker extends ExternalProcessorGrpc.ExternalProcesso
         return maxBodyBytes;
     }
 
+    /**
+     * At most {@code max} streams open at once ({@code spillway.router.extProcMaxStreams}); one more is answered
+     * {@code RESOURCE_EXHAUSTED} at once and counted, so the buffered bodies stay bounded.
+     */
+    public EndpointPicker maxStreams(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxStreams must be >= 1, got " + max);
+        }
+        this.maxStreams = max;
+        return this;
+    }
+
+    /** ext_proc streams open now. */
+    public int openStreams() {
+        return openStreams.get();
+    }
+
+    /** Streams refused at {@link #maxStreams(int)}. */
+    public long streamsRefused() {
+        return streamsRefused.sum();
+    }
+
     @Override
     public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
-        return new Exchange(this, out);
+        int max = maxStreams;
+        if (openStreams.incrementAndGet() > max) {
+            openStreams.decrementAndGet();
+            streamsRefused.increment();
+            out.onError(Status.RESOURCE_EXHAUSTED.withDescription("the endpoint picker has " + max
+                + " ext_proc streams open (spillway.router.extProcMaxStreams)").asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(ProcessingRequest value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                openStreams.decrementAndGet();
+            }
+        };
+        Exchange exchange = new Exchange(this, new StreamObserver<>() {
+            @Override
+            public void onNext(ProcessingResponse value) {
+                out.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                release.run();
+                out.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                release.run();
+                out.onCompleted();
+            }
+        });
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(ProcessingRequest value) {
+                exchange.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                release.run();
+                exchange.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                exchange.onCompleted();
+                release.run();
+            }
+        };
     }
 
     @Override

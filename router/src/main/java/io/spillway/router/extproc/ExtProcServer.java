@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.spillway.identity.CertificateFiles;
+import io.spillway.router.limits.ExtProcLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -71,7 +72,13 @@ public final class ExtProcServer implements AutoCloseable {
      */
     public ExtProcServer(EndpointPicker picker, String host, int port, Tls tls, BooleanSupplier ready)
         throws IOException {
-        this.picker = picker;
+        this(picker, host, port, tls, ready, ExtProcLimits.DEFAULTS);
+    }
+
+    /** @param limits streams open at once (the picker's cap), per connection, idle connections, keepalive */
+    public ExtProcServer(EndpointPicker picker, String host, int port, Tls tls, BooleanSupplier ready,
+                         ExtProcLimits limits) throws IOException {
+        this.picker = picker.maxStreams(limits.maxStreams());
         ServerCredentials credentials = InsecureServerCredentials.create();
         if (tls != null) {
             CertificateFiles files;
@@ -87,7 +94,12 @@ public final class ExtProcServer implements AutoCloseable {
         }
         try {
             this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
-                .maxInboundMessageSize(inboundLimit(picker.maxBodyBytes())).addService(picker)
+                .maxInboundMessageSize(inboundLimit(picker.maxBodyBytes()))
+                .maxConcurrentCallsPerConnection(limits.maxStreamsPerConnection())
+                .maxConnectionIdle(limits.maxConnectionIdleMs(), TimeUnit.MILLISECONDS)
+                .keepAliveTime(limits.keepAliveTimeMs(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(limits.keepAliveTimeoutMs(), TimeUnit.MILLISECONDS)
+                .addService(picker)
                 .addService(health.getHealthService()).build().start();
         } catch (IOException | RuntimeException e) {
             timer.shutdownNow();
@@ -108,6 +120,10 @@ public final class ExtProcServer implements AutoCloseable {
     /** The largest inbound gRPC message: twice the body limit plus 1 MiB for headers and metadata, at least 64 MiB. */
     static int inboundLimit(int maxBodyBytes) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_INBOUND, 2L * maxBodyBytes + (1 << 20)));
+    }
+
+    public EndpointPicker picker() {
+        return picker;
     }
 
     public int port() {

@@ -13,9 +13,10 @@ import io.spillway.listener.ListenerLimits;
  * @param upstreamReadTimeoutMs a pod that sends nothing for this long is given up (the next pod is tried when it
  *                           has not answered yet; a started answer is cut)
  * @param maxSpeculativeKeys speculative entries (prompt blocks) held at most; the earliest due leave first
+ * @param extProc            the endpoint picker's gRPC streams, connections and keepalive
  */
 public record RouterLimits(ListenerLimits proxy, ListenerLimits http, int proxyMaxQueued, long upstreamReadTimeoutMs,
-                           int maxSpeculativeKeys) {
+                           int maxSpeculativeKeys, ExtProcLimits extProc) {
     public RouterLimits {
         if (proxyMaxQueued < 1 || upstreamReadTimeoutMs < 1 || maxSpeculativeKeys < 1) {
             throw new IllegalArgumentException("router limits must be >= 1: proxyMaxQueued " + proxyMaxQueued

@@ -163,9 +163,10 @@ public final class Router implements AutoCloseable {
             extProc = ctx.extProcPort() < 0 ? null
                 : new ExtProcServer(new EndpointPicker(scheduler, ctx.maxBodyBytes(), extProcOptions.objectives(),
                     EndpointPicker.DEFAULT_MODE_PROBE, extProcOptions.assumedMode()), ctx.host(), ctx.extProcPort(),
-                    extProcOptions.tls(), discovery::synced); // readiness: every informer has listed (and an InferencePool exists)
+                    extProcOptions.tls(), discovery::synced, ctx.limits().extProc()); // readiness: every informer has listed (and an InferencePool exists)
             if (extProc != null) {
                 parts.add(extProc);
+                metrics.bindExtProc(extProc.picker());
             }
             proxy = ctx.proxyPort() < 0 ? null : new OpenAiProxy(scheduler, inFlight, ctx.host(), ctx.proxyPort(),
                 ctx.maxBodyBytes(), Duration.ofSeconds(2), ctx.limits());

@@ -12,6 +12,7 @@ import io.spillway.router.extproc.ExtProcOptions;
 import io.spillway.router.extproc.ExtProcServer;
 import io.spillway.router.extproc.Objectives;
 import io.spillway.listener.ListenerLimits;
+import io.spillway.router.limits.ExtProcLimits;
 import io.spillway.router.limits.RouterLimits;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -229,13 +230,33 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final String MAX_SPECULATIVE_KEYS_PROP = PREFIX + "maxSpeculativeKeys";
     public static final int MAX_SPECULATIVE_KEYS_DEFAULT = 1_000_000;
 
+    /** Endpoint-picker (ext_proc) streams open at once, at most; more are answered RESOURCE_EXHAUSTED and counted. */
+    public static final String EXT_PROC_MAX_STREAMS_PROP = PREFIX + "extProcMaxStreams";
+    public static final int EXT_PROC_MAX_STREAMS_DEFAULT = ExtProcLimits.DEFAULTS.maxStreams();
+    /** Endpoint-picker streams one HTTP/2 connection may have open at once (MAX_CONCURRENT_STREAMS). */
+    public static final String EXT_PROC_MAX_STREAMS_PER_CONNECTION_PROP = PREFIX + "extProcMaxStreamsPerConnection";
+    public static final int EXT_PROC_MAX_STREAMS_PER_CONNECTION_DEFAULT =
+        ExtProcLimits.DEFAULTS.maxStreamsPerConnection();
+    /** An endpoint-picker connection with no stream this long is closed, in milliseconds. */
+    public static final String EXT_PROC_MAX_CONNECTION_IDLE_MS_PROP = PREFIX + "extProcMaxConnectionIdleMs";
+    public static final long EXT_PROC_MAX_CONNECTION_IDLE_MS_DEFAULT =
+        ExtProcLimits.DEFAULTS.maxConnectionIdleMs();
+    /** An endpoint-picker connection silent this long is pinged, in milliseconds. */
+    public static final String EXT_PROC_KEEPALIVE_TIME_MS_PROP = PREFIX + "extProcKeepAliveTimeMs";
+    public static final long EXT_PROC_KEEPALIVE_TIME_MS_DEFAULT = ExtProcLimits.DEFAULTS.keepAliveTimeMs();
+    /** ...and closed when the ping goes unanswered this long, in milliseconds. */
+    public static final String EXT_PROC_KEEPALIVE_TIMEOUT_MS_PROP = PREFIX + "extProcKeepAliveTimeoutMs";
+    public static final long EXT_PROC_KEEPALIVE_TIMEOUT_MS_DEFAULT =
+        ExtProcLimits.DEFAULTS.keepAliveTimeoutMs();
+
     /** The limits' defaults, as {@link RouterLimits}. */
     public static final RouterLimits DEFAULT_LIMITS = new RouterLimits(
         new ListenerLimits("proxy", PROXY_MAX_CONNECTIONS_DEFAULT, PROXY_MAX_CONNECTIONS_PER_PEER_DEFAULT,
             PROXY_IDLE_TIMEOUT_MS_DEFAULT, PROXY_REQUEST_READ_TIMEOUT_MS_DEFAULT),
         new ListenerLimits("http", HTTP_MAX_CONNECTIONS_DEFAULT, HTTP_MAX_CONNECTIONS_PER_PEER_DEFAULT,
             HTTP_IDLE_TIMEOUT_MS_DEFAULT, HTTP_REQUEST_READ_TIMEOUT_MS_DEFAULT),
-        PROXY_MAX_QUEUED_DEFAULT, UPSTREAM_READ_TIMEOUT_MS_DEFAULT, MAX_SPECULATIVE_KEYS_DEFAULT);
+        PROXY_MAX_QUEUED_DEFAULT, UPSTREAM_READ_TIMEOUT_MS_DEFAULT, MAX_SPECULATIVE_KEYS_DEFAULT,
+        ExtProcLimits.DEFAULTS);
 
     /** The limit settings: name, smallest and largest value (a timeout of 0 turns it off). */
     private static final Map<String, long[]> LIMIT_RANGES = Map.ofEntries(
@@ -249,7 +270,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         Map.entry(HTTP_MAX_CONNECTIONS_PER_PEER_PROP, new long[] {1, 1 << 16}),
         Map.entry(HTTP_IDLE_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
         Map.entry(HTTP_REQUEST_READ_TIMEOUT_MS_PROP, new long[] {0, 86_400_000}),
-        Map.entry(MAX_SPECULATIVE_KEYS_PROP, new long[] {1, Integer.MAX_VALUE}));
+        Map.entry(MAX_SPECULATIVE_KEYS_PROP, new long[] {1, Integer.MAX_VALUE}),
+        Map.entry(EXT_PROC_MAX_STREAMS_PROP, new long[] {1, 1 << 24}),
+        Map.entry(EXT_PROC_MAX_STREAMS_PER_CONNECTION_PROP, new long[] {1, 1 << 24}),
+        Map.entry(EXT_PROC_MAX_CONNECTION_IDLE_MS_PROP, new long[] {1, 86_400_000}),
+        Map.entry(EXT_PROC_KEEPALIVE_TIME_MS_PROP, new long[] {10, 86_400_000}),
+        Map.entry(EXT_PROC_KEEPALIVE_TIMEOUT_MS_PROP, new long[] {10, 86_400_000}));
 
     /** Every {@code spillway.router.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
@@ -262,7 +288,8 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         PROXY_REQUEST_READ_TIMEOUT_MS_PROP, PROXY_MAX_QUEUED_PROP, UPSTREAM_READ_TIMEOUT_MS_PROP,
         HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_PROP, HTTP_IDLE_TIMEOUT_MS_PROP,
         HTTP_REQUEST_READ_TIMEOUT_MS_PROP, MAX_SPECULATIVE_KEYS_PROP, FEED_CERT_FILE_PROP, FEED_KEY_FILE_PROP,
-        FEED_TRUST_FILE_PROP);
+        FEED_TRUST_FILE_PROP, EXT_PROC_MAX_STREAMS_PROP, EXT_PROC_MAX_STREAMS_PER_CONNECTION_PROP,
+        EXT_PROC_MAX_CONNECTION_IDLE_MS_PROP, EXT_PROC_KEEPALIVE_TIME_MS_PROP, EXT_PROC_KEEPALIVE_TIMEOUT_MS_PROP);
 
     private static final Pattern IPV4 = Pattern.compile(
         "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
@@ -359,7 +386,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             }
             return new RouterLimits(proxy, http, (int) limitOr(PROXY_MAX_QUEUED_PROP, PROXY_MAX_QUEUED_DEFAULT),
                 limitOr(UPSTREAM_READ_TIMEOUT_MS_PROP, UPSTREAM_READ_TIMEOUT_MS_DEFAULT),
-                (int) limitOr(MAX_SPECULATIVE_KEYS_PROP, MAX_SPECULATIVE_KEYS_DEFAULT));
+                (int) limitOr(MAX_SPECULATIVE_KEYS_PROP, MAX_SPECULATIVE_KEYS_DEFAULT),
+                new ExtProcLimits((int) limitOr(EXT_PROC_MAX_STREAMS_PROP, EXT_PROC_MAX_STREAMS_DEFAULT),
+                    (int) limitOr(EXT_PROC_MAX_STREAMS_PER_CONNECTION_PROP, EXT_PROC_MAX_STREAMS_PER_CONNECTION_DEFAULT),
+                    limitOr(EXT_PROC_MAX_CONNECTION_IDLE_MS_PROP, EXT_PROC_MAX_CONNECTION_IDLE_MS_DEFAULT),
+                    limitOr(EXT_PROC_KEEPALIVE_TIME_MS_PROP, EXT_PROC_KEEPALIVE_TIME_MS_DEFAULT),
+                    limitOr(EXT_PROC_KEEPALIVE_TIMEOUT_MS_PROP, EXT_PROC_KEEPALIVE_TIMEOUT_MS_DEFAULT)));
         }
 
         /** The address every port binds ({@value #HOST_PROP}). */

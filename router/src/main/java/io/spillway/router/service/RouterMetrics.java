@@ -6,8 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.spillway.placement.routing.Decision;
 import io.spillway.listener.ListenerCounters;
+import io.spillway.placement.routing.Decision;
+import io.spillway.router.extproc.EndpointPicker;
 import io.spillway.router.proxy.ProxyCounters;
 import io.spillway.router.schedule.Outcome;
 import io.spillway.router.schedule.RequestScheduler;
@@ -124,6 +125,14 @@ public final class RouterMetrics {
      * {@code ..._connections_peak}, {@code spillway_router_listener_refused_total{listener, reason}} and
      * {@code spillway_router_listener_timeouts_total{listener, reason}}.
      */
+    /** The endpoint picker's streams: open now, and refused at {@code spillway.router.extProcMaxStreams}. */
+    public void bindExtProc(EndpointPicker picker) {
+        Gauge.builder("spillway.router.extproc.streams.open", picker, EndpointPicker::openStreams)
+            .description("ext_proc streams open").register(registry);
+        FunctionCounter.builder("spillway.router.extproc.streams.refused", picker, EndpointPicker::streamsRefused)
+            .description("ext_proc streams refused at spillway.router.extProcMaxStreams").register(registry);
+    }
+
     public void bindListener(ListenerCounters c) {
         String l = c.listener();
         Gauge.builder("spillway.router.listener.connections", c, ListenerCounters::active).tag("listener", l)

@@ -1,10 +1,16 @@
 package io.spillway.deploy.containers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.dockerjava.api.model.Ipam;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.spillway.client.ClientContext;
 import io.spillway.client.ClusterKvClient;
 import io.spillway.client.KvClient;
@@ -12,20 +18,30 @@ import io.spillway.cluster.PartitionMap;
 import io.spillway.cluster.PartitionMaps;
 import io.spillway.control.v1.ControlGrpc;
 import io.spillway.control.v1.PartitionMapRequest;
+import io.spillway.identity.Role;
+import io.spillway.identity.TlsFiles;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.perf.cluster.Timeline;
 import io.spillway.perf.cluster.VerifyingLoad;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -39,6 +55,11 @@ import org.testcontainers.lifecycle.Startables;
  * own addresses on the test network, reachable from this host (nothing is published on the host). Then one
  * container gets SIGKILL ({@code docker kill --signal=KILL}) under the load. Asserts: no wrong bytes, every
  * acknowledged block read back (none lost), throughput back; prints the recovery time and the timeline.
+ *
+ * <p>The nodes run as the chart runs them, in the node's default {@code spillway.security.mode=mtls}: a certificate
+ * per node (the node role, its name and its fixed address on the test's network), a join secret, Ignite's discovery
+ * and communication over the same TLS, the test's client with a tenant's certificate, and the CLI in a container with
+ * an admin's. A plaintext call to a node's control plane fails.
  */
 @ExtendWith(ContainerLogsOnFailure.class)
 class ClusterContainersIT {
@@ -58,8 +79,13 @@ class ClusterContainersIT {
     void threeNodeContainersSurviveTheSigkillOfOne() throws Exception {
         ContainerSupport.requireEngineAndImage();
         long testStart = System.nanoTime();
-        Network network = Network.newNetwork();
+        // a subnet of the test's own, so that each node's certificate can name the address peers and the test dial
+        String prefix = "10.231." + (1 + new Random().nextInt(250)) + ".";
+        Network network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam()
+            .withConfig(new Ipam.Config().withSubnet(prefix + "0/24")))).build();
         Map<String, GenericContainer<?>> nodes = new LinkedHashMap<>();
+        ContainerPki pki = new ContainerPki(Files.createTempDirectory(ContainerSupport.LOGS.getParent(),
+            "cluster-it-pki-"));
         try {
             List<String> seeds = new ArrayList<>();
             for (int i = 1; i <= NODES; i++) {
@@ -67,14 +93,22 @@ class ClusterContainersIT {
             }
             for (int i = 1; i <= NODES; i++) {
                 String name = "n" + i;
-                nodes.put(name, ContainerSupport.node(network, name, List.of("node", "--cluster", "--node-name", name,
+                String address = prefix + (10 + i);
+                pki.node(name, address);
+                List<String> args = new ArrayList<>(List.of("node", "--cluster", "--node-name", name,
                     "--zone", "z" + i, "--seeds", String.join(",", seeds), "--cpu-capacity", "256m",
-                    "--set", "spillway.security.mode=none", // plaintext on the test's own network, said
                     "--set", "spillway.cluster.replication=2",
                     "--set", "spillway.cluster.failureDetectionTimeoutMs=3000",
                     "--set", "spillway.server.ioThreads=1",
-                    "--set", "spillway.server.maxBlockBytes=" + (1 << 20))));
+                    "--set", "spillway.server.maxBlockBytes=" + (1 << 20)));
+                args.addAll(ContainerPki.nodeSettings(name));
+                nodes.put(name, ContainerSupport.node(network, name, args)
+                    .withFileSystemBind(pki.dir().toString(), ContainerPki.MOUNT, BindMode.READ_ONLY)
+                    .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(address)));
             }
+            pki.identity("admin", null, Role.ADMIN);
+            TlsFiles tenant = pki.identity("test-client", NAMESPACE.tenant(), Role.CLIENT, Role.ADMIN);
+            admin = pki.identity("test-admin", null, Role.ADMIN);
             long startAt = System.nanoTime();
             Startables.deepStart(nodes.values()).join();
             List<String> ips = new ArrayList<>();
@@ -91,16 +125,26 @@ class ClusterContainersIT {
                 awaitMap(ip, m -> m.nodes().size() == NODES, "all " + NODES + " members");
             }
             ExecResult status = nodes.get("n1").execInContainer("/opt/spillway/bin/spillway", "cluster", "status",
-                "--seed", "n1:7601");
+                "--seed", "n1:7601", "--cert", ContainerPki.MOUNT + "/admin.crt", "--key",
+                ContainerPki.MOUNT + "/admin.key", "--trust", ContainerPki.MOUNT + "/ca.crt");
             System.out.println("cluster-it: cluster status (in n1):\n" + status.getStdout());
             assertEquals(0, status.getExitCode(), "cluster status: " + status.getStderr());
             for (int i = 1; i <= NODES; i++) {
                 assertTrue(status.getStdout().contains("n" + i), "cluster status lists n" + i);
             }
 
+            ManagedChannel plain = ManagedChannelBuilder.forAddress(ips.get(0), 7601).usePlaintext().build();
+            try {
+                assertThrows(StatusRuntimeException.class, () -> ControlGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).partitionMap(PartitionMapRequest.getDefaultInstance()),
+                    "a plaintext call to an mtls node fails");
+            } finally {
+                plain.shutdownNow();
+            }
+
             List<String> controls = ips.stream().map(ip -> ip + ":7601").toList();
             try (KvClient client = KvClient.connectCluster(ClientContext.builder().seeds(controls)
-                .requestTimeout(Duration.ofSeconds(5)).build())) {
+                .tls(tenant).requestTimeout(Duration.ofSeconds(5)).build())) {
                 BlockKey ns = client.registerNamespace(NAMESPACE, 2).join();
                 awaitMap(ips.get(0), m -> m.replication(ns) == 2, "replication 2 for the namespace");
                 // the failover bench's sizing: all workers together write half a node's CPU tier
@@ -164,6 +208,15 @@ class ClusterContainersIT {
             }
         } finally {
             ContainerSupport.saveLogsAndClose(getClass().getSimpleName(), nodes, network);
+            deleteTree(pki.dir());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -172,8 +225,18 @@ class ClusterContainersIT {
             && t.get(s, Timeline.OPS) >= RECOVERED_SHARE * before;
     }
 
+    /** The test's admin identity, for the map calls. */
+    private static TlsFiles admin;
+
     private static PartitionMap map(String ip) {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress(ip, 7601).usePlaintext().build();
+        ChannelCredentials credentials;
+        try {
+            credentials = TlsChannelCredentials.newBuilder().keyManager(admin.certificate().toFile(),
+                admin.privateKey().toFile()).trustManager(admin.trustedCertificates().toFile()).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ManagedChannel ch = Grpc.newChannelBuilderForAddress(ip, 7601, credentials).build();
         try {
             return PartitionMaps.fromProto(ControlGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
                 .partitionMap(PartitionMapRequest.getDefaultInstance()));
