@@ -284,15 +284,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             return;
         }
         String tenant = namespaces.tenantOf(ns);
-        if (tenant == null) {
+        PeerIdentity who = ControlAuthInterceptor.current();
+        if (tenant == null && who.learnsUnregisteredNamespaces()) {
             out.onError(Status.NOT_FOUND.withDescription("UNKNOWN_NAMESPACE: " + ns + " is not registered")
                 .asRuntimeException());
             return;
         }
-        PeerIdentity who = ControlAuthInterceptor.current();
-        if (!who.mayUseTenant(tenant)) {
-            deny(out, who, "LookupPrefix", who + " may not look up prefixes in namespace " + ns
-                + ", which belongs to tenant " + tenant);
+        if (tenant == null || !who.mayUseTenant(tenant)) {
+            // a client is told the same whether nobody registered the namespace or another tenant did
+            deny(out, who, "LookupPrefix", who.learnsUnregisteredNamespaces() ? who + " may not look up prefixes in "
+                + "namespace " + ns + ", which belongs to tenant " + tenant : who.refusedNamespace("LookupPrefix", ns));
             return;
         }
         BlockKey[] keys = new BlockKey[request.getKeysCount()];

@@ -25,7 +25,9 @@ import java.util.concurrent.RejectedExecutionException;
  * work — PUT_BATCH blocks to the {@link PutBatchAssembler}, GET_BATCH to a {@link GetBatchResponder},
  * LOOKUP_PREFIX to a {@link LookupResponder}, PING answered at once. A request in a namespace of a tenant the
  * connection's identity ({@link PeerIdentityHandler#IDENTITY}) may not use is answered PERMISSION_DENIED and
- * counted; its body is skipped like an unknown namespace's. Broken frames are answered and the
+ * counted; its body is skipped like an unknown namespace's. A namespace nobody registered is UNKNOWN_NAMESPACE only
+ * to a peer that {@link PeerIdentity#learnsUnregisteredNamespaces learns of them} (no security, a node, an admin);
+ * a client gets the same PERMISSION_DENIED as for another tenant's, so it cannot probe who registered what. Broken frames are answered and the
  * connection closed; unknown ops and unknown namespaces are answered and the connection keeps serving.
  * Work that can block on NVMe goes to the tier executor, at most {@code maxInFlightPerConnection} requests per
  * connection (reading pauses beyond that). Event-loop confined.
@@ -121,31 +123,34 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
             requestsRead++; // answered at its header; the decoder skips the body
             return false;
         }
-        String tenant = node.namespaces().tenantOf(ns);
-        if (tenant == null) {
-            requestsRead++; // answered at its header; the decoder skips the body
-            open = false;
-            responder.fail(opCode, requestId, startNanos, ErrorCode.UNKNOWN_NAMESPACE,
-                "namespace " + ns + " is not registered on node " + node.context().nodeId());
-            return false;
-        }
+        String op = OpCode.fromCode(opCode) == null ? "unknown" : OpCode.fromCode(opCode).name();
         PeerIdentity who = ctx.channel().attr(PeerIdentityHandler.IDENTITY).get();
-        if (who == null || !who.mayUseTenant(tenant)) {
-            requestsRead++; // answered at its header; the decoder skips the body
-            open = false;
-            String op = OpCode.fromCode(opCode) == null ? "unknown" : OpCode.fromCode(opCode).name();
-            ErrorCode code = who == null ? ErrorCode.UNAUTHENTICATED : ErrorCode.PERMISSION_DENIED;
-            String why = who == null ? "the connection has not authenticated; " + op + " refused"
-                : who + " may not " + op + " in namespace " + ns + ", which belongs to tenant " + tenant;
-            if (who == null) {
-                node.metrics().access().refused("unauthenticated", PeerIdentityHandler.PLANE, why);
-            } else {
-                node.metrics().access().denied(who, op.toLowerCase(Locale.ROOT), PeerIdentityHandler.PLANE, why);
-            }
-            responder.fail(opCode, requestId, startNanos, code, why);
-            return false;
+        if (who == null) { // before the namespace: an unauthenticated peer learns nothing of what is registered
+            String why = "the connection has not authenticated; " + op + " refused";
+            node.metrics().access().refused("unauthenticated", PeerIdentityHandler.PLANE, why);
+            return refuse(opCode, requestId, ErrorCode.UNAUTHENTICATED, why);
+        }
+        String tenant = node.namespaces().tenantOf(ns);
+        if (tenant == null && who.learnsUnregisteredNamespaces()) {
+            return refuse(opCode, requestId, ErrorCode.UNKNOWN_NAMESPACE,
+                "namespace " + ns + " is not registered on node " + node.context().nodeId());
+        }
+        if (tenant == null || !who.mayUseTenant(tenant)) {
+            // a client is told the same whether nobody registered the namespace or another tenant did
+            String why = who.learnsUnregisteredNamespaces() ? who + " may not " + op + " in namespace " + ns
+                + ", which belongs to tenant " + tenant : who.refusedNamespace(op, ns);
+            node.metrics().access().denied(who, op.toLowerCase(Locale.ROOT), PeerIdentityHandler.PLANE, why);
+            return refuse(opCode, requestId, ErrorCode.PERMISSION_DENIED, why);
         }
         return true;
+    }
+
+    /** Answers the request at its header with {@code code}; the decoder skips its body. */
+    private boolean refuse(int opCode, int requestId, ErrorCode code, String why) {
+        requestsRead++;
+        open = false;
+        responder.fail(opCode, requestId, startNanos, code, why);
+        return false;
     }
 
     @Override

@@ -30,6 +30,7 @@ import io.spillway.control.v1.SetTenantQuotaRequest;
 import io.spillway.identity.Role;
 import io.spillway.identity.TestCertificates;
 import io.spillway.key.BlockKey;
+import io.spillway.key.BlockKeys;
 import io.spillway.key.Namespace;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.TierCounters;
@@ -45,6 +46,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -140,7 +142,9 @@ class MutualTlsTenantTest {
             Throwable put = assertThrows(Exception.class, () -> a.put(nsB, new BlockKey[] {k, new BlockKey(8, 8)},
                 new ByteBuffer[] {block(3), block(4)}).get(10, TimeUnit.SECONDS));
             assertEquals(ErrorCode.PERMISSION_DENIED, code(put.getCause()));
-            assertTrue(put.getCause().getMessage().contains("tenant globex"), put.getCause().getMessage());
+            assertTrue(put.getCause().getMessage().contains("not a registered namespace of tenant acme")
+                && !put.getCause().getMessage().contains("globex"), "names the caller's tenant, not the owner's: "
+                + put.getCause().getMessage());
             Throwable get = assertThrows(Exception.class, () -> a.get(nsB, new BlockKey[] {k},
                 new ByteBuffer[] {ByteBuffer.allocate(4096)}).get(10, TimeUnit.SECONDS));
             assertEquals(ErrorCode.PERMISSION_DENIED, code(get.getCause()));
@@ -179,6 +183,67 @@ class MutualTlsTenantTest {
                     "a namespace's replication is an admin's to set");
             } finally {
                 ch.shutdownNow();
+            }
+        }
+    }
+
+    /** What a client is told of namespace {@code ns} by PUT, GET and LOOKUP, on both planes: code and message each. */
+    private static List<String> answers(KvClient c, ManagedChannel ch, BlockKey ns) {
+        BlockKey k = new BlockKey(7, 7);
+        List<Throwable> data = List.of(
+            assertThrows(Exception.class, () -> c.put(ns, new BlockKey[] {k}, new ByteBuffer[] {block(3)})
+                .get(10, TimeUnit.SECONDS)).getCause(),
+            assertThrows(Exception.class, () -> c.get(ns, new BlockKey[] {k},
+                new ByteBuffer[] {ByteBuffer.allocate(4096)}).get(10, TimeUnit.SECONDS)).getCause(),
+            assertThrows(Exception.class, () -> c.lookupPrefix(ns, new BlockKey[] {k}).get(10, TimeUnit.SECONDS))
+                .getCause());
+        List<String> out = new ArrayList<>();
+        for (Throwable t : data) {
+            out.add(code(t) + ": " + t.getMessage().replace(ns.toString(), "<ns>"));
+        }
+        StatusRuntimeException control = assertThrows(StatusRuntimeException.class, () -> ControlGrpc
+            .newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).lookupPrefix(LookupPrefixRequest
+                .newBuilder().setNamespaceId(ByteString.copyFrom(ns.toBytes()))
+                .addKeys(ByteString.copyFrom(k.toBytes())).build()));
+        out.add(control.getStatus().getCode() + ": " + control.getStatus().getDescription().replace(ns.toString(),
+            "<ns>"));
+        return out;
+    }
+
+    @Test
+    void aClientIsToldTheSameOfAnUnregisteredNamespaceAsOfAnotherTenantsWhileNodesAndAdminsLearnItIsUnknown()
+        throws Exception {
+        Namespace neverRegistered = Namespace.builder().tenant("initech").modelId("m").layers(2).kvHeads(2)
+            .headDim(64).build();
+        BlockKey unregistered = BlockKeys.namespaceRoot(neverRegistered);
+        TestCertificates.Issued acme = ca.identity("a", "acme", Role.CLIENT);
+        try (SpillwayServer server = start();
+             KvClient a = client(server, acme);
+             KvClient b = client(server, ca.identity("b", "globex", Role.CLIENT))) {
+            BlockKey nsB = b.registerNamespace(NS_B).get(10, TimeUnit.SECONDS);
+            ManagedChannel ch = control(server, acme);
+            try {
+                List<String> ofAnotherTenant = answers(a, ch, nsB);
+                List<String> ofNobody = answers(a, ch, unregistered);
+                assertEquals(ofAnotherTenant, ofNobody, "a client cannot tell the two apart");
+                for (String answer : ofNobody) {
+                    assertTrue(answer.startsWith("PERMISSION_DENIED: ") && !answer.contains("globex")
+                        && !answer.contains("initech") && !answer.contains("not registered on"), answer);
+                }
+                assertEquals(8.0, server.metrics().access().deniedCount("acme"), 0.0,
+                    "both kinds counted as denials of the caller, on both planes");
+            } finally {
+                ch.shutdownNow();
+            }
+            // a node and an admin still learn that nobody registered it (an admin may list every namespace)
+            for (TestCertificates.Issued who : List.of(ca.identity("peer", null, Role.NODE),
+                ca.identity("admin", null, Role.ADMIN))) {
+                try (KvClient c = client(server, who)) {
+                    Throwable get = assertThrows(Exception.class, () -> c.get(unregistered,
+                        new BlockKey[] {new BlockKey(7, 7)}, new ByteBuffer[] {ByteBuffer.allocate(4096)})
+                        .get(10, TimeUnit.SECONDS)).getCause();
+                    assertEquals(ErrorCode.UNKNOWN_NAMESPACE, code(get), who.toString());
+                }
             }
         }
     }

@@ -150,6 +150,10 @@ class TokenModeTenantTest {
                 .tls(new TlsFiles(null, null, ca.ca(), Duration.ofSeconds(1))).build())) {
                 assertEquals(ErrorCode.UNAUTHENTICATED, code(assertThrows(ExecutionException.class,
                     () -> anonymous.registerNamespace(NS_A).get(10, TimeUnit.SECONDS))));
+                // before any namespace is registered: unauthenticated, not UNKNOWN_NAMESPACE (which would tell)
+                assertEquals(ErrorCode.UNAUTHENTICATED, code(assertThrows(ExecutionException.class,
+                    () -> anonymous.get(NS_A.id(), new BlockKey[] {new BlockKey(1, 1)},
+                        new ByteBuffer[] {ByteBuffer.allocate(8)}).get(10, TimeUnit.SECONDS))));
                 server.namespaces().register(NS_A);
                 assertEquals(ErrorCode.UNAUTHENTICATED, code(assertThrows(ExecutionException.class,
                     () -> anonymous.put(NS_A.id(), new BlockKey[] {new BlockKey(1, 1)},

@@ -145,7 +145,13 @@ public final class BridgeContext implements AutoCloseable {
             throw new IllegalArgumentException(blocks.length + " blocks but " + slotIds.length + " slots");
         }
         PageRuns page = spec.page();
-        int n = blocks.length * spec.layers() * page.count();
+        int n; // copies: one a run a layer a block, counted exactly (a million 1-byte runs a block is a legal spec)
+        try {
+            n = Math.multiplyExact(Math.multiplyExact(blocks.length, spec.layers()), page.count());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(blocks.length + " blocks of " + spec.layers() + " layers of "
+                + page.count() + " runs are more than 2^31 copies: copy fewer blocks at a time", e);
+        }
         long[] device = new long[n];
         long[] host = new long[n];
         long[] lengths = new long[n];

@@ -1,6 +1,8 @@
 package io.spillway.bridge;
 
 import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A worker's paged KV cache as the bridge copies it: {@code numBlocks} blocks, each layer placed as a
@@ -10,6 +12,9 @@ import java.util.List;
  * registration can never make a copy reach outside the tensors the worker handed over.
  */
 public final class KvCacheSpec {
+    /** A block's host bytes (every layer's page) at most: one slot is one Java buffer. */
+    public static final long MAX_BLOCK_BYTES = Integer.MAX_VALUE - 8;
+
     private final int numBlocks;
     private final PageRuns page;
     private final LayerPlacement[] layers;
@@ -38,7 +43,8 @@ public final class KvCacheSpec {
             maxRegion = Math.max(maxRegion, p.region());
         }
         this.regions = maxRegion + 1;
-        if (pageBytes() * this.layers.length > Integer.MAX_VALUE - 8) {
+        // checked by division: a page of 2^62 bytes times 4 layers wraps to 0 and would pass a product's check
+        if (pageBytes() > MAX_BLOCK_BYTES / this.layers.length) {
             throw new IllegalArgumentException("a block of " + this.layers.length + " layers of " + pageBytes()
                 + " bytes is over 2 GiB");
         }
@@ -51,8 +57,9 @@ public final class KvCacheSpec {
     public static KvCacheSpec kvFirst(int layers, int numBlocks, int blockSize, int kvHeads, int headSize,
                                       int dtypeBytes) {
         long half = halfPage(blockSize, kvHeads, headSize, dtypeBytes);
-        PageRuns runs = new PageRuns(new long[] {0, numBlocks * half}, new long[] {half, half});
-        return perLayerTensors(layers, numBlocks, runs, half, 2 * numBlocks * half);
+        long keys = tensorBytes(numBlocks, half);
+        PageRuns runs = new PageRuns(new long[] {0, keys}, new long[] {half, half});
+        return perLayerTensors(layers, numBlocks, runs, half, tensorBytes(2L * numBlocks, half));
     }
 
     /**
@@ -62,13 +69,17 @@ public final class KvCacheSpec {
      */
     public static KvCacheSpec blockFirst(int layers, int numBlocks, int blockSize, int kvHeads, int headSize,
                                          int dtypeBytes) {
-        long pageBytes = 2 * halfPage(blockSize, kvHeads, headSize, dtypeBytes);
-        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes, numBlocks * pageBytes);
+        long pageBytes = exact(() -> Math.multiplyExact(2, halfPage(blockSize, kvHeads, headSize, dtypeBytes)),
+            () -> "a page of 2 x " + blockSize + " tokens x " + kvHeads + " heads x " + headSize + " x "
+                + dtypeBytes + " bytes");
+        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes,
+            tensorBytes(numBlocks, pageBytes));
     }
 
     /** Contiguous pages of {@code pageBytes} in one tensor a layer, a page a block. */
     public static KvCacheSpec contiguousPages(int layers, int numBlocks, long pageBytes) {
-        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes, numBlocks * pageBytes);
+        return perLayerTensors(layers, numBlocks, PageRuns.contiguous(pageBytes), pageBytes,
+            tensorBytes(numBlocks, pageBytes));
     }
 
     private static KvCacheSpec perLayerTensors(int layers, int numBlocks, PageRuns runs, long stride, long bytes) {
@@ -87,7 +98,27 @@ public final class KvCacheSpec {
             throw new IllegalArgumentException("block size, heads, head size and dtype bytes must be >= 1, got "
                 + blockSize + ", " + kvHeads + ", " + headSize + ", " + dtypeBytes);
         }
-        return (long) blockSize * kvHeads * headSize * dtypeBytes;
+        return exact(() -> Math.multiplyExact(Math.multiplyExact(Math.multiplyExact((long) blockSize, kvHeads),
+            headSize), dtypeBytes), () -> "a half page of " + blockSize + " tokens x " + kvHeads + " heads x "
+            + headSize + " x " + dtypeBytes + " bytes");
+    }
+
+    /** One layer's tensor of {@code blocks} pages of {@code pageBytes}, refused when it overflows a long. */
+    private static long tensorBytes(long blocks, long pageBytes) {
+        return exact(() -> Math.multiplyExact(blocks, pageBytes), () -> "a tensor of " + blocks + " pages of "
+            + pageBytes + " bytes");
+    }
+
+    /**
+     * {@code product}, or a refusal naming the sizes when it overflows a long: a wrapped size could be a small,
+     * plausible one (64 x 1 x 536903681 x 536838145 wraps to 64) and describe memory the worker never handed over.
+     */
+    private static long exact(LongSupplier product, Supplier<String> what) {
+        try {
+            return product.getAsLong();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(what.get() + " overflows 64 bits", e);
+        }
     }
 
     public int numBlocks() {
@@ -118,7 +149,7 @@ public final class KvCacheSpec {
 
     /** Bytes of one block over every layer: what the host side holds for it. */
     public long blockBytes() {
-        return page.pageBytes() * layers.length;
+        return page.pageBytes() * layers.length; // at most MAX_BLOCK_BYTES: checked when built
     }
 
     /** The bytes region {@code r} must have mapped: the furthest span end of its layers (the requested end). */

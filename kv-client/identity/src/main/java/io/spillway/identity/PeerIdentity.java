@@ -47,6 +47,27 @@ public record PeerIdentity(String subject, @Nullable String tenant, Set<Role> ro
         return has(Role.CLIENT) && namespaceTenant.equals(tenant);
     }
 
+    /**
+     * Whether this peer is told that a namespace is not registered ({@code UNKNOWN_NAMESPACE}): when security is off,
+     * and to a node or an admin (who may list every tenant's namespaces anyway). Any other peer (a client, a router)
+     * is answered for a namespace nobody registered exactly as for another tenant's ({@link #refusedNamespace}), so
+     * that it cannot learn which namespace ids other tenants registered.
+     */
+    public boolean learnsUnregisteredNamespaces() {
+        return !authenticated || has(Role.NODE) || has(Role.ADMIN);
+    }
+
+    /**
+     * The one refusal, for a peer that does not {@link #learnsUnregisteredNamespaces learn of unregistered
+     * namespaces}, of a namespace it may not use: the same words whether nobody registered it or another tenant
+     * did, naming neither.
+     */
+    public String refusedNamespace(String op, Object namespace) {
+        return this + " may not " + op + " in namespace " + namespace + ": it is not a registered namespace of "
+            + (tenant == null ? "a tenant this identity acts for" : "tenant " + tenant)
+            + " (if it is yours, register it first)";
+    }
+
     /** The tenant label of metrics and messages: the tenant, else the first role. */
     public String metricTenant() {
         return tenant != null ? tenant : authenticated ? "(" + roles.iterator().next().label() + ")" : "(none)";

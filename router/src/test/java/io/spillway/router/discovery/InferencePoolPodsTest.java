@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.spillway.placement.routing.PodRole;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,21 +28,26 @@ import org.junit.jupiter.api.Test;
  * Pods from an InferencePool ({@code inference.networking.k8s.io/v1}) in fabric8's mock API server (CRUD mode): every
  * matched pod once per target port, the set following the pool's selector and ports as they change, pods not ready
  * or unmatched left out of the routable set, IPv6 endpoints bracketed, {@code synced()} only once the pool exists.
+ * Each test has its own mock server ({@link MockApiServer}, which says why its teardown waits for the mock).
  */
-@EnableKubernetesMockClient(crud = true)
 class InferencePoolPodsTest {
-    // instance fields: a fresh mock server for each test. With one per class, a test's first write timed out
-    // (10 s, twice in four suite runs) after the previous test's informers had watched the same server
-    KubernetesMockServer server;
-    KubernetesClient client;
-
     private static final String NS = "models";
 
+    private MockApiServer api;
+    private KubernetesClient client;
+
     @BeforeEach
-    void registerTheCrd() {
-        server.expectCustomResource(new CustomResourceDefinitionContext.Builder()
+    void startTheMockAndRegisterTheCrd() {
+        api = new MockApiServer();
+        client = api.client();
+        api.server().expectCustomResource(new CustomResourceDefinitionContext.Builder()
             .withGroup("inference.networking.k8s.io").withVersion("v1").withKind("InferencePool")
             .withPlural("inferencepools").withScope("Namespaced").build());
+    }
+
+    @AfterEach
+    void stopTheMock() {
+        api.close();
     }
 
     private static GenericKubernetesResource pool(String name, Map<String, String> selector, int... ports) {

@@ -37,10 +37,12 @@ import java.util.TreeSet;
  * @param segmentPrefix what the names of the shared-memory segments the agent opens by handle start with (the host
  *                     backend, the staging ring, the fence page): {@link SegmentPolicy}
  * @param peerUids     uids besides the agent's own that may connect to its socket and own the segments it opens
+ * @param maxRequestBytes the longest request line the agent reads; a longer one is answered with an error and its
+ *                     connection closed
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                            String library, int slots, int chunkBlocks, String tenant, int copyFaults,
-                           List<String> seeds, String segmentPrefix, List<Integer> peerUids) {
+                           List<String> seeds, String segmentPrefix, List<Integer> peerUids, int maxRequestBytes) {
     public static final String PREFIX = "spillway.agent.";
     /** The Unix domain socket the worker's connector talks to; required. */
     public static final String SOCKET_PROP = PREFIX + "socket";
@@ -85,13 +87,26 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
      * needs its uid here.
      */
     public static final String PEER_UIDS_PROP = PREFIX + "peerUids";
+    /**
+     * The longest request line (bytes, before its newline) the agent reads from a connection; a longer one is
+     * answered with an error, counted ({@code oversized_requests}) and its connection closed. The default fits the
+     * largest requests a connector sends with room to spare: a {@code save} or {@code load} carries the request's
+     * every token id, about 7 bytes each for a vocabulary under a million ({@code 123456,}), so a 1M-token context is
+     * about 7.5 MB with its block ids (11.5 MB were every id 10 digits); a {@code register} of 512 layers with 19-digit
+     * offsets, 512 regions and 256 runs is about 120 KB. Raise it for contexts past 2 million tokens.
+     */
+    public static final String MAX_REQUEST_BYTES_PROP = PREFIX + "maxRequestBytes";
+    public static final int MAX_REQUEST_BYTES_DEFAULT = 16 << 20;
+    /** The bound's own bounds: a ping fits the least, and a line is one Java array at most. */
+    public static final int MAX_REQUEST_BYTES_MIN = 1024;
+    public static final int MAX_REQUEST_BYTES_MAX = 1 << 30;
     /** Tests only (host backend): the first this-many device copies of each registration fail. No property. */
     public static final int COPY_FAULTS_DEFAULT = 0;
 
     /** Every {@code spillway.agent.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(SOCKET_PROP, SERVER_PROP, CONTROL_PORT_PROP,
         BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP, SEEDS_PROP,
-        SEGMENT_PREFIX_PROP, PEER_UIDS_PROP);
+        SEGMENT_PREFIX_PROP, PEER_UIDS_PROP, MAX_REQUEST_BYTES_PROP);
 
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant) {
@@ -112,6 +127,14 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                         List<String> seeds) {
         this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
             copyFaults, seeds, SEGMENT_PREFIX_DEFAULT, List.of());
+    }
+
+    /** The default request bound. */
+    public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
+                        String library, int slots, int chunkBlocks, String tenant, int copyFaults,
+                        List<String> seeds, String segmentPrefix, List<Integer> peerUids) {
+        this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
+            copyFaults, seeds, segmentPrefix, peerUids, MAX_REQUEST_BYTES_DEFAULT);
     }
 
     public AgentContext {
@@ -154,6 +177,14 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                 + PEER_UIDS_PROP + "): " + e.getMessage(), e);
         }
         peerUids = List.copyOf(peerUids);
+        checkMaxRequestBytes(maxRequestBytes);
+    }
+
+    private static void checkMaxRequestBytes(long v) {
+        if (v < MAX_REQUEST_BYTES_MIN || v > MAX_REQUEST_BYTES_MAX) {
+            throw new IllegalArgumentException("maxRequestBytes (" + MAX_REQUEST_BYTES_PROP + ") must be "
+                + MAX_REQUEST_BYTES_MIN + " to " + MAX_REQUEST_BYTES_MAX + " bytes, got " + v);
+        }
     }
 
     /** The segments the agent opens by handle: named with its prefix, owned by its user or a peer uid. */
@@ -274,6 +305,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         private List<String> seeds = List.of();
         private String segmentPrefix = SEGMENT_PREFIX_DEFAULT;
         private List<Integer> peerUids = List.of();
+        private int maxRequestBytes = MAX_REQUEST_BYTES_DEFAULT;
 
         private Builder() {
         }
@@ -398,6 +430,13 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             return this;
         }
 
+        /** The longest request line read ({@value #MAX_REQUEST_BYTES_PROP}): 1 KiB to 1 GiB. */
+        public Builder maxRequestBytes(long v) {
+            checkMaxRequestBytes(v);
+            maxRequestBytes = (int) v;
+            return this;
+        }
+
         /** Tests only, host backend: the first {@code v} device copies of each registration fail. */
         public Builder copyFaults(int v) {
             if (v < 0) {
@@ -431,6 +470,8 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             r.string(SEEDS_PROP).ifPresent(v -> from(sources, SEEDS_PROP, () -> seeds(v)));
             r.string(SEGMENT_PREFIX_PROP).ifPresent(v -> from(sources, SEGMENT_PREFIX_PROP, () -> segmentPrefix(v)));
             r.string(PEER_UIDS_PROP).ifPresent(v -> from(sources, PEER_UIDS_PROP, () -> peerUids(v)));
+            r.size(MAX_REQUEST_BYTES_PROP).ifPresent(v -> from(sources, MAX_REQUEST_BYTES_PROP,
+                () -> maxRequestBytes(v)));
             return this;
         }
 
@@ -452,7 +493,7 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
                 throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
             }
             return new AgentContext(socket, serverHost, dataPort, controlPort, backend, device, library, slots,
-                chunkBlocks, tenant, copyFaults, seeds, segmentPrefix, peerUids);
+                chunkBlocks, tenant, copyFaults, seeds, segmentPrefix, peerUids, maxRequestBytes);
         }
     }
 }

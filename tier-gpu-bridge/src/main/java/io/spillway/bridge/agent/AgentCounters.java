@@ -17,13 +17,16 @@ final class AgentCounters {
     final AtomicLong loopErrors = new AtomicLong();
     /** Connections refused because the connecting process's user is not the agent's nor a peer uid. */
     final AtomicLong refusedPeers = new AtomicLong();
+    /** Request lines longer than {@code spillway.agent.maxRequestBytes}: answered with an error, connection closed. */
+    final AtomicLong oversizedRequests = new AtomicLong();
     final AtomicLong savedBlocks = new AtomicLong();
     final AtomicLong loadedBlocks = new AtomicLong();
 
     ObjectNode writeTo(ObjectNode out) {
         return out.put("fenced_steps", fencedSteps.get()).put("failed_copies", failedCopies.get())
             .put("failed_gets", failedGets.get()).put("failed_puts", failedPuts.get())
-            .put("loop_errors", loopErrors.get()).put("refused_peers", refusedPeers.get()).put("saved_blocks", savedBlocks.get())
+            .put("loop_errors", loopErrors.get()).put("refused_peers", refusedPeers.get())
+            .put("oversized_requests", oversizedRequests.get()).put("saved_blocks", savedBlocks.get())
             .put("loaded_blocks", loadedBlocks.get());
     }
 }

@@ -16,9 +16,7 @@ import io.spillway.client.PutResult;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.protocol.ErrorCode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -92,6 +90,7 @@ public final class BridgeAgent implements AutoCloseable {
     /** Steps created and not yet released: their slots may still be written by the device or the network. */
     private int liveSteps;
     private boolean loopErrorLogged;
+    private volatile boolean oversizeLogged;
     private final AgentCounters counters = new AgentCounters();
 
     public BridgeAgent(AgentContext ctx) throws IOException {
@@ -225,26 +224,47 @@ public final class BridgeAgent implements AutoCloseable {
         }
     }
 
-    /** One connection: a JSON object a line in, one a line out, in order. */
+    /**
+     * One connection: a JSON object a line in, one a line out, in order. A line longer than
+     * {@link AgentContext#maxRequestBytes} is answered with an error, counted ({@code oversized_requests}), and its
+     * connection closed: what follows it cannot be told apart from the rest of that line. Other connections go on.
+     */
     private void serve(SocketChannel channel) {
-        try (channel;
-             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
-                 StandardCharsets.UTF_8));
-             OutputStream out = Channels.newOutputStream(channel)) {
+        try (channel; OutputStream out = Channels.newOutputStream(channel)) {
+            RequestLineReader in = new RequestLineReader(Channels.newInputStream(channel), ctx.maxRequestBytes());
             String line;
-            while ((line = in.readLine()) != null) {
+            while (true) {
+                try {
+                    line = in.readLine();
+                } catch (RequestLineReader.TooLong e) {
+                    counters.oversizedRequests.incrementAndGet();
+                    if (!oversizeLogged) {
+                        oversizeLogged = true;
+                        LOG.log(Level.WARNING, "agent: " + e.getMessage() + " (counted in stats.oversized_requests; "
+                            + "logged once)");
+                    }
+                    reply(out, error(e.getMessage()));
+                    return;
+                }
+                if (line == null) {
+                    return;
+                }
                 ObjectNode reply;
                 try {
                     reply = answer(JSON.readTree(line));
                 } catch (JsonProcessingException e) {
                     reply = error("not a JSON object: " + e.getOriginalMessage());
                 }
-                out.write((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                reply(out, reply);
             }
         } catch (IOException e) {
             // the connector went away
         }
+    }
+
+    private static void reply(OutputStream out, ObjectNode reply) throws IOException {
+        out.write((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private ObjectNode answer(JsonNode request) {

@@ -3,17 +3,33 @@ package io.spillway.bridge.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Base64;
 
-/** Field readers for the agent's requests: each names the field it rejects and what it expected. */
+/**
+ * Field readers for the agent's requests: each names the field it rejects and what it expected. An integer field
+ * takes a JSON integer only, within the field's type: Jackson's {@code canConvertToInt} also takes {@code 16.5} (and
+ * {@code asInt} truncates it to 16), so a fraction or a value past the type's range is refused here, with the value.
+ */
 final class Json {
     private Json() {
     }
 
     static int intField(JsonNode r, String name) {
-        JsonNode v = r.get(name);
-        if (v == null || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("\"" + name + "\" must be an integer");
+        return toInt(r.get(name), "\"" + name + "\"");
+    }
+
+    /** {@code v} as an int: a JSON integer in [-2^31, 2^31); anything else is refused naming {@code what}. */
+    private static int toInt(JsonNode v, String what) {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException(what + " must be an integer in [-2^31, 2^31), got " + v);
         }
-        return v.asInt();
+        return v.intValue();
+    }
+
+    /** {@code v} as a long: a JSON integer in [-2^63, 2^63); anything else is refused naming {@code what}. */
+    private static long toLong(JsonNode v, String what) {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException(what + " must be an integer in [-2^63, 2^63), got " + v);
+        }
+        return v.longValue();
     }
 
     static int intField(JsonNode r, String name, int orElse) {
@@ -22,13 +38,7 @@ final class Json {
 
     static long longField(JsonNode r, String name, long orElse) {
         JsonNode v = r.get(name);
-        if (v == null) {
-            return orElse;
-        }
-        if (!v.canConvertToLong()) {
-            throw new IllegalArgumentException("\"" + name + "\" must be an integer");
-        }
-        return v.asLong();
+        return v == null ? orElse : toLong(v, "\"" + name + "\"");
     }
 
     static String textField(JsonNode r, String name) {
@@ -60,10 +70,7 @@ final class Json {
         }
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!array.get(i).canConvertToInt()) {
-                throw new IllegalArgumentException(what + " must be a list of integers, got " + array.get(i));
-            }
-            out[i] = array.get(i).asInt();
+            out[i] = toInt(array.get(i), what + "[" + i + "]");
         }
         return out;
     }
@@ -74,10 +81,7 @@ final class Json {
         }
         long[] out = new long[count];
         for (int i = 0; i < count; i++) {
-            if (!array.get(i).canConvertToLong()) {
-                throw new IllegalArgumentException(what + " must be a list of integers, got " + array.get(i));
-            }
-            out[i] = array.get(i).asLong();
+            out[i] = toLong(array.get(i), what + "[" + i + "]");
         }
         return out;
     }

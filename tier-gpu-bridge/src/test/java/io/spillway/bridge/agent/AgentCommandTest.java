@@ -109,6 +109,19 @@ class AgentCommandTest {
     }
 
     @Test
+    void theRequestBoundIsASizeSetting() {
+        assertEquals(16 << 20, fromCommandLine(Map.of(), "--socket", "/s").maxRequestBytes());
+        assertEquals(64 << 20, fromCommandLine(Map.of("SPILLWAY_AGENT_MAX_REQUEST_BYTES", "64m"), "--socket", "/s")
+            .maxRequestBytes());
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_MAX_REQUEST_BYTES", "100"), "--socket", "/s"));
+        assertEquals("maxRequestBytes (spillway.agent.maxRequestBytes) must be 1024 to 1073741824 bytes, got 100 "
+            + "(from environment SPILLWAY_AGENT_MAX_REQUEST_BYTES)", small.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> fromCommandLine(Map.of("SPILLWAY_AGENT_MAX_REQUEST_BYTES", "2g"), "--socket", "/s"));
+    }
+
+    @Test
     void badValuesNameTheSettingTheValueAndTheOrigin() {
         IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
             () -> fromCommandLine(Map.of(), "--socket", "/s", "--server", "node"));

@@ -35,6 +35,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -392,6 +393,76 @@ class BridgeAgentTest {
         assertTrue(call(wrongLayers).get("error").asText().contains("3 layers but 2 are placed"));
         assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean(), "still serving, still registered");
         assertEquals(0, lookup(tokens(32, 5), null));
+    }
+
+    @Test
+    void aRequestLineOverTheBoundIsAnsweredCountedAndClosedAndOthersAreServed() throws Exception {
+        conn.close();
+        agent.close();
+        int bound = 64 << 10;
+        Path socket = dir.resolve("agent.sock");
+        agent = new BridgeAgent(AgentContext.builder().socket(socket).server("127.0.0.1:" + node.dataPort())
+            .controlPort(node.controlPort()).backend("host").slots(8).chunkBlocks(3).tenant("test")
+            .maxRequestBytes(bound).build());
+        conn = new AgentConnection(socket);
+        String head = "{\"op\":\"ping\",\"pad\":\"";
+        String fits = head + "x".repeat(bound - head.length() - 2) + "\"}";
+        assertEquals(bound, fits.length());
+        assertTrue(call(fits).get("ok").asBoolean(), "a line of exactly the bound is read");
+
+        try (SocketChannel peer = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            peer.connect(UnixDomainSocketAddress.of(socket));
+            String over = head + "x".repeat(bound - head.length() - 1) + "\"}\n"; // bound + 1 bytes before \n
+            Channels.newOutputStream(peer).write(over.getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(peer),
+                StandardCharsets.UTF_8));
+            JsonNode answer = JSON.readTree(in.readLine());
+            assertFalse(answer.get("ok").asBoolean(), answer.toString());
+            assertEquals("a request line is longer than 65536 bytes (spillway.agent.maxRequestBytes); the "
+                + "connection is closed", answer.get("error").asText());
+            assertEquals(null, in.readLine(), "the connection is closed after the answer");
+        }
+        JsonNode stats = call("{\"op\": \"stats\"}");
+        assertEquals(1, stats.get("oversized_requests").asLong(), stats.toString());
+        assertTrue(call("{\"op\": \"ping\"}").get("ok").asBoolean(), "the other connection is still served");
+    }
+
+    @Test
+    void theDefaultBoundFitsTheLargestRegisterAndAMillionTokenRequest() throws Exception {
+        // 512 layers with 19-digit offsets, in 512 regions of 64-byte handles, pages of 256 runs: about 100 KB
+        StringBuilder layers = new StringBuilder();
+        StringBuilder regions = new StringBuilder();
+        for (int l = 0; l < 512; l++) {
+            layers.append(l == 0 ? "" : ",").append("[").append(l).append(",9223372036854775807,9223372036854775807,"
+                + "9223372036854775807,9223372036854775807]");
+            regions.append(l == 0 ? "" : ",").append('"').append(Base64.getEncoder()
+                .encodeToString(new byte[64])).append('"');
+        }
+        StringBuilder runs = new StringBuilder();
+        for (int r = 0; r < 256; r++) {
+            runs.append(r == 0 ? "" : ",").append("[9223372036854775807,9223372036854775807]");
+        }
+        String register = "{\"op\":\"register\",\"namespace\":{\"model\":\"m\",\"dtype\":\"bfloat16\","
+            + "\"block_size\":16,\"layers\":512,\"kv_heads\":8,\"head_dim\":128,\"layout\":\"l\"},\"cache\":{"
+            + "\"num_blocks\":2147483647,\"regions\":[" + regions + "],\"layers\":[" + layers + "],\"runs\":["
+            + runs + "]}}";
+        assertTrue(register.length() > 90_000 && register.length() < AgentContext.MAX_REQUEST_BYTES_DEFAULT / 100,
+            "about 100 KB: " + register.length());
+        JsonNode answer = call(register);
+        assertFalse(answer.get("ok").asBoolean(), "refused for its layout, not its length: " + answer);
+        assertFalse(answer.get("error").asText().contains("longer than"), answer.toString());
+
+        // a lookup of a 1M-token request of 6-digit ids: about 7 MB, read and answered
+        StringBuilder tokens = new StringBuilder("[");
+        for (int t = 0; t < 1_000_000; t++) {
+            tokens.append(t == 0 ? "" : ",").append(100_000 + t % 900_000);
+        }
+        String lookup = "{\"op\":\"lookup\",\"tokens\":" + tokens.append(']') + "}";
+        assertTrue(lookup.length() > 7_000_000 && lookup.length() < AgentContext.MAX_REQUEST_BYTES_DEFAULT / 2,
+            "about 7 MB: " + lookup.length());
+        answer = call(lookup);
+        assertEquals("register the worker's KV caches first", answer.get("error").asText(), answer.toString());
+        assertEquals(0, call("{\"op\": \"stats\"}").get("oversized_requests").asLong());
     }
 
     /** A {@code register} of {@code spec}'s regions, in the connector's format. */
