@@ -327,7 +327,8 @@ class ChartSecurityTest {
         assertTrue(warned.contains("WARNING: security.mode is none"), warned);
         String quiet = notes(Map.of());
         assertFalse(quiet.contains("WARNING"), quiet);
-        assertTrue(quiet.contains("mutual TLS (certManager)"), quiet);
+        assertTrue(quiet.contains("mutual TLS (certManager); the admin identity is in Secret spillway-admin-tls"),
+            quiet);
     }
 
     /** The install notes, from a client-only dry-run install (helm template does not render NOTES.txt). */
@@ -360,6 +361,10 @@ class ChartSecurityTest {
         assertEquals(Optional.of("corp-client/ca.crt"), secretFileAt(vllm, container(vllm, "agent-1"),
             TLS_DIR + "/ca.crt"));
 
+        Map<String, Object> noAdmin = new LinkedHashMap<>(set);
+        noAdmin.remove("security.certificates.existingSecrets.admin");
+        assertTrue(notes(noAdmin).contains("Security: mutual TLS (existingSecrets)."),
+            "no component mounts the admin identity: not required");
         Map<String, Object> missing = new LinkedHashMap<>(set);
         missing.remove("security.certificates.existingSecrets.router");
         Exception e = assertThrows(Exception.class, () -> Chart.render(Chart.Variant.DEFAULT, missing));
