@@ -177,3 +177,60 @@ runAsGroup: {{ .Values.securityContext.uid }}
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/*
+Security (docs/deploy.md, "Security"). Where each pod finds its certificate Secret (tls.crt, tls.key, ca.crt) and the
+join secret, and what the Secrets are called: the chart's names for cert-manager, the user's for existingSecrets.
+*/}}
+{{- define "spillway.tls.dir" -}}/var/run/secrets/spillway/tls{{- end -}}
+{{- define "spillway.join.file" -}}/var/run/secrets/spillway/join/joinSecret{{- end -}}
+{{- define "spillway.mtls" -}}{{- if eq .Values.security.mode "mtls" -}}true{{- end -}}{{- end -}}
+
+{{/* The Secret holding one identity's certificate: (dict "root" $ "who" "node" | "router" | "client" | "admin"). */}}
+{{- define "spillway.tls.secret" -}}
+{{- $c := .root.Values.security.certificates -}}
+{{- if eq $c.source "existingSecrets" -}}
+{{- $name := index $c.existingSecrets .who -}}
+{{- if not $name -}}{{ fail (printf "spillway: security.certificates.existingSecrets.%s must name a Secret (source existingSecrets)" .who) }}{{- end -}}
+{{- $name -}}
+{{- else -}}
+{{- printf "%s-%s-tls" (include "spillway.fullname" .root) .who -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "spillway.joinSecret.name" -}}
+{{- .Values.security.joinSecret.existingSecret | default (printf "%s-join" (include "spillway.fullname" .)) -}}
+{{- end -}}
+
+{{/* An identity's URI: (dict "root" $ "role" "node" "tenant" ""). */}}
+{{- define "spillway.identity" -}}
+{{- $td := .root.Values.security.trustDomain -}}
+{{- if .tenant -}}
+{{- printf "spiffe://%s/tenant/%s/role/%s" $td .tenant .role -}}
+{{- else -}}
+{{- printf "spiffe://%s/role/%s" $td .role -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The names the nodes' certificate carries: every node's stable name under the headless Service, as a wildcard (the
+JDK's host name check matches one leftmost label), in each form a peer dials: the advertised
+<pod>.<svc>.<ns>.svc.<clusterDomain> (the partition map's address), <pod>.<svc>.<ns>.svc (the router's feeds and
+the agents' seeds), and the shorter forms inside the namespace.
+*/}}
+{{- define "spillway.node.dnsNames" -}}
+{{- $svc := include "spillway.node.service" . -}}
+{{- $ns := .Release.Namespace -}}
+- {{ printf "*.%s.%s.svc.%s" $svc $ns .Values.clusterDomain | quote }}
+- {{ printf "*.%s.%s.svc" $svc $ns | quote }}
+- {{ printf "*.%s.%s" $svc $ns | quote }}
+- {{ printf "*.%s" $svc | quote }}
+{{- end -}}
+
+{{/* A pod volume of one identity's certificate Secret, read by its user only. */}}
+{{- define "spillway.tls.volume" -}}
+- name: tls
+  secret:
+    secretName: {{ include "spillway.tls.secret" (dict "root" .root "who" .who) }}
+    defaultMode: 0440       # root:<fsGroup>: the pod's user reads it, nobody else
+{{- end -}}

@@ -73,6 +73,21 @@ public final class AgentCommand implements Callable<Integer> {
         + "connect to its socket and own the segments it opens (default: none).")
     String peerUids;
 
+    @Option(names = "--cert-file", paramLabel = "PEM", description = "The agent's client certificate chain (mutual "
+        + "TLS to the nodes: a client identity of its tenant); with --key-file and --trust-file.")
+    String certFile;
+
+    @Option(names = "--key-file", paramLabel = "PEM", description = "The agent's private key, PKCS#8.")
+    String keyFile;
+
+    @Option(names = "--trust-file", paramLabel = "PEM", description = "The authorities that sign the nodes' "
+        + "certificates; setting it turns TLS to the nodes on (default: plaintext).")
+    String trustFile;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Token mode: the file holding the agent's "
+        + "signed token; needs --trust-file.")
+    String tokenFile;
+
     @Option(names = "--inject-copy-faults", hidden = true, description = "Host backend, tests only: the first N "
         + "device copies of each registration fail.")
     Integer copyFaults;
@@ -107,6 +122,10 @@ public final class AgentCommand implements Callable<Integer> {
         putIf(flags, AgentContext.TENANT_PROP, tenant);
         putIf(flags, AgentContext.SEGMENT_PREFIX_PROP, segmentPrefix);
         putIf(flags, AgentContext.PEER_UIDS_PROP, peerUids);
+        putIf(flags, AgentContext.CERT_FILE_PROP, certFile);
+        putIf(flags, AgentContext.KEY_FILE_PROP, keyFile);
+        putIf(flags, AgentContext.TRUST_FILE_PROP, trustFile);
+        putIf(flags, AgentContext.TOKEN_FILE_PROP, tokenFile);
         sources.overrides(flags, "command line");
         AgentContext.Builder b = AgentContext.builder().load(sources);
         if (copyFaults != null) {

@@ -5,6 +5,7 @@ import io.spillway.bridge.SegmentPolicy;
 import io.spillway.client.ClientContext;
 import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
+import io.spillway.identity.TlsFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +40,14 @@ import java.util.TreeSet;
  * @param peerUids     uids besides the agent's own that may connect to its socket and own the segments it opens
  * @param maxRequestBytes the longest request line the agent reads; a longer one is answered with an error and its
  *                     connection closed
+ * @param tls          TLS to the nodes (the trusted authorities, and the agent's certificate and key for mutual TLS:
+ *                     its tenant's client identity), or null for plaintext
+ * @param tokenFile    token mode: the file holding the agent's signed token (needs {@code tls}), or null
  */
 public record AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                            String library, int slots, int chunkBlocks, String tenant, int copyFaults,
-                           List<String> seeds, String segmentPrefix, List<Integer> peerUids, int maxRequestBytes) {
+                           List<String> seeds, String segmentPrefix, List<Integer> peerUids, int maxRequestBytes,
+                           TlsFiles tls, Path tokenFile) {
     public static final String PREFIX = "spillway.agent.";
     /** The Unix domain socket the worker's connector talks to; required. */
     public static final String SOCKET_PROP = PREFIX + "socket";
@@ -100,13 +105,26 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
     /** The bound's own bounds: a ping fits the least, and a line is one Java array at most. */
     public static final int MAX_REQUEST_BYTES_MIN = 1024;
     public static final int MAX_REQUEST_BYTES_MAX = 1 << 30;
+    /**
+     * The agent's client certificate chain, PEM (mutual TLS: a {@code spiffe://<domain>/tenant/<t>/role/client}
+     * identity of the tenant of {@link #TENANT_PROP}); with {@link #KEY_FILE_PROP} and {@link #TRUST_FILE_PROP}.
+     * Re-read when it changes, like every TLS file below. Unset by default.
+     */
+    public static final String CERT_FILE_PROP = PREFIX + "certFile";
+    /** The agent's private key, PKCS#8 PEM; with {@link #CERT_FILE_PROP}. */
+    public static final String KEY_FILE_PROP = PREFIX + "keyFile";
+    /** The authorities that sign the nodes' certificates, PEM; setting it turns TLS to the nodes on. */
+    public static final String TRUST_FILE_PROP = PREFIX + "trustFile";
+    /** Token mode: a file holding the agent's signed token, re-read for each new connection; needs TLS. */
+    public static final String TOKEN_FILE_PROP = PREFIX + "tokenFile";
     /** Tests only (host backend): the first this-many device copies of each registration fail. No property. */
     public static final int COPY_FAULTS_DEFAULT = 0;
 
     /** Every {@code spillway.agent.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(SOCKET_PROP, SERVER_PROP, CONTROL_PORT_PROP,
         BACKEND_PROP, DEVICE_PROP, RUNTIME_LIBRARY_PROP, SLOTS_PROP, CHUNK_BLOCKS_PROP, TENANT_PROP, SEEDS_PROP,
-        SEGMENT_PREFIX_PROP, PEER_UIDS_PROP, MAX_REQUEST_BYTES_PROP);
+        SEGMENT_PREFIX_PROP, PEER_UIDS_PROP, MAX_REQUEST_BYTES_PROP, CERT_FILE_PROP, KEY_FILE_PROP, TRUST_FILE_PROP,
+        TOKEN_FILE_PROP);
 
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant) {
@@ -129,12 +147,12 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             copyFaults, seeds, SEGMENT_PREFIX_DEFAULT, List.of());
     }
 
-    /** The default request bound. */
+    /** The default request bound, plaintext to the nodes. */
     public AgentContext(Path socket, String serverHost, int dataPort, int controlPort, Backend backend, int device,
                         String library, int slots, int chunkBlocks, String tenant, int copyFaults,
                         List<String> seeds, String segmentPrefix, List<Integer> peerUids) {
         this(socket, serverHost, dataPort, controlPort, backend, device, library, slots, chunkBlocks, tenant,
-            copyFaults, seeds, segmentPrefix, peerUids, MAX_REQUEST_BYTES_DEFAULT);
+            copyFaults, seeds, segmentPrefix, peerUids, MAX_REQUEST_BYTES_DEFAULT, null, null);
     }
 
     public AgentContext {
@@ -178,6 +196,14 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         }
         peerUids = List.copyOf(peerUids);
         checkMaxRequestBytes(maxRequestBytes);
+        if (tokenFile != null && tls == null) {
+            throw new IllegalArgumentException(TOKEN_FILE_PROP + "=" + tokenFile + " needs TLS (" + TRUST_FILE_PROP
+                + "): a token sent in plaintext could be read and replayed");
+        }
+        if (tls != null && tls.trustedCertificates() == null) {
+            throw new IllegalArgumentException(TRUST_FILE_PROP + " must be set with TLS: the agent checks the nodes' "
+                + "certificates against it");
+        }
     }
 
     private static void checkMaxRequestBytes(long v) {
@@ -206,6 +232,10 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         if (clustered()) {
             b.seeds(seeds);
         }
+        if (tls != null) {
+            b.tls(tls);
+        }
+        b.tokenFile(tokenFile);
         return b.build();
     }
 
@@ -306,6 +336,10 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
         private String segmentPrefix = SEGMENT_PREFIX_DEFAULT;
         private List<Integer> peerUids = List.of();
         private int maxRequestBytes = MAX_REQUEST_BYTES_DEFAULT;
+        private Path certFile;
+        private Path keyFile;
+        private Path trustFile;
+        private Path tokenFile;
 
         private Builder() {
         }
@@ -437,6 +471,32 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             return this;
         }
 
+        /**
+         * The agent's certificate and key ({@value #CERT_FILE_PROP}, {@value #KEY_FILE_PROP}) for mutual TLS: both
+         * or neither (null, null).
+         */
+        public Builder certificate(Path cert, Path key) {
+            if ((cert == null) != (key == null)) {
+                throw new IllegalArgumentException(CERT_FILE_PROP + " and " + KEY_FILE_PROP + " go together, got "
+                    + CERT_FILE_PROP + "=" + cert + ", " + KEY_FILE_PROP + "=" + key);
+            }
+            certFile = cert;
+            keyFile = key;
+            return this;
+        }
+
+        /** The authorities that sign the nodes' certificates ({@value #TRUST_FILE_PROP}); null: plaintext. */
+        public Builder trustFile(Path v) {
+            trustFile = v;
+            return this;
+        }
+
+        /** Token mode ({@value #TOKEN_FILE_PROP}): the file holding the agent's signed token; null: none. */
+        public Builder tokenFile(Path v) {
+            tokenFile = v;
+            return this;
+        }
+
         /** Tests only, host backend: the first {@code v} device copies of each registration fail. */
         public Builder copyFaults(int v) {
             if (v < 0) {
@@ -472,6 +532,11 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             r.string(PEER_UIDS_PROP).ifPresent(v -> from(sources, PEER_UIDS_PROP, () -> peerUids(v)));
             r.size(MAX_REQUEST_BYTES_PROP).ifPresent(v -> from(sources, MAX_REQUEST_BYTES_PROP,
                 () -> maxRequestBytes(v)));
+            Path cert = r.path(CERT_FILE_PROP).orElse(null);
+            Path key = r.path(KEY_FILE_PROP).orElse(null);
+            from(sources, cert != null ? CERT_FILE_PROP : KEY_FILE_PROP, () -> certificate(cert, key));
+            r.path(TRUST_FILE_PROP).ifPresent(this::trustFile);
+            r.path(TOKEN_FILE_PROP).ifPresent(this::tokenFile);
             return this;
         }
 
@@ -492,8 +557,14 @@ public record AgentContext(Path socket, String serverHost, int dataPort, int con
             if (socket == null) {
                 throw new IllegalArgumentException("socket (" + SOCKET_PROP + ", --socket) must be set");
             }
+            if (certFile != null && trustFile == null) {
+                throw new IllegalArgumentException(CERT_FILE_PROP + "/" + KEY_FILE_PROP + " need " + TRUST_FILE_PROP
+                    + ": the authorities that sign the nodes' certificates");
+            }
+            TlsFiles tls = trustFile == null ? null
+                : new TlsFiles(certFile, keyFile, trustFile, ClientContext.TLS_REFRESH_DEFAULT);
             return new AgentContext(socket, serverHost, dataPort, controlPort, backend, device, library, slots,
-                chunkBlocks, tenant, copyFaults, seeds, segmentPrefix, peerUids, maxRequestBytes);
+                chunkBlocks, tenant, copyFaults, seeds, segmentPrefix, peerUids, maxRequestBytes, tls, tokenFile);
         }
     }
 }

@@ -74,7 +74,10 @@ class ComponentSettingsTest {
         Map<String, String> printed = printConfig(env, props);
         assertEquals("spillway-node-1", printed.get("spillway.cluster.nodeName"));
         assertEquals("zone:us-east-1b", printed.get("spillway.cluster.zone"));
-        assertEquals("127.0.1.2", printed.get("spillway.cluster.advertiseHost"));
+        // the pod's stable name, which its certificate names (not its IP, which no certificate can know ahead)
+        assertEquals("spillway-node-1.spillway-node.spillway.svc.cluster.local",
+            printed.get("spillway.cluster.advertiseHost"));
+        assertEquals("mtls", printed.get("spillway.security.mode"));
         assertEquals("kubernetes", printed.get("spillway.cluster.discovery"));
         // the environment's one-word form (SPILLWAY_CLUSTER_K8S_NAMESPACE), printed as given
         assertEquals("spillway", printed.get("spillway.cluster.k8sNamespace"));

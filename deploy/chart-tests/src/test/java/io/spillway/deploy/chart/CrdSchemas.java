@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  */
 final class CrdSchemas {
     static final List<String> FILES = List.of("inference.networking.k8s.io_inferencepools.yaml",
-        "llm-d.ai_inferenceobjectives.yaml", "keda.sh_scaledobjects.yaml", "monitoring.coreos.com_servicemonitors.yaml");
+        "llm-d.ai_inferenceobjectives.yaml", "keda.sh_scaledobjects.yaml", "monitoring.coreos.com_servicemonitors.yaml",
+        "cert-manager.io_certificates.yaml", "cert-manager.io_issuers.yaml");
 
     private final Map<String, JsonNode> schemas = new HashMap<>();
     private final List<ObjectNode> definitions = new ArrayList<>();

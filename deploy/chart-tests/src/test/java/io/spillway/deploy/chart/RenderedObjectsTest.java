@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Every object {@code helm template} renders, for the default values and both variants: a kind fabric8 models
  * (everything of Kubernetes itself) parses into its model class with no field the model does not declare; a custom
- * resource (InferencePool, InferenceObjective, ServiceMonitor, ScaledObject) is valid under the OpenAPI schema of its
- * project's released CRD (src/test/resources/crds); nothing else is rendered.
+ * resource (InferencePool, InferenceObjective, ServiceMonitor, ScaledObject, cert-manager's Issuer and Certificate) is
+ * valid under the OpenAPI schema of its project's released CRD (src/test/resources/crds); nothing else is rendered.
  */
 class RenderedObjectsTest {
     private static final CrdSchemas CRDS = new CrdSchemas();
@@ -54,8 +54,11 @@ class RenderedObjectsTest {
     @Test
     void eachVariantRendersWhatItIsFor() {
         Map<String, Integer> def = Chart.render(Chart.Variant.DEFAULT).kinds();
-        assertEquals(Map.of("ServiceAccount", 2, "Role", 2, "RoleBinding", 2, "ConfigMap", 2, "Service", 2,
-            "Deployment", 1, "StatefulSet", 1, "PodDisruptionBudget", 1, "InferencePool", 1), def);
+        assertEquals(Map.ofEntries(Map.entry("ServiceAccount", 2), Map.entry("Role", 2), Map.entry("RoleBinding", 2),
+            Map.entry("ConfigMap", 2), Map.entry("Service", 2), Map.entry("Deployment", 1),
+            Map.entry("StatefulSet", 1), Map.entry("PodDisruptionBudget", 1), Map.entry("InferencePool", 1),
+            // the join secret; cert-manager's self-signed and CA Issuers, the CA, node, router and admin Certificates
+            Map.entry("Secret", 1), Map.entry("Issuer", 2), Map.entry("Certificate", 4)), def);
         Map<String, Integer> proxy = Chart.render(Chart.Variant.PROXY_WITH_VLLM).kinds();
         assertEquals(2, proxy.get("Deployment"), "router and vLLM");
         assertFalse(proxy.containsKey("InferencePool"), "no pool in proxy mode");
