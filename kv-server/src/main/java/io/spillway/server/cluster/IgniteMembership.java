@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.cache.Cache;
+import javax.cache.CacheException;
 import javax.cache.configuration.Factory;
 import javax.cache.event.CacheEntryEvent;
 import javax.net.ssl.SSLContext;
@@ -126,7 +128,7 @@ public final class IgniteMembership implements ClusterView {
             }
             submit(this::publish);
         });
-        metadataQuery = cache.query(q);
+        metadataQuery = registerDuringJoins(() -> cache.query(q));
         tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit);
         for (Cache.Entry<String, String> e : local(cache)) {
             metadata.putIfAbsent(e.getKey(), e.getValue());
@@ -136,6 +138,34 @@ public final class IgniteMembership implements ClusterView {
             topology(v, ignite.cluster().topology(v));
         });
         LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
+    }
+
+    /**
+     * Registers the metadata query, again when Ignite refuses it for a topology that moved on meanwhile: members that
+     * start together (a StatefulSet in parallel, the container cluster test) change the topology several times a
+     * second, and Ignite 2.17 can then answer "Getting affinity for too old topology version that is already out of
+     * history" for a registration made at the version the node joined at. Seen in the container cluster test with
+     * TLS, where the first node's start overlapped the others' joins; the node exited. Nothing is registered by a
+     * refused attempt, so trying again is safe; after 20 tries (about 5 s) the error stands.
+     */
+    private static <T> T registerDuringJoins(Supplier<T> registration) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return registration.get();
+            } catch (CacheException e) {
+                if (attempt >= 20) {
+                    throw e;
+                }
+                LOG.log(Level.INFO, "the metadata query was refused while the topology changed (" + e.getMessage()
+                    + "); trying again");
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Nodes this member refused to admit for a missing or wrong join secret (counted where it is coordinator). */

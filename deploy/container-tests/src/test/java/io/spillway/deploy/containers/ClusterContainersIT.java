@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.model.Ipam;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Network.Ipam;
+import com.github.dockerjava.api.model.Volume;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -41,7 +45,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -102,9 +105,21 @@ class ClusterContainersIT {
                     "--set", "spillway.server.ioThreads=1",
                     "--set", "spillway.server.maxBlockBytes=" + (1 << 20)));
                 args.addAll(ContainerPki.nodeSettings(name));
-                nodes.put(name, ContainerSupport.node(network, name, args)
-                    .withFileSystemBind(pki.dir().toString(), ContainerPki.MOUNT, BindMode.READ_ONLY)
-                    .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(address)));
+                // the bind set on the create command itself: Testcontainers' own file binds first run a check
+                // container from a public image, which cannot be pulled here
+                nodes.put(name, ContainerSupport.node(network, name, args).withCreateContainerCmdModifier(cmd -> {
+                    cmd.withIpv4Address(address);
+                    HostConfig host = cmd.getHostConfig();
+                    Bind pkiBind = new Bind(pki.dir().toString(), new Volume(ContainerPki.MOUNT), AccessMode.ro);
+                    if (host != null) {
+                        List<Bind> binds = new ArrayList<>();
+                        if (host.getBinds() != null) {
+                            binds.addAll(List.of(host.getBinds()));
+                        }
+                        binds.add(pkiBind);
+                        host.withBinds(binds);
+                    }
+                }));
             }
             pki.identity("admin", null, Role.ADMIN);
             TlsFiles tenant = pki.identity("test-client", NAMESPACE.tenant(), Role.CLIENT, Role.ADMIN);

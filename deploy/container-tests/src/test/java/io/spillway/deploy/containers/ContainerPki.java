@@ -32,6 +32,7 @@ final class ContainerPki {
     ContainerPki(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         authority = CertificateAuthority.create("spillway container test", Duration.ofDays(1));
         write("ca.crt", authority.certificatePem());
         byte[] secret = new byte[24];
