@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
  * targets are started and preloaded first; then every phase runs in {@code --rounds} rounds that interleave the
  * targets ({@link InterleavedRun}), so that the machine's drift lands on both sides of a ratio. Prints a table,
  * the ratios of the merged totals and their spread across rounds; {@code --json} writes them for machines.
+ * {@code --tls} adds a second Spillway node with mutual TLS ({@code spillway-tls}) to the same rounds and reports
+ * what TLS costs: Spillway TLS over Spillway plaintext.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Spillway vs Redis vs raw loopback TCP, same workload, one run, interleaved in rounds.",
@@ -30,6 +32,11 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--targets", paramLabel = "LIST", split = ",", defaultValue = "spillway,redis,tcp",
         description = "Targets to run, in the order of the first round (default: ${DEFAULT-VALUE}).")
     List<String> targets;
+
+    @Option(names = "--tls", description = {"Also run spillway-tls: a second Spillway node with mutual TLS"
+        + " (certificates issued into the run directory), in the same rounds, right after the plaintext one;"
+        + " reports Spillway TLS / Spillway plaintext."})
+    boolean tls;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
         description = "Blocks per request in the batch-get phase (default: ${DEFAULT-VALUE}).")
@@ -53,24 +60,41 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<PhaseSpec> phases = phases();
         InterleavedRun.check(phases, rounds);
-        List<String> kinds = targets.stream().map(TargetLauncher::checkKind).distinct().toList();
+        List<String> kinds = kinds();
         ProgressLine progress = new ProgressLine(System.err, !workload.noProgress);
         Map<String, String> failures = new LinkedHashMap<>();
         InterleavedRun.Result run;
+        Map<String, Map<String, String>> facts;
         PhaseSpec first = phases.get(0);
         boolean reads = phases.stream().anyMatch(p -> p.readRatio() > 0);
         try (RunDir runDir = RunDir.create("spillway-compare-");
              StartedTargets started = StartedTargets.start(kinds, launcher, workload, runDir, first.blocks(),
                  first.blockBytes(), reads ? Math.min(batch, 32) : 0, progress, failures)) {
+            facts = started.facts();
             run = new InterleavedRun(started.harnesses(), rounds).run(phases);
         }
-        CompareReport report = new CompareReport(phases, workload.connections, run.merged(), failures, run.slices());
+        CompareReport report = new CompareReport(phases, workload.connections, run.merged(), failures, run.slices(),
+            facts);
         report.print(System.out);
         if (json != null) {
             report.writeJson(json);
             System.out.println("wrote " + json);
         }
         return failures.isEmpty() && report.allClean() ? 0 : 1;
+    }
+
+    /** The targets in first-round order: {@code --targets}, with {@code spillway-tls} after {@code spillway} for --tls. */
+    List<String> kinds() {
+        List<String> kinds = new ArrayList<>(targets.stream().map(TargetLauncher::checkKind).distinct().toList());
+        if (tls && !kinds.contains(TargetLauncher.SPILLWAY_TLS)) {
+            int plain = kinds.indexOf(TargetLauncher.SPILLWAY);
+            if (plain < 0) {
+                throw new IllegalArgumentException("--tls measures TLS against the plaintext node: --targets must"
+                    + " include " + TargetLauncher.SPILLWAY + ", got " + targets);
+            }
+            kinds.add(plain + 1, TargetLauncher.SPILLWAY_TLS);
+        }
+        return kinds;
     }
 
     /**

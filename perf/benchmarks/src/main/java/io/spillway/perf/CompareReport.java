@@ -19,19 +19,24 @@ import java.util.Map;
 /**
  * The outcome of {@code bench compare}: every target's phases, and the ratios that matter: Spillway over Redis
  * ({@code ratio_put}, {@code ratio_get}, {@code ratio_batch_get}: of the merged totals) with the same ratio in each
- * round ({@code rounds}), and Spillway as a fraction of the TCP ceiling.
+ * round ({@code rounds}), and Spillway as a fraction of the TCP ceiling. When {@code spillway-tls} ran (or was asked
+ * for and failed), the cost of TLS: Spillway TLS over Spillway plaintext, merged and per round, with the TLS
+ * providers the node and the client used.
  */
 final class CompareReport {
     static final String PUT = "put";
     static final String GET = "get";
     static final String BATCH_GET = "batch-get";
     private static final List<String> PHASES = List.of(PUT, GET, BATCH_GET);
+    private static final String SPILLWAY = TargetLauncher.SPILLWAY;
+    private static final String SPILLWAY_TLS = TargetLauncher.SPILLWAY_TLS;
 
     private final List<PhaseSpec> specs;
     private final int connections;
     private final Map<String, Map<String, PhaseResult>> results;
     private final Map<String, String> failures;
     private final Map<String, Map<String, List<PhaseResult>>> rounds;
+    private final Map<String, Map<String, String>> facts;
 
     CompareReport(List<PhaseSpec> specs, int connections, Map<String, Map<String, PhaseResult>> results,
                   Map<String, String> failures) {
@@ -45,6 +50,14 @@ final class CompareReport {
      */
     CompareReport(List<PhaseSpec> specs, int connections, Map<String, Map<String, PhaseResult>> results,
                   Map<String, String> failures, Map<String, Map<String, List<PhaseResult>>> rounds) {
+        this(specs, connections, results, failures, rounds, Map.of());
+    }
+
+    /** @param facts per target, what its launcher said about how it ran (e.g. its TLS providers) */
+    CompareReport(List<PhaseSpec> specs, int connections, Map<String, Map<String, PhaseResult>> results,
+                  Map<String, String> failures, Map<String, Map<String, List<PhaseResult>>> rounds,
+                  Map<String, Map<String, String>> facts) {
+        this.facts = facts;
         this.specs = specs;
         this.connections = connections;
         this.results = results;
@@ -107,21 +120,37 @@ final class CompareReport {
         printRatioRow(out, "spillway / redis", "spillway", "redis");
         printRatioRow(out, "spillway / tcp ceiling", "spillway", "tcp");
         printRatioRow(out, "redis / tcp ceiling", "redis", "tcp");
+        if (tlsAsked()) {
+            printRatioRow(out, "spillway tls / plain", SPILLWAY_TLS, SPILLWAY);
+        }
         for (String p : PHASES) {
-            printRoundSpread(out, p);
+            printRoundSpread(out, "ratio_" + key(p), "spillway", "redis", p);
+        }
+        if (tlsAsked()) {
+            for (String p : PHASES) {
+                printRoundSpread(out, "tls ratio_" + key(p), SPILLWAY_TLS, SPILLWAY, p);
+            }
+            Map<String, String> tls = facts.getOrDefault(SPILLWAY_TLS, Map.of());
+            out.printf("%s: mutual TLS, data-plane TLS by %s (node), %s (client)%n", SPILLWAY_TLS,
+                tls.getOrDefault(TargetLauncher.NODE_TLS_PROVIDER, "?"),
+                tls.getOrDefault(TargetLauncher.CLIENT_TLS_PROVIDER, "?"));
         }
     }
 
-    /** {@code ratio_get per round: 1.21x-1.35x over 5 rounds}: how far the rounds' spillway/redis ratios spread. */
-    private void printRoundSpread(PrintStream out, String phase) {
-        List<Double> r = roundRatios("spillway", "redis", phase).stream().filter(v -> !Double.isNaN(v)).toList();
+    /** Whether the run had a TLS target, whether it ran or failed to start. */
+    boolean tlsAsked() {
+        return results.containsKey(SPILLWAY_TLS) || failures.containsKey(SPILLWAY_TLS);
+    }
+
+    /** {@code ratio_get per round: 1.21x-1.35x over 5 rounds}: how far the rounds' a/b ratios spread. */
+    private void printRoundSpread(PrintStream out, String label, String a, String b, String phase) {
+        List<Double> r = roundRatios(a, b, phase).stream().filter(v -> !Double.isNaN(v)).toList();
         if (r.isEmpty()) {
             return;
         }
         double min = r.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double max = r.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        out.printf(Locale.ROOT, "%-22s %s-%s over %d rounds%n", "ratio_" + key(phase) + " per round:", fmt(min),
-            fmt(max), r.size());
+        out.printf(Locale.ROOT, "%-22s %s-%s over %d rounds%n", label + " per round:", fmt(min), fmt(max), r.size());
     }
 
     private void printRatioRow(PrintStream out, String label, String a, String b) {
@@ -147,6 +176,9 @@ final class CompareReport {
             w.endArray();
         }
         w.endObject();
+        if (tlsAsked()) {
+            writeTls(w);
+        }
         w.name("tcp_ceiling").beginObject();
         for (String p : PHASES) {
             w.field(key(p) + "_gbps", gbps("tcp", p));
@@ -185,6 +217,23 @@ final class CompareReport {
         w.field("clean", failures.isEmpty() && allClean());
         w.endObject();
         Files.writeString(file, w.toJson() + "\n", StandardCharsets.UTF_8);
+    }
+
+    /** {@code "tls"}: Spillway TLS over Spillway plaintext, merged and per round, and the TLS providers. */
+    private void writeTls(JsonWriter w) {
+        w.name("tls").beginObject()
+            .field("ratio_get", ratio(SPILLWAY_TLS, SPILLWAY, GET))
+            .field("ratio_put", ratio(SPILLWAY_TLS, SPILLWAY, PUT))
+            .field("ratio_batch_get", ratio(SPILLWAY_TLS, SPILLWAY, BATCH_GET));
+        w.name("rounds").beginObject();
+        for (String p : PHASES) {
+            w.name(key(p)).beginArray();
+            roundRatios(SPILLWAY_TLS, SPILLWAY, p).forEach(w::value);
+            w.endArray();
+        }
+        w.endObject();
+        facts.getOrDefault(SPILLWAY_TLS, Map.of()).forEach(w::field);
+        w.endObject();
     }
 
     private static String key(String phase) {

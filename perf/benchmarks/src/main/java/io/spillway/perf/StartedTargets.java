@@ -66,6 +66,17 @@ final class StartedTargets implements AutoCloseable {
         return all;
     }
 
+    /** What each started target's launcher reported about how it runs ({@link TargetLauncher.Started#facts()}). */
+    Map<String, Map<String, String>> facts() {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        started.forEach((kind, s) -> {
+            if (!s.facts().isEmpty()) {
+                out.put(kind, s.facts());
+            }
+        });
+        return out;
+    }
+
     /** One harness per started target, in start order. */
     Map<String, LoadHarness> harnesses() {
         return Collections.unmodifiableMap(harnesses);

@@ -131,4 +131,58 @@ class CompareReportTest {
         assertTrue(out.contains("ratio_batch_get per round: 1.00x-2.00x over 3 rounds"), out);
         assertTrue(out.contains("in 3 interleaved rounds"), out);
     }
+
+    @Test
+    void withoutATlsTargetTheReportHasNoTlsSectionOrRow(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("compare.json");
+        report().writeJson(file);
+        String json = Files.readString(file);
+        assertTrue(!json.contains("\"tls\""), json);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        report().print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertTrue(!bytes.toString(StandardCharsets.UTF_8).contains("tls"), bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void tlsTargetIsReportedAsTlsOverPlaintextWithItsProviders(@TempDir Path dir) throws Exception {
+        List<PhaseSpec> specs = specs();
+        Map<String, Map<String, PhaseResult>> results = results(specs);
+        double[] tls = {3.0, 6.0, 1.0}; // get, batch-get, put; the plaintext node has 6.0, 8.0, 4.0
+        Map<String, PhaseResult> byPhase = new LinkedHashMap<>();
+        Map<String, Map<String, List<PhaseResult>>> rounds = new LinkedHashMap<>();
+        Map<String, List<PhaseResult>> tlsRounds = new LinkedHashMap<>();
+        Map<String, List<PhaseResult>> plainRounds = new LinkedHashMap<>();
+        for (int p = 0; p < 3; p++) {
+            PhaseSpec s = specs.get(p);
+            byPhase.put(s.name(), phase(TargetLauncher.SPILLWAY_TLS, s, tls[p]));
+            tlsRounds.put(s.name(), List.of(phase(TargetLauncher.SPILLWAY_TLS, s, 1.0),
+                phase(TargetLauncher.SPILLWAY_TLS, s, 3.0)));
+            plainRounds.put(s.name(), List.of(phase("spillway", s, 2.0), phase("spillway", s, 4.0)));
+        }
+        results.put(TargetLauncher.SPILLWAY_TLS, byPhase);
+        rounds.put("spillway", plainRounds);
+        rounds.put(TargetLauncher.SPILLWAY_TLS, tlsRounds);
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put(TargetLauncher.NODE_TLS_PROVIDER, "OPENSSL");
+        facts.put(TargetLauncher.CLIENT_TLS_PROVIDER, "JDK");
+        CompareReport r = new CompareReport(specs, 4, results, Map.of(), rounds,
+            Map.of(TargetLauncher.SPILLWAY_TLS, facts));
+
+        Path file = dir.resolve("compare.json");
+        r.writeJson(file);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"ratio_get\":2.0,\"ratio_put\":2.0,\"ratio_batch_get\":2.0,"), "spillway/redis: "
+            + json);
+        assertTrue(json.contains("\"tls\":{\"ratio_get\":0.5,\"ratio_put\":0.25,\"ratio_batch_get\":0.75,"
+            + "\"rounds\":{\"put\":[0.5,0.75],\"get\":[0.5,0.75],\"batch_get\":[0.5,0.75]},"
+            + "\"node_tls_provider\":\"OPENSSL\",\"client_tls_provider\":\"JDK\"}"), json);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        r.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("spillway / redis            2.00x      2.00x      2.00x"), out);
+        assertTrue(out.contains("spillway tls / plain        0.25x      0.50x      0.75x"), out);
+        assertTrue(out.contains("tls ratio_put per round: 0.50x-0.75x over 2 rounds"), out);
+        assertTrue(out.contains("spillway-tls: mutual TLS, data-plane TLS by OPENSSL (node), JDK (client)"), out);
+    }
 }

@@ -4,6 +4,7 @@ import io.spillway.client.ClientContext;
 import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
+import io.spillway.identity.TlsFiles;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.perf.harness.Batch;
@@ -15,24 +16,35 @@ import java.util.concurrent.ExecutionException;
 /**
  * Spillway through its real client ({@link KvClient}): one client with {@code connections} connections shared by
  * all workers; a batch is one PUT_BATCH or GET_BATCH request; gets scatter into the worker's reusable direct
- * buffers. Block {@code id} is key {@code (RUN_SALT, id)} in a bench namespace.
+ * buffers. Block {@code id} is key {@code (RUN_SALT, id)} in a bench namespace. With {@link TlsFiles} the client
+ * dials the node over mutual TLS (data plane and control plane) with the certificate they name.
  */
 public final class SpillwayTarget implements BenchTarget {
     private static final long KEY_HI = 0x5350_494C_4C57_4159L; // "SPILLWAY"
 
+    private final String name;
     private final String host;
     private final int dataPort;
     private final int controlPort;
     private final int connections;
+    private final TlsFiles tls; // null: plaintext
     private KvClient client;
     private BlockKey namespace;
     private BlockKey[][] keysPerWorker;
 
     public SpillwayTarget(String host, int dataPort, int controlPort, int connections) {
+        this("spillway", host, dataPort, controlPort, connections, null);
+    }
+
+    /** A target named {@code name} that connects with {@code tls} (null: plaintext). */
+    public SpillwayTarget(String name, String host, int dataPort, int controlPort, int connections,
+                          TlsFiles tls) {
+        this.name = name;
         this.host = host;
         this.dataPort = dataPort;
         this.controlPort = controlPort;
         this.connections = connections;
+        this.tls = tls;
     }
 
     /** The namespace the bench writes in: a Llama-3-8B-like shape (2 MiB per 16-token block). */
@@ -43,13 +55,17 @@ public final class SpillwayTarget implements BenchTarget {
 
     @Override
     public String name() {
-        return "spillway";
+        return name;
     }
 
     @Override
     public void open(int workers) throws Exception {
-        client = KvClient.connect(ClientContext.builder().server(host, dataPort).controlPort(controlPort)
-            .connections(connections).build());
+        ClientContext.Builder context = ClientContext.builder().server(host, dataPort).controlPort(controlPort)
+            .connections(connections);
+        if (tls != null) {
+            context.tls(tls);
+        }
+        client = KvClient.connect(context.build());
         namespace = client.registerNamespace(benchNamespace()).get();
         keysPerWorker = new BlockKey[workers][];
     }

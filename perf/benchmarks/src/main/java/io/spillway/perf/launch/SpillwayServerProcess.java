@@ -2,25 +2,34 @@ package io.spillway.perf.launch;
 
 import io.spillway.config.Sizes;
 import io.spillway.server.NodeJvmOptions;
+import io.spillway.server.security.SecurityContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Spillway node in a child JVM ({@code io.spillway.server.ServerMain}) on free loopback ports, with its data
  * under the run directory, so the bench JVM only runs clients (as it does against Redis). Ready when
- * {@code GET /ready} on its HTTP port answers 200.
+ * {@code GET /ready} on its HTTP port answers 200. It serves plaintext ({@code spillway.security.mode=none}, said
+ * explicitly so that the bench does not depend on the node's default) unless the caller's arguments choose a mode.
  */
 public final class SpillwayServerProcess implements AutoCloseable {
     public static final String MAIN_CLASS = "io.spillway.server.ServerMain";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final long NETWORK_HEADROOM_BYTES = 2L << 30;
+    /** The node's start-up line that names its data-plane TLS provider (NodeSecurity). */
+    private static final Pattern TLS_PROVIDER = Pattern.compile("data-plane TLS by (\\w+)");
 
     private final ChildProcess process;
     private final int dataPort;
@@ -73,9 +82,8 @@ public final class SpillwayServerProcess implements AutoCloseable {
             "--events-port", Integer.toString(ports[3]),
             "--data-dir", runDir.resolve("spillway-data").toString(),
             "--cpu-capacity", cpuCapacity,
-            "--nvme-capacity", nvmeCapacity,
-            "--set", "spillway.security.mode=none")); // plaintext on loopback, said explicitly; extraArgs may override
-        args.addAll(extraArgs);
+            "--nvme-capacity", nvmeCapacity));
+        args.addAll(withSecurityMode(extraArgs));
         List<String> cmd = JavaCommand.of(MAIN_CLASS, withNodeDefaults(withDirectMemory(jvmOptions, cpuCapacity)),
             args, runDir);
         ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve(logName));
@@ -91,6 +99,17 @@ public final class SpillwayServerProcess implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /** {@code extraArgs}, led by {@code --set spillway.security.mode=none} unless they set a mode themselves. */
+    static List<String> withSecurityMode(List<String> extraArgs) {
+        String setting = SecurityContext.MODE_PROP + "=";
+        if (extraArgs.stream().anyMatch(a -> a.startsWith(setting) || a.startsWith("--set=" + setting))) {
+            return extraArgs;
+        }
+        List<String> out = new ArrayList<>(List.of("--set", setting + "none"));
+        out.addAll(extraArgs);
+        return out;
     }
 
     /** Adds what {@code bin/spillway server} would add on this machine (the JIT rule), unless the caller chose. */
@@ -133,6 +152,15 @@ public final class SpillwayServerProcess implements AutoCloseable {
     /** The UDP port event-feed subscribers send to (docs/events.md). */
     public int eventsPort() {
         return eventsPort;
+    }
+
+    /**
+     * The provider of the node's data-plane TLS as its log names it ({@code OPENSSL} or {@code JDK}); empty when the
+     * node serves plaintext.
+     */
+    public Optional<String> dataPlaneTlsProvider() throws IOException {
+        Matcher m = TLS_PROVIDER.matcher(new String(Files.readAllBytes(process.log()), StandardCharsets.UTF_8));
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     public ChildProcess process() {
