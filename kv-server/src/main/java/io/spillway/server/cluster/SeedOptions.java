@@ -33,21 +33,21 @@ final class SeedOptions {
         + ")")
     long timeoutMs = TIMEOUT_MS_DEFAULT;
 
-    @Option(names = "--cert", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLUSTER_CERT}",
-        description = "PEM certificate naming spiffe://<domain>/role/admin (mtls nodes; env SPILLWAY_CLUSTER_CERT)")
+    @Option(names = "--cert", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLI_CERT}",
+        description = "PEM certificate with the admin role (a node's own serves status; mtls nodes; env SPILLWAY_CLI_CERT)")
     Path cert;
 
-    @Option(names = "--key", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLUSTER_KEY}",
-        description = "its PKCS#8 PEM key (env SPILLWAY_CLUSTER_KEY)")
+    @Option(names = "--key", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLI_KEY}",
+        description = "its PKCS#8 PEM key (env SPILLWAY_CLI_KEY)")
     Path key;
 
-    @Option(names = "--trust", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLUSTER_TRUST}",
+    @Option(names = "--trust", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLI_TRUST}",
         description = "PEM authorities that sign the nodes' certificates; with it the calls use TLS "
-            + "(env SPILLWAY_CLUSTER_TRUST)")
+            + "(env SPILLWAY_CLI_TRUST)")
     Path trust;
 
-    @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLUSTER_TOKEN_FILE}",
-        description = "a token with the admin role (token-mode nodes; needs --trust; env SPILLWAY_CLUSTER_TOKEN_FILE)")
+    @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:SPILLWAY_CLI_TOKEN_FILE}",
+        description = "a token with the admin role (token-mode nodes; needs --trust; env SPILLWAY_CLI_TOKEN_FILE)")
     Path tokenFile;
 
     /** The credentials these options name; an {@link IllegalArgumentException} says what is missing. */

@@ -65,8 +65,11 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
     private final long pollTimeoutMs;
     private final long replayTimeoutNanos;
     private final int maxHeldMessages;
+    /** The largest ZMQ message frame taken by default: {@link Builder#maxMessageBytes}. */
+    public static final long MAX_MESSAGE_BYTES_DEFAULT = 64L << 20;
     private final int maxMessagesPerPoll;
     private final int receiveHwm;
+    private final long maxMessageBytes;
     private final byte[] topicFilter;
     private final LongSupplier nanoClock;
     private final List<EndpointStream> streams = new ArrayList<>();
@@ -86,6 +89,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         this.maxHeldMessages = b.maxHeldMessages;
         this.maxMessagesPerPoll = b.maxMessagesPerPoll;
         this.receiveHwm = b.receiveHwm;
+        this.maxMessageBytes = b.maxMessageBytes;
         this.topicFilter = b.topicFilter.getBytes(StandardCharsets.UTF_8);
         this.nanoClock = b.nanoClock;
         for (VllmPodEndpoint pod : b.pods) {
@@ -237,6 +241,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         ZMQ.Socket sub = context.createSocket(SocketType.SUB);
         sub.setLinger(0);
         sub.setRcvHWM(receiveHwm);
+        sub.setMaxMsgSize(maxMessageBytes); // a larger frame drops the peer's connection before it is held
         sub.subscribe(topicFilter);
         if (bound) {
             sub.bind(endpoint.eventsEndpoint());
@@ -387,6 +392,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
         dealer.setLinger(0);
         dealer.setRcvHWM(receiveHwm);
+        dealer.setMaxMsgSize(maxMessageBytes);
         dealer.connect(s.endpoint.replayEndpoint());
         // The ROUTER sees [identity, empty, seq]: the empty delimiter is part of vLLM's request format.
         boolean sent = dealer.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT)
@@ -509,6 +515,7 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
         private int maxHeldMessages = 10_000;
         private int maxMessagesPerPoll = 1_024;
         private int receiveHwm = 100_000;
+        private long maxMessageBytes = MAX_MESSAGE_BYTES_DEFAULT;
         private String topicFilter = "";
         private VllmEventDecoder.Limits decoderLimits = VllmEventDecoder.Limits.DEFAULT;
         private LongSupplier nanoClock = System::nanoTime;
@@ -606,6 +613,19 @@ public final class VllmEventSubscriber implements Agent, AutoCloseable {
                 throw new IllegalArgumentException("receiveHwm must be >= 0 (0 = unbounded), got " + messages);
             }
             this.receiveHwm = messages;
+            return this;
+        }
+
+        /**
+         * The largest ZMQ message frame taken (default 64 MiB, past the decoder's own limits on events, blocks and
+         * tokens): JeroMQ drops the connection of a peer that sends a larger one before allocating it, so whatever
+         * reaches a bound address ({@code listen}) cannot make the router hold a frame of its choosing.
+         */
+        public Builder maxMessageBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxMessageBytes must be > 0, got " + bytes);
+            }
+            this.maxMessageBytes = bytes;
             return this;
         }
 

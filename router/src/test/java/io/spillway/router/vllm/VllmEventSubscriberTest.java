@@ -251,6 +251,49 @@ class VllmEventSubscriberTest {
         }
     }
 
+    /**
+     * A peer that reaches a bound address and sends a frame over the limit is cut off before the frame is held: its
+     * batch is never decoded or applied. Its publisher reconnects by itself and its next, smaller batch applies.
+     */
+    @Test
+    void aFrameOverTheLimitIsNeverTakenIn() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (VllmEventSubscriber listening = VllmEventSubscriber.builder().index(index).namespace("m", NS)
+            .listen("tcp://127.0.0.1:" + port).pollTimeout(Duration.ofMillis(5)).maxMessageBytes(4096)
+            .context(context).build()) {
+            listening.doWork(); // binds
+            ZMQ.Socket a = publisherTo(port, listening);
+            long[] many = new long[2048];
+            int[] tokens = new int[2048 * 2]; // the test namespace's blocks are 2 tokens
+            for (int i = 0; i < many.length; i++) {
+                many[i] = 1000 + i;
+            }
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = 101 + i;
+            }
+            byte[] big = payload(stored(null, many, tokens));
+            assertTrue(big.length > 4096, "the big batch is over the limit: " + big.length);
+            publish(a, TOPIC, 0, big);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            long seq = 1;
+            while (listening.counters().batches() == 0 && System.nanoTime() < deadline) {
+                publish(a, TOPIC, seq++, payload(stored(null, new long[] {1}, 1, 2)));
+                for (int i = 0; i < 20; i++) {
+                    listening.doWork();
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(listening.counters().batches() > 0, "a batch under the limit applies: "
+                + listening.counters());
+            assertTrue(holds(BlockKeys.chain(NS, new int[] {1, 2})[0]), "the small batch's block");
+            assertFalse(holds(BlockKeys.chain(NS, new int[] {101, 102})[0]),
+                "the big batch's first block was never applied");
+        }
+    }
+
     /** A pod's publisher connected to the listening subscriber, once its subscription has arrived. */
     private ZMQ.Socket publisherTo(int port, VllmEventSubscriber listening) {
         ZMQ.Socket p = context.createSocket(SocketType.XPUB);
