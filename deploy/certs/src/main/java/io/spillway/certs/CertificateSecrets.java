@@ -215,7 +215,7 @@ public final class CertificateSecrets {
         int code = e.getCode();
         if (code == 403) {
             return new CertsFailure(CertsFailure.Reason.FORBIDDEN, "the API server forbids " + what + " (403): the "
-                + "ServiceAccount needs get, create, update and patch on these Secrets (the chart's -certs Role)", e);
+                + "ServiceAccount needs get, create and update on these Secrets (the chart's -certs Role)", e);
         }
         if (code == 401) {
             return new CertsFailure(CertsFailure.Reason.UNAUTHORIZED, "the API server refused the credentials for "

@@ -123,7 +123,7 @@ class ChartCertsGenerateTest {
         assertEquals(List.of(""), named.getApiGroups());
         assertEquals(List.of("secrets"), named.getResources());
         assertEquals(secrets, new TreeSet<>(named.getResourceNames()));
-        assertEquals(List.of("get", "update", "patch"), named.getVerbs());
+        assertEquals(List.of("get", "update"), named.getVerbs());
         PolicyRule create = rules.get(1);
         assertEquals(List.of("secrets"), create.getResources());
         assertEquals(List.of("create"), create.getVerbs(), "create cannot be limited by resourceNames");
