@@ -352,7 +352,10 @@ class ChartSecurityTest {
         assertFalse(quiet.contains("WARNING"), quiet);
         assertTrue(quiet.contains("mutual TLS (generate); the admin identity is in Secret spillway-admin-tls"),
             quiet);
+        assertTrue(quiet.contains("renewed only by a helm upgrade within\n720h of their expiry (2160h after issue)"),
+            quiet);
         String managed = notes(CERT_MANAGER);
+        assertFalse(managed.contains("helm upgrade within"), managed);
         assertTrue(managed.contains("mutual TLS (certManager); the admin identity is in Secret spillway-admin-tls"),
             managed);
     }
