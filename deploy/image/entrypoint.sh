@@ -6,6 +6,7 @@
 #   router [flags]    the router, io.spillway.router.RouterMain
 #   agent [flags]     the agent beside one vLLM worker, io.spillway.bridge.agent.AgentCommand
 #   cluster [args]    the cluster CLI, io.spillway.server.cluster.ClusterMain (status, tenants, quota)
+#   certs [flags]     keeps the CA and certificate Secrets, io.spillway.certs.CertsCommand (the chart's hook Job)
 #   health            the image's HEALTHCHECK: a node's /ready, the router's /health; 0 for the others
 #   anything else     run as a command (e.g. bash)
 #
@@ -22,7 +23,7 @@ DATA_DIR="${SPILLWAY_SERVER_DATA_DIR:-/var/lib/spillway/data}"
 . "$SPILLWAY_DIR/bin/jvm-flags.sh"
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 # The major version of the image's JVM, from its release file (no JVM started for it).
@@ -110,6 +111,7 @@ case "$cmd" in
   router) run_java io.spillway.router.RouterMain "$@" ;;
   agent) run_java io.spillway.bridge.agent.AgentCommand "$@" ;;
   cluster) run_java io.spillway.server.cluster.ClusterMain "$@" ;;
+  certs) run_java io.spillway.certs.CertsCommand "$@" ;;
   health) health ;;
   help|-h|--help) usage ;;
   *) exec "$cmd" "$@" ;;

@@ -198,6 +198,21 @@ join secret, and what the Secrets are called: the chart's names for cert-manager
 {{- end -}}
 {{- end -}}
 
+{{/*
+The identities the chart issues (certManager and generate alike), as JSON {"leaves": [...]}: who (the Secret's
+suffix), role, tenant, the key usages, and whether the nodes' DNS names go in.
+*/}}
+{{- define "spillway.tls.leaves" -}}
+{{- $leaves := list
+  (dict "who" "node" "role" "node" "tenant" "" "usages" (list "server auth" "client auth") "dns" true)
+  (dict "who" "router" "role" "router" "tenant" "" "usages" (list "client auth") "dns" false)
+  (dict "who" "admin" "role" "admin" "tenant" "" "usages" (list "client auth") "dns" false) -}}
+{{- if .Values.vllm.enabled -}}
+{{- $leaves = append $leaves (dict "who" "client" "role" "client" "tenant" .Values.vllm.tenant "usages" (list "client auth") "dns" false) -}}
+{{- end -}}
+{{- toJson (dict "leaves" $leaves) -}}
+{{- end -}}
+
 {{- define "spillway.joinSecret.name" -}}
 {{- .Values.security.joinSecret.existingSecret | default (printf "%s-join" (include "spillway.fullname" .)) -}}
 {{- end -}}

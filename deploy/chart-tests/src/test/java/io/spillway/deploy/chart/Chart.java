@@ -10,12 +10,15 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The chart under test (deploy/helm/spillway, through helm-java: Helm's own Go code), the value sets the tests render
@@ -64,13 +67,49 @@ final class Chart {
         return new Helm(directory()).lint().strict().call();
     }
 
+    /**
+     * Helm's hook annotations' prefix ({@code helm.sh/hook}, {@code -weight}, {@code -delete-policy}) as a render
+     * shows it: {@link #HOOK_KEY}. helm-java's template, unlike {@code helm template}, leaves hooks out of what it
+     * returns, so the chart is rendered from a copy whose hook annotations are renamed: the hooks then render as
+     * ordinary objects, with their annotations' values as the chart writes them under the renamed keys.
+     */
+    static final String HELM_HOOK = "helm.sh/hook";
+    static final String HOOK_KEY = "hook.test.spillway.io/hook";
+
+    private static Path renderable;
+
+    /** The chart with its hook annotations renamed (copied once per run). */
+    static synchronized Path renderableDirectory() {
+        if (renderable == null) {
+            try {
+                Path target = Files.createTempDirectory("spillway-chart");
+                Path source = directory();
+                try (Stream<Path> files = Files.walk(source)) {
+                    for (Path f : files.toList()) {
+                        Path to = target.resolve(source.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(to);
+                        } else {
+                            Files.writeString(to, Files.readString(f, StandardCharsets.UTF_8)
+                                .replace(HELM_HOOK, HOOK_KEY), StandardCharsets.UTF_8);
+                        }
+                    }
+                }
+                renderable = target;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return renderable;
+    }
+
     static Rendered render(Variant variant) {
         return render(variant, Map.of());
     }
 
     /** A variant with further {@code --set} values on top. */
     static Rendered render(Variant variant, Map<String, Object> set) {
-        TemplateCommand t = new Helm(directory()).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand t = new Helm(renderableDirectory()).template().withName(RELEASE).withNamespace(NAMESPACE);
         if (variant.valuesFile != null) {
             t.withValuesFile(variant.valuesPath());
         }

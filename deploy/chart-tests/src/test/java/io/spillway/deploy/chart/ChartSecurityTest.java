@@ -46,17 +46,20 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The chart's security (issue 20): mutual TLS is on by default for the nodes, the router and the example vLLM's
  * agents, and every file their settings name is the right key of the right Secret where the pod mounts it; the join
- * secret is generated, mounted and set; cert-manager's Certificates carry exactly the Spillway identities, and the
+ * secret is generated, mounted and set; cert-manager's Certificates (and the generate source's Job) carry exactly the Spillway identities, and the
  * nodes' certificate names every address a peer dials (the advertised host, the feeds, the seeds), checked by the
  * JDK's own host-name verification in a handshake; {@code security.mode: none} renders no TLS and the install notes
  * warn; existingSecrets mounts the user's Secrets.
  */
 class ChartSecurityTest {
     private static final String TLS_DIR = "/var/run/secrets/spillway/tls";
+    private static final Map<String, Object> CERT_MANAGER = Map.of("security.certificates.source", "certManager");
 
     @TempDir
     Path dir;
@@ -106,9 +109,15 @@ class ChartSecurityTest {
             .orElse(null);
     }
 
-    /** The Secret the Certificate {@code name} writes (so a Secret the pods mount is one cert-manager fills). */
+    /**
+     * The Secret the chart's certificate source writes for {@code name} (so a Secret the pods mount is one that gets
+     * filled): cert-manager's Certificate, or the generate source's hook Job's --issue.
+     */
     private static String certificateSecret(Chart.Rendered r, String name) {
-        return r.get("Certificate", name).path("spec").path("secretName").asText();
+        if (r.find("Certificate", name).isPresent()) {
+            return r.get("Certificate", name).path("spec").path("secretName").asText();
+        }
+        return ChartCertsGenerateTest.leaf(r, name).secret();
     }
 
     @Test
@@ -180,14 +189,27 @@ class ChartSecurityTest {
     }
 
     private static List<String> uris(Chart.Rendered r, String certificate) {
+        if (r.find("Certificate", certificate).isEmpty()) {
+            return ChartCertsGenerateTest.leaf(r, certificate).uris();
+        }
         List<String> out = new ArrayList<>();
         r.get("Certificate", certificate).path("spec").path("uris").forEach(u -> out.add(u.asText()));
         return out;
     }
 
+    /** The nodes' DNS names, from whichever source issues their certificate. */
+    private static List<String> nodeDnsNames(Chart.Rendered r) {
+        if (r.find("Certificate", "spillway-node-tls").isEmpty()) {
+            return ChartCertsGenerateTest.leaf(r, "spillway-node-tls").hosts();
+        }
+        List<String> out = new ArrayList<>();
+        r.get("Certificate", "spillway-node-tls").path("spec").path("dnsNames").forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
     @Test
     void certManagerIssuesExactlyTheSpillwayIdentitiesFromTheChartsChain() {
-        Chart.Rendered r = Chart.render(Chart.Variant.OPERATIONS);
+        Chart.Rendered r = Chart.render(Chart.Variant.OPERATIONS, CERT_MANAGER);
         Map<String, List<String>> identities = new TreeMap<>();
         for (JsonNode c : r.ofKind("Certificate")) {
             String name = c.path("metadata").path("name").asText();
@@ -210,8 +232,8 @@ class ChartSecurityTest {
         assertEquals(ca.path("secretName").asText(),
             r.get("Issuer", "spillway-ca").path("spec").path("ca").path("secretName").asText());
 
-        Chart.Rendered theirs = Chart.render(Chart.Variant.DEFAULT, Map.of(
-            "security.certificates.certManager.issuerRef.name", "corp-ca",
+        Chart.Rendered theirs = Chart.render(Chart.Variant.DEFAULT, Map.of("security.certificates.source",
+            "certManager", "security.certificates.certManager.issuerRef.name", "corp-ca",
             "security.certificates.certManager.issuerRef.kind", "ClusterIssuer"));
         assertTrue(theirs.ofKind("Issuer").isEmpty(), "no chain of the chart's own");
         assertTrue(theirs.find("Certificate", "spillway-ca").isEmpty());
@@ -226,11 +248,12 @@ class ChartSecurityTest {
      * agents' seeds) passes the JDK's HTTPS host-name check against a certificate carrying the nodes' dnsNames; a
      * node name in another namespace does not (the check is real).
      */
-    @Test
-    void theNodesCertificateNamesEveryAddressPeersDial() throws Exception {
-        Chart.Rendered r = Chart.render(Chart.Variant.OPERATIONS);
-        List<String> dnsNames = new ArrayList<>();
-        r.get("Certificate", "spillway-node-tls").path("spec").path("dnsNames").forEach(n -> dnsNames.add(n.asText()));
+    @ParameterizedTest
+    @ValueSource(strings = {"generate", "certManager"})
+    void theNodesCertificateNamesEveryAddressPeersDial(String source) throws Exception {
+        Chart.Rendered r = Chart.render(Chart.Variant.OPERATIONS, Map.of("security.certificates.source", source));
+        List<String> dnsNames = nodeDnsNames(r);
+        assertFalse(dnsNames.isEmpty(), source);
         List<String> dialled = new ArrayList<>();
         StatefulSet sts = (StatefulSet) Models.parse(r.get("StatefulSet", "spillway-node"));
         for (int i = 0; i < sts.getSpec().getReplicas(); i++) {
@@ -327,8 +350,14 @@ class ChartSecurityTest {
         assertTrue(warned.contains("WARNING: security.mode is none"), warned);
         String quiet = notes(Map.of());
         assertFalse(quiet.contains("WARNING"), quiet);
-        assertTrue(quiet.contains("mutual TLS (certManager); the admin identity is in Secret spillway-admin-tls"),
+        assertTrue(quiet.contains("mutual TLS (generate); the admin identity is in Secret spillway-admin-tls"),
             quiet);
+        assertTrue(quiet.contains("renewed only by a helm upgrade within\n720h of their expiry (2160h after issue)"),
+            quiet);
+        String managed = notes(CERT_MANAGER);
+        assertFalse(managed.contains("helm upgrade within"), managed);
+        assertTrue(managed.contains("mutual TLS (certManager); the admin identity is in Secret spillway-admin-tls"),
+            managed);
     }
 
     /** The install notes, from a client-only dry-run install (helm template does not render NOTES.txt). */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * deploy/manifests/spillway.yaml, for kubectl users, is the chart rendered with its default values (release and
- * namespace {@code spillway}) but for the join secret, which is the user's ({@link #VALUES}); this test renders it
+ * namespace {@code spillway}) but for the join secret, which is the user's, and the certificates' source, cert-manager
+ * ({@link #VALUES}); this test renders it
  * afresh and fails when the committed file differs, so the two never drift. {@code deploy/manifests/render} (or {@code -Dspillway.manifests.update=true}) writes it anew.
  */
 class ManifestsTest {
@@ -27,9 +28,12 @@ class ManifestsTest {
 
     /**
      * The values besides the defaults: the join secret is the user's Secret, since a secret generated into a file
-     * that everyone downloads would be the same in every cluster (and would differ at each render).
+     * that everyone downloads would be the same in every cluster (and would differ at each render); and the
+     * certificates come from cert-manager, since the chart's default (generate) is a Helm hook Job that kubectl would
+     * apply as a plain Job: not ordered before the pods, never re-run to renew (a Job is immutable), and left behind.
      */
-    static final Map<String, Object> VALUES = Map.of("security.joinSecret.existingSecret", "spillway-join");
+    static final Map<String, Object> VALUES = Map.of("security.joinSecret.existingSecret", "spillway-join",
+        "security.certificates.source", "certManager");
 
     static Path file() {
         return Path.of(System.getProperty("spillway.manifests", "../manifests")).resolve("spillway.yaml")

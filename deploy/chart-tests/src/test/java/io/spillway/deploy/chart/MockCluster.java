@@ -158,7 +158,12 @@ final class MockCluster {
      * permission the Role grants was used.
      */
     void assertRoleAllowsExactly(String role, String owner, List<RecordedRequest> requests) {
-        String serviceAccount = pods.get(owner).get(0).getSpec().getServiceAccountName();
+        assertRoleAllowsExactly(rendered, role, pods.get(owner).get(0).getSpec().getServiceAccountName(), requests);
+    }
+
+    /** As above, for the ServiceAccount {@code serviceAccount} of {@code rendered} (e.g. a hook Job's). */
+    static void assertRoleAllowsExactly(Chart.Rendered rendered, String role, String serviceAccount,
+        List<RecordedRequest> requests) {
         JsonNode binding = rendered.get("RoleBinding", role);
         assertEquals(role, binding.path("roleRef").path("name").asText());
         assertEquals(serviceAccount, binding.path("subjects").get(0).path("name").asText());

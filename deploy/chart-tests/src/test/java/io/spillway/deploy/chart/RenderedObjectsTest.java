@@ -54,11 +54,18 @@ class RenderedObjectsTest {
     @Test
     void eachVariantRendersWhatItIsFor() {
         Map<String, Integer> def = Chart.render(Chart.Variant.DEFAULT).kinds();
-        assertEquals(Map.ofEntries(Map.entry("ServiceAccount", 2), Map.entry("Role", 2), Map.entry("RoleBinding", 2),
+        // the nodes', the router's and the certificate hook's ServiceAccount, Role and RoleBinding; the join secret;
+        // the hook Job that writes the certificate Secrets (security.certificates.source generate)
+        assertEquals(Map.ofEntries(Map.entry("ServiceAccount", 3), Map.entry("Role", 3), Map.entry("RoleBinding", 3),
             Map.entry("ConfigMap", 2), Map.entry("Service", 2), Map.entry("Deployment", 1),
             Map.entry("StatefulSet", 1), Map.entry("PodDisruptionBudget", 1), Map.entry("InferencePool", 1),
-            // the join secret; cert-manager's self-signed and CA Issuers, the CA, node, router and admin Certificates
-            Map.entry("Secret", 1), Map.entry("Issuer", 2), Map.entry("Certificate", 4)), def);
+            Map.entry("Secret", 1), Map.entry("Job", 1)), def);
+        Map<String, Integer> certManager = Chart.render(Chart.Variant.DEFAULT,
+            Map.of("security.certificates.source", "certManager")).kinds();
+        // cert-manager's self-signed and CA Issuers, the CA, node, router and admin Certificates; no hook
+        assertEquals(2, certManager.get("Issuer"));
+        assertEquals(4, certManager.get("Certificate"));
+        assertFalse(certManager.containsKey("Job"));
         Map<String, Integer> proxy = Chart.render(Chart.Variant.PROXY_WITH_VLLM).kinds();
         assertEquals(2, proxy.get("Deployment"), "router and vLLM");
         assertFalse(proxy.containsKey("InferencePool"), "no pool in proxy mode");
