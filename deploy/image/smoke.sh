@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A check of the image with no Maven and no JDK on the host: one node container as the docs run it (read-only root
 # filesystem, tmpfs /tmp, 256 MB of /dev/shm), its /ready polled on 127.0.0.1 until it answers 200, the seconds
-# printed; then the image's health check, the other entry points (router, agent and cluster print their usage) and
+# printed; then the image's health check, the other entry points (router, agent, cluster and certs print their usage) and
 # a graceful stop (SIGTERM: the node drains and exits 143). Removes what it started, whatever happens.
 #
 #   deploy/image/smoke.sh [--cluster] [IMAGE]
@@ -66,7 +66,7 @@ docker exec "$NAME" /opt/spillway/bin/spillway health >/dev/null || fail "the im
 say "health check (docker exec ... spillway health): healthy"
 [ -z "$(docker diff "$NAME")" ] || fail "the node changed its root filesystem: $(docker diff "$NAME" | head -n 5)"
 
-for cmd in router agent cluster; do
+for cmd in router agent cluster certs; do
   out="$(docker run --rm "${RUN_OPTS[@]}" --network none "$IMAGE" "$cmd" --help 2>&1)" \
     || { echo "$out" | tail -n 10 >&2; fail "$cmd --help"; }
   say "$cmd --help: $(echo "$out" | head -n 1 | cut -c1-70)"
