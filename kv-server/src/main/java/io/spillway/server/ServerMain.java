@@ -142,7 +142,7 @@ public final class ServerMain implements Callable<Integer> {
         putIf(flags, ClusterContext.DISCOVERY_PORT_PROP, discoveryPort);
         putIf(flags, ClusterContext.COMMUNICATION_PORT_PROP, communicationPort);
         sources.overrides(flags, "command line");
-        return ServerContext.builder().plaintext().load(sources).build();
+        return ServerContext.builder().load(sources).build();
     }
 
     private static void putIf(Map<String, String> flags, String key, Object value) {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spillway.config.PropertySources;
+import io.spillway.server.security.SecurityMode;
 import io.spillway.tier.cpu.CpuTierContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,10 +21,33 @@ class ServerContextTest {
     @TempDir
     Path dir;
 
+    /** The node binary's settings from {@code env} and {@code args}, with plaintext said in the environment. */
     private ServerContext fromCommandLine(Map<String, String> env, String... args) {
+        Map<String, String> plaintext = new HashMap<>(env);
+        plaintext.putIfAbsent("SPILLWAY_SECURITY_MODE", "none");
+        return fromBinary(plaintext, args);
+    }
+
+    private static ServerContext fromBinary(Map<String, String> env, String... args) {
         ServerMain main = new ServerMain(env);
         new CommandLine(main).parseArgs(args);
         return main.context();
+    }
+
+    /**
+     * The node binary (what the image, the chart and {@code bin/spillway server} run) is in mtls mode unless told
+     * otherwise: with no security settings it does not start, and the error says how to run plaintext.
+     */
+    @Test
+    void theNodeBinaryWithoutSecuritySettingsIsMutualTlsAndRefusesToStartWithoutCertificates() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fromBinary(Map.of()));
+        assertTrue(e.getMessage().contains("spillway.security.mode=mtls needs the node's certificate and key"),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("spillway.security.mode=none"), e.getMessage());
+        assertEquals(SecurityMode.NONE, fromBinary(Map.of(), "--set", "spillway.security.mode=none").security().mode(),
+            "plaintext when said on the command line");
+        assertEquals(SecurityMode.NONE, fromBinary(Map.of("SPILLWAY_SECURITY_MODE", "none")).security().mode(),
+            "or in the environment");
     }
 
     @Test
