@@ -62,8 +62,11 @@ public final class MemberSslContexts implements Factory<SSLContext> {
      * peer's host name, and Ignite's engines know none; a member is named by its role, not its address.
      */
     private final class NodeRoleOnly extends X509ExtendedTrustManager {
-        private volatile X509Certificate[] cachedAuthorities = new X509Certificate[0];
-        private volatile X509ExtendedTrustManager cachedPkix;
+        /** The PKIX manager built for one set of authorities; rebuilt when the live set changes. */
+        private record Pkix(X509Certificate[] authorities, X509ExtendedTrustManager manager) {
+        }
+
+        private volatile Pkix cached;
 
         private X509ExtendedTrustManager delegate() throws CertificateException {
             X509ExtendedTrustManager live = tls.trustManager();
@@ -71,9 +74,9 @@ public final class MemberSslContexts implements Factory<SSLContext> {
                 throw new CertificateException("cluster TLS: no trusted authorities");
             }
             X509Certificate[] authorities = live.getAcceptedIssuers();
-            X509ExtendedTrustManager pkix = cachedPkix;
-            if (pkix != null && Arrays.equals(authorities, cachedAuthorities)) {
-                return pkix;
+            Pkix pkix = cached;
+            if (pkix != null && Arrays.equals(authorities, pkix.authorities())) {
+                return pkix.manager();
             }
             try {
                 KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -85,8 +88,7 @@ public final class MemberSslContexts implements Factory<SSLContext> {
                 f.init(store);
                 for (TrustManager m : f.getTrustManagers()) {
                     if (m instanceof X509ExtendedTrustManager x) {
-                        cachedPkix = x;
-                        cachedAuthorities = authorities;
+                        cached = new Pkix(authorities, x);
                         return x;
                     }
                 }

@@ -53,7 +53,7 @@ public final class NodeSecurity implements AutoCloseable {
         this.dataPlaneTls = dataPlaneTls;
         this.tokens = tokens;
         this.tokenRefresh = tokenRefresh;
-        this.memberTls = tls == null ? null : new MemberSslContexts(tls, names);
+        this.memberTls = context.mode() == SecurityMode.MTLS ? new MemberSslContexts(tls, names) : null;
     }
 
     /** Reads the node's certificate, key, trust and token key files (an error names the bad one). */
@@ -146,7 +146,7 @@ public final class NodeSecurity implements AutoCloseable {
      * ({@link MemberSslContexts}); null unless the mode is {@code mtls}.
      */
     public MemberSslContexts memberTls() {
-        return mode() == SecurityMode.MTLS ? memberTls : null;
+        return memberTls;
     }
 
     public ServerInterceptor grpcInterceptor() {

@@ -26,22 +26,19 @@ import io.spillway.identity.Role;
 import io.spillway.identity.TlsFiles;
 import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
+import io.spillway.perf.RunDir;
 import io.spillway.perf.cluster.Timeline;
 import io.spillway.perf.cluster.VerifyingLoad;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.DockerClientFactory;
@@ -87,8 +84,8 @@ class ClusterContainersIT {
         Network network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam()
             .withConfig(new Ipam.Config().withSubnet(prefix + "0/24")))).build();
         Map<String, GenericContainer<?>> nodes = new LinkedHashMap<>();
-        ContainerPki pki = new ContainerPki(Files.createTempDirectory(ContainerSupport.LOGS.getParent(),
-            "cluster-it-pki-"));
+        RunDir pkiDir = RunDir.create("cluster-it-pki-");
+        ContainerPki pki = new ContainerPki(pkiDir.path());
         try {
             List<String> seeds = new ArrayList<>();
             for (int i = 1; i <= NODES; i++) {
@@ -223,15 +220,7 @@ class ClusterContainersIT {
             }
         } finally {
             ContainerSupport.saveLogsAndClose(getClass().getSimpleName(), nodes, network);
-            deleteTree(pki.dir());
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            pkiDir.close(); // the test's keys go with it
         }
     }
 
