@@ -32,6 +32,8 @@ public final class EventsContext {
     public static final String STREAM_ID_PROP = PREFIX + "streamId";
     /** The stream every Spillway feed publishes on unless told otherwise. */
     public static final int STREAM_ID_DEFAULT = 1001;
+    /** What the names of embedded drivers' default directories start with (then a tag of the node's data dir). */
+    public static final String DRIVER_DIR_PREFIX = "spillway-events-";
     public static final String EMBEDDED_DRIVER_PROP = PREFIX + "embeddedDriver";
     public static final boolean EMBEDDED_DRIVER_DEFAULT = true;
     /** The media driver's directory; by default one under {@code /dev/shm} named after the data dir. */
@@ -187,7 +189,7 @@ public final class EventsContext {
         }
         Path shm = Path.of("/dev/shm");
         Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        return base.resolve("spillway-events-" + dataDirTag).toString();
+        return base.resolve(DRIVER_DIR_PREFIX + dataDirTag).toString();
     }
 
     public Optional<String> configuredAeronDir() { return Optional.ofNullable(aeronDir); }
