@@ -58,7 +58,8 @@ public final class StaleDriverDirectories {
         }
         if (!removed.isEmpty()) {
             LOG.log(Level.INFO, "reclaimed " + removed.size() + " media-driver director"
-                + (removed.size() == 1 ? "y" : "ies") + " of dead drivers in " + base + ": " + removed);
+                + (removed.size() == 1 ? "y" : "ies") + " of dead drivers in " + base + ": "
+                + removed.subList(0, Math.min(5, removed.size())) + (removed.size() > 5 ? " ..." : ""));
         }
         return removed;
     }
