@@ -12,6 +12,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -82,7 +83,7 @@ public final class EventFeed implements AutoCloseable {
             // each, kept forever otherwise; a live driver's directory is never touched
             Path own = Path.of(ctx.aeronDir());
             StaleDriverDirectories.reap(own.getParent(), EventsContext.DRIVER_DIR_PREFIX,
-                StaleDriverDirectories.DEFAULT_TIMEOUT);
+                Duration.ofMillis(ctx.deadDriverTimeoutMs()));
         }
         media = ctx.embeddedDriver()
             ? FeedMedia.embedded(new FeedMedia.Settings(ctx.aeronDir(), ctx.idleMaxParkMicros(), ctx.lossRate(), 0,
