@@ -55,4 +55,15 @@ class CrashLeftoversIT {
             b.destroyQuietly();
         }
     }
+
+    /** The harness's own clean-up: a cluster closed with SIGKILL leaves no driver directory behind. */
+    @Test
+    void aClusterClosedBySigkillLeavesNoDriverDirectory() throws Exception {
+        Path driver;
+        try (NodeCluster cluster = NodeCluster.start(1, Path.of("target", "it", "CrashLeftoversIT-cluster"), ARGS)) {
+            driver = EventsContext.defaultDriverDirectory(cluster.node(0).dataDir());
+            assertTrue(Files.isDirectory(driver), "the node's driver directory while it runs");
+        }
+        assertFalse(Files.exists(driver), "removed by the harness after its SIGKILL");
+    }
 }
