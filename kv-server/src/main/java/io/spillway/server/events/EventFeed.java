@@ -4,12 +4,15 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.spillway.event.NodeLoad;
 import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.aeron.StaleDriverDirectories;
 import io.spillway.server.events.vllm.VllmEventPublisher;
 import io.spillway.server.events.vllm.VllmTap;
 import io.spillway.tier.TierListener;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -75,6 +78,13 @@ public final class EventFeed implements AutoCloseable {
                 .replayEndpoint(ctx.vllmReplayEndpoint()).model(ctx.vllmModel()).build(), ctx.vllmBlockSize());
         }
         this.tap = tap;
+        if (ctx.embeddedDriver() && ctx.configuredAeronDir().isEmpty()) {
+            // drivers of nodes killed before they could delete their directories (SIGKILL, OOM): ~47 MB of /dev/shm
+            // each, kept forever otherwise; a live driver's directory is never touched
+            Path own = Path.of(ctx.aeronDir());
+            StaleDriverDirectories.reap(own.getParent(), EventsContext.DRIVER_DIR_PREFIX,
+                Duration.ofMillis(ctx.deadDriverTimeoutMs()));
+        }
         media = ctx.embeddedDriver()
             ? FeedMedia.embedded(new FeedMedia.Settings(ctx.aeronDir(), ctx.idleMaxParkMicros(), ctx.lossRate(), 0,
                 ctx.lossSeed()))

@@ -32,6 +32,8 @@ public final class EventsContext {
     public static final String STREAM_ID_PROP = PREFIX + "streamId";
     /** The stream every Spillway feed publishes on unless told otherwise. */
     public static final int STREAM_ID_DEFAULT = 1001;
+    /** What the names of embedded drivers' default directories start with (then a tag of the node's data dir). */
+    public static final String DRIVER_DIR_PREFIX = "spillway-events-";
     public static final String EMBEDDED_DRIVER_PROP = PREFIX + "embeddedDriver";
     public static final boolean EMBEDDED_DRIVER_DEFAULT = true;
     /** The media driver's directory; by default one under {@code /dev/shm} named after the data dir. */
@@ -45,6 +47,12 @@ public final class EventsContext {
     public static final int MARK_BUFFER_BYTES_DEFAULT = 8 << 20;
     public static final String IDLE_MAX_PARK_MICROS_PROP = PREFIX + "idleMaxParkMicros";
     public static final long IDLE_MAX_PARK_MICROS_DEFAULT = 1000;
+    /**
+     * A default driver directory beside this node's whose driver has not beaten its heartbeat for this long is a dead
+     * node's, and is removed when the feed starts, in milliseconds.
+     */
+    public static final String DEAD_DRIVER_TIMEOUT_MS_PROP = PREFIX + "deadDriverTimeoutMs";
+    public static final long DEAD_DRIVER_TIMEOUT_MS_DEFAULT = 20_000;
     public static final String LOSS_RATE_PROP = PREFIX + "lossRate";
     public static final double LOSS_RATE_DEFAULT = 0;
     public static final String LOSS_SEED_PROP = PREFIX + "lossSeed";
@@ -76,6 +84,7 @@ public final class EventsContext {
         d.put(PENDING_KEYS_PROP, String.valueOf(PENDING_KEYS_DEFAULT));
         d.put(MARK_BUFFER_BYTES_PROP, Sizes.format(MARK_BUFFER_BYTES_DEFAULT));
         d.put(IDLE_MAX_PARK_MICROS_PROP, String.valueOf(IDLE_MAX_PARK_MICROS_DEFAULT));
+        d.put(DEAD_DRIVER_TIMEOUT_MS_PROP, String.valueOf(DEAD_DRIVER_TIMEOUT_MS_DEFAULT));
         d.put(LOSS_RATE_PROP, String.valueOf(LOSS_RATE_DEFAULT));
         d.put(LOSS_SEED_PROP, String.valueOf(LOSS_SEED_DEFAULT));
         d.put(VLLM_ENABLED_PROP, String.valueOf(VLLM_ENABLED_DEFAULT));
@@ -97,6 +106,7 @@ public final class EventsContext {
     private final int pendingKeys;
     private final int markBufferBytes;
     private final long idleMaxParkMicros;
+    private final long deadDriverTimeoutMs;
     private final double lossRate;
     private final long lossSeed;
     private final boolean vllmEnabled;
@@ -120,6 +130,7 @@ public final class EventsContext {
         pendingKeys = r.intValue(PENDING_KEYS_PROP, 1024, 1 << 28).orElseThrow();
         markBufferBytes = (int) r.size(MARK_BUFFER_BYTES_PROP, 64 << 10, 1 << 30).orElseThrow();
         idleMaxParkMicros = r.longValue(IDLE_MAX_PARK_MICROS_PROP, 1, 1_000_000).orElseThrow();
+        deadDriverTimeoutMs = r.longValue(DEAD_DRIVER_TIMEOUT_MS_PROP, 500, 3_600_000).orElseThrow();
         lossRate = r.doubleValue(LOSS_RATE_PROP).orElseThrow();
         if (!(lossRate >= 0 && lossRate < 1)) {
             throw new IllegalArgumentException(LOSS_RATE_PROP + "=" + lossRate + " must be in [0, 1)");
@@ -146,9 +157,20 @@ public final class EventsContext {
             throw new IllegalArgumentException(EMBEDDED_DRIVER_PROP + "=false needs " + AERON_DIR_PROP
                 + ": the directory of the external media driver");
         }
+        dataDirTag = tag(dataDir);
+    }
+
+    private static String tag(Path dataDir) {
         CRC32C crc = new CRC32C();
         crc.update(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-        dataDirTag = Long.toHexString(crc.getValue());
+        return Long.toHexString(crc.getValue());
+    }
+
+    /** The embedded driver's default directory of a node whose data dir is {@code dataDir}. */
+    public static Path defaultDriverDirectory(Path dataDir) {
+        Path shm = Path.of("/dev/shm");
+        Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        return base.resolve(DRIVER_DIR_PREFIX + tag(dataDir));
     }
 
     /**
@@ -187,7 +209,7 @@ public final class EventsContext {
         }
         Path shm = Path.of("/dev/shm");
         Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        return base.resolve("spillway-events-" + dataDirTag).toString();
+        return base.resolve(DRIVER_DIR_PREFIX + dataDirTag).toString();
     }
 
     public Optional<String> configuredAeronDir() { return Optional.ofNullable(aeronDir); }
@@ -202,6 +224,7 @@ public final class EventsContext {
      * feed costs it a few hundred wake-ups a second, not ten thousand. IPC_PROP subscribers do not wait on it.
      */
     public long idleMaxParkMicros() { return idleMaxParkMicros; }
+    public long deadDriverTimeoutMs() { return deadDriverTimeoutMs; }
     /** Fraction of the feed's outgoing data frames the embedded driver drops on purpose (Aeron's loss generator). */
     public double lossRate() { return lossRate; }
     /** Seed of the loss generator; -1 seeds it from the clock. */

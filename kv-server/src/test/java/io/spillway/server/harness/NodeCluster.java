@@ -172,6 +172,7 @@ public final class NodeCluster implements AutoCloseable {
             } catch (RuntimeException | AssertionError e) {
                 // best effort: the node may never have started
             }
+            node.reclaimDriverDirectory(); // a SIGKILLed driver never removes its own
         }
         try {
             Runtime.getRuntime().removeShutdownHook(reaper);

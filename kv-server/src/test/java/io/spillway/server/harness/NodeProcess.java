@@ -1,5 +1,6 @@
 package io.spillway.server.harness;
 
+import io.spillway.server.events.EventsContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -9,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * One kv-server in its own JVM on 127.0.0.1: {@code java <launcher flags> -cp <test classpath>
@@ -205,6 +208,24 @@ public final class NodeProcess {
     public synchronized long pid() {
         requireStarted();
         return process.pid();
+    }
+
+    /**
+     * Removes what a SIGKILL left of this node's event feed: its media driver's directory in {@code /dev/shm} (about
+     * 47 MB), which only a graceful stop deletes. Only when the process is gone; a failure is ignored (clean-up).
+     */
+    public synchronized void reclaimDriverDirectory() {
+        if (isAlive()) {
+            return;
+        }
+        Path driver = EventsContext.defaultDriverDirectory(dataDir());
+        try (Stream<Path> files = Files.walk(driver)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // absent (a graceful stop removed it) or not ours to remove
+        }
     }
 
     /** Best-effort SIGKILL without waiting, for cleanup paths (close, shutdown hook). */

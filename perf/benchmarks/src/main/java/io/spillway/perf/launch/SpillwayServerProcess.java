@@ -2,8 +2,10 @@ package io.spillway.perf.launch;
 
 import io.spillway.config.Sizes;
 import io.spillway.server.NodeJvmOptions;
+import io.spillway.server.events.EventsContext;
 import io.spillway.server.security.SecurityContext;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,10 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A Spillway node in a child JVM ({@code io.spillway.server.ServerMain}) on free loopback ports, with its data
@@ -36,6 +40,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
     private final int controlPort;
     private final int httpPort;
     private final int eventsPort;
+    private Path dataDir;
 
     private SpillwayServerProcess(ChildProcess process, int dataPort, int controlPort, int httpPort, int eventsPort) {
         this.process = process;
@@ -88,6 +93,7 @@ public final class SpillwayServerProcess implements AutoCloseable {
             args, runDir);
         ChildProcess child = ChildProcess.start("spillway-server", cmd, runDir.resolve(logName));
         SpillwayServerProcess server = new SpillwayServerProcess(child, ports[0], ports[1], ports[2], ports[3]);
+        server.dataDir = runDir.resolve("spillway-data");
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
             HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[2] + "/ready"))
@@ -163,12 +169,32 @@ public final class SpillwayServerProcess implements AutoCloseable {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    /** The node's media-driver directory (its event feed's, in {@code /dev/shm}). */
+    public Path driverDirectory() {
+        return EventsContext.defaultDriverDirectory(dataDir);
+    }
+
     public ChildProcess process() {
         return process;
     }
 
+    /**
+     * Stops the node (SIGTERM, then SIGKILL after 5 s), then removes what a SIGKILL (here or by a failover bench)
+     * left of its event feed: the media driver's directory in {@code /dev/shm}, about 47 MB, which only a graceful
+     * stop deletes.
+     */
     @Override
     public void close() {
         process.close();
+        if (dataDir != null && !process.isAlive()) {
+            Path driver = driverDirectory();
+            try (Stream<Path> files = Files.walk(driver)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // absent: the graceful stop removed it
+            }
+        }
     }
 }
