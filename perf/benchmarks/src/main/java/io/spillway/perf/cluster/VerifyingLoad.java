@@ -63,13 +63,13 @@ public final class VerifyingLoad {
      * Records every operation of the next run (one entry per block: a batch of {@code batch} blocks is {@code batch}
      * entries) into logs preallocated for {@code opsPerWorker} entries per worker, about 46 bytes each; a worker whose
      * log is full stops recording and counts the drops. {@link #verifyAll()}'s final reads are recorded too, as
-     * process {@code threads}, room for one final read of every key. Call before {@link #start}.
+     * process {@code threads}, room for two final reads of every key. Call before {@link #start}.
      */
     public void recordHistory(int opsPerWorker) {
         for (Worker w : workers) {
             w.log = new HistoryLog(w.id, opsPerWorker);
         }
-        finalLog = new HistoryLog(workers.size(), Math.multiplyExact(keysPerWorker, workers.size()));
+        finalLog = new HistoryLog(workers.size(), Math.multiplyExact(2 * keysPerWorker, workers.size()));
     }
 
     /** The history recorded since {@link #recordHistory(int)}; call after {@link #stop()}. */

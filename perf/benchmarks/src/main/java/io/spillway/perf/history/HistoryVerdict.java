@@ -1,6 +1,6 @@
 package io.spillway.perf.history;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 
 /** What {@link HistoryChecker} found: counts of every kind, and up to its limit of violations per kind. */
@@ -22,7 +22,7 @@ public record HistoryVerdict(Counts counts, List<Violation> examples, long dropp
         return counts.violations[kind.ordinal()];
     }
 
-    public void print(PrintStream out) {
+    public void print(PrintWriter out) {
         Counts c = counts;
         out.printf("history: %d operations on %d keys%s%n", c.ops, c.keys,
             dropped == 0 ? "" : ", INCOMPLETE: " + dropped + " operations dropped by full recorders");
