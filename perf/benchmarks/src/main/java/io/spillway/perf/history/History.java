@@ -142,8 +142,8 @@ public final class History {
         } catch (EOFException e) {
             throw new IllegalArgumentException(name + " is not a Spillway history (shorter than its header)", e);
         }
-        long expected = MAGIC.length + 16 + count * RECORD_BYTES;
-        if (count < 0 || count > Integer.MAX_VALUE || dropped < 0 || expected != bytes) {
+        long expected = count < 0 || count > Integer.MAX_VALUE ? -1 : MAGIC.length + 16 + count * RECORD_BYTES;
+        if (expected != bytes || dropped < 0) {
             throw new IllegalArgumentException(name + " is damaged: header says " + count + " operations ("
                 + expected + " bytes) and " + dropped + " dropped, the file has " + bytes + " bytes");
         }

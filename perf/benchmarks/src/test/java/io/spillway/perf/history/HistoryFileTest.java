@@ -63,6 +63,15 @@ class HistoryFileTest {
     }
 
     @Test
+    void aHeaderWithAnImpossibleCountIsRefused() throws Exception {
+        Path file = dir.resolve("h.bin");
+        ByteBuffer header = ByteBuffer.allocate(24).put(History.MAGIC).putLong(-3).putLong(0);
+        Files.write(file, header.array());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> History.read(file));
+        assertTrue(e.getMessage().contains("header says -3 operations"), e.getMessage());
+    }
+
+    @Test
     void anUnknownOutcomeIsRefused() throws Exception {
         HistoryLog a = new HistoryLog(0, 1);
         a.record(History.PUT, History.MISS, 1, 1, 0, 1, 9); // a put cannot miss
