@@ -8,6 +8,7 @@ import io.spillway.perf.eval.EngineCommand;
 import io.spillway.perf.eval.EvalCommand;
 import io.spillway.perf.feed.FeedCommand;
 import io.spillway.perf.harness.LoadHarness;
+import io.spillway.perf.history.CheckHistoryCommand;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSpec;
 import io.spillway.perf.harness.ProgressLine;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
     subcommands = {CompareCommand.class, JmhCommand.class, SimCommand.class, EvalCommand.class,
         EngineCommand.class, FailoverCommand.class,
         ScaleCommand.class, MapModelCommand.class, FeedCommand.class,
-        BridgeCommand.class},
+        BridgeCommand.class, CheckHistoryCommand.class},
     description = {"Load generator: one target, a read/write mix, live progress on stderr.",
         "Without --port it starts the target itself (a child process) and stops it afterwards."})
 public final class BenchMain implements Callable<Integer> {

@@ -3,6 +3,7 @@ package io.spillway.perf.cluster;
 import io.spillway.perf.report.JsonWriter;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,14 +38,25 @@ public final class FailoverCommand implements Callable<Integer> {
     @Option(names = "--failure-detection-ms", defaultValue = "3000",
         description = "Ignite failure detection timeout (default: ${DEFAULT-VALUE})")
     long failureDetectionMillis;
+    @Option(names = "--history", description = "write the kill run's operation history to this file, for "
+        + "bench check-history (docs/reliability.md)")
+    Path history;
+    @Option(names = "--history-ops-per-worker", defaultValue = "1000000",
+        description = "history entries preallocated per load thread, 46 bytes each (default: ${DEFAULT-VALUE})")
+    int historyOpsPerWorker;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         FailoverSettings settings = new FailoverSettings(nodes, replication, load.blockBytes(), load.batch,
             load.putShare, load.threads, baselineSeconds, warmupSeconds, beforeSeconds, afterSeconds,
             load.cpuCapacity, failureDetectionMillis, load.seed, load.nodeSettings);
-        return load.run("spillway-failover-", dir -> new FailoverScenario(settings, dir, System.err).run(),
+        return load.run("spillway-failover-", dir -> scenario(settings, dir).run(),
             FailoverReport::passed, FailoverCommand::print, FailoverCommand::toJson);
+    }
+
+    private FailoverScenario scenario(FailoverSettings settings, Path dir) {
+        FailoverScenario scenario = new FailoverScenario(settings, dir, System.err);
+        return history == null ? scenario : scenario.recordHistory(history.toAbsolutePath(), historyOpsPerWorker);
     }
 
     static void print(FailoverReport r, PrintStream out) {

@@ -24,11 +24,26 @@ final class FailoverScenario {
     private final FailoverSettings s;
     private final Path runDir;
     private final PrintStream log;
+    private Path historyFile;
+    private int historyOpsPerWorker;
 
     FailoverScenario(FailoverSettings settings, Path runDir, PrintStream log) {
         this.s = settings;
         this.runDir = runDir;
         this.log = log;
+    }
+
+    /**
+     * Records the kill run's history (every operation and both final verifications) into {@code file}, for
+     * {@code bench check-history}; {@code opsPerWorker} entries preallocated per load thread.
+     */
+    FailoverScenario recordHistory(Path file, int opsPerWorker) {
+        if (opsPerWorker < 1) {
+            throw new IllegalArgumentException("history operations per worker must be >= 1, got " + opsPerWorker);
+        }
+        this.historyFile = file;
+        this.historyOpsPerWorker = opsPerWorker;
+        return this;
     }
 
     private List<String> nodeSettings() {
@@ -55,6 +70,9 @@ final class FailoverScenario {
                 BlockKey ns = client.registerNamespace(NAMESPACE, s.replication()).join();
                 VerifyingLoad load = new VerifyingLoad(client, ns, s.blockBytes(), s.batch(), s.putShare(),
                     s.threads(), s.keysPerWorker(), s.seed());
+                if (historyFile != null) {
+                    load.recordHistory(historyOpsPerWorker);
+                }
                 int total = s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds() + 2;
                 Timeline t = new Timeline(System.nanoTime(), total);
                 load.start(t);
@@ -63,7 +81,8 @@ final class FailoverScenario {
                 log.printf("failover: SIGKILL %s at %.1f s (exit %d)%n", LocalCluster.name(VICTIM), killAt,
                     cluster.kill(VICTIM));
                 cluster.awaitMap(0, m -> m.node(LocalCluster.name(VICTIM)) == null, "the failure");
-                double detectedAt = t.secondsAt(System.nanoTime());
+                long detectedNanos = System.nanoTime();
+                double detectedAt = t.secondsAt(detectedNanos);
                 log.printf("failover: survivors dropped it from the map at %.1f s%n", detectedAt);
                 t.sleepUntil(s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());
                 load.stop();
@@ -89,6 +108,11 @@ final class FailoverScenario {
                 long[] afterRejoin = load.verifyAll();
                 log.printf("failover: %s rejoined in %.1f s; verified again: %d hits, %d misses, %d failed, %d wrong%n",
                     LocalCluster.name(VICTIM), rejoin, afterRejoin[0], afterRejoin[1], afterRejoin[2], afterRejoin[3]);
+                if (historyFile != null) {
+                    load.history().write(historyFile);
+                    log.printf("failover: history in %s; the failure was detected at %d ns: bench check-history %s "
+                        + "--fault-end-ns %d%n", historyFile, detectedNanos, historyFile, detectedNanos);
+                }
                 double[] perSecond = new double[end];
                 for (int sec = 0; sec < end; sec++) {
                     perSecond[sec] = t.get(sec, Timeline.OPS);

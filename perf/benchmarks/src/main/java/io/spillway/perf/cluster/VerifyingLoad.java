@@ -4,6 +4,9 @@ import io.spillway.client.GetResult;
 import io.spillway.client.KvClient;
 import io.spillway.client.PutResult;
 import io.spillway.key.BlockKey;
+import io.spillway.perf.history.History;
+import io.spillway.perf.history.HistoryLog;
+import io.spillway.perf.history.ValueId;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -19,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link BlockBytes}) and reads back random blocks it has had acknowledged. A get of an acknowledged block that
  * misses or fails counts as a failed get; a hit with bytes that are not the key's counts as a wrong block. Counts go
  * to a {@link Timeline} per second. Public for the container tests (deploy/container-tests), which run it against
- * nodes in containers.
+ * nodes in containers. With {@link #recordHistory(int)} every operation also goes to a {@link History} that
+ * {@link io.spillway.perf.history.HistoryChecker} checks (docs/reliability.md).
  */
 public final class VerifyingLoad {
     private final KvClient client;
@@ -32,6 +36,8 @@ public final class VerifyingLoad {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong wrong = new AtomicLong();
     private final List<String> wrongExamples = new ArrayList<>();
+    private final ValueId finalValueId = new ValueId();
+    private HistoryLog finalLog;
 
     /**
      * @param keysPerWorker each worker's key space: once every key has been put, puts go round again (a put of a
@@ -51,6 +57,32 @@ public final class VerifyingLoad {
         for (int i = 0; i < threads; i++) {
             workers.add(new Worker(i, seed));
         }
+    }
+
+    /**
+     * Records every operation of the next run (one entry per block: a batch of {@code batch} blocks is {@code batch}
+     * entries) into logs preallocated for {@code opsPerWorker} entries per worker, about 46 bytes each; a worker whose
+     * log is full stops recording and counts the drops. {@link #verifyAll()}'s final reads are recorded too, as
+     * process {@code threads}, room for two final reads of every key. Call before {@link #start}.
+     */
+    public void recordHistory(int opsPerWorker) {
+        for (Worker w : workers) {
+            w.log = new HistoryLog(w.id, opsPerWorker);
+        }
+        finalLog = new HistoryLog(workers.size(), Math.multiplyExact(2 * keysPerWorker, workers.size()));
+    }
+
+    /** The history recorded since {@link #recordHistory(int)}; call after {@link #stop()}. */
+    public History history() {
+        List<HistoryLog> logs = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w.log == null) {
+                throw new IllegalStateException("no history recorded: call recordHistory before start");
+            }
+            logs.add(w.log);
+        }
+        logs.add(finalLog);
+        return History.of(logs);
     }
 
     /** Runs the workers until {@link #stop()}, counting into {@code timeline}. */
@@ -116,9 +148,17 @@ public final class VerifyingLoad {
         for (ByteBuffer b : d) {
             b.clear();
         }
+        long invoked = System.nanoTime();
         try {
             GetResult r = client.get(namespace, k, d).join();
+            long now = System.nanoTime();
             for (int i = 0; i < k.length; i++) {
+                if (finalLog != null) {
+                    ErrorCode status = r.statuses()[i];
+                    finalLog.record(History.GET, status == ErrorCode.OK ? History.OK
+                            : status == ErrorCode.NOT_FOUND ? History.MISS : History.FAIL, k[i].hi(), k[i].lo(),
+                        invoked, now, status == ErrorCode.OK ? finalValueId.of(d[i]) : History.NO_VALUE);
+                }
                 if (r.statuses()[i] == ErrorCode.OK) {
                     if (BlockBytes.matches(k[i], d[i], blockBytes)) {
                         out[0]++;
@@ -134,6 +174,12 @@ public final class VerifyingLoad {
             }
         } catch (RuntimeException e) {
             out[2] += k.length;
+            if (finalLog != null) {
+                long now = System.nanoTime();
+                for (BlockKey key : k) {
+                    finalLog.record(History.GET, History.INFO, key.hi(), key.lo(), invoked, now, History.NO_VALUE);
+                }
+            }
         }
     }
 
@@ -157,7 +203,10 @@ public final class VerifyingLoad {
         final SplittableRandom random;
         final BitSet acked = new BitSet();
         final long salt;
+        final ValueId valueId = new ValueId();
+        final long[] values = new long[batch];
         int next;
+        HistoryLog log;
         Timeline timeline;
         Thread thread;
 
@@ -195,23 +244,39 @@ public final class VerifyingLoad {
                 keys[i] = key(seqs[i]);
                 src[i].clear();
                 BlockBytes.fill(keys[i], src[i], blockBytes);
+                if (log != null) {
+                    values[i] = valueId.of(src[i]);
+                }
             }
+            long invoked = log == null ? 0 : System.nanoTime();
             try {
                 PutResult r = client.put(namespace, keys, src).join();
+                long now = System.nanoTime();
                 long ok = 0;
                 for (int i = 0; i < batch; i++) {
-                    if (r.statuses()[i] == ErrorCode.OK) {
+                    ErrorCode status = r.statuses()[i];
+                    if (status == ErrorCode.OK) {
                         acked.set(seqs[i]);
                         ok++;
                     }
+                    if (log != null) {
+                        byte outcome = status == ErrorCode.OK ? History.OK
+                            : status.category() == ErrorCode.Category.RETRYABLE ? History.INFO : History.FAIL;
+                        log.record(History.PUT, outcome, keys[i].hi(), keys[i].lo(), invoked, now, values[i]);
+                    }
                 }
-                long now = System.nanoTime();
                 timeline.add(now, Timeline.PUTS_OK, ok);
                 timeline.add(now, Timeline.PUTS_FAILED, batch - ok);
                 timeline.add(now, Timeline.OPS, ok);
                 timeline.add(now, Timeline.BYTES, ok * blockBytes);
             } catch (RuntimeException e) {
-                timeline.add(System.nanoTime(), Timeline.PUTS_FAILED, batch);
+                long now = System.nanoTime();
+                timeline.add(now, Timeline.PUTS_FAILED, batch);
+                if (log != null) {
+                    for (int i = 0; i < batch; i++) {
+                        log.record(History.PUT, History.INFO, keys[i].hi(), keys[i].lo(), invoked, now, values[i]);
+                    }
+                }
             }
         }
 
@@ -226,8 +291,12 @@ public final class VerifyingLoad {
                 keys[i] = key(seq);
                 dst[i].clear();
             }
+            long invoked = log == null ? 0 : System.nanoTime();
             try {
                 GetResult r = client.get(namespace, keys, dst).join();
+                if (log != null) {
+                    recordGets(keys, dst, r, invoked, System.nanoTime());
+                }
                 long ok = 0;
                 for (int i = 0; i < batch; i++) {
                     if (r.statuses()[i] == ErrorCode.OK) {
@@ -245,7 +314,24 @@ public final class VerifyingLoad {
                 timeline.add(now, Timeline.OPS, ok);
                 timeline.add(now, Timeline.BYTES, ok * blockBytes);
             } catch (RuntimeException e) {
-                timeline.add(System.nanoTime(), Timeline.GETS_FAILED, batch);
+                long now = System.nanoTime();
+                timeline.add(now, Timeline.GETS_FAILED, batch);
+                if (log != null) {
+                    for (int i = 0; i < batch; i++) {
+                        log.record(History.GET, History.INFO, keys[i].hi(), keys[i].lo(), invoked, now,
+                            History.NO_VALUE);
+                    }
+                }
+            }
+        }
+
+        private void recordGets(BlockKey[] keys, ByteBuffer[] dst, GetResult r, long invoked, long now) {
+            for (int i = 0; i < batch; i++) {
+                ErrorCode status = r.statuses()[i];
+                byte outcome = status == ErrorCode.OK ? History.OK
+                    : status == ErrorCode.NOT_FOUND ? History.MISS : History.FAIL;
+                long v = status == ErrorCode.OK ? valueId.of(dst[i]) : History.NO_VALUE;
+                log.record(History.GET, outcome, keys[i].hi(), keys[i].lo(), invoked, now, v);
             }
         }
     }
