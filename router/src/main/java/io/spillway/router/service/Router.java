@@ -5,6 +5,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.spillway.event.aeron.FeedMedia;
+import io.spillway.event.aeron.StaleDriverDirectories;
 import io.spillway.event.feed.FeedMembership;
 import io.spillway.event.feed.FeedSubscriberContext;
 import io.spillway.identity.TlsMaterial;
@@ -57,6 +58,9 @@ public final class Router implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
     /** How often the feed's membership fetches the cluster's map (and at most once a second on an unknown node). */
     private static final Duration MAP_REFRESH = Duration.ofSeconds(5);
+    /** What the router's feed media-driver directories are named with, in the temp directory. */
+    static final String FEED_DIR_PREFIX = "spillway-router-feed";
+
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final RouterMetrics metrics = new RouterMetrics();
     private final DecisionLog log;
@@ -112,7 +116,11 @@ public final class Router implements AutoCloseable {
             BlockLocationIndex index = ClusterFeed.index(ctx.maxKeys(), 0);
             parts.add(index);
             if (!ctx.feedNodes().isEmpty()) {
-                Path media = Files.createTempDirectory("spillway-router-feed");
+                // a router killed with SIGKILL left its driver's directory (term buffers) in the temp directory:
+                // reclaimed here once its driver's heartbeat is dead, never a live router's
+                StaleDriverDirectories.reap(Path.of(System.getProperty("java.io.tmpdir")), FEED_DIR_PREFIX,
+                    StaleDriverDirectories.DEFAULT_TIMEOUT);
+                Path media = Files.createTempDirectory(FEED_DIR_PREFIX);
                 ChannelCredentials credentials = feedCredentials(ctx);
                 MapMembership membership = null;
                 if (!ctx.clusterSeeds().isEmpty()) {
