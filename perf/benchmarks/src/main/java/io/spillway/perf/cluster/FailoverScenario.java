@@ -26,6 +26,7 @@ final class FailoverScenario {
     private final PrintStream log;
     private Path historyFile;
     private int historyOpsPerWorker;
+    private long detectedNanos = Long.MIN_VALUE;
 
     FailoverScenario(FailoverSettings settings, Path runDir, PrintStream log) {
         this.s = settings;
@@ -52,6 +53,14 @@ final class FailoverScenario {
             "spillway.server.ioThreads=1", "spillway.server.maxBlockBytes=" + Math.max(1 << 20, s.blockBytes())));
         all.addAll(s.nodeSettings());
         return all;
+    }
+
+    /**
+     * When the survivors dropped the killed node from their map, on {@link System#nanoTime()}'s clock (the recorded
+     * history's): the end of the fault window for the history checker. {@link Long#MIN_VALUE} before the kill run.
+     */
+    long detectedNanos() {
+        return detectedNanos;
     }
 
     FailoverReport run() throws IOException, InterruptedException {
@@ -82,6 +91,7 @@ final class FailoverScenario {
                     cluster.kill(VICTIM));
                 cluster.awaitMap(0, m -> m.node(LocalCluster.name(VICTIM)) == null, "the failure");
                 long detectedNanos = System.nanoTime();
+                this.detectedNanos = detectedNanos;
                 double detectedAt = t.secondsAt(detectedNanos);
                 log.printf("failover: survivors dropped it from the map at %.1f s%n", detectedAt);
                 t.sleepUntil(s.warmupSeconds() + s.beforeSeconds() + s.afterSeconds());

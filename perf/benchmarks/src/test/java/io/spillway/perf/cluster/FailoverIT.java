@@ -3,8 +3,13 @@ package io.spillway.perf.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.perf.history.History;
+import io.spillway.perf.history.HistoryChecker;
+import io.spillway.perf.history.HistoryVerdict;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,8 +28,10 @@ class FailoverIT {
         FailoverSettings settings = new FailoverSettings(3, 2, 64 << 10, 4, 0.3, 2, 3, 2, 8, 12, "256m", 3_000, 7, List.of());
         Path dir = Path.of("target", "it", "FailoverIT");
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        FailoverReport r = new FailoverScenario(settings, dir, new PrintStream(text, true, StandardCharsets.UTF_8))
-            .run();
+        Path historyFile = dir.toAbsolutePath().resolve("history.bin");
+        FailoverScenario scenario = new FailoverScenario(settings, dir,
+            new PrintStream(text, true, StandardCharsets.UTF_8)).recordHistory(historyFile, 1_000_000);
+        FailoverReport r = scenario.run();
         FailoverCommand.print(r, new PrintStream(text, true, StandardCharsets.UTF_8));
         String out = text.toString(StandardCharsets.UTF_8);
         System.out.println(out);
@@ -34,5 +41,15 @@ class FailoverIT {
         assertEquals(r.ackedBlocks(), r.verifyAfterRejoin()[0], "and after the rejoin\n" + out);
         assertTrue(r.getSuccessAroundKill() >= 0.99, out);
         assertTrue(r.detectedAt() > r.killAt(), out);
+
+        // the whole run's history (every operation, both final verifications) against docs/cluster.md's guarantees
+        History history = History.read(historyFile);
+        HistoryVerdict verdict = new HistoryChecker(5).check(history, scenario.detectedNanos());
+        StringWriter report = new StringWriter();
+        verdict.print(new PrintWriter(report));
+        System.out.println("FailoverIT history: " + history.size() + " operations\n" + report);
+        assertTrue(history.size() > r.ackedBlocks(), "the history holds the run's operations\n" + report);
+        assertEquals(0, history.dropped(), "no operation dropped for want of room\n" + report);
+        assertTrue(verdict.valid(), "the history checker finds no violation\n" + report);
     }
 }
