@@ -91,6 +91,7 @@ struct mapping {
     size_t bytes;
     int kind;
     char name[48]; /* host backend segments: the POSIX shared-memory name */
+    int fd;        /* an owned segment's descriptor, holding its owner lock (see shm_owner_lock); else -1 */
     struct mapping *next;
 };
 
@@ -310,8 +311,22 @@ static int is_device(int kind) {
     return kind != MAP_PINNED;
 }
 
+/*
+ * Takes the owner lock of a segment this process made: a shared open-file-description lock over the whole file, held
+ * as long as the descriptor stays open (until the segment is freed) and dropped by the kernel when the process dies,
+ * however it dies. OrphanedSegments (Java) removes a segment only when it can take a conflicting lock, so never one
+ * whose owner lives, even one in another pid namespace sharing this /dev/shm. An OFD lock, not a process lock: the
+ * same process opening and closing its own segment by handle must not drop it.
+ */
+static int shm_owner_lock(int fd) {
+    struct flock lock = {0};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    return fcntl(fd, F_OFD_SETLK, &lock);
+}
+
 /* Records a mapping; returns it, or NULL when out of memory. */
-static struct mapping *mapping_add(runtime *rt, void *base, size_t bytes, int kind, const char *name) {
+static struct mapping *mapping_add(runtime *rt, void *base, size_t bytes, int kind, const char *name, int fd) {
     struct mapping *m = calloc(1, sizeof *m);
     if (m == NULL) {
         return NULL;
@@ -319,6 +334,7 @@ static struct mapping *mapping_add(runtime *rt, void *base, size_t bytes, int ki
     m->base = base;
     m->bytes = bytes;
     m->kind = kind;
+    m->fd = fd;
     if (name != NULL) {
         snprintf(m->name, sizeof m->name, "%s", name);
     }
@@ -362,6 +378,9 @@ static void mapping_free(runtime *rt, struct mapping *m) {
         munmap(m->base, m->bytes);
         if (m->kind == MAP_SHM_OWNED) {
             shm_unlink(m->name);
+        }
+        if (m->fd >= 0) {
+            close(m->fd); /* releases the owner lock */
         }
     }
     free(m);
@@ -443,7 +462,7 @@ JNIEXPORT void JNICALL Java_io_spillway_bridge_NativeBridge_declareDevice(JNIEnv
             return;
         }
     }
-    if (mapping_add(rt, (void *) (intptr_t) ptr, (size_t) bytes, MAP_DECLARED, NULL) == NULL) {
+    if (mapping_add(rt, (void *) (intptr_t) ptr, (size_t) bytes, MAP_DECLARED, NULL, -1) == NULL) {
         throw_bridge(env, "out of memory");
     }
 }
@@ -464,7 +483,7 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv 
             throw_bridge(env, "device allocation of %lld bytes: %s", (long long) bytes, rt_error(rt, rc));
             return 0;
         }
-        if (mapping_add(rt, p, (size_t) bytes, MAP_DEVICE, NULL) == NULL) {
+        if (mapping_add(rt, p, (size_t) bytes, MAP_DEVICE, NULL, -1) == NULL) {
             rt->dev_free(p);
             throw_bridge(env, "out of memory");
             return 0;
@@ -476,7 +495,7 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv 
     char name[48];
     snprintf(name, sizeof name, "/spillway-%d-%ld", (int) getpid(), atomic_fetch_add(&next_segment, 1));
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
-    if (fd < 0 || ftruncate(fd, (off_t) bytes) != 0) {
+    if (fd < 0 || ftruncate(fd, (off_t) bytes) != 0 || shm_owner_lock(fd) != 0) {
         int e = errno;
         if (fd >= 0) {
             close(fd);
@@ -486,15 +505,16 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_deviceAlloc(JNIEnv 
         return 0;
     }
     void *base = mmap(NULL, (size_t) bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
     if (base == MAP_FAILED) {
         int e = errno;
+        close(fd);
         shm_unlink(name);
         throw_bridge(env, "mapping %lld bytes: %s", (long long) bytes, strerror(e));
         return 0;
     }
-    if (mapping_add(rt, base, (size_t) bytes, MAP_SHM_OWNED, name) == NULL) {
+    if (mapping_add(rt, base, (size_t) bytes, MAP_SHM_OWNED, name, fd) == NULL) {
         munmap(base, (size_t) bytes);
+        close(fd);
         shm_unlink(name);
         throw_bridge(env, "out of memory");
         return 0;
@@ -538,7 +558,7 @@ JNIEXPORT jlong JNICALL Java_io_spillway_bridge_NativeBridge_hostAlloc(JNIEnv *e
         throw_bridge(env, "host allocation of %lld bytes failed", (long long) bytes);
         return 0;
     }
-    if (mapping_add(rt, p, (size_t) bytes, MAP_PINNED, NULL) == NULL) {
+    if (mapping_add(rt, p, (size_t) bytes, MAP_PINNED, NULL, -1) == NULL) {
         if (rt->kind != 0) {
             rt->host_free(p);
         } else {
@@ -694,7 +714,7 @@ static jlong host_ipc_open(JNIEnv *env, runtime *rt, const ipc_handle *h, const 
         throw_bridge(env, "mapping the IPC handle %s: %s", name, strerror(errno));
         return 0;
     }
-    if (mapping_add(rt, base, (size_t) size, MAP_SHM_OPENED, name) == NULL) {
+    if (mapping_add(rt, base, (size_t) size, MAP_SHM_OPENED, name, -1) == NULL) {
         munmap(base, (size_t) size);
         throw_bridge(env, "out of memory");
         return 0;
@@ -718,7 +738,7 @@ static jlong gpu_ipc_open(JNIEnv *env, runtime *rt, const ipc_handle *h) {
         throw_bridge(env, "opening the IPC handle: %s", why);
         return 0;
     }
-    if (mapping_add(rt, p, size - ((uintptr_t) p - base), MAP_DEVICE_IPC, NULL) == NULL) {
+    if (mapping_add(rt, p, size - ((uintptr_t) p - base), MAP_DEVICE_IPC, NULL, -1) == NULL) {
         rt->ipc_close(p);
         throw_bridge(env, "out of memory");
         return 0;

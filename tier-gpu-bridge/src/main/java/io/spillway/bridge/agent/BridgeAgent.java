@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spillway.bridge.BridgeContext;
 import io.spillway.bridge.Backend;
+import io.spillway.bridge.OrphanedSegments;
+import io.spillway.bridge.SegmentPolicy;
 import io.spillway.bridge.TransferFence;
 import io.spillway.client.ClientContext;
 import io.spillway.client.ClusterKvClient;
@@ -103,6 +105,8 @@ public final class BridgeAgent implements AutoCloseable {
      */
     BridgeAgent(AgentContext ctx, UserPrincipal self) throws IOException {
         this.ctx = ctx;
+        // a predecessor killed with SIGKILL (an OOM kill, a container restart) left its host regions in /dev/shm
+        OrphanedSegments.reap(OrphanedSegments.SHM, SegmentPolicy.PREFIX_DEFAULT);
         server = AgentSocket.bind(ctx.socket());
         try {
             peers = new PeerCheck(self != null ? self : Files.getOwner(ctx.socket(), LinkOption.NOFOLLOW_LINKS),
