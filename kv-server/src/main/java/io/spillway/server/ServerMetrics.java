@@ -94,6 +94,9 @@ public final class ServerMetrics {
             counter("spillway.tier.back.pressured", tier, c, x -> x.backPressured.sum());
             counter("spillway.tier.corrupt", tier, c, x -> x.corrupt.sum());
             counter("spillway.tier.dropped", tier, c, x -> x.dropped.sum());
+            FunctionCounter.builder("spillway.tier.duplicate.puts", c, x -> x.duplicates.sum()).tag("tier", tier)
+                .description("puts of a key the tier already held, acknowledged without storing (first value wins)")
+                .register(registry);
         }
     }
 

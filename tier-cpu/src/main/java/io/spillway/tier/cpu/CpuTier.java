@@ -144,10 +144,10 @@ public final class CpuTier implements BlockTier {
             if (shares != null) {
                 shares.touched(stored);
             }
-            return BlockWriter.present(); // blocks are immutable per key: keep the one stored
+            return present(counter); // blocks are immutable per key: keep the one stored
         }
         if (demotionQueue.contains(key)) {
-            return BlockWriter.present();
+            return present(counter);
         }
         if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
             return BlockWriter.refused(backPressure());
@@ -162,6 +162,14 @@ public final class CpuTier implements BlockTier {
         }
         return buf == null ? BlockWriter.refused(backPressure())
             : new InPlaceBlockWriter(this, pool, namespace, key, buf, counter);
+    }
+
+    /** A put (not a promotion) of a key already held is a duplicate: acknowledged, counted, nothing stored. */
+    private BlockWriter present(LongAdder counter) {
+        if (counter == counters.puts) {
+            counters.duplicates.increment();
+        }
+        return BlockWriter.present();
     }
 
     private ErrorCode store(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c, LongAdder counter) {
@@ -191,6 +199,9 @@ public final class CpuTier implements BlockTier {
         if (!index.putIfAbsent(block)) {
             leftIndex(block);
             release(block); // lost a race with a put of the same key
+            if (counter == counters.puts) {
+                counters.duplicates.increment();
+            }
             return ErrorCode.OK;
         }
         counter.increment();
