@@ -107,6 +107,10 @@ public final class ServerMetrics {
         FunctionCounter.builder("spillway.cluster.tls.refused", membership, IgniteMembership::refusedTlsPeers)
             .description("Ignite TLS handshakes refused because the peer's certificate does not name the node role "
                 + "(cluster TLS from spillway.security.* in mtls mode)").register(registry);
+        FunctionCounter.builder("spillway.cluster.metadata.malformed", membership,
+                IgniteMembership::malformedMetadataEntries)
+            .description("malformed entries of the replicated namespace metadata skipped by the partition-map "
+                + "computation (each distinct entry once)").register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {
