@@ -109,8 +109,8 @@ public final class ServerMetrics {
                 + "(cluster TLS from spillway.security.* in mtls mode)").register(registry);
         FunctionCounter.builder("spillway.cluster.metadata.malformed", membership,
                 IgniteMembership::malformedMetadataEntries)
-            .description("malformed entries of the replicated namespace metadata skipped by the partition-map "
-                + "computation (each distinct entry once)").register(registry);
+            .description("malformed entries of the replicated metadata (namespaces, tenant quotas) skipped, each "
+                + "distinct entry once").register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {

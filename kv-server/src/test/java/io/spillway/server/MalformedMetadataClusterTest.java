@@ -3,12 +3,14 @@ package io.spillway.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.harness.NodeCluster;
 import io.spillway.tier.TierKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 21 item 7: malformed entries planted in the replicated namespace metadata (through Ignite directly, as any
- * writer that reaches it could) are skipped and counted by every member, and the partition map keeps following the
+ * Issue 21 item 7: malformed entries planted in the replicated metadata, namespaces and tenant quotas (through Ignite
+ * directly, as any writer that reaches it could), are skipped and counted by every member, and the partition map keeps following the
  * membership: a member that joins afterwards, and then leaves, shows up in and drops out of every member's map.
  * In-JVM members on loopback ports below the ephemeral range ({@link NodeCluster#freePort}).
  */
@@ -68,6 +70,10 @@ class MalformedMetadataClusterTest {
         return Double.parseDouble(m.group(1));
     }
 
+    private static Map<String, Long> quotas(SpillwayServer s) {
+        return ((IgniteMembership) s.cluster()).tenants().cpuQuotas();
+    }
+
     @Test
     @SuppressWarnings({"unchecked", "rawtypes"})
     void malformedEntriesAreSkippedAndCountedWhileTheMapFollowsMembership() {
@@ -83,20 +89,27 @@ class MalformedMetadataClusterTest {
         raw.put("not-a-namespace-id", "1 1\nspec");
         raw.put("00112233445566778899aabbccddeeff", "two 7\nspec");
         raw.put("ffeeddccbbaa99887766554433221100", Integer.valueOf(42));
-        ClusterNodesTest.await(() -> malformedCount(a) == 3 && malformedCount(b) == 3,
-            "both members counted the three planted entries");
+        IgniteCache tenants = Ignition.ignite("spillway-node-1").cache("spillway-tenants");
+        tenants.put("tenant-words", "a lot");
+        tenants.put("tenant-number", Long.valueOf(7));
+        tenants.put("tenant-ok", "1048576");
+        ClusterNodesTest.await(() -> malformedCount(a) == 5 && malformedCount(b) == 5,
+            "both members counted the five planted entries");
+        ClusterNodesTest.await(() -> quotas(a).equals(Map.of("tenant-ok", 1048576L)),
+            "the valid quota beside them is applied");
 
         SpillwayServer c = member(2);
         awaitMembers(3, List.of(a, b, c));
         assertTrue(a.cluster().currentMap().topologyVersion() > before, "a's map moved on after the planting");
         assertEquals(a.cluster().currentMap(), b.cluster().currentMap(), "a and b agree");
         ClusterNodesTest.await(() -> c.cluster().currentMap().equals(a.cluster().currentMap()), "c agrees");
-        assertEquals(3.0, malformedCount(c), "the joiner skipped the same three entries");
+        assertEquals(5.0, malformedCount(c), "the joiner skipped the same five entries");
+        assertEquals(Map.of("tenant-ok", 1048576L), quotas(c));
 
         c.close();
         nodes.remove(c);
         awaitMembers(2, List.of(a, b));
-        assertEquals(3.0, malformedCount(a), "each distinct entry is counted once, however many maps meet it");
-        assertEquals(3.0, malformedCount(b));
+        assertEquals(5.0, malformedCount(a), "each distinct entry is counted once, however many maps meet it");
+        assertEquals(5.0, malformedCount(b));
     }
 }

@@ -133,7 +133,8 @@ public final class IgniteMembership implements ClusterView {
             submit(this::publish);
         });
         metadataQuery = registerDuringJoins(() -> cache.query(q));
-        tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit);
+        tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit,
+            malformedMetadata);
         for (Cache.Entry<?, ?> e : local(cache)) {
             Object key = e.getKey();
             Object value = e.getValue();
@@ -190,7 +191,7 @@ public final class IgniteMembership implements ClusterView {
     }
 
     /**
-     * Distinct malformed entries of the replicated namespace cache this member skipped while computing its map
+     * Distinct malformed entries of the replicated metadata (namespace cache, tenant quotas) this member skipped
      * (each logged once, naming the entry).
      */
     public long malformedMetadataEntries() {

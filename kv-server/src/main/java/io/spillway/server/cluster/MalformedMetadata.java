@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The malformed entries of the replicated namespace cache this member has skipped. Each distinct entry (key and
+ * The malformed entries of the replicated metadata (the namespace cache, and the tenant cache's quotas, named
+ * {@code "tenant <name>"}) this member has skipped. Each distinct entry (key and
  * value) is counted and logged once, however many map computations meet it; the count is the node's
  * {@code spillway_cluster_metadata_malformed_total}. Thread-safe.
  */
@@ -22,8 +23,8 @@ final class MalformedMetadata {
         String v = String.valueOf(value);
         if (!v.equals(seen.put(key, v))) {
             count.incrementAndGet();
-            LOG.log(Level.WARNING, "skipping malformed namespace metadata entry '" + key + "' = '" + shorten(v)
-                + "': " + problem + " (the partition map is computed without it)");
+            LOG.log(Level.WARNING, "skipping malformed replicated metadata entry '" + key + "' = '" + shorten(v)
+                + "': " + problem + " (the partition map and the quotas are computed without it)");
         }
     }
 
