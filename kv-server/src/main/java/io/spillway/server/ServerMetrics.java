@@ -94,6 +94,9 @@ public final class ServerMetrics {
             counter("spillway.tier.back.pressured", tier, c, x -> x.backPressured.sum());
             counter("spillway.tier.corrupt", tier, c, x -> x.corrupt.sum());
             counter("spillway.tier.dropped", tier, c, x -> x.dropped.sum());
+            FunctionCounter.builder("spillway.tier.duplicate.puts", c, x -> x.duplicates.sum()).tag("tier", tier)
+                .description("puts of a key the tier already held, acknowledged without storing (first value wins)")
+                .register(registry);
         }
     }
 
@@ -104,6 +107,10 @@ public final class ServerMetrics {
         FunctionCounter.builder("spillway.cluster.tls.refused", membership, IgniteMembership::refusedTlsPeers)
             .description("Ignite TLS handshakes refused because the peer's certificate does not name the node role "
                 + "(cluster TLS from spillway.security.* in mtls mode)").register(registry);
+        FunctionCounter.builder("spillway.cluster.metadata.malformed", membership,
+                IgniteMembership::malformedMetadataEntries)
+            .description("malformed entries of the replicated metadata (namespaces, tenant quotas) skipped, each "
+                + "distinct entry once").register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {

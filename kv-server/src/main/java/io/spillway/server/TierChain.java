@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * The node's tiers from fastest to slowest: puts go to the CPU tier (its evictions demote to NVMe on their own,
- * and a full CPU tier answers {@code BACK_PRESSURE} to the client); gets try CPU, then NVMe, and an NVMe hit is
+ * and a full CPU tier answers {@code BACK_PRESSURE} to the client) unless a tier already holds the key (first value
+ * wins across tiers); gets try CPU, then NVMe, and an NVMe hit is
  * copied up into CPU when promotion is on.
  *
  * <p>{@link #getFast} never touches NVMe and may run on an event loop; {@link #getSlow} and {@link #lookupPrefix}
@@ -65,17 +66,37 @@ public final class TierChain implements AutoCloseable {
         return cpu.tier();
     }
 
-    /** Stores into the CPU tier; {@code BACK_PRESSURE} when it cannot take the bytes now. */
+    /**
+     * Stores into the CPU tier unless some tier already holds the key (see {@link #heldOnlyBelowCpu});
+     * {@code BACK_PRESSURE} when it cannot take the bytes now.
+     */
     public ErrorCode put(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c) {
-        return cpu.tier().put(namespace, key, src, crc32c);
+        return heldOnlyBelowCpu(key) ? ErrorCode.OK : cpu.tier().put(namespace, key, src, crc32c);
     }
 
     /**
      * Reserves a block in the CPU tier, to be written in place and committed (see {@link BlockWriter}); a refusal
-     * ({@code BACK_PRESSURE} when it cannot take the bytes now) is the writer's status.
+     * ({@code BACK_PRESSURE} when it cannot take the bytes now) is the writer's status. A key some tier already
+     * holds gets the {@linkplain BlockWriter#present() present} writer: the first value wins across tiers.
      */
     public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
-        return cpu.tier().reserve(namespace, key, length);
+        return heldOnlyBelowCpu(key) ? BlockWriter.present() : cpu.tier().reserve(namespace, key, length);
+    }
+
+    /**
+     * Whether a put of {@code key} must be turned away because the NVMe tier holds it and the CPU tier does not (a
+     * CPU-tier duplicate is the CPU tier's own answer). Without this, a key demoted to NVMe only would take a second
+     * value in the CPU tier and reads would flip between the two (docs/cluster.md, "The immutability guarantee").
+     * CPU is asked first: a block being demoted sits in the CPU tier's demotion queue until NVMe holds it, so a key
+     * is never missed by both checks while it moves down. Both are in-memory lookups (the NVMe tier's index), no
+     * disk read. Counted in the NVMe tier's {@code duplicates}.
+     */
+    private boolean heldOnlyBelowCpu(BlockKey key) {
+        if (nvme == null || cpu.tier().contains(key) || !nvme.tier().contains(key)) {
+            return false;
+        }
+        nvme.tier().counters().duplicates.increment();
+        return true;
     }
 
     /** The CPU tier only: never blocks on disk. */

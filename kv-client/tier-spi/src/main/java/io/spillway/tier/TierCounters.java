@@ -24,12 +24,18 @@ public final class TierCounters {
     public final LongAdder corrupt = new LongAdder();
     /** Blocks dropped because the next tier refused them. */
     public final LongAdder dropped = new LongAdder();
+    /**
+     * Puts of a key already held, acknowledged {@code OK} without storing anything (blocks are immutable per key:
+     * the first value wins). Counted by the tier that held the key; a put that a faster tier turned away because a
+     * slower one holds the key is counted by the slower one.
+     */
+    public final LongAdder duplicates = new LongAdder();
 
     @Override
     public String toString() {
         return "bytes=" + bytes.get() + " blocks=" + blocks.get() + " hits=" + hits.sum() + " misses=" + misses.sum()
             + " puts=" + puts.sum() + " evictions=" + evictions.sum() + " demotions=" + demotions.sum()
             + " promotions=" + promotions.sum() + " backPressured=" + backPressured.sum()
-            + " corrupt=" + corrupt.sum() + " dropped=" + dropped.sum();
+            + " corrupt=" + corrupt.sum() + " dropped=" + dropped.sum() + " duplicates=" + duplicates.sum();
     }
 }

@@ -73,6 +73,8 @@ public final class IgniteMembership implements ClusterView {
     private long topologyVersion = -1;
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
     private final Map<String, String> metadata = new ConcurrentHashMap<>();
+    /** Malformed namespace entries met (and skipped) while computing maps. */
+    private final MalformedMetadata malformedMetadata = new MalformedMetadata();
 
     public IgniteMembership(ClusterContext settings) {
         this(settings, null);
@@ -119,19 +121,26 @@ public final class IgniteMembership implements ClusterView {
         namespaces = new IgniteNamespaceStore(ignite, cache);
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
         q.setLocalListener(events -> {
-            for (CacheEntryEvent<? extends String, ? extends String> e : events) {
-                if (e.getEventType() == javax.cache.event.EventType.REMOVED || e.getValue() == null) {
-                    metadata.remove(e.getKey()); // a removal's event carries the old value
+            for (CacheEntryEvent<?, ?> e : events) { // wildcards: a foreign writer may have stored other types
+                Object key = e.getKey();
+                Object value = e.getValue();
+                if (e.getEventType() == javax.cache.event.EventType.REMOVED || value == null) {
+                    metadata.remove(NamespaceRecord.text(key)); // a removal's event carries the old value
                 } else {
-                    metadata.put(e.getKey(), e.getValue());
+                    metadata.put(NamespaceRecord.text(key), NamespaceRecord.text(value));
                 }
             }
             submit(this::publish);
         });
         metadataQuery = registerDuringJoins(() -> cache.query(q));
-        tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit);
-        for (Cache.Entry<String, String> e : local(cache)) {
-            metadata.putIfAbsent(e.getKey(), e.getValue());
+        tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit,
+            malformedMetadata);
+        for (Cache.Entry<?, ?> e : local(cache)) {
+            Object key = e.getKey();
+            Object value = e.getValue();
+            if (value != null) {
+                metadata.putIfAbsent(NamespaceRecord.text(key), NamespaceRecord.text(value));
+            }
         }
         await(() -> {
             long v = ignite.cluster().topologyVersion();
@@ -179,6 +188,14 @@ public final class IgniteMembership implements ClusterView {
      */
     public long refusedTlsPeers() {
         return memberTls instanceof MemberSslContexts m ? m.refused() : 0;
+    }
+
+    /**
+     * Distinct malformed entries of the replicated metadata (namespace cache, tenant quotas) this member skipped
+     * (each logged once, naming the entry).
+     */
+    public long malformedMetadataEntries() {
+        return malformedMetadata.count();
     }
 
     /** The replicated namespace registry (available once joined). */
@@ -262,7 +279,7 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         Map<BlockKey, Integer> replication = new HashMap<>();
-        long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication);
+        long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication, malformedMetadata);
         PartitionMap next = AffinityMaps.compute(topologyVersion << 32 | epoch, members, settings.partitions(),
             settings.maxReplication(), settings.replication(), replication);
         if (next.equals(map)) {

@@ -14,7 +14,8 @@ import org.apache.ignite.transactions.TransactionIsolation;
  * {@link NamespaceStore} over the replicated, transactional {@code spillway-namespaces} cache. Keys are namespace
  * ids in hex, values {@code "<replication> <epoch>\n<spec>"}; the key {@value #EPOCH_KEY} holds the metadata epoch.
  * A registration runs in a pessimistic transaction that locks the epoch key, so registrations are serialised
- * cluster-wide and each one that sets a replication factor gets the next epoch.
+ * cluster-wide and each one that sets a replication factor gets the next epoch. Entries that cannot be parsed
+ * ({@link NamespaceRecord}) are skipped by every read, and replaced by a registration of their id.
  */
 final class IgniteNamespaceStore implements NamespaceStore {
     static final String EPOCH_KEY = "epoch";
@@ -34,15 +35,17 @@ final class IgniteNamespaceStore implements NamespaceStore {
             TransactionIsolation.REPEATABLE_READ)) {
             String epochText = cache.get(EPOCH_KEY);
             long epoch = epochText == null ? 0 : Long.parseLong(epochText);
-            String current = cache.get(key);
-            if (current != null) {
-                Entry e = decode(current);
+            IgniteCache<String, ?> any = cache; // a foreign writer may have stored another type
+            Object stored = any.get(key);
+            NamespaceRecord current = NamespaceRecord.parse(key, stored);
+            if (current != null) { // a malformed entry is replaced
+                Entry e = current.entry();
                 if (!e.spec().equals(spec) || replication == 0 || replication == e.replication()) {
                     return e;
                 }
             }
             long next = replication > 0 ? epoch + 1 : epoch;
-            cache.put(key, encode(replication, next, spec));
+            cache.put(key, NamespaceRecord.encode(replication, next, spec));
             if (next != epoch) {
                 cache.put(EPOCH_KEY, Long.toString(next));
             }
@@ -53,47 +56,49 @@ final class IgniteNamespaceStore implements NamespaceStore {
 
     @Override
     public Entry get(BlockKey id) {
-        String v = cache.get(id.toHex());
-        return v == null ? null : decode(v);
+        IgniteCache<String, ?> any = cache; // a foreign writer may have stored another type
+        Object value = any.get(id.toHex());
+        NamespaceRecord r = NamespaceRecord.parse(id.toHex(), value);
+        return r == null ? null : r.entry();
     }
 
     @Override
     public Map<BlockKey, Entry> all() {
         Map<BlockKey, Entry> out = new HashMap<>();
-        for (Cache.Entry<String, String> e : IgniteMembership.local(cache)) {
-            if (!e.getKey().equals(EPOCH_KEY)) {
-                out.put(BlockKey.fromHex(e.getKey()), decode(e.getValue()));
+        for (Cache.Entry<?, ?> e : IgniteMembership.local(cache)) {
+            Object key = e.getKey();
+            NamespaceRecord r = EPOCH_KEY.equals(key) ? null : NamespaceRecord.parse(key, e.getValue());
+            if (r != null) {
+                out.put(r.id(), r.entry());
             }
         }
         return out;
     }
 
-    /** Fills {@code out} with the explicit replication factors and returns the metadata epoch they belong to. */
-    static long replication(Iterable<Map.Entry<String, String>> entries, Map<BlockKey, Integer> out) {
+    /**
+     * Fills {@code out} with the explicit replication factors and returns the metadata epoch they belong to. A
+     * malformed entry is skipped and told to {@code malformed}, so the map is still computed from the others.
+     */
+    static long replication(Iterable<Map.Entry<String, String>> entries, Map<BlockKey, Integer> out,
+        MalformedMetadata malformed) {
         long epoch = 0;
         for (Map.Entry<String, String> e : entries) {
-            if (e.getKey().equals(EPOCH_KEY)) {
+            Object key = e.getKey(); // read as objects: a foreign writer may have stored another type
+            Object value = e.getValue();
+            if (EPOCH_KEY.equals(key)) {
                 continue;
             }
-            String v = e.getValue();
-            int space = v.indexOf(' ');
-            int nl = v.indexOf('\n');
-            int r = Integer.parseInt(v.substring(0, space));
-            epoch = Math.max(epoch, Long.parseLong(v.substring(space + 1, nl)));
-            if (r > 0) {
-                out.put(BlockKey.fromHex(e.getKey()), r);
+            String problem = NamespaceRecord.problem(key, value);
+            if (problem != null) {
+                malformed.skipped(String.valueOf(key), String.valueOf(value), problem);
+                continue;
+            }
+            NamespaceRecord r = NamespaceRecord.parse(key, value);
+            epoch = Math.max(epoch, r.epoch());
+            if (r.replication() > 0) {
+                out.put(r.id(), r.replication());
             }
         }
         return epoch;
-    }
-
-    private static String encode(int replication, long epoch, String spec) {
-        return replication + " " + epoch + "\n" + spec;
-    }
-
-    private static Entry decode(String v) {
-        int space = v.indexOf(' ');
-        int nl = v.indexOf('\n');
-        return new Entry(v.substring(nl + 1), Integer.parseInt(v.substring(0, space)));
     }
 }

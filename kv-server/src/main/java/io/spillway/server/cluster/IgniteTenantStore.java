@@ -25,26 +25,63 @@ final class IgniteTenantStore implements TenantStore, AutoCloseable {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final QueryCursor<?> query;
     private final Map<String, Long> quotas = new ConcurrentHashMap<>();
+    /** How a tenant entry is named in the log and told apart from a namespace entry of the same key. */
+    private static final String TENANT_ENTRY = "tenant ";
 
-    /** @param worker runs a task on the member's cluster thread */
-    IgniteTenantStore(IgniteCache<String, String> cache, Consumer<Runnable> worker) {
+    /**
+     * @param worker runs a task on the member's cluster thread
+     * @param malformed told of each entry that is not a tenant name with a quota in decimal text; such an entry is
+     *     skipped (its tenant has no quota here) instead of throwing inside Ignite's commit
+     */
+    IgniteTenantStore(IgniteCache<String, String> cache, Consumer<Runnable> worker, MalformedMetadata malformed) {
         this.cache = cache;
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
         q.setLocalListener(events -> {
-            for (CacheEntryEvent<? extends String, ? extends String> e : events) {
+            for (CacheEntryEvent<?, ?> e : events) { // wildcards: a foreign writer may have stored other types
+                Object key = e.getKey();
+                Object value = e.getValue();
+                Long quota = value == null ? null : quota(key, value, malformed);
                 if (e.getEventType() == EventType.REMOVED || e.getEventType() == EventType.EXPIRED
-                    || e.getValue() == null) { // a removal's event carries the old value
-                    quotas.remove(e.getKey());
+                    || quota == null) { // a removal's event carries the old value
+                    quotas.remove(NamespaceRecord.text(key));
                 } else {
-                    quotas.put(e.getKey(), Long.parseLong(e.getValue()));
+                    quotas.put((String) key, quota);
                 }
             }
             worker.accept(() -> listeners.forEach(Runnable::run));
         });
         this.query = cache.query(q);
-        for (Cache.Entry<String, String> e : IgniteMembership.local(cache)) {
-            quotas.putIfAbsent(e.getKey(), Long.parseLong(e.getValue()));
+        for (Cache.Entry<?, ?> e : IgniteMembership.local(cache)) {
+            Object key = e.getKey();
+            Object value = e.getValue();
+            Long quota = value == null ? null : quota(key, value, malformed);
+            if (quota != null) {
+                quotas.putIfAbsent((String) key, quota);
+            }
         }
+    }
+
+    /** The entry's quota, or {@code null} (told to {@code malformed}) when it is not a tenant and a quota. */
+    private static Long quota(Object key, Object value, MalformedMetadata malformed) {
+        String problem = null;
+        long quota = 0;
+        if (!(key instanceof String)) {
+            problem = "the tenant is not text";
+        } else if (!(value instanceof String text)) {
+            problem = "the quota is a " + value.getClass().getName() + ", not text";
+        } else {
+            try {
+                quota = Long.parseLong(text);
+                problem = quota < 0 ? "negative quota" : null;
+            } catch (NumberFormatException e) {
+                problem = "the quota is not a whole number of bytes";
+            }
+        }
+        if (problem != null) {
+            malformed.skipped(TENANT_ENTRY + NamespaceRecord.text(key), NamespaceRecord.text(value), problem);
+            return null;
+        }
+        return quota;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.spillway.tier.cpu;
 
 import io.netty.buffer.ByteBuf;
 import io.spillway.key.BlockKey;
+import io.spillway.protocol.Crc32c;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
@@ -41,6 +42,8 @@ import org.agrona.concurrent.IdleStrategy;
  * }</pre>
  */
 public final class CpuTier implements BlockTier {
+    private static final System.Logger LOG = System.getLogger(CpuTier.class.getName());
+
     private final CpuTierContext ctx;
     private final TierCounters counters = new TierCounters();
     private final OffHeapPool pool;
@@ -144,10 +147,10 @@ public final class CpuTier implements BlockTier {
             if (shares != null) {
                 shares.touched(stored);
             }
-            return BlockWriter.present(); // blocks are immutable per key: keep the one stored
+            return present(counter); // blocks are immutable per key: keep the one stored
         }
         if (demotionQueue.contains(key)) {
-            return BlockWriter.present();
+            return present(counter);
         }
         if (demotionQueue.size() >= ctx.demotionQueueBlocks()) {
             return BlockWriter.refused(backPressure());
@@ -162,6 +165,14 @@ public final class CpuTier implements BlockTier {
         }
         return buf == null ? BlockWriter.refused(backPressure())
             : new InPlaceBlockWriter(this, pool, namespace, key, buf, counter);
+    }
+
+    /** A put (not a promotion) of a key already held is a duplicate: acknowledged, counted, nothing stored. */
+    private BlockWriter present(LongAdder counter) {
+        if (counter == counters.puts) {
+            counters.duplicates.increment();
+        }
+        return BlockWriter.present();
     }
 
     private ErrorCode store(BlockKey namespace, BlockKey key, ByteBuffer src, int crc32c, LongAdder counter) {
@@ -191,6 +202,9 @@ public final class CpuTier implements BlockTier {
         if (!index.putIfAbsent(block)) {
             leftIndex(block);
             release(block); // lost a race with a put of the same key
+            if (counter == counters.puts) {
+                counters.duplicates.increment();
+            }
             return ErrorCode.OK;
         }
         counter.increment();
@@ -219,7 +233,8 @@ public final class CpuTier implements BlockTier {
      * {@inheritDoc}
      *
      * <p>Finds blocks in the index and blocks waiting for demotion. The handle's data is a read-only view of the
-     * off-heap bytes, not a copy.
+     * off-heap bytes, not a copy. With {@code verifyOnRead} (the default) the bytes are checked against their CRC32C
+     * first: a corrupt block is dropped, counted in {@code corrupt}, and the read misses.
      */
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
@@ -234,8 +249,31 @@ public final class CpuTier implements BlockTier {
             counters.misses.increment();
             return null;
         }
+        if (ctx.verifyOnRead() && Crc32c.of(block.view()) != block.crc32c) {
+            block.unpin();
+            dropCorrupt(block);
+            counters.misses.increment();
+            return null;
+        }
         counters.hits.increment();
         return new PinnedBlockHandle(block);
+    }
+
+    /**
+     * A block whose bytes no longer match its CRC32C (memory corrupted after the put) is never served: counted,
+     * taken out of the index or the demotion queue (so it is neither read nor demoted again) and freed once no
+     * reader pins it. A later put of the key stores it afresh.
+     */
+    private void dropCorrupt(Block block) {
+        counters.corrupt.increment();
+        LOG.log(System.Logger.Level.WARNING, () -> "CPU-tier block " + block.key + " (" + block.length
+            + " bytes) does not match its CRC32C: dropped, the read misses");
+        if (index.remove(block.key, block)) {
+            leftIndex(block);
+            release(block);
+        } else if (demotionQueue.remove(block)) {
+            release(block);
+        }
     }
 
     /**

@@ -70,6 +70,14 @@ public final class CpuTierContext {
     /** Whether close() first demotes every block to the next tier. */
     public static final String FLUSH_ON_CLOSE_PROP = "spillway.cpu.flushOnClose";
     public static final boolean FLUSH_ON_CLOSE_DEFAULT = false;
+    /**
+     * Whether every hit is checked against the block's CRC32C before it is served; a block that fails is dropped and
+     * counted ({@code corrupt}) and the read misses. On by default: the only way a flipped byte is never served
+     * (a background scrub only bounds how long it is); it costs one CRC32C pass per hit, measured in
+     * docs/reliability.md, "Integrity and immutability".
+     */
+    public static final String VERIFY_ON_READ_PROP = "spillway.cpu.verifyOnRead";
+    public static final boolean VERIFY_ON_READ_DEFAULT = true;
     /** How long close() may spend flushing and stopping the agent, in milliseconds. */
     public static final String CLOSE_TIMEOUT_MS_PROP = "spillway.cpu.closeTimeoutMs";
     public static final long CLOSE_TIMEOUT_MS_DEFAULT = 5000;
@@ -95,6 +103,7 @@ public final class CpuTierContext {
     private final int arenas;
     private final int chunkBytes;
     private final boolean flushOnClose;
+    private final boolean verifyOnRead;
     private final long closeTimeoutMs;
     private final BlockTier nextTier;
     private final ErrorHandler errorHandler;
@@ -114,6 +123,7 @@ public final class CpuTierContext {
         arenas = b.arenas;
         chunkBytes = b.chunkBytes;
         flushOnClose = b.flushOnClose;
+        verifyOnRead = b.verifyOnRead;
         closeTimeoutMs = b.closeTimeoutMs;
         nextTier = b.nextTier;
         errorHandler = b.errorHandler;
@@ -146,6 +156,7 @@ public final class CpuTierContext {
         r.intValue(ARENAS_PROP).ifPresent(b::arenas);
         r.intSize(CHUNK_BYTES_PROP).ifPresent(b::chunkBytes);
         r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
+        r.bool(VERIFY_ON_READ_PROP).ifPresent(b::verifyOnRead);
         r.longValue(CLOSE_TIMEOUT_MS_PROP).ifPresent(b::closeTimeoutMs);
         return b;
     }
@@ -240,6 +251,11 @@ public final class CpuTierContext {
         return closeTimeoutMs;
     }
 
+    /** Whether hits are checked against their CRC32C before they are served ({@value #VERIFY_ON_READ_PROP}). */
+    public boolean verifyOnRead() {
+        return verifyOnRead;
+    }
+
     /** The tier evicted blocks are demoted to, or {@code null}: evicted blocks are then dropped. */
     public BlockTier nextTier() {
         return nextTier;
@@ -267,7 +283,7 @@ public final class CpuTierContext {
             + evictionPolicy.propertyValue() + ", demotionQueueBlocks=" + demotionQueueBlocks
             + ", demotionBatchBlocks=" + demotionBatchBlocks + ", threadingMode=" + threadingMode
             + ", idleStrategy=" + idleStrategy + ", arenas=" + arenas + ", chunkBytes=" + chunkBytes
-            + ", flushOnClose=" + flushOnClose + ", closeTimeoutMs=" + closeTimeoutMs
+            + ", flushOnClose=" + flushOnClose + ", verifyOnRead=" + verifyOnRead + ", closeTimeoutMs=" + closeTimeoutMs
             + ", nextTier=" + (nextTier == null ? "none" : nextTier.kind()) + "}";
     }
 
@@ -290,6 +306,7 @@ public final class CpuTierContext {
         private int arenas = ARENAS_DEFAULT;
         private int chunkBytes = CHUNK_BYTES_DEFAULT;
         private boolean flushOnClose = FLUSH_ON_CLOSE_DEFAULT;
+        private boolean verifyOnRead = VERIFY_ON_READ_DEFAULT;
         private long closeTimeoutMs = CLOSE_TIMEOUT_MS_DEFAULT;
         private BlockTier nextTier;
         private ErrorHandler errorHandler = CpuTierContext::logError;
@@ -389,6 +406,12 @@ public final class CpuTierContext {
                     + MIN_CHUNK_BYTES + ", " + MAX_CHUNK_BYTES + "], got " + v);
             }
             chunkBytes = v;
+            return this;
+        }
+
+        /** Whether hits are checked against their CRC32C before they are served ({@value #VERIFY_ON_READ_PROP}). */
+        public Builder verifyOnRead(boolean v) {
+            verifyOnRead = v;
             return this;
         }
 
