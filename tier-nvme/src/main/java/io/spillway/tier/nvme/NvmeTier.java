@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -112,6 +113,12 @@ public final class NvmeTier implements BlockTier {
     /** Whether the tier can write now, why not, and its fault counters. */
     public NvmeHealth health() {
         return health;
+    }
+
+    /** {@inheritDoc} Names the NVMe tier and every reason it cannot write (free space, RocksDB's error). */
+    @Override
+    public Optional<String> degradation() {
+        return health.degradation();
     }
 
     /**
