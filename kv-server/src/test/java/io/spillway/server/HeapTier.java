@@ -31,6 +31,11 @@ final class HeapTier implements BlockTier {
     /** When set, {@link #get} signals {@code getEntered} and waits for this latch: a slow disk on demand. */
     volatile CountDownLatch getGate;
     final CountDownLatch getEntered = new CountDownLatch(1);
+    /**
+     * When set, a get of this key throws the JDK's error for an exhausted {@code -XX:MaxDirectMemorySize}, as the
+     * NVMe tier's read buffer allocation does when direct memory runs out.
+     */
+    volatile BlockKey exhaustDirectMemoryOn;
 
     HeapTier(TierKind kind, long capacity) {
         this.kind = kind;
@@ -67,6 +72,10 @@ final class HeapTier implements BlockTier {
 
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
+        if (key.equals(exhaustDirectMemoryOn)) {
+            throw new OutOfMemoryError("Cannot reserve 16777216 bytes of direct buffer memory (allocated: 60817408, "
+                + "limit: 67108864)");
+        }
         CountDownLatch gate = getGate;
         if (gate != null) {
             getEntered.countDown();
