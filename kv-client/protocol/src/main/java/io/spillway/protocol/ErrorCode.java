@@ -30,7 +30,7 @@ public enum ErrorCode {
     PERMISSION_DENIED(19, Category.CLIENT,
         "the caller's identity may not do this: another tenant's namespace, or a role it does not hold"),
     UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)"),
-    RESOURCE_EXHAUSTED(21, Category.RETRYABLE,
+    RESOURCE_EXHAUSTED(22, Category.RETRYABLE,
         "the server ran out of direct memory for this request: nothing was kept; retry later or with fewer blocks");
 
     /** Who is at fault, and whether retrying can help. */

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.LongAdder;
  * could not be reopened. Reads go on in every state but the last. A put refused for any of them answers
  * {@code BACK_PRESSURE}, so the CPU tier keeps the block queued for demotion and retries it later.
  *
- * <p>Written by the tier's health timer, RocksDB's listener thread and the writing threads; every field is volatile
- * or a {@link LongAdder}, and each state is a single reference, so readers never see half a transition.
+ * <p>Written by the tier's health timer, RocksDB's listener thread and the writing threads: state changes are
+ * synchronized (so a recovery is counted once), reads are of volatile fields and {@link LongAdder}s, lock-free.
  */
 public final class NvmeHealth {
     private final LongAdder backgroundErrors = new LongAdder();
@@ -28,20 +28,20 @@ public final class NvmeHealth {
     private volatile boolean wasDegraded;
 
     /** Free space seen by the health timer: {@code reason} when below the floor, {@code null} when enough. */
-    void freeSpace(String reason) {
+    synchronized void freeSpace(String reason) {
         lowSpace = reason;
         noteTransition();
     }
 
     /** RocksDB reported a background error: writes stop until the database is reopened. */
-    void backgroundError(String reason) {
+    synchronized void backgroundError(String reason) {
         backgroundErrors.increment();
         backgroundError = reason;
         noteTransition();
     }
 
     /** A write threw: the database refuses writes (its background error, or the disk) until reopened. */
-    void writeFailed(String reason) {
+    synchronized void writeFailed(String reason) {
         writeErrors.increment();
         if (backgroundError == null) {
             backgroundError = "write failed: " + reason;
@@ -55,7 +55,7 @@ public final class NvmeHealth {
     }
 
     /** The database was reopened after a background error; {@code lost} blocks were not on disk and are gone. */
-    void reopened(long lost) {
+    synchronized void reopened(long lost) {
         reopens.increment();
         lostOnReopen.add(lost);
         backgroundError = null;
@@ -64,7 +64,7 @@ public final class NvmeHealth {
     }
 
     /** Reopening failed: nothing can be read or written until a later attempt succeeds. */
-    void reopenFailed(String reason) {
+    synchronized void reopenFailed(String reason) {
         unavailable = reason;
         noteTransition();
     }
