@@ -62,6 +62,31 @@ class DirectMemoryExhaustionTest {
     }
 
     @Test
+    void aPutBlockWhoseReservationExhaustsDirectMemoryIsRefusedByNameAndItsNeighboursAreStored() throws Exception {
+        HeapTier cpu = new HeapTier(TierKind.CPU, 64 << 20);
+        BlockKey[] keys = {new BlockKey(0xD1EC8, 0), new BlockKey(0xD1EC8, 1), new BlockKey(0xD1EC8, 2)};
+        Random random = new Random(22);
+        byte[][] blocks = {TestNode.bytes(random, 4096), TestNode.bytes(random, 4096), TestNode.bytes(random, 4096)};
+        cpu.exhaustDirectMemoryOn = keys[1];
+        try (SpillwayServer server = SpillwayServer.start(TestNode.context(dir)
+                .tierFactory(ctx -> new TierChain(new TierChain.Stage(cpu, 64 << 20), null, null, false)).build());
+             RawClient c = new RawClient(server.dataPort())) {
+            server.namespaces().register(TestNode.NAMESPACE);
+            c.write(RawClient.putFrame(9, NS, keys, blocks));
+            RawClient.Frame put = c.read();
+            assertEquals(0, put.status());
+            assertArrayEquals(new int[] {0, ErrorCode.RESOURCE_EXHAUSTED.code(), 0}, put.putStatuses());
+            assertTrue(cpu.contains(keys[0]) && cpu.contains(keys[2]));
+            assertTrue(!cpu.contains(keys[1]), "the refused block's bytes were dropped");
+
+            c.write(RawClient.keysFrame(RawClient.GET, 10, NS, keys[2]));
+            RawClient.Frame next = c.read();
+            assertEquals(0, next.status(), "the connection serves the next request");
+            assertArrayEquals(blocks[2], next.entries().get(0).bytes());
+        }
+    }
+
+    @Test
     void otherErrorsAreNotMistakenForExhaustedDirectMemory() {
         assertTrue(DirectMemory.exhausted(new OutOfMemoryError("Direct buffer memory")));
         assertTrue(!DirectMemory.exhausted(new OutOfMemoryError("Java heap space")));

@@ -4,6 +4,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
+import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
@@ -32,8 +33,9 @@ final class HeapTier implements BlockTier {
     volatile CountDownLatch getGate;
     final CountDownLatch getEntered = new CountDownLatch(1);
     /**
-     * When set, a get of this key throws the JDK's error for an exhausted {@code -XX:MaxDirectMemorySize}, as the
-     * NVMe tier's read buffer allocation does when direct memory runs out.
+     * When set, a get or a reserve of this key throws the JDK's error for an exhausted
+     * {@code -XX:MaxDirectMemorySize}, as the NVMe tier's read buffer (or the CPU tier's block) allocation does when
+     * direct memory runs out.
      */
     volatile BlockKey exhaustDirectMemoryOn;
 
@@ -68,6 +70,15 @@ final class HeapTier implements BlockTier {
         counters.blocks.incrementAndGet();
         counters.puts.increment();
         return ErrorCode.OK;
+    }
+
+    @Override
+    public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
+        if (key.equals(exhaustDirectMemoryOn)) {
+            throw new OutOfMemoryError("Cannot reserve " + length + " bytes of direct buffer memory (allocated: "
+                + "67108864, limit: 67108864)");
+        }
+        return BlockTier.super.reserve(namespace, key, length);
     }
 
     @Override
