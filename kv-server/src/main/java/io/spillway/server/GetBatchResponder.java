@@ -24,6 +24,10 @@ import java.lang.System.Logger.Level;
  * <p>Hits that would take the body past {@code maxFrameBytes} are answered {@code NOT_FOUND}: a miss is always safe.
  * In a cluster, keys this node does not own are answered {@code NOT_OWNER} without reading the tiers, and the
  * response ends with the topology trailer (the version of the map the keys were checked against).
+ *
+ * <p>Direct memory that runs out on the way (an NVMe read's buffer, the response's own) ends the request with a
+ * request-level {@code RESOURCE_EXHAUSTED}: every handle read so far is closed first, so their memory comes back, and
+ * the connection keeps serving ({@link DirectMemory}).
  */
 final class GetBatchResponder {
     private static final Logger LOG = System.getLogger(GetBatchResponder.class.getName());
@@ -37,6 +41,8 @@ final class GetBatchResponder {
     private final PartitionMap map;
     private boolean[] failed;
     private boolean[] notOwned;
+    /** Why the request ran out of direct memory, or {@code null}; once set, no further key is read. */
+    private String exhausted;
 
     GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos) {
         this.node = node;
@@ -70,6 +76,9 @@ final class GetBatchResponder {
                 handles[i] = node.tiers().getFast(namespace, keys[i]);
             } catch (RuntimeException e) {
                 fail(i, e);
+            } catch (OutOfMemoryError e) {
+                exhausted(i, e);
+                return false;
             }
             slow |= handles[i] == null && !failed(i) && !notOwned(i);
         }
@@ -78,19 +87,48 @@ final class GetBatchResponder {
 
     /** Reads the misses from the slower tiers (may block on disk: tier executor only). */
     void readSlow() {
-        for (int i = 0; i < keys.length; i++) {
+        for (int i = 0; i < keys.length && exhausted == null; i++) {
             if (handles[i] == null && !failed(i) && !notOwned(i)) {
                 try {
                     handles[i] = node.tiers().getSlow(namespace, keys[i]);
                 } catch (RuntimeException e) {
                     fail(i, e);
+                } catch (OutOfMemoryError e) {
+                    exhausted(i, e);
                 }
             }
         }
     }
 
+    /** Records a direct-memory exhaustion reading key {@code i}; rethrows any other {@link OutOfMemoryError}. */
+    private void exhausted(int i, OutOfMemoryError e) {
+        if (!DirectMemory.exhausted(e)) {
+            throw e;
+        }
+        exhausted = DirectMemory.explain("reading block " + (i + 1) + " of " + keys.length + " (" + keys[i] + ")",
+            e);
+        closeHandles();
+    }
+
     /** Writes the response; the handles are closed once it is written. Event loop only. */
     void respond(Responder responder) {
+        if (exhausted == null) {
+            try {
+                write(responder);
+                return;
+            } catch (OutOfMemoryError e) {
+                if (!DirectMemory.exhausted(e)) {
+                    throw e;
+                }
+                closeHandles();
+                exhausted = DirectMemory.explain("building the response", e);
+            }
+        }
+        LOG.log(Level.WARNING, exhausted);
+        responder.fail(OpCode.GET_BATCH.code(), requestId, startNanos, ErrorCode.RESOURCE_EXHAUSTED, exhausted);
+    }
+
+    private void write(Responder responder) {
         ByteBufAllocator alloc = responder.ctx().alloc();
         int n = keys.length;
         long version = map == null ? -1 : map.topologyVersion();
@@ -109,7 +147,13 @@ final class GetBatchResponder {
         }
         ByteBuf meta = alloc.directBuffer(FrameHeader.LENGTH + BodyLayout.COUNT_LENGTH
             + BodyLayout.ENTRY_HEADER_LENGTH * n + FrameHeader.TOPOLOGY_TRAILER_LENGTH);
-        CompositeByteBuf out = alloc.compositeDirectBuffer(2 * n + 2);
+        CompositeByteBuf out;
+        try {
+            out = alloc.compositeDirectBuffer(2 * n + 2);
+        } catch (OutOfMemoryError e) {
+            meta.release();
+            throw e;
+        }
         ResponseEncoder.writeGetBatchStart(meta, requestId, n, total, version);
         int from = 0;
         for (int i = 0; i < n; i++) {

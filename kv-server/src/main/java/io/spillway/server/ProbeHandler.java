@@ -11,6 +11,7 @@ import io.spillway.listener.ReadDeadline;
 import io.spillway.listener.RequestProgress;
 import java.io.IOException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Answers one HTTP connection's requests: {@code /metrics}, {@code /health}, {@code /ready} (GET or HEAD), 404 for
@@ -20,11 +21,17 @@ import java.util.function.BooleanSupplier;
 final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements RequestProgress {
     private final ServerMetrics metrics;
     private final BooleanSupplier ready;
+    private final Supplier<String> readyDetail;
     private long requests;
 
-    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready) {
+    /**
+     * @param readyDetail lines appended to the {@code /ready} body (the tiers' degradations), "" when none; they never
+     *     change the status: a degraded node still serves
+     */
+    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready, Supplier<String> readyDetail) {
         this.metrics = metrics;
         this.ready = ready;
+        this.readyDetail = readyDetail;
     }
 
     @Override
@@ -64,7 +71,7 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> im
             case "/ready" -> {
                 boolean r = ready.getAsBoolean();
                 reply(ctx, request, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
-                    r ? "ready\n" : "not ready\n", false);
+                    (r ? "ready\n" : "not ready\n") + readyDetail.get(), false);
             }
             default -> reply(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "no such path: " + path
                 + " (this endpoint serves /metrics, /health, /ready)\n", false);

@@ -73,6 +73,12 @@ final class PutBatchAssembler {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "tier reserve of " + key + " (" + length + " bytes) failed", e);
             writer = BlockWriter.refused(ErrorCode.INTERNAL);
+        } catch (OutOfMemoryError e) {
+            if (!DirectMemory.exhausted(e)) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, DirectMemory.explain("reserving " + length + " bytes for " + key, e));
+            writer = BlockWriter.refused(ErrorCode.RESOURCE_EXHAUSTED); // its bytes are read and dropped
         }
         target = writer.target();
         if (target != null) {

@@ -242,7 +242,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
         };
         try {
             node.tierExecutor().execute(() -> {
-                slow.run();
+                try {
+                    slow.run();
+                } catch (RuntimeException | Error e) {
+                    // answered with what was read (misses are safe) rather than never: a lost answer freezes the
+                    // connection's in-flight slot and the client waits for its timeout
+                    LOG.log(Level.WARNING, op + " request " + Integer.toUnsignedString(requestId) + " on "
+                        + ctx.channel() + " failed on the tier executor", e);
+                }
                 try {
                     ctx.executor().execute(back);
                 } catch (RejectedExecutionException e) {

@@ -1,6 +1,7 @@
 package io.spillway.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.spillway.protocol.ErrorCode;
@@ -64,7 +65,16 @@ final class Responder {
     }
 
     private ByteBuf error(int opCode, int requestId, ErrorCode code, String message) {
-        ByteBuf out = ctx.alloc().directBuffer(64 + message.length() * 3);
+        int capacity = 64 + message.length() * 3;
+        ByteBuf out;
+        try {
+            out = ctx.alloc().directBuffer(capacity);
+        } catch (OutOfMemoryError e) {
+            if (!DirectMemory.exhausted(e)) {
+                throw e;
+            }
+            out = Unpooled.buffer(capacity); // an error must still be answered when direct memory has run out
+        }
         ResponseEncoder.writeError(out, opCode, requestId, code, message);
         return out;
     }

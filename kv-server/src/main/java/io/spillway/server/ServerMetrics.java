@@ -13,6 +13,8 @@ import io.spillway.server.events.EventFeed;
 import io.spillway.server.events.EventPublisher;
 import io.spillway.server.security.AccessDenials;
 import io.spillway.tier.TierCounters;
+import io.spillway.tier.nvme.NvmeHealth;
+import io.spillway.tier.nvme.NvmeTier;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -97,7 +99,32 @@ public final class ServerMetrics {
             FunctionCounter.builder("spillway.tier.duplicate.puts", c, x -> x.duplicates.sum()).tag("tier", tier)
                 .description("puts of a key the tier already held, acknowledged without storing (first value wins)")
                 .register(registry);
+            counter("spillway.tier.demotion.failures", tier, c, x -> x.demotionFailures.sum());
+            if (s.tier() instanceof NvmeTier nvme) {
+                bindNvmeHealth(nvme.health());
+            }
         }
+    }
+
+    /** The NVMe tier's fault state and counters (docs/reliability.md, "Full disk and exhausted memory"). */
+    private void bindNvmeHealth(NvmeHealth h) {
+        Gauge.builder("spillway.nvme.degraded", h, x -> x.degraded() ? 1 : 0)
+            .description("1 while the NVMe tier refuses writes (disk nearly full, RocksDB background error)")
+            .register(registry);
+        nvmeCounter("spillway.nvme.background.errors", h, NvmeHealth::backgroundErrors,
+            "RocksDB background errors (a failed flush or compaction stops its writes)");
+        nvmeCounter("spillway.nvme.writes.refused", h, NvmeHealth::refusedWrites,
+            "NVMe puts and demotions answered BACK_PRESSURE because the tier could not write");
+        nvmeCounter("spillway.nvme.write.errors", h, NvmeHealth::writeErrors, "NVMe writes RocksDB failed");
+        nvmeCounter("spillway.nvme.reopens", h, NvmeHealth::reopens,
+            "NVMe database reopened to clear a background error once space was back");
+        nvmeCounter("spillway.nvme.reopen.lost.blocks", h, NvmeHealth::lostOnReopen,
+            "blocks not on disk when the NVMe database was reopened (unflushed memtable), gone from the tier");
+        nvmeCounter("spillway.nvme.recoveries", h, NvmeHealth::recoveries, "NVMe tier back to writable");
+    }
+
+    private void nvmeCounter(String name, NvmeHealth h, ToDoubleFunction<NvmeHealth> f, String description) {
+        FunctionCounter.builder(name, h, f).description(description).register(registry);
     }
 
     /** Joins this member refused for a missing or wrong join secret. */

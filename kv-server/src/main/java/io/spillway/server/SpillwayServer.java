@@ -49,7 +49,7 @@ public final class SpillwayServer implements AutoCloseable {
     private volatile State state = State.STARTING;
     private NamespaceRegistry namespaces;
     private TenantQuotas tenants;
-    private TierChain tiers;
+    private volatile TierChain tiers;
     private ThreadPoolExecutor tierExecutor;
     private DataPlane dataPlane;
     private ControlPlaneServer controlPlane;
@@ -86,7 +86,8 @@ public final class SpillwayServer implements AutoCloseable {
     private void open() throws IOException, InterruptedException {
         Files.createDirectories(context.dataDir());
         security = NodeSecurity.open(context.security(), metrics.access(), context.nodeId());
-        http = HttpEndpoint.start(context.bind(), context.httpPort(), context.httpLimits(), metrics, this::ready);
+        http = HttpEndpoint.start(context.bind(), context.httpPort(), context.httpLimits(), metrics, this::ready,
+            this::readyDetail);
         namespaces = NamespaceRegistry.open(context.dataDir());
         namespaces.maxNamespaces(context.maxNamespaces());
         feed = context.events().enabled() ? EventFeed.create(context.events()) : null;
@@ -207,6 +208,23 @@ public final class SpillwayServer implements AutoCloseable {
     /** True while the node serves requests (the {@code /ready} probe). */
     public boolean ready() {
         return state == State.SERVING;
+    }
+
+    /**
+     * What the {@code /ready} body adds after its first line: one {@code degraded: ...} line per tier that cannot do
+     * all its work now (an NVMe tier whose disk is full), "" when none. A degraded tier leaves the node ready: it
+     * still serves from its other tiers and answers what it cannot do with a status (docs/reliability.md).
+     */
+    public String readyDetail() {
+        TierChain chain = tiers;
+        if (chain == null) {
+            return "";
+        }
+        StringBuilder detail = new StringBuilder();
+        for (TierChain.Stage s : chain.stages()) {
+            s.tier().degradation().ifPresent(d -> detail.append("degraded: ").append(d).append('\n'));
+        }
+        return detail.toString();
     }
 
     /** Tenant quotas and this node's usage per tenant. */

@@ -4,6 +4,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.tier.BlockHandle;
 import io.spillway.tier.BlockTier;
+import io.spillway.tier.BlockWriter;
 import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
@@ -31,6 +32,12 @@ final class HeapTier implements BlockTier {
     /** When set, {@link #get} signals {@code getEntered} and waits for this latch: a slow disk on demand. */
     volatile CountDownLatch getGate;
     final CountDownLatch getEntered = new CountDownLatch(1);
+    /**
+     * When set, a get or a reserve of this key throws the JDK's error for an exhausted
+     * {@code -XX:MaxDirectMemorySize}, as the NVMe tier's read buffer (or the CPU tier's block) allocation does when
+     * direct memory runs out.
+     */
+    volatile BlockKey exhaustDirectMemoryOn;
 
     HeapTier(TierKind kind, long capacity) {
         this.kind = kind;
@@ -66,7 +73,20 @@ final class HeapTier implements BlockTier {
     }
 
     @Override
+    public BlockWriter reserve(BlockKey namespace, BlockKey key, int length) {
+        if (key.equals(exhaustDirectMemoryOn)) {
+            throw new OutOfMemoryError("Cannot reserve " + length + " bytes of direct buffer memory (allocated: "
+                + "67108864, limit: 67108864)");
+        }
+        return BlockTier.super.reserve(namespace, key, length);
+    }
+
+    @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
+        if (key.equals(exhaustDirectMemoryOn)) {
+            throw new OutOfMemoryError("Cannot reserve 16777216 bytes of direct buffer memory (allocated: 60817408, "
+                + "limit: 67108864)");
+        }
         CountDownLatch gate = getGate;
         if (gate != null) {
             getEntered.countDown();

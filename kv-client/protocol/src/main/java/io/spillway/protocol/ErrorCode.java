@@ -29,7 +29,9 @@ public enum ErrorCode {
         "this node does not own the key's partition: refresh the partition map and send it to the owner"),
     PERMISSION_DENIED(19, Category.CLIENT,
         "the caller's identity may not do this: another tenant's namespace, or a role it does not hold"),
-    UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)");
+    UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)"),
+    RESOURCE_EXHAUSTED(22, Category.RETRYABLE,
+        "the server ran out of direct memory for this request: nothing was kept; retry later or with fewer blocks");
 
     /** Who is at fault, and whether retrying can help. */
     public enum Category { OK, CLIENT, RETRYABLE, SERVER }

@@ -4,6 +4,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One storage tier. Blocks are immutable per key: a put of a key already present returns {@link ErrorCode#OK}
@@ -59,6 +60,15 @@ public interface BlockTier extends AutoCloseable {
     default List<BlockKey> keys() {
         throw new UnsupportedOperationException(kind() + " tier " + getClass().getSimpleName()
             + " cannot list its keys");
+    }
+
+    /**
+     * Empty while the tier works fully; else a sentence naming the tier and what it cannot do now (a full disk that
+     * stops its writes, for example), shown in the node's {@code /ready} detail. A degraded tier still answers every
+     * call: refusals come back as statuses ({@code BACK_PRESSURE}), reads go on where they can.
+     */
+    default Optional<String> degradation() {
+        return Optional.empty();
     }
 
     @Override

@@ -30,12 +30,18 @@ public final class TierCounters {
      * slower one holds the key is counted by the slower one.
      */
     public final LongAdder duplicates = new LongAdder();
+    /**
+     * Demotion attempts the next tier answered {@code BACK_PRESSURE} (full, or its disk cannot take writes now):
+     * the block stays queued, readable, and is tried again; each attempt is counted.
+     */
+    public final LongAdder demotionFailures = new LongAdder();
 
     @Override
     public String toString() {
         return "bytes=" + bytes.get() + " blocks=" + blocks.get() + " hits=" + hits.sum() + " misses=" + misses.sum()
             + " puts=" + puts.sum() + " evictions=" + evictions.sum() + " demotions=" + demotions.sum()
             + " promotions=" + promotions.sum() + " backPressured=" + backPressured.sum()
-            + " corrupt=" + corrupt.sum() + " dropped=" + dropped.sum() + " duplicates=" + duplicates.sum();
+            + " corrupt=" + corrupt.sum() + " dropped=" + dropped.sum() + " duplicates=" + duplicates.sum()
+            + " demotionFailures=" + demotionFailures.sum();
     }
 }

@@ -47,6 +47,7 @@ public final class NodeProcess {
     private final int controlPort;
     private final int httpPort;
     private final List<String> extraArgs;
+    private volatile List<String> jvmArgs = List.of();
     private volatile Process process;
 
     /**
@@ -69,6 +70,12 @@ public final class NodeProcess {
     public Path dir() { return dir; }
     public Path dataDir() { return dir.resolve("data"); }
     public Path logFile() { return dir.resolve("node.log"); }
+
+    /** JVM options for the next {@link #start()}, after the harness's own (a later {@code -Xmx} wins, for example). */
+    public NodeProcess jvmArgs(List<String> options) {
+        jvmArgs = List.copyOf(options);
+        return this;
+    }
 
     /** Starts the JVM and returns without waiting; see {@link #awaitReady(Duration)}. */
     public synchronized NodeProcess start() {
@@ -94,6 +101,7 @@ public final class NodeProcess {
         cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(MAIN);

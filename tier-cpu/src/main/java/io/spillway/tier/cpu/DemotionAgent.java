@@ -10,7 +10,8 @@ import org.agrona.concurrent.Agent;
 /**
  * Hands evicted blocks to the next tier, oldest first, at most {@code batchBlocks} per duty cycle. A block is pinned
  * while the next tier copies it, so a concurrent remove cannot free it under the copy. When the next tier answers
- * {@code BACK_PRESSURE} the block stays at the head and the cycle ends (retried on a later cycle); any other
+ * {@code BACK_PRESSURE} the block stays at the head, the attempt is counted in {@code demotionFailures} and the cycle
+ * ends (retried on a later cycle); any other
  * answer, or an exception, drops the block and counts it.
  *
  * <p>An Agrona {@link Agent}: {@link CpuTier} runs it on an Agrona {@code AgentRunner}
@@ -50,6 +51,7 @@ final class DemotionAgent implements Agent {
             }
             ErrorCode code = demote(block);
             if (code == ErrorCode.BACK_PRESSURE) {
+                counters.demotionFailures.increment();
                 break;
             }
             queue.pollHead();

@@ -43,9 +43,12 @@ class BackPressureTest {
             assertEquals(refused, tier.counters().backPressured.sum());
             assertEquals(16, tier.pendingDemotions());
             assertEquals(tier.capacityBytes(), tier.allocatedBytes());
+            long failuresBefore = tier.counters().demotionFailures.sum();
             assertEquals(0, demotionCycle(tier), "a refused head is kept, not dropped");
             assertEquals(16, tier.pendingDemotions());
             assertEquals(0, tier.counters().dropped.sum());
+            assertEquals(failuresBefore + 1, tier.counters().demotionFailures.sum(),
+                "each refused demotion attempt is counted");
             assertFalse(tier.contains(key(99)), "a refused put stores nothing");
         }
     }

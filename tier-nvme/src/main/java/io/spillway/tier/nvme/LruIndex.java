@@ -71,6 +71,12 @@ final class LruIndex {
         return bytes;
     }
 
+    /** Forgets every key (before the index is rebuilt from a reopened database). */
+    void clear() {
+        entries.clear();
+        bytes = 0;
+    }
+
     int size() {
         return entries.size();
     }

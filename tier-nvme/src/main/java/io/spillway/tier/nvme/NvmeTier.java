@@ -8,13 +8,20 @@ import io.spillway.tier.TierCounters;
 import io.spillway.tier.TierKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.jpountz.lz4.LZ4Exception;
@@ -34,10 +41,20 @@ import org.rocksdb.RocksDBException;
  * <p>A corrupt block — its CRC32C or record header does not match, or RocksDB reports corruption — is a miss, counted
  * in {@link TierCounters#corrupt}, and deleted. Reads land in pooled direct buffers; a handle owns its buffer until
  * closed, so it stays valid after the block is evicted. Thread-safe.
+ *
+ * <p>A full disk or a RocksDB background error makes the tier degraded ({@link #health()}): puts answer
+ * {@code BACK_PRESSURE} (the CPU tier keeps the block queued for demotion), gets are still served. A health timer
+ * reads the free space every {@code healthCheckIntervalMs}; once there is room again, writes resume on their own,
+ * reopening the database first when RocksDB had stopped on a background error (docs/reliability.md).
  */
 public final class NvmeTier implements BlockTier {
+    private static final Logger LOG = System.getLogger(NvmeTier.class.getName());
+
     private final NvmeTierContext ctx;
-    private final RocksStore store;
+    /** Replaced by a reopen (under the write lock); {@code null} while a reopen has failed. */
+    private volatile RocksStore store;
+    private final NvmeHealth health;
+    private final ScheduledExecutorService healthTimer;
     private final DirectBufferPool pool;
     private final RecordCodec codec;
     private final TierCounters counters = new TierCounters();
@@ -50,11 +67,17 @@ public final class NvmeTier implements BlockTier {
     private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private NvmeTier(NvmeTierContext ctx, RocksStore store) {
+    private NvmeTier(NvmeTierContext ctx, NvmeHealth health, RocksStore store) {
         this.ctx = ctx;
+        this.health = health;
         this.store = store;
         this.pool = new DirectBufferPool(ctx.bufferPoolBytes());
         this.codec = new RecordCodec(ctx.compression(), pool);
+        this.healthTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spillway-nvme-health");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -64,15 +87,111 @@ public final class NvmeTier implements BlockTier {
      * @throws UncheckedIOException when RocksDB cannot open the directory
      */
     public static NvmeTier open(NvmeTierContext ctx) {
+        NvmeHealth health = new NvmeHealth();
         RocksStore store;
         try {
-            store = RocksStore.open(ctx.directory(), ctx.blobFiles(), ctx.writeAheadLog());
+            store = openStore(ctx, health);
         } catch (RocksDBException e) {
             throw new UncheckedIOException(new IOException("cannot open NVMe tier in " + ctx.directory(), e));
         }
-        NvmeTier tier = new NvmeTier(ctx, store);
-        tier.loadIndex();
+        NvmeTier tier = new NvmeTier(ctx, health, store);
+        tier.loadIndex(store);
+        tier.checkHealth();
+        long every = ctx.healthCheckIntervalMs();
+        tier.healthTimer.scheduleWithFixedDelay(tier::checkHealth, every, every, TimeUnit.MILLISECONDS);
         return tier;
+    }
+
+    private static RocksStore openStore(NvmeTierContext ctx, NvmeHealth health) throws RocksDBException {
+        return RocksStore.open(ctx.directory(), ctx.blobFiles(), ctx.writeAheadLog(), reason -> {
+            health.backgroundError(reason);
+            LOG.log(Level.WARNING, () -> "NVMe tier in " + ctx.directory() + ": " + reason
+                + "; writes refused until space is back and the database is reopened");
+        });
+    }
+
+    /** Whether the tier can write now, why not, and its fault counters. */
+    public NvmeHealth health() {
+        return health;
+    }
+
+    /** {@inheritDoc} Names the NVMe tier and every reason it cannot write (free space, RocksDB's error). */
+    @Override
+    public Optional<String> degradation() {
+        return health.degradation();
+    }
+
+    /**
+     * One health check (the timer runs it every {@code healthCheckIntervalMs}): reads the free space, and reopens
+     * the database when a background error stopped it and there is room again. Never throws.
+     */
+    void checkHealth() {
+        try {
+            long min = ctx.minFreeBytes();
+            if (min > 0) {
+                long free = ctx.freeSpace().applyAsLong(ctx.directory());
+                health.freeSpace(free >= min ? null : "disk nearly full: " + free + " bytes free in "
+                    + ctx.directory() + ", below " + NvmeTierContext.MIN_FREE_BYTES_PROP + " = " + min);
+            }
+            if (health.needsReopen()) {
+                reopen();
+            }
+        } catch (RuntimeException e) {
+            health.freeSpace("cannot check free space: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Closes and reopens the database, clearing RocksDB's background error, and rebuilds the index from what is on
+     * disk. Without a write-ahead log, blocks still in the memtable when the flush failed are lost: they leave the
+     * index, the listener hears of each, and they are counted in {@link NvmeHealth#lostOnReopen()}.
+     */
+    private void reopen() {
+        openLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            Set<BlockKey> before;
+            synchronized (indexLock) {
+                before = new HashSet<>(index.keysInOrder());
+                index.clear();
+                ticks.set(0);
+            }
+            RocksStore old = store;
+            store = null;
+            if (old != null) {
+                old.close();
+            }
+            RocksStore reopened;
+            try {
+                reopened = openStore(ctx, health);
+            } catch (RocksDBException e) {
+                health.reopenFailed("cannot reopen the database: " + RocksStore.describe(e));
+                synchronized (indexLock) {
+                    publishGauges();
+                    before.forEach(this::changed);
+                }
+                return;
+            }
+            store = reopened;
+            loadIndex(reopened);
+            long lost = 0;
+            synchronized (indexLock) {
+                for (BlockKey k : before) {
+                    if (!index.contains(k)) {
+                        lost++;
+                        changed(k);
+                    }
+                }
+            }
+            health.reopened(lost);
+            long lostBlocks = lost;
+            LOG.log(Level.INFO, () -> "NVMe tier in " + ctx.directory() + " reopened after a background error; "
+                + lostBlocks + " unflushed blocks lost");
+        } finally {
+            openLock.writeLock().unlock();
+        }
     }
 
     /** The configured byte cap on stored records (headers plus stored payloads). */
@@ -105,11 +224,19 @@ public final class NvmeTier implements BlockTier {
         openLock.readLock().lock();
         try {
             requireOpen();
-            if (contains(key) || !putsInFlight.add(key)) {
+            if (contains(key)) {
+                return ErrorCode.OK;
+            }
+            RocksStore db = store;
+            if (db == null || !health.writable()) {
+                health.refused();
+                return ErrorCode.BACK_PRESSURE;
+            }
+            if (!putsInFlight.add(key)) {
                 return ErrorCode.OK;
             }
             try {
-                return contains(key) ? ErrorCode.OK : write(namespace, key, src, payloadCrc);
+                return contains(key) ? ErrorCode.OK : write(db, namespace, key, src, payloadCrc);
             } finally {
                 putsInFlight.remove(key);
             }
@@ -118,11 +245,11 @@ public final class NvmeTier implements BlockTier {
         }
     }
 
-    private ErrorCode write(BlockKey namespace, BlockKey key, ByteBuffer src, int payloadCrc) {
+    private ErrorCode write(RocksStore db, BlockKey namespace, BlockKey key, ByteBuffer src, int payloadCrc) {
         ByteBuffer record = pool.acquire(BlockRecord.HEADER_BYTES + src.remaining());
         try {
             int recordBytes = codec.encode(namespace, src, payloadCrc, record);
-            store.putBlock(key, record.limit(recordBytes), new BlockMeta(recordBytes, ticks.incrementAndGet()));
+            db.putBlock(key, record.limit(recordBytes), new BlockMeta(recordBytes, ticks.incrementAndGet()));
             synchronized (indexLock) {
                 index.add(key, recordBytes);
                 List<BlockKey> victims = index.evictOver(ctx.capacityBytes());
@@ -135,7 +262,10 @@ public final class NvmeTier implements BlockTier {
             counters.puts.increment();
             return ErrorCode.OK;
         } catch (RocksDBException e) {
-            return ErrorCode.INTERNAL;
+            // RocksDB refuses writes after a background error, or the disk failed under this one: either way the
+            // tier cannot write until the health timer has reopened it; the caller keeps the block and retries.
+            health.writeFailed(RocksStore.describe(e));
+            return ErrorCode.BACK_PRESSURE;
         } finally {
             pool.release(record);
         }
@@ -159,7 +289,8 @@ public final class NvmeTier implements BlockTier {
         synchronized (indexLock) {
             recordBytes = index.weight(key);
         }
-        if (recordBytes < 0) {
+        RocksStore db = store;
+        if (recordBytes < 0 || db == null) {
             return null;
         }
         ByteBuffer record = pool.acquire(recordBytes);
@@ -167,7 +298,7 @@ public final class NvmeTier implements BlockTier {
         try {
             int length;
             try {
-                length = store.readBlock(key, record);
+                length = db.readBlock(key, record);
             } catch (RocksDBException e) {
                 if (RocksStore.isCorruption(e)) {
                     dropCorrupt(key);
@@ -202,7 +333,7 @@ public final class NvmeTier implements BlockTier {
                 dropCorrupt(key);
                 return null;
             }
-            recordAccess(key, recordBytes);
+            recordAccess(db, key, recordBytes);
             BlockHandle handle = new PooledBlockHandle(namespace, key, bytes, offset, rawLength, crc, pool);
             if (bytes == record) {
                 record = null;
@@ -266,7 +397,11 @@ public final class NvmeTier implements BlockTier {
         try {
             if (!closed) {
                 closed = true;
-                store.close();
+                healthTimer.shutdownNow();
+                RocksStore db = store;
+                if (db != null) {
+                    db.close();
+                }
             }
         } finally {
             openLock.writeLock().unlock();
@@ -290,7 +425,7 @@ public final class NvmeTier implements BlockTier {
         }
     }
 
-    private void loadIndex() {
+    private void loadIndex(RocksStore store) {
         List<BlockKey> keys = new ArrayList<>();
         List<BlockMeta> metas = new ArrayList<>();
         List<BlockKey> unreadable = new ArrayList<>();
@@ -336,11 +471,11 @@ public final class NvmeTier implements BlockTier {
         }
     }
 
-    private void recordAccess(BlockKey key, int recordBytes) {
+    private void recordAccess(RocksStore db, BlockKey key, int recordBytes) {
         synchronized (indexLock) {
             if (index.touch(key)) {
                 try {
-                    store.putAccess(key, new BlockMeta(recordBytes, ticks.incrementAndGet()));
+                    db.putAccess(key, new BlockMeta(recordBytes, ticks.incrementAndGet()));
                 } catch (RocksDBException e) {
                     // recency is a hint: losing one update only makes the order after a restart less exact
                 }
@@ -350,8 +485,12 @@ public final class NvmeTier implements BlockTier {
 
     /** Deletes keys already dropped from the index. Must hold indexLock so a concurrent put cannot interleave. */
     private void deleteQuietly(List<BlockKey> keys) {
+        RocksStore db = store;
+        if (db == null) {
+            return; // a failed reopen emptied the index; what stays on disk is indexed again by the next reopen
+        }
         try {
-            store.delete(keys);
+            db.delete(keys);
         } catch (RocksDBException e) {
             // The index no longer holds them, so they are never served; their meta brings them back after a
             // restart, where they are evicted again in turn.

@@ -2,10 +2,13 @@ package io.spillway.tier.nvme;
 
 import io.spillway.config.PropertyReader;
 import io.spillway.tier.TierListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Properties;
+import java.util.function.ToLongFunction;
 
 /**
  * Settings of an {@link NvmeTier}. Every setting has a property name and a default; {@link Builder#build()} rejects
@@ -47,6 +50,21 @@ public final class NvmeTierContext {
     /** Most bytes of idle direct buffers kept for reuse by the read and write paths. */
     public static final String BUFFER_POOL_BYTES_PROP = "spillway.nvme.bufferPoolBytes";
     public static final long BUFFER_POOL_BYTES_DEFAULT = 64L << 20;
+    /**
+     * Free space the tier's file system must keep: below it the tier refuses writes (degraded, puts answer
+     * {@code BACK_PRESSURE}) before RocksDB meets a full disk. The default leaves room to flush both column
+     * families' 64 MiB memtables. 0 turns the check off.
+     */
+    public static final String MIN_FREE_BYTES_PROP = "spillway.nvme.minFreeBytes";
+    public static final long MIN_FREE_BYTES_DEFAULT = 160L << 20;
+    /**
+     * How often the health timer reads the free space and, after a RocksDB background error, tries to reopen the
+     * database once there is room: writes resume at most this long after space is freed.
+     */
+    public static final String HEALTH_CHECK_INTERVAL_MS_PROP = "spillway.nvme.healthCheckIntervalMs";
+    public static final long HEALTH_CHECK_INTERVAL_MS_DEFAULT = 500;
+    /** The free bytes of a directory's file system, as the JDK's {@code FileStore.getUsableSpace} reports them. */
+    public static final ToLongFunction<Path> USABLE_SPACE = NvmeTierContext::usableSpace;
 
     /** Largest maxBlockBytes: a record (header + block) must fit a direct buffer rounded up to the pool granule. */
     static final int MAX_BLOCK_BYTES_LIMIT = Integer.MAX_VALUE - BlockRecord.HEADER_BYTES - DirectBufferPool.GRANULE;
@@ -59,8 +77,14 @@ public final class NvmeTierContext {
     private final boolean writeAheadLog;
     private final long bufferPoolBytes;
     private final TierListener listener;
+    private final long minFreeBytes;
+    private final long healthCheckIntervalMs;
+    private final ToLongFunction<Path> freeSpace;
 
     private NvmeTierContext(Builder b) {
+        minFreeBytes = b.minFreeBytes;
+        healthCheckIntervalMs = b.healthCheckIntervalMs;
+        freeSpace = b.freeSpace;
         directory = b.directory;
         capacityBytes = b.capacityBytes;
         maxBlockBytes = b.maxBlockBytes;
@@ -113,11 +137,33 @@ public final class NvmeTierContext {
         return listener;
     }
 
+    public long minFreeBytes() {
+        return minFreeBytes;
+    }
+
+    public long healthCheckIntervalMs() {
+        return healthCheckIntervalMs;
+    }
+
+    /** How the health timer reads the directory's free space; {@link #USABLE_SPACE} unless a test injects one. */
+    public ToLongFunction<Path> freeSpace() {
+        return freeSpace;
+    }
+
     @Override
     public String toString() {
         return "NvmeTierContext{directory=" + directory + ", capacityBytes=" + capacityBytes + ", maxBlockBytes="
             + maxBlockBytes + ", compression=" + compression + ", blobFiles=" + blobFiles + ", writeAheadLog="
-            + writeAheadLog + ", bufferPoolBytes=" + bufferPoolBytes + "}";
+            + writeAheadLog + ", bufferPoolBytes=" + bufferPoolBytes + ", minFreeBytes=" + minFreeBytes
+            + ", healthCheckIntervalMs=" + healthCheckIntervalMs + "}";
+    }
+
+    private static long usableSpace(Path directory) {
+        try {
+            return Files.getFileStore(directory).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the free space of " + directory, e);
+        }
     }
 
     /** Collects settings; setters take any value, {@link #build()} validates them all. */
@@ -130,8 +176,29 @@ public final class NvmeTierContext {
         private boolean writeAheadLog = WRITE_AHEAD_LOG_DEFAULT;
         private long bufferPoolBytes = BUFFER_POOL_BYTES_DEFAULT;
         private TierListener listener = TierListener.NONE;
+        private long minFreeBytes = MIN_FREE_BYTES_DEFAULT;
+        private long healthCheckIntervalMs = HEALTH_CHECK_INTERVAL_MS_DEFAULT;
+        private ToLongFunction<Path> freeSpace = USABLE_SPACE;
 
         private Builder() {
+        }
+
+        /** {@value #MIN_FREE_BYTES_PROP}, default 160 MiB; 0 turns the free-space check off. */
+        public Builder minFreeBytes(long v) {
+            minFreeBytes = v;
+            return this;
+        }
+
+        /** {@value #HEALTH_CHECK_INTERVAL_MS_PROP}, default 500 ms. */
+        public Builder healthCheckIntervalMs(long v) {
+            healthCheckIntervalMs = v;
+            return this;
+        }
+
+        /** How free space is read (a test injects a figure it controls); default {@link #USABLE_SPACE}. */
+        public Builder freeSpace(ToLongFunction<Path> v) {
+            freeSpace = v;
+            return this;
         }
 
         /** {@value #DIRECTORY_PROP}: where RocksDB keeps its files; created on open if missing. */
@@ -195,6 +262,8 @@ public final class NvmeTierContext {
             r.bool(BLOB_FILES_PROP).ifPresent(this::blobFiles);
             r.bool(WRITE_AHEAD_LOG_PROP).ifPresent(this::writeAheadLog);
             r.size(BUFFER_POOL_BYTES_PROP).ifPresent(this::bufferPoolBytes);
+            r.size(MIN_FREE_BYTES_PROP).ifPresent(this::minFreeBytes);
+            r.longValue(HEALTH_CHECK_INTERVAL_MS_PROP).ifPresent(this::healthCheckIntervalMs);
             return this;
         }
 
@@ -221,6 +290,16 @@ public final class NvmeTierContext {
             }
             if (bufferPoolBytes < 0) {
                 throw new IllegalArgumentException(BUFFER_POOL_BYTES_PROP + " must be >= 0, got " + bufferPoolBytes);
+            }
+            if (minFreeBytes < 0) {
+                throw new IllegalArgumentException(MIN_FREE_BYTES_PROP + " must be >= 0, got " + minFreeBytes);
+            }
+            if (healthCheckIntervalMs < 10 || healthCheckIntervalMs > 60_000) {
+                throw new IllegalArgumentException(HEALTH_CHECK_INTERVAL_MS_PROP + " must be in [10, 60000] ms, got "
+                    + healthCheckIntervalMs);
+            }
+            if (freeSpace == null) {
+                throw new IllegalArgumentException("freeSpace must not be null");
             }
             return new NvmeTierContext(this);
         }

@@ -10,18 +10,21 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.SstFileManager;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -49,10 +52,12 @@ final class RocksStore implements AutoCloseable {
     private final WriteOptions blockWrites;
     private final WriteOptions accessWrites;
     private final ReadOptions blockReads;
+    private final SstFileManager sstFiles;
     private final ThreadLocal<ByteBuffer> keyBuffer =
         ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BlockKey.BYTES));
 
-    private RocksStore(Path directory, boolean blobFiles, boolean writeAheadLog) throws RocksDBException {
+    private RocksStore(Path directory, boolean blobFiles, boolean writeAheadLog, Consumer<String> onBackgroundError)
+        throws RocksDBException {
         LRUCache indexCache = track(new LRUCache(8L << 20));
         BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(indexCache);
         ColumnFamilyOptions blockOptions = track(new ColumnFamilyOptions()
@@ -74,6 +79,9 @@ final class RocksStore implements AutoCloseable {
             .setAtomicFlush(true)
             .setMaxBackgroundJobs(2)
             .setKeepLogFileNum(3));
+        sstFiles = track(new SstFileManager(Env.getDefault()));
+        dbOptions.setSstFileManager(sstFiles);
+        dbOptions.setListeners(List.of(track(new RocksErrorListener(onBackgroundError))));
         List<ColumnFamilyDescriptor> families = List.of(
             new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
             new ColumnFamilyDescriptor(BLOCKS_CF.getBytes(StandardCharsets.UTF_8), blockOptions),
@@ -95,7 +103,28 @@ final class RocksStore implements AutoCloseable {
     }
 
     static RocksStore open(Path directory, boolean blobFiles, boolean writeAheadLog) throws RocksDBException {
-        return new RocksStore(directory, blobFiles, writeAheadLog);
+        return new RocksStore(directory, blobFiles, writeAheadLog, error -> { });
+    }
+
+    /** Opens the store; {@code onBackgroundError} hears of every RocksDB background error, on RocksDB's thread. */
+    static RocksStore open(Path directory, boolean blobFiles, boolean writeAheadLog,
+                           Consumer<String> onBackgroundError) throws RocksDBException {
+        return new RocksStore(directory, blobFiles, writeAheadLog, onBackgroundError);
+    }
+
+    /**
+     * Caps the space RocksDB's files may take (its SstFileManager's max allowed space; 0 for none): a flush or
+     * compaction that passes it is a background error, as a full disk is. For tests that need a real one.
+     */
+    void limitDiskSpace(long bytes) {
+        sstFiles.setMaxAllowedSpaceUsage(bytes);
+    }
+
+    /** Flushes both families now, waiting for it. */
+    void flush() throws RocksDBException {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush, List.of(blocks, meta));
+        }
     }
 
     /** Writes a block's record (position 0 to limit of a direct buffer) and its meta in one batch. */
@@ -159,6 +188,12 @@ final class RocksStore implements AutoCloseable {
         Status status = e.getStatus();
         return status != null ? status.getCode() == Status.Code.Corruption
             : e.getMessage() != null && e.getMessage().startsWith("Corruption");
+    }
+
+    /** A RocksDB failure as one line: its status code and message. */
+    static String describe(RocksDBException e) {
+        Status status = e.getStatus();
+        return status != null ? RocksErrorListener.describe(status) : String.valueOf(e.getMessage());
     }
 
     /** Flushes both families (so a reopen reads SST files, not a log) and releases everything. */
