@@ -238,6 +238,24 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
         }
     }
 
+    /** Answers a request that waited past its deadline with DEADLINE_EXCEEDED, on the event loop, without running it. */
+    private void lateRefused(OpCode op, int requestId, long started, long waitedMs, long deadline, Runnable abandon) {
+        abandon.run();
+        String why = op + " request " + Integer.toUnsignedString(requestId) + " waited " + waitedMs
+            + " ms in node " + node.context().nodeId() + "'s tier queue, over " + ServerContext.REQUEST_DEADLINE_MS_PROP
+            + "=" + deadline + ": not executed";
+        try {
+            ctx.executor().execute(() -> {
+                if (--offloaded < node.context().maxInFlightPerConnection()) {
+                    gate.resume(ReadGate.TOO_MANY_IN_FLIGHT);
+                }
+                responder.fail(op.code(), requestId, started, ErrorCode.DEADLINE_EXCEEDED, why);
+            });
+        } catch (RejectedExecutionException e) {
+            node.inFlight().end();
+        }
+    }
+
     /**
      * Runs {@code slow} on the tier executor, then {@code respond} on this connection's event loop. A full executor
      * answers BACK_PRESSURE; a closed event loop runs {@code abandon} and ends the request.
@@ -253,8 +271,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
             }
             respond.run();
         };
+        long deadline = node.context().requestDeadlineMs();
         try {
             node.tierExecutor().execute(() -> {
+                long waitedMs = (System.nanoTime() - started) / 1_000_000;
+                if (deadline > 0 && waitedMs > deadline) { // its client has given up on it: answer, do not execute
+                    lateRefused(op, requestId, started, waitedMs, deadline, abandon);
+                    return;
+                }
                 slow.run();
                 try {
                     ctx.executor().execute(back);

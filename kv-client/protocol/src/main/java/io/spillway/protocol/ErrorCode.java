@@ -29,7 +29,9 @@ public enum ErrorCode {
         "this node does not own the key's partition: refresh the partition map and send it to the owner"),
     PERMISSION_DENIED(19, Category.CLIENT,
         "the caller's identity may not do this: another tenant's namespace, or a role it does not hold"),
-    UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)");
+    UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)"),
+    DEADLINE_EXCEEDED(21, Category.RETRYABLE,
+        "the request waited in the node's queue longer than its requestDeadlineMs and was not executed: ask a replica");
 
     /** Who is at fault, and whether retrying can help. */
     public enum Category { OK, CLIENT, RETRYABLE, SERVER }
