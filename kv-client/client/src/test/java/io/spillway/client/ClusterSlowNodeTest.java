@@ -128,7 +128,8 @@ class ClusterSlowNodeTest {
             onStandIns++;
         }
         assertTrue(onStandIns > 0);
-        assertEquals(onStandIns, client.counters().standInBlocks(), client.counters().toString());
+        // at least those; a healthy member's put may also pass its quick timeout on a busy machine and add a few
+        assertTrue(client.counters().standInBlocks() >= onStandIns, onStandIns + " " + client.counters());
         assertEquals(Set.of("node-0"), client.suspectMembers(), "puts alone make the slow member suspect");
     }
 
