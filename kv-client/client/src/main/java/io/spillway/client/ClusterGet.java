@@ -49,6 +49,8 @@ final class ClusterGet {
     private final boolean[] wantStandIns;
     /** Owners whose request for key i was abandoned at the hedge delay (null until one was). */
     private final List<NodeInfo>[] hedgedFrom;
+    /** Key i is being asked again of an owner abandoned at its hedge delay: never hedged again (it would loop). */
+    private final boolean[] lastTry;
     private final long deadline;
     private final CompletableFuture<GetResult> future = new CompletableFuture<>();
     private final Map<NodeInfo, List<Integer>> repairs = new LinkedHashMap<>();
@@ -83,6 +85,7 @@ final class ClusterGet {
         @SuppressWarnings("unchecked")
         List<NodeInfo>[] hedged = (List<NodeInfo>[]) new List<?>[n];
         this.hedgedFrom = hedged;
+        this.lastTry = new boolean[n];
         this.deadline = System.nanoTime() + client.context().retryDeadline().toNanos();
     }
 
@@ -181,6 +184,7 @@ final class ClusterGet {
         }
         NodeInfo n = hedgedFrom[i].remove(0);
         asked.get(i).remove(n.id()); // the caller marks it asked again
+        lastTry[i] = true;
         return members.isDead(n) ? hedgedAgain(i) : n;
     }
 
@@ -253,7 +257,7 @@ final class ClusterGet {
                 int i = indices.get(j);
                 k[j] = keys[i];
                 d[j] = destinations[i];
-                hedge &= hasAlternative(map, i);
+                hedge &= !lastTry[i] && hasAlternative(map, i);
                 if (!map.owns(node.id(), namespace, keys[i])) {
                     flags = FrameHeader.FLAG_STAND_IN;
                 }

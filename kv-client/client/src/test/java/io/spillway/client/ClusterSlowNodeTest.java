@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
+import io.spillway.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -148,6 +149,24 @@ class ClusterSlowNodeTest {
                 got.statuses()) + " " + client.counters());
         }
         assertTrue(cluster.node(2).getRequests.get() >= slowAndOne.size());
+    }
+
+    @Test
+    void aHungPrimaryWhoseBackupIsSuspectIsAbandonedOnceAskedOnceMoreAndTheGetEnds() throws Exception {
+        BlockKey[] keys = keys(120, 45);
+        assertTrue(client.put(NS, keys, blocksOf(keys)).join().allOk());
+        proxy.delayMillis = SLOW_MS;
+        List<BlockKey> slowFirst = ownedBy(keys, "node-0", "node-1");
+        for (int i = 0; i < 3; i++) {
+            getOne(slowFirst.get(i), ByteBuffer.allocate(4096));
+        }
+        assertEquals(Set.of("node-0"), client.suspectMembers());
+        BlockKey key = ownedBy(keys, "node-2", "node-0").get(0);
+        cluster.node(2).silent = true; // the primary hangs, the backup is suspect, the stand-in never had the key
+        GetResult got = client.get(NS, new BlockKey[] {key}, new ByteBuffer[] {ByteBuffer.allocate(4096)})
+            .get(5, TimeUnit.SECONDS); // hedged at 25 ms, stand-in NOT_FOUND, primary once more for 2 s: then it ends
+        assertEquals(ErrorCode.NOT_FOUND, got.statuses()[0], client.counters().toString());
+        assertEquals(4, client.counters().hedges(), "the second ask of the primary is not hedged again");
     }
 
     @Test
