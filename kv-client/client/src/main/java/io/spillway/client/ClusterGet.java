@@ -150,8 +150,9 @@ final class ClusterGet {
 
     /**
      * The next member to ask for key i: the first owner not yet asked, not dead and not suspect; then, once some
-     * owner could not answer (suspect, dead, slow or failed), the first such stand-in; then, while no owner has
-     * answered {@code NOT_FOUND}, a suspect owner. Dead ones are marked asked (and counted).
+     * owner could not answer (suspect, dead, slow or failed), the first such stand-in; then suspect owners and
+     * stand-ins (asked with the hedge cap as their timeout, see {@link #send}); then an owner abandoned at its hedge
+     * delay, once more. Dead ones are marked asked (and counted).
      */
     private NodeInfo nextOwner(PartitionMap map, int i) {
         List<NodeInfo> owners = map.owners(namespace, keys[i]);
@@ -159,8 +160,11 @@ final class ClusterGet {
         if (next == null && wantStandIns[i]) {
             next = firstAskable(map.standIns(namespace, keys[i]), i, false);
         }
-        if (next == null && missedOn.get(i).isEmpty()) {
+        if (next == null) { // suspect ones last, with a short timeout: one may hold the only copy a put left
             next = firstAskable(owners, i, true);
+        }
+        if (next == null && wantStandIns[i]) {
+            next = firstAskable(map.standIns(namespace, keys[i]), i, true);
         }
         if (next == null) {
             next = hedgedAgain(i);
@@ -264,7 +268,9 @@ final class ClusterGet {
             }
         }
         NodeHealth health = members.health(node);
-        long delay = hedge ? health.hedgeDelayNanos(client.context()) : 0;
+        boolean suspect = members.isSuspect(node); // asked last: not waited for longer than the hedge cap
+        long delay = suspect ? client.context().hedgeDelayCap().toNanos()
+            : hedge ? health.hedgeDelayNanos(client.context()) : 0;
         int f = flags;
         long sent = System.nanoTime();
         ClusterMembers.send(() -> members.client(node).getChecked(namespace, k, d, f, delay), result -> {
@@ -278,6 +284,9 @@ final class ClusterGet {
                 members.onSlow(node);
                 synchronized (this) {
                     for (int i : indices) {
+                        if (suspect) {
+                            continue; // a suspect member is not asked again
+                        }
                         if (hedgedFrom[i] == null) {
                             hedgedFrom[i] = new ArrayList<>(1);
                         }

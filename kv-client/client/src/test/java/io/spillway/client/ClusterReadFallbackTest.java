@@ -150,7 +150,9 @@ class ClusterReadFallbackTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         int onDead = primariedBy(keys, "node-0").size();
         assertTrue(onDead > 0);
-        assertTrue(client.counters().deadNodeSkips() >= 49L * onDead, client.counters().toString());
+        // the first get may end its request to the killed node at the hedge delay, before the closed connection is
+        // seen, so that only the second get's connect is refused: at most two gets ask it
+        assertTrue(client.counters().deadNodeSkips() >= 48L * onDead, client.counters().toString());
         assertTrue(millis < 3000, millis + " ms for 50 gets");
     }
 
