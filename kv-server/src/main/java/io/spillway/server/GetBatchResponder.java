@@ -44,7 +44,9 @@ final class GetBatchResponder {
     /** Why the request ran out of direct memory, or {@code null}; once set, no further key is read. */
     private String exhausted;
 
-    GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos) {
+    /** {@code standIn}: a stand-in request, which may also read keys this node stands in for. */
+    GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos,
+                      boolean standIn) {
         this.node = node;
         this.requestId = requestId;
         this.namespace = namespace;
@@ -55,7 +57,7 @@ final class GetBatchResponder {
         if (map != null) {
             String self = node.selfId();
             for (int i = 0; i < keys.length; i++) {
-                if (!map.owns(self, namespace, keys[i])) {
+                if (!map.owns(self, namespace, keys[i]) && !(standIn && map.standsIn(self, namespace, keys[i]))) {
                     if (notOwned == null) {
                         notOwned = new boolean[keys.length];
                     }

@@ -42,6 +42,7 @@ final class PutBatchAssembler {
     private int reserved;
     private PartitionMap map;
     private String self;
+    private boolean standIn;
 
     PutBatchAssembler(TierChain tiers, ServerMetrics metrics) {
         this.tiers = tiers;
@@ -49,8 +50,9 @@ final class PutBatchAssembler {
     }
 
     /** Starts a request; {@code map} (null when standalone) decides which keys this node {@code self} takes. */
-    void start(int requestId, BlockKey namespace, int count, PartitionMap map, String self) {
+    void start(int requestId, BlockKey namespace, int count, PartitionMap map, String self, boolean standIn) {
         this.map = map;
+        this.standIn = standIn;
         this.self = self;
         this.requestId = requestId;
         this.namespace = namespace;
@@ -63,7 +65,7 @@ final class PutBatchAssembler {
         this.key = key;
         this.length = length;
         this.crc32c = crc32c;
-        if (map != null && !map.owns(self, namespace, key)) {
+        if (map != null && !map.owns(self, namespace, key) && !(standIn && map.standsIn(self, namespace, key))) {
             writer = BlockWriter.refused(ErrorCode.NOT_OWNER);
             target = null;
             return;

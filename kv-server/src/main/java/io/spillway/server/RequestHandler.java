@@ -7,6 +7,7 @@ import io.spillway.identity.PeerIdentity;
 import io.spillway.key.BlockKey;
 import io.spillway.listener.RequestProgress;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.RequestDecoder;
 import io.spillway.protocol.RequestListener;
@@ -48,6 +49,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     private BlockKey[] keys;
     private int offloaded;
     private long requestsRead;
+    /** The request being read carries {@code FLAG_STAND_IN}: keys this node stands in for are taken too. */
+    private boolean standIn;
+    private boolean getStandIn;
 
     RequestHandler(NodeServices node, NodeSecurity security, ReadGate gate) {
         this.node = node;
@@ -154,11 +158,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     }
 
     @Override
+    public void onRequestFlags(int requestId, int flags) {
+        standIn = (flags & FrameHeader.FLAG_STAND_IN) != 0;
+    }
+
+    @Override
     public boolean onPutStart(int requestId, BlockKey ns, int count) {
+        boolean asStandIn = standIn;
+        standIn = false;
         if (!admit(OpCode.PUT_BATCH.code(), requestId, ns)) {
             return false;
         }
-        put.start(requestId, ns, count, node.ownershipMap(), node.selfId());
+        put.start(requestId, ns, count, node.ownershipMap(), node.selfId(), asStandIn);
         return true;
     }
 
@@ -179,6 +190,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
 
     @Override
     public boolean onKeysStart(OpCode op, int requestId, BlockKey ns, int count) {
+        getStandIn = standIn;
+        standIn = false;
         if (!admit(op.code(), requestId, ns)) {
             return false;
         }
@@ -207,7 +220,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     }
 
     private void get(int requestId, BlockKey[] k) {
-        GetBatchResponder get = new GetBatchResponder(node, requestId, namespace, k, startNanos);
+        GetBatchResponder get = new GetBatchResponder(node, requestId, namespace, k, startNanos, getStandIn);
         if (get.readFast()) {
             offload(OpCode.GET_BATCH, requestId, get::readSlow, () -> get.respond(responder), get::closeHandles);
         } else {
@@ -222,6 +235,24 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
         } else {
             lookup.lookup();
             lookup.respond(responder);
+        }
+    }
+
+    /** Answers a request that waited past its deadline with DEADLINE_EXCEEDED, on the event loop, without running it. */
+    private void lateRefused(OpCode op, int requestId, long started, long waitedMs, long deadline, Runnable abandon) {
+        abandon.run();
+        String why = op + " request " + Integer.toUnsignedString(requestId) + " waited " + waitedMs
+            + " ms in node " + node.context().nodeId() + "'s tier queue, over " + ServerContext.REQUEST_DEADLINE_MS_PROP
+            + "=" + deadline + ": not executed";
+        try {
+            ctx.executor().execute(() -> {
+                if (--offloaded < node.context().maxInFlightPerConnection()) {
+                    gate.resume(ReadGate.TOO_MANY_IN_FLIGHT);
+                }
+                responder.fail(op.code(), requestId, started, ErrorCode.DEADLINE_EXCEEDED, why);
+            });
+        } catch (RejectedExecutionException e) {
+            node.inFlight().end();
         }
     }
 
@@ -240,8 +271,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
             }
             respond.run();
         };
+        long deadline = node.context().requestDeadlineMs();
         try {
             node.tierExecutor().execute(() -> {
+                long waitedMs = (System.nanoTime() - started) / 1_000_000;
+                if (deadline > 0 && waitedMs > deadline) { // its client has given up on it: answer, do not execute
+                    lateRefused(op, requestId, started, waitedMs, deadline, abandon);
+                    return;
+                }
                 try {
                     slow.run();
                 } catch (RuntimeException | Error e) {

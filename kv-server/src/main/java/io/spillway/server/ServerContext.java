@@ -85,6 +85,12 @@ public final class ServerContext {
     public static final String WRITE_LOW_WATER_MARK_PROP = PREFIX + "writeLowWaterMark";
     public static final int WRITE_LOW_WATER_MARK_DEFAULT = 2 << 20;
     /** How long shutdown waits for requests in flight, in milliseconds (was {@code drainTimeoutMs}). */
+    /**
+     * A GET_BATCH or LOOKUP_PREFIX that waited longer than this in the tier executor's queue is answered
+     * {@code DEADLINE_EXCEEDED} instead of being executed late (its client has moved on to a replica); 0: no deadline.
+     */
+    public static final String REQUEST_DEADLINE_MS_PROP = PREFIX + "requestDeadlineMs";
+    public static final long REQUEST_DEADLINE_MS_DEFAULT = 2_000;
     public static final String DRAIN_TIMEOUT_MS_PROP = PREFIX + "drainTimeoutMs";
     public static final long DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
     /** Data-plane connections open at once, at most; more are closed at accept and counted. */
@@ -177,6 +183,7 @@ public final class ServerContext {
         d.put(WRITE_HIGH_WATER_MARK_PROP, Sizes.format(WRITE_HIGH_WATER_MARK_DEFAULT));
         d.put(WRITE_LOW_WATER_MARK_PROP, Sizes.format(WRITE_LOW_WATER_MARK_DEFAULT));
         d.put(DRAIN_TIMEOUT_MS_PROP, String.valueOf(DRAIN_TIMEOUT_MS_DEFAULT));
+        d.put(REQUEST_DEADLINE_MS_PROP, String.valueOf(REQUEST_DEADLINE_MS_DEFAULT));
         d.put(MAX_CONNECTIONS_PROP, String.valueOf(MAX_CONNECTIONS_DEFAULT));
         d.put(MAX_CONNECTIONS_PER_PEER_PROP, String.valueOf(MAX_CONNECTIONS_PER_PEER_DEFAULT));
         d.put(IDLE_TIMEOUT_MS_PROP, String.valueOf(IDLE_TIMEOUT_MS_DEFAULT));
@@ -221,6 +228,7 @@ public final class ServerContext {
     private final int writeHighWaterMark;
     private final int writeLowWaterMark;
     private final long drainTimeoutMs;
+    private final long requestDeadlineMs;
     private final ListenerLimits dataLimits;
     private final ListenerLimits httpLimits;
     private final ControlLimits controlLimits;
@@ -254,6 +262,7 @@ public final class ServerContext {
         this.writeHighWaterMark = (Integer) read(v, WRITE_HIGH_WATER_MARK_PROP);
         this.writeLowWaterMark = (Integer) read(v, WRITE_LOW_WATER_MARK_PROP);
         this.drainTimeoutMs = (Long) read(v, DRAIN_TIMEOUT_MS_PROP);
+        this.requestDeadlineMs = (Long) read(v, REQUEST_DEADLINE_MS_PROP);
         this.dataLimits = new ListenerLimits("data", (Integer) read(v, MAX_CONNECTIONS_PROP),
             (Integer) read(v, MAX_CONNECTIONS_PER_PEER_PROP), (Long) read(v, IDLE_TIMEOUT_MS_PROP),
             (Long) read(v, REQUEST_READ_TIMEOUT_MS_PROP));
@@ -329,7 +338,7 @@ public final class ServerContext {
             case MAX_IN_FLIGHT_PER_CONNECTION_PROP -> (int) v.integer(key, 1, 1 << 16);
             case WRITE_HIGH_WATER_MARK_PROP -> (int) v.size(key, 2, Integer.MAX_VALUE);
             case WRITE_LOW_WATER_MARK_PROP -> (int) v.size(key, 1, Integer.MAX_VALUE);
-            case DRAIN_TIMEOUT_MS_PROP -> v.integer(key, 0, 3_600_000);
+            case DRAIN_TIMEOUT_MS_PROP, REQUEST_DEADLINE_MS_PROP -> v.integer(key, 0, 3_600_000);
             case MAX_CONNECTIONS_PROP, MAX_CONNECTIONS_PER_PEER_PROP -> (int) v.integer(key, 1, 1 << 24);
             case HTTP_MAX_CONNECTIONS_PROP, HTTP_MAX_CONNECTIONS_PER_PEER_PROP -> (int) v.integer(key, 1, 1 << 16);
             case IDLE_TIMEOUT_MS_PROP, REQUEST_READ_TIMEOUT_MS_PROP, HTTP_IDLE_TIMEOUT_MS_PROP,
@@ -370,6 +379,8 @@ public final class ServerContext {
     public int writeLowWaterMark() { return writeLowWaterMark; }
     /** How long shutdown waits for requests in flight, in milliseconds. */
     public long drainTimeoutMs() { return drainTimeoutMs; }
+    /** Milliseconds a request may wait in the tier executor's queue before it is refused; 0: no deadline. */
+    public long requestDeadlineMs() { return requestDeadlineMs; }
     /** The data plane's connection caps and timeouts. */
     public ListenerLimits dataLimits() { return dataLimits; }
     /** The HTTP endpoint's connection caps and timeouts. */
@@ -470,6 +481,7 @@ public final class ServerContext {
         public Builder cpuCapacityBytes(long v) { return set(CPU_CAPACITY_PROP, String.valueOf(v)); }
         public Builder nvmeCapacityBytes(long v) { return set(NVME_CAPACITY_PROP, String.valueOf(v)); }
         public Builder drainTimeoutMs(long v) { return set(DRAIN_TIMEOUT_MS_PROP, String.valueOf(v)); }
+        public Builder requestDeadlineMs(long v) { return set(REQUEST_DEADLINE_MS_PROP, String.valueOf(v)); }
         public Builder ioThreads(int v) { return set(IO_THREADS_PROP, String.valueOf(v)); }
         public Builder tierThreads(int v) { return set(TIER_THREADS_PROP, String.valueOf(v)); }
         /** Any {@code spillway.cluster.*} setting, e.g. {@code cluster("enabled", "true")}. */

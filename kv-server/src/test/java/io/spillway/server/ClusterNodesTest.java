@@ -207,6 +207,39 @@ class ClusterNodesTest {
             "the refused block's bytes were dropped");
     }
 
+    /** Sets a request frame's header flags to the stand-in flag. */
+    private static byte[] asStandIn(byte[] frame) {
+        frame[FrameHeader.FLAGS_OFFSET] = (byte) FrameHeader.FLAG_STAND_IN;
+        frame[FrameHeader.FLAGS_OFFSET + 1] = 0;
+        return frame;
+    }
+
+    @Test
+    void aStandInRequestStoresAndServesAKeyTheNodeStandsInForAndOnlyThat() throws Exception {
+        a.namespaces().register(TestNode.NAMESPACE);
+        PartitionMap map = a.cluster().currentMap();
+        Random random = new Random(12);
+        BlockKey foreign = keyOwnedBy(map, TestNode.NS, "node-b", "node-a", random);
+        assertTrue(map.standsIn("node-a", TestNode.NS, foreign), "with 2 members, node-a stands in for node-b");
+        byte[] x = TestNode.bytes(random, 1000);
+        try (RawClient c = new RawClient(a.dataPort())) {
+            c.write(asStandIn(RawClient.putFrame(7, TestNode.NS, new BlockKey[] {foreign}, new byte[][] {x})));
+            assertArrayEquals(new int[] {ErrorCode.OK.code()}, c.read().putStatuses());
+
+            c.write(RawClient.keysFrame(RawClient.GET, 8, TestNode.NS, foreign));
+            assertEquals(ErrorCode.NOT_OWNER.code(), c.read().entries().get(0).status(),
+                "a plain get still refuses a key the node does not own");
+
+            c.write(asStandIn(RawClient.keysFrame(RawClient.GET, 9, TestNode.NS, foreign)));
+            RawClient.Entry got = c.read().entries().get(0);
+            assertEquals(ErrorCode.OK.code(), got.status());
+            assertArrayEquals(x, got.bytes());
+
+            c.write(asStandIn(RawClient.keysFrame(RawClient.LOOKUP, 10, TestNode.NS, foreign)));
+            assertEquals(ErrorCode.MALFORMED_FRAME.code(), c.read().status(), "the flag is only for puts and gets");
+        }
+    }
+
     @Test
     void controlPlaneServesTheMapAndTheClusterStatus() {
         ManagedChannel ch = channel(b);

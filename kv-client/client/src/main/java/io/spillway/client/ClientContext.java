@@ -39,6 +39,21 @@ public final class ClientContext {
     /** Cluster mode: read-repair puts in flight at most; 0 turns read repair off. */
     public static final String READ_REPAIR_CONCURRENCY_PROP = PREFIX + "readRepairConcurrency";
     /** TLS (docs/security.md): the client's certificate chain, PEM (mutual TLS); unset with a token or no TLS. */
+    /**
+     * Cluster mode: the shortest wait before a get that a member has not answered is abandoned and asked of the next
+     * owner (the hedge delay is that member's recent get p99, clamped to this floor and {@link #HEDGE_DELAY_CAP_MS_PROP}).
+     */
+    public static final String HEDGE_DELAY_FLOOR_MS_PROP = PREFIX + "hedgeDelayFloorMs";
+    /** Cluster mode: the longest hedge delay, however slow the member's recent gets were. */
+    public static final String HEDGE_DELAY_CAP_MS_PROP = PREFIX + "hedgeDelayCapMs";
+    /** Cluster mode: the shortest quick timeout of a put to one member (twice its recent put p99, clamped). */
+    public static final String SLOW_PUT_FLOOR_MS_PROP = PREFIX + "slowPutTimeoutFloorMs";
+    /** Cluster mode: the longest quick timeout of a put to one member, after which its copy goes to a stand-in. */
+    public static final String SLOW_PUT_CAP_MS_PROP = PREFIX + "slowPutTimeoutCapMs";
+    /** Cluster mode: slow answers in a row (hedged gets, quick put timeouts) that make a member suspect. */
+    public static final String SUSPECT_AFTER_PROP = PREFIX + "suspectAfterSlowReplies";
+    /** Cluster mode: how often a suspect member is pinged; a ping answered within the hedge cap clears it. */
+    public static final String SUSPECT_PROBE_INTERVAL_MS_PROP = PREFIX + "suspectProbeIntervalMs";
     public static final String TLS_CERT_FILE_PROP = PREFIX + "tls.certFile";
     /** The client's private key, PKCS#8 PEM; with {@link #TLS_CERT_FILE_PROP}. */
     public static final String TLS_KEY_FILE_PROP = PREFIX + "tls.keyFile";
@@ -69,6 +84,12 @@ public final class ClientContext {
     public static final Duration MAP_REFRESH_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration DEAD_NODE_SKIP_DEFAULT = Duration.ofSeconds(1);
     public static final int READ_REPAIR_CONCURRENCY_DEFAULT = 4;
+    public static final Duration HEDGE_DELAY_FLOOR_DEFAULT = Duration.ofMillis(5);
+    public static final Duration HEDGE_DELAY_CAP_DEFAULT = Duration.ofMillis(25);
+    public static final Duration SLOW_PUT_FLOOR_DEFAULT = Duration.ofMillis(50);
+    public static final Duration SLOW_PUT_CAP_DEFAULT = Duration.ofMillis(250);
+    public static final int SUSPECT_AFTER_DEFAULT = 3;
+    public static final Duration SUSPECT_PROBE_INTERVAL_DEFAULT = Duration.ofMillis(200);
     public static final Duration TLS_REFRESH_DEFAULT = Duration.ofSeconds(5);
 
     private final String host;
@@ -88,6 +109,12 @@ public final class ClientContext {
     private final Duration mapRefreshInterval;
     private final Duration deadNodeSkip;
     private final int readRepairConcurrency;
+    private final Duration hedgeDelayFloor;
+    private final Duration hedgeDelayCap;
+    private final Duration slowPutFloor;
+    private final Duration slowPutCap;
+    private final int suspectAfter;
+    private final Duration suspectProbeInterval;
     private final int requestedEventLoopThreads;
     private final TlsFiles tls;
     private final Path tokenFile;
@@ -111,6 +138,12 @@ public final class ClientContext {
         this.mapRefreshInterval = b.mapRefreshInterval;
         this.deadNodeSkip = b.deadNodeSkip;
         this.readRepairConcurrency = b.readRepairConcurrency;
+        this.hedgeDelayFloor = b.hedgeDelayFloor;
+        this.hedgeDelayCap = b.hedgeDelayCap;
+        this.slowPutFloor = b.slowPutFloor;
+        this.slowPutCap = b.slowPutCap;
+        this.suspectAfter = b.suspectAfter;
+        this.suspectProbeInterval = b.suspectProbeInterval;
         this.requestedEventLoopThreads = b.eventLoopThreads;
         this.tls = b.tls;
         this.tokenFile = b.tokenFile;
@@ -145,6 +178,12 @@ public final class ClientContext {
         b.mapRefreshInterval = mapRefreshInterval;
         b.deadNodeSkip = deadNodeSkip;
         b.readRepairConcurrency = readRepairConcurrency;
+        b.hedgeDelayFloor = hedgeDelayFloor;
+        b.hedgeDelayCap = hedgeDelayCap;
+        b.slowPutFloor = slowPutFloor;
+        b.slowPutCap = slowPutCap;
+        b.suspectAfter = suspectAfter;
+        b.suspectProbeInterval = suspectProbeInterval;
         b.tls = tls;
         b.tokenFile = tokenFile;
         return b;
@@ -179,6 +218,12 @@ public final class ClientContext {
         b.mapRefreshInterval = millis(r, MAP_REFRESH_INTERVAL_MS_PROP, MAP_REFRESH_INTERVAL_DEFAULT);
         b.deadNodeSkip = millis(r, DEAD_NODE_SKIP_MS_PROP, DEAD_NODE_SKIP_DEFAULT);
         b.readRepairConcurrency = r.intValue(READ_REPAIR_CONCURRENCY_PROP).orElse(READ_REPAIR_CONCURRENCY_DEFAULT);
+        b.hedgeDelayFloor = millis(r, HEDGE_DELAY_FLOOR_MS_PROP, HEDGE_DELAY_FLOOR_DEFAULT);
+        b.hedgeDelayCap = millis(r, HEDGE_DELAY_CAP_MS_PROP, HEDGE_DELAY_CAP_DEFAULT);
+        b.slowPutFloor = millis(r, SLOW_PUT_FLOOR_MS_PROP, SLOW_PUT_FLOOR_DEFAULT);
+        b.slowPutCap = millis(r, SLOW_PUT_CAP_MS_PROP, SLOW_PUT_CAP_DEFAULT);
+        b.suspectAfter = r.intValue(SUSPECT_AFTER_PROP).orElse(SUSPECT_AFTER_DEFAULT);
+        b.suspectProbeInterval = millis(r, SUSPECT_PROBE_INTERVAL_MS_PROP, SUSPECT_PROBE_INTERVAL_DEFAULT);
         Path trust = r.path(TLS_TRUST_FILE_PROP).orElse(null);
         Path cert = r.path(TLS_CERT_FILE_PROP).orElse(null);
         Path key = r.path(TLS_KEY_FILE_PROP).orElse(null);
@@ -256,6 +301,12 @@ public final class ClientContext {
     public Duration mapRefreshInterval() { return mapRefreshInterval; }
     public Duration deadNodeSkip() { return deadNodeSkip; }
     public int readRepairConcurrency() { return readRepairConcurrency; }
+    public Duration hedgeDelayFloor() { return hedgeDelayFloor; }
+    public Duration hedgeDelayCap() { return hedgeDelayCap; }
+    public Duration slowPutFloor() { return slowPutFloor; }
+    public Duration slowPutCap() { return slowPutCap; }
+    public int suspectAfter() { return suspectAfter; }
+    public Duration suspectProbeInterval() { return suspectProbeInterval; }
     /** TLS to the nodes' data and control planes, or empty for plaintext. */
     public Optional<TlsFiles> tls() { return Optional.ofNullable(tls); }
     /** Token mode: the file holding the client's signed token, or empty. */
@@ -268,7 +319,9 @@ public final class ClientContext {
             + maxInFlightPerConnection + ", useEpoll=" + useEpoll + ", eventLoopThreads=" + eventLoopThreads
             + ", " + limits + (seeds.isEmpty() ? "" : ", seeds=" + seeds + ", retryDeadline=" + retryDeadline
             + ", retryBackoff=" + retryBackoff + ".." + retryBackoffMax + ", mapRefreshInterval=" + mapRefreshInterval
-            + ", deadNodeSkip=" + deadNodeSkip + ", readRepairConcurrency=" + readRepairConcurrency)
+            + ", deadNodeSkip=" + deadNodeSkip + ", readRepairConcurrency=" + readRepairConcurrency
+            + ", hedgeDelay=" + hedgeDelayFloor + ".." + hedgeDelayCap + ", slowPutTimeout=" + slowPutFloor + ".."
+            + slowPutCap + ", suspectAfter=" + suspectAfter + ", suspectProbeInterval=" + suspectProbeInterval)
             + (tls == null ? "" : ", tls=" + tls) + (tokenFile == null ? "" : ", tokenFile=" + tokenFile) + "}";
     }
 
@@ -290,6 +343,12 @@ public final class ClientContext {
         private Duration mapRefreshInterval = MAP_REFRESH_INTERVAL_DEFAULT;
         private Duration deadNodeSkip = DEAD_NODE_SKIP_DEFAULT;
         private int readRepairConcurrency = READ_REPAIR_CONCURRENCY_DEFAULT;
+        private Duration hedgeDelayFloor = HEDGE_DELAY_FLOOR_DEFAULT;
+        private Duration hedgeDelayCap = HEDGE_DELAY_CAP_DEFAULT;
+        private Duration slowPutFloor = SLOW_PUT_FLOOR_DEFAULT;
+        private Duration slowPutCap = SLOW_PUT_CAP_DEFAULT;
+        private int suspectAfter = SUSPECT_AFTER_DEFAULT;
+        private Duration suspectProbeInterval = SUSPECT_PROBE_INTERVAL_DEFAULT;
         private TlsFiles tls;
         private Path tokenFile;
 
@@ -315,6 +374,20 @@ public final class ClientContext {
         public Builder mapRefreshInterval(Duration d) { this.mapRefreshInterval = d; return this; }
         public Builder deadNodeSkip(Duration d) { this.deadNodeSkip = d; return this; }
         public Builder readRepairConcurrency(int n) { this.readRepairConcurrency = n; return this; }
+        /** Cluster mode: bounds of the hedge delay (a member's recent get p99 clamped to them). */
+        public Builder hedgeDelay(Duration floor, Duration cap) {
+            this.hedgeDelayFloor = floor;
+            this.hedgeDelayCap = cap;
+            return this;
+        }
+        /** Cluster mode: bounds of a put's quick timeout per member (twice its recent put p99 clamped to them). */
+        public Builder slowPutTimeout(Duration floor, Duration cap) {
+            this.slowPutFloor = floor;
+            this.slowPutCap = cap;
+            return this;
+        }
+        public Builder suspectAfter(int slowReplies) { this.suspectAfter = slowReplies; return this; }
+        public Builder suspectProbeInterval(Duration d) { this.suspectProbeInterval = d; return this; }
         /**
          * TLS to the nodes (null: plaintext): the trusted authorities are required; a certificate and key make it
          * mutual TLS, the client's identity (tenant and roles) being its certificate's URI.
@@ -371,7 +444,26 @@ public final class ClientContext {
             }
             requirePositive(DEAD_NODE_SKIP_MS_PROP, deadNodeSkip);
             requireRange(READ_REPAIR_CONCURRENCY_PROP, readRepairConcurrency, 0, 1024);
+            requireBounds(HEDGE_DELAY_FLOOR_MS_PROP, hedgeDelayFloor, HEDGE_DELAY_CAP_MS_PROP, hedgeDelayCap);
+            requireBounds(SLOW_PUT_FLOOR_MS_PROP, slowPutFloor, SLOW_PUT_CAP_MS_PROP, slowPutCap);
+            if (!seeds.isEmpty() && (hedgeDelayCap.compareTo(requestTimeout) >= 0
+                || slowPutCap.compareTo(requestTimeout) >= 0)) {
+                throw new IllegalArgumentException(HEDGE_DELAY_CAP_MS_PROP + " (" + hedgeDelayCap.toMillis() + ") and "
+                    + SLOW_PUT_CAP_MS_PROP + " (" + slowPutCap.toMillis() + ") must be < " + REQUEST_TIMEOUT_MS_PROP
+                    + " (" + requestTimeout.toMillis() + "): they cut a slow member's wait short of it");
+            }
+            requireRange(SUSPECT_AFTER_PROP, suspectAfter, 1, 1_000);
+            requirePositive(SUSPECT_PROBE_INTERVAL_MS_PROP, suspectProbeInterval);
             return new ClientContext(this);
+        }
+
+        private static void requireBounds(String floorName, Duration floor, String capName, Duration cap) {
+            requirePositive(floorName, floor);
+            requirePositive(capName, cap);
+            if (cap.compareTo(floor) < 0) {
+                throw new IllegalArgumentException(capName + " (" + cap.toMillis() + ") must be >= " + floorName
+                    + " (" + floor.toMillis() + ")");
+            }
         }
 
         private static void requirePort(String name, int port) {

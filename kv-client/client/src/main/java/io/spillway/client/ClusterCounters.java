@@ -16,6 +16,12 @@ public final class ClusterCounters {
     final LongAdder repairsDropped = new LongAdder();
     final LongAdder failovers = new LongAdder();
     final LongAdder deadNodeSkips = new LongAdder();
+    final LongAdder hedges = new LongAdder();
+    final LongAdder slowPuts = new LongAdder();
+    final LongAdder standInBlocks = new LongAdder();
+    final LongAdder suspectSkips = new LongAdder();
+    final LongAdder suspected = new LongAdder();
+    final LongAdder recovered = new LongAdder();
 
     ClusterCounters() {
     }
@@ -38,12 +44,26 @@ public final class ClusterCounters {
     public long failovers() { return failovers.sum(); }
     /** Requests not sent to a node because it refused a connection less than {@code deadNodeSkipMs} ago. */
     public long deadNodeSkips() { return deadNodeSkips.sum(); }
+    /** Get requests abandoned at their member's hedge delay, their keys asked of the next owner or a stand-in. */
+    public long hedges() { return hedges.sum(); }
+    /** Put requests to a member that passed their quick timeout; their blocks went to the next round. */
+    public long slowPuts() { return slowPuts.sum(); }
+    /** Block copies sent to a stand-in in place of a suspect or slow owner. */
+    public long standInBlocks() { return standInBlocks.sum(); }
+    /** Keys or blocks not sent to a suspect member because another owner or a stand-in could take them. */
+    public long suspectSkips() { return suspectSkips.sum(); }
+    /** Times a member became suspect ({@code suspectAfterSlowReplies} slow answers in a row). */
+    public long suspected() { return suspected.sum(); }
+    /** Times a suspect member answered a probe within the hedge cap and was cleared. */
+    public long recovered() { return recovered.sum(); }
 
     @Override
     public String toString() {
         return "ClusterCounters{attempts=" + attempts() + ", retries=" + retries() + ", redirects=" + redirects()
             + ", refreshes=" + refreshes() + ", refreshFailures=" + refreshFailures() + ", repairs=" + repairs()
             + ", repairsDropped=" + repairsDropped() + ", failovers=" + failovers() + ", deadNodeSkips="
-            + deadNodeSkips() + "}";
+            + deadNodeSkips() + ", hedges=" + hedges() + ", slowPuts=" + slowPuts() + ", standInBlocks="
+            + standInBlocks() + ", suspectSkips=" + suspectSkips() + ", suspected=" + suspected() + ", recovered="
+            + recovered() + "}";
     }
 }

@@ -43,6 +43,7 @@ public final class ClusterKvClient implements KvClient {
     private final ClusterMembers members;
     private final Semaphore repairPermits;
     private final ScheduledFuture<?> periodicRefresh;
+    private final ScheduledFuture<?> healthCheck;
     private final Set<ClusterPut> retrying = ConcurrentHashMap.newKeySet();
 
     private ClusterKvClient(ClientContext context) {
@@ -58,6 +59,8 @@ public final class ClusterKvClient implements KvClient {
         long every = context.mapRefreshInterval().toMillis();
         this.periodicRefresh = every == 0 ? null : scheduler.scheduleWithFixedDelay(() -> members.refresh(null),
             every, every, TimeUnit.MILLISECONDS);
+        long probe = context.suspectProbeInterval().toNanos();
+        this.healthCheck = scheduler.scheduleWithFixedDelay(members::checkHealth, probe, probe, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -181,6 +184,11 @@ public final class ClusterKvClient implements KvClient {
         return counters;
     }
 
+    /** Ids of the members this client now suspects of being slow (docs/cluster-client.md, "Slow and hung nodes"). */
+    public Set<String> suspectMembers() {
+        return members.suspects();
+    }
+
     public ClientContext context() {
         return context;
     }
@@ -233,6 +241,7 @@ public final class ClusterKvClient implements KvClient {
         if (periodicRefresh != null) {
             periodicRefresh.cancel(false);
         }
+        healthCheck.cancel(false);
         members.close();
         scheduler.shutdownNow();
         for (ClusterPut put : retrying) {

@@ -4,6 +4,8 @@ import io.netty.channel.EventLoopGroup;
 import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.protocol.ErrorCode;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -31,6 +33,8 @@ import java.util.function.Supplier;
  * share one fetch. A map older than the one held is never installed.
  */
 final class ClusterMembers implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(ClusterMembers.class.getName());
+
     private record Member(NodeInfo node, NettyKvClient client) {
     }
 
@@ -41,6 +45,7 @@ final class ClusterMembers implements AutoCloseable {
     private final Map<String, Member> members = new ConcurrentHashMap<>();
     private final Map<String, ControlPlane> controls = new ConcurrentHashMap<>();
     private final Map<String, Long> deadUntil = new ConcurrentHashMap<>();
+    private final Map<String, NodeHealth> health = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<PartitionMap>> refreshing = new AtomicReference<>();
     private volatile PartitionMap map;
     private volatile String lastGood;
@@ -103,6 +108,70 @@ final class ClusterMembers implements AutoCloseable {
 
     void onSuccess(NodeInfo node) {
         deadUntil.remove(node.id());
+    }
+
+    /** How {@code node} has been answering (created on first use, dropped when it leaves the map). */
+    NodeHealth health(NodeInfo node) {
+        return health.computeIfAbsent(node.id(), id -> new NodeHealth());
+    }
+
+    boolean isSuspect(NodeInfo node) {
+        NodeHealth h = health.get(node.id());
+        return h != null && h.suspect();
+    }
+
+    /** A slow answer from {@code node} (a hedged get, a put past its quick timeout); may make it suspect. */
+    void onSlow(NodeInfo node) {
+        if (health(node).slow(context.suspectAfter())) {
+            counters.suspected.increment();
+            LOG.log(Level.WARNING, "member " + node.id() + " at " + node.dataAddress() + " is suspect: "
+                + context.suspectAfter() + " slow answers in a row; gets ask it last, puts use a stand-in");
+        }
+    }
+
+    /** Ids of the members this client suspects of being slow. */
+    Set<String> suspects() {
+        Set<String> out = new HashSet<>();
+        health.forEach((id, h) -> {
+            if (h.suspect()) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Scheduler thread: recomputes every member's latency percentiles and pings each suspect member; one that
+     * answers within the hedge cap is cleared.
+     */
+    void checkHealth() {
+        for (NodeHealth h : health.values()) {
+            h.gets.refresh();
+            h.puts.refresh();
+        }
+        PartitionMap m = map;
+        if (m == null || closed) {
+            return;
+        }
+        for (NodeInfo node : m.nodes()) {
+            NodeHealth h = health.get(node.id());
+            if (h == null || !h.suspect()) {
+                continue;
+            }
+            CompletableFuture<Void> ping;
+            try {
+                ping = client(node).ping(context.hedgeDelayCap().toNanos());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            ping.whenComplete((v, e) -> {
+                if (e == null && h.clear()) {
+                    counters.recovered.increment();
+                    LOG.log(Level.INFO, "member " + node.id() + " answered a ping within "
+                        + context.hedgeDelayCap().toMillis() + " ms: no longer suspect");
+                }
+            });
+        }
     }
 
     static boolean refusedConnection(Throwable t) {
@@ -220,6 +289,7 @@ final class ClusterMembers implements AutoCloseable {
         for (Member m : members.values()) {
             if (!ids.contains(m.node.id()) && members.remove(m.node.id(), m)) {
                 deadUntil.remove(m.node.id());
+                health.remove(m.node.id());
                 closeLater(m);
             }
         }

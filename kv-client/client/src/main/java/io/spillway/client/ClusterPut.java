@@ -4,6 +4,7 @@ import io.spillway.cluster.NodeInfo;
 import io.spillway.cluster.PartitionMap;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.protocol.FrameHeader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * {@code SHUTTING_DOWN}, {@code TIMEOUT} or {@code CONNECTION_LOST} go into the next round, after a map refresh
  * (when the answer hinted the map is stale) and a backoff that doubles per round; past the deadline the put fails
  * with {@code TIMEOUT} naming what was missing. Re-sending is safe: blocks are immutable per key.
+ *
+ * <p>Slow members (docs/cluster-client.md, "Slow and hung nodes"): a put to an owner that has stand-ins gets a quick
+ * timeout (twice the owner's put p99, clamped); past it, and while the owner is suspect, the owner's copy goes to
+ * the first stand-in that is neither, so a block is still acknowledged by r members.
  */
 final class ClusterPut {
     private final ClusterKvClient client;
@@ -30,6 +35,8 @@ final class ClusterPut {
     private final ByteBuffer[] blocks;
     private final int[] crcs;
     private final List<Set<String>> stored;
+    /** Members whose put in this put passed its quick timeout: left out like suspect ones. */
+    private final Set<String> slowHere = new HashSet<>();
     private final ErrorCode[] settled;
     private final ErrorCode[] lastError;
     private final String[] lastErrorNode;
@@ -72,7 +79,7 @@ final class ClusterPut {
         PartitionMap map = members.map();
         Map<NodeInfo, List<Integer>> plan = new LinkedHashMap<>();
         synchronized (this) {
-            plan(map, plan);
+            plan(map, plan, true);
             if (plan.isEmpty()) {
                 complete();
                 return;
@@ -84,18 +91,53 @@ final class ClusterPut {
         plan.forEach((node, indices) -> send(map, node, indices));
     }
 
-    /** Fills {@code plan} with the blocks each owner still lacks; settles blocks every owner holds. */
-    private void plan(PartitionMap map, Map<NodeInfo, List<Integer>> plan) {
+    /**
+     * Fills {@code plan} with the blocks each target still lacks; settles blocks every target holds. A block's
+     * targets are its owners, except that an owner this client suspects (or that passed its quick timeout in this
+     * put) and that does not hold the block yet is replaced by the first of the key's stand-ins that is neither.
+     */
+    private void plan(PartitionMap map, Map<NodeInfo, List<Integer>> plan, boolean counting) {
         for (int i = 0; i < keys.length; i++) {
             if (settled[i] != null) {
                 continue;
             }
             List<NodeInfo> owners = map.owners(namespace, keys[i]);
             boolean missing = owners.isEmpty();
+            int avoided = 0;
             for (NodeInfo owner : owners) {
-                if (!stored.get(i).contains(owner.id())) {
-                    plan.computeIfAbsent(owner, n -> new ArrayList<>()).add(i);
-                    missing = true;
+                if (stored.get(i).contains(owner.id())) {
+                    continue;
+                }
+                if (avoid(owner)) {
+                    avoided++;
+                    continue;
+                }
+                plan.computeIfAbsent(owner, n -> new ArrayList<>()).add(i);
+                missing = true;
+            }
+            if (avoided > 0) {
+                if (counting) {
+                    counters.suspectSkips.add(avoided);
+                }
+                for (NodeInfo standIn : map.standIns(namespace, keys[i])) {
+                    if (avoided == 0) {
+                        break;
+                    }
+                    if (stored.get(i).contains(standIn.id())) {
+                        avoided--;
+                    } else if (!avoid(standIn)) {
+                        plan.computeIfAbsent(standIn, n -> new ArrayList<>()).add(i);
+                        missing = true;
+                        avoided--;
+                    }
+                }
+                if (avoided > 0) { // no stand-in left to take the copy: keep trying the owners themselves
+                    for (NodeInfo owner : owners) {
+                        if (!stored.get(i).contains(owner.id()) && avoided-- > 0) {
+                            plan.computeIfAbsent(owner, n -> new ArrayList<>()).add(i);
+                            missing = true;
+                        }
+                    }
                 }
             }
             if (owners.isEmpty()) {
@@ -106,6 +148,11 @@ final class ClusterPut {
                 settled[i] = ErrorCode.OK;
             }
         }
+    }
+
+    /** Whether this put leaves {@code node} out: suspect, or past its quick timeout earlier in this put. */
+    private boolean avoid(NodeInfo node) {
+        return members.isSuspect(node) || slowHere.contains(node.id());
     }
 
     private void send(PartitionMap map, NodeInfo node, List<Integer> indices) {
@@ -121,19 +168,44 @@ final class ClusterPut {
         BlockKey[] k = new BlockKey[n];
         ByteBuffer[] b = new ByteBuffer[n];
         int[] c = new int[n];
+        int flags = 0;
+        boolean quick = true;
         for (int j = 0; j < n; j++) {
             int i = indices.get(j);
             k[j] = keys[i];
             b[j] = blocks[i];
             c[j] = crcs[i];
+            if (!map.owns(node.id(), namespace, keys[i])) {
+                flags = FrameHeader.FLAG_STAND_IN;
+                counters.standInBlocks.increment();
+            }
         }
-        ClusterMembers.send(() -> members.client(node).put(namespace, k, b, c), result -> onReply(map, node, indices, result),
-            cause -> onFailure(node, indices, cause));
+        quick &= map.nodes().size() > map.replication(namespace); // a stand-in exists to take the copy
+        NodeHealth health = members.health(node);
+        long timeout = quick && flags == 0 ? health.slowPutTimeoutNanos(client.context()) : 0;
+        int f = flags;
+        long sent = System.nanoTime();
+        ClusterMembers.send(() -> members.client(node).put(namespace, k, b, c, f, timeout), result -> {
+            health.puts.record(System.nanoTime() - sent);
+            health.answered();
+            onReply(map, node, indices, result);
+        }, cause -> {
+            if (timeout > 0 && cause instanceof KvClientException e && e.code() == ErrorCode.TIMEOUT) {
+                health.puts.record(timeout); // censored: it took at least this long
+                counters.slowPuts.increment();
+                synchronized (this) {
+                    slowHere.add(node.id());
+                }
+                members.onSlow(node);
+            }
+            onFailure(node, indices, cause);
+        });
     }
 
     private void onReply(PartitionMap map, NodeInfo node, List<Integer> indices, PutResult result) {
         members.onSuccess(node);
         synchronized (this) {
+            slowHere.remove(node.id()); // it answered: no longer left out of this put
             topologyVersion = Math.max(topologyVersion, result.topologyVersion());
             if (result.topologyVersion() > map.topologyVersion()) {
                 wantRefresh(node);
@@ -210,7 +282,7 @@ final class ClusterPut {
     private void settleOrRetry() {
         long left = deadline - System.nanoTime();
         synchronized (this) {
-            plan(members.map(), new LinkedHashMap<>());
+            plan(members.map(), new LinkedHashMap<>(), false);
             if (pending() == 0) {
                 complete();
                 return;

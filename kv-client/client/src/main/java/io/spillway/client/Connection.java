@@ -122,9 +122,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements ResponseL
         int id = nextRequestId++;
         request.requestId = id;
         pending.put(id, request);
+        long wait = request.timeoutNanos > 0 ? request.timeoutNanos : timeoutNanos;
         request.timeout = channel.eventLoop().schedule(() -> fail(id, new KvClientException(ErrorCode.TIMEOUT,
             request.op + " request " + Integer.toUnsignedString(id) + " got no reply in "
-                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms")), timeoutNanos, TimeUnit.NANOSECONDS);
+                + TimeUnit.NANOSECONDS.toMillis(wait) + " ms")), wait, TimeUnit.NANOSECONDS);
         ChannelFuture last = request.write(channel);
         channel.flush();
         last.addListener(f -> {

@@ -41,7 +41,7 @@ final class GetRequest extends PendingRequest<GetResult> {
     @Override
     ChannelFuture write(Channel channel) {
         ByteBuf out = channel.alloc().directBuffer(RequestEncoder.keysFrameLength(keys.length));
-        RequestEncoder.writeGetBatch(out, requestId, namespace, keys);
+        RequestEncoder.writeGetBatch(out, flags, requestId, namespace, keys);
         return channel.write(out);
     }
 

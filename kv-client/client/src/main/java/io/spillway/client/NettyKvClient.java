@@ -159,6 +159,34 @@ final class NettyKvClient implements KvClient {
         return submit(new PutRequest(namespace, keys, blocks, crcs));
     }
 
+    /**
+     * A put of checked blocks with its own reply timeout ({@code timeoutNanos}, 0: {@code requestTimeoutMs}) and
+     * header {@code flags} (cluster mode: a quick timeout for a possibly slow owner, the stand-in flag).
+     */
+    CompletableFuture<PutResult> put(BlockKey namespace, BlockKey[] keys, ByteBuffer[] blocks, int[] crcs,
+                                     int flags, long timeoutNanos) {
+        PutRequest request = new PutRequest(namespace, keys, blocks, crcs);
+        request.flags = flags;
+        request.timeoutNanos = timeoutNanos;
+        return submit(request);
+    }
+
+    /** A get of a subset of a checked batch with its own reply timeout and header flags (see the put above). */
+    CompletableFuture<GetResult> getChecked(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations,
+                                            int flags, long timeoutNanos) {
+        GetRequest request = new GetRequest(namespace, keys, destinations);
+        request.flags = flags;
+        request.timeoutNanos = timeoutNanos;
+        return submit(request);
+    }
+
+    /** A ping that fails with {@code TIMEOUT} unless answered within {@code timeoutNanos}. */
+    CompletableFuture<Void> ping(long timeoutNanos) {
+        PingRequest request = new PingRequest();
+        request.timeoutNanos = timeoutNanos;
+        return submit(request);
+    }
+
     /** A get of a subset of a checked batch. */
     CompletableFuture<GetResult> getChecked(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
         return submit(new GetRequest(namespace, keys, destinations));

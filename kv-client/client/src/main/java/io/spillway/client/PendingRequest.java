@@ -20,6 +20,10 @@ abstract class PendingRequest<T> {
     /** The response's topology trailer, or -1 when it had none. */
     long topologyVersion = -1;
     ScheduledFuture<?> timeout;
+    /** This request's reply timeout; 0: the connection's {@code requestTimeoutMs}. Set before sending. */
+    long timeoutNanos;
+    /** Request header flags (0, or {@code FrameHeader.FLAG_STAND_IN} on a put or get). Set before sending. */
+    int flags;
 
     PendingRequest(OpCode op) {
         this.op = op;

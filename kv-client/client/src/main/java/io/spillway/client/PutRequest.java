@@ -62,7 +62,7 @@ final class PutRequest extends PendingRequest<PutResult> {
         int start = FrameHeader.LENGTH + BodyLayout.PREAMBLE_LENGTH;
         ByteBuf headers = channel.alloc().directBuffer(start + n * BodyLayout.BLOCK_HEADER_LENGTH);
         try {
-            RequestEncoder.writePutBatchStart(headers, requestId, namespace, n, totalBytes);
+            RequestEncoder.writePutBatchStart(headers, flags, requestId, namespace, n, totalBytes);
             for (int i = 0; i < n; i++) {
                 RequestEncoder.writePutBlockHeader(headers, keys[i], blocks[i].remaining(), crcs[i]);
             }

@@ -32,6 +32,7 @@ import io.spillway.key.BlockKey;
 import io.spillway.key.Namespace;
 import io.spillway.protocol.Crc32c;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.ProtocolLimits;
 import io.spillway.protocol.RequestDecoder;
@@ -79,6 +80,10 @@ public final class FakeClusterNode implements AutoCloseable {
     /** A hung node: reads requests, never answers PUT_BATCH or GET_BATCH (its connections stay open). */
     public volatile boolean silent;
     public volatile Registrar registrar;
+    /** The data port the map advertises for this node (0: its own), e.g. a {@link DelayingProxy} in front of it. */
+    public volatile int advertisedDataPort;
+    /** Keys this node took as a stand-in (a PUT_BATCH with the stand-in flag for a key it does not own). */
+    public final Set<BlockKey> standInKeys = ConcurrentHashMap.newKeySet();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -113,7 +118,8 @@ public final class FakeClusterNode implements AutoCloseable {
     }
 
     public NodeInfo info() {
-        return new NodeInfo(id, "zone-" + id, "127.0.0.1", dataPort(), controlPort(), 1);
+        int advertised = advertisedDataPort;
+        return new NodeInfo(id, "zone-" + id, "127.0.0.1", advertised == 0 ? dataPort() : advertised, controlPort(), 1);
     }
 
     /** {@code host:port} of the control plane, for {@code spillway.client.seeds}. */
@@ -128,6 +134,12 @@ public final class FakeClusterNode implements AutoCloseable {
     private boolean owns(BlockKey namespace, BlockKey key) {
         PartitionMap m = map;
         return m != null && m.owns(id, namespace, key);
+    }
+
+    /** What the real node does: owned keys always; a key it stands in for only on a stand-in request. */
+    private boolean accepts(BlockKey namespace, BlockKey key, boolean standIn) {
+        PartitionMap m = map;
+        return owns(namespace, key) || standIn && m != null && m.standsIn(id, namespace, key);
     }
 
     private long version() {
@@ -198,6 +210,7 @@ public final class FakeClusterNode implements AutoCloseable {
         private BlockKey blockKey;
         private byte[] block;
         private int filled;
+        private boolean standIn;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -237,6 +250,11 @@ public final class FakeClusterNode implements AutoCloseable {
         }
 
         @Override
+        public void onRequestFlags(int requestId, int flags) {
+            standIn = (flags & FrameHeader.FLAG_STAND_IN) != 0;
+        }
+
+        @Override
         public boolean onPutStart(int requestId, BlockKey ns, int count) {
             putRequests.incrementAndGet();
             statuses = new ErrorCode[count];
@@ -259,9 +277,11 @@ public final class FakeClusterNode implements AutoCloseable {
 
         @Override
         public void onPutBlockEnd(int index, ErrorCode verdict) {
-            if (verdict == ErrorCode.OK && !owns(namespace, blockKey)) {
+            if (verdict == ErrorCode.OK && !accepts(namespace, blockKey, standIn)) {
                 notOwnerAnswers.incrementAndGet();
                 verdict = ErrorCode.NOT_OWNER;
+            } else if (verdict == ErrorCode.OK && !owns(namespace, blockKey)) {
+                standInKeys.add(blockKey);
             }
             Function<BlockKey, ErrorCode> fault = putFault;
             ErrorCode injected = fault == null || verdict != ErrorCode.OK ? null : fault.apply(blockKey);
@@ -290,6 +310,8 @@ public final class FakeClusterNode implements AutoCloseable {
 
         @Override
         public void onRequestEnd(OpCode op, int requestId) {
+            boolean wasStandIn = standIn;
+            standIn = false;
             if (silent && op != OpCode.LOOKUP_PREFIX) {
                 return;
             }
@@ -299,19 +321,19 @@ public final class FakeClusterNode implements AutoCloseable {
                     ResponseEncoder.writePutBatch(out, requestId, statuses, statuses.length, version());
                     ctx.write(out);
                 }
-                case GET_BATCH -> answerGet(requestId);
+                case GET_BATCH -> answerGet(requestId, wasStandIn);
                 default -> answerLookup(requestId);
             }
         }
 
-        private void answerGet(int requestId) {
+        private void answerGet(int requestId, boolean asStandIn) {
             received.addAll(keys);
             long version = version();
             byte[][] hits = new byte[keys.size()][];
             boolean[] foreign = new boolean[keys.size()];
             long total = 0;
             for (int i = 0; i < hits.length; i++) {
-                foreign[i] = !owns(namespace, keys.get(i));
+                foreign[i] = !accepts(namespace, keys.get(i), asStandIn);
                 hits[i] = foreign[i] ? null : blocks.get(keys.get(i));
                 total += hits[i] == null ? 0 : hits[i].length;
             }

@@ -141,6 +141,47 @@ public final class PartitionMap {
         return false;
     }
 
+    /**
+     * The stand-ins of a key: the members that follow its r owners in the partition's preference order, at most r of
+     * them. The preference order is the partition's owner list as the map carries it, then the other members in
+     * {@link #nodes()} order, starting after the primary and wrapping around. A client that suspects an owner of
+     * being slow stores that owner's copy on the first stand-in it does not suspect, and asks the stand-ins for a key
+     * that not every owner could answer for (docs/cluster-client.md, "Slow and hung nodes").
+     */
+    public List<NodeInfo> standIns(BlockKey namespace, BlockKey key) {
+        int[] o = owners[partitionOf(key)];
+        int r = Math.min(replication(namespace), o.length);
+        List<NodeInfo> out = new ArrayList<>(r);
+        if (o.length == 0) {
+            return out;
+        }
+        for (int i = r; i < o.length && out.size() < r; i++) {
+            out.add(nodes.get(o[i]));
+        }
+        for (int step = 1; step < nodes.size() && out.size() < r; step++) {
+            int n = (o[0] + step) % nodes.size();
+            if (!contains(o, n)) {
+                out.add(nodes.get(n));
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code nodeId} is one of the key's {@link #standIns stand-ins}. */
+    public boolean standsIn(String nodeId, BlockKey namespace, BlockKey key) {
+        NodeInfo self = node(nodeId);
+        return self != null && standIns(namespace, key).contains(self);
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) {
+            if (x == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A single-node map: one node owns every partition (used by a node running without a cluster). */
     public static PartitionMap single(NodeInfo node, int partitions) {
         int[][] owners = new int[partitions][];

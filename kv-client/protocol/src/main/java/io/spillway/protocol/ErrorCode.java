@@ -30,6 +30,8 @@ public enum ErrorCode {
     PERMISSION_DENIED(19, Category.CLIENT,
         "the caller's identity may not do this: another tenant's namespace, or a role it does not hold"),
     UNAUTHENTICATED(20, Category.CLIENT, "the connection has not proved who it is (no AUTH frame, or a bad token)"),
+    DEADLINE_EXCEEDED(21, Category.RETRYABLE,
+        "the request waited in the node's queue longer than its requestDeadlineMs and was not executed: ask a replica"),
     RESOURCE_EXHAUSTED(22, Category.RETRYABLE,
         "the server ran out of direct memory for this request: nothing was kept; retry later or with fewer blocks");
 

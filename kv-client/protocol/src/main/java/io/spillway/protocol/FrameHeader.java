@@ -28,7 +28,13 @@ public final class FrameHeader {
     public static final int FLAG_TOPOLOGY = 0x2;
     /** Length of the topology trailer. */
     public static final int TOPOLOGY_TRAILER_LENGTH = 8;
-    public static final int KNOWN_FLAGS = FLAG_RESPONSE | FLAG_TOPOLOGY;
+    /**
+     * On a PUT_BATCH or GET_BATCH request: the client asks this node as a stand-in for an owner it suspects of being
+     * slow, so the node also takes keys of which it is a stand-in ({@code PartitionMap#standsIn}), not only keys it
+     * owns (docs/protocol.md, "Stand-in requests"; docs/cluster-client.md, "Slow and hung nodes").
+     */
+    public static final int FLAG_STAND_IN = 0x4;
+    public static final int KNOWN_FLAGS = FLAG_RESPONSE | FLAG_TOPOLOGY | FLAG_STAND_IN;
 
     /** The flags of a response frame: {@link #FLAG_RESPONSE}, plus {@link #FLAG_TOPOLOGY} when versioned. */
     public static int responseFlags(long topologyVersion) {
@@ -127,6 +133,11 @@ public final class FrameHeader {
     }
 
     /** Appends a header at the writer index. */
+    /** A request header carrying {@code flags} (only {@link #FLAG_STAND_IN}, on PUT_BATCH and GET_BATCH). */
+    public static void writeRequest(ByteBuf out, OpCode op, int flags, int requestId, long bodyLength) {
+        write(out, op.code(), flags, ErrorCode.OK, requestId, bodyLength);
+    }
+
     public static void write(ByteBuf out, int opCode, int flags, ErrorCode status, int requestId, long bodyLength) {
         if (bodyLength < 0 || bodyLength > ProtocolLimits.WIRE_MAX_FRAME_BYTES) {
             throw new IllegalArgumentException("body length must fit a uint32, got " + bodyLength);

@@ -34,6 +34,7 @@ public final class RequestDecoder {
     private OpCode op;
     private int opCode;
     private int requestId;
+    private int requestFlags;
     private long bodyRemaining;
     @SuppressWarnings("NullAway.Init") // readPreamble sets it before it is read
     private BlockKey preambleNamespace;
@@ -86,6 +87,7 @@ public final class RequestDecoder {
         header.wrap(src, src.readerIndex());
         opCode = header.opCode();
         requestId = header.requestId();
+        requestFlags = header.flags();
         bodyRemaining = header.bodyLength();
         ErrorCode verdict = header.validate(limits);
         String problem = verdict == ErrorCode.OK || verdict == ErrorCode.UNKNOWN_OP
@@ -107,8 +109,14 @@ public final class RequestDecoder {
         if (header.isResponse()) {
             return "response flag set on a request";
         }
-        if (header.flags() != 0) {
-            return String.format("flags 0x%04x set on a request (must be 0)", header.flags());
+        int flags = requestFlags;
+        if (flags == FrameHeader.FLAG_STAND_IN && (opCode == OpCode.PUT_BATCH.code()
+            || opCode == OpCode.GET_BATCH.code())) {
+            return null; // a stand-in request (docs/protocol.md, "Stand-in requests")
+        }
+        if (flags != 0) {
+            return String.format("flags 0x%04x set on a request (must be 0; only PUT_BATCH and GET_BATCH may carry "
+                + "the stand-in flag 0x%04x)", flags, FrameHeader.FLAG_STAND_IN);
         }
         if (header.statusCode() != 0) {
             return "status " + header.statusCode() + " set on a request (must be 0)";
@@ -142,6 +150,9 @@ public final class RequestDecoder {
             return;
         }
         state = op == OpCode.PUT_BATCH ? PUT_PREAMBLE : KEYS_PREAMBLE;
+        if (requestFlags != 0) {
+            listener.onRequestFlags(requestId, requestFlags);
+        }
     }
 
     /**

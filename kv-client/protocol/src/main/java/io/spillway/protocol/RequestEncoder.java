@@ -15,8 +15,14 @@ public final class RequestEncoder {
     /** Header, namespace id and count of a PUT_BATCH whose blocks total {@code totalBlockBytes}. */
     public static void writePutBatchStart(ByteBuf out, int requestId, BlockKey namespace, int count,
                                           long totalBlockBytes) {
+        writePutBatchStart(out, 0, requestId, namespace, count, totalBlockBytes);
+    }
+
+    /** As {@link #writePutBatchStart(ByteBuf, int, BlockKey, int, long)}, with request {@code flags} (0 or stand-in). */
+    public static void writePutBatchStart(ByteBuf out, int flags, int requestId, BlockKey namespace, int count,
+                                          long totalBlockBytes) {
         requireCount(count);
-        FrameHeader.writeRequest(out, OpCode.PUT_BATCH, requestId,
+        FrameHeader.writeRequest(out, OpCode.PUT_BATCH, flags, requestId,
             BodyLayout.putBatchRequestBodyLength(count, totalBlockBytes));
         BodyLayout.writeKey(out, namespace);
         out.writeIntLE(count);
@@ -30,12 +36,17 @@ public final class RequestEncoder {
     }
 
     public static void writeGetBatch(ByteBuf out, int requestId, BlockKey namespace, BlockKey[] keys) {
-        writeKeys(out, OpCode.GET_BATCH, requestId, namespace, keys);
+        writeKeys(out, OpCode.GET_BATCH, 0, requestId, namespace, keys);
+    }
+
+    /** A GET_BATCH with request {@code flags} (0 or {@link FrameHeader#FLAG_STAND_IN}). */
+    public static void writeGetBatch(ByteBuf out, int flags, int requestId, BlockKey namespace, BlockKey[] keys) {
+        writeKeys(out, OpCode.GET_BATCH, flags, requestId, namespace, keys);
     }
 
     /** {@code keys} in chain order. */
     public static void writeLookupPrefix(ByteBuf out, int requestId, BlockKey namespace, BlockKey[] keys) {
-        writeKeys(out, OpCode.LOOKUP_PREFIX, requestId, namespace, keys);
+        writeKeys(out, OpCode.LOOKUP_PREFIX, 0, requestId, namespace, keys);
     }
 
     public static void writePing(ByteBuf out, int requestId) {
@@ -57,9 +68,10 @@ public final class RequestEncoder {
         return FrameHeader.LENGTH + (int) BodyLayout.keysRequestBodyLength(count);
     }
 
-    private static void writeKeys(ByteBuf out, OpCode op, int requestId, BlockKey namespace, BlockKey[] keys) {
+    private static void writeKeys(ByteBuf out, OpCode op, int flags, int requestId, BlockKey namespace,
+                                  BlockKey[] keys) {
         requireCount(keys.length);
-        FrameHeader.writeRequest(out, op, requestId, BodyLayout.keysRequestBodyLength(keys.length));
+        FrameHeader.writeRequest(out, op, flags, requestId, BodyLayout.keysRequestBodyLength(keys.length));
         BodyLayout.writeKey(out, namespace);
         out.writeIntLE(keys.length);
         for (BlockKey key : keys) {

@@ -14,6 +14,13 @@ import io.spillway.key.BlockKey;
  */
 public interface RequestListener {
 
+    /**
+     * The request about to start carries {@code flags} (only {@link FrameHeader#FLAG_STAND_IN}, on PUT_BATCH and
+     * GET_BATCH); called before {@link #onPutStart} or {@link #onKeysStart}, and only when the flags are not 0.
+     */
+    default void onRequestFlags(int requestId, int flags) {
+    }
+
     /** Return {@code false} to skip the rest of the body (e.g. unknown namespace): no further callbacks for it. */
     boolean onPutStart(int requestId, BlockKey namespace, int count);
 

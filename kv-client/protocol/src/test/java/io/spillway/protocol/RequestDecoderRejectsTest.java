@@ -69,7 +69,9 @@ class RequestDecoderRejectsTest {
 
     @Test
     void unknownFlagBitsResponseFlagAndStatusOnARequestAreMalformed() {
-        assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x4, 0, 0), ErrorCode.MALFORMED_FRAME, "flag bits 0x0004");
+        assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x8, 0, 0), ErrorCode.MALFORMED_FRAME, "flag bits 0x0008");
+        assertFatal(header(FrameHeader.MAGIC, 1, 4, FrameHeader.FLAG_STAND_IN, 0, 0), ErrorCode.MALFORMED_FRAME,
+            "only PUT_BATCH and GET_BATCH may carry the stand-in flag");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x2, 0, 0), ErrorCode.MALFORMED_FRAME, "flags 0x0002");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x1, 0, 0), ErrorCode.MALFORMED_FRAME, "response flag");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0, 3, 0), ErrorCode.MALFORMED_FRAME, "status 3");
