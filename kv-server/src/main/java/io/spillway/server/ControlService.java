@@ -257,6 +257,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (IllegalArgumentException e) {
             out.onError(Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException());
             return;
+        } catch (IllegalStateException e) { // cut off from the cluster's majority: another member can do it
+            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            return;
         }
         reply(out, RegisterNamespaceReply.newBuilder().setNamespaceId(ByteString.copyFrom(id.toBytes())).build());
     }

@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Metrics and probes over plain HTTP: {@code /metrics} Prometheus text, {@code /health} 200 while the process is
@@ -48,7 +49,7 @@ final class HttpEndpoint implements AutoCloseable {
     }
 
     static HttpEndpoint start(String bind, int port, ListenerLimits limits, ServerMetrics metrics,
-                              BooleanSupplier ready) throws InterruptedException {
+                              BooleanSupplier ready, Supplier<String> notReadyReason) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new NamedThreads("spillway-http"),
             NioIoHandler.newFactory());
         ListenerCounters counters = new ListenerCounters(limits.listener());
@@ -62,7 +63,7 @@ final class HttpEndpoint implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ProbeHandler probes = new ProbeHandler(metrics, ready);
+                        ProbeHandler probes = new ProbeHandler(metrics, ready, notReadyReason);
                         ch.pipeline().addLast("limits", new ConnectionLimiter(quota, lastRefusalLog));
                         ch.pipeline().addLast("deadline", new ReadDeadline(limits, probes, counters));
                         ch.pipeline().addLast("codec", new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES,

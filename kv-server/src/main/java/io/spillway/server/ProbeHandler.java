@@ -11,6 +11,7 @@ import io.spillway.listener.ReadDeadline;
 import io.spillway.listener.RequestProgress;
 import java.io.IOException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Answers one HTTP connection's requests: {@code /metrics}, {@code /health}, {@code /ready} (GET or HEAD), 404 for
@@ -20,11 +21,14 @@ import java.util.function.BooleanSupplier;
 final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements RequestProgress {
     private final ServerMetrics metrics;
     private final BooleanSupplier ready;
+    private final Supplier<String> notReadyReason;
     private long requests;
 
-    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready) {
+    /** @param notReadyReason why the node is not ready, written after "not ready: " in a 503's body */
+    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready, Supplier<String> notReadyReason) {
         this.metrics = metrics;
         this.ready = ready;
+        this.notReadyReason = notReadyReason;
     }
 
     @Override
@@ -63,8 +67,9 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> im
             case "/health" -> reply(ctx, request, HttpResponseStatus.OK, "text/plain", "live\n", false);
             case "/ready" -> {
                 boolean r = ready.getAsBoolean();
+                String why = r ? "" : notReadyReason.get();
                 reply(ctx, request, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
-                    r ? "ready\n" : "not ready\n", false);
+                    r ? "ready\n" : why.isEmpty() ? "not ready\n" : "not ready: " + why + "\n", false);
             }
             default -> reply(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "no such path: " + path
                 + " (this endpoint serves /metrics, /health, /ready)\n", false);

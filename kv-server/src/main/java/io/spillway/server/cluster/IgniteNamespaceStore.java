@@ -91,7 +91,7 @@ final class IgniteNamespaceStore implements NamespaceStore {
         return replication + " " + epoch + "\n" + spec;
     }
 
-    private static Entry decode(String v) {
+    static Entry decode(String v) {
         int space = v.indexOf(' ');
         int nl = v.indexOf('\n');
         return new Entry(v.substring(nl + 1), Integer.parseInt(v.substring(0, space)));
