@@ -90,7 +90,7 @@ public final class IgniteMembership implements ClusterView {
     private long topologyVersion = -1;
     /** Which start of the embedded Ignite node is current: events of a stopped one are ignored. */
     private volatile int generation;
-    private final QuorumRule quorum = new QuorumRule();
+    private final QuorumRule quorum;
     private final IgnitionListener stopWatch = this::igniteStateChanged;
     private volatile boolean serving = true;
     private volatile String notServingReason = "";
@@ -114,6 +114,8 @@ public final class IgniteMembership implements ClusterView {
      */
     public IgniteMembership(ClusterContext settings, Factory<SSLContext> memberTls) {
         this.settings = settings;
+        this.quorum = new QuorumRule(TimeUnit.MILLISECONDS.toNanos(QUORUM_SETTLE_DETECTIONS
+            * settings.failureDetectionTimeoutMs()));
         this.memberTls = settings.tls().<Factory<SSLContext>>map(MemberTls::factory).orElse(memberTls);
         this.joinSecret = settings.joinSecretFile().map(JoinSecret::fromFile).orElseGet(JoinSecret::none);
         if (this.memberTls == null) {
@@ -364,7 +366,7 @@ public final class IgniteMembership implements ClusterView {
             }
         }
         members = List.copyOf(infos);
-        boolean quorate = !settings.quorum() || quorum.judge(names, leftCleanly);
+        boolean quorate = !settings.quorum() || quorum.judge(names, leftCleanly, System.nanoTime());
         if (quorate && !serving) {
             regained();
         } else if (!quorate) {
@@ -536,6 +538,11 @@ public final class IgniteMembership implements ClusterView {
         EventType.EVT_NODE_FAILED, EventType.EVT_NODE_SEGMENTED};
     /** The first rejoin waits this long; each further one twice as long, up to {@code rejoinBackoffMaxMs}. */
     static final long REJOIN_FIRST_DELAY_MS = 500;
+    /**
+     * A serving view drops the failed members it lacks from the last stable membership once it has held for this
+     * many failure-detection timeouts: longer than a cut-off member takes to see all its peers fail.
+     */
+    static final int QUORUM_SETTLE_DETECTIONS = 3;
 
     /**
      * The namespace store of whichever Ignite node is current. While this member is cut off (its Ignite node may be

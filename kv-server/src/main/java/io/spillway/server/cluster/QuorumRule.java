@@ -7,41 +7,62 @@ import java.util.TreeSet;
 /**
  * The topology validator: whether this member's view of the cluster may serve, judged against the <em>last stable
  * membership</em> (the base). A view serves when it holds a strict majority of the base, or exactly half of it
- * including the base's first member by name (the tie-break that lets one side of an even split, and the
- * lower-named node of a two-node cluster, go on). A view that serves becomes the new base: a failure the majority
- * survived is accepted, and a join grows the base. A member that left cleanly (NODE_LEFT, a graceful shutdown) is
- * taken out of the base at once, so scaling down one node at a time never loses the quorum; a failed one
- * (NODE_FAILED, which is what a partition looks like from either side) stays in it until a serving view drops it.
+ * including the base's first member by name (the tie-break that lets one side of an even split, and the lower-named
+ * node of a two-node cluster, go on).
  *
- * <p>So of two sides of a partition at most one serves: both sides judge against the same base, and two disjoint
- * views cannot each hold a strict majority of it, nor each hold half of it and its first member. The base outlives
- * the embedded Ignite node, so a member that restarts Ignite to rejoin and finds itself alone (its seeds cut off)
- * still does not serve. It does not outlive the process: a restarted process starts with its first view as base.
+ * <p>How the base moves: a serving view's newcomers join it at once; a member that left cleanly (NODE_LEFT, a
+ * graceful shutdown) leaves it at once, so scaling down one node at a time never loses the quorum; a failed member
+ * (NODE_FAILED, which is what a partition looks like from either side) leaves it only once a serving view without it
+ * has held for {@code settleNanos} (the membership is stable again). The wait matters: a member cut off from the
+ * others sees them fail one after the other, a failure detection apart, and had it taken its first smaller view as
+ * the base at once it would judge the next one, itself alone, against that (1 of 2, maybe with the tie-break) rather
+ * than against the membership the majority also judges against.
  *
- * <p>Pure and not thread-safe: the membership calls it on its one cluster thread.
+ * <p>So of two sides of a partition at most one serves: both judge against the same base, and two disjoint views
+ * cannot each hold a strict majority of it, nor each hold half of it and its first member. The base outlives the
+ * embedded Ignite node, so a member that restarts Ignite to rejoin and finds itself alone (its seeds cut off) still
+ * does not serve. It does not outlive the process: a restarted process starts with its first view as base.
+ *
+ * <p>Pure and not thread-safe: the membership calls it on its one cluster thread, with the time of each view.
  */
 final class QuorumRule {
+    private final long settleNanos;
     private final TreeSet<String> base = new TreeSet<>();
+    private Set<String> lastServing;
+    private long servingSince;
+
+    /** @param settleNanos how long a serving view must hold before the failed members it lacks leave the base */
+    QuorumRule(long settleNanos) {
+        this.settleNanos = settleNanos;
+    }
 
     /**
-     * Judges {@code view} (the member names Ignite lists now), after taking {@code leftCleanly} out of the base;
-     * the first call sets the base. Returns whether the view serves.
+     * Judges {@code view} (the member names Ignite lists now, seen at {@code nowNanos}), after taking
+     * {@code leftCleanly} out of the base; the first call sets the base. Returns whether the view serves.
      */
-    boolean judge(Collection<String> view, Collection<String> leftCleanly) {
+    boolean judge(Collection<String> view, Collection<String> leftCleanly, long nowNanos) {
+        Set<String> v = Set.copyOf(view);
         base.removeAll(leftCleanly);
-        if (base.isEmpty()) {
-            base.addAll(view);
-            return !view.isEmpty();
+        if (lastServing != null && nowNanos - servingSince >= settleNanos) {
+            base.retainAll(lastServing); // the last serving view held: the members it lacked are gone for good
         }
-        boolean serves = serves(Set.copyOf(view), base);
+        if (base.isEmpty()) {
+            base.addAll(v);
+        }
+        boolean serves = serves(v, base);
         if (serves) {
-            base.clear();
-            base.addAll(view);
+            base.addAll(v);
+            if (!v.equals(lastServing)) {
+                lastServing = v;
+                servingSince = nowNanos;
+            }
+        } else {
+            lastServing = null;
         }
         return serves;
     }
 
-    /** The last stable membership, sorted by name. */
+    /** The last stable membership. */
     Set<String> base() {
         return Set.copyOf(base);
     }
