@@ -100,7 +100,10 @@ public final class IgniteMembership implements ClusterView {
     private volatile long rejoined;
     private volatile long rejoinAttempts;
     private long backoffMs;
+    private long nextRestartAt;
     private ScheduledFuture<?> pendingRejoin;
+    /** The other members of the last view that served: probed while cut off, to tell when to rejoin. */
+    private volatile List<NodeInfo> lastServingPeers = List.of();
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
     private final Map<String, String> metadata = new ConcurrentHashMap<>();
 
@@ -367,6 +370,11 @@ public final class IgniteMembership implements ClusterView {
         }
         members = List.copyOf(infos);
         boolean quorate = !settings.quorum() || quorum.judge(names, leftCleanly, System.nanoTime());
+        if (quorate) {
+            List<NodeInfo> peers = new ArrayList<>(infos);
+            peers.removeIf(n -> n.id().equals(self.id()));
+            lastServingPeers = List.copyOf(peers);
+        }
         if (quorate && !serving) {
             regained();
         } else if (!quorate) {
@@ -377,7 +385,7 @@ public final class IgniteMembership implements ClusterView {
         publish();
     }
 
-    /** This member lost the majority: it stops serving (empty map) and schedules a rejoin. */
+    /** This member lost the majority: it stops serving (empty map) and starts the rejoin loop. */
     private void lost(int ofGeneration, String why) {
         if (closed || ofGeneration != generation) {
             return;
@@ -388,10 +396,11 @@ public final class IgniteMembership implements ClusterView {
             notServingSince = System.nanoTime();
             lostQuorum++;
             backoffMs = 0;
+            nextRestartAt = notServingSince + TimeUnit.MILLISECONDS.toNanos(REJOIN_FIRST_DELAY_MS);
             LOG.log(Level.WARNING, () -> "node " + self.id() + " stops serving: " + notServingReason);
         }
         publish();
-        scheduleRejoin();
+        scheduleRejoinCheck(REJOIN_FIRST_DELAY_MS);
     }
 
     private void regained() {
@@ -407,23 +416,38 @@ public final class IgniteMembership implements ClusterView {
             + members.size() + " members");
     }
 
-    private void scheduleRejoin() {
-        if (closed || (pendingRejoin != null && !pendingRejoin.isDone())) {
+    /** Runs {@link #rejoinCheck} after {@code delayMs}, unless one is already due. On the cluster thread. */
+    private void scheduleRejoinCheck(long delayMs) {
+        if (closed || serving || pendingRejoin != null) {
             return;
         }
-        backoffMs = backoffMs == 0 ? REJOIN_FIRST_DELAY_MS : Math.min(2 * backoffMs, settings.rejoinBackoffMaxMs());
-        long delay = Math.min(backoffMs, settings.rejoinBackoffMaxMs());
         try {
-            pendingRejoin = worker.schedule(this::rejoin, delay, TimeUnit.MILLISECONDS);
+            pendingRejoin = worker.schedule(this::rejoinCheck, delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
         }
     }
 
-    /** On the cluster thread: restarts the Ignite node against the seeds, unless serving again or closing. */
-    private void rejoin() {
+    /**
+     * On the cluster thread, while cut off: restarts the Ignite node against the seeds once a peer of the last
+     * serving view answers (a TCP connect to its HTTP port: the partition has healed, or was never on that side) and
+     * the backoff since the last restart has passed; otherwise checks again in {@link #REJOIN_PROBE_INTERVAL_MS}.
+     * A member that knows no peer restarts on the backoff alone. Restarting while no peer answers would only make
+     * a one-member cluster again, and churn Ignite for the length of the partition.
+     */
+    private void rejoinCheck() {
+        pendingRejoin = null;
+        if (closed || serving) {
+            return;
+        }
+        List<NodeInfo> peers = lastServingPeers;
+        if (System.nanoTime() - nextRestartAt < 0
+            || !(peers.isEmpty() || PeerProbe.anyReachable(peers, REJOIN_PROBE_TIMEOUT_MS))) {
+            scheduleRejoinCheck(REJOIN_PROBE_INTERVAL_MS);
+            return;
+        }
         synchronized (this) {
-            if (closed || serving) {
+            if (closed) {
                 return;
             }
             rejoinAttempts++;
@@ -439,7 +463,10 @@ public final class IgniteMembership implements ClusterView {
             }
         }
         if (!serving) {
-            scheduleRejoin();
+            backoffMs = Math.min(backoffMs == 0 ? 2 * REJOIN_FIRST_DELAY_MS : 2 * backoffMs,
+                settings.rejoinBackoffMaxMs());
+            nextRestartAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+            scheduleRejoinCheck(REJOIN_PROBE_INTERVAL_MS);
         }
     }
 
@@ -536,8 +563,15 @@ public final class IgniteMembership implements ClusterView {
 
     static final int[] TOPOLOGY_EVENTS = {EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
         EventType.EVT_NODE_FAILED, EventType.EVT_NODE_SEGMENTED};
-    /** The first rejoin waits this long; each further one twice as long, up to {@code rejoinBackoffMaxMs}. */
+    /**
+     * The first rejoin check comes this long after the loss; after a restart that did not bring the member back,
+     * the next restart waits twice as long, then twice that, up to {@code rejoinBackoffMaxMs}.
+     */
     static final long REJOIN_FIRST_DELAY_MS = 500;
+    /** How often a cut-off member probes its peers. */
+    static final long REJOIN_PROBE_INTERVAL_MS = 250;
+    /** How long a probe waits for a peer's TCP connect. */
+    static final int REJOIN_PROBE_TIMEOUT_MS = 300;
     /**
      * A serving view drops the failed members it lacks from the last stable membership once it has held for this
      * many failure-detection timeouts: longer than a cut-off member takes to see all its peers fail.
