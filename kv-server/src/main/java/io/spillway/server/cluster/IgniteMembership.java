@@ -56,9 +56,10 @@ import org.apache.ignite.lang.IgnitePredicate;
  * majority of the last stable membership. Out of it (peers failed from its point of view, or Ignite segmented it and
  * stopped) its map is the empty map (version 0: it owns nothing, so the data plane answers {@code NOT_OWNER} and
  * clients go to the other owners; no client installs a version-0 map), {@link #serving()} is false ({@code /ready}
- * 503 with {@link #notServingReason()}), and it restarts its embedded Ignite node against the seeds, with a backoff
- * that doubles up to {@code rejoinBackoffMaxMs}, until a restarted node's view serves again: Ignite never merges two
- * halves of a split cluster, so the minority side has to join afresh. The tiers are untouched by all this.
+ * 503 with {@link #notServingReason()}), and once a peer of its last serving view answers a probe
+ * ({@link PeerProbe}) it restarts its embedded Ignite node against the seeds, again after a backoff that doubles up
+ * to {@code rejoinBackoffMaxMs}, until a restarted node's view serves: Ignite never merges two halves of a split
+ * cluster, so the minority side has to join afresh. The tiers are untouched by all this.
  *
  * <p>Map work runs on one thread ({@code spillway-cluster}), never on Ignite's discovery thread.
  */
