@@ -139,6 +139,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 .asRuntimeException());
             return;
         }
+        String why = c.notServingReason();
+        if (!why.isEmpty()) { // its empty map would only send the client back here: let it ask another member
+            out.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " does not serve: " + why)
+                .asRuntimeException());
+            return;
+        }
         reply(out, PartitionMaps.toProto(c.currentMap()));
     }
 

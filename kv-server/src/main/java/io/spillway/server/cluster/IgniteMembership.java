@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,6 +104,9 @@ public final class IgniteMembership implements ClusterView {
     private long backoffMs;
     private long nextRestartAt;
     private ScheduledFuture<?> pendingRejoin;
+    private ReachabilityWatch watch;
+    /** The member names of the view this member stopped serving with, shrunk by later views that lack some. */
+    private Set<String> viewWhenLost = Set.of();
     /** The other members of the last view that served: probed while cut off, to tell when to rejoin. */
     private volatile List<NodeInfo> lastServingPeers = List.of();
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
@@ -151,6 +155,42 @@ public final class IgniteMembership implements ClusterView {
             topology(v, ignite.cluster().topology(v), List.of());
         });
         LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
+        if (settings.quorum()) {
+            long suspectAfter = settings.failureDetectionTimeoutMs() / SUSPECT_DIVISOR;
+            watch = new ReachabilityWatch(this::otherMembers, suspectAfter, REJOIN_PROBE_TIMEOUT_MS,
+                suspects -> submit(() -> suspected(suspects, suspectAfter))).start(REJOIN_PROBE_INTERVAL_MS);
+        }
+    }
+
+    private List<NodeInfo> otherMembers() {
+        if (!serving) {
+            return List.of();
+        }
+        List<NodeInfo> peers = new ArrayList<>(members);
+        peers.removeIf(n -> n.id().equals(self.id()));
+        return peers;
+    }
+
+    /**
+     * On the cluster thread: {@code suspects} have not been reached for {@code afterMs}. If the members left once they
+     * are gone are not a majority of the last stable membership, this member stops serving now, before Ignite's own
+     * failure detection says as much.
+     */
+    private void suspected(Set<String> suspects, long afterMs) {
+        if (closed || !serving) {
+            return;
+        }
+        List<String> reachable = new ArrayList<>();
+        for (NodeInfo n : members) {
+            if (!suspects.contains(n.id())) {
+                reachable.add(n.id());
+            }
+        }
+        if (!quorum.wouldServe(reachable)) {
+            lost(generation, "no connection to " + new TreeSet<>(suspects) + " for " + afterMs + " ms: it reaches "
+                + quorum.present(reachable) + " of the " + quorum.base().size() + " members of the last stable "
+                + "membership " + new TreeSet<>(quorum.base()));
+        }
     }
 
     /** Starts the embedded Ignite node (again, on a rejoin) with its metadata query and stores. */
@@ -283,6 +323,7 @@ public final class IgniteMembership implements ClusterView {
     }
 
     /** Why this member does not serve ("" while it serves). */
+    @Override
     public String notServingReason() {
         return serving ? "" : notServingReason;
     }
@@ -371,14 +412,21 @@ public final class IgniteMembership implements ClusterView {
         }
         members = List.copyOf(infos);
         boolean quorate = !settings.quorum() || quorum.judge(names, leftCleanly, System.nanoTime());
+        if (quorate && !serving && viewWhenLost.containsAll(names)) {
+            // what is left of the view it lost with, e.g. a cut-off member's Ignite reporting its peers failed one
+            // by one (2 of 3 for a moment): only a join or a restarted Ignite node brings it back, not this view
+            viewWhenLost = Set.copyOf(names);
+            publish();
+            return;
+        }
         if (quorate) {
             List<NodeInfo> peers = new ArrayList<>(infos);
             peers.removeIf(n -> n.id().equals(self.id()));
             lastServingPeers = List.copyOf(peers);
-        }
-        if (quorate && !serving) {
-            regained();
-        } else if (!quorate) {
+            if (!serving) {
+                regained();
+            }
+        } else {
             lost(generation, "this member sees " + quorum.present(names) + " of the " + quorum.base().size()
                 + " members of the last stable membership " + new TreeSet<>(quorum.base())
                 + " (its view: " + names + ")");
@@ -392,6 +440,9 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         notServingReason = "cut off from the cluster's majority: " + why + "; rejoining through the seeds";
+        List<String> view = new ArrayList<>();
+        members.forEach(n -> view.add(n.id()));
+        viewWhenLost = Set.copyOf(view);
         if (serving) {
             serving = false;
             notServingSince = System.nanoTime();
@@ -456,6 +507,7 @@ public final class IgniteMembership implements ClusterView {
                 + rejoinAttempts + ")");
             try {
                 stopIgnite();
+                viewWhenLost = Set.of(); // a fresh Ignite node: the first view that serves brings it back
                 startIgnite();
                 long v = ignite.cluster().topologyVersion();
                 topology(v, ignite.cluster().topology(v), List.of());
@@ -547,6 +599,9 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         closed = true;
+        if (watch != null) {
+            watch.close();
+        }
         Ignition.removeListener(stopWatch);
         stopIgnite();
         worker.shutdownNow();
@@ -571,6 +626,8 @@ public final class IgniteMembership implements ClusterView {
     static final long REJOIN_FIRST_DELAY_MS = 500;
     /** How often a cut-off member probes its peers. */
     static final long REJOIN_PROBE_INTERVAL_MS = 250;
+    /** Peers unreached for the failure-detection timeout divided by this are suspected ({@link ReachabilityWatch}). */
+    static final int SUSPECT_DIVISOR = 2;
     /** How long a probe waits for a peer's TCP connect. */
     static final int REJOIN_PROBE_TIMEOUT_MS = 300;
     /**

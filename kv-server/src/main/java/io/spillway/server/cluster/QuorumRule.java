@@ -62,6 +62,11 @@ final class QuorumRule {
         return serves;
     }
 
+    /** Whether {@code view} would serve now, without moving the base (a suspicion, not a view Ignite reported). */
+    boolean wouldServe(Collection<String> view) {
+        return base.isEmpty() || serves(Set.copyOf(view), base);
+    }
+
     /** The last stable membership. */
     Set<String> base() {
         return Set.copyOf(base);

@@ -88,6 +88,15 @@ class QuorumRuleTest {
     }
 
     @Test
+    void aSuspicionIsJudgedWithoutMovingTheBase() {
+        QuorumRule r = stable("a", "b", "c");
+        assertTrue(r.wouldServe(List.of("a", "b")));
+        assertFalse(r.wouldServe(List.of("a")), "1 of 3");
+        assertEquals(Set.of("a", "b", "c"), r.base(), "unchanged");
+        assertTrue(r.judge(List.of("a", "b", "c"), NONE, 100), "the view Ignite reports still serves");
+    }
+
+    @Test
     void aViewThatCountsNoMemberOfTheBaseNeverServes() {
         QuorumRule r = stable("a", "b");
         assertFalse(r.judge(List.of("x", "y", "z"), NONE, 100), "strangers, however many");

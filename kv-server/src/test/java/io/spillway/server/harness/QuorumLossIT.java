@@ -1,8 +1,11 @@
 package io.spillway.server.harness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.spillway.cluster.PartitionMap;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The topology validator on real processes, where peers really fail (SIGKILL, so the survivor's Ignite sees
  * {@code NODE_FAILED}, not a clean leave): of three members, two are killed at once; the survivor, 1 of the last
- * stable membership of 3, answers {@code /ready} 503 with the reason within failure detection + 1 s, owns nothing in
- * the map it serves, and restarts its Ignite node to rejoin. One killed member comes back: within 10 s the survivor
+ * stable membership of 3, answers {@code /ready} 503 with the reason within failure detection + 1 s, refuses the
+ * PartitionMap call ({@code UNAVAILABLE}, with the reason: a client asks another member), and restarts its Ignite
+ * node to rejoin. One killed member comes back: within 10 s the survivor
  * serves again (2 of 3), both list the same two-member map, and the survivor's metrics count the loss and the
  * rejoin.
  */
@@ -51,9 +55,11 @@ class QuorumLossIT {
                 notReadyS, why.strip());
             assertTrue(notReadyS <= FAILURE_DETECTION_MS / 1000.0 + 1, "not ready after " + notReadyS + " s");
             assertTrue(why.contains("cut off from the cluster's majority"), why);
-            PartitionMap alone = ClusterSupport.map(survivor);
-            assertEquals(0, alone.nodes().size(), "the survivor serves an empty map");
-            assertEquals(0, alone.topologyVersion(), "of version 0, which no client installs");
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> ClusterSupport.map(survivor), "no map from a member cut off from the majority");
+            assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), "a client asks another member");
+            assertTrue(refused.getStatus().getDescription().contains("cut off from the cluster's majority"),
+                refused.getStatus().getDescription());
             assertEquals(1.0, metric(survivor, "spillway_cluster_segmented_total"));
 
             NodeProcess back = cluster.node(1);

@@ -163,7 +163,24 @@ class PartitionContainersIT {
                 }
                 awaitMap(ips.get(0), m -> m.nodes().size() == NODES - 1, "the majority without " + ISOLATED_NAME,
                     Duration.ofSeconds(20));
-                t.sleepUntil(WARMUP_S + BEFORE_S + PARTITION_S);
+                // until the heal, the cut-off node must stay out: its Ignite reports its peers failed one by one,
+                // and the view in between (itself and one peer) must not bring it back
+                int readyDuringPartition = 0;
+                int polls = 0;
+                long healDue = t.startNanos() + TimeUnit.SECONDS.toNanos(WARMUP_S + BEFORE_S + PARTITION_S);
+                while (System.nanoTime() < healDue) {
+                    try {
+                        polls++;
+                        if (ContainerSupport.get(ready(isolatedIp)).statusCode() == 200) {
+                            readyDuringPartition++;
+                        }
+                    } catch (IOException e) {
+                        // counted as not ready
+                    }
+                    Thread.sleep(100);
+                }
+                System.out.printf("partition-it: %s answered /ready 200 %d times of %d polls until the heal%n",
+                    ISOLATED_NAME, readyDuringPartition, polls);
                 String isolatedMetrics = ContainerSupport.get(metrics(isolatedIp)).body();
 
                 long healAt = System.nanoTime();
@@ -213,6 +230,7 @@ class PartitionContainersIT {
                 assertTrue(notReadyS <= FAILURE_DETECTION_MS / 1000.0 + 1, ISOLATED_NAME + " not ready " + notReadyS
                     + " s after the cut (failure detection " + FAILURE_DETECTION_MS + " ms + 1 s)");
                 assertTrue(why.contains("majority"), "the 503 names why: " + why);
+                assertEquals(0, readyDuringPartition, ISOLATED_NAME + " ready again before the heal");
                 assertEquals(0.0, metric(isolatedMetrics, "spillway_cluster_serving"), "not serving while cut off");
                 assertTrue(servedShare >= SERVED_SHARE, "gets served during the partition: " + servedShare);
                 assertTrue(inMapS <= 10 && readyS <= 10 && handoffS <= 10, "back within 10 s of the heal: in map "
