@@ -139,6 +139,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 .asRuntimeException());
             return;
         }
+        String why = c.notServingReason();
+        if (!why.isEmpty()) { // its empty map would only send the client back here: let it ask another member
+            out.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " does not serve: " + why)
+                .asRuntimeException());
+            return;
+        }
         reply(out, PartitionMaps.toProto(c.currentMap()));
     }
 
@@ -256,6 +262,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             return;
         } catch (IllegalArgumentException e) {
             out.onError(Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (IllegalStateException e) { // cut off from the cluster's majority: another member can do it
+            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
         reply(out, RegisterNamespaceReply.newBuilder().setNamespaceId(ByteString.copyFrom(id.toBytes())).build());

@@ -49,7 +49,8 @@ final class HttpEndpoint implements AutoCloseable {
     }
 
     static HttpEndpoint start(String bind, int port, ListenerLimits limits, ServerMetrics metrics,
-                              BooleanSupplier ready, Supplier<String> readyDetail) throws InterruptedException {
+                              BooleanSupplier ready, Supplier<String> notReadyReason,
+                              Supplier<String> readyDetail) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new NamedThreads("spillway-http"),
             NioIoHandler.newFactory());
         ListenerCounters counters = new ListenerCounters(limits.listener());
@@ -63,7 +64,7 @@ final class HttpEndpoint implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ProbeHandler probes = new ProbeHandler(metrics, ready, readyDetail);
+                        ProbeHandler probes = new ProbeHandler(metrics, ready, notReadyReason, readyDetail);
                         ch.pipeline().addLast("limits", new ConnectionLimiter(quota, lastRefusalLog));
                         ch.pipeline().addLast("deadline", new ReadDeadline(limits, probes, counters));
                         ch.pipeline().addLast("codec", new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES,

@@ -21,16 +21,20 @@ import java.util.function.Supplier;
 final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements RequestProgress {
     private final ServerMetrics metrics;
     private final BooleanSupplier ready;
+    private final Supplier<String> notReadyReason;
     private final Supplier<String> readyDetail;
     private long requests;
 
     /**
-     * @param readyDetail lines appended to the {@code /ready} body (the tiers' degradations), "" when none; they never
-     *     change the status: a degraded node still serves
+     * @param notReadyReason why the node is not ready, written after "not ready: " in a 503's body
+     * @param readyDetail    lines appended to the {@code /ready} body (the tiers' degradations), "" when none; they
+     *     never change the status: a degraded node still serves
      */
-    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready, Supplier<String> readyDetail) {
+    ProbeHandler(ServerMetrics metrics, BooleanSupplier ready, Supplier<String> notReadyReason,
+                 Supplier<String> readyDetail) {
         this.metrics = metrics;
         this.ready = ready;
+        this.notReadyReason = notReadyReason;
         this.readyDetail = readyDetail;
     }
 
@@ -70,8 +74,10 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> im
             case "/health" -> reply(ctx, request, HttpResponseStatus.OK, "text/plain", "live\n", false);
             case "/ready" -> {
                 boolean r = ready.getAsBoolean();
+                String why = r ? "" : notReadyReason.get();
                 reply(ctx, request, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
-                    (r ? "ready\n" : "not ready\n") + readyDetail.get(), false);
+                    (r ? "ready\n" : why.isEmpty() ? "not ready\n" : "not ready: " + why + "\n") + readyDetail.get(),
+                    false);
             }
             default -> reply(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "no such path: " + path
                 + " (this endpoint serves /metrics, /health, /ready)\n", false);

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spillway.listener.ListenerCounters;
 import io.spillway.protocol.ErrorCode;
+import io.spillway.server.cluster.ClusterHandoff;
 import io.spillway.server.cluster.IgniteMembership;
 import io.spillway.server.events.EventFeed;
 import io.spillway.server.events.EventPublisher;
@@ -138,6 +139,28 @@ public final class ServerMetrics {
                 IgniteMembership::malformedMetadataEntries)
             .description("malformed entries of the replicated metadata (namespaces, tenant quotas) skipped, each "
                 + "distinct entry once").register(registry);
+        FunctionCounter.builder("spillway.cluster.segmented", membership, IgniteMembership::lostQuorumCount)
+            .description("times this member was cut off from the majority of the last stable membership (its view "
+                + "fell below it, or Ignite segmented it) and stopped serving").register(registry);
+        FunctionCounter.builder("spillway.cluster.rejoined", membership, IgniteMembership::rejoinedCount)
+            .description("times this member served again after being cut off").register(registry);
+        FunctionCounter.builder("spillway.cluster.rejoin.attempts", membership, IgniteMembership::rejoinAttempts)
+            .description("restarts of the embedded Ignite node to rejoin the majority").register(registry);
+        FunctionCounter.builder("spillway.cluster.not.ready.seconds", membership,
+                IgniteMembership::notServingSeconds)
+            .description("seconds this member spent not serving for want of the majority").register(registry);
+        Gauge.builder("spillway.cluster.serving", membership, m -> m.serving() ? 1 : 0)
+            .description("1 while this member's view holds the majority and it serves, else 0").register(registry);
+    }
+
+    /** The join and failure hand-offs: how many finished, and the map version of the last one. */
+    public void bindHandoff(ClusterHandoff handoff) {
+        FunctionCounter.builder("spillway.cluster.handoff.completed", handoff, ClusterHandoff::completedCount)
+            .description("join and failure hand-offs this node finished (not cancelled by a newer map)")
+            .register(registry);
+        Gauge.builder("spillway.cluster.handoff.completed.version", handoff, ClusterHandoff::completedVersion)
+            .description("the partition map version of the last hand-off this node finished (-1: none)")
+            .register(registry);
     }
 
     public void bindNamespaces(NamespaceRegistry namespaces) {

@@ -87,7 +87,7 @@ public final class SpillwayServer implements AutoCloseable {
         Files.createDirectories(context.dataDir());
         security = NodeSecurity.open(context.security(), metrics.access(), context.nodeId());
         http = HttpEndpoint.start(context.bind(), context.httpPort(), context.httpLimits(), metrics, this::ready,
-            this::readyDetail);
+            this::notReadyReason, this::readyDetail);
         namespaces = NamespaceRegistry.open(context.dataDir());
         namespaces.maxNamespaces(context.maxNamespaces());
         feed = context.events().enabled() ? EventFeed.create(context.events()) : null;
@@ -135,6 +135,7 @@ public final class SpillwayServer implements AutoCloseable {
                 handoff = new ClusterHandoff(self.id(), cpu::residents, cc.rebalance(), cc.handoffTimeoutMs())
                     .peerTls(security.peerTls())
                     .follow(membership);
+                metrics.bindHandoff(handoff);
             }
         } else {
             cluster = ClusterView.standalone(self, cc.partitions());
@@ -205,9 +206,22 @@ public final class SpillwayServer implements AutoCloseable {
         return bind.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : context.bind();
     }
 
-    /** True while the node serves requests (the {@code /ready} probe). */
+    /**
+     * True while the node serves requests (the {@code /ready} probe): started, not draining, and in a cluster, in
+     * the majority of the last stable membership (docs/cluster.md, "Partitions").
+     */
     public boolean ready() {
-        return state == State.SERVING;
+        IgniteMembership m = membership;
+        return state == State.SERVING && (m == null || m.serving());
+    }
+
+    /** Why the node is not ready, for the {@code /ready} body ("" when it is). */
+    public String notReadyReason() {
+        IgniteMembership m = membership;
+        if (state != State.SERVING) {
+            return state == State.STARTING ? "starting" : "shutting down";
+        }
+        return m == null ? "" : m.notServingReason();
     }
 
     /**

@@ -57,6 +57,16 @@ public final class ClusterContext {
     public static final String REBALANCE_PROP = PREFIX + "rebalance";
     public static final boolean REBALANCE_DEFAULT = true;
     /**
+     * The topology validator (docs/cluster.md, "Partitions"): a member serves only while its view holds a majority
+     * of the last stable membership, and rejoins on its own when it does not. false: every view serves (a
+     * segmented member still rejoins).
+     */
+    public static final String QUORUM_PROP = PREFIX + "quorum";
+    public static final boolean QUORUM_DEFAULT = true;
+    /** Longest wait between two restarts of the embedded Ignite node while a member rejoins the majority. */
+    public static final String REJOIN_BACKOFF_MAX_MS_PROP = PREFIX + "rejoinBackoffMaxMs";
+    public static final long REJOIN_BACKOFF_MAX_MS_DEFAULT = 4000;
+    /**
      * A file holding the cluster's join secret (at least 16 characters): members refuse a node that cannot show it.
      * Unset: any node that reaches the discovery port may join (a warning at start-up).
      */
@@ -105,6 +115,8 @@ public final class ClusterContext {
         d.put(STATUS_TIMEOUT_MS_PROP, String.valueOf(STATUS_TIMEOUT_MS_DEFAULT));
         d.put(HANDOFF_TIMEOUT_MS_PROP, String.valueOf(HANDOFF_TIMEOUT_MS_DEFAULT));
         d.put(REBALANCE_PROP, String.valueOf(REBALANCE_DEFAULT));
+        d.put(QUORUM_PROP, String.valueOf(QUORUM_DEFAULT));
+        d.put(REJOIN_BACKOFF_MAX_MS_PROP, String.valueOf(REJOIN_BACKOFF_MAX_MS_DEFAULT));
         d.put(JOIN_SECRET_FILE_PROP, null);
         d.put(TLS_KEY_STORE_PROP, null);
         d.put(TLS_KEY_STORE_PASSWORD_FILE_PROP, null);
@@ -135,6 +147,8 @@ public final class ClusterContext {
     private final long statusTimeoutMs;
     private final long handoffTimeoutMs;
     private final boolean rebalance;
+    private final boolean quorum;
+    private final long rejoinBackoffMaxMs;
     private final Path joinSecretFile;
     private final MemberTls tls;
     private final String k8sMasterUrl;
@@ -162,6 +176,8 @@ public final class ClusterContext {
         this.statusTimeoutMs = r.longValue(STATUS_TIMEOUT_MS_PROP, 10, 60_000).orElseThrow();
         this.handoffTimeoutMs = r.longValue(HANDOFF_TIMEOUT_MS_PROP, 0, 3_600_000).orElseThrow();
         this.rebalance = r.bool(REBALANCE_PROP).orElseThrow();
+        this.quorum = r.bool(QUORUM_PROP).orElseThrow();
+        this.rejoinBackoffMaxMs = r.longValue(REJOIN_BACKOFF_MAX_MS_PROP, 100, 600_000).orElseThrow();
         this.joinSecretFile = r.string(JOIN_SECRET_FILE_PROP).map(Path::of).orElse(null);
         this.tls = MemberTls.of(r.string(TLS_KEY_STORE_PROP).map(Path::of).orElse(null),
             r.string(TLS_KEY_STORE_PASSWORD_FILE_PROP).map(Path::of).orElse(null),
@@ -276,6 +292,10 @@ public final class ClusterContext {
     public long handoffTimeoutMs() { return handoffTimeoutMs; }
     /** Whether members push CPU-tier blocks to new owners when a node joins or fails. */
     public boolean rebalance() { return rebalance; }
+    /** Whether a member serves only while its view holds a majority of the last stable membership. */
+    public boolean quorum() { return quorum; }
+    /** Longest wait between two rejoin attempts (restarts of the embedded Ignite node). */
+    public long rejoinBackoffMaxMs() { return rejoinBackoffMaxMs; }
     /** The file holding the join secret, if one is configured. */
     public Optional<Path> joinSecretFile() { return Optional.ofNullable(joinSecretFile); }
     /** Ignite's TLS stores, if configured. */

@@ -31,6 +31,8 @@ public final class ClusterHandoff implements AutoCloseable {
     private final boolean rebalance;
     private final long leaveTimeoutMillis;
     private PartitionMap previous;
+    private volatile long completedVersion = -1;
+    private volatile long completed;
 
     public ClusterHandoff(String self, Supplier<List<ResidentBlock>> residents, boolean rebalance,
                           long leaveTimeoutMillis) {
@@ -80,7 +82,21 @@ public final class ClusterHandoff implements AutoCloseable {
             if (r.pushedBlocks() + r.failedBlocks() > 0 || r.cancelled()) {
                 LOG.log(Level.INFO, () -> "re-balance to map " + next.topologyVersion() + ": " + r);
             }
+            if (!r.cancelled()) {
+                completedVersion = next.topologyVersion();
+                completed++;
+            }
         });
+    }
+
+    /** The map version of the last join or failure hand-off this node finished (-1: none yet). */
+    public long completedVersion() {
+        return completedVersion;
+    }
+
+    /** Join and failure hand-offs this node finished (not cancelled by a newer map). */
+    public long completedCount() {
+        return completed;
     }
 
     /** Maps with the same members and replication: nothing moved (e.g. only the epoch of an unrelated change). */

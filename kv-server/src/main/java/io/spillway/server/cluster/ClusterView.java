@@ -32,6 +32,14 @@ public interface ClusterView extends AutoCloseable {
      */
     PartitionMap mapWithout(String nodeId);
 
+    /**
+     * Why this member does not serve although it runs ("" while it serves): cut off from the cluster's majority
+     * (docs/cluster.md, "Partitions"). Its map is then the empty map.
+     */
+    default String notServingReason() {
+        return "";
+    }
+
     /** Leaves the cluster (graceful: peers see a clean leave, not a failure). Idempotent. */
     @Override
     void close();

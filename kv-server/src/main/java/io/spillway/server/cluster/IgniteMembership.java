@@ -11,12 +11,15 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -27,7 +30,9 @@ import javax.cache.event.CacheEntryEvent;
 import javax.net.ssl.SSLContext;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cache.query.ContinuousQuery;
 import org.apache.ignite.cache.query.QueryCursor;
@@ -48,6 +53,15 @@ import org.apache.ignite.lang.IgnitePredicate;
  * namespace's replication factor. Both are the same on every member, so the same version means the same map, and
  * a client that sees a larger version in a response trailer knows to refetch the map, whichever of the two moved.
  *
+ * <p>Partitions ({@link QuorumRule}, docs/cluster.md "Partitions"): a member serves only while its view holds a
+ * majority of the last stable membership. Out of it (peers failed from its point of view, or Ignite segmented it and
+ * stopped) its map is the empty map (version 0: it owns nothing, so the data plane answers {@code NOT_OWNER} and
+ * clients go to the other owners; no client installs a version-0 map), {@link #serving()} is false ({@code /ready}
+ * 503 with {@link #notServingReason()}), and once a peer of its last serving view answers a probe
+ * ({@link PeerProbe}) it restarts its embedded Ignite node against the seeds, again after a backoff that doubles up
+ * to {@code rejoinBackoffMaxMs}, until a restarted node's view serves: Ignite never merges two halves of a split
+ * cluster, so the minority side has to join afresh. The tiers are untouched by all this.
+ *
  * <p>Map work runs on one thread ({@code spillway-cluster}), never on Ignite's discovery thread.
  */
 public final class IgniteMembership implements ClusterView {
@@ -55,7 +69,7 @@ public final class IgniteMembership implements ClusterView {
 
     private final ClusterContext settings;
     private final List<Consumer<PartitionMap>> listeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "spillway-cluster");
         t.setDaemon(true);
         return t;
@@ -63,14 +77,38 @@ public final class IgniteMembership implements ClusterView {
     private final JoinSecret joinSecret;
     private final Factory<SSLContext> memberTls;
     private volatile PartitionMap map;
+    /** The map of a member that owns nothing: before the first join, and while cut off from the majority. */
+    private final PartitionMap unowned;
     private volatile NodeInfo self;
     private volatile List<NodeInfo> members = List.of();
     private volatile boolean closed;
-    private Ignite ignite;
-    private IgniteNamespaceStore namespaces;
-    private IgniteTenantStore tenants;
+    private volatile Ignite ignite;
+    private volatile IgniteNamespaceStore namespaces;
+    private volatile IgniteTenantStore tenants;
+    private final NamespaceStore namespaceView = new ForwardingNamespaceStore();
+    private final TenantStore tenantView = new ForwardingTenantStore();
+    private final List<Runnable> tenantListeners = new CopyOnWriteArrayList<>();
     private QueryCursor<?> metadataQuery;
     private long topologyVersion = -1;
+    /** Which start of the embedded Ignite node is current: events of a stopped one are ignored. */
+    private volatile int generation;
+    private final QuorumRule quorum;
+    private final IgnitionListener stopWatch = this::igniteStateChanged;
+    private volatile boolean serving = true;
+    private volatile String notServingReason = "";
+    private volatile long notServingSince;
+    private volatile long notServingNanos;
+    private volatile long lostQuorum;
+    private volatile long rejoined;
+    private volatile long rejoinAttempts;
+    private long backoffMs;
+    private long nextRestartAt;
+    private ScheduledFuture<?> pendingRejoin;
+    private ReachabilityWatch watch;
+    /** The member names of the view this member stopped serving with, shrunk by later views that lack some. */
+    private Set<String> viewWhenLost = Set.of();
+    /** The other members of the last view that served: probed while cut off, to tell when to rejoin. */
+    private volatile List<NodeInfo> lastServingPeers = List.of();
     /** The namespace cache as this node's continuous query has delivered it (events carry the new values). */
     private final Map<String, String> metadata = new ConcurrentHashMap<>();
     /** Malformed namespace entries met (and skipped) while computing maps. */
@@ -86,6 +124,8 @@ public final class IgniteMembership implements ClusterView {
      */
     public IgniteMembership(ClusterContext settings, Factory<SSLContext> memberTls) {
         this.settings = settings;
+        this.quorum = new QuorumRule(TimeUnit.MILLISECONDS.toNanos(QUORUM_SETTLE_DETECTIONS
+            * settings.failureDetectionTimeoutMs()));
         this.memberTls = settings.tls().<Factory<SSLContext>>map(MemberTls::factory).orElse(memberTls);
         this.joinSecret = settings.joinSecretFile().map(JoinSecret::fromFile).orElseGet(JoinSecret::none);
         if (this.memberTls == null) {
@@ -97,7 +137,8 @@ public final class IgniteMembership implements ClusterView {
             LOG.log(Level.WARNING, "no join secret (" + ClusterContext.JOIN_SECRET_FILE_PROP + "): any process that "
                 + "reaches this node's discovery port can join the cluster and receive its metadata");
         }
-        this.map = AffinityMaps.empty(settings.partitions(), settings.replication());
+        this.unowned = AffinityMaps.empty(settings.partitions(), settings.replication());
+        this.map = unowned;
     }
 
     /**
@@ -109,11 +150,72 @@ public final class IgniteMembership implements ClusterView {
             throw new IllegalStateException("join() once, before close()");
         }
         this.self = self;
+        Ignition.addListener(stopWatch);
+        startIgnite();
+        await(() -> {
+            long v = ignite.cluster().topologyVersion();
+            topology(v, ignite.cluster().topology(v), List.of());
+        });
+        LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
+        if (settings.quorum()) {
+            long suspectAfter = settings.failureDetectionTimeoutMs() / SUSPECT_DIVISOR;
+            watch = new ReachabilityWatch(this::otherMembers, suspectAfter, REJOIN_PROBE_TIMEOUT_MS,
+                suspects -> submit(() -> suspected(suspects, suspectAfter))).start(REJOIN_PROBE_INTERVAL_MS);
+        }
+    }
+
+    private List<NodeInfo> otherMembers() {
+        if (!serving) {
+            return List.of();
+        }
+        List<NodeInfo> peers = new ArrayList<>(members);
+        peers.removeIf(n -> n.id().equals(self.id()));
+        return peers;
+    }
+
+    /**
+     * On the cluster thread: {@code suspects} have not been reached for {@code afterMs}. If the members left once they
+     * are gone are not a majority of the last stable membership, this member stops serving now, before Ignite's own
+     * failure detection says as much.
+     */
+    private void suspected(Set<String> suspects, long afterMs) {
+        if (closed || !serving) {
+            return;
+        }
+        List<String> reachable = new ArrayList<>();
+        for (NodeInfo n : members) {
+            if (!suspects.contains(n.id())) {
+                reachable.add(n.id());
+            }
+        }
+        if (!quorum.wouldServe(reachable)) {
+            lost(generation, "no connection to " + new TreeSet<>(suspects) + " for " + afterMs + " ms: it reaches "
+                + quorum.present(reachable) + " of the " + quorum.base().size() + " members of the last stable "
+                + "membership " + new TreeSet<>(quorum.base()));
+        }
+    }
+
+    /** Starts the embedded Ignite node (again, on a rejoin) with its metadata query and stores. */
+    private void startIgnite() {
+        int mine = ++generation;
+        topologyVersion = -1; // a new Ignite node counts versions of the cluster it joins, maybe below the old ones
         IgnitePredicate<Event> onTopology = evt -> {
+            if (generation != mine) {
+                return true;
+            }
+            if (evt.type() == EventType.EVT_NODE_SEGMENTED) {
+                submit(() -> lost(mine, "Ignite reported this node segmented from the cluster"));
+                return true;
+            }
             DiscoveryEvent d = (DiscoveryEvent) evt;
             long version = d.topologyVersion();
             Collection<ClusterNode> nodes = List.copyOf(d.topologyNodes());
-            submit(() -> topology(version, nodes));
+            NodeInfo left = evt.type() == EventType.EVT_NODE_LEFT ? IgniteSettings.nodeInfo(d.eventNode()) : null;
+            submit(() -> {
+                if (generation == mine) {
+                    topology(version, nodes, left == null ? List.of() : List.of(left.id()));
+                }
+            });
             return true;
         };
         ignite = Ignition.start(IgniteSettings.configuration(settings, self, onTopology, joinSecret, memberTls));
@@ -135,18 +237,39 @@ public final class IgniteMembership implements ClusterView {
         metadataQuery = registerDuringJoins(() -> cache.query(q));
         tenants = new IgniteTenantStore(ignite.cache(IgniteSettings.TENANT_CACHE), this::submit,
             malformedMetadata);
+        tenants.onChange(() -> tenantListeners.forEach(Runnable::run));
+        boolean first = mine == 1;
         for (Cache.Entry<?, ?> e : local(cache)) {
             Object key = e.getKey();
             Object value = e.getValue();
-            if (value != null) {
+            if (value == null) {
+                continue;
+            }
+            if (first) {
                 metadata.putIfAbsent(NamespaceRecord.text(key), NamespaceRecord.text(value));
+            } else { // a rejoin: the cluster's entries are the newer ones
+                metadata.put(NamespaceRecord.text(key), NamespaceRecord.text(value));
             }
         }
-        await(() -> {
-            long v = ignite.cluster().topologyVersion();
-            topology(v, ignite.cluster().topology(v));
-        });
-        LOG.log(Level.INFO, () -> "node " + self.id() + " joined the cluster: " + map);
+    }
+
+    /** Stops the current Ignite node, if any, and its query and stores (a rejoin, or close). */
+    private void stopIgnite() {
+        generation++;
+        try {
+            if (metadataQuery != null) {
+                metadataQuery.close();
+            }
+            if (tenants != null) {
+                tenants.close();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "closing the metadata queries of a stopped Ignite node", e);
+        }
+        metadataQuery = null;
+        if (ignite != null) {
+            Ignition.stop(ignite.name(), true);
+        }
     }
 
     /**
@@ -198,17 +321,51 @@ public final class IgniteMembership implements ClusterView {
         return malformedMetadata.count();
     }
 
-    /** The replicated namespace registry (available once joined). */
+    /** The replicated namespace registry (available once joined; follows the Ignite node across rejoins). */
     public NamespaceStore namespaces() {
         if (namespaces == null) {
             throw new IllegalStateException("not joined yet");
         }
-        return namespaces;
+        return namespaceView;
     }
 
-    /** The replicated tenant quotas (available once joined). */
+    /** The replicated tenant quotas (available once joined; follows the Ignite node across rejoins). */
     public TenantStore tenants() {
-        return joinedTenants();
+        joinedTenants();
+        return tenantView;
+    }
+
+    /** Whether this member's view holds a majority of the last stable membership, so that it serves. */
+    public boolean serving() {
+        return serving;
+    }
+
+    /** Why this member does not serve ("" while it serves). */
+    @Override
+    public String notServingReason() {
+        return serving ? "" : notServingReason;
+    }
+
+    /** Times this member lost the majority (its view fell below it, or Ignite segmented or stopped it). */
+    public long lostQuorumCount() {
+        return lostQuorum;
+    }
+
+    /** Times this member served again after losing the majority. */
+    public long rejoinedCount() {
+        return rejoined;
+    }
+
+    /** Restarts of the embedded Ignite node to rejoin the majority. */
+    public long rejoinAttempts() {
+        return rejoinAttempts;
+    }
+
+    /** Seconds this member has spent not serving for want of the majority, the current spell included. */
+    public double notServingSeconds() {
+        long since = notServingSince;
+        long total = notServingNanos + (serving ? 0 : System.nanoTime() - since);
+        return total / 1e9;
     }
 
     /** Seeds the replicated quotas with {@code known} (a joining node's file); the cluster's entries win. */
@@ -235,7 +392,7 @@ public final class IgniteMembership implements ClusterView {
 
     @Override
     public PartitionMap currentMap() {
-        return map;
+        return serving ? map : unowned; // from the moment it stops serving, before the empty map is published
     }
 
     @Override
@@ -257,31 +414,161 @@ public final class IgniteMembership implements ClusterView {
         return members;
     }
 
-    private void topology(long version, Collection<ClusterNode> nodes) {
+    private void topology(long version, Collection<ClusterNode> nodes, List<String> leftCleanly) {
         if (version <= topologyVersion) {
             return;
         }
         topologyVersion = version;
         List<NodeInfo> infos = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (ClusterNode n : nodes) {
             NodeInfo info = IgniteSettings.nodeInfo(n);
             if (info != null) {
                 infos.add(info);
+                names.add(info.id());
             }
         }
         members = List.copyOf(infos);
+        boolean quorate = !settings.quorum() || quorum.judge(names, leftCleanly, System.nanoTime());
+        if (quorate && !serving && viewWhenLost.containsAll(names)) {
+            // what is left of the view it lost with, e.g. a cut-off member's Ignite reporting its peers failed one
+            // by one (2 of 3 for a moment): only a join or a restarted Ignite node brings it back, not this view
+            viewWhenLost = Set.copyOf(names);
+            publish();
+            return;
+        }
+        if (quorate) {
+            List<NodeInfo> peers = new ArrayList<>(infos);
+            peers.removeIf(n -> n.id().equals(self.id()));
+            lastServingPeers = List.copyOf(peers);
+            if (!serving) {
+                regained();
+            }
+        } else {
+            lost(generation, "this member sees " + quorum.present(names) + " of the " + quorum.base().size()
+                + " members of the last stable membership " + new TreeSet<>(quorum.base())
+                + " (its view: " + names + ")");
+        }
         publish();
+    }
+
+    /** This member lost the majority: it stops serving (empty map) and starts the rejoin loop. */
+    private void lost(int ofGeneration, String why) {
+        if (closed || ofGeneration != generation) {
+            return;
+        }
+        notServingReason = "cut off from the cluster's majority: " + why + "; rejoining through the seeds";
+        List<String> view = new ArrayList<>();
+        members.forEach(n -> view.add(n.id()));
+        viewWhenLost = Set.copyOf(view);
+        if (serving) {
+            serving = false;
+            notServingSince = System.nanoTime();
+            lostQuorum++;
+            backoffMs = 0;
+            nextRestartAt = notServingSince + TimeUnit.MILLISECONDS.toNanos(REJOIN_FIRST_DELAY_MS);
+            LOG.log(Level.WARNING, () -> "node " + self.id() + " stops serving: " + notServingReason);
+        }
+        publish();
+        scheduleRejoinCheck(REJOIN_FIRST_DELAY_MS);
+    }
+
+    private void regained() {
+        serving = true;
+        notServingNanos += System.nanoTime() - notServingSince;
+        rejoined++;
+        backoffMs = 0;
+        if (pendingRejoin != null) {
+            pendingRejoin.cancel(false);
+            pendingRejoin = null;
+        }
+        LOG.log(Level.WARNING, () -> "node " + self.id() + " serves again: back in the majority, "
+            + members.size() + " members");
+    }
+
+    /** Runs {@link #rejoinCheck} after {@code delayMs}, unless one is already due. On the cluster thread. */
+    private void scheduleRejoinCheck(long delayMs) {
+        if (closed || serving || pendingRejoin != null) {
+            return;
+        }
+        try {
+            pendingRejoin = worker.schedule(this::rejoinCheck, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /**
+     * On the cluster thread, while cut off: restarts the Ignite node against the seeds once a peer of the last
+     * serving view answers (a TCP connect to its HTTP port: the partition has healed, or was never on that side) and
+     * the backoff since the last restart has passed; otherwise checks again in {@link #REJOIN_PROBE_INTERVAL_MS}.
+     * A member that knows no peer restarts on the backoff alone. Restarting while no peer answers would only make
+     * a one-member cluster again, and churn Ignite for the length of the partition.
+     */
+    private void rejoinCheck() {
+        pendingRejoin = null;
+        if (closed || serving) {
+            return;
+        }
+        List<NodeInfo> peers = lastServingPeers;
+        if (System.nanoTime() - nextRestartAt < 0
+            || !(peers.isEmpty() || PeerProbe.anyReachable(peers, REJOIN_PROBE_TIMEOUT_MS))) {
+            scheduleRejoinCheck(REJOIN_PROBE_INTERVAL_MS);
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            rejoinAttempts++;
+            LOG.log(Level.INFO, () -> "node " + self.id() + " restarts its Ignite node to rejoin (attempt "
+                + rejoinAttempts + ")");
+            try {
+                stopIgnite();
+                viewWhenLost = Set.of(); // a fresh Ignite node: the first view that serves brings it back
+                startIgnite();
+                long v = ignite.cluster().topologyVersion();
+                topology(v, ignite.cluster().topology(v), List.of());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "rejoin attempt " + rejoinAttempts + " failed: " + e);
+            }
+        }
+        if (!serving) {
+            backoffMs = Math.min(backoffMs == 0 ? 2 * REJOIN_FIRST_DELAY_MS : 2 * backoffMs,
+                settings.rejoinBackoffMaxMs());
+            nextRestartAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+            scheduleRejoinCheck(REJOIN_PROBE_INTERVAL_MS);
+        }
+    }
+
+    /** Ignite stopped a node of ours that we did not stop ourselves: segmentation, or its failure handler. */
+    private void igniteStateChanged(String name, IgniteState state) {
+        Ignite current = ignite;
+        if (closed || current == null || !current.name().equals(name) || state == IgniteState.STARTED) {
+            return;
+        }
+        int mine = generation;
+        submit(() -> {
+            if (ignite == current) {
+                lost(mine, "its Ignite node stopped (" + state + ")");
+            }
+        });
     }
 
     /** Recomputes the map from the members and the replicated metadata; tells listeners when it changed. */
     private void publish() {
-        if (topologyVersion < 0 || closed) {
+        if (closed || (topologyVersion < 0 && serving)) {
             return;
         }
-        Map<BlockKey, Integer> replication = new HashMap<>();
-        long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication, malformedMetadata);
-        PartitionMap next = AffinityMaps.compute(topologyVersion << 32 | epoch, members, settings.partitions(),
-            settings.maxReplication(), settings.replication(), replication);
+        PartitionMap next;
+        if (serving) {
+            Map<BlockKey, Integer> replication = new HashMap<>();
+            long epoch = IgniteNamespaceStore.replication(metadata.entrySet(), replication, malformedMetadata);
+            next = AffinityMaps.compute(topologyVersion << 32 | epoch, members, settings.partitions(),
+                settings.maxReplication(), settings.replication(), replication);
+        } else {
+            next = unowned;
+        }
         if (next.equals(map)) {
             return;
         }
@@ -330,16 +617,12 @@ public final class IgniteMembership implements ClusterView {
             return;
         }
         closed = true;
-        if (metadataQuery != null) {
-            metadataQuery.close();
+        if (watch != null) {
+            watch.close();
         }
-        if (tenants != null) {
-            tenants.close();
-        }
-        if (ignite != null) {
-            Ignition.stop(ignite.name(), true);
-        }
-        worker.shutdown();
+        Ignition.removeListener(stopWatch);
+        stopIgnite();
+        worker.shutdownNow();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -353,5 +636,94 @@ public final class IgniteMembership implements ClusterView {
     }
 
     static final int[] TOPOLOGY_EVENTS = {EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
-        EventType.EVT_NODE_FAILED};
+        EventType.EVT_NODE_FAILED, EventType.EVT_NODE_SEGMENTED};
+    /**
+     * The first rejoin check comes this long after the loss; after a restart that did not bring the member back,
+     * the next restart waits twice as long, then twice that, up to {@code rejoinBackoffMaxMs}.
+     */
+    static final long REJOIN_FIRST_DELAY_MS = 500;
+    /** How often a cut-off member probes its peers. */
+    static final long REJOIN_PROBE_INTERVAL_MS = 250;
+    /** Peers unreached for the failure-detection timeout divided by this are suspected ({@link ReachabilityWatch}). */
+    static final int SUSPECT_DIVISOR = 2;
+    /** How long a probe waits for a peer's TCP connect. */
+    static final int REJOIN_PROBE_TIMEOUT_MS = 300;
+    /**
+     * A serving view drops the failed members it lacks from the last stable membership once it has held for this
+     * many failure-detection timeouts: longer than a cut-off member takes to see all its peers fail.
+     */
+    static final int QUORUM_SETTLE_DETECTIONS = 3;
+
+    /**
+     * The namespace store of whichever Ignite node is current. While this member is cut off (its Ignite node may be
+     * stopped) reads answer from the namespace cache as this member last saw it, and a registration is refused with
+     * the reason: it needs the majority.
+     */
+    private final class ForwardingNamespaceStore implements NamespaceStore {
+        @Override
+        public Entry register(BlockKey id, String spec, int replication) {
+            requireServing("a namespace registration");
+            return namespaces.register(id, spec, replication);
+        }
+
+        @Override
+        public Entry get(BlockKey id) {
+            if (serving) {
+                try {
+                    return namespaces.get(id);
+                } catch (IllegalStateException | CacheException e) {
+                    // the Ignite node stopped under us: answer from what we last saw
+                }
+            }
+            String v = metadata.get(id.toHex());
+            NamespaceRecord r = v == null ? null : NamespaceRecord.parse(id.toHex(), v);
+            return r == null ? null : new Entry(r.spec(), r.replication());
+        }
+
+        @Override
+        public Map<BlockKey, Entry> all() {
+            if (serving) {
+                try {
+                    return namespaces.all();
+                } catch (IllegalStateException | CacheException e) {
+                    // as in get
+                }
+            }
+            Map<BlockKey, Entry> out = new HashMap<>();
+            metadata.forEach((k, v) -> {
+                NamespaceRecord r = NamespaceRecord.parse(k, v); // null for the epoch key and malformed entries
+                if (r != null) {
+                    out.put(r.id(), new Entry(r.spec(), r.replication()));
+                }
+            });
+            return out;
+        }
+    }
+
+    /** Refuses {@code what} while this member is cut off from the majority, naming why. */
+    private void requireServing(String what) {
+        if (!serving) {
+            throw new IllegalStateException(what + " needs the cluster's majority, and node " + self.id() + " is "
+                + notServingReason);
+        }
+    }
+
+    /** The tenant store of whichever Ignite node is current; listeners stay registered across rejoins. */
+    private final class ForwardingTenantStore implements TenantStore {
+        @Override
+        public void setCpuQuota(String tenant, long cpuBytes) {
+            requireServing("a tenant quota change");
+            joinedTenants().setCpuQuota(tenant, cpuBytes);
+        }
+
+        @Override
+        public Map<String, Long> cpuQuotas() {
+            return joinedTenants().cpuQuotas();
+        }
+
+        @Override
+        public void onChange(Runnable listener) {
+            tenantListeners.add(listener);
+        }
+    }
 }

@@ -29,6 +29,18 @@ class ClusterContextTest {
         assertEquals(47100, c.communicationPort());
         assertEquals(10_000, c.failureDetectionTimeoutMs());
         assertEquals("10.1.2.3-7600", c.nodeName("10.1.2.3", 7600));
+        assertTrue(c.quorum());
+        assertEquals(4000, c.rejoinBackoffMaxMs());
+    }
+
+    @Test
+    void partitionSettingsAreReadAndChecked() {
+        ClusterContext c = ClusterContext.from(Map.of(ClusterContext.QUORUM_PROP, "false",
+            ClusterContext.REJOIN_BACKOFF_MAX_MS_PROP, "2000"), Map.of(), WORK);
+        assertFalse(c.quorum());
+        assertEquals(2000, c.rejoinBackoffMaxMs());
+        assertMessage(Map.of(ClusterContext.REJOIN_BACKOFF_MAX_MS_PROP, "50"), "spillway.cluster.rejoinBackoffMaxMs");
+        assertMessage(Map.of(ClusterContext.QUORUM_PROP, "maybe"), "spillway.cluster.quorum");
     }
 
     @Test
