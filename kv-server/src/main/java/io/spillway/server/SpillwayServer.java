@@ -123,8 +123,8 @@ public final class SpillwayServer implements AutoCloseable {
             : ControlPlaneServer.start(context.bind(), context.controlPort(), context.controlLimits(), security,
                 control, new SnapshotService(
                 feedNodeId, feed::publisher, tiers.stages().stream().map(TierChain.Stage::tier).toList()));
-        NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host, dataPort(), controlPort(),
-            httpPort());
+        NodeInfo self = new NodeInfo(cc.nodeName(host, dataPort()), cc.zone(), host,
+            cc.advertiseDataPort().orElse(dataPort()), controlPort(), httpPort());
         if (membership != null) {
             membership.join(self);
             namespaces.replicate(membership.namespaces());

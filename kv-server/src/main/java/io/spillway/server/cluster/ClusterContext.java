@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The {@code spillway.cluster.*} settings of one node: whether it joins a cluster, its stable name and zone, the
@@ -30,6 +31,8 @@ public final class ClusterContext {
     public static final String ZONE_PROP = PREFIX + "zone";
     public static final String ZONE_DEFAULT = "default";
     public static final String ADVERTISE_HOST_PROP = PREFIX + "advertiseHost";
+    /** The data port peers and clients dial, when it is not the one the node binds (a port mapping, a proxy). */
+    public static final String ADVERTISE_DATA_PORT_PROP = PREFIX + "advertiseDataPort";
     public static final String PARTITIONS_PROP = PREFIX + "partitions";
     public static final int PARTITIONS_DEFAULT = 1024;
     public static final String REPLICATION_PROP = PREFIX + "replication";
@@ -102,6 +105,7 @@ public final class ClusterContext {
         d.put(NODE_NAME_PROP, null);
         d.put(ZONE_PROP, ZONE_DEFAULT);
         d.put(ADVERTISE_HOST_PROP, null);
+        d.put(ADVERTISE_DATA_PORT_PROP, null);
         d.put(PARTITIONS_PROP, String.valueOf(PARTITIONS_DEFAULT));
         d.put(REPLICATION_PROP, String.valueOf(REPLICATION_DEFAULT));
         d.put(MAX_REPLICATION_PROP, String.valueOf(MAX_REPLICATION_DEFAULT));
@@ -134,6 +138,7 @@ public final class ClusterContext {
     private final String nodeName;
     private final String zone;
     private final String advertiseHost;
+    private final int advertiseDataPort; // 0: the bound one
     private final int partitions;
     private final int replication;
     private final int maxReplication;
@@ -163,6 +168,7 @@ public final class ClusterContext {
         this.nodeName = r.string(NODE_NAME_PROP).orElse(null);
         this.zone = r.string(ZONE_PROP).orElseThrow();
         this.advertiseHost = r.string(ADVERTISE_HOST_PROP).orElse(null);
+        this.advertiseDataPort = r.intValue(ADVERTISE_DATA_PORT_PROP, 1, 65535).orElse(0);
         this.partitions = r.intValue(PARTITIONS_PROP, 1, 65_000).orElseThrow();
         this.maxReplication = r.intValue(MAX_REPLICATION_PROP, 1, MAX_OWNERS).orElseThrow();
         this.replication = r.intValue(REPLICATION_PROP, 1, MAX_OWNERS).orElseThrow();
@@ -273,6 +279,9 @@ public final class ClusterContext {
     public Optional<String> configuredNodeName() { return Optional.ofNullable(nodeName); }
     public String zone() { return zone; }
     public Optional<String> advertiseHost() { return Optional.ofNullable(advertiseHost); }
+    public OptionalInt advertiseDataPort() {
+        return advertiseDataPort == 0 ? OptionalInt.empty() : OptionalInt.of(advertiseDataPort);
+    }
     public int partitions() { return partitions; }
     /** Default replication factor of a namespace registered without one. */
     public int replication() { return replication; }

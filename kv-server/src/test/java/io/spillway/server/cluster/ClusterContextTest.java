@@ -31,6 +31,15 @@ class ClusterContextTest {
         assertEquals("10.1.2.3-7600", c.nodeName("10.1.2.3", 7600));
         assertTrue(c.quorum());
         assertEquals(4000, c.rejoinBackoffMaxMs());
+        assertTrue(c.advertiseDataPort().isEmpty(), "the bound data port is advertised unless told otherwise");
+    }
+
+    @Test
+    void anAdvertisedDataPortIsReadAndChecked() {
+        ClusterContext c = ClusterContext.from(Map.of(ClusterContext.ADVERTISE_DATA_PORT_PROP, "7100"), Map.of(), WORK);
+        assertEquals(7100, c.advertiseDataPort().getAsInt());
+        assertMessage(Map.of(ClusterContext.ADVERTISE_DATA_PORT_PROP, "0"), "spillway.cluster.advertiseDataPort");
+        assertMessage(Map.of(ClusterContext.ADVERTISE_DATA_PORT_PROP, "70000"), "spillway.cluster.advertiseDataPort");
     }
 
     @Test
