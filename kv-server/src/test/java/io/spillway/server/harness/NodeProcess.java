@@ -1,5 +1,6 @@
 package io.spillway.server.harness;
 
+import io.spillway.event.aeron.StaleDriverDirectories;
 import io.spillway.server.events.EventsContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,10 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * One kv-server in its own JVM on 127.0.0.1: {@code java <launcher flags> -cp <test classpath>
@@ -227,10 +226,8 @@ public final class NodeProcess {
             return;
         }
         Path driver = EventsContext.defaultDriverDirectory(dataDir());
-        try (Stream<Path> files = Files.walk(driver)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            StaleDriverDirectories.deleteTree(driver);
         } catch (IOException | UncheckedIOException e) {
             // absent (a graceful stop removed it) or not ours to remove
         }

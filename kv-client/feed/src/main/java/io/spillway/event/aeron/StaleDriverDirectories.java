@@ -74,7 +74,14 @@ public final class StaleDriverDirectories {
         return !CommonContext.isDriverActive(dir.toFile(), timeout.toMillis(), message -> { });
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /**
+     * Removes a media-driver directory and everything in it (the harnesses that SIGKILL a node call it for that
+     * node's directory); an absent directory is not an error.
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

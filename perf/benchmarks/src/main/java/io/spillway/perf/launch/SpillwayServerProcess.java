@@ -1,5 +1,6 @@
 package io.spillway.perf.launch;
 
+import io.spillway.event.aeron.StaleDriverDirectories;
 import io.spillway.config.Sizes;
 import io.spillway.server.NodeJvmOptions;
 import io.spillway.server.events.EventsContext;
@@ -15,12 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A Spillway node in a child JVM ({@code io.spillway.server.ServerMain}) on free loopback ports, with its data
@@ -188,10 +187,8 @@ public final class SpillwayServerProcess implements AutoCloseable {
         process.close();
         if (dataDir != null && !process.isAlive()) {
             Path driver = driverDirectory();
-            try (Stream<Path> files = Files.walk(driver)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                StaleDriverDirectories.deleteTree(driver);
             } catch (IOException | UncheckedIOException e) {
                 // absent: the graceful stop removed it
             }
