@@ -71,6 +71,10 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (TargetLauncher.PEERS.contains(TargetLauncher.checkKind(target))) {
+            throw new IllegalArgumentException("--target " + target + " is a peer driven by its own client's worker,"
+                + " which runs the compare phases only: use bin/spillway bench compare --targets spillway," + target);
+        }
         double ratio = readRatio();
         PhaseSpec spec = new PhaseSpec("mixed", workload.blockBytes(), batch, workload.threads(), ratio,
             workload.blocks, workload.writePattern(), workload.warmup(), workload.duration());

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
 public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--targets", paramLabel = "LIST", split = ",", defaultValue = "spillway,redis,tcp",
-        description = "Targets to run, in the order of the first round (default: ${DEFAULT-VALUE}).")
+        description = {"Targets to run, in the order of the first round (default: ${DEFAULT-VALUE}).",
+            "Also: mooncake (Mooncake Store through its own Python client, from bin/peers-venv), spillway-tls."})
     List<String> targets;
 
     @Option(names = "--tls", description = {"Also run spillway-tls: a second Spillway node with mutual TLS"

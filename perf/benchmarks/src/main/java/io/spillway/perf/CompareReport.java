@@ -21,7 +21,9 @@ import java.util.Map;
  * ({@code ratio_put}, {@code ratio_get}, {@code ratio_batch_get}: of the merged totals) with the same ratio in each
  * round ({@code rounds}), and Spillway as a fraction of the TCP ceiling. When {@code spillway-tls} ran (or was asked
  * for and failed), the cost of TLS: Spillway TLS over Spillway plaintext, merged and per round, with the TLS
- * providers the node and the client used.
+ * providers the node and the client used. For each peer that ran or was asked for ({@link TargetLauncher#PEERS}:
+ * another store driven through its own client), Spillway over the peer, merged and per round, the peer as a
+ * fraction of the TCP ceiling, and how the peer was driven.
  */
 final class CompareReport {
     static final String PUT = "put";
@@ -126,6 +128,15 @@ final class CompareReport {
         for (String p : PHASES) {
             printRoundSpread(out, "ratio_" + key(p), "spillway", "redis", p);
         }
+        for (String peer : peers()) {
+            printRatioRow(out, "spillway / " + peer, SPILLWAY, peer);
+            printRatioRow(out, peer + " / tcp ceiling", peer, "tcp");
+            for (String p : PHASES) {
+                printRoundSpread(out, peer + " ratio_" + key(p), SPILLWAY, peer, p);
+            }
+            out.printf("%s: driven by %s%n", peer,
+                facts.getOrDefault(peer, Map.of()).getOrDefault(TargetLauncher.DRIVER, "?"));
+        }
         if (tlsAsked()) {
             for (String p : PHASES) {
                 printRoundSpread(out, "tls ratio_" + key(p), SPILLWAY_TLS, SPILLWAY, p);
@@ -135,6 +146,17 @@ final class CompareReport {
                 tls.getOrDefault(TargetLauncher.NODE_TLS_PROVIDER, "?"),
                 tls.getOrDefault(TargetLauncher.CLIENT_TLS_PROVIDER, "?"));
         }
+    }
+
+    /** The peers that ran or failed to start, in run order. */
+    List<String> peers() {
+        List<String> out = new ArrayList<>();
+        for (String t : TargetLauncher.PEERS) {
+            if (results.containsKey(t) || failures.containsKey(t)) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /** Whether the run had a TLS target, whether it ran or failed to start. */
@@ -178,6 +200,9 @@ final class CompareReport {
         w.endObject();
         if (tlsAsked()) {
             writeTls(w);
+        }
+        if (!peers().isEmpty()) {
+            writePeers(w);
         }
         w.name("tcp_ceiling").beginObject();
         for (String p : PHASES) {
@@ -233,6 +258,35 @@ final class CompareReport {
         }
         w.endObject();
         facts.getOrDefault(SPILLWAY_TLS, Map.of()).forEach(w::field);
+        w.endObject();
+    }
+
+    /**
+     * {@code "peers"}: per peer, Spillway over the peer ({@code ratio_*}, merged; {@code rounds}, per round), the
+     * peer as a fraction of the TCP ceiling, and how it was driven.
+     */
+    private void writePeers(JsonWriter w) {
+        w.name("peers").beginObject();
+        for (String peer : peers()) {
+            w.name(peer).beginObject()
+                .field("ratio_get", ratio(SPILLWAY, peer, GET))
+                .field("ratio_put", ratio(SPILLWAY, peer, PUT))
+                .field("ratio_batch_get", ratio(SPILLWAY, peer, BATCH_GET));
+            w.name("rounds").beginObject();
+            for (String p : PHASES) {
+                w.name(key(p)).beginArray();
+                roundRatios(SPILLWAY, peer, p).forEach(w::value);
+                w.endArray();
+            }
+            w.endObject();
+            w.name("fraction_of_tcp").beginObject();
+            for (String p : PHASES) {
+                w.field(key(p), ratio(peer, "tcp", p));
+            }
+            w.endObject();
+            facts.getOrDefault(peer, Map.of()).forEach(w::field);
+            w.endObject();
+        }
         w.endObject();
     }
 

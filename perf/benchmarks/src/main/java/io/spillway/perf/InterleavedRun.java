@@ -1,10 +1,10 @@
 package io.spillway.perf;
 
-import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.PhaseMerger;
 import io.spillway.perf.harness.PhaseResult;
 import io.spillway.perf.harness.PhaseSlice;
 import io.spillway.perf.harness.PhaseSpec;
+import io.spillway.perf.harness.SliceRunner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,14 +26,14 @@ final class InterleavedRun {
     /** Unmeasured warm-up before every slice but a target's first of a phase. */
     static final Duration REWARM = Duration.ofMillis(250);
 
-    private final Map<String, LoadHarness> harnesses;
+    private final Map<String, ? extends SliceRunner> harnesses;
     private final int rounds;
 
     /**
-     * @param harnesses one harness per target, by target name, in the order of round 1
+     * @param harnesses one harness per target (or the peer's own driver), by target name, in the order of round 1
      * @param rounds    rounds per phase (at least 1)
      */
-    InterleavedRun(Map<String, LoadHarness> harnesses, int rounds) {
+    InterleavedRun(Map<String, ? extends SliceRunner> harnesses, int rounds) {
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
         }

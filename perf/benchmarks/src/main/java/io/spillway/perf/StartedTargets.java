@@ -1,7 +1,9 @@
 package io.spillway.perf;
 
+import io.spillway.perf.adapter.SelfDrivenTarget;
 import io.spillway.perf.harness.LoadHarness;
 import io.spillway.perf.harness.ProgressLine;
+import io.spillway.perf.harness.SliceRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -22,7 +24,7 @@ final class StartedTargets implements AutoCloseable {
     }
 
     private final Map<String, TargetLauncher.Started> started = new LinkedHashMap<>();
-    private final Map<String, LoadHarness> harnesses = new LinkedHashMap<>();
+    private final Map<String, SliceRunner> harnesses = new LinkedHashMap<>();
 
     private StartedTargets() {
     }
@@ -43,9 +45,20 @@ final class StartedTargets implements AutoCloseable {
                     Path dir = Files.createDirectories(runDir.path().resolve(kind));
                     s = launcher.start(kind, workload, dir);
                     s.target().open(workload.threads());
-                    LoadHarness harness = new LoadHarness(s.target(), progress);
-                    if (preloadBatch > 0) {
-                        harness.preload(workingSet, blockBytes, preloadBatch, workload.threads());
+                    SliceRunner harness;
+                    if (s.target() instanceof SelfDrivenTarget peer) {
+                        // a peer driven through its own client: its worker runs whole slices and its own preload
+                        harness = peer;
+                        if (preloadBatch > 0) {
+                            System.err.printf("== %s: preloaded in %.1f s%n", kind,
+                                peer.preload(workingSet, blockBytes, preloadBatch));
+                        }
+                    } else {
+                        LoadHarness load = new LoadHarness(s.target(), progress);
+                        if (preloadBatch > 0) {
+                            load.preload(workingSet, blockBytes, preloadBatch, workload.threads());
+                        }
+                        harness = load;
                     }
                     all.started.put(kind, s);
                     all.harnesses.put(kind, harness);
@@ -66,19 +79,26 @@ final class StartedTargets implements AutoCloseable {
         return all;
     }
 
-    /** What each started target's launcher reported about how it runs ({@link TargetLauncher.Started#facts()}). */
+    /**
+     * What each started target's launcher reported about how it runs ({@link TargetLauncher.Started#facts()}), and
+     * for a peer how its worker drives it ({@link TargetLauncher#DRIVER}).
+     */
     Map<String, Map<String, String>> facts() {
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         started.forEach((kind, s) -> {
-            if (!s.facts().isEmpty()) {
-                out.put(kind, s.facts());
+            Map<String, String> facts = new LinkedHashMap<>(s.facts());
+            if (s.target() instanceof SelfDrivenTarget peer) {
+                facts.put(TargetLauncher.DRIVER, peer.driver());
+            }
+            if (!facts.isEmpty()) {
+                out.put(kind, facts);
             }
         });
         return out;
     }
 
-    /** One harness per started target, in start order. */
-    Map<String, LoadHarness> harnesses() {
+    /** One harness per started target (a peer's own worker for a peer), in start order. */
+    Map<String, SliceRunner> harnesses() {
         return Collections.unmodifiableMap(harnesses);
     }
 

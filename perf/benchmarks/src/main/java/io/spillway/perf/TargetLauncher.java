@@ -2,14 +2,17 @@ package io.spillway.perf;
 
 import io.spillway.config.Sizes;
 import io.spillway.identity.DataPlaneTls;
+import io.spillway.perf.launch.MooncakeStoreProcesses;
 import io.spillway.perf.launch.RunCertificates;
 import io.spillway.perf.launch.RedisServerProcess;
 import io.spillway.perf.launch.SpillwayServerProcess;
 import io.spillway.perf.launch.TcpSinkProcess;
 import io.spillway.perf.adapter.BenchTarget;
+import io.spillway.perf.adapter.MooncakeTarget;
 import io.spillway.perf.adapter.RedisTarget;
 import io.spillway.perf.adapter.SpillwayTarget;
 import io.spillway.perf.adapter.TcpTarget;
+import io.spillway.perf.peer.PeersVenv;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,7 +29,13 @@ import java.util.Map;
 public final class TargetLauncher {
     public static final String SPILLWAY = "spillway";
     public static final String SPILLWAY_TLS = "spillway-tls";
-    public static final List<String> KINDS = List.of(SPILLWAY, SPILLWAY_TLS, "redis", "tcp");
+    public static final List<String> KINDS = List.of(SPILLWAY, SPILLWAY_TLS, "redis", "tcp", MooncakeTarget.NAME);
+    /** The peers: other stores, each driven through its own client ({@link io.spillway.perf.adapter.SelfDrivenTarget}). */
+    public static final List<String> PEERS = List.of(MooncakeTarget.NAME);
+    /** {@link Started#facts()}: how a peer is driven (its client, version and processes). */
+    public static final String DRIVER = "driver";
+    /** The largest batch a peer's worker is sized for at start; a larger one makes it grow its buffers. */
+    static final int PEER_MAX_BATCH = 32;
     /** {@link Started#facts()}: the node's data-plane TLS provider, as its log names it. */
     public static final String NODE_TLS_PROVIDER = "node_tls_provider";
     /** {@link Started#facts()}: the bench client's data-plane TLS provider. */
@@ -83,6 +92,9 @@ public final class TargetLauncher {
                 RedisServerProcess r = RedisServerProcess.start(runDir, w.cpuCapacityBytes());
                 return new Started(new RedisTarget("127.0.0.1", r.port(), w.connections), r);
             }
+            case MooncakeTarget.NAME -> {
+                return startMooncake(w, runDir);
+            }
             default -> {
                 TcpSinkProcess t = TcpSinkProcess.start(runDir);
                 return new Started(new TcpTarget("127.0.0.1", t.port(), w.connections), t);
@@ -123,6 +135,18 @@ public final class TargetLauncher {
         }
     }
 
+    /**
+     * Mooncake Store (master and one store process holding the CPU-capacity's worth of memory) and its Python
+     * client in worker processes, from {@code bin/peers-venv}.
+     */
+    private static Started startMooncake(WorkloadOptions w, Path runDir) throws Exception {
+        Path python = PeersVenv.python();
+        Path bin = python.getParent();
+        MooncakeStoreProcesses m = MooncakeStoreProcesses.start(bin, runDir, w.cpuCapacityBytes());
+        return new Started(new MooncakeTarget(python, runDir, m.masterAddress(), m.metadataUrl(), w.blockBytes(),
+            PEER_MAX_BATCH), m);
+    }
+
     /** Attaches to a server already running at {@code host:port} (Spillway: data port, plus its control port). */
     public static Started attach(String kind, String host, int port, int controlPort, int connections) {
         return switch (checkKind(kind)) {
@@ -130,6 +154,8 @@ public final class TargetLauncher {
             case SPILLWAY_TLS -> throw new IllegalArgumentException(SPILLWAY_TLS
                 + " issues its certificates when it starts its own node; it cannot attach to a running one");
             case "redis" -> new Started(new RedisTarget(host, port, connections), null);
+            case MooncakeTarget.NAME -> throw new IllegalArgumentException(MooncakeTarget.NAME
+                + " starts its own master and store process; it cannot attach to a running one");
             default -> new Started(new TcpTarget(host, port, connections), null);
         };
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The latency of a request covers the target call only: stamping before a put and verifying after a get happen
  * outside the timed section.
  */
-public final class LoadHarness {
+public final class LoadHarness implements SliceRunner {
     /** A worker gives up after this many request failures in a row (the target is gone). */
     private static final int MAX_CONSECUTIVE_ERRORS = 5;
     /** Fresh put ids start here, far from the working set {@code [0, blocks)}. */
@@ -105,6 +105,7 @@ public final class LoadHarness {
      * Runs one phase (or one slice of an interleaved phase) like {@link #run}, and returns the measured latency
      * histograms beside the result, so that slices can be merged into exact percentiles ({@link PhaseMerger}).
      */
+    @Override
     public PhaseSlice runSlice(PhaseSpec spec) throws InterruptedException {
         OpStats gets = new OpStats();
         OpStats puts = new OpStats();
