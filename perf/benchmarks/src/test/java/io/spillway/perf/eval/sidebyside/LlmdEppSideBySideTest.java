@@ -65,9 +65,9 @@ class LlmdEppSideBySideTest {
             }
         }
         requests.sort((a, b) -> Long.compare(a.atMillis(), b.atMillis()));
-        ReplayResult llmd = replay.run(LlmdEppUnderTest.factory(GoPrograms.llmdEpp(),
+        ReplayResult llmd = replay.run(LlmdEppRouter.factory(GoPrograms.llmdEpp(),
             OUT.resolve("seeded-llmdepp.log"), null), seeds, requests);
-        ReplayResult spillway = replay.run(SpillwayRouterUnderTest.factory("spillway-default", true), seeds, requests);
+        ReplayResult spillway = replay.run(SpillwayRouterInProcess.factory("spillway-default", true), seeds, requests);
         System.out.println(ReplayResult.header() + "\n" + llmd.row() + "\n" + spillway.row());
 
         for (ReplayResult r : List.of(llmd, spillway)) {
@@ -96,9 +96,9 @@ class LlmdEppSideBySideTest {
             tokensPerHashId, timeScale);
         SideBySideReplay replay = new SideBySideReplay(GoPrograms.simulator(), sims, pods, 4,
             Files.createDirectories(OUT.resolve("mooncake")));
-        ReplayResult llmd = replay.run(LlmdEppUnderTest.factory(GoPrograms.llmdEpp(),
+        ReplayResult llmd = replay.run(LlmdEppRouter.factory(GoPrograms.llmdEpp(),
             OUT.resolve("mooncake-llmdepp.log"), null), List.of(), requests);
-        ReplayResult spillway = replay.run(SpillwayRouterUnderTest.factory("spillway-default", true), List.of(),
+        ReplayResult spillway = replay.run(SpillwayRouterInProcess.factory("spillway-default", true), List.of(),
             requests);
 
         String table = "Mooncake " + trace.getFileName() + " rows " + from + ".." + (from + rows - 1) + ", arrivals / "

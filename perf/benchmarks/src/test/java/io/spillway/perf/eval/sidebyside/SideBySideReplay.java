@@ -71,7 +71,7 @@ final class SideBySideReplay {
         this.logs = logs;
     }
 
-    ReplayResult run(RouterUnderTest.Factory factory, List<Seed> seeds, List<TracePrompts.Request> requests)
+    ReplayResult run(ComparedRouter.Factory factory, List<Seed> seeds, List<TracePrompts.Request> requests)
         throws Exception {
         int[] ports = FreePorts.pick(podCount + 4);
         int eventsPort = ports[podCount];
@@ -80,7 +80,7 @@ final class SideBySideReplay {
             pods.add("127.0.0.1:" + ports[i]);
         }
         Path dir = Files.createDirectories(logs.resolve(factory.name().replaceAll("[^A-Za-z0-9-]+", "_")));
-        try (RouterUnderTest router = factory.start(pods, eventsPort, Arrays.copyOfRange(ports, podCount + 1,
+        try (ComparedRouter router = factory.start(pods, eventsPort, Arrays.copyOfRange(ports, podCount + 1,
                 podCount + 4), sims.model());
              SimPods simPods = new SimPods(simBinary, sims, Arrays.copyOf(ports, podCount), eventsPort, dir)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", router.extProcPort()).usePlaintext()
@@ -223,7 +223,7 @@ final class SideBySideReplay {
     }
 
     /** A probe prompt straight to pod {@code i}; for a router that takes events, until it has seen its blocks. */
-    private void probe(RouterUnderTest router, String pod, int i) throws Exception {
+    private void probe(ComparedRouter router, String pod, int i) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (int attempt = 0; ; attempt++) {
             long seen = router.eventBlocksSeen();
@@ -246,7 +246,7 @@ final class SideBySideReplay {
         }
     }
 
-    private void awaitEventBlocks(RouterUnderTest router, long blocks, Duration limit) throws Exception {
+    private void awaitEventBlocks(ComparedRouter router, long blocks, Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         while (router.eventBlocksSeen() < blocks) {
             if (System.nanoTime() > deadline) {

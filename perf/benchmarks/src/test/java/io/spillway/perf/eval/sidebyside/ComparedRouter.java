@@ -3,7 +3,7 @@ package io.spillway.perf.eval.sidebyside;
 import java.util.List;
 
 /** A router reached by ext_proc, started over a given set of pods. */
-interface RouterUnderTest extends AutoCloseable {
+interface ComparedRouter extends AutoCloseable {
     String name();
 
     int extProcPort();
@@ -18,6 +18,6 @@ interface RouterUnderTest extends AutoCloseable {
     interface Factory {
         String name();
 
-        RouterUnderTest start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception;
+        ComparedRouter start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception;
     }
 }

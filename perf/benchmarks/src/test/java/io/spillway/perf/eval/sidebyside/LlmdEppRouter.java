@@ -17,11 +17,11 @@ import java.util.stream.Collectors;
  * (GIE's built-in: prefix-cache scorer 3, queue 2, KV utilisation 2, max-score picker) or a given one. It takes no
  * KV events: its prefix scorer learns from its own decisions, as llm-d's default does.
  */
-final class LlmdEppUnderTest implements RouterUnderTest {
+final class LlmdEppRouter implements ComparedRouter {
     private final Process process;
     private final int port;
 
-    private LlmdEppUnderTest(Process process, int port) {
+    private LlmdEppRouter(Process process, int port) {
         this.process = process;
         this.port = port;
     }
@@ -35,7 +35,7 @@ final class LlmdEppUnderTest implements RouterUnderTest {
             }
 
             @Override
-            public RouterUnderTest start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception {
+            public ComparedRouter start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception {
                 String targetPorts = pods.stream().map(p -> p.substring(p.lastIndexOf(':') + 1))
                     .collect(Collectors.joining(","));
                 List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--endpoint-selector",
@@ -65,7 +65,7 @@ final class LlmdEppUnderTest implements RouterUnderTest {
                 }, "llmdepp-stdout");
                 drain.setDaemon(true);
                 drain.start();
-                return new LlmdEppUnderTest(p, ports[1]);
+                return new LlmdEppRouter(p, ports[1]);
             }
         };
     }

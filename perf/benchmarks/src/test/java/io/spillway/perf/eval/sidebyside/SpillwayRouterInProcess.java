@@ -16,12 +16,12 @@ import java.util.List;
  * indexer listens) and the engine tokenizer (the sims' own /tokenize, so its tokens are those in the events), routing
  * with the given preset ({@code spillway-default}: precise prefix from the events, queue 2, KV utilisation 2).
  */
-final class SpillwayRouterUnderTest implements RouterUnderTest {
+final class SpillwayRouterInProcess implements ComparedRouter {
     private final Router router;
     private final boolean takesEvents;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private SpillwayRouterUnderTest(Router router, boolean takesEvents) {
+    private SpillwayRouterInProcess(Router router, boolean takesEvents) {
         this.router = router;
         this.takesEvents = takesEvents;
     }
@@ -35,7 +35,7 @@ final class SpillwayRouterUnderTest implements RouterUnderTest {
             }
 
             @Override
-            public RouterUnderTest start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception {
+            public ComparedRouter start(List<String> pods, int eventsPort, int[] ports, String model) throws Exception {
                 RouterContext.Builder ctx = RouterContext.builder().host("127.0.0.1").proxyPort(ports[0])
                     .extProcPort(ports[1]).httpPort(ports[2]).routing(RoutingConfig.preset(preset))
                     .namespace(Namespace.builder().modelId(model).layers(2).kvHeads(2).headDim(64)
@@ -45,7 +45,7 @@ final class SpillwayRouterUnderTest implements RouterUnderTest {
                     ctx.vllmEvents("listen=tcp://127.0.0.1:" + eventsPort);
                 }
                 pods.forEach(ctx::staticPod);
-                return new SpillwayRouterUnderTest(new Router(ctx.build()), takesEvents);
+                return new SpillwayRouterInProcess(new Router(ctx.build()), takesEvents);
             }
         };
     }
