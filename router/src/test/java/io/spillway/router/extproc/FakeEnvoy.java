@@ -100,7 +100,8 @@ public final class FakeEnvoy {
         return this;
     }
 
-    FakeEnvoy messageTimeoutMs(long ms) {
+    /** How long Envoy waits for each answer (its {@code message_timeout}); 2 s unless set. */
+    public FakeEnvoy messageTimeoutMs(long ms) {
         this.messageTimeoutMs = ms;
         return this;
     }
