@@ -4,6 +4,7 @@ import static io.spillway.router.service.RouterContext.BLOCK_SIZE_DEFAULT;
 import static io.spillway.router.service.RouterContext.BLOCK_SIZE_PROP;
 import static io.spillway.router.service.RouterContext.CHAT_TEMPLATE_PROP;
 import static io.spillway.router.service.RouterContext.CONFIG_FILE_PROP;
+import static io.spillway.router.service.RouterContext.COSTS_FILE_PROP;
 import static io.spillway.router.service.RouterContext.CONFIG_TEXT_PROP;
 import static io.spillway.router.service.RouterContext.EXT_PROC_CERT_PROP;
 import static io.spillway.router.service.RouterContext.EXT_PROC_CERT_REFRESH_MS_DEFAULT;
@@ -126,6 +127,10 @@ public final class RouterMain implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "approximate, engine (the pods' /tokenize) or a tokenizer.json path "
         + "(default: " + TOKENIZER_DEFAULT + ")")
     String tokenizer;
+    @Option(names = "--costs", paramLabel = "FILE", description = "what a cluster hit is worth here: a cost file or "
+        + "the JSON of bench compare --json / bench bridge --json (docs/operations.md; default: the cost model's "
+        + "assumed defaults, 10 GB/s)")
+    Path costs;
     @Option(names = "--chat-template", description = "the model's chat template: its tokenizer_config.json or a Jinja "
         + "file (default: the tokenizer_config.json beside --tokenizer's file)")
     Path chatTemplate;
@@ -239,6 +244,7 @@ public final class RouterMain implements Callable<Integer> {
         putIf(flags, CONFIG_FILE_PROP, configFile);
         putIf(flags, CONFIG_TEXT_PROP, configText);
         putIf(flags, PRESET_PROP, preset);
+        putIf(flags, COSTS_FILE_PROP, costs);
         putIf(flags, TOKENIZER_PROP, tokenizer);
         putIf(flags, CHAT_TEMPLATE_PROP, chatTemplate);
         putList(flags, SERVED_MODEL_NAMES_PROP, servedModelNames);

@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -203,6 +205,12 @@ final class CompareReport {
         }
         if (!peers().isEmpty()) {
             writePeers(w);
+        }
+        double load = gbps("spillway", BATCH_GET);
+        if (load > 0) {
+            // what bench eval --costs and the router's --costs read: a pod loads a run of blocks as batch gets
+            w.name("costs").beginObject().field("cpu_gbps", load).field("source", "bench compare, spillway batch get of "
+                + Sizes.format(specs.get(0).blockBytes()) + " blocks, " + LocalDate.now(ZoneOffset.UTC)).endObject();
         }
         w.name("tcp_ceiling").beginObject();
         for (String p : PHASES) {

@@ -4,6 +4,8 @@ import io.spillway.config.PropertyReader;
 import io.spillway.config.PropertySources;
 import io.spillway.identity.TlsFiles;
 import io.spillway.key.Namespace;
+import io.spillway.placement.routing.CostFile;
+import io.spillway.placement.routing.CostInputs;
 import io.spillway.placement.routing.RoutingConfig;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.router.discovery.KubernetesPods;
@@ -114,6 +116,12 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     public static final String CONFIG_FILE_PROP = PREFIX + "configFile";
     /** A routing configuration given inline (YAML), instead of {@link #CONFIG_FILE_PROP}. */
     public static final String CONFIG_TEXT_PROP = PREFIX + "configText";
+    /**
+     * A cost file ({@code kind spillway-costs}) or the JSON of {@code bench compare --json} / {@code bench bridge
+     * --json}: what a cluster hit is worth here, from what this deployment measured (docs/operations.md); none:
+     * {@link TransferCostModel#defaults()}.
+     */
+    public static final String COSTS_FILE_PROP = PREFIX + "costsFile";
     /** The routing preset when no configuration file or text is given ({@link RoutingConfig#PRESETS}). */
     public static final String PRESET_PROP = PREFIX + "preset";
     public static final String PRESET_DEFAULT = "spillway-default";
@@ -280,7 +288,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
     /** Every {@code spillway.router.*} name {@link Builder#load} reads. */
     public static final Set<String> PROPERTY_NAMES = Set.of(MODEL_PROP, BLOCK_SIZE_PROP, LAYERS_PROP, KV_HEADS_PROP,
         HEAD_DIM_PROP, PODS_PROP, K8S_NAMESPACE_PROP, K8S_SELECTOR_PROP, INFERENCE_POOL_PROP, POD_PORT_PROP,
-        CONFIG_FILE_PROP, CONFIG_TEXT_PROP, PRESET_PROP, TOKENIZER_PROP, CHAT_TEMPLATE_PROP, SERVED_MODEL_NAMES_PROP,
+        CONFIG_FILE_PROP, CONFIG_TEXT_PROP, PRESET_PROP, COSTS_FILE_PROP, TOKENIZER_PROP, CHAT_TEMPLATE_PROP, SERVED_MODEL_NAMES_PROP,
         FEED_NODES_PROP, FEED_LOCAL_HOST_PROP, CLUSTER_SEEDS_PROP, VLLM_EVENTS_PROP, HOST_PROP, PROXY_PORT_PROP, EXT_PROC_PORT_PROP, HTTP_PORT_PROP,
         MAX_KEYS_PROP, SCRAPE_INTERVAL_MS_PROP, SHED_AT_WAITING_PROP, MAX_BODY_BYTES_PROP, DECISION_LOG_PROP,
         EXT_PROC_TLS_PROP, EXT_PROC_CERT_PROP, EXT_PROC_KEY_PROP, EXT_PROC_CERT_REFRESH_MS_PROP, EXT_PROC_MODE_PROP,
@@ -309,6 +317,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         private int httpPort = HTTP_PORT_DEFAULT;
         private RoutingConfig routing = RoutingConfig.preset(PRESET_DEFAULT);
         private TransferCostModel costModel = TransferCostModel.defaults();
+        private CostInputs costInputs = CostInputs.defaults();
         private Namespace namespace;
         private String tokenizer = TOKENIZER_DEFAULT;
         private Path chatTemplate;
@@ -433,6 +442,32 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
         public Builder costModel(TransferCostModel v) {
             costModel = requireNonNull("costModel", "-", v);
             return this;
+        }
+
+        /**
+         * What a cluster hit is worth, from a cost file or a measurement's JSON ({@value #COSTS_FILE_PROP}; see
+         * {@link CostFile}); figures a measurement lacks stay {@link TransferCostModel#defaults()}'s.
+         */
+        public Builder costsFile(Path file) {
+            String text;
+            try {
+                text = Files.readString(requireNonNull("costsFile", COSTS_FILE_PROP, file), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("costsFile (" + COSTS_FILE_PROP + "): cannot read '" + file + "': "
+                    + e, e);
+            }
+            try {
+                costInputs = CostFile.parse(text, file.toString(), CostInputs.defaults());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("costsFile (" + COSTS_FILE_PROP + "): " + e.getMessage(), e);
+            }
+            costModel = costInputs.model();
+            return this;
+        }
+
+        /** The cost figures and their sources as set so far (the defaults unless {@link #costsFile} was given). */
+        public CostInputs costInputs() {
+            return costInputs;
         }
 
         /** The model's key namespace ({@value #MODEL_PROP}, {@value #BLOCK_SIZE_PROP}, ...). */
@@ -659,6 +694,7 @@ public record RouterContext(String host, int proxyPort, int extProcPort, int htt
             r.intValue(PROXY_PORT_PROP).ifPresent(v -> from(sources, PROXY_PORT_PROP, () -> proxyPort(v)));
             r.intValue(EXT_PROC_PORT_PROP).ifPresent(v -> from(sources, EXT_PROC_PORT_PROP, () -> extProcPort(v)));
             r.intValue(HTTP_PORT_PROP).ifPresent(v -> from(sources, HTTP_PORT_PROP, () -> httpPort(v)));
+            r.path(COSTS_FILE_PROP).ifPresent(v -> from(sources, COSTS_FILE_PROP, () -> costsFile(v)));
             RoutingConfig loaded = routing(sources, r);
             if (loaded != null) {
                 routing(loaded);

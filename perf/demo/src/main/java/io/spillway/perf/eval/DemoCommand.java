@@ -1,16 +1,19 @@
 package io.spillway.perf.eval;
 
 import io.spillway.perf.BenchMain;
+import io.spillway.placement.routing.CostInputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,9 +57,13 @@ public final class DemoCommand implements Callable<Integer> {
         + "${DEFAULT-VALUE}).")
     int clusterNvmeBlocks;
 
-    @Option(names = "--block-bytes", defaultValue = "2048", description = "Bytes of a block in the live cluster: a "
-        + "real block (2 MiB for Llama-3.1-8B) scaled down (default: ${DEFAULT-VALUE}).")
-    int blockBytes;
+    @Option(names = "--byte-scale", defaultValue = "1024", description = "The live cluster's blocks are the model's "
+        + "(--model-shape, --costs) divided by this, and the cost model's bandwidths with them, so a load is priced "
+        + "as the real model's (default: ${DEFAULT-VALUE}: Llama-3.1-8B's 2 MiB blocks become 2 KiB).")
+    long byteScale;
+
+    @Mixin
+    CostOptions costs = new CostOptions();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the report goes (default: "
         + "target/demo-<time>).")
@@ -77,9 +84,15 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--requests, --pods, --gpu-blocks, --cluster-*-blocks, --speedup and "
                 + "--faster must be > 0");
         }
-        if (blockBytes < 16 || blockBytes > (8 << 20)) {
-            throw new IllegalArgumentException("--block-bytes must be 16 to 8 MiB, got " + blockBytes);
+        CostInputs real = costs.resolve();
+        if (byteScale < 1 || real.blockBytes() / byteScale < 16 || real.blockBytes() / byteScale > (8 << 20)) {
+            throw new IllegalArgumentException("--byte-scale must leave live blocks of 16 bytes to 8 MiB: "
+                + real.blockBytes() + " / " + byteScale);
         }
+        int blockBytes = (int) (real.blockBytes() / byteScale);
+        CostInputs scaled = real.with(CostInputs.BLOCK_BYTES, blockBytes, "scaled: / " + byteScale)
+            .with(CostInputs.CPU_GBPS, real.cpuGbps() / byteScale, "scaled: / " + byteScale)
+            .with(CostInputs.NVME_GBPS, real.nvmeGbps() / byteScale, "scaled: / " + byteScale);
         if (trace == null && requests > EMBEDDED_ROWS) {
             throw new IllegalArgumentException("--requests " + requests + " is more than the " + EMBEDDED_ROWS
                 + " rows shipped with the demo: give --trace FILE (Mooncake's conversation_trace.jsonl)");
@@ -90,7 +103,11 @@ public final class DemoCommand implements Callable<Integer> {
                 + "conversation trace, mooncake/conversation_trace.jsonl)");
         }
         Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
-        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
+        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).withCosts(scaled.model())
+            .faster(faster);
+        System.out.printf(Locale.ROOT, "costs (the real model's):%n%s  live blocks %,d bytes and bandwidths %.3g / %.3g "
+                + "MB/s: the real ones divided by --byte-scale %d, so a load is priced as the real model's%n",
+            real.describe(), blockBytes, scaled.cpuGbps() * 1e3, scaled.nvmeGbps() * 1e3, byteScale);
         System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
                 + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(),
             trace != null ? file.getFileName() : "Mooncake's conversation trace (its first 2,000 rows, shipped)",

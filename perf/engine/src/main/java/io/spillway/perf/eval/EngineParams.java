@@ -34,6 +34,15 @@ public record EngineParams(int gpuBlocks, int maxRunning, int stepTokenBudget, l
         return new EngineParams(blocks, maxRunning, stepTokenBudget, stepBaseNanos, decodeNanosPerSequence, costs);
     }
 
+    /** The same engine paying {@code model}'s prefill rate and loads (the router values hits by the same model). */
+    public EngineParams withCosts(TransferCostModel model) {
+        if (model.tokensPerBlock() != BlockSpace.TOKENS_PER_BLOCK) {
+            throw new IllegalArgumentException("the simulated engine keys blocks of " + BlockSpace.TOKENS_PER_BLOCK
+                + " tokens; the cost model has " + model.tokensPerBlock());
+        }
+        return new EngineParams(gpuBlocks, maxRunning, stepTokenBudget, stepBaseNanos, decodeNanosPerSequence, model);
+    }
+
     /**
      * The same engine {@code factor} times faster in every cost (steps, prefill, decode, loads): with arrivals
      * compressed by the same factor, a run keeps its shape in a {@code factor}-th of the time (for live runs).

@@ -6,6 +6,7 @@ import io.spillway.client.KvClientException;
 import io.spillway.client.PutResult;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.key.BlockKey;
+import io.spillway.placement.index.Medium;
 import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
@@ -98,6 +99,7 @@ final class KvClusterTiers implements ClusterTiers {
      * is loaded, counted by the tier that served it.
      */
     private void load(BlockKey[] run, Loaded done) {
+        long started = clock.now();
         List<CompletableFuture<GetResult>> parts = new ArrayList<>();
         for (int from = 0; from < run.length; from += MAX_WRITE) {
             BlockKey[] part = Arrays.copyOfRange(run, from, Math.min(run.length, from + MAX_WRITE));
@@ -129,7 +131,13 @@ final class KvClusterTiers implements ClusterTiers {
                         }
                     }
                 }
-                answer(done, cpu, nvme);
+                // the blocks are scaled down (and the model's bandwidths with them): the pod waits as long as the
+                // real blocks would take, or as long as the read took if that was longer
+                long modelled = Math.round((costs.loadSeconds(Medium.CPU, cpu) + costs.loadSeconds(Medium.NVME, nvme))
+                    * 1e9);
+                int c = cpu;
+                int n = nvme;
+                clock.at(started + modelled, now -> done.loaded(c, n, now));
             });
     }
 

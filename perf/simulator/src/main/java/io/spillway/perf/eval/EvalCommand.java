@@ -1,6 +1,8 @@
 package io.spillway.perf.eval;
 
 import io.spillway.perf.sim.SimCommand;
+import io.spillway.placement.routing.CostFile;
+import io.spillway.placement.routing.CostInputs;
 import io.spillway.router.chat.ChatTemplate;
 import io.spillway.router.tokenize.AdapterNames;
 import io.spillway.router.tokenize.ChatTokenizer;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -110,9 +113,26 @@ public final class EvalCommand implements Callable<Integer> {
         + "target/eval-<time>).")
     Path out;
 
+    @Mixin
+    CostOptions costs = new CostOptions();
+
+    @Option(names = "--sweep-gbps", split = ",", paramLabel = "GBPS", description = "Instead of the policy table: "
+        + "where the win ends. Spillway at each cluster bandwidth (GB/s into a pod; NVMe bounded by it) against "
+        + "precise and round-robin, at each --sweep-prefill rate, on the first load; writes sweep.csv, sweep.md and "
+        + "sweep-ttft-p90.svg (e.g. 0.5,1,2,5,10,20,50).")
+    List<Double> sweepGbps;
+
+    @Option(names = "--sweep-prefill", split = ",", paramLabel = "TOKENS_PER_S", description = "With --sweep-gbps: "
+        + "the prefill rates (default: the cost model's).")
+    List<Double> sweepPrefill;
+
+    /** The cost model's figures, resolved first so that a bad figure fails before the workload is built. */
+    private CostInputs inputs = CostInputs.defaults();
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
+        inputs = costs.resolve();
         List<Policy> chosen = policies.stream().map(Policy::parse).toList();
         List<Evaluation.Load> loads = new ArrayList<>();
         Workload base;
@@ -147,7 +167,12 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** Runs every policy on every load; prints and writes the report; the live comparison when asked. */
     private void report(Workload base, List<Evaluation.Load> loads, List<Policy> chosen) throws Exception {
-        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks);
+        System.out.print("costs:\n" + inputs.describe());
+        EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).withCosts(inputs.model());
+        if (sweepGbps != null && !sweepGbps.isEmpty()) {
+            sweep(base, loads.subList(0, 1), params, inputs);
+            return;
+        }
         long runStart = System.nanoTime();
         List<RunResult> results = Evaluation.run(loads, chosen, pods, params,
             new Evaluation.ClusterSize(clusterCpuBlocks, clusterNvmeBlocks), seed,
@@ -161,11 +186,35 @@ public final class EvalCommand implements Callable<Integer> {
         Files.writeString(dir.resolve("results.csv"), report.csv());
         Files.writeString(dir.resolve("report.html"), report.html());
         Files.writeString(dir.resolve("ttft-p90.svg"), report.svg());
+        Files.writeString(dir.resolve("costs.json"), CostFile.write(inputs));
         System.out.printf("%d runs (%d policies x %d loads, %d pods) in %.1f s of wall time; report: %s%n",
             results.size(), chosen.size(), loads.size(), pods, runSeconds, dir.resolve("report.html").toAbsolutePath());
         if (live) {
             compareLive(loads, chosen, params);
         }
+    }
+
+    /** The bandwidth and prefill sweep on one load: Spillway against precise and round-robin. */
+    private void sweep(Workload base, List<Evaluation.Load> loads, EngineParams params, CostInputs inputs)
+        throws Exception {
+        List<Double> prefills = sweepPrefill != null && !sweepPrefill.isEmpty() ? sweepPrefill
+            : List.of(inputs.prefillTokensPerSecond());
+        long runStart = System.nanoTime();
+        List<SweepPoint> points = new BandwidthSweep(base, loads, List.of(Policy.ROUND_ROBIN, Policy.PRECISE,
+            Policy.SPILLWAY), pods, params, new Evaluation.ClusterSize(clusterCpuBlocks, clusterNvmeBlocks), seed)
+            .run(inputs, sweepGbps, prefills, threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        double runSeconds = (System.nanoTime() - runStart) / 1e9;
+        SweepReport report = new SweepReport(points, inputs);
+        System.out.print(report.markdown());
+        Path dir = out != null ? out : Path.of("target", "sweep-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("sweep.csv"), report.csv());
+        Files.writeString(dir.resolve("sweep.md"), report.markdown());
+        Files.writeString(dir.resolve("sweep-ttft-p90.svg"), report.svg());
+        Files.writeString(dir.resolve("costs.json"), CostFile.write(inputs));
+        System.out.printf("%d runs (%s, %d bandwidths x %d prefill rates) in %.1f s of wall time; written to %s%n",
+            points.size(), loads.get(0).label(), sweepGbps.size(), prefills.size(), runSeconds,
+            dir.toAbsolutePath());
     }
 
     /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spillway.placement.index.Medium;
+import io.spillway.placement.routing.TransferCostModel;
 import io.spillway.protocol.ProtocolLimits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,39 @@ class KvClusterTiersTest {
             assertEquals(held, loaded[0] + loaded[1], "the whole run, across three lookups, and nothing past it");
             assertEquals(held - 100, sum(fetch(tiers, clock, ids, 100)), "from a GPU hit of 100 blocks on");
             assertEquals(0, tiers.failures(), "no call failed: " + tiers.failureReasons);
+        }
+    }
+
+    @Test
+    void aLoadOfScaledDownBlocksTakesAsLongAsTheRealBlocksWould() throws Exception {
+        LiveBlocks blocks = new LiveBlocks(Workloads.NAMESPACE);
+        int[] tokens = new int[200 * BlockSpace.TOKENS_PER_BLOCK];
+        for (int t = 0; t < tokens.length; t++) {
+            tokens[t] = t * 5 + 3;
+        }
+        int[] ids = blocks.blocksOf(tokens);
+        // 200 real blocks of 2 MiB at 0.2 GB/s take 2.1 s; prefilling them at 800 tokens/s takes 4 s, so they load
+        TransferCostModel slow = new TransferCostModel(2L << 20, 0.2e9, 0.2e9, 0, 800, 16);
+        try (LocalNode node = new LocalNode("tiers-slow", 1_024, 1_024, 2_048, Workloads.NAMESPACE);
+             WallClock clock = new WallClock("tiers-slow")) {
+            EngineServer.ClusterAccess access = node.access();
+            KvClusterTiers fast = new KvClusterTiers(access.client(), access.namespace(), blocks,
+                EngineParams.defaults().costs(), access.blockBytes(), clock);
+            clock.execute(now -> {
+                for (int id : ids) {
+                    fast.offload(id);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (sum(fetch(fast, clock, ids, 0)) < ids.length && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            KvClusterTiers tiers = new KvClusterTiers(access.client(), access.namespace(), blocks, slow,
+                access.blockBytes(), clock);
+            long started = System.nanoTime();
+            assertEquals(ids.length, sum(fetch(tiers, clock, ids, 0)));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertTrue(seconds >= slow.loadSeconds(Medium.CPU, ids.length) * 0.99, "waited " + seconds + " s");
         }
     }
 
