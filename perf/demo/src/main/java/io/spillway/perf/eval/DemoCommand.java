@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -89,13 +90,19 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no Mooncake trace at " + file + ": give --trace FILE (the "
                 + "conversation trace, mooncake/conversation_trace.jsonl)");
         }
-        Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
+        Workload slice = Workloads.mooncake(file, requests, trace != null ? String.valueOf(file.getFileName())
+            : EMBEDDED_TRACE.substring(EMBEDDED_TRACE.lastIndexOf('/') + 1)).compressed(speedup * faster);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).faster(faster);
         System.out.printf("%d requests of %s (%d prompt tokens), arrivals at %sx the trace's rate; %d simulated pods "
                 + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(),
             trace != null ? file.getFileName() : "Mooncake's conversation trace (its first 2,000 rows, shipped)",
             slice.inputTokens(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster));
-        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out).run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
+        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out)
+            .note(String.format(Locale.ROOT, "The first %,d requests at %sx the trace's rate on %d pods of %,d GPU "
+                + "blocks; pods and arrivals %sx faster than real, so the costs below are the model's %sx faster.",
+                slice.requests().size(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster),
+                EvalReport.number(faster)))
+            .run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
         System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
     }
