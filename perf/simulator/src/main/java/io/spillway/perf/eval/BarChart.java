@@ -42,7 +42,7 @@ record BarChart(String id, String title, String yUnit, Layout layout, List<Strin
     }
 
     String svg() {
-        int slot = layout == Layout.STACKED ? 70 : Math.max(70, 34 * series.size() + 24);
+        int slot = layout == Layout.STACKED ? 62 : Math.max(70, 34 * series.size() + 24);
         int right = LEFT + Math.max(360, slot * categories.size());
         int width = right + LEGEND_WIDTH;
         double max = 0;
@@ -68,20 +68,21 @@ record BarChart(String id, String title, String yUnit, Layout layout, List<Strin
         for (int c = 0; c < categories.size(); c++) {
             double centre = LEFT + step * (c + 0.5);
             if (layout == Layout.STACKED) {
-                stack(s, c, centre - 20, 40, top);
+                stack(s, c, centre - 17, 34, top);
             } else {
                 group(s, c, centre, top);
             }
             String[] label = categories.get(c).split("\n", 2);
-            s.append(Svg.text(centre, BOTTOM + 16, "middle", label[0]));
+            s.append("<g font-size='11'>").append(Svg.text(centre, BOTTOM + 16, "middle", label[0]));
             if (label.length > 1) {
                 s.append(Svg.text(centre, BOTTOM + 31, "middle", label[1]));
             }
+            s.append("</g>");
         }
         s.append(Svg.line(LEFT, BOTTOM, right, BOTTOM, "#333"));
         List<Svg.Key> keys = new ArrayList<>();
         for (Series k : series) {
-            keys.add(new Svg.Key(k.name(), k.colour(), false));
+            keys.add(new Svg.Key(k.name(), k.colour(), Svg.Swatch.BOX));
         }
         s.append(Svg.legend(right + 24, TOP + 10, keys));
         return s.append("</svg>").toString();

@@ -96,7 +96,8 @@ record LineChart(String id, String title, String xTitle, String yUnit, boolean l
             }
             flush(s, points, line);
             s.append(dots);
-            keys.add(new Svg.Key(line.name(), line.colour(), line.dashed()));
+            keys.add(new Svg.Key(line.name(), line.colour(),
+                line.dashed() ? Svg.Swatch.DASHED : Svg.Swatch.LINE));
         }
         s.append(Svg.legend(RIGHT + 30, TOP + 10, keys));
         return s.append("</svg>").toString();

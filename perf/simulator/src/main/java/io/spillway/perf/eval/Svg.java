@@ -9,8 +9,11 @@ import java.util.Locale;
  * Plain strings, no library and no script, so a page works offline and in any browser.
  */
 final class Svg {
-    /** One entry of a legend: a swatch (a line when {@code dashed} is set, else a box) and its name. */
-    record Key(String name, String colour, boolean dashed) {
+    /** How a legend entry shows its series: a filled box (bars), a line or a dashed line. */
+    enum Swatch { BOX, LINE, DASHED }
+
+    /** One entry of a legend: a swatch and its series' name. */
+    record Key(String name, String colour, Swatch swatch) {
     }
 
     private Svg() {
@@ -39,10 +42,10 @@ final class Svg {
         for (int i = 0; i < keys.size(); i++) {
             Key k = keys.get(i);
             double row = y + 18 * i;
-            if (k.dashed() || k.name().isEmpty()) {
+            if (k.swatch() != Swatch.BOX) {
                 s.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='%s' "
                     + "stroke-width='2'%s/>", x, row - 4, x + 18, row - 4, k.colour(),
-                    k.dashed() ? " stroke-dasharray='5,3'" : ""));
+                    k.swatch() == Swatch.DASHED ? " stroke-dasharray='5,3'" : ""));
             } else {
                 s.append(String.format(Locale.ROOT, "<rect x='%.1f' y='%.1f' width='12' height='12' fill='%s'/>", x,
                     row - 10, k.colour()));

@@ -29,7 +29,9 @@ public final class Workloads {
         return mooncake(trace, limit, String.valueOf(trace.getFileName()));
     }
 
-    /** {@link #mooncake(Path, int)}, named {@code name} in reports (a copied file's own name may not say what it is). */
+    /**
+     * {@link #mooncake(Path, int)}, named {@code name} in reports (a copied file's own name may not say what it is).
+     */
     public static Workload mooncake(Path trace, int limit, String name) throws IOException {
         BlockSpace space = new BlockSpace(NAMESPACE, 512);
         List<SimRequest> requests = new ArrayList<>();

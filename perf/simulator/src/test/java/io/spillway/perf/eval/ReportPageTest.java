@@ -18,7 +18,8 @@ class ReportPageTest {
         assertTrue(html.contains("<td>cluster CPU tier into a pod</td><td class='num'>10</td><td>GB/s</td>"), html);
         assertTrue(html.contains("<td>prefill</td><td class='num'>8,000</td><td>tokens/s</td>"), html);
         assertTrue(html.contains("<table id='table-load-0'") && html.contains("<table id='table-load-1'"));
-        assertTrue(html.contains("<th class='num' scope='col'>TTFT p90 (ms)</th>"), "numbers right-aligned, unit named");
+        assertTrue(html.contains("<th class='num' scope='col'>TTFT p90 (ms)</th>"),
+            "numbers right-aligned, unit named");
         assertFalse(html.contains("<pre>"), "no Markdown in a preformatted block");
         assertFalse(html.contains("<script"), "nothing to run, nothing fetched");
         assertTrue(html.contains("id='chart-ttft'") && html.contains("id='chart-hits'"));
