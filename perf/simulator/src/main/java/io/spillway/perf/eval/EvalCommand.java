@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/spillway bench eval}: the routing policies side by side on a workload in virtual time, at a sweep of
- * loads; prints a table per load and writes CSV and an HTML chart.
+ * loads; prints a table per load and writes CSV and an HTML report (tables and charts, {@link ReportPage}).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Routing policies side by side on simulated vLLM pods, in virtual time: hit tokens per tier, "
