@@ -102,7 +102,8 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no Mooncake trace at " + file + ": give --trace FILE (the "
                 + "conversation trace, mooncake/conversation_trace.jsonl)");
         }
-        Workload slice = Workloads.mooncake(file, requests).compressed(speedup * faster);
+        Workload slice = Workloads.mooncake(file, requests, trace != null ? String.valueOf(file.getFileName())
+            : EMBEDDED_TRACE.substring(EMBEDDED_TRACE.lastIndexOf('/') + 1)).compressed(speedup * faster);
         EngineParams params = EngineParams.defaults().withGpuBlocks(gpuBlocks).withCosts(scaled.model())
             .faster(faster);
         System.out.printf(Locale.ROOT, "costs (the real model's):%n%s  live blocks %,d bytes and bandwidths %.3g / %.3g "
@@ -112,7 +113,12 @@ public final class DemoCommand implements Callable<Integer> {
                 + "of %d GPU blocks, %sx faster than real%n", slice.requests().size(),
             trace != null ? file.getFileName() : "Mooncake's conversation trace (its first 2,000 rows, shipped)",
             slice.inputTokens(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster));
-        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out).run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
+        new LiveDemo(slice, params, pods, clusterCpuBlocks, clusterNvmeBlocks, blockBytes, System.out)
+            .note(String.format(Locale.ROOT, "The first %,d requests at %sx the trace's rate on %d pods of %,d GPU "
+                + "blocks; pods and arrivals %sx faster than real, so the costs below are the model's %sx faster.",
+                slice.requests().size(), EvalReport.number(speedup), pods, gpuBlocks, EvalReport.number(faster),
+                EvalReport.number(faster)))
+            .run(out != null ? out : Path.of("target", "demo-" + System.currentTimeMillis()));
         System.out.printf("demo done in %.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
     }

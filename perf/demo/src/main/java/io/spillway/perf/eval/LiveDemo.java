@@ -33,6 +33,7 @@ public final class LiveDemo {
     private final int clusterNvmeBlocks;
     private final int blockBytes;
     private final PrintStream out;
+    private final List<String> notes = new ArrayList<>();
 
     /**
      * @param slice             the requests, arrivals as they are to be replayed
@@ -52,6 +53,12 @@ public final class LiveDemo {
         this.out = out;
     }
 
+    /** Adds a line to the report about how the demo was run (shown under its title); returns this demo. */
+    public LiveDemo note(String line) {
+        notes.add(line);
+        return this;
+    }
+
     /** Runs both replays and the virtual comparison; writes the report under {@code dir}; returns the results. */
     public List<RunResult> run(Path dir) throws Exception {
         RunResult roundRobin = roundRobin();
@@ -62,7 +69,20 @@ public final class LiveDemo {
             42, Runtime.getRuntime().availableProcessors());
         List<RunResult> all = new ArrayList<>(live);
         all.addAll(virtual);
-        EvalReport report = new EvalReport(slice, slice.oracleHitTokens(), pods, all);
+        List<LiveAgainstVirtual> pairs = new ArrayList<>();
+        for (RunResult l : live) {
+            virtual.stream().filter(v -> v.policy() == l.policy()).findFirst()
+                .ifPresent(v -> pairs.add(new LiveAgainstVirtual("the slice", v, l)));
+        }
+        EvalReport report = new EvalReport(slice, slice.oracleHitTokens(), pods, all, params.costs())
+            .withLiveAgainstVirtual(pairs);
+        for (String note : notes) {
+            report = report.withNote(note);
+        }
+        report = report.withNote(String.format(Locale.ROOT, "Live: round-robin on plain pods, then spillway (a "
+            + "Spillway node behind the pods, the router in front); the node's blocks are %,d bytes (the cost "
+            + "model's %,d scaled down). Virtual: the same slice under every policy.", blockBytes,
+            params.costs().bytesPerBlock()));
         out.print(report.markdown());
         out.printf(Locale.ROOT, "%nSpillway against round-robin, live: hit tokens %.1fx, TTFT p50 %.2fx and p90 %.2fx "
             + "lower%n", spillway.hitTokens() / Math.max(1.0, roundRobin.hitTokens()),

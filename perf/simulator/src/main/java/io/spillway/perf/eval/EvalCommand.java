@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/spillway bench eval}: the routing policies side by side on a workload in virtual time, at a sweep of
- * loads; prints a table per load and writes CSV and an HTML chart.
+ * loads; prints a table per load and writes CSV and an HTML report (tables and charts, {@link ReportPage}).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Routing policies side by side on simulated vLLM pods, in virtual time: hit tokens per tier, "
@@ -179,19 +179,22 @@ public final class EvalCommand implements Callable<Integer> {
             threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         double runSeconds = (System.nanoTime() - runStart) / 1e9;
         long oracle = base.oracleHitTokens();
-        EvalReport report = new EvalReport(base, oracle, pods, results);
+        EvalReport report = new EvalReport(base, oracle, pods, results, params.costs());
         System.out.print(report.markdown());
+        System.out.printf("%d runs (%d policies x %d loads, %d pods) in %.1f s of wall time%n", results.size(),
+            chosen.size(), loads.size(), pods, runSeconds);
+        if (live) {
+            report = report.withLiveAgainstVirtual(compareLive(loads, chosen, params)).withNote("Live against "
+                + "virtual time: pods and arrivals " + EvalReport.number(liveFaster) + "x faster in both modes, "
+                + "spillway's live cluster with blocks of 8 KiB.");
+        }
         Path dir = out != null ? out : Path.of("target", "eval-" + System.currentTimeMillis());
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("results.csv"), report.csv());
         Files.writeString(dir.resolve("report.html"), report.html());
         Files.writeString(dir.resolve("ttft-p90.svg"), report.svg());
         Files.writeString(dir.resolve("costs.json"), CostFile.write(inputs));
-        System.out.printf("%d runs (%d policies x %d loads, %d pods) in %.1f s of wall time; report: %s%n",
-            results.size(), chosen.size(), loads.size(), pods, runSeconds, dir.resolve("report.html").toAbsolutePath());
-        if (live) {
-            compareLive(loads, chosen, params);
-        }
+        System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
     }
 
     /** The bandwidth and prefill sweep on one load: Spillway against precise and round-robin. */
@@ -265,8 +268,10 @@ public final class EvalCommand implements Callable<Integer> {
         return SimCommand.defaultTrace().getParent().getParent().resolve("azure_llm_2023").resolve(file);
     }
 
-    /** Each policy on each load, live and virtual with the same faster pods: hit rates side by side. */
-    private void compareLive(List<Evaluation.Load> loads, List<Policy> chosen, EngineParams params) throws Exception {
+    /** Each policy on each load, live and virtual with the same faster pods: hit rates side by side; the pairs. */
+    private List<LiveAgainstVirtual> compareLive(List<Evaluation.Load> loads, List<Policy> chosen,
+                                                 EngineParams params) throws Exception {
+        List<LiveAgainstVirtual> pairs = new ArrayList<>();
         EngineParams fast = params.faster(liveFaster);
         System.out.printf("%nLive against virtual time, pods and arrivals %sx faster in both%n%n",
             EvalReport.number(liveFaster));
@@ -285,7 +290,9 @@ public final class EvalCommand implements Callable<Integer> {
                     load.label(), policy.label(), 100 * v.hitRate(), 100 * l.hitRate(), 100 * gap,
                     100.0 * (l.cpuHitTokens() + l.nvmeHitTokens()) / l.inputTokens(), v.ttftP90Millis(),
                     l.ttftP90Millis());
+                pairs.add(new LiveAgainstVirtual(load.label(), v, l));
             }
         }
+        return pairs;
     }
 }

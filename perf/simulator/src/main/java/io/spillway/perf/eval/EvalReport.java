@@ -1,26 +1,49 @@
 package io.spillway.perf.eval;
 
+import io.spillway.placement.routing.TransferCostModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** An evaluation's results as Markdown tables, CSV, and an HTML page with a chart of TTFT p90 against load. */
+/**
+ * An evaluation's results as Markdown tables, CSV, and an HTML page ({@link ReportPage}): the workload and the costs
+ * it was run with, a chart per question, the tables.
+ */
 final class EvalReport {
-    private static final String[] COLOURS = {"#8c8c8c", "#b07aa1", "#edc948", "#f28e2b", "#4e79a7", "#e15759"};
-
     private final Workload workload;
     private final long oracleHitTokens;
     private final int pods;
     private final List<RunResult> results;
+    private final TransferCostModel costs;
+    private final List<LiveAgainstVirtual> live;
+    private final List<BreakEvenPoint> breakEven;
+    private final List<String> notes;
     private final Map<String, List<RunResult>> byLoad = new LinkedHashMap<>();
 
-    EvalReport(Workload workload, long oracleHitTokens, int pods, List<RunResult> results) {
+    /**
+     * @param workload        what was run (its name is the trace's or workload's own)
+     * @param oracleHitTokens the upper bound on hit tokens
+     * @param pods            simulated pods
+     * @param results         every run, in load then policy order
+     * @param costs           the transfer-cost model the runs paid (shown on the page)
+     */
+    EvalReport(Workload workload, long oracleHitTokens, int pods, List<RunResult> results, TransferCostModel costs) {
+        this(workload, oracleHitTokens, pods, results, costs, List.of(), List.of(), List.of());
+    }
+
+    private EvalReport(Workload workload, long oracleHitTokens, int pods, List<RunResult> results,
+                       TransferCostModel costs, List<LiveAgainstVirtual> live, List<BreakEvenPoint> breakEven,
+                       List<String> notes) {
         this.workload = workload;
         this.oracleHitTokens = oracleHitTokens;
         this.pods = pods;
-        this.results = results;
+        this.results = List.copyOf(results);
+        this.costs = costs;
+        this.live = List.copyOf(live);
+        this.breakEven = List.copyOf(breakEven);
+        this.notes = List.copyOf(notes);
         for (RunResult r : results) {
             byLoad.computeIfAbsent(r.load(), k -> new ArrayList<>()).add(r);
         }
@@ -28,10 +51,6 @@ final class EvalReport {
 
     static String number(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
-    }
-
-    private double ofOracle(RunResult r) {
-        return oracleHitTokens == 0 ? 0 : r.hitTokens() / (double) oracleHitTokens;
     }
 
     String markdown() {
@@ -69,82 +88,74 @@ final class EvalReport {
         return s.toString();
     }
 
-    /** A page: the chart (TTFT p90 per policy against load, log scale) and the tables. */
+    /** The page: the workload and costs, a chart per question and the tables ({@link ReportPage}). */
     String html() {
-        String tables = markdown().replace("&", "&amp;").replace("<", "&lt;");
-        return "<!doctype html><html><head><meta charset='utf-8'><title>Spillway routing evaluation</title></head>"
-            + "<body><h1>" + escape(workload.name()) + ": TTFT p90 against load</h1>" + svg()
-            + "<pre>" + tables + "</pre></body></html>\n";
+        return new ReportPage(this).html();
     }
 
-    /** The chart alone: TTFT p90 per policy against load, log scale (an SVG document). */
+    /** The TTFT chart alone, an SVG document (p90 and p50 per policy against load, log scale). */
     String svg() {
-        List<String> loads = new ArrayList<>(byLoad.keySet());
-        List<Policy> policies = new ArrayList<>();
-        for (RunResult r : results) {
-            if (!policies.contains(r.policy())) {
-                policies.add(r.policy());
-            }
-        }
-        double min = Double.MAX_VALUE;
-        double max = 0;
-        for (RunResult r : results) {
-            double v = Math.max(1, r.ttftP90Millis());
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-        }
-        double lo = Math.floor(Math.log10(min));
-        double hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
-        int w = 720;
-        int h = 360;
-        int left = 70;
-        int bottom = 40;
-        StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
-            + "font-family='sans-serif' font-size='12'>", w + 160, h + 20));
-        for (double d = lo; d <= hi; d++) {
-            double y = y(Math.pow(10, d), lo, hi, h - bottom);
-            svg.append(String.format(Locale.ROOT, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#ddd'/>"
-                + "<text x='%d' y='%.1f' text-anchor='end'>%s ms</text>", left, w, y, y, left - 6, y + 4,
-                number(Math.pow(10, d))));
-        }
-        for (int i = 0; i < loads.size(); i++) {
-            svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>",
-                x(i, loads.size(), left, w), h - bottom + 20, escape(loads.get(i))));
-        }
-        for (int p = 0; p < policies.size(); p++) {
-            String colour = COLOURS[policies.get(p).ordinal() % COLOURS.length];
-            StringBuilder points = new StringBuilder();
-            for (int i = 0; i < loads.size(); i++) {
-                for (RunResult r : byLoad.get(loads.get(i))) {
-                    if (r.policy() == policies.get(p)) {
-                        double px = x(i, loads.size(), left, w);
-                        double py = y(Math.max(1, r.ttftP90Millis()), lo, hi, h - bottom);
-                        points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
-                        svg.append(String.format(Locale.ROOT, "<circle cx='%.1f' cy='%.1f' r='3' fill='%s'/>", px,
-                            py, colour));
-                    }
-                }
-            }
-            svg.append(String.format(Locale.ROOT, "<polyline fill='none' stroke='%s' stroke-width='2' points='%s'/>"
-                + "<text x='%d' y='%d' fill='%s'>%s</text>", colour, points, w + 10, 20 + 18 * p, colour,
-                policies.get(p).label()));
-        }
-        svg.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='middle'>load</text>", (left + w) / 2,
-            h + 15));
-        svg.append("</svg>");
-        return svg.toString();
+        return new ReportPage(this).ttftChart().svg();
     }
 
-    private static double x(int i, int n, int left, int w) {
-        return n == 1 ? (left + w) / 2.0 : left + 30 + i * (w - left - 60) / (double) (n - 1);
+    /** The same report with live runs beside their virtual twins (drawn side by side, not as loads). */
+    EvalReport withLiveAgainstVirtual(List<LiveAgainstVirtual> pairs) {
+        return new EvalReport(workload, oracleHitTokens, pods, results, costs, pairs, breakEven, notes);
     }
 
-    private static double y(double v, double lo, double hi, int height) {
-        return 10 + (height - 10) * (1 - (Math.log10(v) - lo) / (hi - lo));
+    /**
+     * The same report with a break-even sweep (cluster bandwidth and prefill rate against TTFT p90 and hits) to
+     * draw as "where the win ends"; with none, the page has no such chart.
+     */
+    EvalReport withBreakEvenSweep(List<BreakEvenPoint> sweep) {
+        return new EvalReport(workload, oracleHitTokens, pods, results, costs, live, sweep, notes);
     }
 
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&#39;");
+    /** The same report with a line about how it was run (shown under the title). */
+    EvalReport withNote(String note) {
+        List<String> more = new ArrayList<>(notes);
+        more.add(note);
+        return new EvalReport(workload, oracleHitTokens, pods, results, costs, live, breakEven, more);
+    }
+
+    Workload workload() {
+        return workload;
+    }
+
+    long oracleHitTokens() {
+        return oracleHitTokens;
+    }
+
+    int pods() {
+        return pods;
+    }
+
+    List<RunResult> results() {
+        return results;
+    }
+
+    /** Results by load label, in run order. */
+    Map<String, List<RunResult>> byLoad() {
+        return byLoad;
+    }
+
+    TransferCostModel costs() {
+        return costs;
+    }
+
+    List<LiveAgainstVirtual> live() {
+        return live;
+    }
+
+    List<BreakEvenPoint> breakEven() {
+        return breakEven;
+    }
+
+    List<String> notes() {
+        return notes;
+    }
+
+    double ofOracle(RunResult r) {
+        return oracleHitTokens == 0 ? 0 : r.hitTokens() / (double) oracleHitTokens;
     }
 }

@@ -22,9 +22,17 @@ public final class Workloads {
     /**
      * Mooncake's conversation trace (or any file of its format), read where it lies: each 512-token trace block
      * becomes 32 blocks of 16 deterministic tokens; arrivals are the trace's timestamps; the output lengths are the
-     * trace's. At most {@code limit} requests.
+     * trace's. At most {@code limit} requests. Named after the file (conversation_trace.jsonl, a held-out
+     * synthetic trace's own name), so reports say which trace they ran.
      */
     public static Workload mooncake(Path trace, int limit) throws IOException {
+        return mooncake(trace, limit, String.valueOf(trace.getFileName()));
+    }
+
+    /**
+     * {@link #mooncake(Path, int)}, named {@code name} in reports (a copied file's own name may not say what it is).
+     */
+    public static Workload mooncake(Path trace, int limit, String name) throws IOException {
         BlockSpace space = new BlockSpace(NAMESPACE, 512);
         List<SimRequest> requests = new ArrayList<>();
         for (MooncakeTrace.Row row : MooncakeTrace.rows(trace)) {
@@ -37,7 +45,7 @@ public final class Workloads {
             requests.add(new SimRequest(row.timestampMillis() * 1_000_000L, row.inputTokens(),
                 Math.max(1, row.outputTokens()), space.blocksOf(row.hashIds(), row.inputTokens())));
         }
-        return new Workload("mooncake-conversation", requests, space);
+        return new Workload(name, requests, space);
     }
 
     /**

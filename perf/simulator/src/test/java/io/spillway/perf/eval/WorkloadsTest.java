@@ -41,6 +41,16 @@ class WorkloadsTest {
     }
 
     @Test
+    void aTraceIsNamedAfterItsFileNotAlwaysMooncakesConversationTrace() throws IOException {
+        Path heldOut = dir.resolve("synthetic-held-out.jsonl");
+        Files.writeString(heldOut, """
+            {"timestamp": 0, "input_length": 600, "output_length": 5, "hash_ids": [0, 1]}
+            """);
+        assertEquals("synthetic-held-out.jsonl", Workloads.mooncake(heldOut, 10).name());
+        assertEquals("shipped slice", Workloads.mooncake(heldOut, 10, "shipped slice").name());
+    }
+
+    @Test
     void anAzureTraceGivesArrivalsAndLengthsAndSharesNothing() throws IOException {
         Path trace = dir.resolve("azure.csv");
         Files.writeString(trace, "TIMESTAMP,ContextTokens,GeneratedTokens\n"
