@@ -26,13 +26,19 @@ public abstract class ChainWalker {
     final long[] words = new long[BATCH];
     final int[] shardAt = new int[BATCH];
     private long[] stamps = new long[1];
-    /** Inline ids of the current and the previous key, alternating. */
+    /** Inline ids of a key copied to a list, for comparison with a pooled key's list (alternating). */
     private int[] lanes = new int[Lanes.INLINE];
     private int[] previousLanes = new int[Lanes.INLINE];
-    /** The previous key's ids: {@code previous[previousFrom..previousTo)}. */
+    /** The previous key's ids: {@code previous[previousFrom..previousTo)}, unless {@link #previousInline}. */
     private int[] previous = lanes;
     private int previousFrom;
     private int previousTo;
+    /**
+     * Whether the previous key's ids are the inline word {@link #previousWord} (0: no ids), not yet copied into
+     * {@link #previous}: two inline keys in a row are compared as words, and are copied only when a pooled key follows.
+     */
+    private boolean previousInline = true;
+    private long previousWord;
     /** Ids of the previous key that the current one lacks, left after the entries (scratch). */
     private int[] gone = new int[16];
 
@@ -51,6 +57,8 @@ public abstract class ChainWalker {
     final void begin() {
         previousFrom = 0;
         previousTo = 0;
+        previousInline = true;
+        previousWord = 0;
         start();
     }
 
@@ -59,32 +67,89 @@ public abstract class ChainWalker {
      * returns {@link #next}'s answer.
      */
     final boolean step(int k, long word, int[] pool) {
-        int[] ids;
-        int from;
-        int to;
         if (word == 0 || Lanes.isInline(word)) {
-            int[] scratch = previous == lanes ? previousLanes : lanes;
-            int n = word == 0 ? 0 : Lanes.count(word);
-            for (int lane = 0; lane < n; lane++) {
-                scratch[lane] = Lanes.id(word, lane);
+            if (previousInline) {
+                if (word != previousWord) {
+                    diffWords(k, word, previousWord);
+                    previousWord = word;
+                }
+                return next(k);
             }
-            ids = scratch;
-            from = 0;
-            to = n;
-        } else {
-            ids = pool;
-            from = (int) Lanes.offset(word) + LocationPool.HEADER;
-            to = from + Math.min(KeyTable.idCount(word, pool), BlockLocationIndex.MAX_LOCATION_ID);
-            if (to == from) {
-                from = 0; // a torn offset: no ids
-                to = 0;
-            }
+            int[] scratch = previous == lanes ? previousLanes : lanes; // after a pooled key: compared as lists
+            diff(k, scratch, 0, copyLanes(word, scratch));
+            previousInline = true;
+            previousWord = word;
+            return next(k);
         }
-        diff(k, ids, from, to);
-        previous = ids;
+        if (previousInline) { // the previous key's ids as a list, for the comparison with this pooled one
+            int[] scratch = previous == lanes ? previousLanes : lanes;
+            previousTo = copyLanes(previousWord, scratch);
+            previousFrom = 0;
+            previous = scratch;
+            previousInline = false;
+        }
+        int from = (int) Lanes.offset(word) + LocationPool.HEADER;
+        int to = from + Math.min(KeyTable.idCount(word, pool), BlockLocationIndex.MAX_LOCATION_ID);
+        if (to == from) {
+            from = 0; // a torn offset: no ids
+            to = 0;
+        }
+        diff(k, pool, from, to);
+        previous = pool;
         previousFrom = from;
         previousTo = to;
         return next(k);
+    }
+
+    /**
+     * Copies an inline word's ids into {@code into} and returns how many; the word of a key the index lacks (0) has
+     * none.
+     */
+    private static int copyLanes(long word, int[] into) {
+        int n = word == 0 ? 0 : Lanes.count(word);
+        for (int lane = 0; lane < n; lane++) {
+            into[lane] = Lanes.id(word, lane);
+        }
+        return n;
+    }
+
+    /**
+     * The comparison of two inline words (or 0s), lane by lane in registers: enters each id of {@code word} that
+     * {@code before} lacks, then leaves each id of {@code before} that {@code word} lacks. With ids repeated in a word
+     * (a torn read only), the counts may differ from the list comparison's; the walk is then read again anyway.
+     */
+    private void diffWords(int k, long word, long before) {
+        long differ = word ^ before;
+        int shift = Long.numberOfTrailingZeros(differ) & ~15;
+        if ((differ >>> shift) <= 0xFFFF && (word >>> shift & 0xFFFF) != 0 && (before >>> shift & 0xFFFF) != 0) {
+            // the common step: one lane holds another id (the node of the next key), the other lanes are the same
+            enter((int) (word >>> shift) & 0xFFFF, k);
+            leave((int) (before >>> shift) & 0xFFFF, k);
+            return;
+        }
+        int n = word == 0 ? 0 : Lanes.count(word);
+        int m = before == 0 ? 0 : Lanes.count(before);
+        for (int lane = 0; lane < n; lane++) {
+            int id = Lanes.id(word, lane);
+            if (!hasLane(before, m, id)) {
+                enter(id, k);
+            }
+        }
+        for (int lane = 0; lane < m; lane++) {
+            int id = Lanes.id(before, lane);
+            if (!hasLane(word, n, id)) {
+                leave(id, k);
+            }
+        }
+    }
+
+    private static boolean hasLane(long word, int lanes, int id) {
+        for (int lane = 0; lane < lanes; lane++) {
+            if (Lanes.id(word, lane) == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -120,6 +120,43 @@ class ChainWalkTest {
         }
     }
 
+    /**
+     * What prefix-aware routing produces: a few places hold prefixes of the chain (cut back from the tail, as vLLM
+     * frees a sequence's tail blocks first), a few more take turns over every key (cluster nodes), and holes at random
+     * places; so consecutive keys' inline lists mostly differ in one lane, the step compared word against word.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22})
+    void prefixesWithNodesTakingTurnsAndHolesAreCountedExactly(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        try (BlockLocationIndex index = new BlockLocationIndex(100_000, 0, seed % 2 == 0 ? 4 : 1, 0)) {
+            long[] his = new long[KEYS];
+            long[] los = new long[KEYS];
+            for (int k = 0; k < KEYS; k++) {
+                his[k] = r.nextLong();
+                los[k] = r.nextLong();
+            }
+            int prefixes = 1 + r.nextInt(5); // up to 4 inline with a node; 5 and a node spill to the pool
+            for (int p = 0; p < prefixes; p++) {
+                int run = r.nextInt(KEYS + 1);
+                index.addAll(index.location(pod(p)), his, los, run);
+            }
+            int nodes = 1 + r.nextInt(3);
+            for (int k = 0; k < KEYS; k++) {
+                index.add(his[k], los[k], index.location(pod(100 + k % nodes)));
+            }
+            for (int i = 0, holes = r.nextInt(12); i < holes; i++) {
+                int k = r.nextInt(KEYS);
+                int place = r.nextInt(4) == 0 ? 100 + k % nodes : r.nextInt(prefixes);
+                index.remove(his[k], los[k], index.location(pod(place)));
+            }
+            CountingWalker walker = new CountingWalker(index, his, los, KEYS);
+            index.walk(his, los, KEYS, walker);
+            assertEquals(KEYS, walker.told.size(), "every key told");
+            assertEquals(0, walker.leavesBeforeEnter, "every entry of a key comes before its leaves");
+        }
+    }
+
     @ParameterizedTest(name = "count {0}")
     @ValueSource(ints = {-1, 3})
     void aCountOutsideTheArraysIsRefused(int count) {

@@ -36,9 +36,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One routing decision, tokenization excluded (the prompt's block keys are given): the prefix match over the
  * index and the scoring, picking and P/D decision of the {@code spillway-pd} preset over 64 ready pods. The prompt
- * is 8k or 128k tokens (512 or 8,192 blocks of 16); pod p holds the first (p + 1) / 64 of it in its GPU, and three
- * cluster nodes hold all of it in their CPU and NVMe tiers (so the match walks the whole chain: the worst case),
- * inside an index of a million other keys.
+ * is 8k or 128k tokens (512 or 8,192 blocks of 16), inside an index of a million other keys, and three cluster nodes
+ * hold all of it in their CPU and NVMe tiers (so the match walks the whole chain). Two placements of the pods'
+ * GPUs ({@code layout}): {@code adversarial}, every pod a different prefix (pod p holds the first (p + 1) / 64 of the
+ * prompt: every key carries up to 65 locations and every eighth key ends a run), and {@code common}, what
+ * prefix-aware routing produces: four pods hold prefixes (a quarter, a half, three quarters, all of it), the other
+ * 60 nothing of it.
  */
 @State(Scope.Thread)
 @Warmup(iterations = 3, time = 1)
@@ -47,6 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RoutingBenchmark {
     @Param({"8192", "131072"})
     int promptTokens;
+
+    @Param({"common", "adversarial"})
+    String layout;
 
     BlockLocationIndex index;
     List<Pod> pods;
@@ -64,7 +70,12 @@ public class RoutingBenchmark {
         long[] his = new long[blocks];
         long[] los = new long[blocks];
         pods = new ArrayList<>();
-        index = worstCase(random, his, los, pods);
+        boolean common = switch (layout) {
+            case "common" -> true;
+            case "adversarial" -> false;
+            default -> throw new IllegalArgumentException("layout must be common or adversarial, got " + layout);
+        };
+        index = common ? commonCase(random, his, los, pods) : worstCase(random, his, los, pods);
         request = new RoutingRequest(promptTokens, 16, his, los, blocks);
         matcher = new PrefixMatcher(index);
         RoutingConfig config = RoutingConfig.preset("spillway-pd");
@@ -77,7 +88,9 @@ public class RoutingBenchmark {
         }
         text = words.substring(0, 4 * promptTokens);
         Decision d = decide();
-        if (!d.routed() || match.clusterBlocks() != blocks || match.gpuBlocks(63) != blocks) {
+        int fullPod = common ? COMMON_PODS[COMMON_PODS.length - 1] : 63;
+        if (!d.routed() || match.clusterBlocks() != blocks || match.gpuBlocks(fullPod) != blocks
+            || match.gpuBlocks(common ? COMMON_PODS[0] : 0) != blocks / (common ? 4 : 64)) {
             throw new IllegalStateException("not set up: " + d + ", cluster run " + match.clusterBlocks());
         }
     }
@@ -92,28 +105,64 @@ public class RoutingBenchmark {
     public static BlockLocationIndex worstCase(SplittableRandom random, long[] his, long[] los, List<Pod> pods) {
         int blocks = his.length;
         BlockLocationIndex index = new BlockLocationIndex(1_000_000L + blocks);
+        int[] gpus = addPods(index, pods);
+        int[] nodes = addOthersAndChain(index, random, his, los, gpus);
+        for (int p = 0; p < gpus.length; p++) {
+            index.addAll(gpus[p], his, los, blocks * (p + 1) / 64);
+        }
+        addCluster(index, his, los, nodes);
+        return index;
+    }
+
+    /** The pods that hold prefixes in the {@code common} layout: pod {@code COMMON_PODS[j]} the first (j + 1) / 4. */
+    static final int[] COMMON_PODS = {5, 22, 39, 56};
+
+    /**
+     * The {@code common} layout: the index and chain of {@link #worstCase} (same pods, same million other keys, same
+     * three cluster nodes taking turns over the chain), but only the four pods of {@link #COMMON_PODS} hold prefixes
+     * of the chain in their GPUs.
+     */
+    public static BlockLocationIndex commonCase(SplittableRandom random, long[] his, long[] los, List<Pod> pods) {
+        int blocks = his.length;
+        BlockLocationIndex index = new BlockLocationIndex(1_000_000L + blocks);
+        int[] gpus = addPods(index, pods);
+        int[] nodes = addOthersAndChain(index, random, his, los, gpus);
+        for (int j = 0; j < COMMON_PODS.length; j++) {
+            index.addAll(gpus[COMMON_PODS[j]], his, los, blocks * (j + 1) / COMMON_PODS.length);
+        }
+        addCluster(index, his, los, nodes);
+        return index;
+    }
+
+    private static int[] addPods(BlockLocationIndex index, List<Pod> pods) {
         int[] gpus = new int[64];
         for (int p = 0; p < gpus.length; p++) {
             String id = "10.0.1." + p + ":8000";
             pods.add(new Pod(id, id, p % 4 == 0 ? PodRole.PREFILL : PodRole.BOTH, true, p % 7, p % 5, p / 64.0, 0));
             gpus[p] = index.location(Location.pod(id, Medium.GPU));
         }
+        return gpus;
+    }
+
+    /** The three cluster nodes' ids, a million random keys over the pods, and the chain's keys. */
+    private static int[] addOthersAndChain(BlockLocationIndex index, SplittableRandom random, long[] his, long[] los,
+        int[] gpus) {
         int[] nodes = {index.location(Location.node("n1", Medium.CPU)), index.location(Location.node("n2",
             Medium.CPU)), index.location(Location.node("n3", Medium.NVME))};
         for (int i = 0; i < 1_000_000; i++) {
             index.add(random.nextLong(), random.nextLong(), gpus[i & 63]);
         }
-        for (int k = 0; k < blocks; k++) {
+        for (int k = 0; k < his.length; k++) {
             his[k] = random.nextLong();
             los[k] = random.nextLong();
         }
-        for (int p = 0; p < gpus.length; p++) {
-            index.addAll(gpus[p], his, los, blocks * (p + 1) / 64);
-        }
-        for (int k = 0; k < blocks; k++) {
+        return nodes;
+    }
+
+    private static void addCluster(BlockLocationIndex index, long[] his, long[] los, int[] nodes) {
+        for (int k = 0; k < his.length; k++) {
             index.add(his[k], los[k], nodes[k % nodes.length]);
         }
-        return index;
     }
 
     @Benchmark
