@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -215,9 +216,40 @@ public final class EvalCommand implements Callable<Integer> {
         Files.writeString(dir.resolve("sweep.md"), report.markdown());
         Files.writeString(dir.resolve("sweep-ttft-p90.svg"), report.svg());
         Files.writeString(dir.resolve("costs.json"), CostFile.write(inputs));
+        Files.writeString(dir.resolve("report.html"), sweepPage(base, points, pods, params, inputs).html());
         System.out.printf("%d runs (%s, %d bandwidths x %d prefill rates) in %.1f s of wall time; written to %s%n",
             points.size(), loads.get(0).label(), sweepGbps.size(), prefills.size(), runSeconds,
             dir.toAbsolutePath());
+    }
+
+    /**
+     * The sweep as a report page: its tables and charts are the runs at the cost model's own bandwidth and prefill
+     * rate (Spillway's swept bandwidth nearest to it), and its "where the win ends" chart every swept run, the
+     * policies that never load from the cluster drawn flat across the bandwidths.
+     */
+    static EvalReport sweepPage(Workload base, List<SweepPoint> points, int pods, EngineParams params,
+                                 CostInputs inputs) {
+        List<Double> bandwidths = points.stream().filter(SweepPoint::loadsFromCluster).map(SweepPoint::clusterGbps)
+            .distinct().sorted().toList();
+        double nearest = bandwidths.stream().min(Comparator.comparingDouble(g -> Math.abs(g - inputs.cpuGbps())))
+            .orElse(Double.NaN);
+        double prefill = points.stream().map(SweepPoint::prefillTokensPerSecond)
+            .min(Comparator.comparingDouble(r -> Math.abs(r - inputs.prefillTokensPerSecond()))).orElse(Double.NaN);
+        List<RunResult> atModel = new ArrayList<>();
+        List<BreakEvenPoint> sweep = new ArrayList<>();
+        for (SweepPoint p : points) {
+            if (p.prefillTokensPerSecond() == prefill && (!p.loadsFromCluster() || p.clusterGbps() == nearest)) {
+                atModel.add(p.result());
+            }
+            for (double gbps : p.loadsFromCluster() ? List.of(p.clusterGbps()) : bandwidths) {
+                sweep.add(new BreakEvenPoint(gbps, p.prefillTokensPerSecond(), p.policy(),
+                    p.result().ttftP90Millis(), p.result().hitTokens()));
+            }
+        }
+        return new EvalReport(base, base.oracleHitTokens(), pods, atModel,
+            params.costs()).withBreakEvenSweep(sweep).withNote(String.format(Locale.ROOT, "Bandwidth sweep: the "
+            + "tables are the runs at %s GB/s and %s prefill tokens/s; the sweep's chart has every run.",
+            EvalReport.number(nearest), EvalReport.number(prefill)));
     }
 
     /**

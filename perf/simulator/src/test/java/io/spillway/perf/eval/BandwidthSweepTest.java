@@ -65,6 +65,21 @@ class BandwidthSweepTest {
             svg);
     }
 
+    @Test
+    void theSweepsPageDrawsEveryRunAndTabulatesTheOnesAtTheModelsBandwidth() throws Exception {
+        List<SweepPoint> points = sweep(List.of(0.5, 10.0), List.of(8_000.0));
+        EvalReport page = EvalCommand.sweepPage(alternating(30), points, 1, EngineParams.defaults(),
+            CostInputs.defaults());
+        // the cost model's 10 GB/s: Spillway's run there, and the two policies that never load
+        assertEquals(3, page.results().size(), page.results().toString());
+        assertTrue(page.results().contains(only(points, Policy.SPILLWAY, 10.0)));
+        // precise and round-robin drawn flat across both bandwidths, Spillway once at each
+        assertEquals(6, page.breakEven().size(), page.breakEven().toString());
+        assertEquals(2, page.breakEven().stream().filter(p -> p.policy() == Policy.PRECISE).count());
+        String html = page.html();
+        assertTrue(html.contains("id='chart-break-even'") && html.contains("id='table-break-even'"), html);
+    }
+
     private static RunResult only(List<SweepPoint> points, Policy policy, double gbps) {
         return points.stream().filter(p -> p.policy() == policy && (Double.isNaN(gbps) ? !p.loadsFromCluster()
             : p.clusterGbps() == gbps)).findFirst().orElseThrow().result();
