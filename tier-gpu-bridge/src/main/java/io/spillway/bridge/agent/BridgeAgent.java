@@ -398,7 +398,7 @@ public final class BridgeAgent implements AutoCloseable {
 
     private void stats(CompletableFuture<ObjectNode> reply) {
         reply.complete(counters.writeTo(ok()).put("live_steps", liveSteps).put("busy", fence.busy())
-            .put("registered", bridge != null));
+            .put("registered", bridge != null).put("in_place", bridge != null && bridge.inPlace()));
     }
 
     private void requireRegistered() {
@@ -445,6 +445,15 @@ public final class BridgeAgent implements AutoCloseable {
                 LockSupport.parkNanos(copying.isEmpty() ? 1_000_000L : 20_000L);
             }
         }
+    }
+
+    /**
+     * Queues {@code work} for the loop and wakes it: a network completion would otherwise wait out the loop's idle
+     * park (up to a millisecond) before its slots are released or its copy starts.
+     */
+    private void onLoop(Runnable work) {
+        commands.add(work);
+        LockSupport.unpark(loop);
     }
 
     /** Runs {@code work} on the loop; whatever it throws is counted and reported once, and the loop goes on. */
@@ -531,10 +540,14 @@ public final class BridgeAgent implements AutoCloseable {
             slots = taken;
             owner = bridge;
             guard = fence;
+            if (owner.inPlace()) {
+                startInPlace();
+                return;
+            }
             if (!job.save) {
                 try {
                     client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
-                        commands.add(() -> fetched(got, error)));
+                        onLoop(() -> fetched(got, error)));
                 } catch (RuntimeException e) {
                     counters.failedGets.incrementAndGet();
                     fail(blockIds);
@@ -542,6 +555,68 @@ public final class BridgeAgent implements AutoCloseable {
                 return;
             }
             startCopy(blockIds, slots);
+        }
+
+        /**
+         * The host backend with blocks of one run each ({@link BridgeContext#inPlace}): the cluster client reads the
+         * worker's blocks for a save and writes them for a load, with no copy through the slots (still taken: they
+         * bound what is in flight). The fence is held from before the request until its answer, as around a device
+         * copy: a connector that gave up waits for it, and a fenced generation never reaches the network.
+         */
+        private void startInPlace() {
+            copyIds = blockIds;
+            if (!guard.enter(job.generation)) {
+                counters.fencedSteps.incrementAndGet();
+                fail(blockIds);
+                return;
+            }
+            ByteBuffer[] blocks = new ByteBuffer[blockIds.length];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = owner.blockInPlace(blockIds[i]);
+            }
+            try {
+                if (job.save) {
+                    client().put(namespaceKey, keys, blocks).whenComplete((put, error) ->
+                        onLoop(() -> sentInPlace(put, error)));
+                } else {
+                    client().get(namespaceKey, keys, blocks).whenComplete((got, error) ->
+                        onLoop(() -> fetchedInPlace(got, error)));
+                }
+            } catch (RuntimeException e) {
+                guard.exit();
+                (job.save ? counters.failedPuts : counters.failedGets).incrementAndGet();
+                fail(blockIds);
+            }
+        }
+
+        /** An in-place save's answer: the fence is let go, the stored blocks counted. */
+        private void sentInPlace(PutResult put, Throwable error) {
+            guard.exit();
+            int stored = error == null ? put.count(ErrorCode.OK) : 0;
+            counters.savedBlocks.addAndGet(stored);
+            counters.failedPuts.addAndGet(keys.length - stored);
+            release();
+        }
+
+        /**
+         * An in-place load's answer: the blocks up to the first the cluster lacked (or held at another size) are
+         * loaded; that one and every one after it failed, as on the copy path (the connector has them recomputed).
+         */
+        private void fetchedInPlace(GetResult got, Throwable error) {
+            guard.exit();
+            int hits = 0;
+            if (error != null) {
+                counters.failedGets.incrementAndGet();
+            } else {
+                while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
+                    hits++;
+                }
+            }
+            counters.loadedBlocks.addAndGet(hits);
+            for (int i = hits; i < blockIds.length; i++) {
+                job.failed.add(blockIds[i]);
+            }
+            release();
         }
 
         /** Starts the device copy of blocks {@code ids} and slots {@code into}, unless their generation is fenced. */
@@ -613,7 +688,7 @@ public final class BridgeAgent implements AutoCloseable {
             }
             try {
                 client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
-                    commands.add(() -> {
+                    onLoop(() -> {
                         int stored = error == null ? put.count(ErrorCode.OK) : 0;
                         counters.savedBlocks.addAndGet(stored);
                         counters.failedPuts.addAndGet(keys.length - stored);
