@@ -125,10 +125,10 @@ public final class BridgeContext implements AutoCloseable {
     }
 
     /**
-     * Whether blocks move in place: on the host backend the worker's "device" memory is host memory this process
-     * maps, so when each block is one contiguous run ({@link KvCacheSpec#blocksContiguous}) the cluster client reads
-     * a save from, and writes a load into, the worker's block itself ({@link #blockInPlace}): no copy through a
-     * slot, no stream. False on CUDA and HIP, for layouts whose blocks are scattered (each layer's page apart, keys
+     * Whether blocks can move in place: on the host backend the worker's "device" memory is host memory this
+     * process maps, so when each block is one contiguous run ({@link KvCacheSpec#blocksContiguous}) the cluster
+     * client can read a block where the worker keeps it ({@link #blockInPlace}; the agent sends its saves so): no
+     * copy through a slot, no stream. False on CUDA and HIP, for layouts whose blocks are scattered (each layer's page apart, keys
      * apart from values), and when copy faults are injected (they fail copies, and there would be none).
      */
     public boolean inPlace() {

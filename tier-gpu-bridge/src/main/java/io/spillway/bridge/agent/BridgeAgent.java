@@ -447,15 +447,6 @@ public final class BridgeAgent implements AutoCloseable {
         }
     }
 
-    /**
-     * Queues {@code work} for the loop and wakes it: a network completion would otherwise wait out the loop's idle
-     * park (up to a millisecond) before its slots are released or its copy starts.
-     */
-    private void onLoop(Runnable work) {
-        commands.add(work);
-        LockSupport.unpark(loop);
-    }
-
     /** Runs {@code work} on the loop; whatever it throws is counted and reported once, and the loop goes on. */
     private void guarded(Runnable work) {
         try {
@@ -540,14 +531,14 @@ public final class BridgeAgent implements AutoCloseable {
             slots = taken;
             owner = bridge;
             guard = fence;
-            if (owner.inPlace()) {
+            if (owner.inPlace() && job.save) {
                 startInPlace();
                 return;
             }
             if (!job.save) {
                 try {
                     client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
-                        onLoop(() -> fetched(got, error)));
+                        commands.add(() -> fetched(got, error)));
                 } catch (RuntimeException e) {
                     counters.failedGets.incrementAndGet();
                     fail(blockIds);
@@ -558,10 +549,11 @@ public final class BridgeAgent implements AutoCloseable {
         }
 
         /**
-         * The host backend with blocks of one run each ({@link BridgeContext#inPlace}): the cluster client reads the
-         * worker's blocks for a save and writes them for a load, with no copy through the slots (still taken: they
-         * bound what is in flight). The fence is held from before the request until its answer, as around a device
-         * copy: a connector that gave up waits for it, and a fenced generation never reaches the network.
+         * A save on the host backend with blocks of one run each ({@link BridgeContext#inPlace}): the cluster client
+         * reads the worker's blocks themselves, with no copy through the slots (still taken: they bound what is in
+         * flight). The fence is held from before the request until its answer, as around a device copy: a connector
+         * that gave up waits for it, and a fenced generation never reaches the network. Loads still go through the
+         * slots: in place, they did not win in the interleaved runs (docs/benchmarks.md, "Agent data path").
          */
         private void startInPlace() {
             copyIds = blockIds;
@@ -575,16 +567,11 @@ public final class BridgeAgent implements AutoCloseable {
                 blocks[i] = owner.blockInPlace(blockIds[i]);
             }
             try {
-                if (job.save) {
-                    client().put(namespaceKey, keys, blocks).whenComplete((put, error) ->
-                        onLoop(() -> sentInPlace(put, error)));
-                } else {
-                    client().get(namespaceKey, keys, blocks).whenComplete((got, error) ->
-                        onLoop(() -> fetchedInPlace(got, error)));
-                }
+                client().put(namespaceKey, keys, blocks).whenComplete((put, error) ->
+                    commands.add(() -> sentInPlace(put, error)));
             } catch (RuntimeException e) {
                 guard.exit();
-                (job.save ? counters.failedPuts : counters.failedGets).incrementAndGet();
+                counters.failedPuts.incrementAndGet();
                 fail(blockIds);
             }
         }
@@ -595,27 +582,6 @@ public final class BridgeAgent implements AutoCloseable {
             int stored = error == null ? put.count(ErrorCode.OK) : 0;
             counters.savedBlocks.addAndGet(stored);
             counters.failedPuts.addAndGet(keys.length - stored);
-            release();
-        }
-
-        /**
-         * An in-place load's answer: the blocks up to the first the cluster lacked (or held at another size) are
-         * loaded; that one and every one after it failed, as on the copy path (the connector has them recomputed).
-         */
-        private void fetchedInPlace(GetResult got, Throwable error) {
-            guard.exit();
-            int hits = 0;
-            if (error != null) {
-                counters.failedGets.incrementAndGet();
-            } else {
-                while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
-                    hits++;
-                }
-            }
-            counters.loadedBlocks.addAndGet(hits);
-            for (int i = hits; i < blockIds.length; i++) {
-                job.failed.add(blockIds[i]);
-            }
             release();
         }
 
@@ -688,7 +654,7 @@ public final class BridgeAgent implements AutoCloseable {
             }
             try {
                 client().put(namespaceKey, keys, buffers()).whenComplete((PutResult put, Throwable error) ->
-                    onLoop(() -> {
+                    commands.add(() -> {
                         int stored = error == null ? put.count(ErrorCode.OK) : 0;
                         counters.savedBlocks.addAndGet(stored);
                         counters.failedPuts.addAndGet(keys.length - stored);

@@ -216,7 +216,7 @@ public final class BridgeCommand implements Callable<Integer> {
         ratios.put("save_put", median(gbps[0]) / median(gbps[2])).put("load_get", median(gbps[1]) / median(gbps[3]))
             .put("save_put_paired", median(pairedRatios(gbps[0], gbps[2])))
             .put("load_get_paired", median(pairedRatios(gbps[1], gbps[3])))
-            .put("save_put_cpu", median(cpu[0]) / median(cpu[2])).put("load_get_cpu", median(cpu[1]) / median(cpu[3]));
+            .put("save_put_cpu", cpuRatio(cpu[0], cpu[2])).put("load_get_cpu", cpuRatio(cpu[1], cpu[3]));
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n",
             StandardCharsets.UTF_8);
     }
@@ -228,6 +228,15 @@ public final class BridgeCommand implements Callable<Integer> {
 
     private static double cpuSecondsPerGb(long cpuBefore, long bytes) {
         return (processCpuNanos() - cpuBefore) / 1e9 / (bytes / 1e9);
+    }
+
+    /**
+     * The medians' ratio of two phases' CPU a GB, or null when the client's phase took less than the clock's tick
+     * (the process's CPU time counts in jiffies: a tiny run reads 0).
+     */
+    private static Double cpuRatio(double[] agent, double[] client) {
+        double c = median(client);
+        return c > 0 ? median(agent) / c : null;
     }
 
     /** Each round's {@code a / b}: both measured back to back, under the same load. */
