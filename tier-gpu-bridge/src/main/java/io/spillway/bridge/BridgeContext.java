@@ -32,6 +32,8 @@ public final class BridgeContext implements AutoCloseable {
     private final long pinned;
     private final int slots;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    /** See {@link #inPlace()}. */
+    private final boolean inPlace;
     private boolean closed;
 
     private BridgeContext(Builder b) {
@@ -80,6 +82,7 @@ public final class BridgeContext implements AutoCloseable {
         if (b.copyFaults > 0) {
             NativeBridge.injectCopyFaults(rt, b.copyFaults);
         }
+        this.inPlace = b.backend == Backend.HOST && b.copyFaults == 0 && spec.blocksContiguous();
         for (int i = 0; i < slots; i++) {
             freeSlots.add(i);
         }
@@ -119,6 +122,33 @@ public final class BridgeContext implements AutoCloseable {
             checkSlot(slot);
             freeSlots.add(slot);
         }
+    }
+
+    /**
+     * Whether blocks can move in place: on the host backend the worker's "device" memory is host memory this
+     * process maps, so when each block is one contiguous run ({@link KvCacheSpec#blocksContiguous}) the cluster
+     * client can read a block where the worker keeps it ({@link #blockInPlace}; the agent sends its saves so): no
+     * copy through a slot, no stream. False on CUDA and HIP, for layouts whose blocks are scattered (each layer's page apart, keys
+     * apart from values), and when copy faults are injected (they fail copies, and there would be none).
+     */
+    public boolean inPlace() {
+        return inPlace;
+    }
+
+    /**
+     * Block {@code block}'s bytes where the worker keeps them, when {@link #inPlace()}: the caller must hold the
+     * transfer fence ({@link TransferFence#enter}) while anything reads or writes them.
+     */
+    public ByteBuffer blockInPlace(int block) {
+        if (!inPlace) {
+            throw new IllegalStateException("blocks of " + spec + " on the " + backend + " backend are copied "
+                + "through slots, not moved in place");
+        }
+        if (closed) {
+            throw new BridgeException("the bridge context is closed");
+        }
+        return NativeBridge.wrap(regions[spec.contiguousRegion()] + spec.contiguousBlockOffset(block),
+            spec.blockBytes());
     }
 
     /** Slot {@code slot}'s bytes: every layer's page runs, layer by layer, of the block it holds. */

@@ -19,6 +19,8 @@ public final class KvCacheSpec {
     private final PageRuns page;
     private final LayerPlacement[] layers;
     private final int regions;
+    /** Whether each block's host form is one run of its region: see {@link #contiguousBlockOffset}. */
+    private final boolean blocksContiguous;
 
     public KvCacheSpec(int numBlocks, PageRuns page, List<LayerPlacement> layers) {
         if (numBlocks < 1) {
@@ -43,11 +45,37 @@ public final class KvCacheSpec {
             maxRegion = Math.max(maxRegion, p.region());
         }
         this.regions = maxRegion + 1;
+        this.blocksContiguous = runsInHostOrder(page) && layersEndToEnd(this.layers, page.pageBytes());
         // checked by division: a page of 2^62 bytes times 4 layers wraps to 0 and would pass a product's check
         if (pageBytes() > MAX_BLOCK_BYTES / this.layers.length) {
             throw new IllegalArgumentException("a block of " + this.layers.length + " layers of " + pageBytes()
                 + " bytes is over 2 GiB");
         }
+    }
+
+    /** Whether the page's runs lie end to end in the order the host lays them out. */
+    private static boolean runsInHostOrder(PageRuns page) {
+        long next = page.offset(0);
+        for (int r = 0; r < page.count(); r++) {
+            if (page.offset(r) != next) {
+                return false;
+            }
+            next += page.length(r);
+        }
+        return true;
+    }
+
+    /** Whether every layer is in the first's region, with its stride, a page after the layer before it. */
+    private static boolean layersEndToEnd(LayerPlacement[] layers, long pageBytes) {
+        LayerPlacement first = layers[0];
+        for (int l = 1; l < layers.length; l++) {
+            LayerPlacement p = layers[l];
+            if (p.region() != first.region() || p.blockStride() != first.blockStride()
+                || p.origin() != first.origin() + l * pageBytes) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -178,6 +206,32 @@ public final class KvCacheSpec {
                     + regionBytes(r) + ", is past its mapped size of " + mappedSizes[r] + " bytes");
             }
         }
+    }
+
+    /**
+     * Whether every block's host form (every layer's page runs, layer by layer) is already one contiguous run of
+     * its region: a cross-layer cache, or one layer of contiguous pages (the host-staged ring). Then a block can be
+     * read and written where it lies, without a copy through a slot.
+     */
+    public boolean blocksContiguous() {
+        return blocksContiguous;
+    }
+
+    /**
+     * Where block {@code block}'s host form starts in region {@link #contiguousRegion()}, when
+     * {@link #blocksContiguous()}; its length is {@link #blockBytes()}.
+     */
+    public long contiguousBlockOffset(int block) {
+        if (!blocksContiguous) {
+            throw new IllegalStateException("the blocks of " + this + " are not contiguous");
+        }
+        checkBlock(block);
+        return layers[0].blockOrigin(block) + page.offset(0);
+    }
+
+    /** The region every layer lies in, when {@link #blocksContiguous()}. */
+    public int contiguousRegion() {
+        return layers[0].region();
     }
 
     void checkBlock(int block) {

@@ -2,6 +2,7 @@ package io.spillway.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,45 @@ public class BridgeContextTest {
                 agent.giveBack(slots);
                 assertEquals(4, agent.freeSlots());
             }
+        }
+    }
+
+    @Test
+    void blocksMoveInPlaceOnlyWhereEachIsOneRunOfTheHostBackendsMemory() throws Exception {
+        List<KvCacheSpec> all = layouts();
+        KvCacheSpec crossLayer = all.get(2);
+        KvCacheSpec ring = KvCacheSpec.contiguousPages(1, 16, 4096); // the host-staged ring: a block a page
+        assertEquals(List.of(false, false, true, false), all.stream().map(KvCacheSpec::blocksContiguous).toList(),
+            "kv_first (keys apart from values), block_first and MLA (each layer's page apart): scattered");
+        assertTrue(ring.blocksContiguous());
+        for (KvCacheSpec spec : List.of(crossLayer, ring)) {
+            try (HostKvCache worker = new HostKvCache(spec);
+                 BridgeContext agent = BridgeContext.builder().ipcHandles(spec, worker.handles()).slots(2).build()) {
+                assertTrue(agent.inPlace(), spec.toString());
+                for (int b : new int[] {0, 5, 15}) {
+                    assertArrayEquals(worker.block(b), bytes(agent.blockInPlace(b)), spec + ": block " + b);
+                }
+                ByteBuffer seven = agent.blockInPlace(7);
+                byte[] nines = new byte[(int) spec.blockBytes()];
+                Arrays.fill(nines, (byte) 9);
+                seven.put(nines);
+                assertArrayEquals(nines, worker.block(7), "written where the worker keeps block 7");
+                IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                    () -> agent.blockInPlace(16));
+                assertTrue(outside.getMessage().contains("block 16 is outside the cache's 0..15"),
+                    outside.getMessage());
+            }
+        }
+        try (HostKvCache worker = new HostKvCache(SPEC);
+             BridgeContext agent = BridgeContext.builder().ipcHandles(SPEC, worker.handles()).slots(2).build()) {
+            assertFalse(agent.inPlace());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> agent.blockInPlace(0));
+            assertTrue(e.getMessage().contains("copied through slots"), e.getMessage());
+        }
+        try (HostKvCache worker = new HostKvCache(crossLayer);
+             BridgeContext faulty = BridgeContext.builder().ipcHandles(crossLayer, worker.handles()).slots(2)
+                 .injectCopyFaults(1).build()) {
+            assertFalse(faulty.inPlace(), "injected copy faults ask for the copy path");
         }
     }
 

@@ -398,7 +398,7 @@ public final class BridgeAgent implements AutoCloseable {
 
     private void stats(CompletableFuture<ObjectNode> reply) {
         reply.complete(counters.writeTo(ok()).put("live_steps", liveSteps).put("busy", fence.busy())
-            .put("registered", bridge != null));
+            .put("registered", bridge != null).put("in_place", bridge != null && bridge.inPlace()));
     }
 
     private void requireRegistered() {
@@ -531,6 +531,10 @@ public final class BridgeAgent implements AutoCloseable {
             slots = taken;
             owner = bridge;
             guard = fence;
+            if (owner.inPlace() && job.save) {
+                startInPlace();
+                return;
+            }
             if (!job.save) {
                 try {
                     client().get(namespaceKey, keys, buffers()).whenComplete((got, error) ->
@@ -542,6 +546,43 @@ public final class BridgeAgent implements AutoCloseable {
                 return;
             }
             startCopy(blockIds, slots);
+        }
+
+        /**
+         * A save on the host backend with blocks of one run each ({@link BridgeContext#inPlace}): the cluster client
+         * reads the worker's blocks themselves, with no copy through the slots (still taken: they bound what is in
+         * flight). The fence is held from before the request until its answer, as around a device copy: a connector
+         * that gave up waits for it, and a fenced generation never reaches the network. Loads still go through the
+         * slots: in place, they did not win in the interleaved runs (docs/benchmarks.md, "Agent data path").
+         */
+        private void startInPlace() {
+            copyIds = blockIds;
+            if (!guard.enter(job.generation)) {
+                counters.fencedSteps.incrementAndGet();
+                fail(blockIds);
+                return;
+            }
+            ByteBuffer[] blocks = new ByteBuffer[blockIds.length];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = owner.blockInPlace(blockIds[i]);
+            }
+            try {
+                client().put(namespaceKey, keys, blocks).whenComplete((put, error) ->
+                    commands.add(() -> sentInPlace(put, error)));
+            } catch (RuntimeException e) {
+                guard.exit();
+                counters.failedPuts.incrementAndGet();
+                fail(blockIds);
+            }
+        }
+
+        /** An in-place save's answer: the fence is let go, the stored blocks counted. */
+        private void sentInPlace(PutResult put, Throwable error) {
+            guard.exit();
+            int stored = error == null ? put.count(ErrorCode.OK) : 0;
+            counters.savedBlocks.addAndGet(stored);
+            counters.failedPuts.addAndGet(keys.length - stored);
+            release();
         }
 
         /** Starts the device copy of blocks {@code ids} and slots {@code into}, unless their generation is fenced. */

@@ -201,6 +201,48 @@ class BridgeAgentTest {
     }
 
     @Test
+    void inPlaceBlocksSaveLoadReportAMissAndKeepTheFence() throws Exception {
+        KvCacheSpec crossLayer = BridgeContextTest.layouts().get(2); // each block one run: moved in place
+        worker = new HostKvCache(crossLayer);
+        try (SharedSegment page = new SharedSegment(TransferFence.BYTES)) {
+            assertTrue(call(register(crossLayer, worker.handles(), "m", page.handle())).get("ok").asBoolean());
+            assertTrue(call("{\"op\": \"stats\"}").get("in_place").asBoolean(), "the cross-layer cache is in place");
+            String prompt = tokens(7 * 16, 11);
+            int[] from = {4, 9, 1, 14, 2, 3, 8};
+            call(transfer("save", "s", prompt, from, 0, 1, null));
+            awaitFinished("saved", "s");
+            assertEquals(7, lookup(prompt, null));
+
+            String longer = tokens(9 * 16, 11); // the same 7 blocks, then 2 the cluster lacks
+            int[] into = {5, 6, 7, 10, 11, 12, 13, 0, 15};
+            byte[] before15 = worker.block(15);
+            call(transfer("load", "l", longer, into, 0, 1, null));
+            JsonNode done = awaitFinished("loaded", "l");
+            assertEquals(Set.of(0, 15), ints(done.get("failed_blocks")), done.toString());
+            for (int i = 0; i < from.length; i++) {
+                assertArrayEquals(worker.block(from[i]), worker.block(into[i]), "block " + i);
+            }
+            assertArrayEquals(before15, worker.block(15), "a block the cluster lacks is not written");
+
+            page.buffer().order(ByteOrder.LITTLE_ENDIAN).putLong(0, 3); // the connector gave up on generations < 3
+            byte[] before1 = worker.block(1);
+            call(transfer("load", "stale", prompt, new int[] {1, 2}, 5, 2, null));
+            JsonNode stale = awaitFinished("loaded", "stale");
+            assertEquals(Set.of(1, 2), ints(stale.get("failed_blocks")), stale.toString());
+            assertArrayEquals(before1, worker.block(1), "a fenced load wrote nothing in place");
+            String other = tokens(2 * 16, 12);
+            call(transfer("save", "old", other, new int[] {3, 4}, 0, 2, null));
+            awaitFinished("saved", "old");
+            assertEquals(0, lookup(other, null), "a fenced save sends nothing");
+            JsonNode stats = call("{\"op\": \"stats\"}");
+            assertEquals(2, stats.get("fenced_steps").asLong(), stats.toString());
+            assertEquals(0, stats.get("busy").asLong(), "every in-place transfer let the fence go: " + stats);
+            assertEquals(7, stats.get("saved_blocks").asLong(), stats.toString());
+            assertEquals(7, stats.get("loaded_blocks").asLong(), stats.toString());
+        }
+    }
+
+    @Test
     void aFailedCopyFailsItsStepAndTheLoopGoesOn() throws Exception {
         conn.close();
         agent.close();

@@ -3,9 +3,12 @@ package io.spillway.perf.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import io.spillway.bridge.Backend;
 import io.spillway.bridge.HostKvCache;
 import io.spillway.bridge.KvCacheSpec;
+import io.spillway.bridge.LayerPlacement;
+import io.spillway.bridge.PageRuns;
 import io.spillway.bridge.agent.BridgeAgent;
 import io.spillway.bridge.agent.AgentConnection;
 import io.spillway.bridge.agent.AgentContext;
@@ -20,7 +23,12 @@ import io.spillway.perf.RunDir;
 import io.spillway.protocol.ErrorCode;
 import io.spillway.server.ServerContext;
 import io.spillway.server.SpillwayServer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,10 +73,25 @@ public final class BridgeCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--layout", defaultValue = "kv_first", description = "The worker's cache layout: kv_first (a "
+        + "tensor a layer, keys then values: two runs a page), block_first (a tensor a layer, one run a page) or "
+        + "cross_layer (one tensor, blocks outermost: a block is one contiguous run) (default: ${DEFAULT-VALUE}).")
+    String layout;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures and ratios as JSON to FILE.")
+    Path json;
+
+    @Option(names = "--poll-us", defaultValue = "200", description = "Microseconds between the bench's 'finished' "
+        + "polls, as a connector polls once an engine step (default: ${DEFAULT-VALUE}; 0: back to back).")
+    int pollMicros;
+
     @Override
     public Integer call() throws Exception {
         if (blocks < 1 || layers < 1 || pageKib < 1 || chunkBlocks < 1 || slots < chunkBlocks || rounds < 1) {
             throw new IllegalArgumentException("sizes must be >= 1 and --slots >= --chunk-blocks");
+        }
+        if (pollMicros < 0) {
+            throw new IllegalArgumentException("--poll-us must be >= 0, got " + pollMicros);
         }
         int headSize = 128;
         int dtype = 2;
@@ -75,10 +99,16 @@ public final class BridgeCommand implements Callable<Integer> {
         if (kvHeads < 1 || kvHeads * 16 * headSize * dtype != pageKib * 1024) {
             throw new IllegalArgumentException("--page-kib must be a multiple of 4");
         }
-        KvCacheSpec spec = KvCacheSpec.kvFirst(layers, blocks, 16, kvHeads, headSize, dtype);
+        KvCacheSpec spec = switch (layout) {
+            case "kv_first" -> KvCacheSpec.kvFirst(layers, blocks, 16, kvHeads, headSize, dtype);
+            case "block_first" -> KvCacheSpec.blockFirst(layers, blocks, 16, kvHeads, headSize, dtype);
+            case "cross_layer" -> crossLayer(layers, blocks, 2L * 16 * kvHeads * headSize * dtype);
+            default -> throw new IllegalArgumentException("--layout must be kv_first, block_first or cross_layer, got "
+                + layout);
+        };
         long bytes = spec.blockBytes() * blocks;
-        System.out.printf(Locale.ROOT, "%d blocks of %d KiB (%d layers), %.0f MiB a round; chunks of %d, %d slots%n",
-            blocks, spec.blockBytes() >> 10, layers, bytes / 1048576.0, chunkBlocks, slots);
+        System.out.printf(Locale.ROOT, "%d blocks of %d KiB (%d layers, %s), %.0f MiB a round; chunks of %d, %d "
+            + "slots%n", blocks, spec.blockBytes() >> 10, layers, layout, bytes / 1048576.0, chunkBlocks, slots);
         try (RunDir dir = RunDir.create("spillway-bridge-bench-");
              SpillwayServer node = SpillwayServer.start(ServerContext.builder().plaintext().bind("127.0.0.1").dataPort(0)
                  .controlPort(0).httpPort(0).events("port", "0").dataDir(dir.path().resolve("node")).nodeId("bridge")
@@ -91,7 +121,7 @@ public final class BridgeCommand implements Callable<Integer> {
              KvClient client = KvClient.connect(ClientContext.builder().server("127.0.0.1", node.dataPort())
                  .controlPort(node.controlPort()).build())) {
             expectOk(conn.call(AgentConnection.registerRequest(spec, worker.handles(), "bench", kvHeads, headSize,
-                "kv_first", null)));
+                layout, null)));
             Namespace clientNamespace = Namespace.builder().tenant("bench-client").modelId("bench").layers(layers)
                 .kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build();
             BlockKey ns = client.registerNamespace(clientNamespace).get(10, TimeUnit.SECONDS);
@@ -101,6 +131,7 @@ public final class BridgeCommand implements Callable<Integer> {
                 buffers[i].put(worker.block(i)).flip();
             }
             double[][] gbps = new double[4][rounds];
+            double[][] cpu = new double[4][rounds]; // this process's CPU seconds a GB: the work, whatever the load
             for (int r = 0; r < rounds; r++) {
                 int[] tokens = new int[blocks * 16]; // each round its own prompt: nothing is in the cluster yet
                 for (int t = 0; t < tokens.length; t++) {
@@ -112,35 +143,115 @@ public final class BridgeCommand implements Callable<Integer> {
                 for (int i = 0; i < blocks; i++) {
                     before.add(worker.block(i));
                 }
-                gbps[0][r] = bytes / 1e9 / agentRound(conn, "save", "s" + r, tokens, ids, "saved");
+                long cpu0 = processCpuNanos();
+                gbps[0][r] = bytes / 1e9 / agentRound(conn, "save", "s" + r, tokens, ids, "saved", pollMicros);
+                cpu[0][r] = cpuSecondsPerGb(cpu0, bytes);
                 for (int g = 0; g < spec.regions(); g++) { // evict: the worker's blocks are overwritten
                     worker.region(g).put(new byte[(int) spec.regionBytes(g)]);
                 }
-                gbps[1][r] = bytes / 1e9 / agentRound(conn, "load", "l" + r, tokens, ids, "loaded");
+                cpu0 = processCpuNanos();
+                gbps[1][r] = bytes / 1e9 / agentRound(conn, "load", "l" + r, tokens, ids, "loaded", pollMicros);
+                cpu[1][r] = cpuSecondsPerGb(cpu0, bytes);
                 for (int i = 0; i < blocks; i++) {
                     if (!Arrays.equals(before.get(i), worker.block(i))) {
                         throw new IllegalStateException("block " + i + " came back with other bytes");
                     }
                 }
                 BlockKey[] keys = BlockKeys.chain(clientNamespace, tokens);
+                cpu0 = processCpuNanos();
                 gbps[2][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, true);
+                cpu[2][r] = cpuSecondsPerGb(cpu0, bytes);
+                cpu0 = processCpuNanos();
                 gbps[3][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, false);
+                cpu[3][r] = cpuSecondsPerGb(cpu0, bytes);
             }
             String[] names = {"agent save (device -> cluster)", "agent load (cluster -> device)", "client PUT",
                 "client GET"};
             for (int i = 0; i < 4; i++) {
-                System.out.printf(Locale.ROOT, "%-32s median %6.2f GB/s   rounds %s%n", names[i], median(gbps[i]),
-                    Arrays.toString(Arrays.stream(gbps[i]).map(v -> Math.round(v * 100) / 100.0).toArray()));
+                System.out.printf(Locale.ROOT, "%-32s median %6.2f GB/s   rounds %s   CPU %.3f s/GB%n", names[i],
+                    median(gbps[i]), Arrays.toString(Arrays.stream(gbps[i]).map(v -> Math.round(v * 100) / 100.0)
+                        .toArray()), median(cpu[i]));
             }
             System.out.printf(Locale.ROOT, "save / PUT %.2f, load / GET %.2f (medians; bytes verified each round)%n",
                 median(gbps[0]) / median(gbps[2]), median(gbps[1]) / median(gbps[3]));
+            System.out.printf(Locale.ROOT, "save / PUT %.2f, load / GET %.2f (median of each round's own ratio)%n",
+                median(pairedRatios(gbps[0], gbps[2])), median(pairedRatios(gbps[1], gbps[3])));
+            System.out.printf(Locale.ROOT, "CPU a GB, agent / client: save %.2f, load %.2f (medians; the process's "
+                + "CPU time, node included)%n", median(cpu[0]) / median(cpu[2]), median(cpu[1]) / median(cpu[3]));
+            if (json != null) {
+                writeJson(json, spec, bytes, names, gbps, cpu);
+                System.out.println("wrote " + json);
+            }
         }
         return 0;
     }
 
-    /** One save or load of every block through the agent; seconds until {@code finished} reports it. */
+    /**
+     * A cross-layer cache: one tensor {@code [num_blocks, layers, page]}, so that a block's every layer is one
+     * contiguous run (vLLM's cross-layer layout for KV connectors).
+     */
+    private static KvCacheSpec crossLayer(int layers, int blocks, long pageBytes) {
+        List<LayerPlacement> placed = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            placed.add(new LayerPlacement(0, l * pageBytes, layers * pageBytes, 0, blocks * layers * pageBytes));
+        }
+        return new KvCacheSpec(blocks, PageRuns.contiguous(pageBytes), placed);
+    }
+
+    private void writeJson(Path file, KvCacheSpec spec, long bytes, String[] names, double[][] gbps, double[][] cpu)
+        throws IOException {
+        ObjectNode out = JSON.createObjectNode().put("bench", "bridge").put("backend", "host").put("layout", layout)
+            .put("blocks", blocks).put("block_bytes", spec.blockBytes()).put("layers", layers)
+            .put("bytes_per_round", bytes).put("chunk_blocks", chunkBlocks).put("slots", slots).put("rounds", rounds)
+            .put("poll_us", pollMicros).put("bytes_verified", true)
+            .put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        String[] keys = {"agent_save", "agent_load", "client_put", "client_get"};
+        ObjectNode phases = out.putObject("gbps");
+        for (int i = 0; i < 4; i++) {
+            ObjectNode p = phases.putObject(keys[i]).put("what", names[i]).put("median", median(gbps[i]))
+                .put("cpu_seconds_per_gb", median(cpu[i]));
+            Arrays.stream(gbps[i]).forEach(p.putArray("rounds")::add);
+        }
+        ObjectNode ratios = out.putObject("ratios");
+        ratios.put("save_put", median(gbps[0]) / median(gbps[2])).put("load_get", median(gbps[1]) / median(gbps[3]))
+            .put("save_put_paired", median(pairedRatios(gbps[0], gbps[2])))
+            .put("load_get_paired", median(pairedRatios(gbps[1], gbps[3])))
+            .put("save_put_cpu", cpuRatio(cpu[0], cpu[2])).put("load_get_cpu", cpuRatio(cpu[1], cpu[3]));
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n",
+            StandardCharsets.UTF_8);
+    }
+
+    private static long processCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    }
+
+    private static double cpuSecondsPerGb(long cpuBefore, long bytes) {
+        return (processCpuNanos() - cpuBefore) / 1e9 / (bytes / 1e9);
+    }
+
+    /**
+     * The medians' ratio of two phases' CPU a GB, or null when the client's phase took less than the clock's tick
+     * (the process's CPU time counts in jiffies: a tiny run reads 0).
+     */
+    private static Double cpuRatio(double[] agent, double[] client) {
+        double c = median(client);
+        return c > 0 ? median(agent) / c : null;
+    }
+
+    /** Each round's {@code a / b}: both measured back to back, under the same load. */
+    private static double[] pairedRatios(double[] a, double[] b) {
+        double[] out = new double[a.length];
+        Arrays.setAll(out, i -> a[i] / b[i]);
+        return out;
+    }
+
+    /**
+     * One save or load of every block through the agent; seconds until {@code finished} reports it, polled every
+     * {@code pollMicros} (back to back, the polls themselves take the CPU the transfer needs on a small machine).
+     */
     private static double agentRound(AgentConnection conn, String op, String req, int[] tokens, int[] ids,
-                                     String field) throws Exception {
+                                     String field, int pollMicros) throws Exception {
         ObjectNode r = JSON.createObjectNode().put("op", op).put("req", req).put("from", 0);
         Arrays.stream(tokens).forEach(r.withArray("tokens")::add);
         Arrays.stream(ids).forEach(r.withArray("block_ids")::add);
@@ -158,7 +269,11 @@ public final class BridgeCommand implements Callable<Integer> {
                     return (System.nanoTime() - t0) / 1e9;
                 }
             }
-            Thread.onSpinWait();
+            if (pollMicros > 0) {
+                LockSupport.parkNanos(pollMicros * 1_000L);
+            } else {
+                Thread.onSpinWait();
+            }
         }
     }
 
