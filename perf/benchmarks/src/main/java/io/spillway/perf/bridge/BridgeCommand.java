@@ -29,6 +29,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -200,7 +202,7 @@ public final class BridgeCommand implements Callable<Integer> {
 
     private void writeJson(Path file, KvCacheSpec spec, long bytes, String[] names, double[][] gbps, double[][] cpu)
         throws IOException {
-        ObjectNode out = JSON.createObjectNode().put("bench", "bridge").put("backend", "host").put("layout", layout)
+        ObjectNode out = JSON.createObjectNode().put("kind", "spillway-bench-bridge").put("bench", "bridge").put("backend", "host").put("layout", layout)
             .put("blocks", blocks).put("block_bytes", spec.blockBytes()).put("layers", layers)
             .put("bytes_per_round", bytes).put("chunk_blocks", chunkBlocks).put("slots", slots).put("rounds", rounds)
             .put("poll_us", pollMicros).put("bytes_verified", true)
@@ -217,6 +219,9 @@ public final class BridgeCommand implements Callable<Integer> {
             .put("save_put_paired", median(pairedRatios(gbps[0], gbps[2])))
             .put("load_get_paired", median(pairedRatios(gbps[1], gbps[3])))
             .put("save_put_cpu", cpuRatio(cpu[0], cpu[2])).put("load_get_cpu", cpuRatio(cpu[1], cpu[3]));
+        // what bench eval --costs and the router's --costs read: a pod's load from the cluster is the agent's load
+        out.putObject("costs").put("cpu_gbps", median(gbps[1])).put("source", "bench bridge, agent load of "
+            + spec.blockBytes() + "-byte blocks (" + layout + " layout, host backend), " + LocalDate.now(ZoneOffset.UTC));
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n",
             StandardCharsets.UTF_8);
     }

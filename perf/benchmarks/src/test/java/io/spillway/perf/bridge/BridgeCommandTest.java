@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spillway.placement.routing.CostFile;
+import io.spillway.placement.routing.CostInputs;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +47,9 @@ class BridgeCommandTest {
             for (String ratio : new String[] {"save_put", "load_get", "save_put_paired", "load_get_paired"}) {
                 assertTrue(out.get("ratios").get(ratio).asDouble() > 0, layout + " " + ratio + ": " + out);
             }
+            // the cost file bench eval --costs and the router read: the agent's load bandwidth
+            CostInputs costs = CostFile.parse(Files.readString(json), json.toString(), CostInputs.defaults());
+            assertEquals(out.get("gbps").get("agent_load").get("median").asDouble(), costs.cpuGbps(), 1e-9);
         }
     }
 
