@@ -7,9 +7,6 @@ import io.spillway.perf.adapter.BenchTarget;
 import io.spillway.perf.adapter.TcpSinkServer;
 import io.spillway.perf.adapter.TcpTarget;
 import io.spillway.perf.harness.Batch;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +51,7 @@ class CompareCommandInterleavedTest {
         CompareCommand cmd = new CompareCommand();
         cmd.launcher = (kind, w, d) -> loopback(kind, trace, closed);
         Path json = dir.resolve("three.json");
-        String table = captureStdout(() -> assertEquals(0,
+        String table = CompareRuns.captureStdout(() -> assertEquals(0,
             new CommandLine(cmd).execute(args(json, "spillway,redis,tcp", 3))));
         String out = Files.readString(json);
 
@@ -92,7 +89,7 @@ class CompareCommandInterleavedTest {
             return loopback(kind, trace, closed);
         };
         Path json = dir.resolve("failed.json");
-        captureStdout(() -> assertEquals(1, new CommandLine(cmd).execute(args(json, "spillway,redis,tcp", 2))));
+        CompareRuns.captureStdout(() -> assertEquals(1, new CommandLine(cmd).execute(args(json, "spillway,redis,tcp", 2))));
         String out = Files.readString(json);
         assertTrue(out.contains("\"failures\":{\"redis\":\"java.lang.IllegalStateException: redis-server not found\"}"),
             out);
@@ -114,18 +111,6 @@ class CompareCommandInterleavedTest {
                 closed.add(kind);
             }
         });
-    }
-
-    private static String captureStdout(Runnable body) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setOut(old);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /** Delegates to a TCP target; appends the first letter of its name whenever another target ran last. */

@@ -1,20 +1,13 @@
 package io.spillway.perf;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code bench compare --targets spillway,mooncake} on the real processes, shortened for CI: a Spillway node, and
@@ -37,38 +30,19 @@ class CompareMooncakeIT {
     @Test
     void mooncakeRunsThroughItsOwnClientInTheSameRoundsAndIsReportedAgainstSpillway() throws Exception {
         Path json = dir.resolve("compare.json");
-        String[] args = {"--targets", "spillway,mooncake", "--rounds", "2", "--duration", "1s", "--warmup", "200ms",
-            "--batch", "4", "--block-size", "64k", "--blocks", "32", "--connections", "2", "--threads", "2",
-            "--cpu-capacity", "64m", "--no-progress", "--json", json.toString()};
-        PrintStream old = System.out;
-        ByteArrayOutputStream table = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(table, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = new CommandLine(new CompareCommand()).execute(args);
-        } finally {
-            System.setOut(old);
-        }
-        String text = table.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
-        String out = Files.readString(json);
-        assertEquals(0, rc, out);
-        assertTrue(out.contains("\"failures\":{}"), out);
-        assertTrue(out.contains("\"clean\":true}"), out);
+        CompareRuns.Result run = CompareRuns.runClean(new CompareCommand(), json, List.of("--targets",
+            "spillway,mooncake", "--rounds", "2", "--duration", "1s", "--warmup", "200ms", "--batch", "4",
+            "--block-size", "64k", "--blocks", "32", "--connections", "2", "--threads", "2", "--cpu-capacity", "64m",
+            "--no-progress", "--json", json.toString()));
+        String out = run.json();
+        String text = run.table();
 
         Matcher blocks = MOONCAKE_BLOCKS.matcher(out);
         assertTrue(blocks.find(), out);
         assertTrue(Long.parseLong(blocks.group(1)) > 0, "mooncake read verified blocks: " + out);
         Matcher m = PEER.matcher(out);
         assertTrue(m.find(), "peers section with spillway / mooncake: " + out);
-        for (int g = 1; g <= 3; g++) {
-            assertTrue(Double.parseDouble(m.group(g)) > 0, "merged ratio " + g + ": " + out);
-        }
-        for (int g = 4; g <= 6; g++) {
-            List<Double> rounds = Arrays.stream(m.group(g).split(",")).map(Double::parseDouble).toList();
-            assertEquals(2, rounds.size(), out);
-            assertTrue(rounds.stream().allMatch(r -> r > 0), out);
-        }
+        CompareRuns.assertRatios(m, 2, out);
         assertTrue(out.contains("\"driver\":\"mooncake.store.MooncakeDistributedStore"
             + " (mooncake-transfer-engine-non-cuda==0.3.13.post1), TCP transport, 2 Python processes"), out);
         assertTrue(text.contains("spillway / mooncake"), text);

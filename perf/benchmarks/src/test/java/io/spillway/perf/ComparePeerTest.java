@@ -10,9 +10,6 @@ import io.spillway.perf.harness.PhaseSlice;
 import io.spillway.perf.harness.PhaseSpec;
 import io.spillway.perf.peer.PeerWorker;
 import io.spillway.perf.peer.WorkerReply;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +46,7 @@ class ComparePeerTest {
         cmd.launcher = (kind, w, d) -> kind.equals("mooncake") ? new TargetLauncher.Started(peer, null)
             : loopback();
         Path json = dir.resolve("peer.json");
-        String table = captureStdout(() -> assertEquals(0, new CommandLine(cmd).execute(args(json))));
+        String table = CompareRuns.captureStdout(() -> assertEquals(0, new CommandLine(cmd).execute(args(json))));
         String out = Files.readString(json);
 
         assertEquals(List.of("preload 32 65536 4"), peer.preloads);
@@ -78,7 +75,7 @@ class ComparePeerTest {
         cmd.launcher = (kind, w, d) -> kind.equals("mooncake") ? new TargetLauncher.Started(peer, null)
             : loopback();
         Path json = dir.resolve("failed.json");
-        captureStdout(() -> assertEquals(1, new CommandLine(cmd).execute(args(json))));
+        CompareRuns.captureStdout(() -> assertEquals(1, new CommandLine(cmd).execute(args(json))));
         String out = Files.readString(json);
         assertEquals(6, peer.slices.size());
         assertTrue(out.contains("worker exited while running get 1/2"), out);
@@ -89,18 +86,6 @@ class ComparePeerTest {
     private static TargetLauncher.Started loopback() throws Exception {
         TcpSinkServer sink = TcpSinkServer.start("127.0.0.1", 0);
         return new TargetLauncher.Started(new TcpTarget("127.0.0.1", sink.port(), 2), sink::close);
-    }
-
-    private static String captureStdout(Runnable body) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setOut(old);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.spillway.perf;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,17 +10,12 @@ import io.spillway.perf.adapter.SpillwayTarget;
 import io.spillway.perf.launch.SpillwayServerProcess;
 import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.RequestEncoder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,34 +48,15 @@ class CompareTlsIT {
         List<String> args = new ArrayList<>(List.of("--targets", "spillway", "--tls", "--rounds", "2",
             "--duration", "1s", "--warmup", "200ms", "--batch", "4", "--json", json.toString()));
         args.addAll(SMALL);
-        PrintStream old = System.out;
-        ByteArrayOutputStream table = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(table, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = new CommandLine(new CompareCommand()).execute(args.toArray(String[]::new));
-        } finally {
-            System.setOut(old);
-        }
-        String text = table.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
-        String out = Files.readString(json);
-        assertEquals(0, rc, out);
-        assertTrue(out.contains("\"failures\":{}"), out);
-        assertTrue(out.contains("\"clean\":true}"), out);
+        CompareRuns.Result run = CompareRuns.runClean(new CompareCommand(), json, args);
+        String out = run.json();
+        String text = run.table();
         assertTrue(out.contains("\"spillway\":{\"get\":{\"target\":\"spillway\""), out);
         assertTrue(out.contains("\"spillway-tls\":{\"get\":{\"target\":\"spillway-tls\""), out);
 
         Matcher m = TLS.matcher(out);
         assertTrue(m.find(), "tls section with ratios and providers: " + out);
-        for (int g = 1; g <= 3; g++) {
-            assertTrue(Double.parseDouble(m.group(g)) > 0, "merged ratio " + g + ": " + out);
-        }
-        for (int g = 4; g <= 6; g++) {
-            List<Double> rounds = Arrays.stream(m.group(g).split(",")).map(Double::parseDouble).toList();
-            assertEquals(2, rounds.size(), out);
-            assertTrue(rounds.stream().allMatch(r -> r > 0), out);
-        }
+        CompareRuns.assertRatios(m, 2, out);
         assertTrue(text.contains("spillway tls / plain"), text);
         assertTrue(text.contains("spillway-tls: mutual TLS, data-plane TLS by " + m.group(7) + " (node)"), text);
     }
