@@ -59,23 +59,20 @@ public final class CostOptions {
     /** The figures these options give. */
     public CostInputs resolve() {
         CostInputs c = base();
-        if (cpuGbps != null) {
-            c = c.with(CostInputs.CPU_GBPS, cpuGbps, "given: --cpu-gbps");
-        }
-        if (nvmeGbps != null) {
-            c = c.with(CostInputs.NVME_GBPS, nvmeGbps, "given: --nvme-gbps");
-        }
-        if (loadOverheadMicros != null) {
-            c = c.with(CostInputs.LOAD_OVERHEAD_US, loadOverheadMicros, "given: --load-overhead-us");
-        }
-        if (prefillTokensPerSecond != null) {
-            c = c.with(CostInputs.PREFILL_TOKENS_PER_S, prefillTokensPerSecond, "given: --prefill-tokens-per-s");
-        }
+        c = given(c, CostInputs.CPU_GBPS, cpuGbps, "--cpu-gbps");
+        c = given(c, CostInputs.NVME_GBPS, nvmeGbps, "--nvme-gbps");
+        c = given(c, CostInputs.LOAD_OVERHEAD_US, loadOverheadMicros, "--load-overhead-us");
+        c = given(c, CostInputs.PREFILL_TOKENS_PER_S, prefillTokensPerSecond, "--prefill-tokens-per-s");
         ModelShape shape = shape();
         if (shape != null) {
             c = c.with(CostInputs.BLOCK_BYTES, shape.blockBytes(c.tokensPerBlock()), shape.describe());
         }
         return c;
+    }
+
+    /** {@code c} with {@code figure} set from {@code option} where it was given. */
+    private static CostInputs given(CostInputs c, String figure, Double value, String option) {
+        return value == null ? c : c.with(figure, value, "given: " + option);
     }
 
     private CostInputs base() {
