@@ -39,18 +39,14 @@ final class GetBatchResponder {
     private final long startNanos;
     private final BlockHandle[] handles;
     private final PartitionMap map;
-    private final boolean clientVerifies;
     private boolean[] failed;
     private boolean[] notOwned;
     /** Why the request ran out of direct memory, or {@code null}; once set, no further key is read. */
     private String exhausted;
 
-    /**
-     * {@code standIn}: a stand-in request, which may also read keys this node stands in for; {@code clientVerifies}:
-     * the client checks every block's CRC32C itself ({@code FLAG_CLIENT_VERIFIES}), so the CPU tier may skip its own.
-     */
+    /** {@code standIn}: a stand-in request, which may also read keys this node stands in for. */
     GetBatchResponder(NodeServices node, int requestId, BlockKey namespace, BlockKey[] keys, long startNanos,
-                      boolean standIn, boolean clientVerifies) {
+                      boolean standIn) {
         this.node = node;
         this.requestId = requestId;
         this.namespace = namespace;
@@ -58,7 +54,6 @@ final class GetBatchResponder {
         this.startNanos = startNanos;
         this.handles = new BlockHandle[keys.length];
         this.map = node.ownershipMap();
-        this.clientVerifies = clientVerifies;
         if (map != null) {
             String self = node.selfId();
             for (int i = 0; i < keys.length; i++) {
@@ -80,7 +75,7 @@ final class GetBatchResponder {
                 continue;
             }
             try {
-                handles[i] = node.tiers().getFast(namespace, keys[i], clientVerifies);
+                handles[i] = node.tiers().getFast(namespace, keys[i]);
             } catch (RuntimeException e) {
                 fail(i, e);
             } catch (OutOfMemoryError e) {

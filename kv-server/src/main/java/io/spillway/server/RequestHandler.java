@@ -51,10 +51,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     private long requestsRead;
     /** The request being read carries {@code FLAG_STAND_IN}: keys this node stands in for are taken too. */
     private boolean standIn;
-    /** The request being read carries {@code FLAG_CLIENT_VERIFIES}: its client checks every block's CRC32C. */
-    private boolean clientVerifies;
     private boolean getStandIn;
-    private boolean getClientVerifies;
 
     RequestHandler(NodeServices node, NodeSecurity security, ReadGate gate) {
         this.node = node;
@@ -163,7 +160,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     @Override
     public void onRequestFlags(int requestId, int flags) {
         standIn = (flags & FrameHeader.FLAG_STAND_IN) != 0;
-        clientVerifies = (flags & FrameHeader.FLAG_CLIENT_VERIFIES) != 0;
     }
 
     @Override
@@ -195,9 +191,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     @Override
     public boolean onKeysStart(OpCode op, int requestId, BlockKey ns, int count) {
         getStandIn = standIn;
-        getClientVerifies = clientVerifies;
         standIn = false;
-        clientVerifies = false;
         if (!admit(op.code(), requestId, ns)) {
             return false;
         }
@@ -226,8 +220,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Reque
     }
 
     private void get(int requestId, BlockKey[] k) {
-        GetBatchResponder get = new GetBatchResponder(node, requestId, namespace, k, startNanos, getStandIn,
-            getClientVerifies);
+        GetBatchResponder get = new GetBatchResponder(node, requestId, namespace, k, startNanos, getStandIn);
         if (get.readFast()) {
             offload(OpCode.GET_BATCH, requestId, get::readSlow, () -> get.respond(responder), get::closeHandles);
         } else {

@@ -104,14 +104,6 @@ public final class TierChain implements AutoCloseable {
         return cpu.tier().get(namespace, key);
     }
 
-    /**
-     * As {@link #getFast}; {@code readerVerifies}: the reader checks the CRC32C itself end to end, so the CPU tier may
-     * skip its own check ({@link BlockTier#getForVerifyingReader}).
-     */
-    public BlockHandle getFast(BlockKey namespace, BlockKey key, boolean readerVerifies) {
-        return readerVerifies ? cpu.tier().getForVerifyingReader(namespace, key) : cpu.tier().get(namespace, key);
-    }
-
     /** Whether a CPU miss is worth a trip to a slower tier. */
     public boolean hasSlowTier() {
         return nvme != null;

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
-import io.spillway.protocol.FrameHeader;
 import io.spillway.protocol.OpCode;
 import io.spillway.protocol.RequestEncoder;
 import io.spillway.tier.TierKind;
@@ -17,10 +16,6 @@ import java.nio.ByteBuffer;
  * fit is {@code BUFFER_TOO_SMALL} and its bytes are skipped; a block whose bytes fail their CRC32C is
  * {@code CHECKSUM_MISMATCH} (the buffer's bytes after its position are then undefined); position and limit of a
  * buffer whose block is not a hit are left as they were.
- *
- * <p>The request carries {@code FLAG_CLIENT_VERIFIES} (this client checks every block's CRC32C), so the node may
- * skip its own check of CPU-tier hits; {@link #recheck} is the read again of the blocks that failed ours, without the
- * flag, so the node's own check runs and drops a block whose memory is corrupt ({@link ChecksumRecheck}).
  */
 final class GetRequest extends PendingRequest<GetResult> {
     private final BlockKey namespace;
@@ -29,19 +24,12 @@ final class GetRequest extends PendingRequest<GetResult> {
     private final ErrorCode[] statuses;
     private final TierKind[] tiers;
     private final int[] lengths;
-    /** Whether the node checks the CRC32Cs too (the flag is left off): a recheck. */
-    private final boolean nodeChecks;
     private ByteBuffer current;
     private int start;
     private int originalLimit;
 
     GetRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
-        this(namespace, keys, destinations, false);
-    }
-
-    private GetRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations, boolean nodeChecks) {
         super(OpCode.GET_BATCH);
-        this.nodeChecks = nodeChecks;
         this.namespace = namespace;
         this.keys = keys;
         this.destinations = destinations;
@@ -53,26 +41,8 @@ final class GetRequest extends PendingRequest<GetResult> {
     @Override
     ChannelFuture write(Channel channel) {
         ByteBuf out = channel.alloc().directBuffer(RequestEncoder.keysFrameLength(keys.length));
-        int f = nodeChecks ? flags : flags | FrameHeader.FLAG_CLIENT_VERIFIES;
-        RequestEncoder.writeGetBatch(out, f, requestId, namespace, keys);
+        RequestEncoder.writeGetBatch(out, flags, requestId, namespace, keys);
         return channel.write(out);
-    }
-
-    /**
-     * The read again of the blocks at {@code indexes} (those that failed their CRC32C here), into the same
-     * destinations, with the same flags and timeout but without {@code FLAG_CLIENT_VERIFIES}.
-     */
-    GetRequest recheck(int[] indexes) {
-        BlockKey[] k = new BlockKey[indexes.length];
-        ByteBuffer[] d = new ByteBuffer[indexes.length];
-        for (int j = 0; j < indexes.length; j++) {
-            k[j] = keys[indexes[j]];
-            d[j] = destinations[indexes[j]];
-        }
-        GetRequest again = new GetRequest(namespace, k, d, true);
-        again.flags = flags;
-        again.timeoutNanos = timeoutNanos;
-        return again;
     }
 
     @Override

@@ -177,7 +177,7 @@ final class NettyKvClient implements KvClient {
         GetRequest request = new GetRequest(namespace, keys, destinations);
         request.flags = flags;
         request.timeoutNanos = timeoutNanos;
-        return submitGet(request);
+        return submit(request);
     }
 
     /** A ping that fails with {@code TIMEOUT} unless answered within {@code timeoutNanos}. */
@@ -189,13 +189,13 @@ final class NettyKvClient implements KvClient {
 
     /** A get of a subset of a checked batch. */
     CompletableFuture<GetResult> getChecked(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
-        return submitGet(new GetRequest(namespace, keys, destinations));
+        return submit(new GetRequest(namespace, keys, destinations));
     }
 
     @Override
     public CompletableFuture<GetResult> get(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
         checkGet(context, keys, destinations);
-        return submitGet(new GetRequest(namespace, keys, destinations));
+        return submit(new GetRequest(namespace, keys, destinations));
     }
 
     @Override
@@ -207,11 +207,6 @@ final class NettyKvClient implements KvClient {
     @Override
     public CompletableFuture<Void> ping() {
         return submit(new PingRequest());
-    }
-
-    /** A get whose blocks that fail their CRC32C are read once more with the node's own check ({@link ChecksumRecheck}). */
-    private CompletableFuture<GetResult> submitGet(GetRequest request) {
-        return submit(request).thenCompose(r -> ChecksumRecheck.afterGet(request, r, this::submit));
     }
 
     private <T> CompletableFuture<T> submit(PendingRequest<T> request) {

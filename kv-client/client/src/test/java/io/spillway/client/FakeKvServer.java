@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny data-plane server speaking docs/protocol.md with the real codec, blocks kept in a map (all in the CPU
- * tier). Faults can be switched on: stay silent, corrupt the next GET's bytes (or every GET's), close mid-way through the next GET
+ * tier). Faults can be switched on: stay silent, corrupt the next GET's bytes, close mid-way through the next GET
  * response. Reusable by other modules' tests (test-jar).
  */
 public final class FakeKvServer implements AutoCloseable {
@@ -41,8 +41,6 @@ public final class FakeKvServer implements AutoCloseable {
     public final AtomicInteger connectionsAccepted = new AtomicInteger();
     public volatile boolean silent;
     public volatile boolean corruptNextGet;
-    /** Corrupt the first block of every GET (a block that is bad at its source, not on the way). */
-    public volatile boolean corruptEveryGet;
     public volatile boolean closeMidNextGet;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
@@ -175,7 +173,7 @@ public final class FakeKvServer implements AutoCloseable {
             }
             ByteBuf out = ctx.alloc().buffer();
             ResponseEncoder.writeGetBatchStart(out, requestId, keys.size(), total);
-            boolean corrupt = corruptNextGet || corruptEveryGet;
+            boolean corrupt = corruptNextGet;
             corruptNextGet = false;
             for (BlockKey k : keys) {
                 byte[] b = blocks.get(k);

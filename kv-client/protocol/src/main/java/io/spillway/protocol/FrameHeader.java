@@ -34,13 +34,7 @@ public final class FrameHeader {
      * owns (docs/protocol.md, "Stand-in requests"; docs/cluster-client.md, "Slow and hung nodes").
      */
     public static final int FLAG_STAND_IN = 0x4;
-    /**
-     * On a GET_BATCH request: the client checks every block's CRC32C itself, so the node may serve CPU-tier hits
-     * without checking them first; a client that finds a mismatch asks again without the flag, and the node's own
-     * check then drops the corrupt block (docs/protocol.md, "Client-verified reads").
-     */
-    public static final int FLAG_CLIENT_VERIFIES = 0x8;
-    public static final int KNOWN_FLAGS = FLAG_RESPONSE | FLAG_TOPOLOGY | FLAG_STAND_IN | FLAG_CLIENT_VERIFIES;
+    public static final int KNOWN_FLAGS = FLAG_RESPONSE | FLAG_TOPOLOGY | FLAG_STAND_IN;
 
     /** The flags of a response frame: {@link #FLAG_RESPONSE}, plus {@link #FLAG_TOPOLOGY} when versioned. */
     public static int responseFlags(long topologyVersion) {
@@ -139,10 +133,7 @@ public final class FrameHeader {
     }
 
     /** Appends a header at the writer index. */
-    /**
-     * A request header carrying {@code flags}: {@link #FLAG_STAND_IN} on PUT_BATCH and GET_BATCH,
-     * {@link #FLAG_CLIENT_VERIFIES} on GET_BATCH.
-     */
+    /** A request header carrying {@code flags} (only {@link #FLAG_STAND_IN}, on PUT_BATCH and GET_BATCH). */
     public static void writeRequest(ByteBuf out, OpCode op, int flags, int requestId, long bodyLength) {
         write(out, op.code(), flags, ErrorCode.OK, requestId, bodyLength);
     }

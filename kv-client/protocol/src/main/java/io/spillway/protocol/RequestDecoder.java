@@ -110,23 +110,18 @@ public final class RequestDecoder {
             return "response flag set on a request";
         }
         int flags = requestFlags;
-        if ((flags & ~allowedFlags(opCode)) != 0) {
+        if (flags == FrameHeader.FLAG_STAND_IN && (opCode == OpCode.PUT_BATCH.code()
+            || opCode == OpCode.GET_BATCH.code())) {
+            return null; // a stand-in request (docs/protocol.md, "Stand-in requests")
+        }
+        if (flags != 0) {
             return String.format("flags 0x%04x set on a request (must be 0; only PUT_BATCH and GET_BATCH may carry "
-                + "the stand-in flag 0x%04x, only GET_BATCH the client-verifies flag 0x%04x)", flags,
-                FrameHeader.FLAG_STAND_IN, FrameHeader.FLAG_CLIENT_VERIFIES);
+                + "the stand-in flag 0x%04x)", flags, FrameHeader.FLAG_STAND_IN);
         }
         if (header.statusCode() != 0) {
             return "status " + header.statusCode() + " set on a request (must be 0)";
         }
         return null;
-    }
-
-    /** The request flags {@code opCode} may carry (docs/protocol.md, "Stand-in requests", "Client-verified reads"). */
-    private static int allowedFlags(int opCode) {
-        if (opCode == OpCode.GET_BATCH.code()) {
-            return FrameHeader.FLAG_STAND_IN | FrameHeader.FLAG_CLIENT_VERIFIES;
-        }
-        return opCode == OpCode.PUT_BATCH.code() ? FrameHeader.FLAG_STAND_IN : 0;
     }
 
     private void startBody() {

@@ -39,7 +39,7 @@ public final class RequestEncoder {
         writeKeys(out, OpCode.GET_BATCH, 0, requestId, namespace, keys);
     }
 
-    /** A GET_BATCH with request {@code flags} (stand-in, client-verifies: see {@link FrameHeader}). */
+    /** A GET_BATCH with request {@code flags} (0 or {@link FrameHeader#FLAG_STAND_IN}). */
     public static void writeGetBatch(ByteBuf out, int flags, int requestId, BlockKey namespace, BlockKey[] keys) {
         writeKeys(out, OpCode.GET_BATCH, flags, requestId, namespace, keys);
     }

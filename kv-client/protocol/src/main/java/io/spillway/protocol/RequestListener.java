@@ -15,9 +15,8 @@ import io.spillway.key.BlockKey;
 public interface RequestListener {
 
     /**
-     * The request about to start carries {@code flags} ({@link FrameHeader#FLAG_STAND_IN} on PUT_BATCH and
-     * GET_BATCH, {@link FrameHeader#FLAG_CLIENT_VERIFIES} on GET_BATCH); called before {@link #onPutStart} or
-     * {@link #onKeysStart}, and only when the flags are not 0.
+     * The request about to start carries {@code flags} (only {@link FrameHeader#FLAG_STAND_IN}, on PUT_BATCH and
+     * GET_BATCH); called before {@link #onPutStart} or {@link #onKeysStart}, and only when the flags are not 0.
      */
     default void onRequestFlags(int requestId, int flags) {
     }

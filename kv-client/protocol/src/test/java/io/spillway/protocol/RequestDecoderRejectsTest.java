@@ -69,33 +69,12 @@ class RequestDecoderRejectsTest {
 
     @Test
     void unknownFlagBitsResponseFlagAndStatusOnARequestAreMalformed() {
-        assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x10, 0, 0), ErrorCode.MALFORMED_FRAME, "flag bits 0x0010");
+        assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x8, 0, 0), ErrorCode.MALFORMED_FRAME, "flag bits 0x0008");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, FrameHeader.FLAG_STAND_IN, 0, 0), ErrorCode.MALFORMED_FRAME,
             "only PUT_BATCH and GET_BATCH may carry the stand-in flag");
-        assertFatal(header(FrameHeader.MAGIC, 1, 4, FrameHeader.FLAG_CLIENT_VERIFIES, 0, 0),
-            ErrorCode.MALFORMED_FRAME, "only GET_BATCH the client-verifies flag");
-        assertFatal(header(FrameHeader.MAGIC, 1, OpCode.PUT_BATCH.code(), FrameHeader.FLAG_CLIENT_VERIFIES, 0, 0),
-            ErrorCode.MALFORMED_FRAME, "flags 0x0008 set on a request");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x2, 0, 0), ErrorCode.MALFORMED_FRAME, "flags 0x0002");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0x1, 0, 0), ErrorCode.MALFORMED_FRAME, "response flag");
         assertFatal(header(FrameHeader.MAGIC, 1, 4, 0, 3, 0), ErrorCode.MALFORMED_FRAME, "status 3");
-    }
-
-    @Test
-    void aGetMayCarryTheClientVerifiesFlagWithTheStandInFlag() {
-        int flags = FrameHeader.FLAG_CLIENT_VERIFIES | FrameHeader.FLAG_STAND_IN;
-        List<Integer> seen = new java.util.ArrayList<>();
-        RecordingRequestListener rec = new RecordingRequestListener() {
-            @Override
-            public void onRequestFlags(int requestId, int f) {
-                seen.add(f);
-            }
-        };
-        byte[] wire = Frames.build(out -> RequestEncoder.writeGetBatch(out, flags, 5, NS, new BlockKey[] {NS}));
-        Frames.feed(Frames.concat(wire, PING), 1, new RequestDecoder(ProtocolLimits.DEFAULTS, rec)::decode);
-        assertEquals(List.of(flags), seen, "both flags reach the listener");
-        assertTrue(rec.events.stream().noneMatch(e -> e.startsWith("error")), rec.events.toString());
-        assertTrue(rec.last().startsWith("ping"), "the connection keeps serving: " + rec.events);
     }
 
     @Test

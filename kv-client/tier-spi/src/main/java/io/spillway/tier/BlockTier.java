@@ -42,15 +42,6 @@ public interface BlockTier extends AutoCloseable {
     /** A pinned handle on the block, or {@code null} on a miss (absent, of another namespace, or corrupt). */
     BlockHandle get(BlockKey namespace, BlockKey key);
 
-    /**
-     * As {@link #get}, for a reader that checks the block's CRC32C itself end to end (a client that sent
-     * {@code FLAG_CLIENT_VERIFIES}): a tier may then skip its own check of the bytes on this read. The default is
-     * {@link #get}, with whatever check the tier makes.
-     */
-    default BlockHandle getForVerifyingReader(BlockKey namespace, BlockKey key) {
-        return get(namespace, key);
-    }
-
     /** Whether the tier holds the key (under any namespace), without counting a hit or a miss. */
     boolean contains(BlockKey key);
 

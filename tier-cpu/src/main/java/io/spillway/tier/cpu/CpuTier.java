@@ -238,22 +238,6 @@ public final class CpuTier implements BlockTier {
      */
     @Override
     public BlockHandle get(BlockKey namespace, BlockKey key) {
-        return get(namespace, key, ctx.verifyOnRead());
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>With {@code trustVerifyingReaders} (the default) the hit is served without this tier's CRC32C pass: the
-     * reader checks the bytes itself and, on a mismatch, reads again through {@link #get}, whose check drops the
-     * block. Otherwise as {@link #get}.
-     */
-    @Override
-    public BlockHandle getForVerifyingReader(BlockKey namespace, BlockKey key) {
-        return get(namespace, key, ctx.verifyOnRead() && !ctx.trustVerifyingReaders());
-    }
-
-    private BlockHandle get(BlockKey namespace, BlockKey key, boolean verify) {
         Block block = closed ? null : index.getAndTouch(key);
         if (block != null && shares != null) {
             shares.touched(block); // the group the indexed block counts in, as the index was touched
@@ -265,7 +249,7 @@ public final class CpuTier implements BlockTier {
             counters.misses.increment();
             return null;
         }
-        if (verify && Crc32c.of(block.view()) != block.crc32c) {
+        if (ctx.verifyOnRead() && Crc32c.of(block.view()) != block.crc32c) {
             block.unpin();
             dropCorrupt(block);
             counters.misses.increment();

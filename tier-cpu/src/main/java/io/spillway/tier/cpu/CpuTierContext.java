@@ -78,14 +78,6 @@ public final class CpuTierContext {
      */
     public static final String VERIFY_ON_READ_PROP = "spillway.cpu.verifyOnRead";
     public static final boolean VERIFY_ON_READ_DEFAULT = true;
-    /**
-     * Whether a read for a reader that checks the CRC32C itself end to end ({@code getForVerifyingReader}: a client
-     * GET with {@code FLAG_CLIENT_VERIFIES}) skips the {@code verifyOnRead} check. Such a client asks again without
-     * the flag when its check fails, and this tier's own check then drops the block, so nothing corrupt is served
-     * as a hit either way; the setting only decides who pays the CRC pass. False: every hit is checked here too.
-     */
-    public static final String TRUST_VERIFYING_READERS_PROP = "spillway.cpu.trustVerifyingReaders";
-    public static final boolean TRUST_VERIFYING_READERS_DEFAULT = true;
     /** How long close() may spend flushing and stopping the agent, in milliseconds. */
     public static final String CLOSE_TIMEOUT_MS_PROP = "spillway.cpu.closeTimeoutMs";
     public static final long CLOSE_TIMEOUT_MS_DEFAULT = 5000;
@@ -112,7 +104,6 @@ public final class CpuTierContext {
     private final int chunkBytes;
     private final boolean flushOnClose;
     private final boolean verifyOnRead;
-    private final boolean trustVerifyingReaders;
     private final long closeTimeoutMs;
     private final BlockTier nextTier;
     private final ErrorHandler errorHandler;
@@ -133,7 +124,6 @@ public final class CpuTierContext {
         chunkBytes = b.chunkBytes;
         flushOnClose = b.flushOnClose;
         verifyOnRead = b.verifyOnRead;
-        trustVerifyingReaders = b.trustVerifyingReaders;
         closeTimeoutMs = b.closeTimeoutMs;
         nextTier = b.nextTier;
         errorHandler = b.errorHandler;
@@ -167,7 +157,6 @@ public final class CpuTierContext {
         r.intSize(CHUNK_BYTES_PROP).ifPresent(b::chunkBytes);
         r.bool(FLUSH_ON_CLOSE_PROP).ifPresent(b::flushOnClose);
         r.bool(VERIFY_ON_READ_PROP).ifPresent(b::verifyOnRead);
-        r.bool(TRUST_VERIFYING_READERS_PROP).ifPresent(b::trustVerifyingReaders);
         r.longValue(CLOSE_TIMEOUT_MS_PROP).ifPresent(b::closeTimeoutMs);
         return b;
     }
@@ -267,11 +256,6 @@ public final class CpuTierContext {
         return verifyOnRead;
     }
 
-    /** Whether reads for a reader that checks CRC32Cs itself skip this check ({@value #TRUST_VERIFYING_READERS_PROP}). */
-    public boolean trustVerifyingReaders() {
-        return trustVerifyingReaders;
-    }
-
     /** The tier evicted blocks are demoted to, or {@code null}: evicted blocks are then dropped. */
     public BlockTier nextTier() {
         return nextTier;
@@ -299,8 +283,7 @@ public final class CpuTierContext {
             + evictionPolicy.propertyValue() + ", demotionQueueBlocks=" + demotionQueueBlocks
             + ", demotionBatchBlocks=" + demotionBatchBlocks + ", threadingMode=" + threadingMode
             + ", idleStrategy=" + idleStrategy + ", arenas=" + arenas + ", chunkBytes=" + chunkBytes
-            + ", flushOnClose=" + flushOnClose + ", verifyOnRead=" + verifyOnRead
-            + ", trustVerifyingReaders=" + trustVerifyingReaders + ", closeTimeoutMs=" + closeTimeoutMs
+            + ", flushOnClose=" + flushOnClose + ", verifyOnRead=" + verifyOnRead + ", closeTimeoutMs=" + closeTimeoutMs
             + ", nextTier=" + (nextTier == null ? "none" : nextTier.kind()) + "}";
     }
 
@@ -324,7 +307,6 @@ public final class CpuTierContext {
         private int chunkBytes = CHUNK_BYTES_DEFAULT;
         private boolean flushOnClose = FLUSH_ON_CLOSE_DEFAULT;
         private boolean verifyOnRead = VERIFY_ON_READ_DEFAULT;
-        private boolean trustVerifyingReaders = TRUST_VERIFYING_READERS_DEFAULT;
         private long closeTimeoutMs = CLOSE_TIMEOUT_MS_DEFAULT;
         private BlockTier nextTier;
         private ErrorHandler errorHandler = CpuTierContext::logError;
@@ -430,12 +412,6 @@ public final class CpuTierContext {
         /** Whether hits are checked against their CRC32C before they are served ({@value #VERIFY_ON_READ_PROP}). */
         public Builder verifyOnRead(boolean v) {
             verifyOnRead = v;
-            return this;
-        }
-
-        /** Whether reads for a reader that checks CRC32Cs itself skip it ({@value #TRUST_VERIFYING_READERS_PROP}). */
-        public Builder trustVerifyingReaders(boolean v) {
-            trustVerifyingReaders = v;
             return this;
         }
 
