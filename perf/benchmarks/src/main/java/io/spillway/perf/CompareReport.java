@@ -124,6 +124,10 @@ final class CompareReport {
         printRatioRow(out, "spillway / redis", "spillway", "redis");
         printRatioRow(out, "spillway / tcp ceiling", "spillway", "tcp");
         printRatioRow(out, "redis / tcp ceiling", "redis", "tcp");
+        String ceiling = facts.getOrDefault("tcp", Map.of()).get(TargetLauncher.TCP_CEILING);
+        if (ceiling != null) {
+            out.printf("tcp ceiling: %s%n", ceiling);
+        }
         if (tlsAsked()) {
             printRatioRow(out, "spillway tls / plain", SPILLWAY_TLS, SPILLWAY);
         }
@@ -216,6 +220,7 @@ final class CompareReport {
         for (String p : PHASES) {
             w.field(key(p) + "_gbps", gbps("tcp", p));
         }
+        facts.getOrDefault("tcp", Map.of()).forEach(w::field);
         w.endObject();
         w.name("fraction_of_tcp").beginObject();
         for (String t : List.of("spillway", "redis")) {

@@ -36,6 +36,8 @@ public final class TargetLauncher {
     public static final String DRIVER = "driver";
     /** The largest batch a peer's worker is sized for at start; a larger one makes it grow its buffers. */
     static final int PEER_MAX_BATCH = 32;
+    /** {@link Started#facts()}: what the TCP ceiling moves ({@code --tcp-ceiling}). */
+    public static final String TCP_CEILING = "ceiling";
     /** {@link Started#facts()}: the node's data-plane TLS provider, as its log names it. */
     public static final String NODE_TLS_PROVIDER = "node_tls_provider";
     /** {@link Started#facts()}: the bench client's data-plane TLS provider. */
@@ -96,8 +98,11 @@ public final class TargetLauncher {
                 return startMooncake(w, runDir);
             }
             default -> {
-                TcpSinkProcess t = TcpSinkProcess.start(runDir);
-                return new Started(new TcpTarget("127.0.0.1", t.port(), w.connections), t);
+                long workingSet = w.tcpWorkingSetBytes();
+                TcpSinkProcess t = TcpSinkProcess.start(runDir, workingSet);
+                return new Started(new TcpTarget("127.0.0.1", t.port(), w.connections), t, Map.of(TCP_CEILING,
+                    workingSet == 0 ? "hot: one reused buffer each way"
+                        : "memory: a working set of " + Sizes.format(workingSet)));
             }
         }
     }

@@ -64,6 +64,12 @@ public final class WorkloadOptions {
         description = "JVM option for a Spillway node the bench starts, e.g. -Xmx2g (repeatable).")
     List<String> serverJvmOptions = new ArrayList<>();
 
+    @Option(names = "--tcp-ceiling", paramLabel = "hot|memory", defaultValue = "hot",
+        description = "What the raw TCP ceiling moves: hot (one reused buffer each way, in the CPU's caches) or memory"
+            + " (a working set of --blocks blocks in memory, put into and got from as a store must)"
+            + " (default: ${DEFAULT-VALUE}).")
+    String tcpCeiling;
+
     @Option(names = "--no-progress", description = "No live progress line on stderr.")
     boolean noProgress;
 
@@ -103,6 +109,15 @@ public final class WorkloadOptions {
             throw new IllegalArgumentException("--tiers must be memory or nvme, got '" + tiers + "'");
         }
         return t.equals("nvme");
+    }
+
+    /** The TCP ceiling's working set in bytes: 0 for the cache-hot ceiling, else the gets' working set. */
+    public long tcpWorkingSetBytes() {
+        String t = tcpCeiling.trim().toLowerCase(Locale.ROOT);
+        if (!t.equals("hot") && !t.equals("memory")) {
+            throw new IllegalArgumentException("--tcp-ceiling must be hot or memory, got '" + tcpCeiling + "'");
+        }
+        return t.equals("hot") ? 0 : blocks * blockBytes();
     }
 
     public long cpuCapacityBytes() {

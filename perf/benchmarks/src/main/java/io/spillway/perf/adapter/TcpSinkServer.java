@@ -11,12 +11,19 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The far end of the TCP ceiling ({@link TcpWire}): drains put bytes into a scratch buffer, answers gets by
  * streaming a stamped block per id. One thread per connection, blocking I/O, no copies beyond the socket's.
  * Runs in-process ({@link #start}) or as a child process ({@link #main}: prints {@code LISTENING <port>}).
+ *
+ * <p>With a working set ({@code --working-set-bytes}, {@link #start(String, int, long)}) the same wire moves the
+ * bytes from and to memory as a store must: a put lands each block in its slot of a set of that many bytes (slot
+ * {@code id mod slots}), a get streams the id's slot. Without one, a put drains into one reused 1 MiB buffer and a
+ * get streams one reused block: both stay in the CPU's caches, which no store's working set does.
  */
 public final class TcpSinkServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(TcpSinkServer.class.getName());
@@ -24,17 +31,33 @@ public final class TcpSinkServer implements AutoCloseable {
 
     private final ServerSocketChannel server;
     private final List<SocketChannel> connections = new CopyOnWriteArrayList<>();
+    /** Bytes of the memory-backed working set, or 0 for the cache-hot buffers. */
+    private final long workingSetBytes;
+    /** The working set's slots by block size, allocated on first use. */
+    private final Map<Integer, ByteBuffer[]> slotsBySize = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private TcpSinkServer(ServerSocketChannel server) {
+    private TcpSinkServer(ServerSocketChannel server, long workingSetBytes) {
         this.server = server;
+        this.workingSetBytes = workingSetBytes;
     }
 
     /** Listens on {@code host:port} ({@code 0}: any free port) and serves in background threads. */
     public static TcpSinkServer start(String host, int port) throws IOException {
+        return start(host, port, 0);
+    }
+
+    /**
+     * As {@link #start(String, int)}, moving blocks from and to a working set of {@code workingSetBytes} in memory
+     * ({@code 0}: the cache-hot buffers).
+     */
+    public static TcpSinkServer start(String host, int port, long workingSetBytes) throws IOException {
+        if (workingSetBytes < 0) {
+            throw new IllegalArgumentException("working set must be >= 0 bytes, got " + workingSetBytes);
+        }
         ServerSocketChannel ch = ServerSocketChannel.open();
         ch.bind(new InetSocketAddress(host, port), 64);
-        TcpSinkServer s = new TcpSinkServer(ch);
+        TcpSinkServer s = new TcpSinkServer(ch, workingSetBytes);
         Thread acceptor = new Thread(s::acceptLoop, "tcp-sink-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -86,7 +109,16 @@ public final class TcpSinkServer implements AutoCloseable {
                 }
                 header.limit(TcpWire.HEADER_BYTES + 8 * count);
                 TcpWire.readFully(c, header);
-                if (op == TcpWire.OP_PUT) {
+                if (op == TcpWire.OP_PUT && workingSetBytes > 0) {
+                    for (int i = 0; i < count; i++) {
+                        ByteBuffer slot = slot(header.getLong(TcpWire.HEADER_BYTES + 8 * i), blockBytes);
+                        slot.clear().limit(blockBytes);
+                        TcpWire.readFully(c, slot);
+                    }
+                    reply.clear();
+                    reply.putInt(0, count);
+                    TcpWire.writeFully(c, reply);
+                } else if (op == TcpWire.OP_PUT) {
                     long left = (long) count * blockBytes;
                     while (left > 0) {
                         scratch.clear().limit((int) Math.min(scratch.capacity(), left));
@@ -96,6 +128,13 @@ public final class TcpSinkServer implements AutoCloseable {
                     reply.clear();
                     reply.putInt(0, count);
                     TcpWire.writeFully(c, reply);
+                } else if (op == TcpWire.OP_GET && workingSetBytes > 0) {
+                    for (int i = 0; i < count; i++) {
+                        long id = header.getLong(TcpWire.HEADER_BYTES + 8 * i);
+                        ByteBuffer slot = slot(id, blockBytes);
+                        BlockPattern.stamp(slot, id, blockBytes);
+                        TcpWire.writeFully(c, slot);
+                    }
                 } else if (op == TcpWire.OP_GET) {
                     if (block == null || block.capacity() != blockBytes) {
                         block = ByteBuffer.allocateDirect(blockBytes);
@@ -116,6 +155,27 @@ public final class TcpSinkServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The slot of block {@code id} (a view of its own; position 0), the set of {@code blockBytes}-byte slots made and
+     * filled on first use. Ids below the slot count (the bench's working set) each have a slot of their own.
+     */
+    private ByteBuffer slot(long id, int blockBytes) {
+        ByteBuffer[] slots = slotsBySize.computeIfAbsent(blockBytes, size -> {
+            long n = Math.max(1, workingSetBytes / size);
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("working set of " + workingSetBytes + " bytes is too many blocks of "
+                    + size);
+            }
+            ByteBuffer[] made = new ByteBuffer[(int) n];
+            for (int i = 0; i < made.length; i++) {
+                made[i] = ByteBuffer.allocateDirect(size);
+                BlockPattern.fillTemplate(made[i]);
+            }
+            return made;
+        });
+        return slots[(int) Math.floorMod(id, (long) slots.length)].duplicate();
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -133,18 +193,21 @@ public final class TcpSinkServer implements AutoCloseable {
         }
     }
 
-    /** {@code TcpSinkServer [--bind ADDR] [--port N]}: serves until killed. */
+    /** {@code TcpSinkServer [--bind ADDR] [--port N] [--working-set-bytes N]}: serves until killed. */
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 0;
+        long workingSet = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--bind" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --bind, --port)");
+                case "--working-set-bytes" -> workingSet = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                    + " (use --bind, --port, --working-set-bytes)");
             }
         }
-        TcpSinkServer s = start(host, port);
+        TcpSinkServer s = start(host, port, workingSet);
         System.out.println("LISTENING " + s.port());
         System.out.flush();
         Thread.currentThread().join();

@@ -18,10 +18,17 @@ public final class TcpSinkProcess implements AutoCloseable {
         this.port = port;
     }
 
+    /** The sink with the cache-hot buffers. */
     public static TcpSinkProcess start(Path runDir) throws IOException, InterruptedException {
+        return start(runDir, 0);
+    }
+
+    /** The sink moving blocks from and to a working set of {@code workingSetBytes} ({@code 0}: cache-hot). */
+    public static TcpSinkProcess start(Path runDir, long workingSetBytes) throws IOException, InterruptedException {
         int port = FreePorts.pick();
         List<String> cmd = JavaCommand.of(TcpSinkServer.class.getName(), List.of(),
-            List.of("--bind", "127.0.0.1", "--port", Integer.toString(port)), runDir);
+            List.of("--bind", "127.0.0.1", "--port", Integer.toString(port), "--working-set-bytes",
+                Long.toString(workingSetBytes)), runDir);
         ChildProcess child = ChildProcess.start("tcp-sink", cmd, runDir.resolve("tcp-sink.log"));
         try {
             child.awaitReady(Duration.ofSeconds(30), () -> {
