@@ -565,33 +565,21 @@ public final class BlockLocationIndex implements AutoCloseable {
 
     /**
      * {@link #walk}'s read: optimistic with {@code stamps} (false when a write overlapped), locked without. Keys go
-     * in batches (8 keys, doubling to {@link ChainWalker#BATCH}): a batch's home slots are first read ahead without
-     * a branch on what they hold ({@link KeyTable#touch}), so that their cache misses overlap (a probe's branches on
-     * a slot still missing stop the processor's look-ahead where they are mispredicted: a key not in its home slot),
-     * then its slots are found, then its keys are told. A walk that stops early has
+     * in batches (8 keys, doubling to {@link ChainWalker#BATCH}): a batch's slots are found first, one independent
+     * probe after another so that their cache misses overlap, then its keys are told. A walk that stops early has
      * probed at most a batch too far. (Touching the batch's pool blocks in a pass between measured no faster.)
      */
     private boolean readWalk(long[] his, long[] los, int count, ChainWalker walker, long @Nullable [] stamps) {
         walker.begin();
         long seen = 0;
         long[] words = walker.words;
-        long[] hashes = walker.hashes;
         int[] shardAt = walker.shardAt;
         for (int base = 0, batch = 8; base < count; base += batch, batch = Math.min(batch * 2, ChainWalker.BATCH)) {
             int end = Math.min(count, base + batch);
-            long sum = 0;
-            for (int k = base; k < end; k++) {
-                long hash = KeyTable.hash(his[k], los[k]);
-                hashes[k - base] = hash;
-                sum += KeyTable.touch(shards[shardOf(hash, shardShift)].keys.slots, hash);
-            }
-            if (sum == 1) {
-                walker.touched = sum;
-            }
             for (int k = base; k < end; k++) {
                 long hi = his[k];
                 long lo = los[k];
-                long hash = hashes[k - base];
+                long hash = KeyTable.hash(hi, lo);
                 int s = shardOf(hash, shardShift);
                 Shard shard = shards[s];
                 seen = stampOnFirstRead(s, seen, stamps);

@@ -25,14 +25,6 @@ public abstract class ChainWalker {
     /** A batch's location words and shards (scratch of the walk). */
     final long[] words = new long[BATCH];
     final int[] shardAt = new int[BATCH];
-    /** A batch's key hashes (scratch of the walk). */
-    final long[] hashes = new long[BATCH];
-    /**
-     * Sink of the walk's read-ahead, so the compiler keeps the reads; written only when their sum is 1 (practically
-     * never). One per walker, so no two threads write the same cache line.
-     */
-    @SuppressWarnings("unused")
-    long touched;
     private long[] stamps = new long[1];
     /** Inline ids of a key copied to a list, for comparison with a pooled key's list (alternating). */
     private int[] lanes = new int[Lanes.INLINE];

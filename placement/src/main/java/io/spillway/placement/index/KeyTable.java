@@ -141,8 +141,7 @@ final class KeyTable {
     }
 
     /**
-     * Reads a key's home slot in {@code t} and the one after it without using them (the home slot's first word and the
-     * next slot's last: the cache lines of both slots, however their 24 bytes fall across lines), so that they are on
+     * Reads a key's home slot in {@code t} and the one after it without using them, so that their cache lines are on
      * their way before they are needed: the table is far larger than the caches, and a batch that reads all its
      * keys' lines first, one independent read after another, waits for them together instead of one key at a time.
      * The slot comes from {@code t}'s own length, so a table a concurrent writer is replacing is read in bounds (the
@@ -150,7 +149,7 @@ final class KeyTable {
      */
     static long touch(long[] t, long hash) {
         int b = ((int) hash & (t.length / SLOT - 1)) * SLOT;
-        return t[b] + t[Math.min(b + SLOT + 2, t.length - 1)];
+        return t[b + 2] + t[Math.min(b + SLOT + 2, t.length - 1)];
     }
 
     /** The slot holding the key, or {@code ~slot} of the empty slot where it would go. */
