@@ -574,6 +574,7 @@ public final class BlockLocationIndex implements AutoCloseable {
         long seen = 0;
         long[] words = walker.words;
         int[] shardAt = walker.shardAt;
+        int[][] pools = walker.pools(shards.length);
         for (int base = 0, batch = 8; base < count; base += batch, batch = Math.min(batch * 2, ChainWalker.BATCH)) {
             int end = Math.min(count, base + batch);
             for (int k = base; k < end; k++) {
@@ -582,11 +583,14 @@ public final class BlockLocationIndex implements AutoCloseable {
                 long hash = KeyTable.hash(hi, lo);
                 int s = shardOf(hash, shardShift);
                 Shard shard = shards[s];
-                seen = stampOnFirstRead(s, seen, stamps);
-                if (seen == 0) {
-                    return false;
-                }
                 KeyTable keys = shard.keys;
+                if ((seen & 1L << s) == 0) {
+                    seen = stampOnFirstRead(s, seen, stamps);
+                    if (seen == 0) {
+                        return false;
+                    }
+                    pools[s] = keys.pool.ints; // read after the stamp: a pool a write replaces fails the validation
+                }
                 long[] t = keys.slots;
                 int slot = KeyTable.find(t, hi, lo, hash);
                 long word = 0;
@@ -598,7 +602,7 @@ public final class BlockLocationIndex implements AutoCloseable {
                 shardAt[k - base] = s;
             }
             for (int k = base; k < end; k++) {
-                if (!walker.step(k, words[k - base], shards[shardAt[k - base]].keys.pool.ints)) {
+                if (!walker.step(k, words[k - base], pools[shardAt[k - base]])) {
                     return stamps == null || validate(seen, stamps);
                 }
             }

@@ -26,6 +26,7 @@ public abstract class ChainWalker {
     final long[] words = new long[BATCH];
     final int[] shardAt = new int[BATCH];
     private long[] stamps = new long[1];
+    private int[][] pools = new int[1][];
     /** Inline ids of a key copied to a list, for comparison with a pooled key's list (alternating). */
     private int[] lanes = new int[Lanes.INLINE];
     private int[] previousLanes = new int[Lanes.INLINE];
@@ -200,6 +201,14 @@ public abstract class ChainWalker {
         while (pi < beforeTo) {
             leave(before[pi++], k);
         }
+    }
+
+    /** Each shard's pool array as the walk first read it (scratch; the walk's validation covers its replacement). */
+    final int[][] pools(int shards) {
+        if (pools.length < shards) {
+            pools = new int[shards][];
+        }
+        return pools;
     }
 
     final long[] stamps(int shards) {

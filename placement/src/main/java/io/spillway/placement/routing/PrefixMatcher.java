@@ -202,6 +202,18 @@ public final class PrefixMatcher {
 
     /** What id {@code id} means now; any int is safe (a torn read can hand over anything). */
     private int meaningOf(int id) {
+        int[] known = meaning;
+        if (id > 0 && id < known.length) { // the step of every key: one bounds check and one load
+            int m = known[id];
+            if (m != UNKNOWN) {
+                return m;
+            }
+        }
+        return learnMeaning(id);
+    }
+
+    /** {@link #meaningOf} for an id not cached yet: decoded from the location table, or {@link #OTHER}. */
+    private int learnMeaning(int id) {
         if (id <= 0 || id > BlockLocationIndex.MAX_LOCATION_ID) {
             return OTHER;
         }
