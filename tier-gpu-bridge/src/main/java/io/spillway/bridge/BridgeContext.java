@@ -82,7 +82,7 @@ public final class BridgeContext implements AutoCloseable {
         if (b.copyFaults > 0) {
             NativeBridge.injectCopyFaults(rt, b.copyFaults);
         }
-        this.inPlace = b.backend == Backend.HOST && b.copyFaults == 0;
+        this.inPlace = b.backend == Backend.HOST && b.copyFaults == 0 && spec.blocksContiguous();
         for (int i = 0; i < slots; i++) {
             freeSlots.add(i);
         }
@@ -126,22 +126,20 @@ public final class BridgeContext implements AutoCloseable {
 
     /**
      * Whether blocks can move in place: on the host backend the worker's "device" memory is host memory this
-     * process maps, so the cluster client can read and write a block where the worker keeps it, as the regions
-     * {@link #blockRegions} gives (one for a block of one contiguous run, {@link KvCacheSpec#blocksContiguous}; a run
-     * a layer, or two for keys apart from values, otherwise): no copy through a slot, no stream. False on CUDA and
-     * HIP, and when copy faults are injected (they fail copies, and there would be none).
+     * process maps, so when each block is one contiguous run ({@link KvCacheSpec#blocksContiguous}) the cluster
+     * client can read a block where the worker keeps it ({@link #blockInPlace}; the agent sends its saves so): no
+     * copy through a slot, no stream. False on CUDA and HIP, for layouts whose blocks are scattered (each layer's page apart, keys
+     * apart from values), and when copy faults are injected (they fail copies, and there would be none).
      */
     public boolean inPlace() {
         return inPlace;
     }
 
     /**
-     * Block {@code block}'s bytes where the worker keeps them, when {@link #inPlace()}: its runs in the order of its
-     * host form (every layer's page runs, layer by layer, as a slot holds them), runs that touch merged into one
-     * region. The caller must hold the transfer fence ({@link TransferFence#enter}) while anything reads or writes
-     * them.
+     * Block {@code block}'s bytes where the worker keeps them, when {@link #inPlace()}: the caller must hold the
+     * transfer fence ({@link TransferFence#enter}) while anything reads or writes them.
      */
-    public ByteBuffer[] blockRegions(int block) {
+    public ByteBuffer blockInPlace(int block) {
         if (!inPlace) {
             throw new IllegalStateException("blocks of " + spec + " on the " + backend + " backend are copied "
                 + "through slots, not moved in place");
@@ -149,29 +147,8 @@ public final class BridgeContext implements AutoCloseable {
         if (closed) {
             throw new BridgeException("the bridge context is closed");
         }
-        spec.checkBlock(block);
-        PageRuns page = spec.page();
-        long[] starts = new long[spec.layers() * page.count()];
-        long[] lengths = new long[starts.length];
-        int n = 0;
-        for (int l = 0; l < spec.layers(); l++) {
-            LayerPlacement layer = spec.layer(l);
-            long origin = regions[layer.region()] + layer.blockOrigin(block);
-            for (int r = 0; r < page.count(); r++) {
-                long at = origin + page.offset(r);
-                if (n > 0 && starts[n - 1] + lengths[n - 1] == at) {
-                    lengths[n - 1] += page.length(r);
-                } else {
-                    starts[n] = at;
-                    lengths[n++] = page.length(r);
-                }
-            }
-        }
-        ByteBuffer[] out = new ByteBuffer[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = NativeBridge.wrap(starts[i], lengths[i]);
-        }
-        return out;
+        return NativeBridge.wrap(regions[spec.contiguousRegion()] + spec.contiguousBlockOffset(block),
+            spec.blockBytes());
     }
 
     /** Slot {@code slot}'s bytes: every layer's page runs, layer by layer, of the block it holds. */

@@ -20,8 +20,6 @@ final class AgentCounters {
     /** Request lines longer than {@code spillway.agent.maxRequestBytes}: answered with an error, connection closed. */
     final AtomicLong oversizedRequests = new AtomicLong();
     final AtomicLong savedBlocks = new AtomicLong();
-    /** Steps that moved their blocks in place, between the worker's memory and the wire (no slot copy). */
-    final AtomicLong inPlaceSteps = new AtomicLong();
     final AtomicLong loadedBlocks = new AtomicLong();
 
     ObjectNode writeTo(ObjectNode out) {
@@ -29,6 +27,6 @@ final class AgentCounters {
             .put("failed_gets", failedGets.get()).put("failed_puts", failedPuts.get())
             .put("loop_errors", loopErrors.get()).put("refused_peers", refusedPeers.get())
             .put("oversized_requests", oversizedRequests.get()).put("saved_blocks", savedBlocks.get())
-            .put("loaded_blocks", loadedBlocks.get()).put("in_place_steps", inPlaceSteps.get());
+            .put("loaded_blocks", loadedBlocks.get());
     }
 }

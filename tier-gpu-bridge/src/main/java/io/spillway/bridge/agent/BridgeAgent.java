@@ -531,7 +531,7 @@ public final class BridgeAgent implements AutoCloseable {
             slots = taken;
             owner = bridge;
             guard = fence;
-            if (inPlace()) {
+            if (owner.inPlace() && job.save) {
                 startInPlace();
                 return;
             }
@@ -549,20 +549,11 @@ public final class BridgeAgent implements AutoCloseable {
         }
 
         /**
-         * Whether the step moves its blocks between the worker's memory and the wire with no copy through the slots
-         * ({@link BridgeContext#inPlace}, the host backend): with a client that gathers and scatters a block's
-         * regions ({@link KvClient#movesRegions}) for any layout, else for a save of blocks of one run each.
-         */
-        private boolean inPlace() {
-            return owner.inPlace() && (client().movesRegions() || job.save && owner.spec().blocksContiguous());
-        }
-
-        /**
-         * A save or load in place: the cluster client reads the worker's blocks where they are (a gathered PUT of
-         * each block's regions) or writes them there (a scattered GET, the CRC32C checked over each whole block
-         * before it counts as loaded); the slots are still taken, to bound what is in flight. The fence is held from
-         * before the request until its answer, as around a device copy: a connector that gave up waits for it, and a
-         * fenced generation never reaches the network nor the worker's blocks.
+         * A save on the host backend with blocks of one run each ({@link BridgeContext#inPlace}): the cluster client
+         * reads the worker's blocks themselves, with no copy through the slots (still taken: they bound what is in
+         * flight). The fence is held from before the request until its answer, as around a device copy: a connector
+         * that gave up waits for it, and a fenced generation never reaches the network. Loads still go through the
+         * slots: in place, they did not win in the interleaved runs (docs/benchmarks.md, "Agent data path").
          */
         private void startInPlace() {
             copyIds = blockIds;
@@ -571,34 +562,18 @@ public final class BridgeAgent implements AutoCloseable {
                 fail(blockIds);
                 return;
             }
-            counters.inPlaceSteps.incrementAndGet();
-            ByteBuffer[][] blocks = new ByteBuffer[blockIds.length][];
+            ByteBuffer[] blocks = new ByteBuffer[blockIds.length];
             for (int i = 0; i < blocks.length; i++) {
-                blocks[i] = owner.blockRegions(blockIds[i]);
+                blocks[i] = owner.blockInPlace(blockIds[i]);
             }
             try {
-                if (job.save) {
-                    putInPlace(blocks).whenComplete((put, error) -> commands.add(() -> sentInPlace(put, error)));
-                } else {
-                    client().getScattered(namespaceKey, keys, blocks).whenComplete((got, error) ->
-                        commands.add(() -> fetchedInPlace(got, error)));
-                }
+                client().put(namespaceKey, keys, blocks).whenComplete((put, error) ->
+                    commands.add(() -> sentInPlace(put, error)));
             } catch (RuntimeException e) {
                 guard.exit();
-                (job.save ? counters.failedPuts : counters.failedGets).incrementAndGet();
+                counters.failedPuts.incrementAndGet();
                 fail(blockIds);
             }
-        }
-
-        private CompletableFuture<PutResult> putInPlace(ByteBuffer[][] blocks) {
-            if (client().movesRegions()) {
-                return client().putGathered(namespaceKey, keys, blocks);
-            }
-            ByteBuffer[] whole = new ByteBuffer[blocks.length]; // blocks of one run each: see inPlace()
-            for (int i = 0; i < whole.length; i++) {
-                whole[i] = blocks[i][0];
-            }
-            return client().put(namespaceKey, keys, whole);
         }
 
         /** An in-place save's answer: the fence is let go, the stored blocks counted. */
@@ -608,30 +583,6 @@ public final class BridgeAgent implements AutoCloseable {
             counters.savedBlocks.addAndGet(stored);
             counters.failedPuts.addAndGet(keys.length - stored);
             release();
-        }
-
-        /**
-         * An in-place load's answer: the fence is let go; the leading hits are loaded, and a block the cluster
-         * lacked (or whose bytes failed their CRC32C), and every one after it, failed, as {@link #fetched} does.
-         */
-        private void fetchedInPlace(GetResult got, Throwable error) {
-            guard.exit();
-            int hits = leadingHits(got, error);
-            counters.loadedBlocks.addAndGet(hits);
-            fail(Arrays.copyOfRange(blockIds, hits, blockIds.length));
-        }
-
-        /** How many of the step's blocks, from the first, the cluster returned whole; a failed GET is counted. */
-        private int leadingHits(GetResult got, Throwable error) {
-            int hits = 0;
-            if (error != null) {
-                counters.failedGets.incrementAndGet();
-            } else {
-                while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
-                    hits++;
-                }
-            }
-            return hits;
         }
 
         /** Starts the device copy of blocks {@code ids} and slots {@code into}, unless their generation is fenced. */
@@ -663,7 +614,14 @@ public final class BridgeAgent implements AutoCloseable {
 
         /** Load: what the cluster had goes to the device; a block it lacked, and every one after it, failed. */
         private void fetched(GetResult got, Throwable error) {
-            int hits = leadingHits(got, error);
+            int hits = 0;
+            if (error != null) {
+                counters.failedGets.incrementAndGet();
+            } else {
+                while (hits < keys.length && got.hit(hits) && got.lengths()[hits] == owner.spec().blockBytes()) {
+                    hits++;
+                }
+            }
             for (int i = hits; i < blockIds.length; i++) {
                 job.failed.add(blockIds[i]);
             }

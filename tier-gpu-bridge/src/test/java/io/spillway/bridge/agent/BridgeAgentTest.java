@@ -44,8 +44,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The agent between a (host-backend) worker and a real node: register every layout, save, a lookup, load into
@@ -202,18 +200,13 @@ class BridgeAgentTest {
         }
     }
 
-    /**
-     * Layout 2, cross-layer: each block one run; layout 0, kv_first: each block a run a layer for keys and another
-     * for values, gathered into one PUT and scattered from one GET, never through a slot.
-     */
-    @ParameterizedTest
-    @ValueSource(ints = {2, 0})
-    void inPlaceBlocksSaveLoadReportAMissAndKeepTheFence(int layout) throws Exception {
-        KvCacheSpec spec = BridgeContextTest.layouts().get(layout);
-        worker = new HostKvCache(spec);
+    @Test
+    void inPlaceBlocksSaveLoadReportAMissAndKeepTheFence() throws Exception {
+        KvCacheSpec crossLayer = BridgeContextTest.layouts().get(2); // each block one run: moved in place
+        worker = new HostKvCache(crossLayer);
         try (SharedSegment page = new SharedSegment(TransferFence.BYTES)) {
-            assertTrue(call(register(spec, worker.handles(), "m", page.handle())).get("ok").asBoolean());
-            assertTrue(call("{\"op\": \"stats\"}").get("in_place").asBoolean(), spec + " is in place");
+            assertTrue(call(register(crossLayer, worker.handles(), "m", page.handle())).get("ok").asBoolean());
+            assertTrue(call("{\"op\": \"stats\"}").get("in_place").asBoolean(), "the cross-layer cache is in place");
             String prompt = tokens(7 * 16, 11);
             int[] from = {4, 9, 1, 14, 2, 3, 8};
             call(transfer("save", "s", prompt, from, 0, 1, null));
@@ -246,8 +239,6 @@ class BridgeAgentTest {
             assertEquals(0, stats.get("busy").asLong(), "every in-place transfer let the fence go: " + stats);
             assertEquals(7, stats.get("saved_blocks").asLong(), stats.toString());
             assertEquals(7, stats.get("loaded_blocks").asLong(), stats.toString());
-            assertEquals(6, stats.get("in_place_steps").asLong(), "the save's 3 chunks and the load's 3, all in "
-                + "place (the fenced ones never started): " + stats);
         }
     }
 
