@@ -61,6 +61,37 @@ public interface KvClient extends AutoCloseable {
      */
     CompletableFuture<GetResult> get(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations);
 
+    /**
+     * Whether {@link #putGathered} and {@link #getScattered} move a block's regions straight to and from the wire
+     * (no copy through a buffer of the whole block); when false they throw {@link UnsupportedOperationException}.
+     */
+    default boolean movesRegions() {
+        return false;
+    }
+
+    /**
+     * {@link #put}, each block given as regions laid end to end: block {@code i} is the remaining bytes of
+     * {@code regions[i][0]}, then of {@code regions[i][1]}, and so on (positions are not moved). The regions are
+     * written to the socket as they are, never gathered into one buffer; the CRC32C covers the block's gathered
+     * bytes, so the stored block is the same as a {@link #put} of them in one buffer. The regions must stay untouched
+     * until the future completes.
+     */
+    default CompletableFuture<PutResult> putGathered(BlockKey namespace, BlockKey[] keys, ByteBuffer[][] regions) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not put gathered regions");
+    }
+
+    /**
+     * {@link #get}, each block's destination given as regions: block {@code i}'s bytes land in the remaining bytes of
+     * {@code regions[i][0]}, then of {@code regions[i][1]}, and so on, scattered straight from the receive buffer
+     * (one copy, as a {@link #get}). Positions and limits are never moved; the hit's length is in the result. A block
+     * longer than its regions' remaining bytes is {@code BUFFER_TOO_SMALL} and nothing of it is written; a block
+     * whose bytes fail their CRC32C (checked over the whole block) is {@code CHECKSUM_MISMATCH}, and its regions'
+     * bytes are then undefined: only a hit ({@code OK}) says they hold the block.
+     */
+    default CompletableFuture<GetResult> getScattered(BlockKey namespace, BlockKey[] keys, ByteBuffer[][] regions) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not get into scattered regions");
+    }
+
     /** The longest run of leading keys the node holds, overall and per tier ({@code keys} in chain order). */
     CompletableFuture<PrefixLookup> lookupPrefix(BlockKey namespace, BlockKey[] keys);
 

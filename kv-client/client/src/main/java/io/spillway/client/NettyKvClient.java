@@ -199,6 +199,38 @@ final class NettyKvClient implements KvClient {
     }
 
     @Override
+    public boolean movesRegions() {
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<PutResult> putGathered(BlockKey namespace, BlockKey[] keys, ByteBuffer[][] regions) {
+        checkBatch(context, keys, regions, "blocks");
+        int[] lengths = GatheredPutRequest.lengthsOf(regions, context.limits().maxBlockBytes());
+        long total = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 0) {
+                return CompletableFuture.failedFuture(new KvClientException(ErrorCode.BLOCK_TOO_LARGE, "block " + i
+                    + "'s regions are over maxBlockBytes=" + context.limits().maxBlockBytes()));
+            }
+            total += lengths[i];
+        }
+        long body = BodyLayout.putBatchRequestBodyLength(keys.length, total);
+        if (body > context.limits().maxFrameBytes()) {
+            return CompletableFuture.failedFuture(new KvClientException(ErrorCode.FRAME_TOO_LARGE, "batch body of "
+                + body + " bytes over maxFrameBytes=" + context.limits().maxFrameBytes() + ": split it"));
+        }
+        return submit(new GatheredPutRequest(namespace, keys, regions, lengths));
+    }
+
+    @Override
+    public CompletableFuture<GetResult> getScattered(BlockKey namespace, BlockKey[] keys, ByteBuffer[][] regions) {
+        checkBatch(context, keys, regions, "blocks");
+        ScatteredGetRequest.check(regions);
+        return submit(new ScatteredGetRequest(namespace, keys, regions));
+    }
+
+    @Override
     public CompletableFuture<PrefixLookup> lookupPrefix(BlockKey namespace, BlockKey[] keys) {
         checkBatch(context, keys, null, null);
         return submit(new LookupRequest(namespace, keys));

@@ -128,9 +128,11 @@ public final class BridgeCommand implements Callable<Integer> {
                 .kvHeads(kvHeads).headDim(headSize).blockSizeTokens(16).build();
             BlockKey ns = client.registerNamespace(clientNamespace).get(10, TimeUnit.SECONDS);
             ByteBuffer[] buffers = new ByteBuffer[blocks];
+            ByteBuffer[] landed = new ByteBuffer[blocks]; // where the client's GET writes, checked against buffers
             for (int i = 0; i < blocks; i++) {
                 buffers[i] = ByteBuffer.allocateDirect((int) spec.blockBytes());
                 buffers[i].put(worker.block(i)).flip();
+                landed[i] = ByteBuffer.allocateDirect((int) spec.blockBytes());
             }
             double[][] gbps = new double[4][rounds];
             double[][] cpu = new double[4][rounds]; // this process's CPU seconds a GB: the work, whatever the load
@@ -163,9 +165,17 @@ public final class BridgeCommand implements Callable<Integer> {
                 cpu0 = processCpuNanos();
                 gbps[2][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, true);
                 cpu[2][r] = cpuSecondsPerGb(cpu0, bytes);
+                for (ByteBuffer b : landed) { // last round's bytes would pass for this one's
+                    b.clear().put(new byte[b.capacity()]).clear();
+                }
                 cpu0 = processCpuNanos();
-                gbps[3][r] = bytes / 1e9 / clientRound(client, ns, keys, buffers, false);
+                gbps[3][r] = bytes / 1e9 / clientRound(client, ns, keys, landed, false);
                 cpu[3][r] = cpuSecondsPerGb(cpu0, bytes);
+                for (int i = 0; i < blocks; i++) {
+                    if (!buffers[i].equals(landed[i].clear())) {
+                        throw new IllegalStateException("client GET: block " + i + " came back with other bytes");
+                    }
+                }
             }
             String[] names = {"agent save (device -> cluster)", "agent load (cluster -> device)", "client PUT",
                 "client GET"};
@@ -174,7 +184,8 @@ public final class BridgeCommand implements Callable<Integer> {
                     median(gbps[i]), Arrays.toString(Arrays.stream(gbps[i]).map(v -> Math.round(v * 100) / 100.0)
                         .toArray()), median(cpu[i]));
             }
-            System.out.printf(Locale.ROOT, "save / PUT %.2f, load / GET %.2f (medians; bytes verified each round)%n",
+            System.out.printf(Locale.ROOT, "save / PUT %.2f, load / GET %.2f (medians; the agent's loaded and the "
+                + "client's GET bytes verified each round)%n",
                 median(gbps[0]) / median(gbps[2]), median(gbps[1]) / median(gbps[3]));
             System.out.printf(Locale.ROOT, "save / PUT %.2f, load / GET %.2f (median of each round's own ratio)%n",
                 median(pairedRatios(gbps[0], gbps[2])), median(pairedRatios(gbps[1], gbps[3])));
