@@ -1,12 +1,8 @@
 package io.spillway.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
-import io.spillway.protocol.OpCode;
-import io.spillway.protocol.RequestEncoder;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 
@@ -17,37 +13,15 @@ import java.nio.ByteBuffer;
  * {@code CHECKSUM_MISMATCH} (the buffer's bytes after its position are then undefined); position and limit of a
  * buffer whose block is not a hit are left as they were.
  */
-final class GetRequest extends PendingRequest<GetResult> {
-    private final BlockKey namespace;
-    private final BlockKey[] keys;
+final class GetRequest extends GetBatchRequest {
     private final ByteBuffer[] destinations;
-    private final ErrorCode[] statuses;
-    private final TierKind[] tiers;
-    private final int[] lengths;
     private ByteBuffer current;
     private int start;
     private int originalLimit;
 
     GetRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[] destinations) {
-        super(OpCode.GET_BATCH);
-        this.namespace = namespace;
-        this.keys = keys;
+        super(namespace, keys);
         this.destinations = destinations;
-        this.statuses = new ErrorCode[keys.length];
-        this.tiers = new TierKind[keys.length];
-        this.lengths = new int[keys.length];
-    }
-
-    @Override
-    ChannelFuture write(Channel channel) {
-        ByteBuf out = channel.alloc().directBuffer(RequestEncoder.keysFrameLength(keys.length));
-        RequestEncoder.writeGetBatch(out, flags, requestId, namespace, keys);
-        return channel.write(out);
-    }
-
-    @Override
-    boolean expects(int count) {
-        return count == keys.length;
     }
 
     @Override
@@ -89,8 +63,7 @@ final class GetRequest extends PendingRequest<GetResult> {
         current.position(start);
         if (verdict != ErrorCode.OK) {
             current.limit(originalLimit);
-            statuses[index] = verdict;
-            tiers[index] = null;
+            fail(index, verdict);
         }
         current = null;
     }
@@ -101,10 +74,5 @@ final class GetRequest extends PendingRequest<GetResult> {
             current.position(start).limit(originalLimit);
             current = null;
         }
-    }
-
-    @Override
-    GetResult result() {
-        return new GetResult(statuses, tiers, lengths, topologyVersion);
     }
 }

@@ -1,12 +1,8 @@
 package io.spillway.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.spillway.key.BlockKey;
 import io.spillway.protocol.ErrorCode;
-import io.spillway.protocol.OpCode;
-import io.spillway.protocol.RequestEncoder;
 import io.spillway.tier.TierKind;
 import java.nio.ByteBuffer;
 
@@ -18,13 +14,8 @@ import java.nio.ByteBuffer;
  * it is {@code CHECKSUM_MISMATCH}, its regions' bytes undefined. The regions' positions and limits are put back after
  * each piece.
  */
-final class ScatteredGetRequest extends PendingRequest<GetResult> {
-    private final BlockKey namespace;
-    private final BlockKey[] keys;
+final class ScatteredGetRequest extends GetBatchRequest {
     private final ByteBuffer[][] regions;
-    private final ErrorCode[] statuses;
-    private final TierKind[] tiers;
-    private final int[] lengths;
     /** The regions of the block being received, or null (a miss, a block too large, or none). */
     private ByteBuffer[] current;
     /** The region the next byte lands in, and how many bytes of it are already written. */
@@ -32,13 +23,8 @@ final class ScatteredGetRequest extends PendingRequest<GetResult> {
     private int written;
 
     ScatteredGetRequest(BlockKey namespace, BlockKey[] keys, ByteBuffer[][] regions) {
-        super(OpCode.GET_BATCH);
-        this.namespace = namespace;
-        this.keys = keys;
+        super(namespace, keys);
         this.regions = regions;
-        this.statuses = new ErrorCode[keys.length];
-        this.tiers = new TierKind[keys.length];
-        this.lengths = new int[keys.length];
     }
 
     /** Throws for a malformed call: a block without regions, or a read-only region. */
@@ -53,18 +39,6 @@ final class ScatteredGetRequest extends PendingRequest<GetResult> {
                 }
             }
         }
-    }
-
-    @Override
-    ChannelFuture write(Channel channel) {
-        ByteBuf out = channel.alloc().directBuffer(RequestEncoder.keysFrameLength(keys.length));
-        RequestEncoder.writeGetBatch(out, flags, requestId, namespace, keys);
-        return channel.write(out);
-    }
-
-    @Override
-    boolean expects(int count) {
-        return count == keys.length;
     }
 
     @Override
@@ -119,14 +93,8 @@ final class ScatteredGetRequest extends PendingRequest<GetResult> {
     @Override
     void onGetEntryEnd(int index, ErrorCode verdict) {
         if (current != null && verdict != ErrorCode.OK) {
-            statuses[index] = verdict;
-            tiers[index] = null;
+            fail(index, verdict);
         }
         current = null;
-    }
-
-    @Override
-    GetResult result() {
-        return new GetResult(statuses, tiers, lengths, topologyVersion);
     }
 }
