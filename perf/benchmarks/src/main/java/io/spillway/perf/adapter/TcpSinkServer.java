@@ -109,40 +109,33 @@ public final class TcpSinkServer implements AutoCloseable {
                 }
                 header.limit(TcpWire.HEADER_BYTES + 8 * count);
                 TcpWire.readFully(c, header);
-                if (op == TcpWire.OP_PUT && workingSetBytes > 0) {
-                    for (int i = 0; i < count; i++) {
-                        ByteBuffer slot = slot(header.getLong(TcpWire.HEADER_BYTES + 8 * i), blockBytes);
-                        slot.clear().limit(blockBytes);
-                        TcpWire.readFully(c, slot);
+                if (op == TcpWire.OP_PUT) {
+                    if (workingSetBytes > 0) {
+                        for (int i = 0; i < count; i++) {
+                            ByteBuffer slot = slot(header.getLong(TcpWire.HEADER_BYTES + 8 * i), blockBytes);
+                            TcpWire.readFully(c, slot.limit(blockBytes));
+                        }
+                    } else {
+                        long left = (long) count * blockBytes;
+                        while (left > 0) {
+                            scratch.clear().limit((int) Math.min(scratch.capacity(), left));
+                            TcpWire.readFully(c, scratch);
+                            left -= scratch.limit();
+                        }
                     }
                     reply.clear();
                     reply.putInt(0, count);
                     TcpWire.writeFully(c, reply);
-                } else if (op == TcpWire.OP_PUT) {
-                    long left = (long) count * blockBytes;
-                    while (left > 0) {
-                        scratch.clear().limit((int) Math.min(scratch.capacity(), left));
-                        TcpWire.readFully(c, scratch);
-                        left -= scratch.limit();
-                    }
-                    reply.clear();
-                    reply.putInt(0, count);
-                    TcpWire.writeFully(c, reply);
-                } else if (op == TcpWire.OP_GET && workingSetBytes > 0) {
-                    for (int i = 0; i < count; i++) {
-                        long id = header.getLong(TcpWire.HEADER_BYTES + 8 * i);
-                        ByteBuffer slot = slot(id, blockBytes);
-                        BlockPattern.stamp(slot, id, blockBytes);
-                        TcpWire.writeFully(c, slot);
-                    }
                 } else if (op == TcpWire.OP_GET) {
-                    if (block == null || block.capacity() != blockBytes) {
+                    if (workingSetBytes == 0 && (block == null || block.capacity() != blockBytes)) {
                         block = ByteBuffer.allocateDirect(blockBytes);
                         BlockPattern.fillTemplate(block);
                     }
                     for (int i = 0; i < count; i++) {
-                        BlockPattern.stamp(block, header.getLong(TcpWire.HEADER_BYTES + 8 * i), blockBytes);
-                        TcpWire.writeFully(c, block);
+                        long id = header.getLong(TcpWire.HEADER_BYTES + 8 * i);
+                        ByteBuffer source = workingSetBytes > 0 ? slot(id, blockBytes) : block;
+                        BlockPattern.stamp(source, id, blockBytes);
+                        TcpWire.writeFully(c, source);
                     }
                 } else {
                     throw new IOException("unknown op " + op);
